@@ -1,0 +1,15 @@
+/* tradesim batch: not built yet. */
+#include <string.h>
+
+#include "tradesim/cli.h"
+
+int ts_cmd_batch(int argc, char **argv, FILE *out, FILE *err)
+{
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            ts_cli_usage("batch", out);
+            return TS_OK;
+        }
+    fprintf(err, "tradesim batch: not built yet in this version\n");
+    return TS_EIO;
+}
