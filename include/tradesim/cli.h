@@ -9,6 +9,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "tradesim/error.h"
+
 #define TS_CLI_MAX_SETS 256
 
 /* Options every subcommand may take; each says which it accepts. */
