@@ -1,0 +1,169 @@
+/* The engine: replicates, the step loop, events and parallel Monte Carlo.
+ *
+ * A ts_engine is prepared once from a loaded scenario (which it only reads
+ * and which must outlive it) and is immutable, so threads share it. A
+ * ts_replicate is one replicate's mutable state (world, GSL generator, log);
+ * one per thread, reused from replicate to replicate without allocating.
+ *
+ * Order within step t (DESIGN.md section 3):
+ *   1. scheduled events of step t in file order, then one uniform draw per
+ *      random event in file order (drawn even when a `once` event has fired,
+ *      so the draw sequence never depends on what happened);
+ *   2. talks: the ts_talks_hook, if any (agreements set levers and their
+ *      `held` flags in r->w.held; strategies leave held levers alone);
+ *   3. strategy moves of actor 0 then actor 1 (each sees the other only up to
+ *      step t-1, so the order does not matter; noise draws in this order);
+ *   4. one observation draw per pledge with verification_noise > 0;
+ *   5. payoffs on the levels after the moves, discounted, then the state
+ *      variables advance to step t+1.
+ *
+ * Replicate k's generator (type sc->rng) is seeded with
+ * ts_engine_replicate_seed(sc->seed, k), so its draws depend on nothing else:
+ * outputs are byte-identical whatever the thread count. */
+#ifndef TRADESIM_ENGINE_H
+#define TRADESIM_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <gsl/gsl_rng.h>
+
+#include "tradesim/error.h"
+#include "tradesim/model.h"
+#include "tradesim/scenario.h"
+#include "tradesim/strategy.h"
+
+/* Largest R x T x C trajectory store (the aggregates' quantiles need every
+ * replicate's path); beyond it a run is refused up front. */
+#define TS_ENGINE_MEMORY_LIMIT ((size_t)4 << 30)
+
+typedef struct ts_engine ts_engine;
+
+/* ---- log rows --------------------------------------------------------- */
+
+typedef enum {
+    TS_LOG_EVENT,
+    TS_LOG_TALK,
+    TS_LOG_AGREEMENT,
+    TS_LOG_BREACH,
+    TS_LOG_EXPIRY,
+} ts_log_type;
+
+typedef struct {
+    int step;
+    ts_log_type type;
+    int event;        /* TS_LOG_EVENT: index in sc->events; label/detail derived from it */
+    char *label;      /* other types: owned strings (may be NULL = empty) */
+    char *detail;
+} ts_log_entry;
+
+typedef struct {
+    ts_log_entry *rows;
+    int n, cap;
+} ts_log;
+
+const char *ts_log_type_name(ts_log_type type);
+/* Appends a row (label and detail copied; NULL = empty). TS_EIO on out of memory. */
+ts_status ts_log_add(ts_log *log, int step, ts_log_type type, const char *label,
+                     const char *detail);
+void ts_log_clear(ts_log *log);   /* frees rows' strings, keeps capacity */
+void ts_log_free(ts_log *log);
+
+/* ---- one replicate ---------------------------------------------------- */
+
+typedef struct {
+    ts_world w;
+    gsl_rng *rng;
+    ts_strategy_ws *ws;
+    int replicate;
+    uint64_t seed;
+    bool *fired;          /* per event: has fired (for once) */
+    int cursor;           /* next scheduled event */
+    /* talks outcomes (written by the talks phase; 0 / -1 until it exists) */
+    int deal;             /* 1 when any agreement was reached */
+    int first_deal_step;  /* -1 when none */
+    int deals, breaches, failed_talks;
+    int agreement;        /* active agreement id, -1 none (trajectory column) */
+    ts_log log;
+    /* storage owned by the replicate */
+    ts_issue *issue_buf;
+    ts_issue_state *st_buf;
+    bool *held_buf;
+    double *seen_buf;
+} ts_replicate;
+
+/* The talks phase: called at step 2 of every step. It may change levers
+ * (ts_world_set_level), set or clear r->w.held[i], update trust, the deal
+ * counters and r->agreement, and add log rows; it may use ts_engine_rollout.
+ * A non-OK status stops the run. */
+typedef ts_status (*ts_talks_hook)(void *ctx, const ts_engine *e, ts_replicate *r,
+                                   ts_error *err);
+
+/* ---- engine ----------------------------------------------------------- */
+
+/* Prepares sc (rng type, columns). TS_EBAD if sc->rng names no GSL generator. */
+ts_engine *ts_engine_alloc(const ts_scenario *sc, ts_error *err);
+void ts_engine_free(ts_engine *e);
+const ts_scenario *ts_engine_scenario(const ts_engine *e);
+
+/* Numeric trajectory columns (after replicate, step, date; before agreement):
+ * per issue <issue> and its state columns, per actor <actor>_pressure,
+ * _trust, _payoff, _total. */
+int ts_engine_n_columns(const ts_engine *e);
+const char *ts_engine_column_name(const ts_engine *e, int c);
+
+uint64_t ts_splitmix64(uint64_t x);
+/* splitmix64(seed XOR splitmix64(k + 1)). */
+uint64_t ts_engine_replicate_seed(uint64_t seed, int k);
+
+ts_replicate *ts_replicate_alloc(const ts_engine *e);
+void ts_replicate_free(ts_replicate *r);
+/* Starts replicate k: initial state, generator seeded, log emptied. */
+void ts_replicate_reset(const ts_engine *e, ts_replicate *r, int k);
+/* Runs one step (the order above) and advances r->w.step. If row is not NULL
+ * the step's C trajectory values are written there. */
+ts_status ts_replicate_step(const ts_engine *e, ts_replicate *r, ts_talks_hook talks,
+                            void *talks_ctx, double *row, ts_error *err);
+
+/* Deterministic roll-out from a world's current state for the talks: levers
+ * levers[0..n_fixed-1] set to levels[], every lever then constant; no noise,
+ * events or moves; the state variables (m, v, D) evolve. Returns each actor's
+ * payoff over n_steps discounted from the first roll-out step (weight 1).
+ * With pledge_trust, the receiver of a fixed pledge values its level e_p at
+ * trust e_p + (1 - trust) e_now. The world is not changed; nothing allocated. */
+void ts_engine_rollout(const ts_world *from, const int *levers, const double *levels,
+                       int n_fixed, int n_steps, bool pledge_trust, double out[2]);
+
+/* ---- the whole Monte Carlo run ------------------------------------------ */
+
+typedef struct {
+    int R, T, C, n_issues, n_traj;  /* n_traj: replicates whose paths are kept for output */
+    uint64_t *seed;                 /* [R] */
+    int *deal, *first_deal_step, *deals, *breaches, *failed_talks;   /* [R] */
+    double *final, *mean;           /* [R][n_issues] */
+    double *total;                  /* [R][2] */
+    double *traj;                   /* [R][T][C] */
+    int *agreement;                 /* [n_traj][T], -1 none */
+    ts_log *log;                    /* [R] */
+} ts_run;
+
+typedef struct {
+    int threads;                    /* 0 = one per core */
+    ts_talks_hook talks;
+    void *talks_ctx;
+    /* Called from the calling thread about every 0.2 s (may be NULL). */
+    void (*progress)(void *ctx, long done, long total);
+    void *progress_ctx;
+} ts_engine_opts;
+
+/* Bytes the run needs for its trajectory store. */
+size_t ts_engine_run_bytes(const ts_engine *e);
+/* Runs every replicate. TS_EIO when the store would exceed
+ * TS_ENGINE_MEMORY_LIMIT (message gives the bytes), on out of memory or a
+ * hook failure. On success the caller owns *run (ts_run_free). */
+ts_status ts_engine_run(const ts_engine *e, const ts_engine_opts *opts, ts_run **run,
+                        ts_error *err);
+void ts_run_free(ts_run *run);
+
+#endif

@@ -1,0 +1,595 @@
+/* The step loop, events, seeding, the roll-out for talks and the threaded
+ * Monte Carlo driver (see engine.h for the order within a step).
+ *
+ * Nothing in the step loop allocates or looks anything up by name: events
+ * carry indices and byte offsets, caches in the issue states spare pow/exp
+ * while a lever does not move, and a replicate's buffers are reused. Workers
+ * take replicate indices from an atomic counter and store results by index,
+ * so the output does not depend on which thread ran what. */
+#include "tradesim/engine.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <gsl/gsl_randist.h>
+
+#define COL_NAME_MAX (TS_ID_MAX + 16)
+
+struct ts_engine {
+    const ts_scenario *sc;
+    const gsl_rng_type *rng_type;
+    int T, C;
+    int first_random;          /* index of the first random event in sc->events */
+    char (*col)[COL_NAME_MAX];
+};
+
+/* ---- log -------------------------------------------------------------- */
+
+const char *ts_log_type_name(ts_log_type type)
+{
+    static const char *const names[] = {"event", "talk", "agreement", "breach", "expiry"};
+    return (unsigned)type < sizeof names / sizeof names[0] ? names[type] : "";
+}
+
+static char *dup_or_null(const char *s)
+{
+    if (!s)
+        return NULL;
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (d)
+        memcpy(d, s, n);
+    return d;
+}
+
+static ts_status log_reserve(ts_log *log)
+{
+    if (log->n < log->cap)
+        return TS_OK;
+    int cap = log->cap ? 2 * log->cap : 16;
+    ts_log_entry *rows = realloc(log->rows, (size_t)cap * sizeof *rows);
+    if (!rows)
+        return TS_EIO;
+    log->rows = rows;
+    log->cap = cap;
+    return TS_OK;
+}
+
+static ts_status log_event(ts_log *log, int step, int event)
+{
+    if (log_reserve(log) != TS_OK)
+        return TS_EIO;
+    log->rows[log->n++] = (ts_log_entry){step, TS_LOG_EVENT, event, NULL, NULL};
+    return TS_OK;
+}
+
+ts_status ts_log_add(ts_log *log, int step, ts_log_type type, const char *label,
+                     const char *detail)
+{
+    if (log_reserve(log) != TS_OK)
+        return TS_EIO;
+    ts_log_entry *e = &log->rows[log->n];
+    *e = (ts_log_entry){step, type, -1, dup_or_null(label), dup_or_null(detail)};
+    if ((label && !e->label) || (detail && !e->detail)) {
+        free(e->label);
+        free(e->detail);
+        return TS_EIO;
+    }
+    log->n++;
+    return TS_OK;
+}
+
+void ts_log_clear(ts_log *log)
+{
+    for (int i = 0; i < log->n; i++) {
+        free(log->rows[i].label);
+        free(log->rows[i].detail);
+    }
+    log->n = 0;
+}
+
+void ts_log_free(ts_log *log)
+{
+    ts_log_clear(log);
+    free(log->rows);
+    log->rows = NULL;
+    log->cap = 0;
+}
+
+/* ---- engine ----------------------------------------------------------- */
+
+uint64_t ts_splitmix64(uint64_t x)
+{
+    x += 0x9e3779b97f4a7c15ULL;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+}
+
+uint64_t ts_engine_replicate_seed(uint64_t seed, int k)
+{
+    return ts_splitmix64(seed ^ ts_splitmix64((uint64_t)k + 1));
+}
+
+static const gsl_rng_type *find_rng(const char *name)
+{
+    for (const gsl_rng_type **t = gsl_rng_types_setup(); *t; t++)
+        if (strcmp((*t)->name, name) == 0)
+            return *t;
+    return NULL;
+}
+
+ts_engine *ts_engine_alloc(const ts_scenario *sc, ts_error *err)
+{
+    const gsl_rng_type *type = find_rng(sc->rng);
+    if (!type) {
+        ts_error_set(err, TS_EBAD, "%s: monte_carlo.rng: '%s' is not a GSL generator", sc->path,
+                     sc->rng);
+        return NULL;
+    }
+    ts_engine *e = calloc(1, sizeof *e);
+    int C = 8;
+    for (int i = 0; i < sc->n_issues; i++)
+        C += 1 + ts_issue_n_state(sc->issues[i].kind);
+    if (!e || !(e->col = calloc((size_t)C, sizeof *e->col))) {
+        free(e);
+        ts_error_set(err, TS_EIO, "tradesim: out of memory");
+        return NULL;
+    }
+    e->sc = sc;
+    e->rng_type = type;
+    e->T = sc->calendar.steps;
+    e->C = C;
+    int c = 0;
+    for (int i = 0; i < sc->n_issues; i++) {
+        const ts_issue *is = &sc->issues[i];
+        snprintf(e->col[c++], COL_NAME_MAX, "%s", is->id);
+        for (int j = 0; j < ts_issue_n_state(is->kind); j++)
+            snprintf(e->col[c++], COL_NAME_MAX, "%s_%s", is->id,
+                     ts_issue_state_name(is->kind, j));
+    }
+    static const char *const actor_cols[] = {"pressure", "trust", "payoff", "total"};
+    for (int a = 0; a < 2; a++)
+        for (int j = 0; j < 4; j++)
+            snprintf(e->col[c++], COL_NAME_MAX, "%s_%s", sc->actors[a].id, actor_cols[j]);
+    e->first_random = sc->n_events;
+    for (int k = 0; k < sc->n_events; k++)
+        if (sc->events[k].step < 0) {
+            e->first_random = k;
+            break;
+        }
+    return e;
+}
+
+void ts_engine_free(ts_engine *e)
+{
+    if (!e)
+        return;
+    free(e->col);
+    free(e);
+}
+
+const ts_scenario *ts_engine_scenario(const ts_engine *e) { return e->sc; }
+int ts_engine_n_columns(const ts_engine *e) { return e->C; }
+const char *ts_engine_column_name(const ts_engine *e, int c) { return e->col[c]; }
+
+/* ---- replicate ---------------------------------------------------------- */
+
+ts_replicate *ts_replicate_alloc(const ts_engine *e)
+{
+    const ts_scenario *sc = e->sc;
+    size_t n = sc->n_issues > 0 ? (size_t)sc->n_issues : 1;
+    ts_replicate *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    r->issue_buf = calloc(n, sizeof *r->issue_buf);
+    r->st_buf = calloc(n, sizeof *r->st_buf);
+    r->held_buf = calloc(n, sizeof *r->held_buf);
+    r->seen_buf = calloc(n, sizeof *r->seen_buf);
+    r->fired = calloc(sc->n_events > 0 ? (size_t)sc->n_events : 1, sizeof *r->fired);
+    r->rng = gsl_rng_alloc(e->rng_type);
+    r->ws = ts_strategy_ws_alloc();
+    if (!r->issue_buf || !r->st_buf || !r->held_buf || !r->seen_buf || !r->fired || !r->rng ||
+        !r->ws) {
+        ts_replicate_free(r);
+        return NULL;
+    }
+    ts_world_bind(&r->w, sc, r->issue_buf, r->st_buf, r->held_buf, r->seen_buf);
+    return r;
+}
+
+void ts_replicate_free(ts_replicate *r)
+{
+    if (!r)
+        return;
+    free(r->issue_buf);
+    free(r->st_buf);
+    free(r->held_buf);
+    free(r->seen_buf);
+    free(r->fired);
+    if (r->rng)
+        gsl_rng_free(r->rng);
+    ts_strategy_ws_free(r->ws);
+    ts_log_free(&r->log);
+    free(r);
+}
+
+void ts_replicate_reset(const ts_engine *e, ts_replicate *r, int k)
+{
+    const ts_scenario *sc = e->sc;
+    ts_world_reset(&r->w);
+    r->replicate = k;
+    r->seed = ts_engine_replicate_seed(sc->seed, k);
+    gsl_rng_set(r->rng, (unsigned long)r->seed);
+    memset(r->fired, 0, (size_t)sc->n_events * sizeof *r->fired);
+    r->cursor = 0;
+    r->deal = 0;
+    r->first_deal_step = -1;
+    r->deals = r->breaches = r->failed_talks = 0;
+    r->agreement = -1;
+    ts_log_clear(&r->log);
+}
+
+static ts_status fire_event(ts_replicate *r, const ts_event *ev, int index)
+{
+    ts_world *w = &r->w;
+    for (int j = 0; j < ev->n_sets; j++) {
+        const ts_event_set *s = &ev->sets[j];
+        ts_world_set_level(w, s->issue, s->add ? w->st[s->issue].x + s->value : s->value);
+    }
+    for (int j = 0; j < ev->n_params; j++) {
+        const ts_event_param *p = &ev->params[j];
+        ts_world_set_param(w, p->target, p->index, p->offset, p->value);
+    }
+    r->fired[index] = true;
+    return log_event(&r->log, w->step, index);
+}
+
+static ts_status run_events(const ts_engine *e, ts_replicate *r)
+{
+    const ts_scenario *sc = e->sc;
+    int t = r->w.step;
+    while (r->cursor < e->first_random && sc->events[r->cursor].step <= t) {
+        int k = r->cursor++;
+        if (sc->events[k].step == t && fire_event(r, &sc->events[k], k) != TS_OK)
+            return TS_EIO;
+    }
+    for (int k = e->first_random; k < sc->n_events; k++) {
+        const ts_event *ev = &sc->events[k];
+        double u = gsl_rng_uniform(r->rng);
+        if (u < ev->probability && !(ev->once && r->fired[k]) && fire_event(r, ev, k) != TS_OK)
+            return TS_EIO;
+    }
+    return TS_OK;
+}
+
+ts_status ts_replicate_step(const ts_engine *e, ts_replicate *r, ts_talks_hook talks,
+                            void *talks_ctx, double *row, ts_error *err)
+{
+    ts_world *w = &r->w;
+    int n = w->n_issues;
+    if (run_events(e, r) != TS_OK)
+        return ts_error_set(err, TS_EIO, "tradesim: out of memory for the event log");
+    if (talks) {
+        ts_status s = talks(talks_ctx, e, r, err);
+        if (s != TS_OK)
+            return s;
+    }
+    ts_strategy_move(w, 0, r->ws, r->rng);
+    ts_strategy_move(w, 1, r->ws, r->rng);
+    for (int i = 0; i < n; i++) {
+        const ts_issue *is = &w->issue[i];
+        double x = w->st[i].x;
+        if (is->kind == TS_ISSUE_PLEDGE && is->verification_noise > 0.0)
+            x += gsl_ran_gaussian(r->rng, is->verification_noise);
+        w->st[i].observed = x;
+    }
+    double pay[2];
+    ts_world_payoffs(w, pay);
+    for (int a = 0; a < 2; a++) {
+        w->payoff[a] = pay[a];
+        w->total[a] += w->disc[a] * pay[a];
+        w->disc[a] *= w->factor[a];
+        w->pressure[a] = ts_world_pressure_now(w, a);
+        w->seen_p_prev[a] = w->seen_p[a];
+    }
+    for (int i = 0; i < n; i++)
+        w->seen[i] = w->st[i].observed;
+    w->seen_p[0] = ts_world_pressure(w, 0, w->seen);
+    w->seen_p[1] = ts_world_pressure(w, 1, w->seen);
+    if (row) {
+        int c = 0;
+        for (int i = 0; i < n; i++) {
+            const ts_issue *is = &w->issue[i];
+            row[c++] = w->st[i].x;
+            for (int j = 0; j < ts_issue_n_state(is->kind); j++)
+                row[c++] = ts_issue_state_get(is, &w->st[i], j);
+        }
+        for (int a = 0; a < 2; a++) {
+            row[c++] = w->pressure[a];
+            row[c++] = w->trust[a];
+            row[c++] = w->payoff[a];
+            row[c++] = w->total[a];
+        }
+    }
+    for (int i = 0; i < n; i++)
+        ts_issue_advance(&w->issue[i], &w->st[i], w->h);
+    w->step++;
+    return TS_OK;
+}
+
+/* ---- roll-out ------------------------------------------------------------- */
+
+void ts_engine_rollout(const ts_world *from, const int *levers, const double *levels,
+                       int n_fixed, int n_steps, bool pledge_trust, double out[2])
+{
+    int n = from->n_issues;
+    double h = from->h;
+    ts_issue_state st[TS_MAX_ISSUES];
+    double recv[TS_MAX_ISSUES];   /* level the receiver values; NaN = the level itself */
+    for (int i = 0; i < n; i++) {
+        st[i] = from->st[i];
+        recv[i] = NAN;
+    }
+    for (int k = 0; k < n_fixed; k++) {
+        int i = levers[k];
+        const ts_issue *is = &from->issue[i];
+        double x = levels[k] < is->min ? is->min : levels[k] > is->max ? is->max : levels[k];
+        if (pledge_trust && is->kind == TS_ISSUE_PLEDGE) {
+            double tr = from->trust[1 - is->owner];
+            recv[i] = tr * x + (1.0 - tr) * from->st[i].x;
+        }
+        st[i].x = x;
+    }
+    for (int i = 0; i < n; i++)
+        ts_issue_state_refresh(&from->issue[i], h, &st[i]);
+    double disc[2] = {1.0, 1.0}, tot[2] = {0.0, 0.0};
+    const ts_scenario *sc = from->sc;
+    for (int t = 0; t < n_steps; t++) {
+        double p[2] = {0.0, 0.0};
+        for (int i = 0; i < n; i++) {
+            const ts_issue *is = &from->issue[i];
+            double q[2];
+            ts_issue_payoff(is, &st[i], st[i].x, h, q);
+            if (!isnan(recv[i])) {
+                double qr[2];
+                ts_issue_payoff(is, &st[i], recv[i], h, qr);
+                q[1 - is->owner] = qr[1 - is->owner];
+            }
+            p[0] += q[0];
+            p[1] += q[1];
+        }
+        for (int k = 0; k < sc->n_interactions; k++) {
+            const ts_interaction *in = &sc->interactions[k];
+            p[in->actor] += in->coef * st[in->issue_a].x * st[in->issue_b].x * h;
+        }
+        for (int a = 0; a < 2; a++) {
+            tot[a] += disc[a] * p[a];
+            disc[a] *= from->factor[a];
+        }
+        for (int i = 0; i < n; i++)
+            ts_issue_advance(&from->issue[i], &st[i], h);
+    }
+    out[0] = tot[0];
+    out[1] = tot[1];
+}
+
+/* ---- Monte Carlo ---------------------------------------------------------- */
+
+size_t ts_engine_run_bytes(const ts_engine *e)
+{
+    return (size_t)e->sc->replicates * (size_t)e->T * (size_t)e->C * sizeof(double);
+}
+
+void ts_run_free(ts_run *run)
+{
+    if (!run)
+        return;
+    if (run->log)
+        for (int k = 0; k < run->R; k++)
+            ts_log_free(&run->log[k]);
+    free(run->log);
+    free(run->seed);
+    free(run->deal);
+    free(run->first_deal_step);
+    free(run->deals);
+    free(run->breaches);
+    free(run->failed_talks);
+    free(run->final);
+    free(run->mean);
+    free(run->total);
+    free(run->traj);
+    free(run->agreement);
+    free(run);
+}
+
+static ts_run *run_alloc(const ts_engine *e)
+{
+    const ts_scenario *sc = e->sc;
+    ts_run *run = calloc(1, sizeof *run);
+    if (!run)
+        return NULL;
+    size_t R = (size_t)sc->replicates, n = sc->n_issues > 0 ? (size_t)sc->n_issues : 1;
+    run->R = sc->replicates;
+    run->T = e->T;
+    run->C = e->C;
+    run->n_issues = sc->n_issues;
+    run->n_traj = sc->trajectories < 0 || sc->trajectories > sc->replicates ? sc->replicates
+                                                                           : sc->trajectories;
+    run->seed = calloc(R, sizeof *run->seed);
+    run->deal = calloc(R, sizeof(int));
+    run->first_deal_step = calloc(R, sizeof(int));
+    run->deals = calloc(R, sizeof(int));
+    run->breaches = calloc(R, sizeof(int));
+    run->failed_talks = calloc(R, sizeof(int));
+    run->final = calloc(R * n, sizeof(double));
+    run->mean = calloc(R * n, sizeof(double));
+    run->total = calloc(R * 2, sizeof(double));
+    run->traj = malloc(ts_engine_run_bytes(e) ? ts_engine_run_bytes(e) : 1);
+    run->agreement = malloc(((size_t)run->n_traj * (size_t)e->T + 1) * sizeof(int));
+    run->log = calloc(R, sizeof *run->log);
+    if (!run->seed || !run->deal || !run->first_deal_step || !run->deals || !run->breaches ||
+        !run->failed_talks || !run->final || !run->mean || !run->total || !run->traj ||
+        !run->agreement || !run->log) {
+        ts_run_free(run);
+        return NULL;
+    }
+    return run;
+}
+
+typedef struct {
+    const ts_engine *e;
+    const ts_engine_opts *opts;
+    ts_run *run;
+    atomic_int next;
+    atomic_long done;
+    atomic_int failed;
+    pthread_mutex_t lock;   /* guards err */
+    ts_error err;
+} mc_shared;
+
+static ts_status run_one(mc_shared *sh, ts_replicate *r, int k, ts_error *err)
+{
+    const ts_engine *e = sh->e;
+    ts_run *run = sh->run;
+    int T = e->T, C = e->C, n = e->sc->n_issues;
+    ts_replicate_reset(e, r, k);
+    double *rows = run->traj + (size_t)k * T * C;
+    double *mean = run->mean + (size_t)k * n;
+    for (int i = 0; i < n; i++)
+        mean[i] = 0.0;
+    for (int t = 0; t < T; t++) {
+        ts_status s = ts_replicate_step(e, r, sh->opts->talks, sh->opts->talks_ctx,
+                                        rows + (size_t)t * C, err);
+        if (s != TS_OK)
+            return s;
+        for (int i = 0; i < n; i++)
+            mean[i] += r->w.st[i].x;
+        if (k < run->n_traj)
+            run->agreement[(size_t)k * T + t] = r->agreement;
+    }
+    for (int i = 0; i < n; i++) {
+        mean[i] /= T > 0 ? T : 1;
+        run->final[(size_t)k * n + i] = r->w.st[i].x;
+    }
+    run->seed[k] = r->seed;
+    run->deal[k] = r->deal;
+    run->first_deal_step[k] = r->first_deal_step;
+    run->deals[k] = r->deals;
+    run->breaches[k] = r->breaches;
+    run->failed_talks[k] = r->failed_talks;
+    run->total[2 * (size_t)k] = r->w.total[0];
+    run->total[2 * (size_t)k + 1] = r->w.total[1];
+    /* Hand the log over to the run: the replicate starts the next one empty. */
+    run->log[k] = r->log;
+    r->log = (ts_log){NULL, 0, 0};
+    return TS_OK;
+}
+
+static void *worker(void *arg)
+{
+    mc_shared *sh = arg;
+    ts_replicate *r = ts_replicate_alloc(sh->e);
+    ts_error err;
+    ts_error_clear(&err);
+    if (!r) {
+        ts_error_set(&err, TS_EIO, "tradesim: out of memory for a replicate");
+        goto fail;
+    }
+    for (;;) {
+        if (atomic_load(&sh->failed))
+            break;
+        int k = atomic_fetch_add(&sh->next, 1);
+        if (k >= sh->run->R)
+            break;
+        if (run_one(sh, r, k, &err) != TS_OK)
+            goto fail;
+        atomic_fetch_add(&sh->done, 1);
+    }
+    ts_replicate_free(r);
+    return NULL;
+fail:
+    ts_replicate_free(r);
+    pthread_mutex_lock(&sh->lock);
+    if (!atomic_load(&sh->failed))
+        sh->err = err;
+    atomic_store(&sh->failed, 1);
+    pthread_mutex_unlock(&sh->lock);
+    return NULL;
+}
+
+static int n_threads(int want, int R)
+{
+    if (want <= 0) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        want = n > 0 ? (int)n : 1;
+    }
+    return want < R ? want : (R > 0 ? R : 1);
+}
+
+ts_status ts_engine_run(const ts_engine *e, const ts_engine_opts *opts, ts_run **out,
+                        ts_error *err)
+{
+    static const ts_engine_opts defaults = {0, NULL, NULL, NULL, NULL};
+    if (!opts)
+        opts = &defaults;
+    *out = NULL;
+    const ts_scenario *sc = e->sc;
+    if ((double)sc->replicates * e->T * e->C * sizeof(double) > (double)TS_ENGINE_MEMORY_LIMIT)
+        return ts_error_set(err, TS_EIO,
+                            "%s: %d replicates x %d steps x %d columns need %.0f bytes for the "
+                            "aggregates, more than the limit of %zu; use fewer replicates",
+                            sc->path, sc->replicates, e->T, e->C,
+                            (double)sc->replicates * e->T * e->C * sizeof(double),
+                            (size_t)TS_ENGINE_MEMORY_LIMIT);
+    ts_run *run = run_alloc(e);
+    if (!run)
+        return ts_error_set(err, TS_EIO, "tradesim: out of memory for %d replicates",
+                            sc->replicates);
+    mc_shared sh;
+    sh.e = e;
+    sh.opts = opts;
+    sh.run = run;
+    atomic_init(&sh.next, 0);
+    atomic_init(&sh.done, 0);
+    atomic_init(&sh.failed, 0);
+    pthread_mutex_init(&sh.lock, NULL);
+    ts_error_clear(&sh.err);
+    int nt = n_threads(opts->threads, run->R);
+    pthread_t tid[1024];
+    int started = 0;
+    for (int i = 0; i < nt && i < 1024; i++) {
+        if (pthread_create(&tid[i], NULL, worker, &sh) != 0)
+            break;
+        started++;
+    }
+    if (started == 0)
+        worker(&sh);   /* no thread could start: do the work here */
+    if (opts->progress && started > 0) {
+        while (atomic_load(&sh.done) < run->R && !atomic_load(&sh.failed)) {
+            /* Workers finish on their own; the poll only reports. */
+            struct timespec ts = {0, 200000000L};
+            nanosleep(&ts, NULL);
+            opts->progress(opts->progress_ctx, atomic_load(&sh.done), run->R);
+        }
+    }
+    for (int i = 0; i < started; i++)
+        pthread_join(tid[i], NULL);
+    pthread_mutex_destroy(&sh.lock);
+    if (atomic_load(&sh.failed)) {
+        if (err)
+            *err = sh.err;
+        ts_run_free(run);
+        return sh.err.code != TS_OK ? sh.err.code : TS_EIO;
+    }
+    if (opts->progress)
+        opts->progress(opts->progress_ctx, run->R, run->R);
+    *out = run;
+    return TS_OK;
+}

@@ -1,0 +1,301 @@
+/* Issue kinds: per-step payoffs, pressure and state variables, and the
+ * replicate's world built from them (see model.h and docs/model.md).
+ *
+ * The hot path avoids pow/exp when the lever did not move: everything that
+ * depends only on the level and the parameters is cached in ts_issue_state
+ * and recomputed when the level (key) or a parameter changes. */
+#include "tradesim/model.h"
+
+#include <math.h>
+#include <stddef.h>
+#include <string.h>
+
+double ts_issue_pressure(const ts_issue *is, double x)
+{
+    double span = is->max - is->min;
+    if (!(span > 0.0))
+        return 0.0;
+    double p = (x - is->min) / span;
+    return is->kind == TS_ISSUE_PLEDGE ? 1.0 - p : p;
+}
+
+double ts_issue_level_at_pressure(const ts_issue *is, double p)
+{
+    if (p < 0.0)
+        p = 0.0;
+    if (p > 1.0)
+        p = 1.0;
+    if (is->kind == TS_ISSUE_PLEDGE)
+        p = 1.0 - p;
+    return is->min + p * (is->max - is->min);
+}
+
+double ts_issue_escalated(const ts_issue *is)
+{
+    return is->kind == TS_ISSUE_PLEDGE ? is->min : is->max;
+}
+
+double ts_issue_conceded(const ts_issue *is)
+{
+    return is->kind == TS_ISSUE_PLEDGE ? is->max : is->min;
+}
+
+int ts_issue_n_state(ts_issue_kind kind)
+{
+    switch (kind) {
+    case TS_ISSUE_CHIP_LICENCE: return 2;
+    case TS_ISSUE_EXPORT_CONTROL: return 1;
+    default: return 0;
+    }
+}
+
+const char *ts_issue_state_name(ts_issue_kind kind, int j)
+{
+    if (kind == TS_ISSUE_CHIP_LICENCE)
+        return j == 0 ? "market" : "value";
+    if (kind == TS_ISSUE_EXPORT_CONTROL)
+        return "dependence";
+    return "";
+}
+
+double ts_issue_state_get(const ts_issue *is, const ts_issue_state *st, int j)
+{
+    if (is->kind == TS_ISSUE_CHIP_LICENCE)
+        return j == 0 ? st->market : st->value;
+    if (is->kind == TS_ISSUE_EXPORT_CONTROL)
+        return st->dependence;
+    return 0.0;
+}
+
+double ts_discount_factor(double rate, double h)
+{
+    return rate > 0.0 ? pow(1.0 + rate, -h) : 1.0;
+}
+
+static double tariff_imports(const ts_issue *is, double tau)
+{
+    return is->imports_bn * exp(-is->elasticity * log1p(tau));
+}
+
+/* Chip market dm/dt = b - (a+b) m with a = erosion r, b = recovery (1-r):
+ * over a step at constant r, m' = m* + (m - m*) exp(-(a+b) h). */
+static void chip_rates(const ts_issue *is, double r, double h, double *m_star, double *m_decay)
+{
+    double a = is->erosion * r, b = is->recovery * (1.0 - r), k = a + b;
+    if (k > 0.0) {
+        *m_star = b / k;
+        *m_decay = exp(-k * h);
+    } else {
+        *m_star = 0.0;
+        *m_decay = 1.0;
+    }
+}
+
+void ts_issue_state_refresh(const ts_issue *is, double h, ts_issue_state *st)
+{
+    double x = st->x;
+    if (x == st->key)
+        return;
+    st->key = x;
+    switch (is->kind) {
+    case TS_ISSUE_TARIFF: st->imports = tariff_imports(is, x); break;
+    case TS_ISSUE_CHIP_LICENCE: chip_rates(is, x, h, &st->m_star, &st->m_decay); break;
+    case TS_ISSUE_EXPORT_CONTROL:
+        st->d_decay = exp(-(is->diversification * x + is->drift) * h);
+        break;
+    default: break;
+    }
+}
+
+void ts_issue_state_params_changed(const ts_issue *is, double h, ts_issue_state *st)
+{
+    st->v_factor = 1.0;
+    if (is->kind == TS_ISSUE_CHIP_LICENCE && is->generation_years > 0.0)
+        st->v_factor = pow(is->generation_decay, h / is->generation_years);
+    st->key = NAN;
+    ts_issue_state_refresh(is, h, st);
+}
+
+void ts_issue_state_init(const ts_issue *is, double h, ts_issue_state *st)
+{
+    memset(st, 0, sizeof *st);
+    st->x = is->initial;
+    st->observed = is->initial;
+    st->market = is->market_share;
+    st->value = 1.0;
+    st->dependence = is->dependence;
+    ts_issue_state_params_changed(is, h, st);
+}
+
+void ts_issue_payoff(const ts_issue *is, const ts_issue_state *st, double x, double h,
+                     double pay[2])
+{
+    int o = is->owner, f = 1 - is->owner;
+    double po = 0.0, pf = 0.0;
+    switch (is->kind) {
+    case TS_ISSUE_TARIFF: {
+        double m0 = is->imports_bn, th = is->tot_share;
+        double m = x == st->key ? st->imports : tariff_imports(is, x);
+        double dwl = 0.5 * x * (m0 - m);
+        po = th * x * m - (1.0 - th) * dwl;
+        pf = -th * x * m - th * dwl;
+        break;
+    }
+    case TS_ISSUE_CHIP_LICENCE: {
+        double reach = (1.0 - x) * st->market;
+        double unit = is->firm_weight * (is->margin - is->revenue_share) + is->revenue_share;
+        po = (unit * is->sales_bn - is->strategic_value_bn * st->value) * reach;
+        pf = is->access_value_bn * st->value * reach;
+        break;
+    }
+    case TS_ISSUE_EXPORT_CONTROL: {
+        double qd = x * st->dependence, g = is->convexity;
+        po = -is->exports_bn * qd - is->reputation_bn * x;
+        double hurt = g == 1.0 ? qd : g == 2.0 ? qd * qd : (qd > 0.0 ? pow(qd, g) : 0.0);
+        pf = -is->disruption_bn * hurt;
+        break;
+    }
+    case TS_ISSUE_PLEDGE:
+        po = -is->cost_bn * x;
+        pf = is->benefit_bn * x;
+        break;
+    case TS_ISSUE_CUSTOM:
+    default:
+        po = is->payoff[o][0] + x * (is->payoff[o][1] + x * is->payoff[o][2]);
+        pf = is->payoff[f][0] + x * (is->payoff[f][1] + x * is->payoff[f][2]);
+        break;
+    }
+    pay[o] = po * h;
+    pay[f] = pf * h;
+}
+
+void ts_issue_advance(const ts_issue *is, ts_issue_state *st, double h)
+{
+    (void)h;
+    switch (is->kind) {
+    case TS_ISSUE_CHIP_LICENCE:
+        st->market = st->m_star + (st->market - st->m_star) * st->m_decay;
+        st->value *= st->v_factor;
+        break;
+    case TS_ISSUE_EXPORT_CONTROL: st->dependence *= st->d_decay; break;
+    default: break;
+    }
+}
+
+/* ---- the world ------------------------------------------------------ */
+
+void ts_world_bind(ts_world *w, const ts_scenario *sc, ts_issue *issue, ts_issue_state *st,
+                   bool *held, double *seen)
+{
+    memset(w, 0, sizeof *w);
+    w->sc = sc;
+    w->h = sc->calendar.step_years > 0.0 ? sc->calendar.step_years : 1.0;
+    w->n_issues = sc->n_issues;
+    w->issue = issue;
+    w->st = st;
+    w->held = held;
+    w->seen = seen;
+    ts_world_reset(w);
+}
+
+double ts_world_pressure(const ts_world *w, int a, const double *x)
+{
+    double num = 0.0, den = 0.0;
+    for (int i = 0; i < w->n_issues; i++) {
+        const ts_issue *is = &w->issue[i];
+        if (is->owner != a)
+            continue;
+        num += is->pressure_weight * ts_issue_pressure(is, x[i]);
+        den += is->pressure_weight;
+    }
+    return den > 0.0 ? num / den : 0.0;
+}
+
+double ts_world_pressure_now(const ts_world *w, int a)
+{
+    double num = 0.0, den = 0.0;
+    for (int i = 0; i < w->n_issues; i++) {
+        const ts_issue *is = &w->issue[i];
+        if (is->owner != a)
+            continue;
+        num += is->pressure_weight * ts_issue_pressure(is, w->st[i].x);
+        den += is->pressure_weight;
+    }
+    return den > 0.0 ? num / den : 0.0;
+}
+
+void ts_world_reset(ts_world *w)
+{
+    const ts_scenario *sc = w->sc;
+    for (int i = 0; i < w->n_issues; i++) {
+        w->issue[i] = sc->issues[i];
+        ts_issue_state_init(&w->issue[i], w->h, &w->st[i]);
+        w->held[i] = false;
+        w->seen[i] = w->st[i].x;
+    }
+    for (int a = 0; a < 2; a++) {
+        w->actor[a] = sc->actors[a];
+        w->trust[a] = sc->actors[a].trust;
+        w->factor[a] = ts_discount_factor(sc->actors[a].discount, w->h);
+        w->disc[a] = 1.0;
+        w->payoff[a] = w->total[a] = 0.0;
+        w->triggered[a] = false;
+        w->br_gap[a] = 0.0;
+    }
+    for (int a = 0; a < 2; a++) {
+        w->pressure[a] = ts_world_pressure_now(w, a);
+        w->p_initial[a] = w->seen_p[a] = w->seen_p_prev[a] = w->pressure[a];
+    }
+    w->step = 0;
+}
+
+void ts_world_payoffs(ts_world *w, double pay[2])
+{
+    double p0 = 0.0, p1 = 0.0, h = w->h;
+    for (int i = 0; i < w->n_issues; i++) {
+        double q[2];
+        ts_issue_state_refresh(&w->issue[i], h, &w->st[i]);
+        ts_issue_payoff(&w->issue[i], &w->st[i], w->st[i].x, h, q);
+        p0 += q[0];
+        p1 += q[1];
+    }
+    const ts_scenario *sc = w->sc;
+    for (int k = 0; k < sc->n_interactions; k++) {
+        const ts_interaction *in = &sc->interactions[k];
+        double v = in->coef * w->st[in->issue_a].x * w->st[in->issue_b].x * h;
+        if (in->actor == 0)
+            p0 += v;
+        else
+            p1 += v;
+    }
+    pay[0] = p0;
+    pay[1] = p1;
+}
+
+void ts_world_set_param(ts_world *w, ts_target target, int index, size_t offset, double value)
+{
+    if (target == TS_TARGET_ISSUE) {
+        ts_issue *is = &w->issue[index];
+        memcpy((char *)is + offset, &value, sizeof value);
+        /* The initial-state parameters double as shocks to the state now. */
+        if (offset == offsetof(ts_issue, market_share))
+            w->st[index].market = value;
+        else if (offset == offsetof(ts_issue, dependence))
+            w->st[index].dependence = value;
+        ts_issue_state_params_changed(is, w->h, &w->st[index]);
+    } else {
+        ts_actor *ac = &w->actor[index];
+        memcpy((char *)ac + offset, &value, sizeof value);
+        w->factor[index] = ts_discount_factor(ac->discount, w->h);
+    }
+}
+
+void ts_world_set_level(ts_world *w, int i, double x)
+{
+    const ts_issue *is = &w->issue[i];
+    if (x < is->min)
+        x = is->min;
+    if (x > is->max)
+        x = is->max;
+    w->st[i].x = x;
+}

@@ -1,0 +1,214 @@
+/* Strategies (DESIGN.md section 3.3). Every strategy computes one target
+ * level per free own lever; the common move rule (within max_step, noise,
+ * clamp) is applied in one place so no strategy can break it. */
+#include "tradesim/strategy.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_min.h>
+#include <gsl/gsl_randist.h>
+
+#define BR_GRID 17
+#define BR_MAX_ITER 100
+
+struct ts_strategy_ws {
+    gsl_min_fminimizer *min;
+};
+
+ts_strategy_ws *ts_strategy_ws_alloc(void)
+{
+    ts_strategy_ws *ws = malloc(sizeof *ws);
+    if (!ws)
+        return NULL;
+    ws->min = gsl_min_fminimizer_alloc(gsl_min_fminimizer_brent);
+    if (!ws->min) {
+        free(ws);
+        return NULL;
+    }
+    return ws;
+}
+
+void ts_strategy_ws_free(ts_strategy_ws *ws)
+{
+    if (!ws)
+        return;
+    gsl_min_fminimizer_free(ws->min);
+    free(ws);
+}
+
+double ts_faratin_alpha(double k, double beta, int t, int deadline)
+{
+    if (deadline <= 0)
+        return 1.0;
+    double s = (double)(t < deadline ? t : deadline) / deadline;
+    return k + (1.0 - k) * pow(s, 1.0 / beta);
+}
+
+/* Level of lever j as actor a sees it: its own levers now, the other's as
+ * seen at the end of the previous step. */
+static double level_seen_by(const ts_world *w, int a, int j)
+{
+    return w->issue[j].owner == a ? w->st[j].x : w->seen[j];
+}
+
+double ts_strategy_lever_payoff(const ts_world *w, int a, int i, double x)
+{
+    double pay[2];
+    ts_issue_payoff(&w->issue[i], &w->st[i], x, w->h, pay);
+    double u = pay[a];
+    const ts_scenario *sc = w->sc;
+    for (int k = 0; k < sc->n_interactions; k++) {
+        const ts_interaction *in = &sc->interactions[k];
+        if (in->actor != a || (in->issue_a != i && in->issue_b != i))
+            continue;
+        double xa = in->issue_a == i ? x : level_seen_by(w, a, in->issue_a);
+        double xb = in->issue_b == i ? x : level_seen_by(w, a, in->issue_b);
+        u += in->coef * xa * xb * w->h;
+    }
+    return u;
+}
+
+typedef struct {
+    const ts_world *w;
+    int a, i;
+} br_ctx;
+
+static double neg_payoff(double x, void *p)
+{
+    const br_ctx *c = p;
+    return -ts_strategy_lever_payoff(c->w, c->a, c->i, x);
+}
+
+static double brent(ts_strategy_ws *ws, br_ctx *c, double lo, double mid, double hi, double fmid)
+{
+    gsl_function F = {neg_payoff, c};
+    if (gsl_min_fminimizer_set(ws->min, &F, mid, lo, hi) != GSL_SUCCESS)
+        return mid;
+    for (int it = 0; it < BR_MAX_ITER; it++) {
+        if (gsl_min_fminimizer_iterate(ws->min) != GSL_SUCCESS)
+            break;
+        double a = gsl_min_fminimizer_x_lower(ws->min), b = gsl_min_fminimizer_x_upper(ws->min);
+        /* 1e-10 absolute on the lever (its units are O(1)), far below any max_step. */
+        if (gsl_min_test_interval(a, b, 1e-10, 0.0) == GSL_SUCCESS)
+            break;
+    }
+    double x = gsl_min_fminimizer_x_minimum(ws->min);
+    return gsl_min_fminimizer_f_minimum(ws->min) <= fmid ? x : mid;
+}
+
+double ts_strategy_best_level(const ts_world *w, int a, int i, ts_strategy_ws *ws)
+{
+    const ts_issue *is = &w->issue[i];
+    br_ctx c = {w, a, i};
+    double lo = is->min, hi = is->max;
+    if (!(hi > lo))
+        return lo;
+    double xs[BR_GRID], fs[BR_GRID];
+    int best = 0;
+    double fmin = INFINITY, fmax = -INFINITY;
+    for (int g = 0; g < BR_GRID; g++) {
+        xs[g] = lo + (hi - lo) * g / (BR_GRID - 1);
+        fs[g] = neg_payoff(xs[g], &c);
+        if (fs[g] < fs[best])
+            best = g;
+        fmin = fmin < fs[g] ? fmin : fs[g];
+        fmax = fmax > fs[g] ? fmax : fs[g];
+    }
+    /* Flat in this lever (to rounding): no reason to move. */
+    if (fmax - fmin <= 1e-12 * (1.0 + fabs(fmin)))
+        return w->st[i].x;
+    if (best > 0 && best < BR_GRID - 1) {
+        if (fs[best] < fs[best - 1] && fs[best] < fs[best + 1])
+            return brent(ws, &c, xs[best - 1], xs[best], xs[best + 1], fs[best]);
+        return xs[best];
+    }
+    /* Best grid point at a bound: the optimum may still lie inside the first cell. */
+    int nb = best == 0 ? 1 : BR_GRID - 2;
+    double mid = 0.5 * (xs[best] + xs[nb]);
+    double fm = neg_payoff(mid, &c);
+    if (fm < fs[best] && fm < fs[nb])
+        return best == 0 ? brent(ws, &c, xs[0], mid, xs[1], fm)
+                         : brent(ws, &c, xs[nb], mid, xs[best], fm);
+    return xs[best];
+}
+
+/* Moves lever i towards target within max_step, adds noise, clamps. */
+static void move_lever(ts_world *w, int i, double target, double noise, gsl_rng *rng)
+{
+    const ts_issue *is = &w->issue[i];
+    double x = w->st[i].x, d = target - x, ms = is->max_step;
+    if (d > ms)
+        d = ms;
+    else if (d < -ms)
+        d = -ms;
+    x += d;
+    if (noise > 0.0)
+        x += gsl_ran_gaussian(rng, noise);
+    if (x < is->min)
+        x = is->min;
+    else if (x > is->max)
+        x = is->max;
+    w->st[i].x = x;
+}
+
+void ts_strategy_move(ts_world *w, int a, ts_strategy_ws *ws, gsl_rng *rng)
+{
+    const ts_strategy *s = &w->actor[a].strategy;
+    int o = 1 - a, t = w->step;
+    double noise = w->actor[a].noise;
+    double dir = 0.0, p_target = 0.0, alpha = 0.0;
+    switch (s->kind) {
+    case TS_STRAT_HOLD:
+    case TS_STRAT_SCRIPTED:
+    case TS_STRAT_COUNT:
+        return;
+    case TS_STRAT_TIT_FOR_TAT:
+        /* +1 escalate, -1 de-escalate, 0 hold; step 0 has no last move. */
+        if (t > 0)
+            dir = w->seen_p[o] > w->seen_p_prev[o] ? 1.0 : w->seen_p[o] < w->seen_p_prev[o] ? -1.0 : 0.0;
+        break;
+    case TS_STRAT_GRIM_TRIGGER:
+        if (!w->triggered[a] && w->seen_p[o] > w->p_initial[o] + s->threshold)
+            w->triggered[a] = true;
+        break;
+    case TS_STRAT_RICHARDSON: {
+        double p = ts_world_pressure_now(w, a);
+        p_target = p + s->reactivity * w->seen_p[o] - s->fatigue * p + s->grievance;
+        break;
+    }
+    case TS_STRAT_TIME_DEPENDENT: alpha = ts_faratin_alpha(s->k, s->beta, t, s->deadline); break;
+    default: break;
+    }
+    for (int i = 0; i < w->n_issues; i++) {
+        const ts_issue *is = &w->issue[i];
+        if (is->owner != a || w->held[i])
+            continue;
+        double x = w->st[i].x, target = x;
+        switch (s->kind) {
+        case TS_STRAT_TIT_FOR_TAT: {
+            double up = is->kind == TS_ISSUE_PLEDGE ? -is->max_step : is->max_step;
+            target = x + dir * up;
+            break;
+        }
+        case TS_STRAT_GRIM_TRIGGER:
+            if (w->triggered[a])
+                target = ts_issue_escalated(is);
+            break;
+        case TS_STRAT_ALWAYS_ESCALATE: target = ts_issue_escalated(is); break;
+        case TS_STRAT_ALWAYS_CONCEDE: target = ts_issue_conceded(is); break;
+        case TS_STRAT_RICHARDSON: target = ts_issue_level_at_pressure(is, p_target); break;
+        case TS_STRAT_BEST_RESPONSE:
+            target = x + s->speed * (ts_strategy_best_level(w, a, i, ws) - x);
+            break;
+        case TS_STRAT_TIME_DEPENDENT: {
+            double x0 = w->sc->issues[i].initial;
+            target = x0 + alpha * (s->reservation[i] - x0);
+            break;
+        }
+        default: break;
+        }
+        move_lever(w, i, target, noise, rng);
+    }
+}
