@@ -1,15 +1,107 @@
-/* tradesim run: not built yet. */
+/* tradesim run: load one scenario, run its Monte Carlo replicates, write the
+ * outcome files into DIR/<name>/.
+ *
+ * -r, -s and --trajectories are turned into overrides applied after every
+ * --set (monte_carlo.replicates, monte_carlo.seed, output.trajectories), so
+ * the resolved scenario.cfg records them and reproduces the run. */
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tradesim/cli.h"
+#include "tradesim/engine.h"
+#include "tradesim/output.h"
+#include "tradesim/scenario.h"
+
+typedef struct {
+    FILE *err;
+    const char *name;
+} progress_ctx;
+
+static void progress(void *ctx, long done, long total)
+{
+    const progress_ctx *p = ctx;
+    fprintf(p->err, "\rtradesim run: %s: %ld/%ld replicates", p->name, done, total);
+    if (done >= total)
+        fputc('\n', p->err);
+    fflush(p->err);
+}
 
 int ts_cmd_run(int argc, char **argv, FILE *out, FILE *err)
 {
-    for (int i = 1; i < argc; i++)
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            ts_cli_usage("run", out);
-            return TS_OK;
+    ts_cli_opts o;
+    int rc = ts_cli_parse(argc, argv, "orsjStqh", "run", &o, err);
+    if (rc != TS_OK)
+        return rc;
+    if (o.help) {
+        ts_cli_usage("run", out);
+        return TS_OK;
+    }
+    if (o.n_positional != 1) {
+        fprintf(err, "tradesim run: expected one scenario file, got %d (see 'tradesim run "
+                     "--help')\n",
+                o.n_positional);
+        return TS_EBAD;
+    }
+    const char *overrides[TS_CLI_MAX_SETS + 3];
+    char rbuf[64], sbuf[256], tbuf[64];
+    int n = 0;
+    for (int i = 0; i < o.n_sets; i++)
+        overrides[n++] = o.sets[i];
+    if (o.replicates > 0) {
+        snprintf(rbuf, sizeof rbuf, "monte_carlo.replicates=%ld", o.replicates);
+        overrides[n++] = rbuf;
+    }
+    if (o.seed) {
+        size_t len = strlen(o.seed);
+        if (len == 0 || len > 200) {
+            fprintf(err, "tradesim run: --seed '%s': expected a whole number\n", o.seed);
+            return TS_EBAD;
         }
-    fprintf(err, "tradesim run: not built yet in this version\n");
-    return TS_EIO;
+        bool has_l = o.seed[len - 1] == 'L' || o.seed[len - 1] == 'l';
+        snprintf(sbuf, sizeof sbuf, "monte_carlo.seed=%s%s", o.seed, has_l ? "" : "L");
+        overrides[n++] = sbuf;
+    }
+    if (o.trajectories != LONG_MIN) {
+        snprintf(tbuf, sizeof tbuf, "output.trajectories=%ld", o.trajectories);
+        overrides[n++] = tbuf;
+    }
+
+    ts_error e;
+    ts_error_clear(&e);
+    ts_scenario *sc = ts_scenario_load(o.positional[0], overrides, n, &e);
+    if (!sc) {
+        fprintf(err, "%s\n", e.msg);
+        return e.code != TS_OK ? (int)e.code : TS_EBAD;
+    }
+    ts_engine *eng = ts_engine_alloc(sc, &e);
+    if (!eng) {
+        fprintf(err, "%s\n", e.msg);
+        ts_scenario_free(sc);
+        return e.code;
+    }
+    progress_ctx pc = {err, sc->name};
+    ts_engine_opts opts = {(int)(o.threads < 0 ? 0 : o.threads), NULL, NULL, NULL, NULL};
+    if (!o.quiet && isatty(fileno(err))) {
+        opts.progress = progress;
+        opts.progress_ctx = &pc;
+    }
+    ts_run *run = NULL;
+    ts_status s = ts_engine_run(eng, &opts, &run, &e);
+    if (s == TS_OK)
+        s = ts_output_write(eng, run, o.out ? o.out : "results", &e);
+    if (s != TS_OK)
+        fprintf(err, "%s\n", e.msg);
+    else if (!o.quiet) {
+        char folder[4096];
+        if (ts_output_folder(sc, o.out ? o.out : "results", folder, sizeof folder))
+            fprintf(out, "%s: %d replicates x %d steps\n", folder, sc->replicates,
+                    sc->calendar.steps);
+    }
+    ts_run_free(run);
+    ts_engine_free(eng);
+    ts_scenario_free(sc);
+    return s;
 }

@@ -1,0 +1,29 @@
+/* Output: the run's files in DIR/<name>/ (DESIGN.md section 6).
+ *
+ * summary.csv, aggregate.csv, trajectories.csv and log.csv are each written
+ * through ts_csv (a temporary file renamed when complete), then scenario.cfg
+ * through ts_scenario_write(). A file in the folder is only ever replaced by
+ * a complete new one: all four CSVs are filled before the first is renamed,
+ * and a failure stops at once (the failed file and those not yet renamed keep
+ * their older versions; the error says which file failed).
+ *
+ * Conventions: replicates and steps are numbered from 0; `date` is empty for
+ * an abstract calendar; first_deal_step and first_deal_date are empty when a
+ * replicate reached no deal; `agreement` is the active agreement's number or
+ * empty. Aggregate quantiles are GSL's (linear interpolation between order
+ * statistics, Hyndman & Fan type 7) over all R replicates. */
+#ifndef TRADESIM_OUTPUT_H
+#define TRADESIM_OUTPUT_H
+
+#include "tradesim/engine.h"
+#include "tradesim/error.h"
+
+/* Creates dir and dir/<name> as needed and writes the five files.
+ * TS_EIO with a message naming the path on failure. */
+ts_status ts_output_write(const ts_engine *e, const ts_run *run, const char *dir,
+                          ts_error *err);
+
+/* Writes "dir/<name>" into buf (n bytes); false when it does not fit. */
+int ts_output_folder(const ts_scenario *sc, const char *dir, char *buf, size_t n);
+
+#endif

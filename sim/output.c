@@ -1,0 +1,285 @@
+/* Writing a run's CSVs and resolved scenario (see output.h).
+ *
+ * All four CSVs are filled before the first is committed; on a failure the
+ * remaining temporary files are removed, never renamed. Aggregates gather each (step, column)
+ * over the replicates into one scratch buffer and sort it there. */
+#include "tradesim/output.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <gsl/gsl_statistics_double.h>
+
+#include "tradesim/csv.h"
+#include "tradesim/stats.h"
+
+enum { F_SUMMARY, F_AGGREGATE, F_TRAJ, F_LOG, F_COUNT };
+static const char *const file_names[F_COUNT] = {"summary.csv", "aggregate.csv",
+                                                "trajectories.csv", "log.csv"};
+
+int ts_output_folder(const ts_scenario *sc, const char *dir, char *buf, size_t n)
+{
+    int len = snprintf(buf, n, "%s/%s", dir, sc->name);
+    return len >= 0 && (size_t)len < n;
+}
+
+/* mkdir -p */
+static ts_status make_dirs(const char *path, ts_error *err)
+{
+    char buf[4096];
+    size_t n = strlen(path);
+    if (n >= sizeof buf)
+        return ts_error_set(err, TS_EIO, "%s: path too long", path);
+    memcpy(buf, path, n + 1);
+    for (size_t i = 1; i <= n; i++) {
+        if (buf[i] != '/' && buf[i] != '\0')
+            continue;
+        char c = buf[i];
+        buf[i] = '\0';
+        if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+            return ts_error_set(err, TS_EIO, "%s: cannot create folder: %s", buf,
+                                strerror(errno));
+        struct stat sb;
+        if (stat(buf, &sb) != 0 || !S_ISDIR(sb.st_mode))
+            return ts_error_set(err, TS_EIO, "%s: not a folder", buf);
+        buf[i] = c;
+    }
+    return TS_OK;
+}
+
+static void put_date(ts_csv *c, const char (*dates)[11], int t)
+{
+    if (dates[t][0])
+        ts_csv_str(c, dates[t]);
+    else
+        ts_csv_empty(c);
+}
+
+static void write_summary(ts_csv *c, const ts_scenario *sc, const ts_run *run,
+                          const char (*dates)[11])
+{
+    ts_csv_str(c, "replicate");
+    ts_csv_str(c, "seed");
+    ts_csv_str(c, "deal");
+    ts_csv_str(c, "first_deal_step");
+    ts_csv_str(c, "first_deal_date");
+    ts_csv_str(c, "deals");
+    ts_csv_str(c, "breaches");
+    ts_csv_str(c, "failed_talks");
+    char name[TS_ID_MAX + 16];
+    for (int i = 0; i < sc->n_issues; i++) {
+        snprintf(name, sizeof name, "%s_final", sc->issues[i].id);
+        ts_csv_str(c, name);
+        snprintf(name, sizeof name, "%s_mean", sc->issues[i].id);
+        ts_csv_str(c, name);
+    }
+    for (int a = 0; a < 2; a++) {
+        snprintf(name, sizeof name, "%s_total", sc->actors[a].id);
+        ts_csv_str(c, name);
+    }
+    ts_csv_str(c, "joint_total");
+    ts_csv_end_row(c);
+    int n = run->n_issues;
+    for (int k = 0; k < run->R; k++) {
+        ts_csv_int(c, k);
+        ts_csv_u64(c, run->seed[k]);
+        ts_csv_int(c, run->deal[k]);
+        int fd = run->first_deal_step[k];
+        if (fd >= 0 && fd < run->T) {
+            ts_csv_int(c, fd);
+            put_date(c, dates, fd);
+        } else {
+            ts_csv_empty(c);
+            ts_csv_empty(c);
+        }
+        ts_csv_int(c, run->deals[k]);
+        ts_csv_int(c, run->breaches[k]);
+        ts_csv_int(c, run->failed_talks[k]);
+        for (int i = 0; i < n; i++) {
+            ts_csv_num(c, run->final[(size_t)k * n + i]);
+            ts_csv_num(c, run->mean[(size_t)k * n + i]);
+        }
+        double t0 = run->total[2 * (size_t)k], t1 = run->total[2 * (size_t)k + 1];
+        ts_csv_num(c, t0);
+        ts_csv_num(c, t1);
+        ts_csv_num(c, t0 + t1);
+        ts_csv_end_row(c);
+    }
+}
+
+static void write_aggregate(ts_csv *c, const ts_engine *e, const ts_run *run,
+                            const char (*dates)[11], double *scratch)
+{
+    static const char *const suffix[4] = {"mean", "p05", "p50", "p95"};
+    static const double probs[3] = {0.05, 0.50, 0.95};
+    char name[TS_ID_MAX + 32];
+    ts_csv_str(c, "step");
+    ts_csv_str(c, "date");
+    for (int j = 0; j < run->C; j++)
+        for (int s = 0; s < 4; s++) {
+            snprintf(name, sizeof name, "%s_%s", ts_engine_column_name(e, j), suffix[s]);
+            ts_csv_str(c, name);
+        }
+    ts_csv_end_row(c);
+    size_t stride = (size_t)run->T * run->C;
+    for (int t = 0; t < run->T; t++) {
+        ts_csv_int(c, t);
+        put_date(c, dates, t);
+        for (int j = 0; j < run->C; j++) {
+            const double *src = run->traj + (size_t)t * run->C + j;
+            for (int k = 0; k < run->R; k++)
+                scratch[k] = src[(size_t)k * stride];
+            double q[3];
+            double mean = gsl_stats_mean(scratch, 1, (size_t)run->R);
+            ts_stats_quantiles(scratch, (size_t)run->R, probs, 3, q);
+            ts_csv_num(c, mean);
+            ts_csv_num(c, q[0]);
+            ts_csv_num(c, q[1]);
+            ts_csv_num(c, q[2]);
+        }
+        ts_csv_end_row(c);
+    }
+}
+
+static void write_traj(ts_csv *c, const ts_engine *e, const ts_run *run,
+                       const char (*dates)[11])
+{
+    ts_csv_str(c, "replicate");
+    ts_csv_str(c, "step");
+    ts_csv_str(c, "date");
+    for (int j = 0; j < run->C; j++)
+        ts_csv_str(c, ts_engine_column_name(e, j));
+    ts_csv_str(c, "agreement");
+    ts_csv_end_row(c);
+    for (int k = 0; k < run->n_traj; k++)
+        for (int t = 0; t < run->T; t++) {
+            const double *row = run->traj + ((size_t)k * run->T + t) * run->C;
+            ts_csv_int(c, k);
+            ts_csv_int(c, t);
+            put_date(c, dates, t);
+            for (int j = 0; j < run->C; j++)
+                ts_csv_num(c, row[j]);
+            int ag = run->agreement[(size_t)k * run->T + t];
+            if (ag >= 0)
+                ts_csv_int(c, ag);
+            else
+                ts_csv_empty(c);
+            ts_csv_end_row(c);
+        }
+}
+
+/* "us_tariff=0.84; cn_tariff+=0.1; cn.discount=0.05": what the event did. */
+static void event_detail(const ts_scenario *sc, const ts_event *ev, char *buf, size_t n,
+                         int precision)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    for (int j = 0; j < ev->n_sets + ev->n_params && len < n; j++) {
+        char num[32];
+        const char *id, *key = NULL, *op = "=";
+        double v;
+        if (j < ev->n_sets) {
+            const ts_event_set *s = &ev->sets[j];
+            id = sc->issues[s->issue].id;
+            op = s->add ? "+=" : "=";
+            v = s->value;
+        } else {
+            const ts_event_param *p = &ev->params[j - ev->n_sets];
+            id = p->target == TS_TARGET_ISSUE ? sc->issues[p->index].id : sc->actors[p->index].id;
+            key = p->key;
+            v = p->value;
+        }
+        num[ts_fmt_g(num, v, precision)] = '\0';
+        int w = snprintf(buf + len, n - len, "%s%s%s%s%s%s", j ? "; " : "", id, key ? "." : "",
+                         key ? key : "", op, num);
+        if (w < 0)
+            break;
+        len += (size_t)w;
+    }
+}
+
+static void write_log(ts_csv *c, const ts_scenario *sc, const ts_run *run,
+                      const char (*dates)[11])
+{
+    ts_csv_str(c, "replicate");
+    ts_csv_str(c, "step");
+    ts_csv_str(c, "date");
+    ts_csv_str(c, "type");
+    ts_csv_str(c, "label");
+    ts_csv_str(c, "detail");
+    ts_csv_end_row(c);
+    char detail[2048];
+    for (int k = 0; k < run->R; k++) {
+        const ts_log *log = &run->log[k];
+        for (int i = 0; i < log->n; i++) {
+            const ts_log_entry *r = &log->rows[i];
+            ts_csv_int(c, k);
+            ts_csv_int(c, r->step);
+            if (r->step >= 0 && r->step < run->T)
+                put_date(c, dates, r->step);
+            else
+                ts_csv_empty(c);
+            ts_csv_str(c, ts_log_type_name(r->type));
+            if (r->type == TS_LOG_EVENT && r->event >= 0 && r->event < sc->n_events) {
+                const ts_event *ev = &sc->events[r->event];
+                event_detail(sc, ev, detail, sizeof detail, sc->precision);
+                ts_csv_str(c, ev->label);
+                ts_csv_str(c, detail);
+            } else {
+                ts_csv_str(c, r->label ? r->label : "");
+                ts_csv_str(c, r->detail ? r->detail : "");
+            }
+            ts_csv_end_row(c);
+        }
+    }
+}
+
+ts_status ts_output_write(const ts_engine *e, const ts_run *run, const char *dir,
+                          ts_error *err)
+{
+    const ts_scenario *sc = ts_engine_scenario(e);
+    char folder[4096], path[4096 + 32];
+    if (!ts_output_folder(sc, dir, folder, sizeof folder))
+        return ts_error_set(err, TS_EIO, "%s/%s: path too long", dir, sc->name);
+    ts_status s = make_dirs(folder, err);
+    if (s != TS_OK)
+        return s;
+    char (*dates)[11] = malloc(((size_t)run->T + 1) * sizeof *dates);
+    double *scratch = malloc(((size_t)run->R + 1) * sizeof *scratch);
+    ts_csv *c[F_COUNT] = {NULL};
+    if (!dates || !scratch) {
+        s = ts_error_set(err, TS_EIO, "tradesim: out of memory writing %s", folder);
+        goto done;
+    }
+    for (int t = 0; t < run->T; t++)
+        ts_calendar_step_date(&sc->calendar, t, dates[t]);
+    for (int f = 0; f < F_COUNT; f++) {
+        snprintf(path, sizeof path, "%s/%s", folder, file_names[f]);
+        c[f] = ts_csv_open(path, sc->precision, err);
+        if (!c[f]) {
+            s = err ? err->code : TS_EIO;
+            goto done;
+        }
+    }
+    write_summary(c[F_SUMMARY], sc, run, (const char(*)[11])dates);
+    write_aggregate(c[F_AGGREGATE], e, run, (const char(*)[11])dates, scratch);
+    write_traj(c[F_TRAJ], e, run, (const char(*)[11])dates);
+    write_log(c[F_LOG], sc, run, (const char(*)[11])dates);
+    for (int f = 0; f < F_COUNT; f++) {
+        s = ts_csv_commit(c[f], err);
+        c[f] = NULL;
+        if (s != TS_OK)
+            goto done;
+    }
+    snprintf(path, sizeof path, "%s/scenario.cfg", folder);
+    s = ts_scenario_write(sc, path, err);
+done:
+    for (int f = 0; f < F_COUNT; f++)
+        ts_csv_abort(c[f]);
+    free(dates);
+    free(scratch);
+    return s;
+}
