@@ -1,0 +1,455 @@
+/* Scenario writer: the fully resolved scenario as libconfig text.
+ *
+ * Every default is written explicitly, so the text alone reproduces the run.
+ * The text is produced here rather than by config_write() because
+ * libconfig 1.5 prints floats with a fixed, lossy precision; we print each
+ * double with the fewest digits (15 to 17) that read back bit-identical, so
+ * loading the output gives a scenario equal to the one written. */
+#include "tradesim/scenario.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifndef TRADESIM_VERSION
+#define TRADESIM_VERSION "unknown"
+#endif
+
+typedef struct {
+    char *s;
+    size_t len, cap;
+    bool oom;
+} sbuf;
+
+static void put(sbuf *b, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+static void put(sbuf *b, const char *fmt, ...)
+{
+    if (b->oom)
+        return;
+    for (;;) {
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vsnprintf(b->s ? b->s + b->len : NULL, b->s ? b->cap - b->len : 0, fmt, ap);
+        va_end(ap);
+        if (n < 0) {
+            b->oom = true;
+            return;
+        }
+        if (b->s && b->len + (size_t)n < b->cap) {
+            b->len += (size_t)n;
+            return;
+        }
+        size_t cap = b->cap ? b->cap : 4096;
+        while (cap <= b->len + (size_t)n)
+            cap *= 2;
+        char *grown = realloc(b->s, cap);
+        if (!grown) {
+            b->oom = true;
+            return;
+        }
+        b->s = grown;
+        b->cap = cap;
+    }
+}
+
+/* Shortest of %.15g..%.17g that reads back exactly, always with a '.' or
+ * exponent so libconfig reads a float. */
+static const char *dbl(double v, char buf[40])
+{
+    for (int prec = 15; prec <= 17; prec++) {
+        snprintf(buf, 40, "%.*g", prec, v);
+        if (strtod(buf, NULL) == v)
+            break;
+    }
+    if (!strpbrk(buf, ".eEn"))
+        strcat(buf, ".0");
+    return buf;
+}
+
+static void put_str(sbuf *b, const char *s)
+{
+    put(b, "\"");
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            put(b, "\\%c", *p);
+        else if (*p < 0x20 || *p == 0x7f)
+            put(b, "\\x%02x", *p);
+        else
+            put(b, "%c", *p);
+    }
+    put(b, "\"");
+}
+
+static void put_kv_num(sbuf *b, const char *key, double v)
+{
+    char t[40];
+    put(b, " %s = %s;", key, dbl(v, t));
+}
+
+static void put_when(sbuf *b, const ts_scenario *sc, int step)
+{
+    if (sc->calendar.unit == TS_STEP_ABSTRACT) {
+        put(b, " step = %d;", step);
+    } else {
+        char d[11];
+        ts_calendar_step_date(&sc->calendar, step, d);
+        put(b, " date = \"%s\";", d);
+    }
+}
+
+static const char *const step_names[] = {"day", "week", "month", "abstract"};
+static const char *const protocol_names[] = {"nash", "alternating"};
+static const char *const expiry_names[] = {"snapback", "keep", "renegotiate"};
+static const char *const breach_names[] = {"react", "snapback"};
+
+static void put_talk_terms(sbuf *b, const ts_scenario *sc, const ts_talk *tk)
+{
+    put(b, "\n      label = ");
+    put_str(b, tk->label);
+    put(b, "; agenda = [");
+    for (int i = 0; i < tk->n_agenda; i++)
+        put(b, "%s\"%s\"", i ? ", " : "", sc->issues[tk->agenda[i]].id);
+    put(b, "]; protocol = \"%s\";\n     ", protocol_names[tk->protocol]);
+    put_kv_num(b, "duration", tk->duration);
+    put(b, " on_expiry = \"%s\"; on_breach = \"%s\";", expiry_names[tk->on_expiry],
+        breach_names[tk->on_breach]);
+    put_kv_num(b, "min_gain", tk->min_gain);
+    char t0[40], t1[40];
+    put(b, "\n      rounds = %d; beta = [%s, %s]; phase_in = %d;", tk->rounds, dbl(tk->beta[0], t0),
+        dbl(tk->beta[1], t1), tk->phase_in);
+}
+
+static void put_strategy(sbuf *b, const ts_scenario *sc, int a)
+{
+    const ts_strategy *st = &sc->actors[a].strategy;
+    put(b, "\n      strategy = { kind = \"%s\";", ts_strategy_kind_name(st->kind));
+    switch (st->kind) {
+    case TS_STRAT_GRIM_TRIGGER:
+        put_kv_num(b, "threshold", st->threshold);
+        break;
+    case TS_STRAT_RICHARDSON:
+        put_kv_num(b, "reactivity", st->reactivity);
+        put_kv_num(b, "fatigue", st->fatigue);
+        put_kv_num(b, "grievance", st->grievance);
+        break;
+    case TS_STRAT_BEST_RESPONSE:
+        put_kv_num(b, "speed", st->speed);
+        break;
+    case TS_STRAT_TIME_DEPENDENT:
+        put_kv_num(b, "k", st->k);
+        put_kv_num(b, "beta", st->beta);
+        put(b, " deadline = %d;\n        reservation = {", st->deadline);
+        for (int k = 0; k < sc->n_issues; k++)
+            if (sc->issues[k].owner == a)
+                put_kv_num(b, sc->issues[k].id, st->reservation[k]);
+        put(b, " };");
+        break;
+    default:
+        break;
+    }
+    put(b, " };");
+}
+
+char *ts_scenario_to_string(const ts_scenario *sc)
+{
+    sbuf b = {NULL, 0, 0, false};
+    const ts_param_info *tab = ts_param_table();
+    char t[40];
+    put(&b, "# Resolved by tradesim %s: every default explicit.\n", TRADESIM_VERSION);
+    put(&b, "name = ");
+    put_str(&b, sc->name);
+    put(&b, ";\ndescription = ");
+    put_str(&b, sc->description);
+    put(&b, ";\n");
+
+    const ts_calendar *cal = &sc->calendar;
+    if (cal->unit == TS_STEP_ABSTRACT) {
+        put(&b, "calendar = { step = \"abstract\"; steps = %d; };\n", cal->steps);
+    } else {
+        char s[11], e[11];
+        ts_date_format(cal->start_day, s);
+        ts_date_format(cal->end_day, e);
+        put(&b, "calendar = { start = \"%s\"; end = \"%s\"; step = \"%s\"; };  # %d steps\n", s,
+            e, step_names[cal->unit], cal->steps);
+    }
+    if (sc->seed <= (uint64_t)INT64_MAX)
+        put(&b, "monte_carlo = { replicates = %d; seed = %" PRIu64 "L; rng = ", sc->replicates,
+            sc->seed);
+    else
+        put(&b, "monte_carlo = { replicates = %d; seed = \"%" PRIu64 "\"; rng = ", sc->replicates,
+            sc->seed);
+    put_str(&b, sc->rng);
+    put(&b, "; };\noutput = { trajectories = %d; precision = %d; };\n", sc->trajectories,
+        sc->precision);
+
+    put(&b, "actors = (");
+    for (int a = 0; a < 2; a++) {
+        const ts_actor *ac = &sc->actors[a];
+        put(&b, "%s\n    { id = \"%s\"; name = ", a ? "," : "", ac->id);
+        put_str(&b, ac->name);
+        put(&b, ";\n     ");
+        for (const ts_param_info *p = tab; p->key; p++)
+            if (p->target == TS_TARGET_ACTOR)
+                put_kv_num(&b, p->key, *(const double *)(const void *)((const char *)ac + p->offset));
+        put_strategy(&b, sc, a);
+        put(&b, " }");
+    }
+    put(&b, "\n);\n");
+
+    put(&b, "issues = (");
+    for (int k = 0; k < sc->n_issues; k++) {
+        const ts_issue *is = &sc->issues[k];
+        put(&b, "%s\n    { id = \"%s\"; kind = \"%s\"; owner = \"%s\";\n     ", k ? "," : "", is->id,
+            ts_issue_kind_name(is->kind), sc->actors[is->owner].id);
+        int col = 0;
+        for (const ts_param_info *p = tab; p->key; p++) {
+            if (p->target != TS_TARGET_ISSUE || !(p->kinds & (1u << is->kind)))
+                continue;
+            if (col && col % 4 == 0)
+                put(&b, "\n     ");
+            put_kv_num(&b, p->key, *(const double *)(const void *)((const char *)is + p->offset));
+            col++;
+        }
+        if (is->kind == TS_ISSUE_CUSTOM) {
+            put(&b, "\n      payoff = {");
+            for (int a = 0; a < 2; a++) {
+                put(&b, "\n        %s = {", sc->actors[a].id);
+                put_kv_num(&b, "constant", is->payoff[a][0]);
+                put_kv_num(&b, "linear", is->payoff[a][1]);
+                put_kv_num(&b, "quadratic", is->payoff[a][2]);
+                put(&b, " };");
+            }
+            put(&b, " };");
+        }
+        put(&b, " }");
+    }
+    put(&b, "\n);\n");
+
+    put(&b, "interactions = (");
+    for (int i = 0; i < sc->n_interactions; i++) {
+        const ts_interaction *in = &sc->interactions[i];
+        put(&b, "%s\n    { actor = \"%s\"; issues = [\"%s\", \"%s\"]; coef = %s; }", i ? "," : "",
+            sc->actors[in->actor].id, sc->issues[in->issue_a].id, sc->issues[in->issue_b].id,
+            dbl(in->coef, t));
+    }
+    put(&b, "%s);\n", sc->n_interactions ? "\n" : " ");
+
+    put(&b, "talks = (");
+    for (int i = 0; i < sc->n_talks; i++) {
+        put(&b, "%s\n    {", i ? "," : "");
+        put_when(&b, sc, sc->talks[i].step);
+        put_talk_terms(&b, sc, &sc->talks[i]);
+        put(&b, " }");
+    }
+    put(&b, "%s);\n", sc->n_talks ? "\n" : " ");
+
+    if (sc->talks_hazard.enabled) {
+        put(&b, "talks_hazard = {");
+        put_kv_num(&b, "base", sc->talks_hazard.base);
+        put_kv_num(&b, "sensitivity", sc->talks_hazard.sensitivity);
+        put_talk_terms(&b, sc, &sc->talks_hazard.talk);
+        put(&b, " };\n");
+    }
+
+    put(&b, "events = (");
+    for (int i = 0; i < sc->n_events; i++) {
+        const ts_event *ev = &sc->events[i];
+        put(&b, "%s\n    {", i ? "," : "");
+        if (ev->step >= 0)
+            put_when(&b, sc, ev->step);
+        else
+            put_kv_num(&b, "probability", ev->probability);
+        put(&b, " once = %s; label = ", ev->once ? "true" : "false");
+        put_str(&b, ev->label);
+        put(&b, ";");
+        for (int add = 0; add < 2; add++) {
+            bool any = false;
+            for (int j = 0; j < ev->n_sets; j++) {
+                if (ev->sets[j].add != (add == 1))
+                    continue;
+                if (!any)
+                    put(&b, "\n      %s = {", add ? "add" : "set");
+                any = true;
+                put_kv_num(&b, sc->issues[ev->sets[j].issue].id, ev->sets[j].value);
+            }
+            if (any)
+                put(&b, " };");
+        }
+        if (ev->n_params) {
+            put(&b, "\n      param = {");
+            for (int j = 0; j < ev->n_params; j++) {
+                const ts_event_param *ep = &ev->params[j];
+                bool first = j == 0 || ep->target != ev->params[j - 1].target ||
+                             ep->index != ev->params[j - 1].index;
+                bool last = j == ev->n_params - 1 || ep->target != ev->params[j + 1].target ||
+                            ep->index != ev->params[j + 1].index;
+                if (first)
+                    put(&b, " %s = {", ep->target == TS_TARGET_ACTOR ? sc->actors[ep->index].id
+                                                                     : sc->issues[ep->index].id);
+                put_kv_num(&b, ep->key, ep->value);
+                if (last)
+                    put(&b, " };");
+            }
+            put(&b, " };");
+        }
+        put(&b, " }");
+    }
+    put(&b, "%s);\n", sc->n_events ? "\n" : " ");
+    if (b.oom) {
+        free(b.s);
+        return NULL;
+    }
+    return b.s;
+}
+
+ts_status ts_scenario_write(const ts_scenario *sc, const char *path, ts_error *err)
+{
+    char *text = ts_scenario_to_string(sc);
+    if (!text)
+        return ts_error_set(err, TS_EIO, "%s: cannot write: out of memory", path);
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+    FILE *f = fopen(tmp, "wb");
+    if (!f) {
+        int e = errno;
+        free(text);
+        return ts_error_set(err, TS_EIO, "%s: cannot write: %s", path, strerror(e));
+    }
+    size_t len = strlen(text);
+    bool ok = fwrite(text, 1, len, f) == len;
+    int e = errno;
+    if (fclose(f) != 0 && ok) {
+        ok = false;
+        e = errno;
+    }
+    free(text);
+    if (ok && rename(tmp, path) != 0) {
+        ok = false;
+        e = errno;
+    }
+    if (!ok) {
+        remove(tmp);
+        return ts_error_set(err, TS_EIO, "%s: cannot write: %s", path, strerror(e ? e : EIO));
+    }
+    return TS_OK;
+}
+
+/* ---- equality and hash -------------------------------------------------- */
+
+static bool talk_equal(const ts_talk *a, const ts_talk *b)
+{
+    if (a->step != b->step || strcmp(a->label, b->label) || a->n_agenda != b->n_agenda ||
+        a->protocol != b->protocol || a->duration != b->duration ||
+        a->duration_steps != b->duration_steps || a->on_expiry != b->on_expiry ||
+        a->on_breach != b->on_breach || a->min_gain != b->min_gain || a->rounds != b->rounds ||
+        a->beta[0] != b->beta[0] || a->beta[1] != b->beta[1] || a->phase_in != b->phase_in)
+        return false;
+    for (int i = 0; i < a->n_agenda; i++)
+        if (a->agenda[i] != b->agenda[i])
+            return false;
+    return true;
+}
+
+static bool field_equal(const void *a, const void *b, size_t offset)
+{
+    double x = *(const double *)(const void *)((const char *)a + offset);
+    double y = *(const double *)(const void *)((const char *)b + offset);
+    return x == y;
+}
+
+bool ts_scenario_equal(const ts_scenario *a, const ts_scenario *b)
+{
+    const ts_calendar *ca = &a->calendar, *cb = &b->calendar;
+    if (strcmp(a->name, b->name) || strcmp(a->description, b->description) ||
+        ca->unit != cb->unit || ca->steps != cb->steps || ca->step_years != cb->step_years ||
+        (ca->unit != TS_STEP_ABSTRACT &&
+         (ca->start_day != cb->start_day || ca->end_day != cb->end_day)) ||
+        a->replicates != b->replicates || a->seed != b->seed || strcmp(a->rng, b->rng) ||
+        a->trajectories != b->trajectories || a->precision != b->precision ||
+        a->n_issues != b->n_issues || a->n_interactions != b->n_interactions ||
+        a->n_talks != b->n_talks || a->n_events != b->n_events)
+        return false;
+    const ts_param_info *tab = ts_param_table();
+    for (int i = 0; i < 2; i++) {
+        const ts_actor *x = &a->actors[i], *y = &b->actors[i];
+        const ts_strategy *s = &x->strategy, *t = &y->strategy;
+        if (strcmp(x->id, y->id) || strcmp(x->name, y->name) || s->kind != t->kind ||
+            s->threshold != t->threshold || s->reactivity != t->reactivity ||
+            s->fatigue != t->fatigue || s->grievance != t->grievance || s->speed != t->speed ||
+            s->k != t->k || s->beta != t->beta || s->deadline != t->deadline)
+            return false;
+        for (int k = 0; k < a->n_issues; k++)
+            if (s->reservation[k] != t->reservation[k])
+                return false;
+        for (const ts_param_info *p = tab; p->key; p++)
+            if (p->target == TS_TARGET_ACTOR && !field_equal(x, y, p->offset))
+                return false;
+    }
+    for (int k = 0; k < a->n_issues; k++) {
+        const ts_issue *x = &a->issues[k], *y = &b->issues[k];
+        if (strcmp(x->id, y->id) || x->kind != y->kind || x->owner != y->owner)
+            return false;
+        for (const ts_param_info *p = tab; p->key; p++)
+            if (p->target == TS_TARGET_ISSUE && !field_equal(x, y, p->offset))
+                return false;
+        for (int i = 0; i < 2; i++)
+            for (int c = 0; c < 3; c++)
+                if (x->payoff[i][c] != y->payoff[i][c])
+                    return false;
+    }
+    for (int i = 0; i < a->n_interactions; i++) {
+        const ts_interaction *x = &a->interactions[i], *y = &b->interactions[i];
+        if (x->actor != y->actor || x->issue_a != y->issue_a || x->issue_b != y->issue_b ||
+            x->coef != y->coef)
+            return false;
+    }
+    for (int i = 0; i < a->n_talks; i++)
+        if (!talk_equal(&a->talks[i], &b->talks[i]))
+            return false;
+    const ts_talks_hazard *ha = &a->talks_hazard, *hb = &b->talks_hazard;
+    if (ha->enabled != hb->enabled ||
+        (ha->enabled && (ha->base != hb->base || ha->sensitivity != hb->sensitivity ||
+                         !talk_equal(&ha->talk, &hb->talk))))
+        return false;
+    for (int i = 0; i < a->n_events; i++) {
+        const ts_event *x = &a->events[i], *y = &b->events[i];
+        if (x->step != y->step || x->probability != y->probability || x->once != y->once ||
+            strcmp(x->label, y->label) || x->n_sets != y->n_sets || x->n_params != y->n_params)
+            return false;
+        for (int j = 0; j < x->n_sets; j++)
+            if (x->sets[j].issue != y->sets[j].issue || x->sets[j].value != y->sets[j].value ||
+                x->sets[j].add != y->sets[j].add)
+                return false;
+        for (int j = 0; j < x->n_params; j++)
+            if (x->params[j].target != y->params[j].target ||
+                x->params[j].index != y->params[j].index ||
+                x->params[j].offset != y->params[j].offset ||
+                x->params[j].value != y->params[j].value)
+                return false;
+    }
+    return true;
+}
+
+uint64_t ts_scenario_hash(const ts_scenario *sc)
+{
+    char *text = ts_scenario_to_string(sc);
+    uint64_t h = 14695981039346656037ull; /* FNV-1a 64 offset basis */
+    if (!text)
+        return 0;
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+        h ^= *p;
+        h *= 1099511628211ull;
+    }
+    free(text);
+    return h;
+}
