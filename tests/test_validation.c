@@ -1,0 +1,458 @@
+/* Analytic validations: what the model reproduces, each against a closed
+ * form or a published result computed independently here (never by the code
+ * under test). Scenarios are built as structs so each test shows exactly the
+ * parameters it uses.
+ *
+ *  - tariff: the owner's optimum (GSL root of the first-order condition and a
+ *    fine grid) and the Nash tariffs reached by two best_response actors;
+ *  - iterated prisoner's dilemma (Axelrod 1984), (T,R,P,S) = (5,3,1,0),
+ *    200 rounds: TFT vs ALLD 199/204, TFT vs TFT 600/600, GRIM vs ALLC;
+ *  - Richardson (1960) equilibrium and divergence;
+ *  - Faratin, Sierra & Jennings (1998) time-dependent tactics;
+ *  - closed-form paths of chip capability v(t), market m(t), dependence D(t);
+ *  - byte-identical outputs of `tradesim run` (twice, and -j 1 vs -j 2). */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_roots.h>
+
+#include "tradesim/engine.h"
+#include "tradesim/model.h"
+#include "tradesim/strategy.h"
+
+/* ---- building scenarios ------------------------------------------------- */
+
+static ts_scenario *make_scenario(int steps, ts_step_unit unit, double step_years, int n_issues)
+{
+    ts_scenario *sc = calloc(1, sizeof *sc);
+    assert_non_null(sc);
+    snprintf(sc->name, sizeof sc->name, "validation");
+    snprintf(sc->path, sizeof sc->path, "validation.cfg");
+    snprintf(sc->rng, sizeof sc->rng, "taus2");
+    sc->calendar = (ts_calendar){unit, 0, 0, steps, step_years};
+    sc->replicates = 1;
+    sc->seed = 1;
+    sc->trajectories = 0;
+    sc->precision = 6;
+    for (int a = 0; a < 2; a++) {
+        ts_actor *ac = &sc->actors[a];
+        snprintf(ac->id, sizeof ac->id, "%s", a ? "b" : "a");
+        ac->power = 1.0;
+        ac->reliability = 1.0;
+        ac->trust = 0.5;
+        ac->trust_rate = 0.1;
+        ac->strategy.kind = TS_STRAT_HOLD;
+        ac->strategy.speed = 1.0;
+        ac->strategy.beta = 1.0;
+        ac->strategy.reactivity = ac->strategy.fatigue = 0.5;
+    }
+    sc->n_issues = n_issues;
+    sc->issues = calloc((size_t)n_issues, sizeof *sc->issues);
+    assert_non_null(sc->issues);
+    for (int i = 0; i < n_issues; i++) {
+        ts_issue *is = &sc->issues[i];
+        snprintf(is->id, sizeof is->id, "lever%d", i);
+        is->kind = TS_ISSUE_CUSTOM;
+        is->owner = i % 2;
+        is->min = 0.0;
+        is->max = 1.0;
+        is->max_step = 1.0;
+        is->pressure_weight = 1.0;
+    }
+    return sc;
+}
+
+static void free_scenario(ts_scenario *sc)
+{
+    free(sc->issues);
+    free(sc->interactions);
+    free(sc);
+}
+
+/* Runs replicate 0 for all steps; rows (T x C) may be NULL. */
+static ts_replicate *run_replicate(const ts_engine *e, double *rows)
+{
+    const ts_scenario *sc = ts_engine_scenario(e);
+    ts_replicate *r = ts_replicate_alloc(e);
+    assert_non_null(r);
+    ts_replicate_reset(e, r, 0);
+    int C = ts_engine_n_columns(e);
+    for (int t = 0; t < sc->calendar.steps; t++)
+        assert_int_equal(
+            ts_replicate_step(e, r, NULL, NULL, rows ? rows + (size_t)t * C : NULL, NULL),
+            TS_OK);
+    return r;
+}
+
+/* ---- tariff --------------------------------------------------------------- */
+
+static void set_tariff(ts_issue *is, int owner, double m0, double eps, double theta)
+{
+    is->kind = TS_ISSUE_TARIFF;
+    is->owner = owner;
+    is->min = 0.0;
+    is->max = 2.0;
+    is->max_step = 5.0;
+    is->imports_bn = m0;
+    is->elasticity = eps;
+    is->tot_share = theta;
+}
+
+/* d/dtau of the owner's annual payoff theta tau M - (1-theta) tau (M0 - M)/2,
+ * with M = M0 (1+tau)^-eps, M' = -eps M / (1+tau): written out by hand. */
+static double tariff_foc(double tau, void *p)
+{
+    const ts_issue *is = p;
+    double m0 = is->imports_bn, th = is->tot_share;
+    double m = m0 * pow(1.0 + tau, -is->elasticity);
+    double dm = -is->elasticity * m / (1.0 + tau);
+    return th * (m + tau * dm) - 0.5 * (1.0 - th) * ((m0 - m) - tau * dm);
+}
+
+static double foc_root(ts_issue *is)
+{
+    gsl_root_fsolver *s = gsl_root_fsolver_alloc(gsl_root_fsolver_brent);
+    gsl_function F = {tariff_foc, is};
+    assert_int_equal(gsl_root_fsolver_set(s, &F, 0.0, is->max), GSL_SUCCESS);
+    double lo = 0.0, hi = is->max;
+    for (int it = 0; it < 200; it++) {
+        gsl_root_fsolver_iterate(s);
+        lo = gsl_root_fsolver_x_lower(s);
+        hi = gsl_root_fsolver_x_upper(s);
+        if (gsl_root_test_interval(lo, hi, 1e-13, 0.0) == GSL_SUCCESS)
+            break;
+    }
+    double x = gsl_root_fsolver_root(s);
+    gsl_root_fsolver_free(s);
+    return x;
+}
+
+static void test_tariff_optimum(void **state)
+{
+    (void)state;
+    ts_scenario *sc = make_scenario(1, TS_STEP_ABSTRACT, 1.0, 1);
+    set_tariff(&sc->issues[0], 0, 439.0, 2.0, 0.3);
+    ts_engine *e = ts_engine_alloc(sc, NULL);
+    ts_replicate *r = ts_replicate_alloc(e);
+    ts_replicate_reset(e, r, 0);
+
+    double root = foc_root(&sc->issues[0]);
+    /* Independent grid on the closed-form payoff, spacing 1e-5. */
+    double best = 0.0, fbest = -INFINITY;
+    for (int g = 0; g <= 200000; g++) {
+        double tau = 2.0 * g / 200000.0, m0 = 439.0, m = m0 * pow(1.0 + tau, -2.0);
+        double f = 0.3 * tau * m - 0.5 * 0.7 * tau * (m0 - m);
+        if (f > fbest) {
+            fbest = f;
+            best = tau;
+        }
+    }
+    double br = ts_strategy_best_level(&r->w, 0, 0, r->ws);
+    assert_true(root > 0.05 && root < 1.0);       /* interior optimum */
+    assert_float_equal(best, root, 1e-5);         /* grid spacing */
+    /* Brent stops at a 1e-10 bracket; the payoff is flat (quadratic) near the
+     * optimum, so the location is good to ~sqrt(machine eps) ~ 1e-8. */
+    assert_float_equal(br, root, 1e-7);
+    ts_replicate_free(r);
+    ts_engine_free(e);
+    free_scenario(sc);
+}
+
+/* Two actors, each owning a tariff, both best_response: after convergence
+ * each tariff maximises its owner's whole step payoff given the other's. */
+static void test_nash_tariffs(void **state)
+{
+    (void)state;
+    ts_scenario *sc = make_scenario(40, TS_STEP_ABSTRACT, 1.0, 2);
+    set_tariff(&sc->issues[0], 0, 439.0, 2.0, 0.3);
+    set_tariff(&sc->issues[1], 1, 144.0, 3.0, 0.4);
+    sc->issues[0].initial = 0.1;
+    sc->issues[1].initial = 1.5;
+    sc->actors[0].strategy.kind = sc->actors[1].strategy.kind = TS_STRAT_BEST_RESPONSE;
+    ts_engine *e = ts_engine_alloc(sc, NULL);
+    ts_replicate *r = run_replicate(e, NULL);
+    for (int a = 0; a < 2; a++) {
+        double own = r->w.st[a].x;
+        /* Grid check: no level of a's own tariff (spacing 1e-4) gives a more
+         * than 1e-6 bn more, with the other tariff where it ended. */
+        ts_world w = r->w;
+        double pay[2], base;
+        ts_world_payoffs(&w, pay);
+        base = pay[a];
+        double best = own, fbest = base;
+        for (int g = 0; g <= 20000; g++) {
+            w.st[a].x = 2.0 * g / 20000.0;
+            ts_world_payoffs(&w, pay);
+            if (pay[a] > fbest) {
+                fbest = pay[a];
+                best = w.st[a].x;
+            }
+        }
+        w.st[a].x = own;
+        ts_world_payoffs(&w, pay);
+        assert_true(fbest - base < 1e-6);
+        assert_float_equal(best, own, 1e-4);
+        assert_float_equal(own, foc_root(&sc->issues[a]), 1e-7);
+    }
+    ts_replicate_free(r);
+    ts_engine_free(e);
+    free_scenario(sc);
+}
+
+/* ---- iterated prisoner's dilemma ----------------------------------------- */
+
+/* Lever c_i = 1 means defect; u_i = R + (T-R) own + (S-R) other
+ * + (P-S-T+R) own other, from custom linear terms and one interaction each. */
+static ts_scenario *ipd(ts_strategy_kind s0, ts_strategy_kind s1)
+{
+    const double T = 5, R = 3, P = 1, S = 0;
+    ts_scenario *sc = make_scenario(200, TS_STEP_ABSTRACT, 1.0, 2);
+    for (int i = 0; i < 2; i++) {
+        ts_issue *is = &sc->issues[i];
+        is->owner = i;
+        is->payoff[i][0] = R;
+        is->payoff[i][1] = T - R;
+        is->payoff[1 - i][1] = S - R;
+    }
+    sc->n_interactions = 2;
+    sc->interactions = calloc(2, sizeof *sc->interactions);
+    for (int a = 0; a < 2; a++)
+        sc->interactions[a] = (ts_interaction){a, 0, 1, P - S - T + R, 0};
+    sc->actors[0].strategy.kind = s0;
+    sc->actors[1].strategy.kind = s1;
+    return sc;
+}
+
+static void check_ipd(ts_strategy_kind s0, ts_strategy_kind s1, double u0, double u1)
+{
+    ts_scenario *sc = ipd(s0, s1);
+    ts_engine *e = ts_engine_alloc(sc, NULL);
+    ts_replicate *r = run_replicate(e, NULL);
+    /* Sums of small integers: exact in double. */
+    assert_float_equal(r->w.total[0], u0, 0.0);
+    assert_float_equal(r->w.total[1], u1, 0.0);
+    ts_replicate_free(r);
+    ts_engine_free(e);
+    free_scenario(sc);
+}
+
+static void test_ipd(void **state)
+{
+    (void)state;
+    check_ipd(TS_STRAT_TIT_FOR_TAT, TS_STRAT_ALWAYS_ESCALATE, 199.0, 204.0);
+    check_ipd(TS_STRAT_ALWAYS_ESCALATE, TS_STRAT_TIT_FOR_TAT, 204.0, 199.0);
+    check_ipd(TS_STRAT_TIT_FOR_TAT, TS_STRAT_TIT_FOR_TAT, 600.0, 600.0);
+    check_ipd(TS_STRAT_GRIM_TRIGGER, TS_STRAT_ALWAYS_CONCEDE, 600.0, 600.0);
+    /* Mutual defection every round: P each. */
+    check_ipd(TS_STRAT_ALWAYS_ESCALATE, TS_STRAT_ALWAYS_ESCALATE, 200.0, 200.0);
+    /* GRIM vs ALLD: exploited once (S, T), then P forever, like TFT. */
+    check_ipd(TS_STRAT_GRIM_TRIGGER, TS_STRAT_ALWAYS_ESCALATE, 199.0, 204.0);
+}
+
+/* ---- Richardson ------------------------------------------------------------ */
+
+static ts_engine *richardson(ts_scenario *sc, const double k[2], const double a[2],
+                             const double g[2])
+{
+    for (int i = 0; i < 2; i++) {
+        sc->issues[i].owner = i;
+        sc->issues[i].initial = 0.1;
+        sc->issues[i].max_step = 10.0;
+        ts_strategy *s = &sc->actors[i].strategy;
+        s->kind = TS_STRAT_RICHARDSON;
+        s->reactivity = k[i];
+        s->fatigue = a[i];
+        s->grievance = g[i];
+    }
+    return ts_engine_alloc(sc, NULL);
+}
+
+static void test_richardson(void **state)
+{
+    (void)state;
+    ts_scenario *sc = make_scenario(200, TS_STEP_ABSTRACT, 1.0, 2);
+    const double k[2] = {0.2, 0.3}, a[2] = {0.5, 0.4}, g[2] = {0.1, 0.05};
+    ts_engine *e = richardson(sc, k, a, g);
+    ts_replicate *r = run_replicate(e, NULL);
+    double den = a[0] * a[1] - k[0] * k[1];
+    double xs = (a[1] * g[0] + k[0] * g[1]) / den, ys = (a[0] * g[1] + k[1] * g[0]) / den;
+    assert_true(den > 0.0);
+    /* The map's eigenvalues are 0.8 and 0.3: the error after 200 steps is
+     * about 0.8^200 ~ 4e-20, so only rounding remains. */
+    assert_float_equal(r->w.st[0].x, xs, 1e-12);
+    assert_float_equal(r->w.st[1].x, ys, 1e-12);
+    ts_replicate_free(r);
+    ts_engine_free(e);
+    free_scenario(sc);
+
+    /* Unstable (a_x a_y = 0.09 < k_x k_y = 0.64): runs away to the bounds. */
+    sc = make_scenario(200, TS_STEP_ABSTRACT, 1.0, 2);
+    const double k2[2] = {0.8, 0.8}, a2[2] = {0.3, 0.3}, g2[2] = {0.01, 0.01};
+    e = richardson(sc, k2, a2, g2);
+    r = run_replicate(e, NULL);
+    assert_float_equal(r->w.st[0].x, 1.0, 0.0);
+    assert_float_equal(r->w.st[1].x, 1.0, 0.0);
+    ts_replicate_free(r);
+    ts_engine_free(e);
+    free_scenario(sc);
+}
+
+/* ---- Faratin time-dependent tactics ------------------------------------- */
+
+static void check_faratin(double beta)
+{
+    const double k = 0.1;
+    const int deadline = 50, steps = 60;
+    ts_scenario *sc = make_scenario(steps, TS_STEP_ABSTRACT, 1.0, 1);
+    ts_issue *is = &sc->issues[0];
+    is->initial = 0.9;
+    is->max_step = 10.0;
+    ts_strategy *s = &sc->actors[0].strategy;
+    s->kind = TS_STRAT_TIME_DEPENDENT;
+    s->k = k;
+    s->beta = beta;
+    s->deadline = deadline;
+    s->reservation[0] = 0.2;
+    ts_engine *e = ts_engine_alloc(sc, NULL);
+    int C = ts_engine_n_columns(e);
+    double *rows = calloc((size_t)steps * C, sizeof *rows);
+    ts_replicate *r = run_replicate(e, rows);
+    for (int t = 0; t < steps; t++) {
+        double tt = t < deadline ? t : deadline;
+        double alpha = k + (1.0 - k) * pow(tt / deadline, 1.0 / beta);
+        double want = 0.9 + alpha * (0.2 - 0.9);
+        assert_float_equal(rows[(size_t)t * C], want, 1e-14);   /* same ops, rounding only */
+    }
+    /* Boulware holds out (concedes little by mid-way), Conceder the opposite. */
+    double mid = rows[(size_t)(deadline / 2) * C];
+    if (beta < 1.0)
+        assert_true(mid > 0.9 + 0.5 * (0.2 - 0.9));
+    else
+        assert_true(mid < 0.9 + 0.5 * (0.2 - 0.9));
+    free(rows);
+    ts_replicate_free(r);
+    ts_engine_free(e);
+    free_scenario(sc);
+}
+
+static void test_faratin(void **state)
+{
+    (void)state;
+    check_faratin(0.3);   /* Boulware */
+    check_faratin(3.0);   /* Conceder */
+}
+
+/* ---- state variables ------------------------------------------------------- */
+
+static void test_chip_and_dependence_paths(void **state)
+{
+    (void)state;
+    const int steps = 520;
+    const double h = 7.0 / 365.25;   /* a week */
+    ts_scenario *sc = make_scenario(steps, TS_STEP_WEEK, h, 2);
+    ts_issue *chip = &sc->issues[0], *ec = &sc->issues[1];
+    chip->kind = TS_ISSUE_CHIP_LICENCE;
+    chip->initial = 0.6;   /* r held fixed: strategy hold */
+    chip->market_share = 0.9;
+    chip->erosion = 0.5;
+    chip->recovery = 0.3;
+    chip->generation_years = 2.0;
+    chip->generation_decay = 0.4;
+    ec->kind = TS_ISSUE_EXPORT_CONTROL;
+    ec->owner = 1;
+    ec->initial = 0.7;
+    ec->dependence = 0.95;
+    ec->diversification = 0.25;
+    ec->drift = 0.02;
+    ts_engine *e = ts_engine_alloc(sc, NULL);
+    int C = ts_engine_n_columns(e);
+    assert_string_equal(ts_engine_column_name(e, 1), "lever0_market");
+    assert_string_equal(ts_engine_column_name(e, 2), "lever0_value");
+    assert_string_equal(ts_engine_column_name(e, 4), "lever1_dependence");
+    double *rows = calloc((size_t)steps * C, sizeof *rows);
+    ts_replicate *r = run_replicate(e, rows);
+    double r0 = 0.6, a = 0.5 * r0, b = 0.3 * (1.0 - r0), ms = b / (a + b);
+    for (int t = 0; t < steps; t++) {
+        double years = t * h;
+        /* dm/dt = -erosion r m + recovery (1-r)(1-m) at constant r. */
+        double m = ms + (0.9 - ms) * exp(-(a + b) * years);
+        double v = pow(0.4, years / 2.0);
+        double d = 0.95 * exp(-(0.25 * 0.7 + 0.02) * years);
+        /* The engine steps these exactly (exp per step, products over steps):
+         * only rounding accumulates, ~t * 1e-16 relative. */
+        assert_float_equal(rows[(size_t)t * C + 1], m, 1e-12);
+        assert_float_equal(rows[(size_t)t * C + 2], v, 1e-12);
+        assert_float_equal(rows[(size_t)t * C + 4], d, 1e-12);
+    }
+    free(rows);
+    ts_replicate_free(r);
+    ts_engine_free(e);
+    free_scenario(sc);
+}
+
+/* ---- determinism of whole runs ----------------------------------------------- */
+
+static int files_equal(const char *a, const char *b)
+{
+    FILE *fa = fopen(a, "rb"), *fb = fopen(b, "rb");
+    int eq = fa && fb;
+    while (eq) {
+        int ca = fgetc(fa), cb = fgetc(fb);
+        if (ca != cb)
+            eq = 0;
+        if (ca == EOF || cb == EOF)
+            break;
+    }
+    if (fa)
+        fclose(fa);
+    if (fb)
+        fclose(fb);
+    return eq;
+}
+
+static void test_run_bytes_identical(void **state)
+{
+    (void)state;
+    static const char *const files[] = {"summary.csv", "aggregate.csv", "trajectories.csv",
+                                        "log.csv", "scenario.cfg"};
+    static const char *const dirs[] = {"validation-det-a", "validation-det-b",
+                                       "validation-det-c"};
+    static const char *const jobs[] = {"1", "1", "2"};
+    char cmd[8192];
+    for (int d = 0; d < 3; d++) {
+        snprintf(cmd, sizeof cmd,
+                 "rm -rf %s && %s run %s/tests/good_engine/determinism.cfg -o %s -j %s -q",
+                 dirs[d], TS_TRADESIM_BIN, TS_SOURCE_DIR, dirs[d], jobs[d]);
+        assert_int_equal(system(cmd), 0);
+    }
+    for (size_t f = 0; f < sizeof files / sizeof files[0]; f++) {
+        char a[512], b[512], c[512];
+        snprintf(a, sizeof a, "%s/determinism/%s", dirs[0], files[f]);
+        snprintf(b, sizeof b, "%s/determinism/%s", dirs[1], files[f]);
+        snprintf(c, sizeof c, "%s/determinism/%s", dirs[2], files[f]);
+        assert_true(files_equal(a, b));
+        assert_true(files_equal(a, c));
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_tariff_optimum),
+        cmocka_unit_test(test_nash_tariffs),
+        cmocka_unit_test(test_ipd),
+        cmocka_unit_test(test_richardson),
+        cmocka_unit_test(test_faratin),
+        cmocka_unit_test(test_chip_and_dependence_paths),
+        cmocka_unit_test(test_run_bytes_identical),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
