@@ -1,15 +1,441 @@
-/* tradesim compare: not built yet. */
+/* tradesim compare: headline outcomes of result folders against a base.
+ *
+ * Each argument is a result folder (its summary.csv is read) or a summary.csv
+ * itself. Metrics: deal_probability (two-proportion Wald interval),
+ * time_to_first_deal (mean first_deal_step over replicates with a deal) and
+ * every <issue>_final, <issue>_mean, <actor>_total and joint_total column
+ * (Welch intervals). A metric present on one side only is listed with a note,
+ * never dropped. Differences are always other - base; '*' marks an interval
+ * that excludes 0. Exit 0 whatever the differences (they are the output),
+ * 2 bad usage or unreadable/malformed input, 3 when -o cannot be written. */
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "tradesim/cli.h"
+#include "tradesim/csv.h"
+#include "tradesim/csvread.h"
+#include "tradesim/stats.h"
+
+#define LEVEL 0.95
+#define PREC 6
+
+typedef struct {
+    char *name;
+    double *v; /* the column's non-empty cells */
+    size_t n, cap;
+} column;
+
+typedef struct {
+    const char *arg;  /* as given on the command line */
+    char *path;       /* the summary.csv read */
+    size_t rows;
+    bool has_deal;
+    size_t deals;
+    column first;     /* first_deal_step of replicates with a deal */
+    bool has_first;
+    column *cols;     /* metric columns in file order */
+    size_t n_cols;
+} summary;
+
+typedef struct {
+    const char *metric;
+    double base, other, diff, lo, hi;
+    size_t n_base, n_other;
+    const char *note; /* "only in base", "only in other" or "" */
+} result;
+
+static bool is_metric(const char *name)
+{
+    static const char *const suffix[] = {"_final", "_mean", "_total"};
+    size_t n = strlen(name);
+    for (size_t k = 0; k < 3; k++) {
+        size_t m = strlen(suffix[k]);
+        if (n > m && strcmp(name + n - m, suffix[k]) == 0)
+            return true;
+    }
+    return false;
+}
+
+static bool push(column *c, double x)
+{
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? 2 * c->cap : 256;
+        double *v = realloc(c->v, cap * sizeof *v);
+        if (!v)
+            return false;
+        c->v = v;
+        c->cap = cap;
+    }
+    c->v[c->n++] = x;
+    return true;
+}
+
+static void summary_free(summary *s)
+{
+    free(s->path);
+    free(s->first.v);
+    for (size_t i = 0; i < s->n_cols; i++) {
+        free(s->cols[i].name);
+        free(s->cols[i].v);
+    }
+    free(s->cols);
+}
+
+static char *dup_str(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (d)
+        memcpy(d, s, n);
+    return d;
+}
+
+static bool parse_num(const char *s, double *v)
+{
+    if (*s == '\0' || *s == ' ')
+        return false;
+    char *end;
+    *v = strtod(s, &end);
+    return *end == '\0';
+}
+
+/* Reads the header: marks deal and first_deal_step, allocates metric columns.
+ * role[i]: -1 ignored, -2 deal, -3 first_deal_step, k >= 0 metric k. */
+static ts_status read_header(summary *s, ts_csvread *r, int **role, ts_error *e)
+{
+    bool got;
+    if (ts_csvread_next(r, &got, e) != TS_OK)
+        return e->code;
+    if (!got)
+        return ts_error_set(e, TS_EBAD, "'%s' is empty (no header row)", s->path);
+    size_t n = ts_csvread_count(r);
+    *role = malloc(n * sizeof **role);
+    s->cols = calloc(n, sizeof *s->cols);
+    if (!*role || !s->cols)
+        return ts_error_set(e, TS_EIO, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        const char *name = ts_csvread_field(r, i);
+        (*role)[i] = -1;
+        if (strcmp(name, "deal") == 0) {
+            s->has_deal = true;
+            (*role)[i] = -2;
+        } else if (strcmp(name, "first_deal_step") == 0) {
+            s->has_first = true;
+            (*role)[i] = -3;
+        } else if (is_metric(name)) {
+            if (!(s->cols[s->n_cols].name = dup_str(name)))
+                return ts_error_set(e, TS_EIO, "out of memory");
+            (*role)[i] = (int)s->n_cols++;
+        }
+    }
+    return TS_OK;
+}
+
+static ts_status bad_cell(ts_csvread *r, size_t i, const char *expected, ts_error *e)
+{
+    return ts_error_set(e, TS_EBAD, "%s:%zu: column %zu: expected %s, got '%s'",
+                        ts_csvread_path(r), ts_csvread_line(r), i + 1, expected,
+                        ts_csvread_field(r, i));
+}
+
+static ts_status read_rows(summary *s, ts_csvread *r, const int *role, size_t width,
+                           ts_error *e)
+{
+    for (;;) {
+        bool got;
+        if (ts_csvread_next(r, &got, e) != TS_OK)
+            return e->code;
+        if (!got)
+            return TS_OK;
+        if (ts_csvread_count(r) != width)
+            return ts_error_set(e, TS_EBAD, "%s:%zu: %zu fields, but the header has %zu",
+                                s->path, ts_csvread_line(r), ts_csvread_count(r), width);
+        s->rows++;
+        for (size_t i = 0; i < width; i++) {
+            const char *f = ts_csvread_field(r, i);
+            double x;
+            if (role[i] == -1 || (*f == '\0' && role[i] != -2))
+                continue;
+            if (role[i] == -2) {
+                if (strcmp(f, "1") == 0 || strcmp(f, "true") == 0)
+                    s->deals++;
+                else if (strcmp(f, "0") != 0 && strcmp(f, "false") != 0)
+                    return bad_cell(r, i, "deal 0 or 1", e);
+                continue;
+            }
+            if (!parse_num(f, &x))
+                return bad_cell(r, i, "a number", e);
+            if (!push(role[i] == -3 ? &s->first : &s->cols[role[i]], x))
+                return ts_error_set(e, TS_EIO, "out of memory");
+        }
+    }
+}
+
+/* Loads a result folder's summary.csv, or a summary.csv given directly. */
+static ts_status summary_load(summary *s, const char *arg, ts_error *e)
+{
+    memset(s, 0, sizeof *s);
+    s->arg = arg;
+    struct stat st;
+    bool is_dir = stat(arg, &st) == 0 && S_ISDIR(st.st_mode);
+    size_t n = strlen(arg) + sizeof "/summary.csv";
+    if (!(s->path = malloc(n)))
+        return ts_error_set(e, TS_EIO, "out of memory");
+    if (is_dir)
+        snprintf(s->path, n, "%s%ssummary.csv", arg, arg[strlen(arg) - 1] == '/' ? "" : "/");
+    else
+        snprintf(s->path, n, "%s", arg);
+    ts_csvread *r = ts_csvread_open(s->path, e);
+    if (!r)
+        return e->code;
+    int *role = NULL;
+    ts_status rc = read_header(s, r, &role, e);
+    if (rc == TS_OK)
+        rc = read_rows(s, r, role, ts_csvread_count(r), e); /* the header's width */
+    free(role);
+    ts_csvread_free(r);
+    return rc;
+}
+
+static const column *find_column(const summary *s, const char *name)
+{
+    for (size_t i = 0; i < s->n_cols; i++)
+        if (strcmp(s->cols[i].name, name) == 0)
+            return &s->cols[i];
+    return NULL;
+}
+
+static void only_one_side(result *res, const char *metric, bool in_base, double value, size_t n)
+{
+    *res = (result){metric, NAN, NAN, NAN, NAN, NAN, 0, 0,
+                    in_base ? "only in base" : "only in other"};
+    if (in_base) {
+        res->base = value;
+        res->n_base = n;
+    } else {
+        res->other = value;
+        res->n_other = n;
+    }
+}
+
+static void compare_means(result *res, const char *metric, const column *a, const column *b)
+{
+    double ma, sa, mb, sb;
+    ts_stats_mean_sd(a->v, a->n, &ma, &sa);
+    ts_stats_mean_sd(b->v, b->n, &mb, &sb);
+    *res = (result){metric, ma, mb, 0, 0, 0, a->n, b->n, ""};
+    ts_stats_welch(ma, sa, a->n, mb, sb, b->n, LEVEL, &res->diff, &res->lo, &res->hi);
+}
+
+static double column_mean(const column *c)
+{
+    double m, sd;
+    ts_stats_mean_sd(c->v, c->n, &m, &sd);
+    return m;
+}
+
+/* All metrics of other against base, in a stable order: deal probability,
+ * time to first deal, base's columns, then columns only other has. */
+static size_t compare_pair(const summary *a, const summary *b, result *out)
+{
+    size_t k = 0;
+    if (a->has_deal && b->has_deal) {
+        double pa = a->rows ? (double)a->deals / (double)a->rows : NAN;
+        double pb = b->rows ? (double)b->deals / (double)b->rows : NAN;
+        out[k] = (result){"deal_probability", pa, pb, 0, 0, 0, a->rows, b->rows, ""};
+        ts_stats_two_prop(a->deals, a->rows, b->deals, b->rows, LEVEL, &out[k].diff,
+                          &out[k].lo, &out[k].hi);
+        k++;
+    } else if (a->has_deal || b->has_deal) {
+        const summary *s = a->has_deal ? a : b;
+        only_one_side(&out[k++], "deal_probability", a->has_deal,
+                      s->rows ? (double)s->deals / (double)s->rows : NAN, s->rows);
+    }
+    if (a->has_first && b->has_first)
+        compare_means(&out[k++], "time_to_first_deal", &a->first, &b->first);
+    else if (a->has_first || b->has_first) {
+        const summary *s = a->has_first ? a : b;
+        only_one_side(&out[k++], "time_to_first_deal", a->has_first, column_mean(&s->first),
+                      s->first.n);
+    }
+    for (size_t i = 0; i < a->n_cols; i++) {
+        const column *ca = &a->cols[i], *cb = find_column(b, ca->name);
+        if (cb)
+            compare_means(&out[k++], ca->name, ca, cb);
+        else
+            only_one_side(&out[k++], ca->name, true, column_mean(ca), ca->n);
+    }
+    for (size_t i = 0; i < b->n_cols; i++)
+        if (!find_column(a, b->cols[i].name))
+            only_one_side(&out[k++], b->cols[i].name, false, column_mean(&b->cols[i]),
+                          b->cols[i].n);
+    return k;
+}
+
+static bool significant(const result *r)
+{
+    return r->lo > 0.0 || r->hi < 0.0; /* false for NaN */
+}
+
+/* Numbers as in the CSVs; undefined ones as "-" in the table. */
+static void cell(char *buf, double v)
+{
+    if (isnan(v))
+        strcpy(buf, "-");
+    else
+        ts_fmt_g(buf, v, PREC);
+}
+
+static void print_table(FILE *out, const summary *a, const summary *b, const result *r,
+                        size_t n)
+{
+    fprintf(out, "base:  %s (%zu replicates)\nother: %s (%zu replicates)\n", a->path, a->rows,
+            b->path, b->rows);
+    static const char *const head[6] = {"metric", "base", "other", "diff", "lo95", "hi95"};
+    int w[6];
+    for (int j = 0; j < 6; j++)
+        w[j] = (int)strlen(head[j]);
+    char txt[6][32];
+    for (size_t i = 0; i < n; i++) {
+        int m = (int)strlen(r[i].metric);
+        if (m > w[0])
+            w[0] = m;
+        const double v[5] = {r[i].base, r[i].other, r[i].diff, r[i].lo, r[i].hi};
+        for (int j = 0; j < 5; j++) {
+            cell(txt[j], v[j]);
+            if ((int)strlen(txt[j]) > w[j + 1])
+                w[j + 1] = (int)strlen(txt[j]);
+        }
+    }
+    fprintf(out, "%-*s", w[0], head[0]);
+    for (int j = 1; j < 6; j++)
+        fprintf(out, "  %*s", w[j], head[j]);
+    fputc('\n', out);
+    for (size_t i = 0; i < n; i++) {
+        const double v[5] = {r[i].base, r[i].other, r[i].diff, r[i].lo, r[i].hi};
+        fprintf(out, "%-*s", w[0], r[i].metric);
+        for (int j = 0; j < 5; j++) {
+            cell(txt[j], v[j]);
+            fprintf(out, "  %*s", w[j + 1], txt[j]);
+        }
+        if (significant(&r[i]))
+            fputs("  *", out);
+        else if (r[i].note[0])
+            fprintf(out, "  (%s)", r[i].note);
+        fputc('\n', out);
+    }
+}
+
+static void csv_num_or_empty(ts_csv *c, double v)
+{
+    if (isnan(v))
+        ts_csv_empty(c);
+    else
+        ts_csv_num(c, v);
+}
+
+static void csv_header(ts_csv *c)
+{
+    static const char *const cols[] = {"base",  "other", "metric", "base_value",
+                                       "other_value", "diff", "lo", "hi", "significant",
+                                       "n_base", "n_other", "note"};
+    for (size_t j = 0; j < sizeof cols / sizeof cols[0]; j++)
+        ts_csv_str(c, cols[j]);
+    ts_csv_end_row(c);
+}
+
+static void csv_rows(ts_csv *c, const summary *a, const summary *b, const result *r, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        ts_csv_str(c, a->arg);
+        ts_csv_str(c, b->arg);
+        ts_csv_str(c, r[i].metric);
+        csv_num_or_empty(c, r[i].base);
+        csv_num_or_empty(c, r[i].other);
+        csv_num_or_empty(c, r[i].diff);
+        csv_num_or_empty(c, r[i].lo);
+        csv_num_or_empty(c, r[i].hi);
+        ts_csv_str(c, significant(&r[i]) ? "*" : "");
+        ts_csv_u64(c, r[i].n_base);
+        ts_csv_u64(c, r[i].n_other);
+        ts_csv_str(c, r[i].note);
+        ts_csv_end_row(c);
+    }
+}
 
 int ts_cmd_compare(int argc, char **argv, FILE *out, FILE *err)
 {
-    for (int i = 1; i < argc; i++)
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            ts_cli_usage("compare", out);
-            return TS_OK;
+    ts_cli_opts o;
+    int rc = ts_cli_parse(argc, argv, "oh", "compare", &o, err);
+    if (rc != TS_OK)
+        return rc;
+    if (o.help) {
+        ts_cli_usage("compare", out);
+        return TS_OK;
+    }
+    if (o.n_positional < 2) {
+        fprintf(err, "tradesim compare: expected a base and at least one other result folder "
+                     "(see 'tradesim compare --help')\n");
+        return TS_EBAD;
+    }
+    size_t ns = (size_t)o.n_positional;
+    summary *s = calloc(ns, sizeof *s);
+    result *res = NULL;
+    ts_csv *csv = NULL;
+    ts_error e;
+    ts_error_clear(&e);
+    if (!s) {
+        fprintf(err, "tradesim compare: out of memory\n");
+        return TS_EIO;
+    }
+    size_t loaded = 0;
+    for (; loaded < ns; loaded++)
+        if (summary_load(&s[loaded], o.positional[loaded], &e) != TS_OK) {
+            loaded++;
+            goto fail;
         }
-    fprintf(err, "tradesim compare: not built yet in this version\n");
-    return TS_EIO;
+    size_t max_rows = 2;
+    for (size_t i = 1; i < ns; i++)
+        if (2 + s[0].n_cols + s[i].n_cols > max_rows)
+            max_rows = 2 + s[0].n_cols + s[i].n_cols;
+    if (!(res = malloc(max_rows * sizeof *res))) {
+        ts_error_set(&e, TS_EIO, "out of memory");
+        goto fail;
+    }
+    if (o.out) {
+        if (!(csv = ts_csv_open(o.out, PREC, &e)))
+            goto fail;
+        csv_header(csv);
+    }
+    for (size_t i = 1; i < ns; i++) {
+        size_t n = compare_pair(&s[0], &s[i], res);
+        if (i > 1)
+            fputc('\n', out);
+        print_table(out, &s[0], &s[i], res, n);
+        if (csv)
+            csv_rows(csv, &s[0], &s[i], res, n);
+    }
+    fputs("\ndiff = other - base; lo95..hi95: its 95% interval (Welch's t for means, two\n"
+          "proportions for deal_probability); * the interval excludes 0.\n",
+          out);
+    if (csv) {
+        ts_csv *c = csv;
+        csv = NULL;
+        if (ts_csv_commit(c, &e) != TS_OK)
+            goto fail;
+    }
+    rc = TS_OK;
+    goto done;
+fail:
+    fprintf(err, "tradesim compare: %s\n", e.msg);
+    rc = e.code == TS_OK ? TS_EIO : (int)e.code;
+    ts_csv_abort(csv);
+done:
+    for (size_t i = 0; i < loaded; i++)
+        summary_free(&s[i]);
+    free(s);
+    free(res);
+    return rc;
 }
