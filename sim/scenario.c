@@ -386,6 +386,11 @@ static ts_status int_value(loader *L, const config_setting_t *s, long long lo, l
                            long long *out)
 {
     int t = config_setting_type(s);
+    if (t == CONFIG_TYPE_FLOAT) {
+        char got[40];
+        fmt_num(config_setting_get_float(s), got, sizeof got);
+        return fail(L, s, "expected an integer in [%lld, %lld], got %s", lo, hi, got);
+    }
     if (t != CONFIG_TYPE_INT && t != CONFIG_TYPE_INT64)
         return fail(L, s, "expected an integer in [%lld, %lld], got %s", lo, hi, type_name(s));
     long long v = t == CONFIG_TYPE_INT ? config_setting_get_int(s) : config_setting_get_int64(s);

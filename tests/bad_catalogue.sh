@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Bad-input catalogue: every tests/bad/NAME.cfg must make `tradesim check`
+# exit 2 and print exactly the one line in NAME.expected on stderr (and
+# nothing on stdout). Extra arguments (e.g. --set overrides) come from
+# NAME.args, one per line. Runs inside tests/bad so messages name files
+# as written there. Usage: bad_catalogue.sh TRADESIM_BIN REPO_ROOT
+set -u
+bin=$1
+root=$2
+cd "$root/tests/bad" || exit 1
+fail=0
+count=0
+for cfg in *.cfg; do
+    name=${cfg%.cfg}
+    count=$((count + 1))
+    args=()
+    if [ -f "$name.args" ]; then
+        mapfile -t args < "$name.args"
+    fi
+    if [ ! -f "$name.expected" ]; then
+        echo "FAIL $name: no $name.expected"
+        fail=$((fail + 1))
+        continue
+    fi
+    out=$("$bin" check "$cfg" "${args[@]}" 2>/tmp/bad_catalogue.$$ </dev/null)
+    rc=$?
+    err=$(cat /tmp/bad_catalogue.$$)
+    want=$(cat "$name.expected")
+    if [ "$rc" -ne 2 ] || [ "$err" != "$want" ] || [ -n "$out" ]; then
+        echo "FAIL $name: exit $rc (want 2)"
+        echo "  got:  $err"
+        echo "  want: $want"
+        [ -n "$out" ] && echo "  and printed on stdout"
+        fail=$((fail + 1))
+    fi
+done
+rm -f /tmp/bad_catalogue.$$
+
+# An unreadable file is an I/O failure: exit 3.
+err=$("$bin" check no_such_file.cfg 2>&1 >/dev/null)
+rc=$?
+want="no_such_file.cfg: cannot read: No such file or directory"
+if [ "$rc" -ne 3 ] || [ "$err" != "$want" ]; then
+    echo "FAIL no_such_file: exit $rc (want 3): $err"
+    fail=$((fail + 1))
+fi
+count=$((count + 1))
+
+echo "$((count - fail)) of $count bad-input cases give their expected error"
+[ "$fail" -eq 0 ]
