@@ -624,7 +624,9 @@ static void put_common(sbuf *b)
                "set grid lc rgb '#d0d0d0'\n"
                "set key outside right top vertical Left reverse noautotitle\n"
                "set border 3\nset tics nomirror\n"
-               "set autoscale xfix\n");
+               "set autoscale xfix\n"
+               /* Room so a line at a lever's min or max is not hidden by the axis. */
+               "set offsets 0, 0, graph 0.04, graph 0.04\n");
 }
 
 /* One panel's plot command: bands first so every line is drawn on top. */
@@ -734,7 +736,7 @@ char *ts_plot_issue_script(const ts_plot_data *const *d, size_t n, const char *i
     if (n == 1)
         sb_printf(&t, "%s: %s", d[0]->name, issue);
     else
-        sb_printf(&t, "%s: %zu scenarios", issue, m);
+        sb_printf(&t, "%s: %zu scenario%s", issue, m, m == 1 ? "" : "s");
     sb_puts(&body, "set title ");
     sb_quote(&body, t.s ? t.s : "");
     sb_puts(&body, " font 'Sans,13'\nset ylabel ");

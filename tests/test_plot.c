@@ -236,7 +236,8 @@ static void test_load_errors_name_folder_file_and_line(void **state)
     dir = make_folder(f, "emptyfile", "");
     expect_load_error(dir, TS_EBAD, "aggregate.csv", "empty file");
 
-    dir = make_folder(f, "openquote", "step,date,x_mean,x_p05,x_p50,x_p95\n0,\"2025-01-01,1,1,1,1\n");
+    dir = make_folder(f, "openquote",
+                      "step,date,x_mean,x_p05,x_p50,x_p95\n0,\"2025-01-01,1,1,1,1\n");
     expect_load_error(dir, TS_EBAD, "line 2", "quoted field never closed");
 }
 
