@@ -225,8 +225,11 @@ int ts_cli_parse(int argc, char **argv, const char *accept, const char *cmd, ts_
                 sp = &specs[k];
                 if (a[ll] == '=')
                     val = a + ll + 1;
-            } else if (specs[k].shortf && strcmp(a, specs[k].shortf) == 0) {
-                sp = &specs[k];
+            } else if (specs[k].shortf && strncmp(a, specs[k].shortf, 2) == 0 &&
+                       (a[2] == '\0' || specs[k].takes_value)) {
+                sp = &specs[k];   /* "-j2" as well as "-j 2" */
+                if (a[2] != '\0')
+                    val = a + 2;
             }
         }
         if (!sp || !strchr(accept, sp->letter)) {

@@ -83,7 +83,7 @@ int ts_cmd_run(int argc, char **argv, FILE *out, FILE *err)
         return e.code;
     }
     progress_ctx pc = {err, sc->name};
-    ts_engine_opts opts = {(int)(o.threads < 0 ? 0 : o.threads), NULL, NULL, NULL, NULL};
+    ts_engine_opts opts = {(int)(o.threads < 0 ? 0 : o.threads), NULL, NULL, NULL, NULL, NULL};
     if (!o.quiet && isatty(fileno(err))) {
         opts.progress = progress;
         opts.progress_ctx = &pc;

@@ -505,6 +505,11 @@ static void *worker(void *arg)
     for (;;) {
         if (atomic_load(&sh->failed))
             break;
+        if (sh->opts->cancel && atomic_load((atomic_int *)sh->opts->cancel)) {
+            ts_error_set(&err, TS_EIO, "%s: interrupted by signal %d", sh->e->sc->name,
+                         atomic_load((atomic_int *)sh->opts->cancel));
+            goto fail;
+        }
         int k = atomic_fetch_add(&sh->next, 1);
         if (k >= sh->run->R)
             break;
@@ -536,7 +541,7 @@ static int n_threads(int want, int R)
 ts_status ts_engine_run(const ts_engine *e, const ts_engine_opts *opts, ts_run **out,
                         ts_error *err)
 {
-    static const ts_engine_opts defaults = {0, NULL, NULL, NULL, NULL};
+    static const ts_engine_opts defaults = {0, NULL, NULL, NULL, NULL, NULL};
     if (!opts)
         opts = &defaults;
     *out = NULL;
@@ -572,7 +577,8 @@ ts_status ts_engine_run(const ts_engine *e, const ts_engine_opts *opts, ts_run *
     if (started == 0)
         worker(&sh);   /* no thread could start: do the work here */
     if (opts->progress && started > 0) {
-        while (atomic_load(&sh.done) < run->R && !atomic_load(&sh.failed)) {
+        while (atomic_load(&sh.done) < run->R && !atomic_load(&sh.failed) &&
+               !(opts->cancel && atomic_load((atomic_int *)opts->cancel))) {
             /* Workers finish on their own; the poll only reports. */
             struct timespec ts = {0, 200000000L};
             nanosleep(&ts, NULL);

@@ -23,6 +23,7 @@
 #ifndef TRADESIM_ENGINE_H
 #define TRADESIM_ENGINE_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -155,6 +156,9 @@ typedef struct {
     /* Called from the calling thread about every 0.2 s (may be NULL). */
     void (*progress)(void *ctx, long done, long total);
     void *progress_ctx;
+    /* When it becomes non-zero (a signal number, see interrupt.h) workers stop
+     * after their current replicate and the run fails with TS_EIO. May be NULL. */
+    const atomic_int *cancel;
 } ts_engine_opts;
 
 /* Bytes the run needs for its trajectory store. */

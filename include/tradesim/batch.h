@@ -1,0 +1,69 @@
+/* Batch: many scenarios in one go, one row each in batch.csv.
+ *
+ * The figures of a batch row are computed from the scenario's summary.csv on
+ * disk, so a scenario skipped by --resume and one run now are reported the
+ * same way. A scenario's folder holds a `.complete` marker (the resolved
+ * scenario's hash), written after all its files and removed before any is
+ * replaced: a folder without it is incomplete and is run again. */
+#ifndef TRADESIM_BATCH_H
+#define TRADESIM_BATCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tradesim/error.h"
+#include "tradesim/scenario.h"
+
+#define TS_BATCH_MARKER ".complete"
+
+typedef struct {
+    char **paths;
+    int n;
+} ts_path_list;
+
+/* Every *.cfg named in args or found in the folders named (sub-folders too
+ * when recursive), sorted by path (byte order), duplicates removed. A named
+ * path that does not exist or is not a .cfg file is TS_EBAD. */
+ts_status ts_batch_collect(const char *const *args, int n, bool recursive, ts_path_list *out,
+                           ts_error *err);
+void ts_path_list_free(ts_path_list *list);
+
+/* One scenario's headline figures. Figures with no data are NaN (written as
+ * empty cells). */
+typedef struct {
+    char *name;                 /* owned */
+    char *error;                /* owned; NULL when the scenario ran */
+    size_t replicates, deals;   /* replicates with at least one deal */
+    double deal_p, deal_lo, deal_hi;          /* 95% Wilson interval */
+    double first_deal_median;   /* over replicates with a deal, in steps */
+    int n_issues;
+    char **issue;               /* ids, owned */
+    double *final_mean;         /* mean of <issue>_final */
+    int n_actors;               /* actors and then "joint" */
+    char **actor;
+    double *total_mean, *total_lo, *total_hi;   /* 95% t interval */
+} ts_batch_row;
+
+/* Reads dir's summary.csv into row (name given). TS_EBAD naming the file
+ * when it is missing or malformed. */
+ts_status ts_batch_summarise(const char *dir, const char *name, ts_batch_row *row,
+                             ts_error *err);
+/* A row for a scenario that failed with message. */
+ts_status ts_batch_row_failed(ts_batch_row *row, const char *name, const char *message);
+void ts_batch_row_free(ts_batch_row *row);
+
+/* Writes batch.csv: columns scenario, status, replicates, deal_probability,
+ * deal_probability_lo, deal_probability_hi, first_deal_step_median, then
+ * <issue>_final_mean for every issue of any row (first-seen order), then
+ * <actor>_total_mean, _lo, _hi likewise, joint_total_mean, _lo, _hi, error.
+ * Cells that do not apply to a row are empty. */
+ts_status ts_batch_write(const char *path, const ts_batch_row *rows, int n, int precision,
+                         ts_error *err);
+
+/* The completion marker of a scenario folder. */
+bool ts_batch_is_complete(const char *dir, uint64_t hash);
+ts_status ts_batch_mark_complete(const char *dir, uint64_t hash, ts_error *err);
+ts_status ts_batch_unmark(const char *dir, ts_error *err);
+
+#endif
