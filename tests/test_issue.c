@@ -1,0 +1,290 @@
+/* Tests of the model (model.h): each kind's payoff against values worked out
+ * by hand from DESIGN.md section 3.2, pressure, caches, parameter changes and
+ * the deterministic roll-out. Tolerances: 1e-9 (relative to bn-sized values)
+ * where the hand value is exact arithmetic, looser where it is quoted. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "tradesim/engine.h"
+#include "tradesim/model.h"
+
+static ts_issue base_issue(ts_issue_kind kind, int owner)
+{
+    ts_issue is;
+    memset(&is, 0, sizeof is);
+    snprintf(is.id, sizeof is.id, "x");
+    is.kind = kind;
+    is.owner = owner;
+    is.min = 0.0;
+    is.max = 1.0;
+    is.max_step = 1.0;
+    is.pressure_weight = 1.0;
+    return is;
+}
+
+static void test_pressure(void **state)
+{
+    (void)state;
+    ts_issue t = base_issue(TS_ISSUE_TARIFF, 0);
+    t.max = 2.0;
+    assert_float_equal(ts_issue_pressure(&t, 0.5), 0.25, 1e-15);
+    assert_float_equal(ts_issue_level_at_pressure(&t, 0.25), 0.5, 1e-15);
+    assert_float_equal(ts_issue_escalated(&t), 2.0, 0.0);
+    ts_issue p = base_issue(TS_ISSUE_PLEDGE, 1);
+    /* A pledge presses by withholding effort. */
+    assert_float_equal(ts_issue_pressure(&p, 0.2), 0.8, 1e-15);
+    assert_float_equal(ts_issue_level_at_pressure(&p, 0.8), 0.2, 1e-15);
+    assert_float_equal(ts_issue_escalated(&p), 0.0, 0.0);
+    assert_float_equal(ts_issue_conceded(&p), 1.0, 0.0);
+    ts_issue flat = base_issue(TS_ISSUE_CUSTOM, 0);
+    flat.max = 0.0;
+    assert_float_equal(ts_issue_pressure(&flat, 0.0), 0.0, 0.0);
+}
+
+static void test_tariff_payoff(void **state)
+{
+    (void)state;
+    ts_issue is = base_issue(TS_ISSUE_TARIFF, 1);
+    is.max = 2.0;
+    is.imports_bn = 439.0;
+    is.elasticity = 2.0;
+    is.tot_share = 0.3;
+    ts_issue_state st;
+    ts_issue_state_init(&is, 1.0, &st);
+    double pay[2];
+    ts_issue_payoff(&is, &st, 0.0, 1.0, pay);
+    assert_float_equal(pay[0], 0.0, 0.0);
+    assert_float_equal(pay[1], 0.0, 0.0);
+    /* tau = 0.5: M = 439/2.25 = 195.1111; O = 0.3*0.5*M - 0.5*0.7*0.5*(439-M)
+     * = 29.2667 - 42.6806 = -13.4139; F = -29.2667 - 0.5*0.3*0.5*243.8889 = -47.5583. */
+    double m = 439.0 / 2.25;
+    ts_issue_payoff(&is, &st, 0.5, 1.0, pay);
+    assert_float_equal(pay[1], 0.15 * m - 0.175 * (439.0 - m), 1e-9);
+    assert_float_equal(pay[0], -0.15 * m - 0.075 * (439.0 - m), 1e-9);
+    assert_float_equal(pay[1], -13.4139, 1e-4);
+    /* Joint payoff falls for every tau > 0: the prisoner's dilemma. */
+    for (double tau = 0.05; tau <= 2.0; tau += 0.05) {
+        ts_issue_payoff(&is, &st, tau, 1.0, pay);
+        assert_true(pay[0] + pay[1] < 0.0);
+    }
+    /* A small tariff helps its owner (the optimal tariff is interior). */
+    ts_issue_payoff(&is, &st, 0.05, 1.0, pay);
+    assert_true(pay[1] > 0.0);
+    /* Per step = annual x step length; the cache gives the same number. */
+    double week[2];
+    st.x = 0.5;
+    ts_issue_state_refresh(&is, 7.0 / 365.25, &st);
+    ts_issue_payoff(&is, &st, 0.5, 7.0 / 365.25, week);
+    ts_issue_payoff(&is, &st, 0.5, 1.0, pay);
+    assert_float_equal(week[1], pay[1] * 7.0 / 365.25, 1e-12);
+}
+
+static void test_chip_payoff(void **state)
+{
+    (void)state;
+    ts_issue is = base_issue(TS_ISSUE_CHIP_LICENCE, 0);
+    is.sales_bn = 15.0;
+    is.margin = 0.6;
+    is.revenue_share = 0.15;
+    is.firm_weight = 0.8;
+    is.strategic_value_bn = 20.0;
+    is.access_value_bn = 30.0;
+    is.market_share = 0.9;
+    is.generation_years = 1.5;
+    is.generation_decay = 0.5;
+    ts_issue_state st;
+    ts_issue_state_init(&is, 1.0, &st);
+    assert_float_equal(st.value, 1.0, 0.0);
+    assert_float_equal(st.market, 0.9, 0.0);
+    /* r = 0.25, v = 1, m = 0.9: reach 0.675; unit = 0.8*0.45 + 0.15 = 0.51;
+     * O = (0.51*15 - 20) * 0.675 = -8.33625; F = 30 * 0.675 = 20.25. */
+    double pay[2];
+    ts_issue_payoff(&is, &st, 0.25, 1.0, pay);
+    assert_float_equal(pay[0], -8.33625, 1e-12);
+    assert_float_equal(pay[1], 20.25, 1e-12);
+    /* v falls by 0.5 every 1.5 years: after 1.5 years of 0.5-year steps. */
+    for (int k = 0; k < 3; k++)
+        ts_issue_advance(&is, &st, 0.5);
+    ts_issue_state s2;
+    ts_issue_state_init(&is, 0.5, &s2);
+    for (int k = 0; k < 3; k++)
+        ts_issue_advance(&is, &s2, 0.5);
+    assert_float_equal(s2.value, 0.5, 1e-15);
+    /* As v decays licensing pays the owner: at v = 0.25, O > 0 at r = 0. */
+    s2.value = 0.25;
+    ts_issue_payoff(&is, &s2, 0.0, 1.0, pay);
+    assert_true(pay[0] > 0.0);
+}
+
+static void test_export_pledge_custom(void **state)
+{
+    (void)state;
+    ts_issue ec = base_issue(TS_ISSUE_EXPORT_CONTROL, 1);
+    ec.exports_bn = 1.5;
+    ec.disruption_bn = 60.0;
+    ec.convexity = 1.5;
+    ec.dependence = 0.9;
+    ec.reputation_bn = 0.5;
+    ts_issue_state st;
+    ts_issue_state_init(&ec, 1.0, &st);
+    double pay[2];
+    /* q = 0.5: qD = 0.45; O = -1.5*0.45 - 0.5*0.5 = -0.925; F = -60*0.45^1.5. */
+    ts_issue_payoff(&ec, &st, 0.5, 1.0, pay);
+    assert_float_equal(pay[1], -0.925, 1e-12);
+    assert_float_equal(pay[0], -60.0 * pow(0.45, 1.5), 1e-12);
+    ec.convexity = 2.0;
+    ts_issue_payoff(&ec, &st, 0.5, 1.0, pay);
+    assert_float_equal(pay[0], -60.0 * 0.2025, 1e-12);
+    ec.convexity = 1.0;
+    ts_issue_payoff(&ec, &st, 0.0, 1.0, pay);
+    assert_float_equal(pay[0], 0.0, 0.0);
+
+    ts_issue pl = base_issue(TS_ISSUE_PLEDGE, 1);
+    pl.cost_bn = 0.5;
+    pl.benefit_bn = 5.0;
+    ts_issue_state_init(&pl, 1.0, &st);
+    ts_issue_payoff(&pl, &st, 0.4, 0.5, pay);
+    assert_float_equal(pay[1], -0.1, 1e-15);
+    assert_float_equal(pay[0], 1.0, 1e-15);
+
+    ts_issue cu = base_issue(TS_ISSUE_CUSTOM, 0);
+    cu.payoff[0][0] = 1.0;
+    cu.payoff[0][1] = 2.0;
+    cu.payoff[0][2] = -0.5;
+    cu.payoff[1][1] = -3.0;
+    ts_issue_state_init(&cu, 1.0, &st);
+    ts_issue_payoff(&cu, &st, 2.0, 1.0, pay);
+    assert_float_equal(pay[0], 1.0 + 4.0 - 2.0, 1e-15);
+    assert_float_equal(pay[1], -6.0, 1e-15);
+}
+
+static void test_discount_factor(void **state)
+{
+    (void)state;
+    assert_float_equal(ts_discount_factor(0.0, 1.0), 1.0, 0.0);
+    assert_float_equal(ts_discount_factor(0.03, 1.0), 1.0 / 1.03, 1e-15);
+    /* 52 weekly factors of a year compound to the annual one. */
+    assert_float_equal(pow(ts_discount_factor(0.03, 1.0 / 52), 52), 1.0 / 1.03, 1e-13);
+}
+
+/* A two-issue world (chip owned by 0, pledge owned by 1) for world tests. */
+typedef struct {
+    ts_scenario sc;
+    ts_issue issues[2], copies[2];
+    ts_issue_state st[2];
+    bool held[2];
+    double seen[2];
+    ts_world w;
+} fixture;
+
+static void make_world(fixture *f)
+{
+    memset(f, 0, sizeof *f);
+    f->sc.calendar = (ts_calendar){TS_STEP_WEEK, 0, 0, 10, 7.0 / 365.25};
+    f->sc.n_issues = 2;
+    f->sc.issues = f->issues;
+    for (int a = 0; a < 2; a++) {
+        f->sc.actors[a].discount = 0.05 * (a + 1);
+        f->sc.actors[a].trust = 0.25;
+    }
+    f->issues[0] = base_issue(TS_ISSUE_CHIP_LICENCE, 0);
+    f->issues[0].initial = 0.5;
+    f->issues[0].sales_bn = 10.0;
+    f->issues[0].margin = 0.5;
+    f->issues[0].firm_weight = 1.0;
+    f->issues[0].strategic_value_bn = 2.0;
+    f->issues[0].access_value_bn = 8.0;
+    f->issues[0].market_share = 0.8;
+    f->issues[0].erosion = 0.4;
+    f->issues[0].recovery = 0.1;
+    f->issues[0].generation_years = 1.0;
+    f->issues[0].generation_decay = 0.6;
+    f->issues[1] = base_issue(TS_ISSUE_PLEDGE, 1);
+    f->issues[1].initial = 0.3;
+    f->issues[1].cost_bn = 1.0;
+    f->issues[1].benefit_bn = 4.0;
+    ts_world_bind(&f->w, &f->sc, f->copies, f->st, f->held, f->seen);
+}
+
+static void test_world_params_and_pressure(void **state)
+{
+    (void)state;
+    fixture f;
+    make_world(&f);
+    assert_float_equal(ts_world_pressure_now(&f.w, 0), 0.5, 1e-15);
+    assert_float_equal(ts_world_pressure_now(&f.w, 1), 0.7, 1e-15);
+    /* A param event changes the replicate's copy, never the scenario. */
+    ts_world_set_param(&f.w, TS_TARGET_ISSUE, 0, offsetof(ts_issue, generation_decay), 0.25);
+    assert_float_equal(f.issues[0].generation_decay, 0.6, 0.0);
+    assert_float_equal(f.w.st[0].v_factor, pow(0.25, f.w.h), 1e-15);
+    /* market_share and dependence double as shocks to the current state. */
+    ts_world_set_param(&f.w, TS_TARGET_ISSUE, 0, offsetof(ts_issue, market_share), 0.3);
+    assert_float_equal(f.w.st[0].market, 0.3, 0.0);
+    ts_world_set_param(&f.w, TS_TARGET_ACTOR, 1, offsetof(ts_actor, discount), 0.5);
+    assert_float_equal(f.w.factor[1], pow(1.5, -f.w.h), 1e-15);
+    ts_world_set_level(&f.w, 1, 7.0);
+    assert_float_equal(f.w.st[1].x, 1.0, 0.0);
+    ts_world_reset(&f.w);
+    assert_float_equal(f.w.st[0].market, 0.8, 0.0);
+    assert_float_equal(f.w.st[1].x, 0.3, 0.0);
+}
+
+/* The roll-out with nothing fixed is the discounted sum of ts_world_payoffs
+ * over steps with the state advancing, computed here step by step. */
+static void test_rollout(void **state)
+{
+    (void)state;
+    fixture f;
+    make_world(&f);
+    double out[2];
+    ts_engine_rollout(&f.w, NULL, NULL, 0, 10, false, out);
+    double tot[2] = {0, 0}, disc[2] = {1, 1}, pay[2];
+    for (int t = 0; t < 10; t++) {
+        ts_world_payoffs(&f.w, pay);
+        for (int a = 0; a < 2; a++) {
+            tot[a] += disc[a] * pay[a];
+            disc[a] *= f.w.factor[a];
+        }
+        for (int i = 0; i < 2; i++)
+            ts_issue_advance(&f.w.issue[i], &f.w.st[i], f.w.h);
+    }
+    assert_float_equal(out[0], tot[0], 1e-12);
+    assert_float_equal(out[1], tot[1], 1e-12);
+    /* The world itself was not moved by the roll-out. */
+    ts_world_reset(&f.w);
+    double again[2];
+    ts_engine_rollout(&f.w, NULL, NULL, 0, 10, false, again);
+    assert_float_equal(again[0], out[0], 0.0);
+
+    /* A promised pledge e_p = 1 valued by its receiver (actor 0, trust 0.25)
+     * at 0.25*1 + 0.75*0.3 = 0.475; its owner pays the cost of 1. One step. */
+    int lever = 1;
+    double level = 1.0, r1[2], r0[2];
+    ts_engine_rollout(&f.w, &lever, &level, 1, 1, true, r1);
+    ts_engine_rollout(&f.w, NULL, NULL, 0, 1, false, r0);
+    double h = f.w.h;
+    assert_float_equal(r1[0] - r0[0], 4.0 * (0.475 - 0.3) * h, 1e-12);
+    assert_float_equal(r1[1] - r0[1], -1.0 * (1.0 - 0.3) * h, 1e-12);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_pressure),
+        cmocka_unit_test(test_tariff_payoff),
+        cmocka_unit_test(test_chip_payoff),
+        cmocka_unit_test(test_export_pledge_custom),
+        cmocka_unit_test(test_discount_factor),
+        cmocka_unit_test(test_world_params_and_pressure),
+        cmocka_unit_test(test_rollout),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
