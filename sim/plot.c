@@ -877,8 +877,11 @@ static void last_line(const char *path, char *out, size_t n)
         const char *s = line;
         while (*s == ' ' || *s == '\t')
             s++;
-        if (*s)
-            snprintf(out, n, "%s", s);
+        if (*s) {
+            size_t k = strlen(s) < n - 1 ? strlen(s) : n - 1;
+            memcpy(out, s, k);
+            out[k] = '\0';
+        }
     }
     fclose(f);
 }
