@@ -1,0 +1,645 @@
+/* Tests of the talks solvers against closed forms and brute force.
+ *
+ * Nash: the unit-surplus split x1 = d1 + w (1 - d1 - d2) (Nash 1950; the
+ * generalised form with weights, e.g. Muthoo 1999, ch. 2); Pareto efficiency,
+ * individual rationality and optimality of the Nash product on random concave
+ * agendas against grids and random search. Alternating offers: the round of
+ * agreement on a unit surplus follows from the aspiration schedule in closed
+ * form; Boulware agents agree later than Conceders; no side ever gets less
+ * than its disagreement value. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+
+#include "tradesim/talks.h"
+
+/* The solvers stop when the simplex is below XTOL of each lever's range;
+ * the tests ask for 1e-7 so that a package within 1e-5 of the closed form is
+ * a pass with two orders of magnitude to spare. */
+#define XTOL 1e-7
+#define PKG_TOL 1e-5
+
+/* Double-precision closeness (cmocka's assert_float_equal works in float). */
+#define assert_near(a, b, tol)                                                              \
+    do {                                                                                    \
+        double a_ = (a), b_ = (b);                                                          \
+        if (!(fabs(a_ - b_) <= (tol)))                                                      \
+            fail_msg("%s = %.17g, expected %.17g within %g", #a, a_, b_, (double)(tol));    \
+    } while (0)
+
+/* ---- value functions --------------------------------------------------- */
+
+/* Unit surplus: x[0] = s is A's share; x[1] (if n == 2) is a conflict lever
+ * costing both k x[1] + k x[1]^2. */
+typedef struct {
+    int n;
+    double k;
+} surplus_ctx;
+
+static ts_status surplus_value(const double *x, double out[2], void *ctx)
+{
+    const surplus_ctx *c = ctx;
+    double cost = c->n > 1 ? c->k * (x[1] + x[1] * x[1]) : 0.0;
+    out[0] = x[0] - cost;
+    out[1] = 1.0 - x[0] - cost;
+    return TS_OK;
+}
+
+/* Both lose from any s > 0: no package lets both gain over d = (0, 0). */
+static ts_status both_lose_value(const double *x, double out[2], void *ctx)
+{
+    (void)ctx;
+    out[0] = -x[0];
+    out[1] = -2.0 * x[0];
+    return TS_OK;
+}
+
+/* Concave quadratics U_i(x) = c_i - (x - m_i)' Q_i (x - m_i). */
+#define QMAX 5
+typedef struct {
+    int n;
+    double c[2], m[2][QMAX], q[2][QMAX][QMAX];
+} quad_ctx;
+
+static ts_status quad_value(const double *x, double out[2], void *ctx)
+{
+    const quad_ctx *c = ctx;
+    for (int a = 0; a < 2; a++) {
+        double s = 0;
+        for (int i = 0; i < c->n; i++)
+            for (int j = 0; j < c->n; j++)
+                s += (x[i] - c->m[a][i]) * c->q[a][i][j] * (x[j] - c->m[a][j]);
+        out[a] = c->c[a] - s;
+    }
+    return TS_OK;
+}
+
+/* Q = L L' + 0.2 I with L standard normal / sqrt(n): positive definite,
+ * eigenvalues of order 1, so values on the unit box are of order 1. */
+static void random_quad(gsl_rng *rng, int n, quad_ctx *c)
+{
+    c->n = n;
+    for (int a = 0; a < 2; a++) {
+        double l[QMAX][QMAX];
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < n; j++)
+                l[i][j] = gsl_ran_gaussian(rng, 1.0) / sqrt((double)n);
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < n; j++) {
+                double s = i == j ? 0.2 : 0.0;
+                for (int k = 0; k < n; k++)
+                    s += l[i][k] * l[j][k];
+                c->q[a][i][j] = s;
+            }
+        for (int i = 0; i < n; i++)
+            c->m[a][i] = gsl_rng_uniform(rng);
+        c->c[a] = gsl_ran_gaussian(rng, 1.0);
+    }
+}
+
+static ts_status failing_value(const double *x, double out[2], void *ctx)
+{
+    int *calls = ctx;
+    out[0] = x[0];
+    out[1] = 1.0 - x[0];
+    return ++*calls > 10 ? TS_EIO : TS_OK;
+}
+
+static ts_status nan_value(const double *x, double out[2], void *ctx)
+{
+    (void)ctx;
+    out[0] = x[0] > 0.7 ? NAN : x[0];
+    out[1] = 1.0 - x[0];
+    return TS_OK;
+}
+
+/* ---- helpers ------------------------------------------------------------ */
+
+static ts_talks_problem surplus_problem(surplus_ctx *c, const double *lo, const double *hi,
+                                        const double *x0, double d1, double d2)
+{
+    ts_talks_problem p = {.n = c->n, .lo = lo, .hi = hi, .x0 = x0, .value = surplus_value,
+                          .ctx = c, .xtol = XTOL};
+    p.d[0] = d1;
+    p.d[1] = d2;
+    return p;
+}
+
+static double nash_objective(const double v[2], const double d[2], const double w[2])
+{
+    double a = v[0] - d[0], b = v[1] - d[1];
+    if (a <= 0 || b <= 0)
+        return -INFINITY;
+    return w[0] * log(a) + w[1] * log(b);
+}
+
+/* ---- Nash: closed form ------------------------------------------------ */
+
+static void test_nash_unit_surplus(void **state)
+{
+    (void)state;
+    static const double ws_[] = {0.2, 0.5, 0.8};
+    static const double ds[][2] = {{0.0, 0.0}, {0.1, 0.3}, {-0.2, 0.1}, {0.3, 0.5}};
+    ts_talks_workspace *ws = ts_talks_workspace_alloc(2, 1);
+    assert_non_null(ws);
+    for (int n = 1; n <= 2; n++) {
+        surplus_ctx c = {n, 0.5};
+        double lo[2] = {0, 0}, hi[2] = {1, 1}, x0[2] = {0.5, 1.0};
+        for (size_t iw = 0; iw < 3; iw++)
+            for (size_t id = 0; id < sizeof ds / sizeof ds[0]; id++) {
+                ts_talks_problem p = surplus_problem(&c, lo, hi, x0, ds[id][0], ds[id][1]);
+                double w[2] = {ws_[iw], 1.0 - ws_[iw]};
+                ts_talks_result r;
+                ts_error err;
+                assert_int_equal(ts_talks_nash(ws, &p, w, 0.0, &r, &err), TS_OK);
+                double expect = ds[id][0] + w[0] * (1.0 - ds[id][0] - ds[id][1]);
+                assert_true(r.agreement);
+                assert_int_equal(r.outcome, TS_TALKS_AGREEMENT);
+                assert_near(r.x[0], expect, PKG_TOL);
+                if (n == 2)   /* the conflict lever costs both: it goes to 0 */
+                    assert_near(r.x[1], 0.0, PKG_TOL);
+                assert_near(r.value[0], expect, PKG_TOL);
+                assert_near(r.gain[0], r.value[0] - ds[id][0], 1e-12);
+                assert_near(r.gain[1], r.value[1] - ds[id][1], 1e-12);
+                assert_true(r.evaluations > 0);
+                assert_int_equal(r.n_trace, 0);
+            }
+    }
+    ts_talks_workspace_free(ws);
+}
+
+/* Scaling all values by 1000 (billions over a year, say) changes nothing. */
+typedef struct {
+    surplus_ctx inner;
+    double scale;
+} scaled_ctx;
+
+static ts_status scaled_value(const double *x, double out[2], void *ctx)
+{
+    const scaled_ctx *c = ctx;
+    surplus_value(x, out, (void *)&c->inner);
+    out[0] *= c->scale;
+    out[1] *= c->scale;
+    return TS_OK;
+}
+
+static void test_nash_scale_invariant(void **state)
+{
+    (void)state;
+    ts_talks_workspace *ws = ts_talks_workspace_alloc(2, 1);
+    scaled_ctx c = {{2, 0.5}, 1000.0};
+    double lo[2] = {0, 0}, hi[2] = {1, 1}, x0[2] = {0.5, 1.0};
+    ts_talks_problem p = {.n = 2, .lo = lo, .hi = hi, .x0 = x0, .value = scaled_value,
+                          .ctx = &c, .xtol = XTOL, .d = {100.0, 200.0}};
+    double w[2] = {3.0, 1.0};   /* normalised to 0.75, 0.25 */
+    ts_talks_result r;
+    assert_int_equal(ts_talks_nash(ws, &p, w, 0.0, &r, NULL), TS_OK);
+    assert_true(r.agreement);
+    assert_near(r.x[0], 0.1 + 0.75 * 0.7, PKG_TOL);
+    assert_near(r.x[1], 0.0, PKG_TOL);
+    ts_talks_workspace_free(ws);
+}
+
+/* ---- Nash: brute force on random agendas ---------------------------------- */
+
+static void check_nash_optimal(const quad_ctx *c, const ts_talks_problem *p, const double w[2],
+                               const ts_talks_result *r, gsl_rng *rng)
+{
+    int n = c->n;
+    double vstar[2] = {r->value[0], r->value[1]};
+    double nstar = nash_objective(vstar, p->d, w);
+    /* Package within ~XTOL of the optimum: a Pareto improvement of both is
+     * at most |grad U| XTOL ~ 1e-6; the Nash objective, flat at its
+     * maximum, is off by O(XTOL^2) but NM's termination on simplex size lets
+     * f differ by up to ~1e-9 in practice. */
+    const double pareto_tol = 1e-5, nash_tol = 1e-8;
+    double x[QMAX], v[2];
+    int samples = 0;
+    if (n == 2) {
+        const int g = 400;
+        for (int i = 0; i <= g; i++)
+            for (int j = 0; j <= g; j++) {
+                x[0] = p->lo[0] + (p->hi[0] - p->lo[0]) * i / g;
+                x[1] = p->lo[1] + (p->hi[1] - p->lo[1]) * j / g;
+                quad_value(x, v, (void *)c);
+                assert_false(v[0] > vstar[0] + pareto_tol && v[1] > vstar[1] + pareto_tol);
+                assert_true(nash_objective(v, p->d, w) <= nstar + nash_tol);
+                samples++;
+            }
+    }
+    /* uniform over the box, then ever closer to the solution */
+    static const double radius[] = {-1.0, 1e-1, 1e-2, 1e-3, 1e-4};
+    for (size_t k = 0; k < sizeof radius / sizeof radius[0]; k++)
+        for (int s = 0; s < 8000; s++) {
+            for (int i = 0; i < n; i++) {
+                double span = p->hi[i] - p->lo[i];
+                double xi = radius[k] < 0 ? p->lo[i] + span * gsl_rng_uniform(rng)
+                                          : r->x[i] + span * gsl_ran_gaussian(rng, radius[k]);
+                x[i] = xi < p->lo[i] ? p->lo[i] : xi > p->hi[i] ? p->hi[i] : xi;
+            }
+            quad_value(x, v, (void *)c);
+            assert_false(v[0] > vstar[0] + pareto_tol && v[1] > vstar[1] + pareto_tol);
+            assert_true(nash_objective(v, p->d, w) <= nstar + nash_tol);
+            samples++;
+        }
+    assert_true(samples >= 40000);
+}
+
+static void test_nash_random_agendas(void **state)
+{
+    (void)state;
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(rng, 20250510);
+    ts_talks_workspace *ws = ts_talks_workspace_alloc(QMAX, 1);
+    int agreements = 0;
+    for (int n = 2; n <= QMAX; n++)
+        for (int trial = 0; trial < 12; trial++) {
+            quad_ctx c;
+            random_quad(rng, n, &c);
+            double lo[QMAX], hi[QMAX], x0[QMAX];
+            for (int i = 0; i < n; i++) {
+                lo[i] = -gsl_rng_uniform(rng);
+                hi[i] = 1.0 + gsl_rng_uniform(rng);
+                x0[i] = lo[i] + (hi[i] - lo[i]) * gsl_rng_uniform(rng);
+            }
+            ts_talks_problem p = {.n = n, .lo = lo, .hi = hi, .x0 = x0, .value = quad_value,
+                                  .ctx = &c, .xtol = XTOL};
+            /* disagreement = the status quo's values: a zone exists unless
+             * x0 happens to be Pareto-efficient */
+            quad_value(x0, p.d, &c);
+            double w[2];
+            w[0] = 0.1 + 0.8 * gsl_rng_uniform(rng);
+            w[1] = 1.0 - w[0];
+            ts_talks_result r;
+            ts_error err;
+            assert_int_equal(ts_talks_nash(ws, &p, w, 0.0, &r, &err), TS_OK);
+            assert_true(r.agreement);
+            agreements++;
+            /* individually rational, inside the box */
+            assert_true(r.gain[0] > 0 && r.gain[1] > 0);
+            for (int i = 0; i < n; i++)
+                assert_true(r.x[i] >= lo[i] && r.x[i] <= hi[i]);
+            check_nash_optimal(&c, &p, w, &r, rng);
+        }
+    assert_int_equal(agreements, 48);
+    ts_talks_workspace_free(ws);
+    gsl_rng_free(rng);
+}
+
+/* ---- Nash: no agreement ------------------------------------------------- */
+
+static void test_nash_no_zone(void **state)
+{
+    (void)state;
+    ts_talks_workspace *ws = ts_talks_workspace_alloc(2, 1);
+    surplus_ctx c = {2, 0.5};
+    double lo[2] = {0, 0}, hi[2] = {1, 1}, x0[2] = {0.5, 0.0}, w[2] = {0.5, 0.5};
+    ts_talks_result r;
+
+    /* d1 + d2 > 1: the surplus cannot cover both */
+    ts_talks_problem p = surplus_problem(&c, lo, hi, x0, 0.6, 0.6);
+    assert_int_equal(ts_talks_nash(ws, &p, w, 0.0, &r, NULL), TS_OK);
+    assert_false(r.agreement);
+    assert_int_equal(r.outcome, TS_TALKS_NO_ZONE);
+    assert_string_equal(ts_talks_outcome_name(r.outcome), "no_zone");
+
+    /* d1 + d2 = 1 exactly: gains can only be zero */
+    p = surplus_problem(&c, lo, hi, x0, 0.5, 0.5);
+    assert_int_equal(ts_talks_nash(ws, &p, w, 0.0, &r, NULL), TS_OK);
+    assert_false(r.agreement);
+
+    /* every move hurts both */
+    surplus_ctx one = {1, 0.0};
+    ts_talks_problem q = {.n = 1, .lo = lo, .hi = hi, .x0 = x0, .value = both_lose_value,
+                          .ctx = &one, .xtol = XTOL};
+    assert_int_equal(ts_talks_nash(ws, &q, w, 0.0, &r, NULL), TS_OK);
+    assert_false(r.agreement);
+    assert_int_equal(r.outcome, TS_TALKS_NO_ZONE);
+
+    /* gains of 0.05 each: below min_gain 0.1, above 0.01 */
+    p = surplus_problem(&c, lo, hi, x0, 0.45, 0.45);
+    assert_int_equal(ts_talks_nash(ws, &p, w, 0.1, &r, NULL), TS_OK);
+    assert_false(r.agreement);
+    assert_int_equal(r.outcome, TS_TALKS_BELOW_MIN_GAIN);
+    assert_near(r.gain[0], 0.05, PKG_TOL);
+    assert_int_equal(ts_talks_nash(ws, &p, w, 0.01, &r, NULL), TS_OK);
+    assert_true(r.agreement);
+    assert_near(r.gain[1], 0.05, PKG_TOL);
+    ts_talks_workspace_free(ws);
+}
+
+/* ---- alternating offers ------------------------------------------------- */
+
+/* The protocol on the unit surplus with d = 0 and identical frontier
+ * U_0 + U_1 = 1: the proposer keeps its aspiration a_p(r) and the responder
+ * accepts iff 1 - a_p(r) >= a_q(r + 1), with a(r) = 1 - (r/(R-1))^(1/beta). */
+static double asp(double beta, int r, int rounds)
+{
+    double t = r >= rounds - 1 ? 1.0 : (double)r / (rounds - 1);
+    return 1.0 - pow(t, 1.0 / beta);
+}
+
+/* Also asserts that no decision up to the deal is a near-tie, where the
+ * solver's accuracy (offers within ~1e-6 of the frontier) could flip it. */
+static int expected_round(const double beta[2], int rounds)
+{
+    for (int r = 0; r < rounds; r++) {
+        int pr = r % 2;
+        double margin = 1.0 - asp(beta[pr], r, rounds) - asp(beta[1 - pr], r + 1, rounds);
+        assert_true(fabs(margin) > 1e-4);
+        if (margin >= 0)
+            return r;
+    }
+    return -1;
+}
+
+static void test_alternating_closed_form(void **state)
+{
+    (void)state;
+    ts_talks_workspace *ws = ts_talks_workspace_alloc(2, 21);
+    surplus_ctx c = {2, 0.5};
+    double lo[2] = {0, 0}, hi[2] = {1, 1}, x0[2] = {0.5, 1.0};
+    static const double betas[][2] = {{0.2, 0.2}, {5, 5}, {1, 1}, {0.5, 2}, {2, 0.5}, {1, 3}};
+    for (size_t b = 0; b < sizeof betas / sizeof betas[0]; b++)
+        for (int rounds = 3; rounds <= 21; rounds += 6) {
+            ts_talks_problem p = surplus_problem(&c, lo, hi, x0, 0.0, 0.0);
+            ts_talks_result r;
+            ts_error err;
+            assert_int_equal(ts_talks_alternating(ws, &p, betas[b], rounds, 0.0, &r, &err), TS_OK);
+            int er = expected_round(betas[b], rounds);
+            assert_true(er >= 0);
+            /* offers sit on the frontier with the proposer at its aspiration,
+             * to within the barrier's bias (1e-6 of the scale) and XTOL */
+            assert_int_equal(r.round, er);
+            assert_true(r.agreement);
+            int pr = er % 2;
+            assert_near(r.value[pr], asp(betas[b][pr], er, rounds), 1e-4);
+            assert_near(r.value[0] + r.value[1], 1.0, 1e-4);
+            assert_near(r.x[1], 0.0, 1e-4);
+            assert_int_equal(r.n_trace, er + 1);
+            for (int k = 0; k < r.n_trace; k++) {
+                assert_int_equal(r.trace[k].round, k);
+                assert_int_equal(r.trace[k].proposer, k % 2);
+                assert_int_equal(r.trace[k].accepted, k == er);
+            }
+        }
+    ts_talks_workspace_free(ws);
+}
+
+static void test_alternating_boulware_later(void **state)
+{
+    (void)state;
+    ts_talks_workspace *ws = ts_talks_workspace_alloc(2, 10);
+    surplus_ctx c = {2, 0.5};
+    double lo[2] = {0, 0}, hi[2] = {1, 1}, x0[2] = {0.5, 1.0};
+    static const double ds[][2] = {{0.0, 0.0}, {0.2, 0.1}, {-0.3, 0.4}};
+    for (size_t id = 0; id < 3; id++) {
+        ts_talks_problem p = surplus_problem(&c, lo, hi, x0, ds[id][0], ds[id][1]);
+        double boulware[2] = {0.2, 0.2}, conceder[2] = {5, 5};
+        ts_talks_result rb, rc;
+        assert_int_equal(ts_talks_alternating(ws, &p, boulware, 10, 0.0, &rb, NULL), TS_OK);
+        assert_int_equal(ts_talks_alternating(ws, &p, conceder, 10, 0.0, &rc, NULL), TS_OK);
+        assert_true(rb.agreement && rc.agreement);
+        assert_true(rb.round > rc.round);
+        for (int a = 0; a < 2; a++) {
+            assert_true(rb.value[a] >= p.d[a]);
+            assert_true(rc.value[a] >= p.d[a]);
+        }
+    }
+    ts_talks_workspace_free(ws);
+}
+
+/* Identical agents: the first proposer's edge is one round's concession.
+ * Mirroring the problem (swapping who is actor 0) gives the proposer the same
+ * share, and the split differs from 1/2 by less than one concession step. */
+typedef struct {
+    surplus_ctx inner;
+} mirror_ctx;
+
+static ts_status mirror_value(const double *x, double out[2], void *ctx)
+{
+    const mirror_ctx *c = ctx;
+    double v[2];
+    surplus_value(x, v, (void *)&c->inner);
+    out[0] = v[1];
+    out[1] = v[0];
+    return TS_OK;
+}
+
+static void test_alternating_symmetric(void **state)
+{
+    (void)state;
+    ts_talks_workspace *ws = ts_talks_workspace_alloc(2, 12);
+    double lo[2] = {0, 0}, hi[2] = {1, 1}, x0[2] = {0.5, 1.0};
+    static const double betas[] = {0.3, 1.0, 3.0};
+    for (int ib = 0; ib < 3; ib++)
+        for (int rounds = 3; rounds <= 11; rounds += 4) {
+            double beta[2] = {betas[ib], betas[ib]};
+            surplus_ctx c = {2, 0.5};
+            mirror_ctx mc = {{2, 0.5}};
+            ts_talks_problem p = surplus_problem(&c, lo, hi, x0, 0.0, 0.0);
+            ts_talks_problem m = p;
+            m.value = mirror_value;
+            m.ctx = &mc;
+            ts_talks_result r, rm;
+            assert_int_equal(ts_talks_alternating(ws, &p, beta, rounds, 0.0, &r, NULL), TS_OK);
+            assert_int_equal(ts_talks_alternating(ws, &m, beta, rounds, 0.0, &rm, NULL), TS_OK);
+            assert_true(r.agreement && rm.agreement);
+            assert_int_equal(r.round, expected_round(beta, rounds));
+            assert_int_equal(r.round, rm.round);
+            int pr = r.round % 2;
+            assert_near(r.value[pr], rm.value[pr], 1e-4);
+            double step = 0;   /* largest one-round concession around the deal */
+            for (int k = r.round > 0 ? r.round - 1 : 0; k <= r.round && k + 1 < rounds + 1; k++)
+                step = fmax(step, asp(beta[0], k, rounds) - asp(beta[0], k + 1, rounds));
+            assert_true(fabs(r.value[0] - r.value[1]) <= step + 1e-4);
+        }
+    ts_talks_workspace_free(ws);
+}
+
+static void test_alternating_individually_rational(void **state)
+{
+    (void)state;
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(rng, 7);
+    ts_talks_workspace *ws = ts_talks_workspace_alloc(QMAX, 15);
+    int deals = 0;
+    for (int n = 2; n <= 4; n++)
+        for (int trial = 0; trial < 6; trial++) {
+            quad_ctx c;
+            random_quad(rng, n, &c);
+            double lo[QMAX], hi[QMAX], x0[QMAX];
+            for (int i = 0; i < n; i++) {
+                lo[i] = 0;
+                hi[i] = 1;
+                x0[i] = gsl_rng_uniform(rng);
+            }
+            ts_talks_problem p = {.n = n, .lo = lo, .hi = hi, .x0 = x0, .value = quad_value,
+                                  .ctx = &c, .xtol = XTOL};
+            quad_value(x0, p.d, &c);
+            double beta[2] = {exp(gsl_ran_gaussian(rng, 1.0)), exp(gsl_ran_gaussian(rng, 1.0))};
+            double mg = trial % 2 ? 0.0 : 0.01;
+            ts_talks_result r;
+            assert_int_equal(ts_talks_alternating(ws, &p, beta, 15, mg, &r, NULL), TS_OK);
+            for (int k = 0; k < r.n_trace; k++) {
+                int pr = r.trace[k].proposer;
+                /* the proposer never offers below its aspiration, which never
+                 * falls below its disagreement value plus min_gain */
+                assert_true(r.trace[k].value[pr] >= r.trace[k].aspiration[pr]);
+                assert_true(r.trace[k].aspiration[pr] >= p.d[pr] + mg);
+                assert_true(r.trace[k].aspiration[1 - pr] >= p.d[1 - pr] + mg);
+            }
+            if (r.agreement) {
+                deals++;
+                assert_true(r.gain[0] > mg && r.gain[1] > mg);
+                assert_true(r.trace[r.round].accepted);
+            } else {
+                /* aspirations reach the floors in the last round, so a talk
+                 * fails only when no package gives both more than min_gain;
+                 * then the Nash solution cannot either */
+                assert_int_not_equal(r.outcome, TS_TALKS_NO_ACCEPTANCE);
+                assert_int_equal(r.n_trace, 0);
+                double w[2] = {0.5, 0.5};
+                ts_talks_result rn;
+                assert_int_equal(ts_talks_nash(ws, &p, w, mg, &rn, NULL), TS_OK);
+                assert_false(rn.agreement);
+            }
+        }
+    /* d = the status quo's values, so a zone exists; only small ones fail
+     * with min_gain 0.01 */
+    assert_true(deals >= 15);
+    ts_talks_workspace_free(ws);
+    gsl_rng_free(rng);
+}
+
+static void test_alternating_no_zone(void **state)
+{
+    (void)state;
+    ts_talks_workspace *ws = ts_talks_workspace_alloc(2, 10);
+    surplus_ctx c = {2, 0.5};
+    double lo[2] = {0, 0}, hi[2] = {1, 1}, x0[2] = {0.5, 0.0}, beta[2] = {1, 1};
+    ts_talks_result r;
+    ts_talks_problem p = surplus_problem(&c, lo, hi, x0, 0.6, 0.6);
+    assert_int_equal(ts_talks_alternating(ws, &p, beta, 10, 0.0, &r, NULL), TS_OK);
+    assert_false(r.agreement);
+    assert_int_equal(r.outcome, TS_TALKS_NO_ZONE);
+    assert_int_equal(r.n_trace, 0);
+    assert_int_equal(r.round, -1);
+    p = surplus_problem(&c, lo, hi, x0, 0.45, 0.45);
+    assert_int_equal(ts_talks_alternating(ws, &p, beta, 10, 0.1, &r, NULL), TS_OK);
+    assert_false(r.agreement);
+    assert_int_equal(r.outcome, TS_TALKS_BELOW_MIN_GAIN);
+    assert_int_equal(ts_talks_alternating(ws, &p, beta, 10, 0.01, &r, NULL), TS_OK);
+    assert_true(r.agreement);
+    assert_true(r.gain[0] > 0.01 && r.gain[1] > 0.01);
+    ts_talks_workspace_free(ws);
+}
+
+/* ---- errors and determinism ------------------------------------------- */
+
+static void test_bad_arguments(void **state)
+{
+    (void)state;
+    assert_null(ts_talks_workspace_alloc(0, 1));
+    assert_null(ts_talks_workspace_alloc(TS_TALKS_MAX_LEVERS + 1, 1));
+    assert_null(ts_talks_workspace_alloc(1, 0));
+    ts_talks_workspace_free(NULL);
+
+    ts_talks_workspace *ws = ts_talks_workspace_alloc(2, 5);
+    surplus_ctx c = {2, 0.5};
+    double lo[2] = {0, 0}, hi[2] = {1, 1}, x0[2] = {0.5, 0.0}, w[2] = {0.5, 0.5};
+    double beta[2] = {1, 1};
+    ts_talks_result r;
+    ts_error err;
+    ts_talks_problem p = surplus_problem(&c, lo, hi, x0, 0, 0);
+
+    ts_talks_problem b = p;
+    b.n = 3;
+    assert_int_equal(ts_talks_nash(ws, &b, w, 0, &r, &err), TS_EBAD);
+    assert_non_null(strstr(err.msg, "3 levers"));
+    double bad_hi[2] = {-1, 1};
+    b = p;
+    b.hi = bad_hi;
+    assert_int_equal(ts_talks_nash(ws, &b, w, 0, &r, &err), TS_EBAD);
+    double out_x0[2] = {2, 0};
+    b = p;
+    b.x0 = out_x0;
+    assert_int_equal(ts_talks_alternating(ws, &b, beta, 5, 0, &r, &err), TS_EBAD);
+    assert_non_null(strstr(err.msg, "status quo"));
+    double w0[2] = {0, 0}, wneg[2] = {-1, 2};
+    assert_int_equal(ts_talks_nash(ws, &p, w0, 0, &r, &err), TS_EBAD);
+    assert_int_equal(ts_talks_nash(ws, &p, wneg, 0, &r, &err), TS_EBAD);
+    assert_int_equal(ts_talks_nash(ws, &p, w, -1, &r, &err), TS_EBAD);
+    assert_int_equal(ts_talks_alternating(ws, &p, beta, 6, 0, &r, &err), TS_EBAD);
+    assert_int_equal(ts_talks_alternating(ws, &p, beta, 0, 0, &r, &err), TS_EBAD);
+    double beta0[2] = {0, 1};
+    assert_int_equal(ts_talks_alternating(ws, &p, beta0, 5, 0, &r, &err), TS_EBAD);
+    b = p;
+    b.d[0] = NAN;
+    assert_int_equal(ts_talks_nash(ws, &b, w, 0, &r, &err), TS_EBAD);
+
+    /* the value function's failure stops the solver and is returned */
+    int calls = 0;
+    b = p;
+    b.n = 1;
+    b.value = failing_value;
+    b.ctx = &calls;
+    assert_int_equal(ts_talks_nash(ws, &b, w, 0, &r, &err), TS_EIO);
+    assert_int_equal(calls, 11);
+    calls = 0;
+    assert_int_equal(ts_talks_alternating(ws, &b, beta, 5, 0, &r, &err), TS_EIO);
+    b.value = nan_value;
+    assert_int_equal(ts_talks_nash(ws, &b, w, 0, &r, &err), TS_EIO);
+    assert_non_null(strstr(err.msg, "non-finite"));
+    ts_talks_workspace_free(ws);
+}
+
+static void test_deterministic_and_budget(void **state)
+{
+    (void)state;
+    ts_talks_workspace *ws = ts_talks_workspace_alloc(5, 10);
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(rng, 99);
+    quad_ctx c;
+    random_quad(rng, 5, &c);
+    double lo[5] = {0}, hi[5] = {1, 1, 1, 1, 1}, x0[5] = {0.5, 0.5, 0.5, 0.5, 0.5};
+    ts_talks_problem p = {.n = 5, .lo = lo, .hi = hi, .x0 = x0, .value = quad_value, .ctx = &c};
+    quad_value(x0, p.d, &c);
+    double w[2] = {0.4, 0.6};
+    ts_talks_result a, b;
+    assert_int_equal(ts_talks_nash(ws, &p, w, 0, &a, NULL), TS_OK);
+    assert_int_equal(ts_talks_nash(ws, &p, w, 0, &b, NULL), TS_OK);
+    assert_memory_equal(a.x, b.x, 5 * sizeof(double));
+    assert_int_equal(a.evaluations, b.evaluations);
+    p.max_evals = 50;   /* the budget caps the work; 4 start candidates extra */
+    assert_int_equal(ts_talks_nash(ws, &p, w, 0, &b, NULL), TS_OK);
+    assert_true(b.evaluations <= 54);
+    assert_true(b.value[0] - p.d[0] >= 0 || b.value[1] - p.d[1] >= 0);
+    gsl_rng_free(rng);
+    ts_talks_workspace_free(ws);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_nash_unit_surplus),
+        cmocka_unit_test(test_nash_scale_invariant),
+        cmocka_unit_test(test_nash_random_agendas),
+        cmocka_unit_test(test_nash_no_zone),
+        cmocka_unit_test(test_alternating_closed_form),
+        cmocka_unit_test(test_alternating_boulware_later),
+        cmocka_unit_test(test_alternating_symmetric),
+        cmocka_unit_test(test_alternating_individually_rational),
+        cmocka_unit_test(test_alternating_no_zone),
+        cmocka_unit_test(test_bad_arguments),
+        cmocka_unit_test(test_deterministic_and_budget),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
