@@ -1,0 +1,339 @@
+/* Scenario tests: good files load with the documented values and defaults,
+ * --set overrides, the write/read round trip (every good file and every
+ * shipped scenario), the parameter table's sanity, and the docs listing every
+ * key of the table. Bad inputs are covered by tests/bad_catalogue.sh. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tradesim/scenario.h"
+
+#define GOOD TS_SOURCE_DIR "/tests/good/"
+
+static ts_scenario *load(const char *path, const char *const *sets, int n)
+{
+    ts_error err;
+    ts_scenario *sc = ts_scenario_load(path, sets, n, &err);
+    if (!sc)
+        print_error("%s\n", err.msg);
+    assert_non_null(sc);
+    return sc;
+}
+
+static void test_minimal_defaults(void **state)
+{
+    (void)state;
+    ts_scenario *sc = load(GOOD "minimal.cfg", NULL, 0);
+    assert_string_equal(sc->name, "minimal");
+    assert_string_equal(sc->description, "");
+    assert_int_equal(sc->replicates, 100);
+    assert_true(sc->seed == 1);
+    assert_string_equal(sc->rng, "taus2");
+    assert_int_equal(sc->trajectories, 10);
+    assert_int_equal(sc->precision, 6);
+    assert_int_equal(sc->calendar.unit, TS_STEP_WEEK);
+    for (int a = 0; a < 2; a++) {
+        const ts_actor *ac = &sc->actors[a];
+        assert_string_equal(ac->name, ac->id);
+        for (const ts_param_info *p = ts_param_table(); p->key; p++)
+            if (p->target == TS_TARGET_ACTOR)
+                assert_true(*(const double *)(const void *)((const char *)ac + p->offset) ==
+                            p->def);
+        assert_int_equal(ac->strategy.kind, TS_STRAT_HOLD);
+    }
+    const ts_issue *is = &sc->issues[0];
+    assert_int_equal(is->kind, TS_ISSUE_TARIFF);
+    assert_int_equal(is->owner, 0);
+    assert_true(is->min == 0.0 && is->max == 1.0 && is->initial == 0.0 && is->max_step == 1.0);
+    assert_true(is->elasticity == 2.0 && is->tot_share == 0.3 && is->imports_bn == 0.0);
+    assert_int_equal(sc->n_talks, 0);
+    assert_int_equal(sc->n_events, 0);
+    assert_false(sc->talks_hazard.enabled);
+    ts_scenario_free(sc);
+}
+
+static void test_all_kinds_values(void **state)
+{
+    (void)state;
+    ts_scenario *sc = load(GOOD "all_kinds.cfg", NULL, 0);
+    assert_int_equal(sc->n_issues, 5);
+    assert_true(sc->seed == 20250120u);
+    assert_string_equal(sc->rng, "mt19937");
+    assert_int_equal(sc->trajectories, -1);
+    /* 2025-01-20 .. 2026-11-10 in weeks: 95 steps (step 94 = 2026-11-09). */
+    assert_int_equal(sc->calendar.steps, 95);
+    assert_int_equal(ts_scenario_issue_index(sc, "soybeans"), 4);
+    assert_int_equal(ts_scenario_actor_index(sc, "cn"), 1);
+    assert_int_equal(ts_scenario_actor_index(sc, "eu"), -1);
+    const ts_issue *h20 = &sc->issues[1];
+    assert_int_equal(h20->kind, TS_ISSUE_CHIP_LICENCE);
+    assert_true(h20->revenue_share == 0.15 && h20->initial == 1.0 && h20->pressure_weight == 2.0);
+    const ts_issue *soy = &sc->issues[4];
+    assert_true(soy->payoff[0][1] == 0.4 && soy->payoff[1][0] == -1.0 &&
+                soy->payoff[1][2] == -0.01 && soy->payoff[0][0] == 0.0);
+    assert_true(soy->max_step == 25.0); /* default: max - min */
+    const ts_strategy *us = &sc->actors[0].strategy;
+    assert_int_equal(us->kind, TS_STRAT_TIME_DEPENDENT);
+    assert_true(us->k == 0.1 && us->beta == 0.5);
+    assert_int_equal(us->deadline, 50); /* 2026-01-05 is 50 weeks after 2025-01-20 */
+    assert_true(us->reservation[0] == 0.1 && us->reservation[1] == 0.0);
+    assert_true(us->reservation[3] == 1.0); /* a pledge concedes at its maximum */
+    assert_true(sc->actors[1].strategy.reactivity == 0.3);
+    /* Talks: a date maps to the first step on or after it (2025-05-10 is a
+     * Saturday; step 16 is Monday 2025-05-12). 90 days = ceil(90/7) = 13 weeks. */
+    assert_int_equal(sc->n_talks, 2);
+    assert_int_equal(sc->talks[0].step, 16);
+    assert_int_equal(sc->talks[0].duration_steps, 13);
+    assert_int_equal(sc->talks[0].on_expiry, TS_EXPIRY_RENEGOTIATE);
+    assert_int_equal(sc->talks[0].n_agenda, 2);
+    assert_int_equal(sc->talks[0].agenda[1], 2);
+    assert_int_equal(sc->talks[1].step, 40);
+    assert_int_equal(sc->talks[1].protocol, TS_PROTO_ALTERNATING);
+    assert_true(sc->talks[1].beta[0] == 0.5 && sc->talks[1].beta[1] == 2.0);
+    assert_int_equal(sc->talks[1].duration_steps, 53); /* ceil(365/7) */
+    assert_true(sc->talks_hazard.enabled);
+    assert_int_equal(sc->talks_hazard.talk.step, -1);
+    assert_int_equal(sc->talks_hazard.talk.duration_steps, 5);
+    /* Events: scheduled ones in step order, then random ones. */
+    assert_int_equal(sc->n_events, 3);
+    assert_int_equal(sc->events[0].step, 12);
+    assert_true(sc->events[0].sets[0].value == 1.45 && !sc->events[0].sets[0].add);
+    assert_int_equal(sc->events[1].step, 30);
+    assert_int_equal(sc->events[1].n_params, 2);
+    assert_int_equal(sc->events[1].params[0].target, TS_TARGET_ACTOR);
+    assert_string_equal(sc->events[1].params[1].key, "revenue_share");
+    assert_int_equal(sc->events[1].params[1].offset, offsetof(ts_issue, revenue_share));
+    assert_int_equal(sc->events[2].step, -1);
+    assert_true(sc->events[2].once && sc->events[2].probability == 0.01);
+    assert_true(sc->events[2].sets[0].add);
+    assert_int_equal(sc->n_interactions, 1);
+    assert_true(sc->interactions[0].coef == -0.5 && sc->interactions[0].issue_b == 4);
+    ts_scenario_free(sc);
+}
+
+static void test_abstract_and_include(void **state)
+{
+    (void)state;
+    ts_scenario *sc = load(GOOD "abstract.cfg", NULL, 0);
+    assert_int_equal(sc->calendar.unit, TS_STEP_ABSTRACT);
+    assert_int_equal(sc->calendar.steps, 50);
+    assert_true(sc->calendar.step_years == 1.0);
+    assert_int_equal(sc->talks[0].duration_steps, 5);
+    assert_int_equal(sc->actors[1].strategy.kind, TS_STRAT_GRIM_TRIGGER);
+    ts_scenario_free(sc);
+    sc = load(GOOD "include.cfg", NULL, 0);
+    assert_true(sc->actors[1].reliability == 0.8);
+    assert_true(sc->issues[0].imports_bn == 439.0);
+    assert_int_equal(sc->calendar.steps, 12);
+    /* 2025-03-15 falls between month steps 2 (Mar 1) and 3 (Apr 1). */
+    assert_int_equal(sc->talks[0].step, 3);
+    assert_int_equal(sc->talks[0].duration_steps, 3); /* ceil(90 / 30.436875) */
+    ts_scenario_free(sc);
+}
+
+static void test_overrides(void **state)
+{
+    (void)state;
+    const char *sets[] = {"actors.[0].reliability=0.5", "monte_carlo.replicates=7",
+                          "monte_carlo.seed=18446744073709551615", "actors.[1].noise=0.25",
+                          "talks.[0].label=Geneva round", "talks.[0].agenda.[1]=\"h20\"",
+                          "monte_carlo.rng=ranlxd2", "issues.[0].initial=1"};
+    ts_scenario *sc = load(GOOD "all_kinds.cfg", sets, 8);
+    assert_true(sc->actors[0].reliability == 0.5);
+    assert_int_equal(sc->replicates, 7);
+    assert_true(sc->seed == UINT64_MAX);
+    assert_true(sc->actors[1].noise == 0.25); /* created: absent from the file */
+    assert_string_equal(sc->talks[0].label, "Geneva round");
+    assert_int_equal(sc->talks[0].n_agenda, 2);
+    assert_int_equal(sc->talks[0].agenda[1], 1);
+    assert_string_equal(sc->rng, "ranlxd2");
+    assert_true(sc->issues[0].initial == 1.0);
+    ts_scenario_free(sc);
+
+    ts_error err;
+    const char *dup[] = {"talks.[0].agenda.[1]=us_tariff"};
+    assert_null(ts_scenario_load(GOOD "all_kinds.cfg", dup, 1, &err));
+    assert_int_equal(err.code, TS_EBAD);
+    assert_non_null(strstr(err.msg, "talks.[0].agenda.[1]: 'us_tariff' is already on the agenda"));
+    const char *missing[] = {"actors.[5].x=1"};
+    assert_null(ts_scenario_load(GOOD "minimal.cfg", missing, 1, &err));
+    assert_string_equal(err.msg, "--set actors.[5].x=1: no such setting 'actors.[5]'");
+    const char *noeq[] = {"monte_carlo"};
+    assert_null(ts_scenario_load(GOOD "minimal.cfg", noeq, 1, &err));
+    assert_string_equal(err.msg, "--set monte_carlo: expected KEY=VALUE");
+    const char *group[] = {"monte_carlo.x=1"};
+    assert_null(ts_scenario_load(GOOD "minimal.cfg", group, 1, &err));
+    assert_string_equal(err.msg, "--set monte_carlo.x=1: no such setting 'monte_carlo'");
+}
+
+static char *read_all(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    static char buf[1 << 20];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    return strdup(buf);
+}
+
+/* Loads path, writes it, reads the text back: must be an equal scenario
+ * whose text is identical (the writer is a fixed point). */
+static void round_trip(const char *path)
+{
+    ts_scenario *a = load(path, NULL, 0);
+    char *text = ts_scenario_to_string(a);
+    assert_non_null(text);
+    ts_error err;
+    ts_scenario *b = ts_scenario_parse(text, path, NULL, 0, &err);
+    if (!b)
+        print_error("%s: %s\n", path, err.msg);
+    assert_non_null(b);
+    assert_true(ts_scenario_equal(a, b));
+    char *again = ts_scenario_to_string(b);
+    assert_string_equal(text, again);
+    assert_true(ts_scenario_hash(a) == ts_scenario_hash(b));
+
+    char out[256];
+    snprintf(out, sizeof out, "round_trip_%ld.cfg", (long)getpid());
+    assert_int_equal(ts_scenario_write(a, out, &err), TS_OK);
+    char *written = read_all(out);
+    assert_string_equal(written, text);
+    ts_scenario *c = load(out, NULL, 0);
+    /* The name was written explicitly, so the file's own name does not matter. */
+    assert_true(ts_scenario_equal(a, c));
+    remove(out);
+    free(written);
+    free(again);
+    free(text);
+    ts_scenario_free(a);
+    ts_scenario_free(b);
+    ts_scenario_free(c);
+}
+
+static int round_trip_dir(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        size_t len = strlen(e->d_name);
+        if (len > 4 && strcmp(e->d_name + len - 4, ".cfg") == 0) {
+            char path[1024];
+            snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+            round_trip(path);
+            n++;
+        }
+    }
+    closedir(d);
+    return n;
+}
+
+static void test_round_trip(void **state)
+{
+    (void)state;
+    assert_true(round_trip_dir(TS_SOURCE_DIR "/tests/good") >= 4);
+    round_trip_dir(TS_SOURCE_DIR "/scenarios"); /* shipped scenarios, when present */
+    /* Doubles that need 17 digits survive. */
+    const char *sets[] = {"actors.[0].discount=0.1234567890123456789",
+                          "issues.[0].imports_bn=4.000000000000001"};
+    ts_scenario *a = load(GOOD "minimal.cfg", sets, 2);
+    char *text = ts_scenario_to_string(a);
+    ts_error err;
+    ts_scenario *b = ts_scenario_parse(text, "x.cfg", NULL, 0, &err);
+    assert_non_null(b);
+    assert_true(ts_scenario_equal(a, b));
+    assert_true(b->actors[0].discount == 0.1234567890123456789);
+    free(text);
+    ts_scenario_free(a);
+    ts_scenario_free(b);
+}
+
+static void test_equal_and_hash_detect_changes(void **state)
+{
+    (void)state;
+    ts_scenario *a = load(GOOD "all_kinds.cfg", NULL, 0);
+    const char *sets[] = {"events.[0].set.us_tariff=1.4500000000000002"};
+    ts_scenario *b = load(GOOD "all_kinds.cfg", sets, 1);
+    assert_false(ts_scenario_equal(a, b));
+    assert_true(ts_scenario_hash(a) != ts_scenario_hash(b));
+    ts_scenario_free(a);
+    ts_scenario_free(b);
+}
+
+static void test_write_failure(void **state)
+{
+    (void)state;
+    ts_scenario *a = load(GOOD "minimal.cfg", NULL, 0);
+    ts_error err;
+    assert_int_equal(ts_scenario_write(a, "/nonexistent-dir/x.cfg", &err), TS_EIO);
+    assert_string_equal(err.msg, "/nonexistent-dir/x.cfg: cannot write: No such file or directory");
+    ts_scenario_free(a);
+    assert_null(ts_scenario_load("/nonexistent-dir/x.cfg", NULL, 0, &err));
+    assert_int_equal(err.code, TS_EIO);
+}
+
+static void test_param_table(void **state)
+{
+    (void)state;
+    int n = 0;
+    for (const ts_param_info *p = ts_param_table(); p->key; p++, n++) {
+        assert_true(p->lo <= p->def && p->def <= p->hi);
+        assert_non_null(p->doc);
+        assert_non_null(p->unit);
+        if (p->target == TS_TARGET_ISSUE)
+            assert_true(p->kinds != 0 && p->offset + sizeof(double) <= sizeof(ts_issue));
+        else
+            assert_true(p->offset + sizeof(double) <= sizeof(ts_actor));
+        /* Unique per kind: a lookup finds this very entry. */
+        for (int k = 0; k < TS_ISSUE_KIND_COUNT; k++)
+            if (p->target == TS_TARGET_ACTOR || (p->kinds & (1u << k)))
+                assert_ptr_equal(ts_param_find(p->target, (ts_issue_kind)k, p->key), p);
+    }
+    assert_int_equal(n, 36); /* 6 actor + 6 lever + 3 + 11 + 7 + 3 kind-specific */
+    assert_null(ts_param_find(TS_TARGET_ISSUE, TS_ISSUE_TARIFF, "sales_bn"));
+    assert_non_null(ts_param_find(TS_TARGET_ISSUE, TS_ISSUE_PLEDGE, "cost_bn"));
+    assert_string_equal(ts_issue_kind_name(TS_ISSUE_EXPORT_CONTROL), "export_control");
+    assert_string_equal(ts_strategy_kind_name(TS_STRAT_TIME_DEPENDENT), "time_dependent");
+}
+
+static void test_docs_list_every_key(void **state)
+{
+    (void)state;
+    char *doc = read_all(TS_SOURCE_DIR "/docs/scenario-format.md");
+    for (const ts_param_info *p = ts_param_table(); p->key; p++) {
+        char needle[96];
+        snprintf(needle, sizeof needle, "`%s`", p->key);
+        if (!strstr(doc, needle))
+            print_error("docs/scenario-format.md does not document %s\n", needle);
+        assert_non_null(strstr(doc, needle));
+    }
+    free(doc);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_minimal_defaults),
+        cmocka_unit_test(test_all_kinds_values),
+        cmocka_unit_test(test_abstract_and_include),
+        cmocka_unit_test(test_overrides),
+        cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_equal_and_hash_detect_changes),
+        cmocka_unit_test(test_write_failure),
+        cmocka_unit_test(test_param_table),
+        cmocka_unit_test(test_docs_list_every_key),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
