@@ -166,6 +166,11 @@ int ts_cmd_batch(int argc, char **argv, FILE *out, FILE *err)
             work_total += (long long)sc[i]->replicates * sc[i]->calendar.steps;
     }
 
+    if (ts_output_mkdirs(outdir, &e) != TS_OK) {
+        fprintf(err, "%s\n", e.msg);
+        status = TS_EIO;
+        goto done;
+    }
     ts_interrupt in;
     bool watching = ts_interrupt_start(&in);
     progress_state ps = {0};
@@ -192,10 +197,10 @@ int ts_cmd_batch(int argc, char **argv, FILE *out, FILE *err)
         }
         if (show)
             progress_end(&ps);
-        ps.work_done += (long long)sc[i]->replicates * sc[i]->calendar.steps;
-        ps.scen_done++;
         if (ts_interrupted(&in))
             break;
+        ps.work_done += (long long)sc[i]->replicates * sc[i]->calendar.steps;
+        ps.scen_done++;
         if (e.code == TS_OK)
             e.code = ts_batch_summarise(folder, sc[i]->name, &rows[i], &e);
         if (e.code != TS_OK) {
@@ -211,7 +216,7 @@ int ts_cmd_batch(int argc, char **argv, FILE *out, FILE *err)
     sig = sig ? sig : ts_interrupted(&in);
 
     if (sig) {
-        fprintf(err, "tradesim batch: interrupted by signal %d after %d of %d scenarios; "
+        fprintf(err, "tradesim batch: interrupted by signal %d with %d of %d scenarios done; "
                      "complete folders are kept, run again with --resume\n",
                 sig, ps.scen_done, n);
         status = TS_EIO;
@@ -237,6 +242,7 @@ int ts_cmd_batch(int argc, char **argv, FILE *out, FILE *err)
                     resumed, failed);
         }
     }
+done:
     for (int i = 0; i < n; i++) {
         ts_scenario_free(sc[i]);
         ts_batch_row_free(&rows[i]);

@@ -26,8 +26,7 @@ int ts_output_folder(const ts_scenario *sc, const char *dir, char *buf, size_t n
     return len >= 0 && (size_t)len < n;
 }
 
-/* mkdir -p */
-static ts_status make_dirs(const char *path, ts_error *err)
+ts_status ts_output_mkdirs(const char *path, ts_error *err)
 {
     char buf[4096];
     size_t n = strlen(path);
@@ -244,7 +243,7 @@ ts_status ts_output_write(const ts_engine *e, const ts_run *run, const char *dir
     char folder[4096], path[4096 + 32];
     if (!ts_output_folder(sc, dir, folder, sizeof folder))
         return ts_error_set(err, TS_EIO, "%s/%s: path too long", dir, sc->name);
-    ts_status s = make_dirs(folder, err);
+    ts_status s = ts_output_mkdirs(folder, err);
     if (s != TS_OK)
         return s;
     char (*dates)[11] = malloc(((size_t)run->T + 1) * sizeof *dates);
