@@ -29,6 +29,17 @@ static const double exact_pow10[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6, 
                                        1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
                                        1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 
+/* 10^-32 .. 10^40 rounded to doubles: only a first guess of the decade,
+ * which the exact check in ts_fmt_g confirms or corrects. */
+#define GUESS_MIN (-32)
+#define GUESS_MAX 40
+static const double guess_pow10[] = {
+    1e-32, 1e-31, 1e-30, 1e-29, 1e-28, 1e-27, 1e-26, 1e-25, 1e-24, 1e-23, 1e-22, 1e-21, 1e-20,
+    1e-19, 1e-18, 1e-17, 1e-16, 1e-15, 1e-14, 1e-13, 1e-12, 1e-11, 1e-10, 1e-9, 1e-8, 1e-7,
+    1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
+    1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22, 1e23, 1e24, 1e25,
+    1e26, 1e27, 1e28, 1e29, 1e30, 1e31, 1e32, 1e33, 1e34, 1e35, 1e36, 1e37, 1e38, 1e39, 1e40};
+
 static const uint64_t u64_pow10[20] = {1ULL,
                                        10ULL,
                                        100ULL,
@@ -105,10 +116,14 @@ static inline void put8(char *p, uint32_t x)
  * the 32 bytes the caller provides (at most 1+1+14+16 = 32, see below). */
 static size_t layout_g(char *buf, size_t pos, uint64_t n, int x, int prec)
 {
-    char tmp[48];
-    put8(tmp, (uint32_t)(n / 100000000u));
-    put8(tmp + 8, (uint32_t)(n % 100000000u));
-    memset(tmp + 16, '0', 32);
+    char tmp[32];
+    if (prec <= 8) { /* the common case: one 32-bit conversion */
+        put8(tmp + 8, (uint32_t)n);
+    } else {
+        put8(tmp, (uint32_t)(n / 100000000u));
+        put8(tmp + 8, (uint32_t)(n % 100000000u));
+    }
+    memset(tmp + 16, '0', 16); /* what the fixed-size copies read past the digits */
     const char *d = tmp + 16 - prec;
     int nd = prec;
     while (nd > 1 && d[nd - 1] == '0')
@@ -204,6 +219,8 @@ size_t ts_fmt_g(char *buf, double v, int precision)
     /* floor(exp2 * log10 2) (78913/2^18 ~ log10 2, exact for |exp2| < 2^13);
      * the true decimal exponent is this or one more, fixed up below. */
     int e = (exp2 * 78913) >> 18;
+    if (e + 1 >= GUESS_MIN && e + 1 <= GUESS_MAX && a >= guess_pow10[e + 1 - GUESS_MIN])
+        e++; /* saves a retry (and a mispredicted branch) below */
     const double lo = exact_pow10[precision - 1], hi = exact_pow10[precision];
     for (int tries = 0; tries < 3; tries++) {
         int k = precision - 1 - e;
