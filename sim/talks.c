@@ -24,12 +24,13 @@
 #include <gsl/gsl_multimin.h>
 
 #define N_CAND 4                 /* status quo, centre, all-lo, all-hi */
-#define N_NASH_STARTS 2          /* simplex runs from the best candidates */
-#define MAX_RESTARTS 3           /* simplex restarts while they still improve */
+#define MAX_RESTARTS 2           /* runs per start: the first and one restart, which
+                                  * catches Nelder-Mead's premature collapse */
+#define RESTART_STEP 0.1         /* simplex step of a restart (radians) */
 #define EPS 1e-9                 /* relative gain where log g is continued */
 #define LOG_EPS (-20.723265836946411) /* log(EPS) */
 #define BIG 1e300                /* finite stand-in for "no value" */
-#define DEFAULT_XTOL 1e-5
+#define DEFAULT_XTOL 1e-4
 #define STEP_FRESH 0.5           /* initial simplex step in z (radians) */
 #define AL_RHO 10.0              /* augmented-Lagrangian penalty (values / S) */
 #define AL_OUTER 8               /* multiplier updates at most */
@@ -294,6 +295,8 @@ static ts_status run_simplex(solver *s, const double *x_start, double step, ts_e
         if (restart > 0 && before - s->f_min <= 1e-10 * (1.0 + fabs(s->f_min)))
             break;
         x_to_z(p, ws->fx, ws->z);
+        for (int i = 0; i < n; i++)
+            ws->step[i] = fmin(step, RESTART_STEP);
     }
     if (s->status != TS_OK)
         return ts_error_set(err, s->status,
@@ -323,8 +326,9 @@ static ts_status check_problem(const ts_talks_workspace *ws, const ts_talks_prob
     }
     if (!(isfinite(p->d[0]) && isfinite(p->d[1])))
         return ts_error_set(err, TS_EBAD, "talks: disagreement values must be finite");
-    if (!(p->xtol >= 0 && p->xtol < 1) || p->max_evals < 0)
-        return ts_error_set(err, TS_EBAD, "talks: xtol must be in [0, 1) and max_evals >= 0");
+    if (!(p->xtol >= 0 && p->xtol < 1) || p->max_evals < 0 || p->starts < 0)
+        return ts_error_set(err, TS_EBAD,
+                            "talks: xtol must be in [0, 1), max_evals and starts >= 0");
     return TS_OK;
 }
 
@@ -408,9 +412,10 @@ ts_status ts_talks_nash(ts_talks_workspace *ws, const ts_talks_problem *p, const
         cf[k] = score(&s, cv + 2 * k);
         consider(&s, ws->cand + k * n, cv + 2 * k, cf[k]);
     }
-    /* run from the best N_NASH_STARTS distinct candidates (x0 may equal a corner) */
+    /* run from the best `starts` distinct candidates (x0 may equal a corner) */
+    int starts = p->starts > 0 ? (p->starts < N_CAND ? p->starts : N_CAND) : 1;
     bool used[N_CAND] = {false};
-    for (int run = 0; run < N_NASH_STARTS; run++) {
+    for (int run = 0; run < starts; run++) {
         int pick = -1;
         for (int k = 0; k < N_CAND; k++) {
             if (used[k])

@@ -582,6 +582,9 @@ static void test_bad_arguments(void **state)
     double beta0[2] = {0, 1};
     assert_int_equal(ts_talks_alternating(ws, &p, beta0, 5, 0, &r, &err), TS_EBAD);
     b = p;
+    b.starts = -1;
+    assert_int_equal(ts_talks_nash(ws, &b, w, 0, &r, &err), TS_EBAD);
+    b = p;
     b.d[0] = NAN;
     assert_int_equal(ts_talks_nash(ws, &b, w, 0, &r, &err), TS_EBAD);
 
@@ -618,6 +621,13 @@ static void test_deterministic_and_budget(void **state)
     assert_int_equal(ts_talks_nash(ws, &p, w, 0, &b, NULL), TS_OK);
     assert_memory_equal(a.x, b.x, 5 * sizeof(double));
     assert_int_equal(a.evaluations, b.evaluations);
+    /* more starts can only find a Nash product as high or higher (within
+     * the solver's accuracy on this concave problem) */
+    p.starts = 4;
+    assert_int_equal(ts_talks_nash(ws, &p, w, 0, &b, NULL), TS_OK);
+    assert_true(nash_objective(b.value, p.d, w) >= nash_objective(a.value, p.d, w) - 1e-6);
+    assert_true(b.evaluations > a.evaluations);
+    p.starts = 0;
     p.max_evals = 50;   /* the budget caps the work; 4 start candidates extra */
     assert_int_equal(ts_talks_nash(ws, &p, w, 0, &b, NULL), TS_OK);
     assert_true(b.evaluations <= 54);

@@ -45,13 +45,18 @@ typedef struct {
     double d[2];              /* disagreement values of actors 0 and 1 */
     ts_talks_value_fn value;
     void *ctx;                /* passed to value */
-    /* Accuracy of the package, as a share of each lever's range (0: 1e-5).
+    /* Accuracy of the package, as a share of each lever's range (0: 1e-4).
      * The solvers stop when the simplex is smaller than this. */
     double xtol;
     /* Most value-function calls per solver call (0: 500 (n + 1) for nash,
      * 500 (n + 1) per offer for alternating). Reached: the best package so
      * far is used. */
     int max_evals;
+    /* Nash: simplex runs from the best `starts` of the start candidates
+     * (status quo, centre, all-lo and all-hi corners); 0: 1. More starts guard
+     * against a value function whose Nash product has several local maxima,
+     * at a cost of up to a full run each. */
+    int starts;
 } ts_talks_problem;
 
 typedef enum {
@@ -100,8 +105,9 @@ void ts_talks_workspace_free(ts_talks_workspace *ws);
  *   w[0] log(U_0(x) - d_0) + w[1] log(U_1(x) - d_1)
  * over the box, w >= 0 normalised here (w[0] + w[1] > 0). Starts: the status
  * quo, the centre and the all-lo and all-hi corners are evaluated, and the
- * simplex is run (with one restart) from the best two. Agreement iff both
- * gains exceed min_gain (>= 0). */
+ * simplex is run (with one restart) from the best p->starts of them. The
+ * result is the best package evaluated. Agreement iff both gains exceed
+ * min_gain (>= 0). */
 ts_status ts_talks_nash(ts_talks_workspace *ws, const ts_talks_problem *p, const double w[2],
                         double min_gain, ts_talks_result *res, ts_error *err);
 

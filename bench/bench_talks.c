@@ -1,0 +1,156 @@
+/* Benchmark: one Nash talk on a 5-lever agenda (DESIGN 7: <= 200 us).
+ *
+ * The value function stands in for the engine's roll-out: 13 steps (a
+ * 90-day agreement in weeks) over 5 issues shaped like the model's kinds
+ * (two tariffs, a chip licence with decaying capability and eroding market
+ * share, an export control with falling dependence, a pledge), one pow() per
+ * issue and step, discounted. Its own cost is timed alone as the baseline,
+ * so the figure shows both the time per talk and how much of it the solver
+ * adds around the evaluations.
+ *
+ *   bench_talks [talks]     (default 2000)
+ * prints us per talk (median of 5 batches), evaluations per talk and the
+ * ratio to the 200 us target; then the same for an alternating talk. */
+#define _POSIX_C_SOURCE 200809L
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "tradesim/talks.h"
+
+#define STEPS 13
+#define TARGET_US 200.0
+
+typedef struct {
+    double disc;   /* per-step discount factor */
+    double dt;     /* step length in years */
+} rollout;
+
+/* Values of both actors over STEPS steps with levers x (all in [0, 1]). */
+static ts_status rollout_value(const double *x, double out[2], void *ctx)
+{
+    const rollout *r = ctx;
+    double ua = 0, ub = 0, df = 1.0;
+    double m = 0.6, dep = 0.9;   /* market share, rare-earth dependence */
+    for (int t = 0; t < STEPS; t++) {
+        double years = t * r->dt;
+        /* tariffs: A on imports from B (439bn), B on imports from A (144bn) */
+        double ma = 439.0 * pow(1.0 + x[0], -2.0), mb = 144.0 * pow(1.0 + x[1], -1.5);
+        double fa = 0.3 * x[0] * ma - 0.35 * x[0] * (439.0 - ma);
+        double fb = 0.3 * x[1] * mb - 0.35 * x[1] * (144.0 - mb);
+        fa -= 0.3 * x[1] * mb + 0.15 * x[1] * (144.0 - mb);
+        fb -= 0.3 * x[0] * ma + 0.15 * x[0] * (439.0 - ma);
+        /* chip licence owned by A: restriction x[2] */
+        double v = pow(0.5, years / 1.5);
+        double open = (1.0 - x[2]) * m;
+        fa += (0.6 * 0.45 + 0.15) * 16.0 * open - 12.0 * v * open;
+        fb += 30.0 * v * open;
+        m += r->dt * (-0.5 * x[2] * m + 0.2 * (1.0 - x[2]) * (1.0 - m));
+        /* export control owned by B: share withheld x[3] */
+        fa -= 80.0 * pow(x[3] * dep, 1.5);
+        fb -= 20.0 * x[3] * dep + 5.0 * x[3];
+        dep -= r->dt * (0.3 * x[3] + 0.02) * dep;
+        /* pledge owned by B: effort x[4], concave benefit to A */
+        fa += 15.0 * pow(x[4], 0.8);
+        fb -= 6.0 * x[4];
+        ua += df * fa * r->dt;
+        ub += df * fb * r->dt;
+        df *= r->disc;
+    }
+    out[0] = ua;
+    out[1] = ub;
+    return TS_OK;
+}
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + 1e-9 * ts.tv_nsec;
+}
+
+static int cmp(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+int main(int argc, char **argv)
+{
+    int talks = argc > 1 ? atoi(argv[1]) : 2000;
+    if (talks < 1)
+        talks = 1;
+    rollout r = {pow(1.0 / 1.03, 7.0 / 365.25), 7.0 / 365.25};
+    double lo[5] = {0, 0, 0, 0, 0}, hi[5] = {1, 1, 1, 1, 1};
+    double x0[5] = {0.8, 0.8, 1.0, 0.8, 0.0};   /* trade war: the status quo */
+    ts_talks_problem p = {.n = 5, .lo = lo, .hi = hi, .x0 = x0, .value = rollout_value,
+                          .ctx = &r};
+    if (argc > 2)
+        p.xtol = atof(argv[2]);
+    rollout_value(x0, p.d, &r);
+    ts_talks_workspace *ws = ts_talks_workspace_alloc(5, 10);
+    if (!ws)
+        return 3;
+    double w[2] = {0.5, 0.5};
+    ts_talks_result res;
+    ts_error err;
+
+    /* baseline: the value function alone */
+    double sink = 0, v[2], xs[5];
+    int nv = 200000;
+    double t0 = now();
+    for (int i = 0; i < nv; i++) {
+        for (int k = 0; k < 5; k++)
+            xs[k] = (double)((i + k * 7919) % 1000) / 1000.0;
+        rollout_value(xs, v, &r);
+        sink += v[0] + v[1];
+    }
+    double us_eval = (now() - t0) / nv * 1e6;
+
+    double batch_us[5];
+    long evals = 0;
+    int deals = 0;
+    for (int b = 0; b < 5; b++) {
+        t0 = now();
+        for (int i = 0; i < talks; i++) {
+            /* a slightly different disagreement point each talk, as in a run */
+            p.d[0] -= 1e-9;
+            if (ts_talks_nash(ws, &p, w, 0.0, &res, &err) != TS_OK) {
+                fprintf(stderr, "bench_talks: %s\n", err.msg);
+                return 3;
+            }
+            evals += res.evaluations;
+            deals += res.agreement;
+            sink += res.x[0];
+        }
+        batch_us[b] = (now() - t0) / talks * 1e6;
+    }
+    qsort(batch_us, 5, sizeof batch_us[0], cmp);
+    double ev = (double)evals / (5.0 * talks);
+    printf("nash talk, 5 levers, %d-step roll-out: %.1f us/talk (target %.0f us, ratio %.2f), "
+           "%.0f evaluations/talk, %.3f us/evaluation alone (%.1f us of evaluations, "
+           "solver overhead %.0f%%), deals %d/%d\n",
+           STEPS, batch_us[2], TARGET_US, batch_us[2] / TARGET_US, ev, us_eval, ev * us_eval,
+           100.0 * (batch_us[2] - ev * us_eval) / batch_us[2], deals, 5 * talks);
+    printf("  package: tariffs %.3f %.3f, licence restriction %.3f, export control %.3f, "
+           "pledge %.3f; gains %.2f %.2f bn\n",
+           res.x[0], res.x[1], res.x[2], res.x[3], res.x[4], res.gain[0], res.gain[1]);
+
+    int at = talks / 20 > 0 ? talks / 20 : 1;
+    double beta[2] = {1.0, 1.0};
+    evals = 0;
+    t0 = now();
+    for (int i = 0; i < at; i++) {
+        if (ts_talks_alternating(ws, &p, beta, 10, 0.0, &res, &err) != TS_OK) {
+            fprintf(stderr, "bench_talks: %s\n", err.msg);
+            return 3;
+        }
+        evals += res.evaluations;
+    }
+    double us_alt = (now() - t0) / at * 1e6;
+    printf("alternating talk, 10 rounds, beta 1: %.1f us/talk, %.0f evaluations/talk, "
+           "agreement in round %d\n", us_alt, (double)evals / at, res.round);
+    ts_talks_workspace_free(ws);
+    return sink == 42.0;   /* keeps the work from being optimised away */
+}
