@@ -1737,6 +1737,11 @@ ts_scenario *ts_scenario_parse(const char *text, const char *path,
         st = load_root(&L, config_root_setting(&cfg));
     config_destroy(&cfg);
     if (st != TS_OK) {
+        /* Values echoed from the file may hold newlines: keep one line. */
+        if (err)
+            for (char *p = err->msg; *p; p++)
+                if ((unsigned char)*p < 0x20 || *p == 0x7f)
+                    *p = '?';
         ts_scenario_free(sc);
         return NULL;
     }
