@@ -145,7 +145,7 @@ static void move_lever(ts_world *w, int i, double target, double noise, gsl_rng 
         d = -ms;
     x += d;
     if (noise > 0.0)
-        x += gsl_ran_gaussian(rng, noise);
+        x += gsl_ran_gaussian_ziggurat(rng, noise);
     if (x < is->min)
         x = is->min;
     else if (x > is->max)

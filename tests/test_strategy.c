@@ -85,7 +85,7 @@ static void test_noise_draws(void **state)
     double x0 = f.w.st[0].x, x1 = f.w.st[1].x;
     ts_strategy_move(&f.w, 0, NULL, r);
     /* One gaussian per free lever, in issue order. */
-    double n0 = gsl_ran_gaussian(ref, 0.05), n1 = gsl_ran_gaussian(ref, 0.05);
+    double n0 = gsl_ran_gaussian_ziggurat(ref, 0.05), n1 = gsl_ran_gaussian_ziggurat(ref, 0.05);
     assert_float_equal(f.w.st[0].x, fmin(1.0, fmax(0.0, x0 + 0.1 + n0)), 1e-15);
     assert_float_equal(f.w.st[1].x, fmin(1.0, fmax(0.0, x1 - 0.1 + n1)), 1e-15);
     gsl_rng_free(r);
