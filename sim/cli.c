@@ -69,7 +69,8 @@ static const ts_cli_command commands[] = {
      "Per issue a fan chart (median, 5-95% band) and each actor's cumulative\n"
      "payoff; with several folders, one chart per issue with all overlaid.\n"
      "\n"
-     "  -o, --output DIR       where the charts go (default: RESULT_DIR/plots)\n"},
+     "  -o, --output DIR       where the charts go (default: RESULT_DIR/plots for one\n"
+     "                         folder, ./plots for several)\n"},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])

@@ -53,6 +53,10 @@ ts_csvread *ts_csvread_open(const char *path, ts_error *err)
         return NULL;
     }
     memcpy(p, path, pl + 1);
+    /* Spreadsheets start UTF-8 files with a byte-order mark: not data. */
+    unsigned char bom[3];
+    if (fread(bom, 1, 3, f) != 3 || memcmp(bom, "\xef\xbb\xbf", 3) != 0)
+        rewind(f);
     r->f = f;
     r->path = p;
     r->line = 1;

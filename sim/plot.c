@@ -28,6 +28,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "tradesim/csvread.h"
+#include "tradesim/output.h"
+#include "tradesim/scenario.h"
+
 extern char **environ;
 
 /* ---- growable string ---------------------------------------------------- */
@@ -133,120 +137,6 @@ static bool ends_with(const char *s, const char *suffix)
     return n > m && strcmp(s + n - m, suffix) == 0;
 }
 
-static bool is_iso_date(const char *s)
-{
-    static const char pattern[] = "dddd-dd-dd";
-    for (size_t i = 0; i < sizeof pattern - 1; i++)
-        if (pattern[i] == 'd' ? (s[i] < '0' || s[i] > '9') : s[i] != pattern[i])
-            return false;
-    return s[sizeof pattern - 1] == '\0';
-}
-
-/* Splits one RFC 4180 record starting at *p into fields, unquoting in place.
- * Advances *p past the record's line end and counts the lines it spans. */
-typedef struct {
-    char **f;
-    size_t n, cap;
-} fields;
-
-static bool next_record(char **p, char *end, fields *out, size_t *lines, bool *bad_quote)
-{
-    out->n = 0;
-    char *s = *p;
-    for (;;) {
-        if (out->n == out->cap) {
-            size_t cap = out->cap ? 2 * out->cap : 64;
-            char **f = realloc(out->f, cap * sizeof *f);
-            if (!f)
-                return false;
-            out->f = f;
-            out->cap = cap;
-        }
-        char *w = s;
-        out->f[out->n++] = w;
-        if (s < end && *s == '"') {
-            s++;
-            for (;;) {
-                if (s >= end) {
-                    *bad_quote = true;
-                    break;
-                }
-                if (*s == '"') {
-                    if (s + 1 < end && s[1] == '"') {
-                        *w++ = '"';
-                        s += 2;
-                        continue;
-                    }
-                    s++;
-                    break;
-                }
-                if (*s == '\n')
-                    (*lines)++;
-                *w++ = *s++;
-            }
-            while (s < end && *s != ',' && *s != '\n' && *s != '\r')
-                s++;   /* text after a closing quote: ignored */
-        } else {
-            while (s < end && *s != ',' && *s != '\n' && *s != '\r')
-                w++, s++;
-        }
-        /* Read the separator before the terminator may overwrite it. */
-        char sep = s < end ? *s : '\n';
-        char after = s + 1 < end ? s[1] : '\0';
-        *w = '\0';
-        if (sep == ',') {
-            s++;
-            continue;
-        }
-        if (s < end)
-            s += sep == '\r' && after == '\n' ? 2 : 1;
-        (*lines)++;
-        *p = s;
-        return true;
-    }
-}
-
-static char *read_file(const char *path, size_t *len, int *errnum)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        *errnum = errno;
-        return NULL;
-    }
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        if (n + 1 >= cap) {
-            char *b = realloc(buf, cap * 2);
-            if (!b) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = b;
-            cap *= 2;
-        }
-        size_t got = fread(buf + n, 1, cap - n - 1, f);
-        n += got;
-        if (got == 0) {
-            if (ferror(f)) {
-                *errnum = errno ? errno : EIO;
-                free(buf);
-                buf = NULL;
-            }
-            break;
-        }
-    }
-    if (!buf && *errnum == 0)
-        *errnum = ENOMEM;
-    fclose(f);
-    if (buf) {
-        buf[n] = '\0';
-        *len = n;
-    }
-    return buf;
-}
-
 static char *dup_str(const char *s)
 {
     size_t n = strlen(s) + 1;
@@ -338,7 +228,7 @@ static ts_status classify(ts_plot_data *d, char *const *names, const char *path,
         for (int k = 0; k < N_STATS; k++) {
             long col = find_col(names, d->n_cols, base, stat_suffix[k]);
             if (col < 0) {
-                ts_error_set(err, TS_EBAD, "%s line 1: column '%s_mean' has no '%s%s' beside it",
+                ts_error_set(err, TS_EBAD, "%s:1: column '%s_mean' has no '%s%s' beside it",
                              path, base, base, stat_suffix[k]);
                 free(base);
                 return TS_EBAD;
@@ -360,74 +250,110 @@ static ts_status classify(ts_plot_data *d, char *const *names, const char *path,
     return TS_OK;
 }
 
-static ts_status parse_rows(ts_plot_data *d, char *p, char *end, fields *fl, long date_col,
-                            const char *path, ts_error *err)
+/* Stores one data record of aggregate.csv (the fields of r) as row n_rows. */
+static ts_status add_row(ts_plot_data *d, const ts_csvread *r, long date_col, size_t *cap,
+                         size_t *with_date, ts_error *err)
 {
-    size_t cap = 256, line = 1;
-    d->step = malloc(cap * sizeof *d->step);
-    d->date = malloc(cap * sizeof *d->date);
-    d->v = malloc(cap * d->n_cols * sizeof *d->v);
-    if (!d->step || !d->date || !d->v)
-        return ts_error_set(err, TS_EIO, "%s: out of memory", path);
-    size_t with_date = 0;
-    while (p < end) {
-        size_t here = line + 1;
-        bool bad_quote = false;
-        if (!next_record(&p, end, fl, &line, &bad_quote))
+    const char *path = ts_csvread_path(r);
+    size_t here = ts_csvread_line(r);
+    if (ts_csvread_count(r) != d->n_cols)
+        return ts_error_set(err, TS_EBAD, "%s:%zu: %zu fields, the header has %zu", path,
+                            here, ts_csvread_count(r), d->n_cols);
+    if (d->n_rows == *cap) {
+        size_t nc = *cap ? 2 * *cap : 256;
+        double *st = realloc(d->step, nc * sizeof *st);
+        if (st)
+            d->step = st;
+        char(*dt)[11] = realloc(d->date, nc * sizeof *dt);
+        if (dt)
+            d->date = dt;
+        double *v = realloc(d->v, nc * d->n_cols * sizeof *v);
+        if (v)
+            d->v = v;
+        if (!st || !dt || !v)
             return ts_error_set(err, TS_EIO, "%s: out of memory", path);
-        if (bad_quote)
-            return ts_error_set(err, TS_EBAD, "%s line %zu: quoted field never closed", path,
-                                here);
-        if (fl->n == 1 && fl->f[0][0] == '\0')
-            continue;   /* blank line */
-        if (fl->n != d->n_cols)
-            return ts_error_set(err, TS_EBAD, "%s line %zu: %zu fields, the header has %zu",
-                                path, here, fl->n, d->n_cols);
-        if (d->n_rows == cap) {
-            cap *= 2;
-            double *st = realloc(d->step, cap * sizeof *st);
-            if (st)
-                d->step = st;
-            char(*dt)[11] = realloc(d->date, cap * sizeof *dt);
-            if (dt)
-                d->date = dt;
-            double *v = realloc(d->v, cap * d->n_cols * sizeof *v);
-            if (v)
-                d->v = v;
-            if (!st || !dt || !v)
-                return ts_error_set(err, TS_EIO, "%s: out of memory", path);
+        *cap = nc;
+    }
+    double *row = d->v + d->n_rows * d->n_cols;
+    for (size_t c = 0; c < d->n_cols; c++) {
+        const char *s = ts_csvread_field(r, c);
+        char *e;
+        double x = strtod(s, &e);
+        row[c] = (*s && !*e && isfinite(x)) ? x : NAN;
+        if ((long)c == date_col || !*s || !*e)
+            continue;
+        /* Only columns that are plotted must hold numbers. */
+        bool used = false;
+        for (size_t i = 0; i < d->n_issues + d->n_actors && !used; i++) {
+            const series *sr = i < d->n_issues ? &d->issues[i] : &d->actors[i - d->n_issues];
+            for (int k = 0; k < N_STATS; k++)
+                used = used || sr->col[k] == c;
         }
-        double *row = d->v + d->n_rows * d->n_cols;
-        for (size_t c = 0; c < d->n_cols; c++) {
-            const char *s = fl->f[c];
-            char *e;
-            double x = strtod(s, &e);
-            row[c] = (*s && !*e && isfinite(x)) ? x : NAN;
-            if ((long)c == date_col || !*s || !*e)
-                continue;
-            /* Only columns that are plotted must hold numbers. */
-            bool used = false;
-            for (size_t i = 0; i < d->n_issues + d->n_actors && !used; i++) {
-                const series *sr = i < d->n_issues ? &d->issues[i] : &d->actors[i - d->n_issues];
-                for (int k = 0; k < N_STATS; k++)
-                    used = used || sr->col[k] == c;
-            }
-            if (used)
-                return ts_error_set(err, TS_EBAD, "%s line %zu: '%s' is not a number", path,
-                                    here, s);
-        }
-        d->date[d->n_rows][0] = '\0';
-        if (date_col >= 0 && fl->f[date_col][0]) {
-            if (!is_iso_date(fl->f[date_col]))
-                return ts_error_set(err, TS_EBAD, "%s line %zu: date '%s' is not YYYY-MM-DD",
-                                    path, here, fl->f[date_col]);
-            memcpy(d->date[d->n_rows], fl->f[date_col], 11);
-            with_date++;
-        }
-        d->n_rows++;
+        if (used)
+            return ts_error_set(err, TS_EBAD, "%s:%zu: '%s' is not a number", path, here,
+                                s);
+    }
+    d->date[d->n_rows][0] = '\0';
+    const char *date = date_col >= 0 ? ts_csvread_field(r, (size_t)date_col) : "";
+    if (date[0]) {
+        int32_t day;
+        if (strlen(date) != 10 || !ts_date_parse(date, &day))
+            return ts_error_set(err, TS_EBAD, "%s:%zu: date '%s' is not YYYY-MM-DD", path,
+                                here, date);
+        memcpy(d->date[d->n_rows], date, 11);
+        (*with_date)++;
+    }
+    d->n_rows++;
+    return TS_OK;
+}
+
+/* Reads the header and every row of path into d. */
+static ts_status read_aggregate(ts_plot_data *d, const char *path, ts_error *err)
+{
+    ts_csvread *r = ts_csvread_open(path, err);
+    if (!r)
+        return err ? err->code : TS_EBAD;
+    bool got;
+    char **names = NULL;
+    ts_status rc = ts_csvread_next(r, &got, err);
+    if (rc == TS_OK && !got)
+        rc = ts_error_set(err, TS_EBAD, "%s: empty file, expected a header row", path);
+    if (rc != TS_OK)
+        goto done;
+    d->n_cols = ts_csvread_count(r);
+    names = calloc(d->n_cols, sizeof *names);
+    for (size_t c = 0; names && c < d->n_cols; c++)
+        names[c] = (char *)ts_csvread_field(r, c);   /* valid until the next record */
+    if (!names) {
+        rc = ts_error_set(err, TS_EIO, "%s: out of memory", path);
+        goto done;
+    }
+    long step_col = find_col(names, d->n_cols, "step", "");
+    long date_col = find_col(names, d->n_cols, "date", "");
+    if (step_col < 0)
+        rc = ts_error_set(err, TS_EBAD, "%s:1: no 'step' column in the header", path);
+    if (rc == TS_OK)
+        rc = classify(d, names, path, err);
+    if (rc == TS_OK && d->n_issues + d->n_actors == 0)
+        rc = ts_error_set(err, TS_EBAD,
+                          "%s:1: no '<issue>_mean' or '<actor>_total_mean' columns to plot",
+                          path);
+    size_t cap = 0, with_date = 0;
+    while (rc == TS_OK && (rc = ts_csvread_next(r, &got, err)) == TS_OK && got)
+        rc = add_row(d, r, date_col, &cap, &with_date, err);
+    if (rc == TS_OK && d->n_rows == 0)
+        rc = ts_error_set(err, TS_EBAD, "%s: no data rows after the header", path);
+    for (size_t i = 0; rc == TS_OK && i < d->n_rows; i++) {
+        d->step[i] = d->v[i * d->n_cols + (size_t)step_col];
+        if (isnan(d->step[i]))
+            rc = ts_error_set(err, TS_EBAD, "%s: data row %zu: step is not a number", path,
+                              i + 1);
     }
     d->has_dates = d->n_rows > 0 && with_date == d->n_rows;
-    return TS_OK;
+done:
+    free(names);
+    ts_csvread_free(r);
+    return rc;
 }
 
 ts_plot_data *ts_plot_load(const char *dir, ts_error *err)
@@ -436,8 +362,6 @@ ts_plot_data *ts_plot_load(const char *dir, ts_error *err)
     size_t plen = strlen(dir) + sizeof "/aggregate.csv";
     char *path = malloc(plen);
     ts_plot_data *d = calloc(1, sizeof *d);
-    fields fl = {0};
-    char *text = NULL;
     if (!path || !d) {
         ts_error_set(err, TS_EIO, "%s: out of memory", dir);
         goto fail;
@@ -448,17 +372,9 @@ ts_plot_data *ts_plot_load(const char *dir, ts_error *err)
         ts_error_set(err, TS_EBAD, "%s: no such result folder", dir);
         goto fail;
     }
-    int errnum = 0;
-    size_t len = 0;
-    text = read_file(path, &len, &errnum);
-    if (!text) {
-        if (errnum == ENOENT)
-            ts_error_set(err, TS_EBAD,
-                         "%s: no aggregate.csv (not a result folder written by 'tradesim run')",
-                         dir);
-        else
-            ts_error_set(err, errnum == EACCES ? TS_EBAD : TS_EIO, "%s: %s", path,
-                         strerror(errnum));
+    if (stat(path, &st) != 0 && errno == ENOENT) {
+        ts_error_set(err, TS_EBAD,
+                     "%s: no aggregate.csv (not a result folder written by 'tradesim run')", dir);
         goto fail;
     }
     d->dir = dup_str(dir);
@@ -467,60 +383,11 @@ ts_plot_data *ts_plot_load(const char *dir, ts_error *err)
         ts_error_set(err, TS_EIO, "%s: out of memory", dir);
         goto fail;
     }
-    char *p = text, *end = text + len;
-    if (len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
-        p += 3;   /* spreadsheets add a byte-order mark */
-    size_t line = 0;
-    bool bad_quote = false;
-    if (p >= end) {
-        ts_error_set(err, TS_EBAD, "%s: empty file, expected a header row", path);
+    if (read_aggregate(d, path, err) != TS_OK)
         goto fail;
-    }
-    if (!next_record(&p, end, &fl, &line, &bad_quote)) {
-        ts_error_set(err, TS_EIO, "%s: out of memory", path);
-        goto fail;
-    }
-    d->n_cols = fl.n;
-    /* The header's fields point into text, which lives until the end. */
-    char **names = malloc(fl.n * sizeof *names);
-    if (!names) {
-        ts_error_set(err, TS_EIO, "%s: out of memory", path);
-        goto fail;
-    }
-    memcpy(names, fl.f, fl.n * sizeof *names);
-    long step_col = find_col(names, fl.n, "step", "");
-    long date_col = find_col(names, fl.n, "date", "");
-    ts_status rc = TS_OK;
-    if (bad_quote)
-        rc = ts_error_set(err, TS_EBAD, "%s line 1: quoted field never closed", path);
-    else if (step_col < 0)
-        rc = ts_error_set(err, TS_EBAD, "%s line 1: no 'step' column in the header", path);
-    if (rc == TS_OK)
-        rc = classify(d, names, path, err);
-    if (rc == TS_OK && d->n_issues + d->n_actors == 0)
-        rc = ts_error_set(err, TS_EBAD,
-                          "%s line 1: no '<issue>_mean' or '<actor>_total_mean' columns to plot",
-                          path);
-    free(names);
-    if (rc == TS_OK)
-        rc = parse_rows(d, p, end, &fl, date_col, path, err);
-    if (rc == TS_OK && d->n_rows == 0)
-        rc = ts_error_set(err, TS_EBAD, "%s: no data rows after the header", path);
-    for (size_t r = 0; rc == TS_OK && r < d->n_rows; r++) {
-        d->step[r] = d->v[r * d->n_cols + (size_t)step_col];
-        if (isnan(d->step[r]))
-            rc = ts_error_set(err, TS_EBAD, "%s: data row %zu: step is not a number", path,
-                              r + 1);
-    }
-    if (rc != TS_OK)
-        goto fail;
-    free(fl.f);
-    free(text);
     free(path);
     return d;
 fail:
-    free(fl.f);
-    free(text);
     free(path);
     ts_plot_free(d);
     return NULL;
@@ -568,14 +435,11 @@ static bool all_dated(const ts_plot_data *const *d, size_t n)
     return true;
 }
 
-static long days_from_civil(const char *iso)
+static long day_of(const char *iso)
 {
-    long y = strtol(iso, NULL, 10), m = strtol(iso + 5, NULL, 10), dd = strtol(iso + 8, NULL, 10);
-    y -= m <= 2;
-    long era = (y >= 0 ? y : y - 399) / 400;
-    long yoe = y - era * 400;
-    long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + dd - 1;
-    return era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    int32_t day = 0;
+    ts_date_parse(iso, &day);   /* validated when loaded */
+    return day;
 }
 
 /* Inlines one series of one folder: x, mean, p05, p50, p95. */
@@ -608,7 +472,7 @@ static void put_x_axis(sbuf *b, const ts_plot_data *const *d, size_t n, bool dat
     }
     long lo = 0, hi = 0;
     for (size_t i = 0; i < n; i++) {
-        long a = days_from_civil(d[i]->date[0]), z = days_from_civil(d[i]->date[d[i]->n_rows - 1]);
+        long a = day_of(d[i]->date[0]), z = day_of(d[i]->date[d[i]->n_rows - 1]);
         lo = i == 0 || a < lo ? a : lo;
         hi = i == 0 || z > hi ? z : hi;
     }
@@ -832,36 +696,6 @@ char *ts_plot_totals_script(const ts_plot_data *const *d, size_t n, const ts_plo
 
 /* ---- drawing ------------------------------------------------------------ */
 
-static ts_status make_dirs(const char *dir, ts_error *err)
-{
-    char *p = dup_str(dir);
-    if (!p)
-        return ts_error_set(err, TS_EIO, "%s: out of memory", dir);
-    for (char *s = p + 1;; s++) {
-        if (*s != '/' && *s != '\0')
-            continue;
-        char c = *s;
-        *s = '\0';
-        struct stat st;
-        if (stat(p, &st) != 0) {
-            if (mkdir(p, 0777) != 0 && errno != EEXIST) {
-                ts_error_set(err, TS_EIO, "cannot create folder %s: %s", p, strerror(errno));
-                free(p);
-                return TS_EIO;
-            }
-        } else if (!S_ISDIR(st.st_mode)) {
-            ts_error_set(err, TS_EIO, "cannot create folder %s: a file is in the way", p);
-            free(p);
-            return TS_EIO;
-        }
-        *s = c;
-        if (!c)
-            break;
-    }
-    free(p);
-    return TS_OK;
-}
-
 /* The last non-blank line of a (small) log file, for error messages. */
 static void last_line(const char *path, char *out, size_t n)
 {
@@ -1058,7 +892,7 @@ ts_status ts_plot_draw(const ts_plot_data *const *d, size_t n, const ts_plot_opt
     ts_error_clear(err);
     if (n == 0)
         return ts_error_set(err, TS_EBAD, "no result folder to plot");
-    ts_status rc = make_dirs(opt->out_dir, err);
+    ts_status rc = ts_output_mkdirs(opt->out_dir, err);
     const char *prefix = n == 1 ? d[0]->name : "compare";
     /* Issues in order of first appearance over the folders. */
     for (size_t i = 0; i < n && rc == TS_OK; i++)

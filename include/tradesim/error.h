@@ -11,7 +11,7 @@
 
 typedef enum {
     TS_OK = 0,
-    TS_EDIFF = 1,   /* differences found (diff, compare) */
+    TS_EDIFF = 1,   /* differences found (diff) */
     TS_EBAD = 2,    /* bad usage or bad scenario */
     TS_EIO = 3,     /* run-time or I/O failure, out of memory, interrupted */
 } ts_status;
