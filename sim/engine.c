@@ -220,6 +220,8 @@ void ts_replicate_free(ts_replicate *r)
         gsl_rng_free(r->rng);
     ts_strategy_ws_free(r->ws);
     ts_log_free(&r->log);
+    if (r->talks_state && r->talks_state_free)
+        r->talks_state_free(r->talks_state);
     free(r);
 }
 

@@ -87,6 +87,10 @@ typedef struct {
     int deals, breaches, failed_talks;
     int agreement;        /* active agreement id, -1 none (trajectory column) */
     ts_log log;
+    /* The talks hook's own per-replicate state (NULL until the hook sets it);
+     * ts_replicate_free releases it with talks_state_free. */
+    void *talks_state;
+    void (*talks_state_free)(void *state);
     /* storage owned by the replicate */
     ts_issue *issue_buf;
     ts_issue_state *st_buf;
