@@ -53,8 +53,10 @@ void ts_stats_wilson(size_t k, size_t n, double level, double *lo, double *hi)
     double denom = 1.0 + z2 / nn;
     double centre = (p + z2 / (2.0 * nn)) / denom;
     double half = z * sqrt(p * (1.0 - p) / nn + z2 / (4.0 * nn * nn)) / denom;
-    *lo = fmax(0.0, centre - half);
-    *hi = fmin(1.0, centre + half);
+    /* At k = 0 the exact bound is 0 (and 1 at k = n); centre - half cancels to
+     * a rounding residue such as 2e-19 there, so pin it. */
+    *lo = k == 0 ? 0.0 : fmax(0.0, centre - half);
+    *hi = k >= n ? 1.0 : fmin(1.0, centre + half);
 }
 
 void ts_stats_mean_ci(const double *x, size_t n, double level, double *mean, double *lo, double *hi)

@@ -79,6 +79,17 @@ static void test_wilson(void **state)
     ts_stats_wilson(0, 0, 0.95, &lo, &hi);
     assert_float_equal(lo, 0.0, 0.0);
     assert_float_equal(hi, 1.0, 0.0);
+    /* The bounds at k = 0 and k = n are exactly 0 and 1, not a rounding
+     * residue (centre - half once gave 2.17e-19 for 0 of 1000). */
+    static const size_t ns[] = {1, 3, 7, 10, 100, 1000, 12345};
+    for (size_t j = 0; j < sizeof ns / sizeof ns[0]; j++) {
+        ts_stats_wilson(0, ns[j], 0.95, &lo, &hi);
+        assert_true(lo == 0.0);
+        assert_true(hi > 0.0 && hi < 1.0);
+        ts_stats_wilson(ns[j], ns[j], 0.95, &lo, &hi);
+        assert_true(hi == 1.0);
+        assert_true(lo > 0.0 && lo < 1.0);
+    }
 }
 
 static void test_mean_ci(void **state)
