@@ -255,6 +255,24 @@ int ts_cli_parse(int argc, char **argv, const char *accept, const char *cmd, ts_
     return TS_OK;
 }
 
+int ts_cli_begin(int argc, char **argv, const char *accept, const char *cmd, int min_pos,
+                 int max_pos, const char *what, ts_cli_opts *o, FILE *out, FILE *err)
+{
+    int rc = ts_cli_parse(argc, argv, accept, cmd, o, err);
+    if (rc != TS_OK)
+        return rc;
+    if (o->help) {
+        ts_cli_usage(cmd, out);
+        return TS_OK;
+    }
+    if (o->n_positional < min_pos || (max_pos >= 0 && o->n_positional > max_pos)) {
+        fprintf(err, "tradesim %s: expected %s, got %d argument%s (see 'tradesim %s --help')\n",
+                cmd, what, o->n_positional, o->n_positional == 1 ? "" : "s", cmd);
+        return TS_EBAD;
+    }
+    return -1;
+}
+
 int ts_cli_main(int argc, char **argv, FILE *out, FILE *err)
 {
     if (argc < 2) {

@@ -7,17 +7,10 @@
 int ts_cmd_check(int argc, char **argv, FILE *out, FILE *err)
 {
     ts_cli_opts o;
-    int rc = ts_cli_parse(argc, argv, "Sqh", "check", &o, err);
-    if (rc != TS_OK)
+    int rc = ts_cli_begin(argc, argv, "Sqh", "check", 1, -1, "at least one scenario file", &o,
+                          out, err);
+    if (rc >= 0)
         return rc;
-    if (o.help) {
-        ts_cli_usage("check", out);
-        return TS_OK;
-    }
-    if (o.n_positional == 0) {
-        fprintf(err, "tradesim check: no scenario file given (see 'tradesim check --help')\n");
-        return TS_EBAD;
-    }
     int worst = TS_OK;
     for (int i = 0; i < o.n_positional; i++) {
         ts_error e;

@@ -368,18 +368,10 @@ static void csv_rows(ts_csv *c, const summary *a, const summary *b, const result
 int ts_cmd_compare(int argc, char **argv, FILE *out, FILE *err)
 {
     ts_cli_opts o;
-    int rc = ts_cli_parse(argc, argv, "oh", "compare", &o, err);
-    if (rc != TS_OK)
+    int rc = ts_cli_begin(argc, argv, "oh", "compare", 2, -1,
+                          "a base and at least one other result folder", &o, out, err);
+    if (rc >= 0)
         return rc;
-    if (o.help) {
-        ts_cli_usage("compare", out);
-        return TS_OK;
-    }
-    if (o.n_positional < 2) {
-        fprintf(err, "tradesim compare: expected a base and at least one other result folder "
-                     "(see 'tradesim compare --help')\n");
-        return TS_EBAD;
-    }
     size_t ns = (size_t)o.n_positional;
     summary *s = calloc(ns, sizeof *s);
     result *res = NULL;

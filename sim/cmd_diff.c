@@ -252,18 +252,9 @@ static int diff_files(ts_csvread *a, ts_csvread *b, diff_state *st, FILE *out, F
 int ts_cmd_diff(int argc, char **argv, FILE *out, FILE *err)
 {
     ts_cli_opts o;
-    int rc = ts_cli_parse(argc, argv, "aeh", "diff", &o, err);
-    if (rc != TS_OK)
+    int rc = ts_cli_begin(argc, argv, "aeh", "diff", 2, 2, "two CSV files", &o, out, err);
+    if (rc >= 0)
         return rc;
-    if (o.help) {
-        ts_cli_usage("diff", out);
-        return TS_OK;
-    }
-    if (o.n_positional != 2) {
-        fprintf(err, "tradesim diff: expected two CSV files, got %d (see 'tradesim diff --help')\n",
-                o.n_positional);
-        return TS_EBAD;
-    }
     diff_state st = {o.atol < 0 ? 0.0 : o.atol, o.rtol < 0 ? 0.0 : o.rtol, 0, 0};
     ts_error e;
     ts_csvread *a = ts_csvread_open(o.positional[0], &e);

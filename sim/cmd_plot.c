@@ -14,17 +14,11 @@
 int ts_cmd_plot(int argc, char **argv, FILE *out, FILE *err)
 {
     ts_cli_opts o;
-    int rc = ts_cli_parse(argc, argv, "oh", "plot", &o, err);
-    if (rc != TS_OK)
+    int rc = ts_cli_begin(argc, argv, "oh", "plot", 1, -1, "at least one result folder", &o,
+                          out, err);
+    if (rc >= 0)
         return rc;
-    if (o.help) {
-        ts_cli_usage("plot", out);
-        return TS_OK;
-    }
-    if (o.n_positional == 0) {
-        fprintf(err, "tradesim plot: no result folder given (see 'tradesim plot --help')\n");
-        return TS_EBAD;
-    }
+    rc = TS_OK;
     size_t n = (size_t)o.n_positional;
     ts_plot_data **d = calloc(n, sizeof *d);
     char *def_out = NULL;

@@ -44,6 +44,13 @@ typedef struct {
 int ts_cli_parse(int argc, char **argv, const char *accept, const char *cmd, ts_cli_opts *o,
                  FILE *err);
 
+/* The start every subcommand shares: parses options (ts_cli_parse), answers
+ * --help, and checks there are min_pos..max_pos positional arguments
+ * (max_pos -1: no limit), naming them as `what` in the error. Returns -1 when
+ * the command should go on, otherwise the exit code to return. */
+int ts_cli_begin(int argc, char **argv, const char *accept, const char *cmd, int min_pos,
+                 int max_pos, const char *what, ts_cli_opts *o, FILE *out, FILE *err);
+
 /* Prints a subcommand's usage. */
 void ts_cli_usage(const char *cmd, FILE *out);
 
