@@ -16,6 +16,7 @@
 
 #include "tradesim/batch.h"
 #include "tradesim/cli.h"
+#include "tradesim/agreement.h"
 #include "tradesim/engine.h"
 #include "tradesim/interrupt.h"
 #include "tradesim/output.h"
@@ -81,6 +82,7 @@ static ts_status run_one(const ts_scenario *sc, const char *folder, const char *
     if (!eng)
         return e->code;
     ts_engine_opts opts = {threads, NULL, NULL, NULL, NULL, &in->flag};
+    ts_agreement_hook_opts(&opts, NULL);
     if (ps) {
         ps->cur = sc;
         opts.progress = progress;

@@ -17,6 +17,7 @@
 
 typedef struct {
     FILE *err;
+#include "tradesim/agreement.h"
     const char *name;
 } progress_ctx;
 
@@ -83,7 +84,11 @@ int ts_cmd_run(int argc, char **argv, FILE *out, FILE *err)
         return e.code;
     }
     progress_ctx pc = {err, sc->name};
-    ts_engine_opts opts = {(int)(o.threads < 0 ? 0 : o.threads), NULL, NULL, NULL, NULL, NULL};
+    ts_interrupt in;
+    bool watching = ts_interrupt_start(&in);
+    ts_engine_opts opts = {(int)(o.threads < 0 ? 0 : o.threads), NULL, NULL, NULL, NULL,
+                           &in.flag};
+    ts_agreement_hook_opts(&opts, NULL);
     if (!o.quiet && isatty(fileno(err))) {
         opts.progress = progress;
         opts.progress_ctx = &pc;
