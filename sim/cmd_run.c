@@ -11,13 +11,13 @@
 #include <unistd.h>
 
 #include "tradesim/cli.h"
+#include "tradesim/agreement.h"
 #include "tradesim/engine.h"
 #include "tradesim/output.h"
 #include "tradesim/scenario.h"
 
 typedef struct {
     FILE *err;
-#include "tradesim/agreement.h"
     const char *name;
 } progress_ctx;
 
@@ -84,10 +84,7 @@ int ts_cmd_run(int argc, char **argv, FILE *out, FILE *err)
         return e.code;
     }
     progress_ctx pc = {err, sc->name};
-    ts_interrupt in;
-    bool watching = ts_interrupt_start(&in);
-    ts_engine_opts opts = {(int)(o.threads < 0 ? 0 : o.threads), NULL, NULL, NULL, NULL,
-                           &in.flag};
+    ts_engine_opts opts = {(int)(o.threads < 0 ? 0 : o.threads), NULL, NULL, NULL, NULL, NULL};
     ts_agreement_hook_opts(&opts, NULL);
     if (!o.quiet && isatty(fileno(err))) {
         opts.progress = progress;
