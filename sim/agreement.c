@@ -237,6 +237,8 @@ static void release(ts_world *w, agreement *ag)
     ag->active = false;
 }
 
+static void comply(ts_replicate *r, talks_state *s);
+
 /* Starts (or, with extend, extends) an agreement on tk's package at step t. */
 static void start_agreement(ts_replicate *r, talks_state *s, const ts_talk *tk,
                             const ts_talks_result *res, bool extend)
@@ -263,14 +265,11 @@ static void start_agreement(ts_replicate *r, talks_state *s, const ts_talk *tk,
     if (old->active)
         release(w, old);
     ag.id = extend ? old->id : ++s->n_agreements;
-    for (int k = 0; k < ag.n; k++) {
-        ag.agreed[k] = phase_level(&ag, k, w->step);
-        ts_world_set_level(w, ag.lever[k], ag.agreed[k]);
-        ag.agreed[k] = w->st[ag.lever[k]].x;
+    for (int k = 0; k < ag.n; k++)
         w->held[ag.lever[k]] = true;
-    }
     *old = ag;
     r->agreement = ag.id;
+    comply(r, s);   /* even the first step is kept only with probability reliability */
 }
 
 static ts_status log_agreement(ts_replicate *r, talks_state *s, bool extended, ts_error *err)
@@ -548,7 +547,7 @@ ts_status ts_agreement_hook(void *ctx, const ts_engine *e, ts_replicate *r, ts_e
             return st;
         if (!breached && t >= s->ag.end && (st = expire(o, r, s, err)) != TS_OK)
             return st;
-        if (s->ag.active && t > s->ag.start)
+        if (s->ag.active && t > s->ag.start)   /* a new or extended one has complied */
             comply(r, s);
     }
     bool talked = false;
