@@ -9,6 +9,7 @@
 /* madvise(MADV_HUGEPAGE) for the trajectory store. */
 #define _DEFAULT_SOURCE
 #include "tradesim/engine.h"
+#include "tradesim/guard.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -494,6 +495,10 @@ static ts_status run_one(mc_shared *sh, ts_replicate *r, int k, ts_error *err)
             mean[i] += r->w.st[i].x;
         if (k < run->n_traj)
             run->agreement[(size_t)k * T + t] = r->agreement;
+        /* A replicate can run for seconds: look for a signal now and then. */
+        if ((t & 1023) == 1023 && sh->opts->cancel && atomic_load((atomic_int *)sh->opts->cancel))
+            return ts_error_set(err, TS_EIO, "%s: interrupted by signal %d", e->sc->name,
+                                atomic_load((atomic_int *)sh->opts->cancel));
     }
     for (int i = 0; i < n; i++) {
         mean[i] /= T > 0 ? T : 1;
@@ -510,7 +515,7 @@ static ts_status run_one(mc_shared *sh, ts_replicate *r, int k, ts_error *err)
     /* Hand the log over to the run: the replicate starts the next one empty. */
     run->log[k] = r->log;
     r->log = (ts_log){NULL, 0, 0};
-    return TS_OK;
+    return ts_guard_replicate(e, run, k, err);
 }
 
 static void *worker(void *arg)

@@ -1,0 +1,17 @@
+/* Numeric guard: no NaN or infinity may reach an output file.
+ *
+ * The loader rejects parameters that would produce one; this guard is the
+ * net behind it. The engine calls ts_guard_replicate() once per finished
+ * replicate; the first non-finite value fails the run with a one-line
+ * message naming the replicate, step (and date) and column. */
+#ifndef TRADESIM_GUARD_H
+#define TRADESIM_GUARD_H
+
+#include "tradesim/engine.h"
+#include "tradesim/error.h"
+
+/* Checks replicate k's trajectory rows, issue finals and means and actor
+ * totals in run. TS_OK when all are finite, else TS_EIO with the message. */
+ts_status ts_guard_replicate(const ts_engine *e, const ts_run *run, int k, ts_error *err);
+
+#endif

@@ -1,0 +1,62 @@
+/* The numeric guard (see guard.h). A replicate's values are scanned once
+ * after it ends, as a flat array (cheap next to the steps that made them);
+ * only when something is wrong is the position worked out for the message. */
+#include "tradesim/guard.h"
+
+#include <math.h>
+#include <stdio.h>
+
+static const char *what(double x)
+{
+    return isnan(x) ? "NaN" : "infinite";
+}
+
+static ts_status report(const ts_engine *e, int k, int t, const char *column, double x,
+                        ts_error *err)
+{
+    const ts_scenario *sc = ts_engine_scenario(e);
+    char date[11] = "";
+    if (t >= 0)
+        ts_calendar_step_date(&sc->calendar, t, date);
+    char at[64] = "at the end";
+    if (t >= 0)
+        snprintf(at, sizeof at, "at step %d%s%s%s", t, date[0] ? " (" : "", date,
+                 date[0] ? ")" : "");
+    return ts_error_set(err, TS_EIO,
+                        "%s: replicate %d %s: %s became %s; the scenario's parameters drive "
+                        "the model outside the numbers it can represent",
+                        sc->path, k, at, column, what(x));
+}
+
+ts_status ts_guard_replicate(const ts_engine *e, const ts_run *run, int k, ts_error *err)
+{
+    const ts_scenario *sc = ts_engine_scenario(e);
+    size_t cells = (size_t)run->T * (size_t)run->C;
+    const double *rows = run->traj + (size_t)k * cells;
+    int bad = 0;
+    for (size_t i = 0; i < cells; i++)
+        bad |= !isfinite(rows[i]);
+    if (bad)
+        for (size_t i = 0; i < cells; i++)
+            if (!isfinite(rows[i]))
+                return report(e, k, (int)(i / (size_t)run->C),
+                              ts_engine_column_name(e, (int)(i % (size_t)run->C)), rows[i],
+                              err);
+    char name[TS_ID_MAX + 16];
+    for (int i = 0; i < run->n_issues; i++) {
+        double f = run->final[(size_t)k * run->n_issues + i];
+        double m = run->mean[(size_t)k * run->n_issues + i];
+        if (!isfinite(f) || !isfinite(m)) {
+            snprintf(name, sizeof name, "%s_%s", sc->issues[i].id, isfinite(f) ? "mean" : "final");
+            return report(e, k, -1, name, isfinite(f) ? m : f, err);
+        }
+    }
+    for (int a = 0; a < 2; a++) {
+        double x = run->total[2 * (size_t)k + a];
+        if (!isfinite(x)) {
+            snprintf(name, sizeof name, "%s_total", sc->actors[a].id);
+            return report(e, k, -1, name, x, err);
+        }
+    }
+    return TS_OK;
+}
