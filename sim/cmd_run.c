@@ -3,7 +3,13 @@
  *
  * -r, -s and --trajectories are turned into overrides applied after every
  * --set (monte_carlo.replicates, monte_carlo.seed, output.trajectories), so
- * the resolved scenario.cfg records them and reproduces the run. */
+ * the resolved scenario.cfg records them and reproduces the run.
+ *
+ * SIGINT/SIGTERM during the run stop the workers after their current
+ * replicate: nothing is written (the folder keeps whatever complete files an
+ * earlier run left) and the exit code is 3. A signal that arrives while the
+ * files are being written lets that short write finish (each file appears
+ * whole or not at all) and is then reported the same way. */
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -13,6 +19,7 @@
 #include "tradesim/cli.h"
 #include "tradesim/agreement.h"
 #include "tradesim/engine.h"
+#include "tradesim/interrupt.h"
 #include "tradesim/output.h"
 #include "tradesim/scenario.h"
 
@@ -84,7 +91,10 @@ int ts_cmd_run(int argc, char **argv, FILE *out, FILE *err)
         return e.code;
     }
     progress_ctx pc = {err, sc->name};
-    ts_engine_opts opts = {(int)(o.threads < 0 ? 0 : o.threads), NULL, NULL, NULL, NULL, NULL};
+    ts_interrupt in;
+    bool watching = ts_interrupt_start(&in);
+    ts_engine_opts opts = {(int)(o.threads < 0 ? 0 : o.threads), NULL, NULL, NULL, NULL,
+                           &in.flag};
     ts_agreement_hook_opts(&opts, NULL);
     if (!o.quiet && isatty(fileno(err))) {
         opts.progress = progress;
@@ -92,9 +102,21 @@ int ts_cmd_run(int argc, char **argv, FILE *out, FILE *err)
     }
     ts_run *run = NULL;
     ts_status s = ts_engine_run(eng, &opts, &run, &e);
-    if (s == TS_OK)
+    int sig = ts_interrupted(&in);
+    if (s == TS_OK && !sig)
         s = ts_output_write(eng, run, o.out ? o.out : "results", &e);
-    if (s != TS_OK)
+    bool wrote = s == TS_OK && !sig;
+    if (watching)
+        ts_interrupt_stop(&in);
+    sig = sig ? sig : ts_interrupted(&in);
+    if (sig) {
+        if (opts.progress)
+            fputc('\n', err);
+        fprintf(err, "tradesim run: %s: interrupted by signal %d; %s\n", sc->name, sig,
+                wrote ? "its output files were complete and are kept"
+                      : "no output written (earlier files are untouched)");
+        s = TS_EIO;
+    } else if (s != TS_OK)
         fprintf(err, "%s\n", e.msg);
     else if (!o.quiet) {
         char folder[4096];
