@@ -11,7 +11,11 @@
  * from the loaded file, checked) and makes the same GSL draws in the same
  * order, so replicate 0's totals must match the engine's: printed as a check.
  *
- *   bench_engine [SCENARIO.cfg]   best of 5 runs each */
+ *   bench_engine [-1] [-q] [SCENARIO.cfg]
+ *
+ * Best of 5 runs each; -1 runs each once (for callgrind: the engine's
+ * instructions are those under `worker`, the baseline's under `baseline`);
+ * -q sets both actors' noise to 0 (every other draw stays). */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <stdio.h>
@@ -69,7 +73,7 @@ static void baseline(const ts_scenario *sc, int R, double *traj, double *tot_out
             double dir = t == 0 ? 0 : sp_cn > sp_cn_prev ? 1 : sp_cn < sp_cn_prev ? -1 : 0;
             for (int i = 0; i < 3; i += 2) {
                 double d = clamp(dir * I[i].max_step, -I[i].max_step, I[i].max_step);
-                x[i] = clamp(x[i] + d + gsl_ran_gaussian_ziggurat(rng, n0), I[i].min, I[i].max);
+                x[i] = clamp(x[i] + d + (n0 > 0 ? gsl_ran_gaussian_ziggurat(rng, n0) : 0), I[i].min, I[i].max);
             }
             /* cn: richardson on levers 1, 3, 4 */
             double p = (pressure(&I[1], x[1]) + pressure(&I[3], x[3]) + pressure(&I[4], x[4])) / 3;
@@ -79,7 +83,7 @@ static void baseline(const ts_scenario *sc, int R, double *traj, double *tot_out
                 double q = I[i].kind == TS_ISSUE_PLEDGE ? 1 - pt : pt;
                 double target = I[i].min + q * (I[i].max - I[i].min);
                 double d = clamp(target - x[i], -I[i].max_step, I[i].max_step);
-                x[i] = clamp(x[i] + d + gsl_ran_gaussian_ziggurat(rng, n1), I[i].min, I[i].max);
+                x[i] = clamp(x[i] + d + (n1 > 0 ? gsl_ran_gaussian_ziggurat(rng, n1) : 0), I[i].min, I[i].max);
             }
             double obs = x[4] + gsl_ran_gaussian_ziggurat(rng, I[4].verification_noise);
             /* payoffs */
@@ -132,13 +136,24 @@ static void baseline(const ts_scenario *sc, int R, double *traj, double *tot_out
 
 int main(int argc, char **argv)
 {
-    const char *path = argc > 1 ? argv[1] : "tests/good_engine/bench5.cfg";
+    const char *path = "tests/good_engine/bench5.cfg";
+    int repeat = REPEAT, quiet = 0;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "-1") == 0)
+            repeat = 1;
+        else if (strcmp(argv[i], "-q") == 0)
+            quiet = 1;
+        else
+            path = argv[i];
+    }
     ts_error err;
     ts_scenario *sc = ts_scenario_load(path, NULL, 0, &err);
     if (!sc) {
         fprintf(stderr, "%s\n", err.msg);
         return 2;
     }
+    if (quiet)
+        sc->actors[0].noise = sc->actors[1].noise = 0.0;
     static const ts_issue_kind shape[5] = {TS_ISSUE_TARIFF, TS_ISSUE_TARIFF,
                                            TS_ISSUE_CHIP_LICENCE, TS_ISSUE_EXPORT_CONTROL,
                                            TS_ISSUE_PLEDGE};
@@ -161,7 +176,7 @@ int main(int argc, char **argv)
     double *traj = malloc(ts_engine_run_bytes(e));
     if (!traj)
         return 3;
-    for (int rep = 0; rep < REPEAT; rep++) {
+    for (int rep = 0; rep < repeat; rep++) {
         ts_run *run = NULL;
         double t0 = now();
         if (ts_engine_run(e, &opts, &run, &err) != TS_OK) {
@@ -179,8 +194,8 @@ int main(int argc, char **argv)
         best_b = t3 - t2 < best_b ? t3 - t2 : best_b;
     }
     double me = steps / best_e / 1e6, mb = steps / best_b / 1e6;
-    printf("engine: %s, %d replicates x %d steps, 1 thread\n", sc->name, sc->replicates,
-           sc->calendar.steps);
+    printf("engine: %s, %d replicates x %d steps, 1 thread, move noise %s\n", sc->name,
+           sc->replicates, sc->calendar.steps, quiet ? "off" : "on");
     printf("engine: %6.2f M replicate-steps/s   hand-written loop %6.2f M/s   ratio %.2f"
            "   (target >= 10 M/s)\n",
            me, mb, me / mb);

@@ -1,5 +1,6 @@
 /* Issue kinds: per-step payoffs, pressure and state variables, and the
- * replicate's world built from them (see model.h and docs/model.md).
+ * replicate's world built from them (see model.h, where the hot per-issue
+ * functions are inline, and docs/model.md).
  *
  * The hot path avoids pow/exp when the lever did not move: everything that
  * depends only on the level and the parameters is cached in ts_issue_state
@@ -10,44 +11,20 @@
 #include <stddef.h>
 #include <string.h>
 
-double ts_issue_pressure(const ts_issue *is, double x)
-{
-    double span = is->max - is->min;
-    if (!(span > 0.0))
-        return 0.0;
-    double p = (x - is->min) / span;
-    return is->kind == TS_ISSUE_PLEDGE ? 1.0 - p : p;
-}
-
-double ts_issue_level_at_pressure(const ts_issue *is, double p)
-{
-    if (p < 0.0)
-        p = 0.0;
-    if (p > 1.0)
-        p = 1.0;
-    if (is->kind == TS_ISSUE_PLEDGE)
-        p = 1.0 - p;
-    return is->min + p * (is->max - is->min);
-}
-
-double ts_issue_escalated(const ts_issue *is)
-{
-    return is->kind == TS_ISSUE_PLEDGE ? is->min : is->max;
-}
-
-double ts_issue_conceded(const ts_issue *is)
-{
-    return is->kind == TS_ISSUE_PLEDGE ? is->max : is->min;
-}
-
-int ts_issue_n_state(ts_issue_kind kind)
-{
-    switch (kind) {
-    case TS_ISSUE_CHIP_LICENCE: return 2;
-    case TS_ISSUE_EXPORT_CONTROL: return 1;
-    default: return 0;
-    }
-}
+/* The external definitions of model.h's inline functions. */
+extern inline double ts_issue_pressure(const ts_issue *is, double x);
+extern inline double ts_issue_level_at_pressure(const ts_issue *is, double p);
+extern inline double ts_issue_escalated(const ts_issue *is);
+extern inline double ts_issue_conceded(const ts_issue *is);
+extern inline int ts_issue_n_state(ts_issue_kind kind);
+extern inline double ts_issue_state_get(const ts_issue *is, const ts_issue_state *st, int j);
+extern inline double ts_tariff_imports(const ts_issue *is, double tau);
+extern inline void ts_issue_state_refresh(const ts_issue *is, double h, ts_issue_state *st);
+extern inline void ts_issue_payoff(const ts_issue *is, const ts_issue_state *st, double x,
+                                   double h, double pay[2]);
+extern inline void ts_issue_advance(const ts_issue *is, ts_issue_state *st, double h);
+extern inline double ts_world_pressure(const ts_world *w, int a, const double *x);
+extern inline double ts_world_pressure_now(const ts_world *w, int a);
 
 const char *ts_issue_state_name(ts_issue_kind kind, int j)
 {
@@ -58,53 +35,9 @@ const char *ts_issue_state_name(ts_issue_kind kind, int j)
     return "";
 }
 
-double ts_issue_state_get(const ts_issue *is, const ts_issue_state *st, int j)
-{
-    if (is->kind == TS_ISSUE_CHIP_LICENCE)
-        return j == 0 ? st->market : st->value;
-    if (is->kind == TS_ISSUE_EXPORT_CONTROL)
-        return st->dependence;
-    return 0.0;
-}
-
 double ts_discount_factor(double rate, double h)
 {
     return rate > 0.0 ? pow(1.0 + rate, -h) : 1.0;
-}
-
-static double tariff_imports(const ts_issue *is, double tau)
-{
-    return is->imports_bn * exp(-is->elasticity * log1p(tau));
-}
-
-/* Chip market dm/dt = b - (a+b) m with a = erosion r, b = recovery (1-r):
- * over a step at constant r, m' = m* + (m - m*) exp(-(a+b) h). */
-static void chip_rates(const ts_issue *is, double r, double h, double *m_star, double *m_decay)
-{
-    double a = is->erosion * r, b = is->recovery * (1.0 - r), k = a + b;
-    if (k > 0.0) {
-        *m_star = b / k;
-        *m_decay = exp(-k * h);
-    } else {
-        *m_star = 0.0;
-        *m_decay = 1.0;
-    }
-}
-
-void ts_issue_state_refresh(const ts_issue *is, double h, ts_issue_state *st)
-{
-    double x = st->x;
-    if (x == st->key)
-        return;
-    st->key = x;
-    switch (is->kind) {
-    case TS_ISSUE_TARIFF: st->imports = tariff_imports(is, x); break;
-    case TS_ISSUE_CHIP_LICENCE: chip_rates(is, x, h, &st->m_star, &st->m_decay); break;
-    case TS_ISSUE_EXPORT_CONTROL:
-        st->d_decay = exp(-(is->diversification * x + is->drift) * h);
-        break;
-    default: break;
-    }
 }
 
 void ts_issue_state_params_changed(const ts_issue *is, double h, ts_issue_state *st)
@@ -127,61 +60,6 @@ void ts_issue_state_init(const ts_issue *is, double h, ts_issue_state *st)
     ts_issue_state_params_changed(is, h, st);
 }
 
-void ts_issue_payoff(const ts_issue *is, const ts_issue_state *st, double x, double h,
-                     double pay[2])
-{
-    int o = is->owner, f = 1 - is->owner;
-    double po = 0.0, pf = 0.0;
-    switch (is->kind) {
-    case TS_ISSUE_TARIFF: {
-        double m0 = is->imports_bn, th = is->tot_share;
-        double m = x == st->key ? st->imports : tariff_imports(is, x);
-        double dwl = 0.5 * x * (m0 - m);
-        po = th * x * m - (1.0 - th) * dwl;
-        pf = -th * x * m - th * dwl;
-        break;
-    }
-    case TS_ISSUE_CHIP_LICENCE: {
-        double reach = (1.0 - x) * st->market;
-        double unit = is->firm_weight * (is->margin - is->revenue_share) + is->revenue_share;
-        po = (unit * is->sales_bn - is->strategic_value_bn * st->value) * reach;
-        pf = is->access_value_bn * st->value * reach;
-        break;
-    }
-    case TS_ISSUE_EXPORT_CONTROL: {
-        double qd = x * st->dependence, g = is->convexity;
-        po = -is->exports_bn * qd - is->reputation_bn * x;
-        double hurt = g == 1.0 ? qd : g == 2.0 ? qd * qd : (qd > 0.0 ? pow(qd, g) : 0.0);
-        pf = -is->disruption_bn * hurt;
-        break;
-    }
-    case TS_ISSUE_PLEDGE:
-        po = -is->cost_bn * x;
-        pf = is->benefit_bn * x;
-        break;
-    case TS_ISSUE_CUSTOM:
-    default:
-        po = is->payoff[o][0] + x * (is->payoff[o][1] + x * is->payoff[o][2]);
-        pf = is->payoff[f][0] + x * (is->payoff[f][1] + x * is->payoff[f][2]);
-        break;
-    }
-    pay[o] = po * h;
-    pay[f] = pf * h;
-}
-
-void ts_issue_advance(const ts_issue *is, ts_issue_state *st, double h)
-{
-    (void)h;
-    switch (is->kind) {
-    case TS_ISSUE_CHIP_LICENCE:
-        st->market = st->m_star + (st->market - st->m_star) * st->m_decay;
-        st->value *= st->v_factor;
-        break;
-    case TS_ISSUE_EXPORT_CONTROL: st->dependence *= st->d_decay; break;
-    default: break;
-    }
-}
-
 /* ---- the world ------------------------------------------------------ */
 
 void ts_world_bind(ts_world *w, const ts_scenario *sc, ts_issue *issue, ts_issue_state *st,
@@ -198,30 +76,19 @@ void ts_world_bind(ts_world *w, const ts_scenario *sc, ts_issue *issue, ts_issue
     ts_world_reset(w);
 }
 
-double ts_world_pressure(const ts_world *w, int a, const double *x)
+/* Each actor's levers and pressure-weight sum: the pressure index's
+ * denominator, summed in file order as the index's numerator is. */
+static void world_owners(ts_world *w)
 {
-    double num = 0.0, den = 0.0;
-    for (int i = 0; i < w->n_issues; i++) {
-        const ts_issue *is = &w->issue[i];
-        if (is->owner != a)
-            continue;
-        num += is->pressure_weight * ts_issue_pressure(is, x[i]);
-        den += is->pressure_weight;
+    for (int a = 0; a < 2; a++) {
+        w->n_own[a] = 0;
+        w->p_den[a] = 0.0;
     }
-    return den > 0.0 ? num / den : 0.0;
-}
-
-double ts_world_pressure_now(const ts_world *w, int a)
-{
-    double num = 0.0, den = 0.0;
     for (int i = 0; i < w->n_issues; i++) {
-        const ts_issue *is = &w->issue[i];
-        if (is->owner != a)
-            continue;
-        num += is->pressure_weight * ts_issue_pressure(is, w->st[i].x);
-        den += is->pressure_weight;
+        int a = w->issue[i].owner;
+        w->own[a][w->n_own[a]++] = i;
+        w->p_den[a] += w->issue[i].pressure_weight;
     }
-    return den > 0.0 ? num / den : 0.0;
 }
 
 void ts_world_reset(ts_world *w)
@@ -233,6 +100,7 @@ void ts_world_reset(ts_world *w)
         w->held[i] = false;
         w->seen[i] = w->st[i].x;
     }
+    world_owners(w);
     for (int a = 0; a < 2; a++) {
         w->actor[a] = sc->actors[a];
         w->trust[a] = sc->actors[a].trust;
@@ -252,12 +120,47 @@ void ts_world_reset(ts_world *w)
 void ts_world_payoffs(ts_world *w, double pay[2])
 {
     double p0 = 0.0, p1 = 0.0, h = w->h;
+    /* ts_issue_payoff written out per kind (the same operations in the same
+     * order, so the same bits), without a call and a pay[] round trip per issue. */
     for (int i = 0; i < w->n_issues; i++) {
-        double q[2];
-        ts_issue_state_refresh(&w->issue[i], h, &w->st[i]);
-        ts_issue_payoff(&w->issue[i], &w->st[i], w->st[i].x, h, q);
-        p0 += q[0];
-        p1 += q[1];
+        const ts_issue *is = &w->issue[i];
+        ts_issue_state *st = &w->st[i];
+        ts_issue_state_refresh(is, h, st);
+        double x = st->x, po, pf;
+        switch (is->kind) {
+        case TS_ISSUE_TARIFF: {
+            double th = is->tot_share, m = st->imports;
+            double dwl = 0.5 * x * (is->imports_bn - m);
+            po = th * x * m - (1.0 - th) * dwl;
+            pf = -th * x * m - th * dwl;
+            break;
+        }
+        case TS_ISSUE_CHIP_LICENCE: {
+            double reach = (1.0 - x) * st->market;
+            double unit = is->firm_weight * (is->margin - is->revenue_share) + is->revenue_share;
+            po = (unit * is->sales_bn - is->strategic_value_bn * st->value) * reach;
+            pf = is->access_value_bn * st->value * reach;
+            break;
+        }
+        case TS_ISSUE_PLEDGE:
+            po = -is->cost_bn * x;
+            pf = is->benefit_bn * x;
+            break;
+        default: {
+            double q[2];
+            ts_issue_payoff(is, st, x, h, q);
+            p0 += q[0];
+            p1 += q[1];
+            continue;
+        }
+        }
+        if (is->owner == 0) {
+            p0 += po * h;
+            p1 += pf * h;
+        } else {
+            p0 += pf * h;
+            p1 += po * h;
+        }
     }
     const ts_scenario *sc = w->sc;
     for (int k = 0; k < sc->n_interactions; k++) {
@@ -283,6 +186,7 @@ void ts_world_set_param(ts_world *w, ts_target target, int index, size_t offset,
         else if (offset == offsetof(ts_issue, dependence))
             w->st[index].dependence = value;
         ts_issue_state_params_changed(is, w->h, &w->st[index]);
+        world_owners(w);
     } else {
         ts_actor *ac = &w->actor[index];
         memcpy((char *)ac + offset, &value, sizeof value);

@@ -181,9 +181,10 @@ void ts_strategy_move(ts_world *w, int a, ts_strategy_ws *ws, gsl_rng *rng)
     case TS_STRAT_TIME_DEPENDENT: alpha = ts_faratin_alpha(s->k, s->beta, t, s->deadline); break;
     default: break;
     }
-    for (int i = 0; i < w->n_issues; i++) {
+    for (int k = 0; k < w->n_own[a]; k++) {
+        int i = w->own[a][k];
         const ts_issue *is = &w->issue[i];
-        if (is->owner != a || w->held[i])
+        if (w->held[i])
             continue;
         double x = w->st[i].x, target = x;
         switch (s->kind) {

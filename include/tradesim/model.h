@@ -12,10 +12,15 @@
  * Invariant: the caches in ts_issue_state are valid for the lever level `key`
  * and the issue's current parameters; ts_issue_state_refresh() recomputes them
  * when the level moved, ts_issue_state_params_changed() after a param event.
- * Nothing here allocates; a world's arrays are owned by whoever set it up. */
+ * Nothing here allocates; a world's arrays are owned by whoever set it up.
+ *
+ * The per-issue functions the step loop calls for every lever are inline
+ * definitions here (C99 inline: issue.c emits the one external definition),
+ * so the engine's loops compile to straight arithmetic without calls. */
 #ifndef TRADESIM_MODEL_H
 #define TRADESIM_MODEL_H
 
+#include <math.h>
 #include <stdbool.h>
 
 #include "tradesim/scenario.h"
@@ -40,35 +45,157 @@ typedef struct {
 
 /* Pressure of a lever at level x on the other side: (x-min)/(max-min), or
  * 1 minus that for a pledge; 0 when min == max. */
-double ts_issue_pressure(const ts_issue *is, double x);
+inline double ts_issue_pressure(const ts_issue *is, double x)
+{
+    double span = is->max - is->min;
+    if (!(span > 0.0))
+        return 0.0;
+    double p = (x - is->min) / span;
+    return is->kind == TS_ISSUE_PLEDGE ? 1.0 - p : p;
+}
+
 /* Level of the lever at pressure p (0..1): the inverse of ts_issue_pressure. */
-double ts_issue_level_at_pressure(const ts_issue *is, double p);
+inline double ts_issue_level_at_pressure(const ts_issue *is, double p)
+{
+    if (p < 0.0)
+        p = 0.0;
+    if (p > 1.0)
+        p = 1.0;
+    if (is->kind == TS_ISSUE_PLEDGE)
+        p = 1.0 - p;
+    return is->min + p * (is->max - is->min);
+}
+
 /* The level at the maximum-pressure end (max, or min for a pledge). */
-double ts_issue_escalated(const ts_issue *is);
-double ts_issue_conceded(const ts_issue *is);
+inline double ts_issue_escalated(const ts_issue *is)
+{
+    return is->kind == TS_ISSUE_PLEDGE ? is->min : is->max;
+}
+
+inline double ts_issue_conceded(const ts_issue *is)
+{
+    return is->kind == TS_ISSUE_PLEDGE ? is->max : is->min;
+}
 
 /* Number of state columns of a kind and their suffixes ("market", "value",
  * "dependence"), and the state variable they show. */
-int ts_issue_n_state(ts_issue_kind kind);
+inline int ts_issue_n_state(ts_issue_kind kind)
+{
+    return kind == TS_ISSUE_CHIP_LICENCE ? 2 : kind == TS_ISSUE_EXPORT_CONTROL ? 1 : 0;
+}
+
 const char *ts_issue_state_name(ts_issue_kind kind, int j);
-double ts_issue_state_get(const ts_issue *is, const ts_issue_state *st, int j);
+
+inline double ts_issue_state_get(const ts_issue *is, const ts_issue_state *st, int j)
+{
+    if (is->kind == TS_ISSUE_CHIP_LICENCE)
+        return j == 0 ? st->market : st->value;
+    if (is->kind == TS_ISSUE_EXPORT_CONTROL)
+        return st->dependence;
+    return 0.0;
+}
+
+/* Tariff imports M(tau) = M0 (1+tau)^-elasticity. */
+inline double ts_tariff_imports(const ts_issue *is, double tau)
+{
+    return is->imports_bn * exp(-is->elasticity * log1p(tau));
+}
 
 /* Sets x = initial, m = market_share, v = 1, D = dependence, observed = x. */
 void ts_issue_state_init(const ts_issue *is, double h, ts_issue_state *st);
-/* Recomputes the level caches when x moved (cheap no-op otherwise). */
-void ts_issue_state_refresh(const ts_issue *is, double h, ts_issue_state *st);
+
+/* Recomputes the level caches when x moved (cheap no-op otherwise).
+ * Chip market dm/dt = b - (a+b) m with a = erosion r, b = recovery (1-r):
+ * over a step at constant r, m' = m* + (m - m*) exp(-(a+b) h). */
+inline void ts_issue_state_refresh(const ts_issue *is, double h, ts_issue_state *st)
+{
+    double x = st->x;
+    if (x == st->key)
+        return;
+    st->key = x;
+    switch (is->kind) {
+    case TS_ISSUE_TARIFF: st->imports = ts_tariff_imports(is, x); break;
+    case TS_ISSUE_CHIP_LICENCE: {
+        double a = is->erosion * x, b = is->recovery * (1.0 - x), k = a + b;
+        if (k > 0.0) {
+            st->m_star = b / k;
+            st->m_decay = exp(-k * h);
+        } else {
+            st->m_star = 0.0;
+            st->m_decay = 1.0;
+        }
+        break;
+    }
+    case TS_ISSUE_EXPORT_CONTROL:
+        st->d_decay = exp(-(is->diversification * x + is->drift) * h);
+        break;
+    default: break;
+    }
+}
+
 /* After a parameter of is changed: recomputes every cache. */
 void ts_issue_state_params_changed(const ts_issue *is, double h, ts_issue_state *st);
 
 /* Per-step payoff of the issue to each actor (pay[actor index]) with the
  * lever at level x and the state variables of st. Uses st's caches when
  * x == st->key, else computes afresh; st is not changed. */
-void ts_issue_payoff(const ts_issue *is, const ts_issue_state *st, double x, double h,
-                     double pay[2]);
+inline void ts_issue_payoff(const ts_issue *is, const ts_issue_state *st, double x, double h,
+                            double pay[2])
+{
+    int o = is->owner, f = 1 - is->owner;
+    double po = 0.0, pf = 0.0;
+    switch (is->kind) {
+    case TS_ISSUE_TARIFF: {
+        double m0 = is->imports_bn, th = is->tot_share;
+        double m = x == st->key ? st->imports : ts_tariff_imports(is, x);
+        double dwl = 0.5 * x * (m0 - m);
+        po = th * x * m - (1.0 - th) * dwl;
+        pf = -th * x * m - th * dwl;
+        break;
+    }
+    case TS_ISSUE_CHIP_LICENCE: {
+        double reach = (1.0 - x) * st->market;
+        double unit = is->firm_weight * (is->margin - is->revenue_share) + is->revenue_share;
+        po = (unit * is->sales_bn - is->strategic_value_bn * st->value) * reach;
+        pf = is->access_value_bn * st->value * reach;
+        break;
+    }
+    case TS_ISSUE_EXPORT_CONTROL: {
+        double qd = x * st->dependence, g = is->convexity;
+        po = -is->exports_bn * qd - is->reputation_bn * x;
+        double hurt = g == 1.0 ? qd : g == 2.0 ? qd * qd : (qd > 0.0 ? pow(qd, g) : 0.0);
+        pf = -is->disruption_bn * hurt;
+        break;
+    }
+    case TS_ISSUE_PLEDGE:
+        po = -is->cost_bn * x;
+        pf = is->benefit_bn * x;
+        break;
+    case TS_ISSUE_CUSTOM:
+    default:
+        po = is->payoff[o][0] + x * (is->payoff[o][1] + x * is->payoff[o][2]);
+        pf = is->payoff[f][0] + x * (is->payoff[f][1] + x * is->payoff[f][2]);
+        break;
+    }
+    pay[o] = po * h;
+    pay[f] = pf * h;
+}
+
 /* Moves the state variables from this step to the next with the lever at
  * st->x over the step (exact solution of the rate equations for a level held
  * constant over the step). st's caches must be fresh. */
-void ts_issue_advance(const ts_issue *is, ts_issue_state *st, double h);
+inline void ts_issue_advance(const ts_issue *is, ts_issue_state *st, double h)
+{
+    (void)h;
+    switch (is->kind) {
+    case TS_ISSUE_CHIP_LICENCE:
+        st->market = st->m_star + (st->market - st->m_star) * st->m_decay;
+        st->value *= st->v_factor;
+        break;
+    case TS_ISSUE_EXPORT_CONTROL: st->dependence *= st->d_decay; break;
+    default: break;
+    }
+}
 
 /* Per-step discount factor (1 + rate)^-h. */
 double ts_discount_factor(double rate, double h);
@@ -97,6 +224,12 @@ typedef struct {
     bool triggered[2];        /* grim_trigger has fired */
     double br_gap[2];         /* scratch for strategies */
     int step;                 /* current step */
+    /* Derived from issue[] (owners, pressure weights), refreshed by
+     * ts_world_reset and ts_world_set_param: each actor's levers in file
+     * order and the sum of their pressure weights in that order. */
+    int n_own[2];
+    int own[2][TS_MAX_ISSUES];
+    double p_den[2];
 } ts_world;
 
 /* Points w at caller-owned arrays of sc->n_issues elements and resets it. */
@@ -106,9 +239,27 @@ void ts_world_bind(ts_world *w, const ts_scenario *sc, ts_issue *issue, ts_issue
 void ts_world_reset(ts_world *w);
 /* Pressure index of actor a from levels x[] (weighted mean over its levers;
  * 0 when it owns none or their weights sum to 0). */
-double ts_world_pressure(const ts_world *w, int a, const double *x);
+inline double ts_world_pressure(const ts_world *w, int a, const double *x)
+{
+    double num = 0.0;
+    for (int k = 0; k < w->n_own[a]; k++) {
+        const ts_issue *is = &w->issue[w->own[a][k]];
+        num += is->pressure_weight * ts_issue_pressure(is, x[w->own[a][k]]);
+    }
+    return w->p_den[a] > 0.0 ? num / w->p_den[a] : 0.0;
+}
+
 /* Pressure index of actor a on the current true levels. */
-double ts_world_pressure_now(const ts_world *w, int a);
+inline double ts_world_pressure_now(const ts_world *w, int a)
+{
+    double num = 0.0;
+    for (int k = 0; k < w->n_own[a]; k++) {
+        const ts_issue *is = &w->issue[w->own[a][k]];
+        num += is->pressure_weight * ts_issue_pressure(is, w->st[w->own[a][k]].x);
+    }
+    return w->p_den[a] > 0.0 ? num / w->p_den[a] : 0.0;
+}
+
 /* Per-step payoffs at the current levels and state: issues + interactions. */
 void ts_world_payoffs(ts_world *w, double pay[2]);
 /* Changes a double parameter (param event) and refreshes what depends on it. */
