@@ -1,11 +1,13 @@
 /* Writing a run's CSVs and resolved scenario (see output.h).
  *
  * All four CSVs are filled before the first is committed; on a failure the
- * remaining temporary files are removed, never renamed. Aggregates gather each (step, column)
- * over the replicates into one scratch buffer and sort it there. */
+ * remaining temporary files are removed, never renamed. Aggregates gather a step's
+ * columns over the replicates into one scratch buffer (R x C doubles) and find the
+ * quantiles there by selection, with the same bits as a full sort. */
 #include "tradesim/output.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,6 +111,66 @@ static void write_summary(ts_csv *c, const ts_scenario *sc, const ts_run *run,
     }
 }
 
+/* Places the element of rank r (0-based) at x[r] when x[lo..n) holds exactly
+ * the ranks lo..n-1: GSL's selection, then a check that it left x[lo..n)
+ * partitioned around r (its documentation does not promise that). */
+static bool place_rank(double *x, size_t n, size_t lo, size_t r)
+{
+    gsl_stats_select(x + lo, 1, n - lo, r - lo);
+    double v = x[r];
+    for (size_t i = lo; i < r; i++)
+        if (!(x[i] <= v))
+            return false;
+    for (size_t i = r + 1; i < n; i++)
+        if (!(x[i] >= v))
+            return false;
+    return true;
+}
+
+/* The aggregate quantiles of x[0..n) at ascending probs, equal bit for bit to
+ * sorting and gsl_stats_quantile_from_sorted_data (which reads only the ranks
+ * lhs and lhs+1 of each quantile): those ranks are put in place by selection
+ * (a few passes over x instead of an n log n sort), then GSL's formula reads
+ * them. Falls back to the sort on NaNs or a failed check. */
+static void quantiles(double *x, size_t n, const double *probs, int n_probs, double *out)
+{
+    bool ok = n > 0 && n_probs <= 8;
+    for (size_t i = 0; ok && i < n; i++)
+        ok = x[i] == x[i];
+    size_t lo = 0;          /* x[lo..n) holds exactly the ranks lo..n-1 */
+    size_t placed[16];      /* ranks at their sorted position below lo */
+    int n_placed = 0;
+    for (int k = 0; ok && k < n_probs; k++) {
+        size_t lhs = (size_t)(int)(probs[k] * (double)(n - 1));
+        for (size_t r = lhs; ok && r <= lhs + 1 && r < n; r++) {
+            if (r < lo) {
+                ok = false;
+                for (int i = 0; i < n_placed; i++)
+                    ok = ok || placed[i] == r;
+                continue;
+            }
+            if (r == lo) {
+                /* the smallest of x[lo..n) */
+                size_t m = r;
+                for (size_t i = r + 1; i < n; i++)
+                    if (x[i] < x[m])
+                        m = i;
+                double tmp = x[r];
+                x[r] = x[m];
+                x[m] = tmp;
+            } else {
+                ok = place_rank(x, n, lo, r);
+            }
+            placed[n_placed++] = r;
+            lo = r + 1;
+        }
+        if (ok)
+            out[k] = gsl_stats_quantile_from_sorted_data(x, 1, n, probs[k]);
+    }
+    if (!ok)
+        ts_stats_quantiles(x, n, probs, (size_t)n_probs, out);
+}
+
 static void write_aggregate(ts_csv *c, const ts_engine *e, const ts_run *run,
                             const char (*dates)[11], double *scratch)
 {
@@ -123,17 +185,20 @@ static void write_aggregate(ts_csv *c, const ts_engine *e, const ts_run *run,
             ts_csv_str(c, name);
         }
     ts_csv_end_row(c);
-    size_t stride = (size_t)run->T * run->C;
+    size_t R = (size_t)run->R, C = (size_t)run->C, stride = (size_t)run->T * C;
     for (int t = 0; t < run->T; t++) {
         ts_csv_int(c, t);
         put_date(c, dates, t);
-        for (int j = 0; j < run->C; j++) {
-            const double *src = run->traj + (size_t)t * run->C + j;
-            for (int k = 0; k < run->R; k++)
-                scratch[k] = src[(size_t)k * stride];
-            double q[3];
-            double mean = gsl_stats_mean(scratch, 1, (size_t)run->R);
-            ts_stats_quantiles(scratch, (size_t)run->R, probs, 3, q);
+        /* Gather the step's C columns in one pass over the replicates (each
+         * replicate's row is contiguous), column j into scratch[j R ..]. */
+        const double *src = run->traj + (size_t)t * C;
+        for (size_t k = 0; k < R; k++, src += stride)
+            for (size_t j = 0; j < C; j++)
+                scratch[j * R + k] = src[j];
+        for (size_t j = 0; j < C; j++) {
+            double *col = scratch + j * R, q[3];
+            double mean = gsl_stats_mean(col, 1, R);
+            quantiles(col, R, probs, 3, q);
             ts_csv_num(c, mean);
             ts_csv_num(c, q[0]);
             ts_csv_num(c, q[1]);
@@ -247,7 +312,7 @@ ts_status ts_output_write(const ts_engine *e, const ts_run *run, const char *dir
     if (s != TS_OK)
         return s;
     char (*dates)[11] = malloc(((size_t)run->T + 1) * sizeof *dates);
-    double *scratch = malloc(((size_t)run->R + 1) * sizeof *scratch);
+    double *scratch = malloc(((size_t)run->R * (size_t)run->C + 1) * sizeof *scratch);
     ts_csv *c[F_COUNT] = {NULL};
     if (!dates || !scratch) {
         s = ts_error_set(err, TS_EIO, "tradesim: out of memory writing %s", folder);
