@@ -15,7 +15,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/stat.h>
+
 #include <gsl/gsl_rng.h>
+
+/* Every number in a scenario has magnitude at most this. With levers, money
+ * flows and coefficients so bounded, a step's payoff stays below ~1e27 and a
+ * total over TS_MAX_STEPS steps far below DBL_MAX: no overflow to infinity,
+ * hence no inf - inf = NaN (docs/limits.md). */
+#define TS_NUM_LIMIT 1e9
 
 #define K(kind) (1u << (kind))
 #define KT K(TS_ISSUE_TARIFF)
@@ -362,6 +370,12 @@ static ts_status num_value(loader *L, const config_setting_t *s, double lo, doub
     double v = number_of(s);
     if (!isfinite(v))
         return fail(L, s, "expected %s, got a non-finite number", rt);
+    if (fabs(v) > TS_NUM_LIMIT) {
+        char got[40];
+        fmt_num(v, got, sizeof got);
+        return fail(L, s, "expected %s of magnitude at most 1e9 (larger ones overflow the "
+                    "model's payoff sums), got %s", rt, got);
+    }
     if (v < lo || v > hi) {
         char got[40];
         fmt_num(v, got, sizeof got);
@@ -945,6 +959,29 @@ static ts_status load_payoff(loader *L, const config_setting_t *g, ts_issue *is)
     return TS_OK;
 }
 
+/* Chip licences and export controls are shares in [0, 1] (the market and
+ * dependence dynamics leave it otherwise: exp of a positive rate overflows);
+ * a tariff is a rate >= 0 ((1 + tau)^-elasticity is infinite at tau = -1). */
+static bool is_share_lever(ts_issue_kind kind)
+{
+    return kind == TS_ISSUE_CHIP_LICENCE || kind == TS_ISSUE_EXPORT_CONTROL;
+}
+
+static ts_status check_kind_min(loader *L, const config_setting_t *s, const ts_issue *is)
+{
+    if (!s)
+        return TS_OK;
+    char got[40];
+    fmt_num(is->min, got, sizeof got);
+    if (is_share_lever(is->kind) && (is->min < 0.0 || is->min >= 1.0))
+        return fail(L, s, "expected a number in [0, 1) (%s levers are shares), got %s",
+                    issue_kind_names[is->kind], got);
+    if (is->kind == TS_ISSUE_TARIFF && is->min < 0.0)
+        return fail(L, s, "expected a number >= 0 (a tariff rate; the import demand "
+                    "(1 + tau)^-elasticity is infinite at tau = -1), got %s", got);
+    return TS_OK;
+}
+
 /* Second pass over an issue: everything but the id. */
 static ts_status load_issue(loader *L, const config_setting_t *g, int k)
 {
@@ -1010,7 +1047,10 @@ static ts_status load_issue(loader *L, const config_setting_t *g, int k)
         const char *key = p->key;
         s = config_setting_get_member(g, key);
         char what[256], lo[40], hi[40];
-        if (!strcmp(key, "max")) {
+        if (!strcmp(key, "min")) {
+            TRY(get_num(L, g, key, p->def, p->lo, p->hi, f));
+            TRY(check_kind_min(L, s, is));
+        } else if (!strcmp(key, "max")) {
             fmt_num(is->min, lo, sizeof lo);
             snprintf(what, sizeof what, "a number > min (%s)", lo);
             *f = is->min >= p->def ? is->min + 1.0 : p->def;
@@ -1018,6 +1058,10 @@ static ts_status load_issue(loader *L, const config_setting_t *g, int k)
                 TRY(num_value(L, s, -INFINITY, INFINITY, what, f));
                 if (*f <= is->min)
                     return fail(L, s, "expected %s, got %.15g", what, *f);
+                if (is_share_lever(is->kind) && *f > 1.0)
+                    return fail(L, s, "expected a number in (min, 1] (%s levers are shares), "
+                                "got %.15g",
+                                issue_kind_names[is->kind], *f);
             }
         } else if (!strcmp(key, "initial")) {
             fmt_num(is->min, lo, sizeof lo);
@@ -1694,6 +1738,76 @@ static ts_status apply_override(loader *L, const char *ov)
     return ts_error_set(L->err, TS_EBAD, "--set %s: expected KEY=VALUE", ov);
 }
 
+/* ---- @include pre-check --------------------------------------------------- */
+
+#define TS_INCLUDE_DEPTH 10        /* libconfig's own nesting limit */
+#define TS_TEXT_MAX ((size_t)64 << 20)
+
+/* libconfig's scanner exits the process when an included path is a folder,
+ * and blocks or reads forever on a FIFO or device. So before parsing, every
+ * `@include "F"` (at a line's start, as libconfig reads it) is resolved as
+ * libconfig will (include_dir + "/" + F, or F as is) and must be a regular
+ * file of a sane size; included files are checked the same way. A missing
+ * file is left to libconfig ("cannot open include file"). Commented-out
+ * includes are checked too: harmless, they only fail on a non-file. */
+static ts_status check_includes(const char *text, const char *dir, const char *where,
+                                int depth, ts_error *err)
+{
+    int line = 1;
+    for (const char *p = text; *p; line++) {
+        const char *q = p;
+        while (*q == ' ' || *q == '\t')
+            q++;
+        if (strncmp(q, "@include", 8) == 0 && (q[8] == ' ' || q[8] == '\t')) {
+            q += 8;
+            while (*q == ' ' || *q == '\t')
+                q++;
+            const char *end = *q == '"' ? strpbrk(q + 1, "\"\n") : NULL;
+            if (end && *end == '"') {
+                char name[4096], full[8192];
+                size_t n = (size_t)(end - (q + 1));
+                if (n >= sizeof name)
+                    return ts_error_set(err, TS_EBAD, "%s:%d: @include path too long", where,
+                                        line);
+                memcpy(name, q + 1, n);
+                name[n] = '\0';
+                snprintf(full, sizeof full, "%s%s%s", dir ? dir : "", dir ? "/" : "", name);
+                struct stat sb;
+                if (stat(full, &sb) == 0) {
+                    if (!S_ISREG(sb.st_mode))
+                        return ts_error_set(err, TS_EBAD,
+                                            "%s:%d: @include \"%s\": not a regular file", where,
+                                            line, name);
+                    if ((size_t)sb.st_size >= TS_TEXT_MAX)
+                        return ts_error_set(err, TS_EBAD,
+                                            "%s:%d: @include \"%s\": larger than %zu MiB",
+                                            where, line, name, TS_TEXT_MAX >> 20);
+                    if (depth < TS_INCLUDE_DEPTH) {
+                        FILE *f = fopen(full, "rb");
+                        char *buf = f ? malloc((size_t)sb.st_size + 1) : NULL;
+                        ts_status st = TS_OK;
+                        if (buf) {
+                            size_t got = fread(buf, 1, (size_t)sb.st_size, f);
+                            buf[got] = '\0';
+                            st = check_includes(buf, dir, full, depth + 1, err);
+                        }
+                        free(buf);
+                        if (f)
+                            fclose(f);
+                        if (st != TS_OK)
+                            return st;
+                    }
+                }
+            }
+        }
+        const char *nl = strchr(p, '\n');
+        if (!nl)
+            break;
+        p = nl + 1;
+    }
+    return TS_OK;
+}
+
 /* ---- entry points ------------------------------------------------------- */
 
 ts_scenario *ts_scenario_parse(const char *text, const char *path,
@@ -1725,8 +1839,8 @@ ts_scenario *ts_scenario_parse(const char *text, const char *path,
         config_set_include_dir(&cfg, dir);
     }
     loader L = {path, err, sc, &cfg};
-    ts_status st = TS_OK;
-    if (config_read_string(&cfg, text ? text : "") != CONFIG_TRUE) {
+    ts_status st = check_includes(text ? text : "", slash ? dir : NULL, path, 1, err);
+    if (st == TS_OK && config_read_string(&cfg, text ? text : "") != CONFIG_TRUE) {
         const char *file = config_error_file(&cfg);
         st = ts_error_set(err, TS_EBAD, "%s:%d: %s", file ? file : path, config_error_line(&cfg),
                           config_error_text(&cfg));
