@@ -1,0 +1,118 @@
+/* Tests of the numeric guard (guard.h): a NaN or infinity that appears in a
+ * replicate fails the run with a message naming the replicate, step and
+ * column, and a clean run passes it. The loader refuses the parameters that
+ * would produce one (tests/bad), so the bad value is injected here through
+ * the talks hook, the one place outside the model that touches the world. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "tradesim/engine.h"
+#include "tradesim/guard.h"
+#include "tradesim/scenario.h"
+
+static const char *const text =
+    "name = \"guarded\";\n"
+    "calendar = { start = \"2025-01-06\"; end = \"2025-06-30\"; step = \"week\"; };\n"
+    "monte_carlo = { replicates = 9; seed = 7L; };\n"
+    "actors = ( { id = \"us\"; noise = 0.05; strategy = { kind = \"tit_for_tat\"; }; },\n"
+    "  { id = \"cn\"; strategy = { kind = \"richardson\"; }; } );\n"
+    "issues = ( { id = \"t_us\"; kind = \"tariff\"; owner = \"us\"; max = 2.0; initial = 0.2;\n"
+    "             max_step = 0.2; imports_bn = 439.0; },\n"
+    "  { id = \"h20\"; kind = \"chip_licence\"; owner = \"us\"; sales_bn = 15.0; } );\n";
+
+typedef struct {
+    int replicate, step;
+    int what;   /* 0 trust NaN, 1 total +inf */
+} poison;
+
+static ts_status poison_hook(void *ctx, const ts_engine *e, ts_replicate *r, ts_error *err)
+{
+    (void)e;
+    (void)err;
+    const poison *p = ctx;
+    if (r->replicate == p->replicate && r->w.step == p->step) {
+        if (p->what == 0)
+            r->w.trust[1] = NAN;
+        else
+            r->w.total[0] = INFINITY;
+    }
+    return TS_OK;
+}
+
+static ts_status run(const ts_scenario *sc, const poison *p, int threads, ts_error *err)
+{
+    ts_engine *e = ts_engine_alloc(sc, err);
+    assert_non_null(e);
+    ts_engine_opts o = {.threads = threads, .talks = p ? poison_hook : NULL,
+                        .talks_ctx = (void *)p};
+    ts_run *out = NULL;
+    ts_status s = ts_engine_run(e, &o, &out, err);
+    if (s == TS_OK) {
+        assert_non_null(out);
+        for (int k = 0; k < out->R; k++)
+            assert_int_equal(ts_guard_replicate(e, out, k, err), TS_OK);
+    } else {
+        assert_null(out);
+    }
+    ts_run_free(out);
+    ts_engine_free(e);
+    return s;
+}
+
+static void test_clean_run_passes(void **state)
+{
+    (void)state;
+    ts_error err;
+    ts_scenario *sc = ts_scenario_parse(text, "guard.cfg", NULL, 0, &err);
+    assert_non_null(sc);
+    assert_int_equal(run(sc, NULL, 2, &err), TS_OK);
+    ts_scenario_free(sc);
+}
+
+static void test_nan_named(void **state)
+{
+    (void)state;
+    ts_error err;
+    ts_scenario *sc = ts_scenario_parse(text, "guard.cfg", NULL, 0, &err);
+    assert_non_null(sc);
+    /* Trust set to NaN in the talks phase of step 5 shows in that step's row. */
+    poison p = {4, 5, 0};
+    for (int threads = 1; threads <= 2; threads++) {
+        assert_int_equal(run(sc, &p, threads, &err), TS_EIO);
+        assert_non_null(strstr(err.msg, "guard.cfg: replicate 4 at step 5 (2025-02-10): "
+                                        "cn_trust became NaN"));
+        assert_null(strchr(err.msg, '\n'));
+    }
+    ts_scenario_free(sc);
+}
+
+static void test_infinity_named(void **state)
+{
+    (void)state;
+    ts_error err;
+    ts_scenario *sc = ts_scenario_parse(text, "guard.cfg", NULL, 0, &err);
+    assert_non_null(sc);
+    poison p = {0, 0, 1};
+    assert_int_equal(run(sc, &p, 1, &err), TS_EIO);
+    assert_non_null(strstr(err.msg, "replicate 0 at step 0 (2025-01-06): us_total became "
+                                    "infinite"));
+    ts_scenario_free(sc);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_clean_run_passes),
+        cmocka_unit_test(test_nan_named),
+        cmocka_unit_test(test_infinity_named),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
