@@ -1,9 +1,9 @@
 /* CSV writer: RFC 4180 rows, "%.*g" formatting without printf, atomic files.
  *
  * Invariants: the target path is only ever replaced by rename(2) of a complete,
- * fsynced temporary file; the first I/O error is remembered (later writes are
- * dropped) and reported by ts_csv_commit(), which then removes the temporary
- * file. No process-wide mutable state: the temporary name is made unique by
+ * fsynced temporary file, and never when it is read-only; the first I/O error
+ * is remembered (later writes are dropped) and reported by ts_csv_finish() or
+ * ts_csv_commit(), which then remove the temporary file. No process-wide mutable state: the temporary name is made unique by
  * the pid, the ts_csv's own address and O_EXCL (retrying on collision). */
 #include "tradesim/csv.h"
 
@@ -268,6 +268,7 @@ struct ts_csv {
     int precision;
     int fail_after;    /* flushes left until an injected ENOSPC; 0 = never */
     int error;         /* first errno seen; 0 = none */
+    bool finished;     /* flushed, fsynced and closed (ts_csv_finish) */
     bool row_started;  /* a field was written on the current row */
     size_t len;        /* bytes in buf */
     char *path;
@@ -294,12 +295,26 @@ ts_csv *ts_csv_open(const char *path, int precision, ts_error *err)
         ts_error_set(err, TS_EIO, "cannot write '%s': out of memory", path);
         return NULL;
     }
+    /* A results file the user made read-only is left alone (rename would
+     * replace it, whatever its mode); so is a folder in its place. Checked
+     * here, before any file of the set is replaced. */
+    struct stat sb;
+    if (stat(path, &sb) == 0 && (S_ISDIR(sb.st_mode) || (sb.st_mode & 0222) == 0)) {
+        ts_error_set(err, TS_EIO, "cannot write '%s': %s", path,
+                     S_ISDIR(sb.st_mode) ? "a folder is in the way"
+                                         : "the file is read-only (left as it was)");
+        free(c);
+        free(p);
+        free(t);
+        return NULL;
+    }
     memcpy(p, path, pl + 1);
     c->path = p;
     c->tmp = t;
     c->precision = precision < 1 ? 1 : precision > 17 ? 17 : precision;
     c->fail_after = 0;
     c->error = 0;
+    c->finished = false;
     c->row_started = false;
     c->len = 0;
     c->fd = -1;
@@ -423,6 +438,11 @@ void ts_csv_u64(ts_csv *c, uint64_t v)
     c->len += fmt_u64(c->buf + c->len, v);
 }
 
+void ts_csv_raw(ts_csv *c, const char *s, size_t n)
+{
+    put_bytes(c, s, n);
+}
+
 void ts_csv_empty(ts_csv *c)
 {
     sep(c);
@@ -447,26 +467,39 @@ static void release(ts_csv *c)
     free(c);
 }
 
+static ts_status report(const ts_csv *c, ts_error *err)
+{
+    char msg[128];
+    errno_text(c->error, msg, sizeof msg);
+    return ts_error_set(err, TS_EIO, "cannot write '%s': %s", c->path, msg);
+}
+
+ts_status ts_csv_finish(ts_csv *c, ts_error *err)
+{
+    if (!c->finished) {
+        flush_buf(c); /* counts as a flush even when empty, for ts_csv_fail_after */
+        if (!c->error && fsync(c->fd) != 0)
+            c->error = errno;
+        if (close(c->fd) != 0 && !c->error)
+            c->error = errno;
+        c->fd = -1;
+        c->finished = true;
+        if (c->error)
+            unlink(c->tmp);
+    }
+    return c->error ? report(c, err) : TS_OK;
+}
+
 ts_status ts_csv_commit(ts_csv *c, ts_error *err)
 {
-    flush_buf(c); /* counts as a flush even when empty, for ts_csv_fail_after */
-    if (!c->error && fsync(c->fd) != 0)
+    ts_status s = ts_csv_finish(c, err);
+    if (s == TS_OK && rename(c->tmp, c->path) != 0) {
         c->error = errno;
-    if (close(c->fd) != 0 && !c->error)
-        c->error = errno;
-    c->fd = -1;
-    if (!c->error && rename(c->tmp, c->path) != 0)
-        c->error = errno;
-    if (c->error) {
-        char msg[128];
-        errno_text(c->error, msg, sizeof msg);
-        ts_error_set(err, TS_EIO, "cannot write '%s': %s", c->path, msg);
         unlink(c->tmp);
-        release(c);
-        return TS_EIO;
+        s = report(c, err);
     }
     release(c);
-    return TS_OK;
+    return s;
 }
 
 void ts_csv_abort(ts_csv *c)

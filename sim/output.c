@@ -1,7 +1,8 @@
 /* Writing a run's CSVs and resolved scenario (see output.h).
  *
- * All four CSVs are filled before the first is committed; on a failure the
- * remaining temporary files are removed, never renamed. Aggregates gather a step's
+ * All five files are written and fsynced as temporaries before the first is
+ * renamed into place; on a failure the temporary files are removed, never
+ * renamed, so the folder keeps the earlier run's complete set. Aggregates gather a step's
  * columns over the replicates into one scratch buffer (R x C doubles) and find the
  * quantiles there by selection, with the same bits as a full sort. */
 #include "tradesim/output.h"
@@ -18,9 +19,9 @@
 #include "tradesim/csv.h"
 #include "tradesim/stats.h"
 
-enum { F_SUMMARY, F_AGGREGATE, F_TRAJ, F_LOG, F_COUNT };
+enum { F_SUMMARY, F_AGGREGATE, F_TRAJ, F_LOG, F_SCENARIO, F_COUNT };
 static const char *const file_names[F_COUNT] = {"summary.csv", "aggregate.csv",
-                                                "trajectories.csv", "log.csv"};
+                                                "trajectories.csv", "log.csv", "scenario.cfg"};
 
 int ts_output_folder(const ts_scenario *sc, const char *dir, char *buf, size_t n)
 {
@@ -332,14 +333,24 @@ ts_status ts_output_write(const ts_engine *e, const ts_run *run, const char *dir
     write_aggregate(c[F_AGGREGATE], e, run, (const char(*)[11])dates, scratch);
     write_traj(c[F_TRAJ], e, run, (const char(*)[11])dates);
     write_log(c[F_LOG], sc, run, (const char(*)[11])dates);
+    char *text = ts_scenario_to_string(sc);
+    if (!text) {
+        s = ts_error_set(err, TS_EIO, "tradesim: out of memory writing %s", folder);
+        goto done;
+    }
+    ts_csv_raw(c[F_SCENARIO], text, strlen(text));
+    free(text);
+    /* Every file complete on disk before the first replaces its old version:
+     * a full disk leaves the earlier set as it was. */
+    for (int f = 0; f < F_COUNT; f++)
+        if ((s = ts_csv_finish(c[f], err)) != TS_OK)
+            goto done;
     for (int f = 0; f < F_COUNT; f++) {
         s = ts_csv_commit(c[f], err);
         c[f] = NULL;
         if (s != TS_OK)
             goto done;
     }
-    snprintf(path, sizeof path, "%s/scenario.cfg", folder);
-    s = ts_scenario_write(sc, path, err);
 done:
     for (int f = 0; f < F_COUNT; f++)
         ts_csv_abort(c[f]);

@@ -20,7 +20,8 @@ size_t ts_fmt_g(char *buf, double v, int precision);
 
 typedef struct ts_csv ts_csv;
 
-/* Opens a temporary file beside path. NULL and err (TS_EIO, naming path) on failure. */
+/* Opens a temporary file beside path. NULL and err (TS_EIO, naming path) on
+ * failure, and when path is an existing read-only file or a folder. */
 ts_csv *ts_csv_open(const char *path, int precision, ts_error *err);
 
 /* Fields of the current row, comma-separated automatically. */
@@ -30,8 +31,15 @@ void ts_csv_int(ts_csv *c, long long v);
 void ts_csv_u64(ts_csv *c, uint64_t v);
 void ts_csv_empty(ts_csv *c);
 void ts_csv_end_row(ts_csv *c);                 /* "\n" */
+void ts_csv_raw(ts_csv *c, const char *s, size_t n);   /* bytes as they are (non-CSV text) */
 
-/* Flushes, fsyncs, closes and renames onto path; frees c. On any earlier or
+/* Flushes, fsyncs and closes the temporary file, without renaming it: a set
+ * of files is first finished one by one, then committed, so a full disk
+ * leaves every earlier file of the set untouched. On a write failure removes
+ * the temporary file and returns TS_EIO naming path and the system error
+ * (again on later calls). c stays to be committed or aborted. */
+ts_status ts_csv_finish(ts_csv *c, ts_error *err);
+/* Finishes (if not yet) and renames onto path; frees c. On any earlier or
  * current write failure: removes the temporary file, returns TS_EIO with a
  * message naming path and the system error. */
 ts_status ts_csv_commit(ts_csv *c, ts_error *err);
