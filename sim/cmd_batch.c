@@ -1,35 +1,67 @@
 /* tradesim batch: run every scenario of files and folders, one folder each,
  * and one row each in DIR/batch.csv.
  *
- * Every scenario is loaded (and its errors reported) before any runs. Bad
- * scenarios and failed runs are reported and do not stop the others; the
- * exit code is the worst status met. SIGINT/SIGTERM stop the batch between
- * replicates: folders already complete stay, the one in progress keeps no
- * completion marker (so --resume runs it again), and batch.csv is not
- * rewritten. */
-#include <math.h>
+ * Every scenario is loaded (and its errors reported) before any runs. Then
+ * up to THREADS scenario workers take scenarios, largest first, and each runs
+ * its scenario's replicates on up to THREADS engine threads: small scenarios
+ * (whose time goes to writing and syncing files) overlap, and a large one
+ * still uses every core. Each scenario's files depend only on the scenario,
+ * so the outputs are the same whatever the thread count or the order.
+ *
+ * Bad scenarios and failed runs are reported (in file order, after the run)
+ * and do not stop the others; the exit code is the worst status met.
+ * SIGINT/SIGTERM stop the batch between replicates: folders already complete
+ * stay, the ones in progress keep no completion marker (so --resume runs
+ * them again), and batch.csv is not rewritten. */
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "tradesim/agreement.h"
 #include "tradesim/batch.h"
 #include "tradesim/cli.h"
-#include "tradesim/agreement.h"
 #include "tradesim/engine.h"
 #include "tradesim/interrupt.h"
 #include "tradesim/output.h"
 #include "tradesim/scenario.h"
 
+#define MAX_WORKERS 64
+
+typedef struct batch_job batch_job;
+
+/* Progress of one worker's current scenario (the engine's callback ctx). */
 typedef struct {
-    FILE *err;
+    batch_job *job;
+    int scenario;
+    long done;
+} worker_progress;
+
+struct batch_job {
+    ts_scenario **sc;
+    ts_batch_row *rows;
+    int *status;                 /* per scenario: ts_status of its run */
+    int *order;                  /* scenarios, largest work first */
+    int n;
+    const char *outdir;
+    int engine_threads;
+    bool resume;
+    ts_interrupt *in;
+    atomic_int next;
+    atomic_int ran, resumed;
+    /* progress, guarded by lock */
+    pthread_mutex_t lock;
+    FILE *err;                   /* NULL: no progress */
     struct timespec t0;
-    long long work_done, work_total;  /* replicate-steps */
-    int scen_done, scen_total;
-    const ts_scenario *cur;
+    long long work_done, work_total;   /* replicate-steps */
+    int scen_done;
+    worker_progress wp[MAX_WORKERS];
+    int n_workers;
     int last_len;
-} progress_state;
+};
 
 static double elapsed(const struct timespec *t0)
 {
@@ -38,32 +70,36 @@ static double elapsed(const struct timespec *t0)
     return (double)(now.tv_sec - t0->tv_sec) + 1e-9 * (double)(now.tv_nsec - t0->tv_nsec);
 }
 
-static void progress(void *ctx, long done, long total)
+/* One status line: scenarios done, replicate-steps done, elapsed, estimate. */
+static void print_progress(batch_job *j)
 {
-    progress_state *p = ctx;
-    long long steps = p->cur ? p->cur->calendar.steps : 1;
-    double frac = p->work_total > 0
-                      ? (double)(p->work_done + done * steps) / (double)p->work_total
-                      : 0.0;
-    double el = elapsed(&p->t0);
+    long long in_flight = 0;
+    for (int w = 0; w < j->n_workers; w++)
+        if (j->wp[w].scenario >= 0)
+            in_flight += j->wp[w].done * (long long)j->sc[j->wp[w].scenario]->calendar.steps;
+    double frac = j->work_total > 0 ? (double)(j->work_done + in_flight) / (double)j->work_total
+                                    : 0.0;
+    double el = elapsed(&j->t0);
     char eta[32] = "?";
     if (frac > 0.01)
         snprintf(eta, sizeof eta, "%.0fs", el * (1.0 - frac) / frac);
-    int len = fprintf(p->err, "\r[%d/%d] %s: %ld/%ld replicates, %.0fs elapsed, %s left",
-                      p->scen_done + 1, p->scen_total, p->cur ? p->cur->name : "", done, total,
-                      el, eta);
-    for (int i = len; i < p->last_len; i++)
-        fputc(' ', p->err);
-    p->last_len = len;
-    fflush(p->err);
+    int len = fprintf(j->err, "\rtradesim batch: %d/%d scenarios, %.0f%% of replicate-steps, "
+                              "%.0fs elapsed, %s left",
+                      j->scen_done, j->n, 100.0 * (frac > 1.0 ? 1.0 : frac), el, eta);
+    for (int i = len; i < j->last_len; i++)
+        fputc(' ', j->err);
+    j->last_len = len;
+    fflush(j->err);
 }
 
-static void progress_end(progress_state *p)
+static void progress(void *ctx, long done, long total)
 {
-    if (p->last_len > 0) {
-        fputc('\n', p->err);
-        p->last_len = 0;
-    }
+    (void)total;
+    worker_progress *wp = ctx;
+    pthread_mutex_lock(&wp->job->lock);
+    wp->done = done;
+    print_progress(wp->job);
+    pthread_mutex_unlock(&wp->job->lock);
 }
 
 static int worst(int a, int b)
@@ -72,8 +108,8 @@ static int worst(int a, int b)
 }
 
 /* Runs one scenario into its folder; the marker goes last. */
-static ts_status run_one(const ts_scenario *sc, const char *folder, const char *outdir,
-                         int threads, ts_interrupt *in, progress_state *ps, ts_error *e)
+static ts_status run_one(batch_job *j, const ts_scenario *sc, const char *folder,
+                         worker_progress *wp, ts_error *e)
 {
     ts_status s = ts_batch_unmark(folder, e);
     if (s != TS_OK)
@@ -81,19 +117,18 @@ static ts_status run_one(const ts_scenario *sc, const char *folder, const char *
     ts_engine *eng = ts_engine_alloc(sc, e);
     if (!eng)
         return e->code;
-    ts_engine_opts opts = {threads, NULL, NULL, NULL, NULL, &in->flag};
+    ts_engine_opts opts = {j->engine_threads, NULL, NULL, NULL, NULL, &j->in->flag};
     ts_agreement_hook_opts(&opts, NULL);
-    if (ps) {
-        ps->cur = sc;
+    if (j->err) {
         opts.progress = progress;
-        opts.progress_ctx = ps;
+        opts.progress_ctx = wp;
     }
     ts_run *run = NULL;
     s = ts_engine_run(eng, &opts, &run, e);
-    if (s == TS_OK && ts_interrupted(in))
+    if (s == TS_OK && ts_interrupted(j->in))
         s = ts_error_set(e, TS_EIO, "%s: interrupted", sc->name);
     if (s == TS_OK)
-        s = ts_output_write(eng, run, outdir, e);
+        s = ts_output_write(eng, run, j->outdir, e);
     if (s == TS_OK)
         s = ts_batch_mark_complete(folder, ts_scenario_hash(sc), e);
     ts_run_free(run);
@@ -101,21 +136,103 @@ static ts_status run_one(const ts_scenario *sc, const char *folder, const char *
     return s;
 }
 
+static void process(batch_job *j, int i, worker_progress *wp)
+{
+    const ts_scenario *sc = j->sc[i];
+    ts_error e;
+    ts_error_clear(&e);
+    char folder[4096];
+    bool ran = false;
+    if (!ts_output_folder(sc, j->outdir, folder, sizeof folder)) {
+        ts_error_set(&e, TS_EIO, "%s/%s: path too long", j->outdir, sc->name);
+    } else if (j->resume && ts_batch_is_complete(folder, ts_scenario_hash(sc))) {
+        atomic_fetch_add(&j->resumed, 1);
+    } else {
+        run_one(j, sc, folder, wp, &e);
+        ran = e.code == TS_OK;
+    }
+    if (ts_interrupted(j->in)) {
+        j->status[i] = TS_EIO;
+        return;
+    }
+    if (ran)
+        atomic_fetch_add(&j->ran, 1);
+    if (e.code == TS_OK)
+        e.code = ts_batch_summarise(folder, sc->name, &j->rows[i], &e);
+    if (e.code != TS_OK)
+        ts_batch_row_failed(&j->rows[i], sc->name, e.msg);
+    j->status[i] = e.code;
+    if (j->err) {
+        pthread_mutex_lock(&j->lock);
+        j->work_done += (long long)sc->replicates * sc->calendar.steps;
+        j->scen_done++;
+        wp->scenario = -1;
+        wp->done = 0;
+        print_progress(j);
+        pthread_mutex_unlock(&j->lock);
+    }
+}
+
+static void *worker(void *arg)
+{
+    worker_progress *wp = arg;
+    batch_job *j = wp->job;
+    for (;;) {
+        if (ts_interrupted(j->in))
+            break;
+        int k = atomic_fetch_add(&j->next, 1);
+        if (k >= j->n)
+            break;
+        int i = j->order[k];
+        if (!j->sc[i])
+            continue;
+        if (j->err) {
+            pthread_mutex_lock(&j->lock);
+            wp->scenario = i;
+            wp->done = 0;
+            pthread_mutex_unlock(&j->lock);
+        }
+        process(j, i, wp);
+    }
+    return NULL;
+}
+
+/* Scenario indices by replicate-steps, largest first (ties in file order),
+ * so a long scenario never starts last. Insertion sort: batches are small. */
+static void order_by_work(batch_job *j)
+{
+    for (int i = 0; i < j->n; i++)
+        j->order[i] = i;
+    for (int i = 1; i < j->n; i++) {
+        int x = j->order[i];
+        long long wx = j->sc[x] ? (long long)j->sc[x]->replicates * j->sc[x]->calendar.steps : 0;
+        int k = i - 1;
+        while (k >= 0) {
+            int y = j->order[k];
+            long long wy =
+                j->sc[y] ? (long long)j->sc[y]->replicates * j->sc[y]->calendar.steps : 0;
+            if (wy >= wx)
+                break;
+            j->order[k + 1] = y;
+            k--;
+        }
+        j->order[k + 1] = x;
+    }
+}
+
+static int cores(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (int)n : 1;
+}
+
 int ts_cmd_batch(int argc, char **argv, FILE *out, FILE *err)
 {
     ts_cli_opts o;
-    int rc = ts_cli_parse(argc, argv, "ojRuSqh", "batch", &o, err);
-    if (rc != TS_OK)
+    int rc = ts_cli_begin(argc, argv, "ojRuSqh", "batch", 1, -1,
+                          "at least one scenario file or folder", &o, out, err);
+    if (rc >= 0)
         return rc;
-    if (o.help) {
-        ts_cli_usage("batch", out);
-        return TS_OK;
-    }
-    if (o.n_positional == 0) {
-        fprintf(err, "tradesim batch: no scenario files or folders given (see 'tradesim batch "
-                     "--help')\n");
-        return TS_EBAD;
-    }
     const char *outdir = o.out ? o.out : "results";
     ts_error e;
     ts_error_clear(&e);
@@ -132,125 +249,134 @@ int ts_cmd_batch(int argc, char **argv, FILE *out, FILE *err)
     }
 
     int n = files.n;
-    ts_scenario **sc = calloc((size_t)n, sizeof *sc);
-    ts_batch_row *rows = calloc((size_t)n, sizeof *rows);
-    if (!sc || !rows) {
+    batch_job j;
+    memset(&j, 0, sizeof j);
+    j.n = n;
+    j.outdir = outdir;
+    j.resume = o.resume;
+    j.sc = calloc((size_t)n, sizeof *j.sc);
+    j.rows = calloc((size_t)n, sizeof *j.rows);
+    j.status = calloc((size_t)n, sizeof *j.status);
+    j.order = calloc((size_t)n, sizeof *j.order);
+    if (!j.sc || !j.rows || !j.status || !j.order) {
         fprintf(err, "tradesim batch: out of memory\n");
-        free(sc);
-        free(rows);
+        free(j.sc);
+        free(j.rows);
+        free(j.status);
+        free(j.order);
         ts_path_list_free(&files);
         return TS_EIO;
     }
     int status = TS_OK;
-    long long work_total = 0;
     for (int i = 0; i < n; i++) {
-        sc[i] = ts_scenario_load(files.paths[i], o.sets, o.n_sets, &e);
-        if (!sc[i]) {
+        j.sc[i] = ts_scenario_load(files.paths[i], o.sets, o.n_sets, &e);
+        if (!j.sc[i]) {
             fprintf(err, "%s\n", e.msg);
             status = worst(status, e.code);
-            ts_batch_row_failed(&rows[i], files.paths[i], e.msg);
+            ts_batch_row_failed(&j.rows[i], files.paths[i], e.msg);
             continue;
         }
-        for (int j = 0; j < i; j++) {
-            if (sc[j] && strcmp(sc[j]->name, sc[i]->name) == 0) {
+        for (int k = 0; k < i; k++) {
+            if (j.sc[k] && strcmp(j.sc[k]->name, j.sc[i]->name) == 0) {
                 ts_error_set(&e, TS_EBAD,
                              "%s: name '%s' is also the name of %s; both would write %s/%s",
-                             files.paths[i], sc[i]->name, files.paths[j], outdir, sc[i]->name);
+                             files.paths[i], j.sc[i]->name, files.paths[k], outdir,
+                             j.sc[i]->name);
                 fprintf(err, "%s\n", e.msg);
                 status = worst(status, TS_EBAD);
-                ts_batch_row_failed(&rows[i], sc[i]->name, e.msg);
-                ts_scenario_free(sc[i]);
-                sc[i] = NULL;
+                ts_batch_row_failed(&j.rows[i], j.sc[i]->name, e.msg);
+                ts_scenario_free(j.sc[i]);
+                j.sc[i] = NULL;
                 break;
             }
         }
-        if (sc[i])
-            work_total += (long long)sc[i]->replicates * sc[i]->calendar.steps;
+        if (j.sc[i])
+            j.work_total += (long long)j.sc[i]->replicates * j.sc[i]->calendar.steps;
     }
-
     if (ts_output_mkdirs(outdir, &e) != TS_OK) {
         fprintf(err, "%s\n", e.msg);
         status = TS_EIO;
         goto done;
     }
+
+    int threads = o.threads > 0 ? (int)o.threads : cores();
+    j.engine_threads = threads;
+    j.n_workers = threads < n ? threads : n;
+    if (j.n_workers > MAX_WORKERS)
+        j.n_workers = MAX_WORKERS;
+    order_by_work(&j);
+    atomic_init(&j.next, 0);
+    atomic_init(&j.ran, 0);
+    atomic_init(&j.resumed, 0);
+    pthread_mutex_init(&j.lock, NULL);
+    clock_gettime(CLOCK_MONOTONIC, &j.t0);
+    j.err = !o.quiet && isatty(fileno(err)) ? err : NULL;
+
     ts_interrupt in;
     bool watching = ts_interrupt_start(&in);
-    progress_state ps = {0};
-    ps.err = err;
-    clock_gettime(CLOCK_MONOTONIC, &ps.t0);
-    ps.work_total = work_total;
-    ps.scen_total = n;
-    bool show = !o.quiet && isatty(fileno(err));
-    int ran = 0, resumed = 0;
-    for (int i = 0; i < n && !ts_interrupted(&in); i++) {
-        if (!sc[i])
-            continue;
-        char folder[4096];
-        if (!ts_output_folder(sc[i], outdir, folder, sizeof folder)) {
-            ts_error_set(&e, TS_EIO, "%s/%s: path too long", outdir, sc[i]->name);
-        } else if (o.resume && ts_batch_is_complete(folder, ts_scenario_hash(sc[i]))) {
-            resumed++;
-            e.code = TS_OK;
-        } else {
-            run_one(sc[i], folder, outdir, (int)(o.threads < 0 ? 0 : o.threads), &in,
-                    show ? &ps : NULL, &e);
-            if (e.code == TS_OK)
-                ran++;
-        }
-        if (show)
-            progress_end(&ps);
-        if (ts_interrupted(&in))
-            break;
-        ps.work_done += (long long)sc[i]->replicates * sc[i]->calendar.steps;
-        ps.scen_done++;
-        if (e.code == TS_OK)
-            e.code = ts_batch_summarise(folder, sc[i]->name, &rows[i], &e);
-        if (e.code != TS_OK) {
-            fprintf(err, "%s\n", e.msg);
-            status = worst(status, e.code);
-            ts_batch_row_failed(&rows[i], sc[i]->name, e.msg);
-        }
-        ts_error_clear(&e);
+    j.in = &in;
+    pthread_t tid[MAX_WORKERS];
+    int started = 0;
+    for (int w = 0; w < j.n_workers; w++) {
+        j.wp[w] = (worker_progress){&j, -1, 0};
+        if (w > 0 && pthread_create(&tid[started], NULL, worker, &j.wp[w]) == 0)
+            started++;
     }
+    worker(&j.wp[0]);   /* the calling thread is worker 0 */
+    for (int w = 0; w < started; w++)
+        pthread_join(tid[w], NULL);
+    pthread_mutex_destroy(&j.lock);
+    if (j.err && j.last_len > 0)
+        fputc('\n', err);
     int sig = ts_interrupted(&in);
     if (watching)
         ts_interrupt_stop(&in);
     sig = sig ? sig : ts_interrupted(&in);
 
+    for (int i = 0; i < n && !sig; i++)
+        if (j.sc[i] && j.status[i] != TS_OK) {
+            fprintf(err, "%s\n", j.rows[i].error ? j.rows[i].error : "failed");
+            status = worst(status, j.status[i]);
+        }
     if (sig) {
+        int complete = 0;
+        for (int i = 0; i < n; i++)
+            complete += j.sc[i] && j.status[i] == TS_OK && j.rows[i].name;
         fprintf(err, "tradesim batch: interrupted by signal %d with %d of %d scenarios done; "
                      "complete folders are kept, run again with --resume\n",
-                sig, ps.scen_done, n);
+                sig, complete, n);
         status = TS_EIO;
     } else {
         char path[4096];
         int precision = 6;
         for (int i = 0; i < n; i++)
-            if (sc[i]) {
-                precision = sc[i]->precision;
+            if (j.sc[i]) {
+                precision = j.sc[i]->precision;
                 break;
             }
         if (snprintf(path, sizeof path, "%s/batch.csv", outdir) >= (int)sizeof path) {
             fprintf(err, "tradesim batch: %s/batch.csv: path too long\n", outdir);
             status = worst(status, TS_EIO);
-        } else if (ts_batch_write(path, rows, n, precision, &e) != TS_OK) {
+        } else if (ts_batch_write(path, j.rows, n, precision, &e) != TS_OK) {
             fprintf(err, "%s\n", e.msg);
             status = worst(status, TS_EIO);
         } else if (!o.quiet) {
             int failed = 0;
             for (int i = 0; i < n; i++)
-                failed += rows[i].error != NULL;
-            fprintf(out, "%s: %d scenarios (%d run, %d resumed, %d failed)\n", path, n, ran,
-                    resumed, failed);
+                failed += j.rows[i].error != NULL;
+            fprintf(out, "%s: %d scenarios (%d run, %d resumed, %d failed)\n", path, n,
+                    atomic_load(&j.ran), atomic_load(&j.resumed), failed);
         }
     }
 done:
     for (int i = 0; i < n; i++) {
-        ts_scenario_free(sc[i]);
-        ts_batch_row_free(&rows[i]);
+        ts_scenario_free(j.sc[i]);
+        ts_batch_row_free(&j.rows[i]);
     }
-    free(sc);
-    free(rows);
+    free(j.sc);
+    free(j.rows);
+    free(j.status);
+    free(j.order);
     ts_path_list_free(&files);
     return status;
 }
