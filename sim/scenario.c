@@ -1660,6 +1660,17 @@ static ts_status apply_override(loader *L, const char *ov)
             child = config_setting_get_elem(cur, (unsigned)idx);
         else if (!index && ct == CONFIG_TYPE_GROUP)
             child = config_setting_get_member(cur, comp);
+        if (next && !child && !index && ct == CONFIG_TYPE_GROUP) {
+            /* A group the file leaves to its defaults (monte_carlo for -r):
+             * create it; the loader then checks its name like any other. */
+            unsigned line = cur->line;
+            const char *file = cur->file;
+            child = config_setting_add(cur, comp, CONFIG_TYPE_GROUP);
+            if (!child)
+                return ts_error_set(L->err, TS_EIO, "--set %s: out of memory", ov);
+            child->line = line;
+            child->file = file;
+        }
         if (next && !child)
             return ts_error_set(L->err, TS_EBAD, "--set %s: no such setting '%s'", ov, walked);
         if (!next) {
