@@ -497,9 +497,11 @@ static ts_status get_enum(loader *L, const config_setting_t *g, const char *key,
     return fail(L, s, "expected one of %s, got '%s'%s", list, v, dym);
 }
 
+/* Ids are also setting names in the resolved scenario (reservation, set,
+ * payoff groups), and libconfig's names start with a letter. */
 static bool valid_id(const char *s)
 {
-    if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') || *s == '_'))
+    if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z')))
         return false;
     for (const char *p = s + 1; *p; p++)
         if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || *p == '_' ||
@@ -763,8 +765,8 @@ static ts_status load_id(loader *L, const config_setting_t *g, char out[TS_ID_MA
         return fail_key(L, g, "id", "missing: every actor and issue needs an id");
     TRY(string_value(L, s, TS_ID_MAX, out));
     if (!valid_id(out))
-        return fail(L, s, "expected an id of letters, digits and '_' not starting with a "
-                    "digit, got '%s'", out);
+        return fail(L, s, "expected an id of letters, digits and '_' starting with a "
+                    "letter, got '%s'", out);
     for (int i = 0; i < 2; i++)
         if (L->sc->actors[i].id[0] && &L->sc->actors[i].id[0] != out &&
             strcmp(L->sc->actors[i].id, out) == 0)
