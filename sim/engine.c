@@ -332,58 +332,175 @@ ts_status ts_replicate_step(const ts_engine *e, ts_replicate *r, ts_talks_hook t
 
 /* ---- roll-out ------------------------------------------------------------- */
 
+/* During a roll-out every lever is constant, so a step's payoff is the sum, in
+ * issue order, of terms of which only chip licences (through m and v) and
+ * export controls (through D) change from step to step. The roll-out computes
+ * the constant terms once, folds the leading run of them into the starting
+ * value of each step's sum (the same additions in the same order, so the same
+ * bits), and per step evaluates only the changing terms, with every factor
+ * that depends on the level alone hoisted. Each operation of the step-by-step
+ * evaluation (ts_issue_payoff, then ts_issue_advance) is kept in its order. */
+
+enum { TERM_CONST, TERM_CHIP, TERM_EXPORT };
+
+typedef struct {
+    int kind, o;            /* o: owner (the actor po goes to) */
+    double c[2];            /* TERM_CONST: per-step payoff of each actor */
+    double s, ds;           /* state (m or D) and its per-step factor (m_decay, d_decay) */
+    double v, dv;           /* chip: value v and v_factor */
+    double ms;              /* chip: fixed point m* */
+    double k0, k1, k2;      /* chip: 1 - x, unit*sales, strategic value; export: x, -exports,
+                               reputation*x */
+    double k3;              /* chip: access value; export: -disruption */
+    double g;               /* export: convexity */
+} rollout_term;
+
+/* ((-exports) q D - reputation x, -disruption hurt) as ts_issue_payoff. */
+static inline double export_hurt(double qd, double g)
+{
+    return g == 1.0 ? qd : g == 2.0 ? qd * qd : (qd > 0.0 ? pow(qd, g) : 0.0);
+}
+
 void ts_engine_rollout(const ts_world *from, const int *levers, const double *levels,
                        int n_fixed, int n_steps, bool pledge_trust, double out[2])
 {
     int n = from->n_issues;
     double h = from->h;
-    ts_issue_state st[TS_MAX_ISSUES];
+    double x[TS_MAX_ISSUES];
     double recv[TS_MAX_ISSUES];   /* level the receiver values; NaN = the level itself */
     for (int i = 0; i < n; i++) {
-        st[i] = from->st[i];
+        x[i] = from->st[i].x;
         recv[i] = NAN;
     }
     for (int k = 0; k < n_fixed; k++) {
         int i = levers[k];
         const ts_issue *is = &from->issue[i];
-        double x = levels[k] < is->min ? is->min : levels[k] > is->max ? is->max : levels[k];
+        double xk = levels[k] < is->min ? is->min : levels[k] > is->max ? is->max : levels[k];
         if (pledge_trust && is->kind == TS_ISSUE_PLEDGE) {
             double tr = from->trust[1 - is->owner];
-            recv[i] = tr * x + (1.0 - tr) * from->st[i].x;
+            recv[i] = tr * xk + (1.0 - tr) * from->st[i].x;
         }
-        st[i].x = x;
+        x[i] = xk;
     }
-    for (int i = 0; i < n; i++)
-        ts_issue_state_refresh(&from->issue[i], h, &st[i]);
-    double disc[2] = {1.0, 1.0}, tot[2] = {0.0, 0.0};
     const ts_scenario *sc = from->sc;
-    for (int t = 0; t < n_steps; t++) {
-        double p[2] = {0.0, 0.0};
-        for (int i = 0; i < n; i++) {
-            const ts_issue *is = &from->issue[i];
-            double q[2];
-            ts_issue_payoff(is, &st[i], st[i].x, h, q);
-            if (!isnan(recv[i])) {
-                double qr[2];
-                ts_issue_payoff(is, &st[i], recv[i], h, qr);
-                q[1 - is->owner] = qr[1 - is->owner];
-            }
-            p[0] += q[0];
-            p[1] += q[1];
+    rollout_term term[TS_MAX_ISSUES];
+    int nt = 0;
+    double p0 = 0.0, p1 = 0.0;    /* the leading constant terms, summed */
+    for (int i = 0; i < n; i++) {
+        const ts_issue *is = &from->issue[i];
+        ts_issue_state st = from->st[i];
+        st.x = x[i];
+        ts_issue_state_refresh(is, h, &st);
+        rollout_term *tm = &term[nt];
+        tm->o = is->owner;
+        if (is->kind == TS_ISSUE_CHIP_LICENCE) {
+            double unit = is->firm_weight * (is->margin - is->revenue_share) + is->revenue_share;
+            tm->kind = TERM_CHIP;
+            tm->s = st.market;
+            tm->ds = st.m_decay;
+            tm->ms = st.m_star;
+            tm->v = st.value;
+            tm->dv = st.v_factor;
+            tm->k0 = 1.0 - x[i];
+            tm->k1 = unit * is->sales_bn;
+            tm->k2 = is->strategic_value_bn;
+            tm->k3 = is->access_value_bn;
+            nt++;
+            continue;
         }
-        for (int k = 0; k < sc->n_interactions; k++) {
-            const ts_interaction *in = &sc->interactions[k];
-            p[in->actor] += in->coef * st[in->issue_a].x * st[in->issue_b].x * h;
+        if (is->kind == TS_ISSUE_EXPORT_CONTROL) {
+            tm->kind = TERM_EXPORT;
+            tm->s = st.dependence;
+            tm->ds = st.d_decay;
+            tm->k0 = x[i];
+            tm->k1 = -is->exports_bn;
+            tm->k2 = is->reputation_bn * x[i];
+            tm->k3 = -is->disruption_bn;
+            tm->g = is->convexity;
+            nt++;
+            continue;
         }
-        for (int a = 0; a < 2; a++) {
-            tot[a] += disc[a] * p[a];
-            disc[a] *= from->factor[a];
+        double q[2];
+        ts_issue_payoff(is, &st, st.x, h, q);
+        if (!isnan(recv[i])) {
+            double qr[2];
+            ts_issue_payoff(is, &st, recv[i], h, qr);
+            q[1 - is->owner] = qr[1 - is->owner];
         }
-        for (int i = 0; i < n; i++)
-            ts_issue_advance(&from->issue[i], &st[i], h);
+        if (nt == 0) {
+            p0 += q[0];
+            p1 += q[1];
+        } else {
+            tm->kind = TERM_CONST;
+            tm->c[0] = q[0];
+            tm->c[1] = q[1];
+            nt++;
+        }
     }
-    out[0] = tot[0];
-    out[1] = tot[1];
+    /* Interactions (levels constant): folded in when nothing before them changes. */
+    int ni = sc->n_interactions;
+    if (nt == 0) {
+        for (int k = 0; k < ni; k++) {
+            const ts_interaction *in = &sc->interactions[k];
+            double v = in->coef * x[in->issue_a] * x[in->issue_b] * h;
+            if (in->actor == 0)
+                p0 += v;
+            else
+                p1 += v;
+        }
+        ni = 0;
+    }
+    double f0 = from->factor[0], f1 = from->factor[1];
+    double disc0 = 1.0, disc1 = 1.0, tot0 = 0.0, tot1 = 0.0;
+    for (int t = 0; t < n_steps; t++) {
+        double u0 = p0, u1 = p1;
+        for (int k = 0; k < nt; k++) {
+            rollout_term *tm = &term[k];
+            double po, pf;
+            switch (tm->kind) {
+            case TERM_CHIP: {
+                double reach = tm->k0 * tm->s;
+                po = (tm->k1 - tm->k2 * tm->v) * reach * h;
+                pf = tm->k3 * tm->v * reach * h;
+                tm->s = tm->ms + (tm->s - tm->ms) * tm->ds;
+                tm->v *= tm->dv;
+                break;
+            }
+            case TERM_EXPORT: {
+                double qd = tm->k0 * tm->s;
+                po = (tm->k1 * qd - tm->k2) * h;
+                pf = tm->k3 * export_hurt(qd, tm->g) * h;
+                tm->s *= tm->ds;
+                break;
+            }
+            default:
+                u0 += tm->c[0];
+                u1 += tm->c[1];
+                continue;
+            }
+            if (tm->o == 0) {
+                u0 += po;
+                u1 += pf;
+            } else {
+                u0 += pf;
+                u1 += po;
+            }
+        }
+        for (int k = 0; k < ni; k++) {
+            const ts_interaction *in = &sc->interactions[k];
+            double v = in->coef * x[in->issue_a] * x[in->issue_b] * h;
+            if (in->actor == 0)
+                u0 += v;
+            else
+                u1 += v;
+        }
+        tot0 += disc0 * u0;
+        tot1 += disc1 * u1;
+        disc0 *= f0;
+        disc1 *= f1;
+    }
+    out[0] = tot0;
+    out[1] = tot1;
 }
 
 /* ---- Monte Carlo ---------------------------------------------------------- */
