@@ -275,12 +275,104 @@ static ts_status run_events(const ts_engine *e, ts_replicate *r)
     return TS_OK;
 }
 
+/* Phase 4 and 5 in one pass over the issues: the observation draw of a
+ * noisy pledge (in issue order, as nothing else draws after the moves), each
+ * issue's payoff exactly as ts_world_payoffs computes it (same operations,
+ * same order), its columns of the row, its state advanced to the next step,
+ * and what the other side saw (seen[]). noisy[a]: a owns a noisy pledge. */
+static void step_issues(ts_world *w, gsl_rng *rng, double *row, double pay[2], bool noisy[2])
+{
+    double p0 = 0.0, p1 = 0.0, h = w->h;
+    int n = w->n_issues, c = 0;
+    for (int i = 0; i < n; i++) {
+        const ts_issue *is = &w->issue[i];
+        ts_issue_state *st = &w->st[i];
+        ts_issue_state_refresh(is, h, st);
+        double x = st->x, po, pf, obs = x;
+        switch (is->kind) {
+        case TS_ISSUE_TARIFF: {
+            double th = is->tot_share, m = st->imports;
+            double dwl = 0.5 * x * (is->imports_bn - m);
+            po = th * x * m - (1.0 - th) * dwl;
+            pf = -th * x * m - th * dwl;
+            if (row)
+                row[c++] = x;
+            break;
+        }
+        case TS_ISSUE_CHIP_LICENCE: {
+            double reach = (1.0 - x) * st->market;
+            double unit = is->firm_weight * (is->margin - is->revenue_share) + is->revenue_share;
+            po = (unit * is->sales_bn - is->strategic_value_bn * st->value) * reach;
+            pf = is->access_value_bn * st->value * reach;
+            if (row) {
+                row[c++] = x;
+                row[c++] = st->market;
+                row[c++] = st->value;
+            }
+            st->market = st->m_star + (st->market - st->m_star) * st->m_decay;
+            st->value *= st->v_factor;
+            break;
+        }
+        case TS_ISSUE_EXPORT_CONTROL: {
+            double qd = x * st->dependence, g = is->convexity;
+            po = -is->exports_bn * qd - is->reputation_bn * x;
+            double hurt = g == 1.0 ? qd : g == 2.0 ? qd * qd : (qd > 0.0 ? pow(qd, g) : 0.0);
+            pf = -is->disruption_bn * hurt;
+            if (row) {
+                row[c++] = x;
+                row[c++] = st->dependence;
+            }
+            st->dependence *= st->d_decay;
+            break;
+        }
+        case TS_ISSUE_PLEDGE:
+            po = -is->cost_bn * x;
+            pf = is->benefit_bn * x;
+            if (is->verification_noise > 0.0) {
+                obs = x + gsl_ran_gaussian_ziggurat(rng, is->verification_noise);
+                noisy[is->owner] = true;
+            }
+            if (row)
+                row[c++] = x;
+            break;
+        case TS_ISSUE_CUSTOM:
+        default: {
+            int o = is->owner, f = 1 - o;
+            po = is->payoff[o][0] + x * (is->payoff[o][1] + x * is->payoff[o][2]);
+            pf = is->payoff[f][0] + x * (is->payoff[f][1] + x * is->payoff[f][2]);
+            if (row)
+                row[c++] = x;
+            break;
+        }
+        }
+        st->observed = obs;
+        w->seen[i] = obs;
+        if (is->owner == 0) {
+            p0 += po * h;
+            p1 += pf * h;
+        } else {
+            p0 += pf * h;
+            p1 += po * h;
+        }
+    }
+    const ts_scenario *sc = w->sc;
+    for (int k = 0; k < sc->n_interactions; k++) {
+        const ts_interaction *in = &sc->interactions[k];
+        double v = in->coef * w->st[in->issue_a].x * w->st[in->issue_b].x * h;
+        if (in->actor == 0)
+            p0 += v;
+        else
+            p1 += v;
+    }
+    pay[0] = p0;
+    pay[1] = p1;
+}
+
 ts_status ts_replicate_step(const ts_engine *e, ts_replicate *r, ts_talks_hook talks,
                             void *talks_ctx, double *row, ts_error *err)
 {
     ts_world *w = &r->w;
-    int n = w->n_issues;
-    if (run_events(e, r) != TS_OK)
+    if (e->sc->n_events > 0 && run_events(e, r) != TS_OK)
         return ts_error_set(err, TS_EIO, "tradesim: out of memory for the event log");
     if (talks) {
         ts_status s = talks(talks_ctx, e, r, err);
@@ -289,43 +381,28 @@ ts_status ts_replicate_step(const ts_engine *e, ts_replicate *r, ts_talks_hook t
     }
     ts_strategy_move(w, 0, r->ws, r->rng);
     ts_strategy_move(w, 1, r->ws, r->rng);
-    for (int i = 0; i < n; i++) {
-        const ts_issue *is = &w->issue[i];
-        double x = w->st[i].x;
-        if (is->kind == TS_ISSUE_PLEDGE && is->verification_noise > 0.0)
-            x += gsl_ran_gaussian_ziggurat(r->rng, is->verification_noise);
-        w->st[i].observed = x;
-    }
     double pay[2];
-    ts_world_payoffs(w, pay);
+    bool noisy[2] = {false, false};
+    step_issues(w, r->rng, row, pay, noisy);
     for (int a = 0; a < 2; a++) {
         w->payoff[a] = pay[a];
         w->total[a] += w->disc[a] * pay[a];
         w->disc[a] *= w->factor[a];
         w->pressure[a] = ts_world_pressure_now(w, a);
+        w->pressure_fresh[a] = true;
         w->seen_p_prev[a] = w->seen_p[a];
+        /* Without a noisy pledge a's levers were seen as they are: the same index. */
+        w->seen_p[a] = noisy[a] ? ts_world_pressure(w, a, w->seen) : w->pressure[a];
     }
-    for (int i = 0; i < n; i++)
-        w->seen[i] = w->st[i].observed;
-    w->seen_p[0] = ts_world_pressure(w, 0, w->seen);
-    w->seen_p[1] = ts_world_pressure(w, 1, w->seen);
     if (row) {
-        int c = 0;
-        for (int i = 0; i < n; i++) {
-            const ts_issue *is = &w->issue[i];
-            row[c++] = w->st[i].x;
-            for (int j = 0; j < ts_issue_n_state(is->kind); j++)
-                row[c++] = ts_issue_state_get(is, &w->st[i], j);
-        }
+        double *ra = row + (e->C - 8);
         for (int a = 0; a < 2; a++) {
-            row[c++] = w->pressure[a];
-            row[c++] = w->trust[a];
-            row[c++] = w->payoff[a];
-            row[c++] = w->total[a];
+            ra[4 * a] = w->pressure[a];
+            ra[4 * a + 1] = w->trust[a];
+            ra[4 * a + 2] = w->payoff[a];
+            ra[4 * a + 3] = w->total[a];
         }
     }
-    for (int i = 0; i < n; i++)
-        ts_issue_advance(&w->issue[i], &w->st[i], w->h);
     w->step++;
     return TS_OK;
 }

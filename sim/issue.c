@@ -108,6 +108,7 @@ void ts_world_reset(ts_world *w)
         w->disc[a] = 1.0;
         w->payoff[a] = w->total[a] = 0.0;
         w->triggered[a] = false;
+        w->pressure_fresh[a] = false;
         w->br_gap[a] = 0.0;
     }
     for (int a = 0; a < 2; a++) {
@@ -187,6 +188,7 @@ void ts_world_set_param(ts_world *w, ts_target target, int index, size_t offset,
             w->st[index].dependence = value;
         ts_issue_state_params_changed(is, w->h, &w->st[index]);
         world_owners(w);
+        w->pressure_fresh[0] = w->pressure_fresh[1] = false;
     } else {
         ts_actor *ac = &w->actor[index];
         memcpy((char *)ac + offset, &value, sizeof value);
@@ -202,4 +204,5 @@ void ts_world_set_level(ts_world *w, int i, double x)
     if (x > is->max)
         x = is->max;
     w->st[i].x = x;
+    w->pressure_fresh[is->owner] = false;
 }

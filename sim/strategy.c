@@ -134,11 +134,12 @@ double ts_strategy_best_level(const ts_world *w, int a, int i, ts_strategy_ws *w
     return xs[best];
 }
 
-/* Moves lever i towards target within max_step, adds noise, clamps. */
-static void move_lever(ts_world *w, int i, double target, double noise, gsl_rng *rng)
+/* Moves lever i from x towards target within max_step, adds noise, clamps. */
+static inline void move_lever(ts_world *w, int i, double x, double target, double noise,
+                              gsl_rng *rng)
 {
     const ts_issue *is = &w->issue[i];
-    double x = w->st[i].x, d = target - x, ms = is->max_step;
+    double d = target - x, ms = is->max_step;
     if (d > ms)
         d = ms;
     else if (d < -ms)
@@ -153,63 +154,94 @@ static void move_lever(ts_world *w, int i, double target, double noise, gsl_rng 
     w->st[i].x = x;
 }
 
+/* One loop per strategy over the actor's free levers (no dispatch per lever);
+ * each computes the target exactly as DESIGN.md 3.3 states it. */
 void ts_strategy_move(ts_world *w, int a, ts_strategy_ws *ws, gsl_rng *rng)
 {
     const ts_strategy *s = &w->actor[a].strategy;
-    int o = 1 - a, t = w->step;
+    int o = 1 - a, t = w->step, n = w->n_own[a];
+    const int *own = w->own[a];
     double noise = w->actor[a].noise;
-    double dir = 0.0, p_target = 0.0, alpha = 0.0;
     switch (s->kind) {
-    case TS_STRAT_HOLD:
-    case TS_STRAT_SCRIPTED:
-    case TS_STRAT_COUNT:
-        return;
-    case TS_STRAT_TIT_FOR_TAT:
+    case TS_STRAT_TIT_FOR_TAT: {
         /* +1 escalate, -1 de-escalate, 0 hold; step 0 has no last move. */
+        double dir = 0.0;
         if (t > 0)
             dir = w->seen_p[o] > w->seen_p_prev[o] ? 1.0 : w->seen_p[o] < w->seen_p_prev[o] ? -1.0 : 0.0;
+        for (int k = 0; k < n; k++) {
+            int i = own[k];
+            if (w->held[i])
+                continue;
+            const ts_issue *is = &w->issue[i];
+            double x = w->st[i].x;
+            double up = is->kind == TS_ISSUE_PLEDGE ? -is->max_step : is->max_step;
+            move_lever(w, i, x, x + dir * up, noise, rng);
+        }
         break;
+    }
     case TS_STRAT_GRIM_TRIGGER:
         if (!w->triggered[a] && w->seen_p[o] > w->p_initial[o] + s->threshold)
             w->triggered[a] = true;
+        for (int k = 0; k < n; k++) {
+            int i = own[k];
+            if (w->held[i])
+                continue;
+            double x = w->st[i].x;
+            move_lever(w, i, x, w->triggered[a] ? ts_issue_escalated(&w->issue[i]) : x, noise, rng);
+        }
+        break;
+    case TS_STRAT_ALWAYS_ESCALATE:
+    case TS_STRAT_ALWAYS_CONCEDE:
+        for (int k = 0; k < n; k++) {
+            int i = own[k];
+            if (w->held[i])
+                continue;
+            const ts_issue *is = &w->issue[i];
+            double target = s->kind == TS_STRAT_ALWAYS_ESCALATE ? ts_issue_escalated(is)
+                                                                : ts_issue_conceded(is);
+            move_lever(w, i, w->st[i].x, target, noise, rng);
+        }
         break;
     case TS_STRAT_RICHARDSON: {
-        double p = ts_world_pressure_now(w, a);
-        p_target = p + s->reactivity * w->seen_p[o] - s->fatigue * p + s->grievance;
+        /* The engine keeps the index of the levels as they stand when nothing
+         * has moved them since it was computed (same function, same bits). */
+        double p = w->pressure_fresh[a] ? w->pressure[a] : ts_world_pressure_now(w, a);
+        double p_target = p + s->reactivity * w->seen_p[o] - s->fatigue * p + s->grievance;
+        for (int k = 0; k < n; k++) {
+            int i = own[k];
+            if (w->held[i])
+                continue;
+            const ts_issue *is = &w->issue[i];
+            move_lever(w, i, w->st[i].x, ts_issue_level_at_pressure(is, p_target), noise, rng);
+        }
         break;
     }
-    case TS_STRAT_TIME_DEPENDENT: alpha = ts_faratin_alpha(s->k, s->beta, t, s->deadline); break;
-    default: break;
-    }
-    for (int k = 0; k < w->n_own[a]; k++) {
-        int i = w->own[a][k];
-        const ts_issue *is = &w->issue[i];
-        if (w->held[i])
-            continue;
-        double x = w->st[i].x, target = x;
-        switch (s->kind) {
-        case TS_STRAT_TIT_FOR_TAT: {
-            double up = is->kind == TS_ISSUE_PLEDGE ? -is->max_step : is->max_step;
-            target = x + dir * up;
-            break;
+    case TS_STRAT_BEST_RESPONSE:
+        for (int k = 0; k < n; k++) {
+            int i = own[k];
+            if (w->held[i])
+                continue;
+            double x = w->st[i].x;
+            double target = x + s->speed * (ts_strategy_best_level(w, a, i, ws) - x);
+            move_lever(w, i, x, target, noise, rng);
         }
-        case TS_STRAT_GRIM_TRIGGER:
-            if (w->triggered[a])
-                target = ts_issue_escalated(is);
-            break;
-        case TS_STRAT_ALWAYS_ESCALATE: target = ts_issue_escalated(is); break;
-        case TS_STRAT_ALWAYS_CONCEDE: target = ts_issue_conceded(is); break;
-        case TS_STRAT_RICHARDSON: target = ts_issue_level_at_pressure(is, p_target); break;
-        case TS_STRAT_BEST_RESPONSE:
-            target = x + s->speed * (ts_strategy_best_level(w, a, i, ws) - x);
-            break;
-        case TS_STRAT_TIME_DEPENDENT: {
+        break;
+    case TS_STRAT_TIME_DEPENDENT: {
+        double alpha = ts_faratin_alpha(s->k, s->beta, t, s->deadline);
+        for (int k = 0; k < n; k++) {
+            int i = own[k];
+            if (w->held[i])
+                continue;
             double x0 = w->sc->issues[i].initial;
-            target = x0 + alpha * (s->reservation[i] - x0);
-            break;
+            move_lever(w, i, w->st[i].x, x0 + alpha * (s->reservation[i] - x0), noise, rng);
         }
-        default: break;
-        }
-        move_lever(w, i, target, noise, rng);
+        break;
     }
+    case TS_STRAT_HOLD:
+    case TS_STRAT_SCRIPTED:
+    case TS_STRAT_COUNT:
+    default:
+        return;
+    }
+    w->pressure_fresh[a] = false;
 }

@@ -218,6 +218,9 @@ typedef struct {
     double payoff[2];         /* this step's payoff */
     double total[2];          /* discounted sum so far */
     double pressure[2];       /* pressure index on true levels, after this step's moves */
+    bool pressure_fresh[2];   /* pressure[a] is still the index of a's levers as they
+                                 stand: set by the engine at the end of a step, cleared by
+                                 anything that moves a's levers (moves, set_level, params) */
     double seen_p[2];         /* actor a's pressure index as the other saw it, end of t-1 */
     double seen_p_prev[2];    /* the same, end of t-2 */
     double p_initial[2];      /* pressure index at the scenario's initial levels */
