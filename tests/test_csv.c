@@ -357,6 +357,81 @@ static void test_unwritable_folder(void **state)
     }
 }
 
+/* A set of files: all finished before any is committed. The second fails on
+ * finish, so the first is aborted too and both old files stay. */
+static void test_finish_then_commit_set(void **state)
+{
+    (void)state;
+    char pa[128], pb[128];
+    snprintf(pa, sizeof pa, "%s/a.csv", tmpdir);
+    snprintf(pb, sizeof pb, "%s/b.csv", tmpdir);
+    for (int k = 0; k < 2; k++) {
+        FILE *f = fopen(k ? pb : pa, "w");
+        fputs("old\n", f);
+        fclose(f);
+    }
+    ts_error err;
+    ts_csv *a = ts_csv_open(pa, 6, &err), *b = ts_csv_open(pb, 6, &err);
+    assert_non_null(a);
+    assert_non_null(b);
+    ts_csv_str(a, "new");
+    ts_csv_end_row(a);
+    ts_csv_str(b, "new");
+    ts_csv_end_row(b);
+    ts_csv_fail_after(b, 1);
+    assert_int_equal(ts_csv_finish(a, &err), TS_OK);
+    assert_int_equal(ts_csv_finish(a, &err), TS_OK); /* idempotent */
+    assert_int_equal(ts_csv_finish(b, &err), TS_EIO);
+    assert_non_null(strstr(err.msg, strerror(ENOSPC)));
+    assert_int_equal(ts_csv_commit(b, &err), TS_EIO); /* still failed, and freed */
+    ts_csv_abort(a);
+    size_t len;
+    for (int k = 0; k < 2; k++) {
+        char *c = slurp(k ? pb : pa, &len);
+        assert_string_equal(c, "old\n");
+        free(c);
+    }
+    assert_int_equal(count_entries(tmpdir), 2);
+
+    /* Without a failure the set commits after finishing. */
+    a = ts_csv_open(pa, 6, &err);
+    ts_csv_raw(a, "raw text\n", 9);
+    assert_int_equal(ts_csv_finish(a, &err), TS_OK);
+    assert_int_equal(ts_csv_commit(a, &err), TS_OK);
+    char *c = slurp(pa, &len);
+    assert_string_equal(c, "raw text\n");
+    free(c);
+    unlink(pa);
+    unlink(pb);
+}
+
+/* rename() would replace a read-only file whatever its mode: refused up front. */
+static void test_read_only_target_refused(void **state)
+{
+    (void)state;
+    char path[128];
+    snprintf(path, sizeof path, "%s/ro.csv", tmpdir);
+    FILE *f = fopen(path, "w");
+    fputs("old\n", f);
+    fclose(f);
+    assert_int_equal(chmod(path, 0444), 0);
+    ts_error err;
+    ts_error_clear(&err);
+    assert_null(ts_csv_open(path, 6, &err));
+    assert_int_equal(err.code, TS_EIO);
+    assert_non_null(strstr(err.msg, "the file is read-only"));
+    assert_int_equal(count_entries(tmpdir), 1);
+    chmod(path, 0644);
+    unlink(path);
+
+    char dir[128];
+    snprintf(dir, sizeof dir, "%s/sub.csv", tmpdir);
+    assert_int_equal(mkdir(dir, 0755), 0);
+    assert_null(ts_csv_open(dir, 6, &err));
+    assert_non_null(strstr(err.msg, "a folder is in the way"));
+    rmdir(dir);
+}
+
 int main(void)
 {
     fmt_buf = malloc(32);
@@ -372,6 +447,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_abort_removes_temporary, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_two_writers_same_path, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_unwritable_folder, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(test_finish_then_commit_set, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(test_read_only_target_refused, setup_dir, teardown_dir),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     free(fmt_buf);
