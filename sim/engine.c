@@ -412,11 +412,16 @@ ts_status ts_replicate_step(const ts_engine *e, ts_replicate *r, ts_talks_hook t
 /* During a roll-out every lever is constant, so a step's payoff is the sum, in
  * issue order, of terms of which only chip licences (through m and v) and
  * export controls (through D) change from step to step. The roll-out computes
- * the constant terms once, folds the leading run of them into the starting
- * value of each step's sum (the same additions in the same order, so the same
- * bits), and per step evaluates only the changing terms, with every factor
- * that depends on the level alone hoisted. Each operation of the step-by-step
- * evaluation (ts_issue_payoff, then ts_issue_advance) is kept in its order. */
+ * the constant terms once and folds the leading run of them into the starting
+ * value of every step's sum (the same additions in the same order, so the
+ * same bits). The steps then go in blocks: each step's sums are built term by
+ * term over the whole block (one dispatch per term and block, and loops the
+ * compiler can keep in registers), then discounted in step order. Every step
+ * sees exactly the operations of ts_issue_payoff and ts_issue_advance, in
+ * their order; only the loop nesting differs, and each sum is still formed
+ * term after term. */
+
+#define ROLLOUT_BLOCK 64
 
 enum { TERM_CONST, TERM_CHIP, TERM_EXPORT };
 
@@ -432,10 +437,93 @@ typedef struct {
     double g;               /* export: convexity */
 } rollout_term;
 
-/* ((-exports) q D - reputation x, -disruption hurt) as ts_issue_payoff. */
-static inline double export_hurt(double qd, double g)
+/* A constant term's per-step payoffs q[actor] (ts_issue_payoff's operations). */
+static void const_payoff(const ts_issue *is, const ts_issue_state *from, double x, double recv,
+                         double h, double q[2])
 {
-    return g == 1.0 ? qd : g == 2.0 ? qd * qd : (qd > 0.0 ? pow(qd, g) : 0.0);
+    int o = is->owner, f = 1 - o;
+    double po, pf;
+    switch (is->kind) {
+    case TS_ISSUE_TARIFF: {
+        double m0 = is->imports_bn, th = is->tot_share;
+        double m = x == from->key ? from->imports : ts_tariff_imports(is, x);
+        double dwl = 0.5 * x * (m0 - m);
+        po = th * x * m - (1.0 - th) * dwl;
+        pf = -th * x * m - th * dwl;
+        break;
+    }
+    case TS_ISSUE_PLEDGE:
+        po = -is->cost_bn * x;
+        pf = is->benefit_bn * (isnan(recv) ? x : recv);
+        break;
+    default: {
+        ts_issue_payoff(is, from, x, h, q);
+        return;
+    }
+    }
+    q[o] = po * h;
+    q[f] = pf * h;
+}
+
+/* Adds one term's payoffs for nb steps to the per-step sums u[actor][j] and
+ * moves its state on by nb steps. */
+static void term_block(rollout_term *tm, double h, int nb, double *restrict u0,
+                       double *restrict u1)
+{
+    double *uo = tm->o == 0 ? u0 : u1, *uf = tm->o == 0 ? u1 : u0;
+    switch (tm->kind) {
+    case TERM_CHIP: {
+        double s = tm->s, v = tm->v;
+        const double ms = tm->ms, ds = tm->ds, dv = tm->dv;
+        const double k0 = tm->k0, k1 = tm->k1, k2 = tm->k2, k3 = tm->k3;
+        for (int j = 0; j < nb; j++) {
+            double reach = k0 * s;
+            uo[j] += (k1 - k2 * v) * reach * h;
+            uf[j] += k3 * v * reach * h;
+            s = ms + (s - ms) * ds;
+            v *= dv;
+        }
+        tm->s = s;
+        tm->v = v;
+        break;
+    }
+    case TERM_EXPORT: {
+        double s = tm->s;
+        const double ds = tm->ds, k0 = tm->k0, k1 = tm->k1, k2 = tm->k2, k3 = tm->k3, g = tm->g;
+        if (g == 2.0) {
+            for (int j = 0; j < nb; j++) {
+                double qd = k0 * s;
+                uo[j] += (k1 * qd - k2) * h;
+                uf[j] += k3 * (qd * qd) * h;
+                s *= ds;
+            }
+        } else if (g == 1.0) {
+            for (int j = 0; j < nb; j++) {
+                double qd = k0 * s;
+                uo[j] += (k1 * qd - k2) * h;
+                uf[j] += k3 * qd * h;
+                s *= ds;
+            }
+        } else {
+            for (int j = 0; j < nb; j++) {
+                double qd = k0 * s;
+                uo[j] += (k1 * qd - k2) * h;
+                uf[j] += k3 * (qd > 0.0 ? pow(qd, g) : 0.0) * h;
+                s *= ds;
+            }
+        }
+        tm->s = s;
+        break;
+    }
+    default: {
+        const double c0 = tm->c[0], c1 = tm->c[1];
+        for (int j = 0; j < nb; j++) {
+            u0[j] += c0;
+            u1[j] += c1;
+        }
+        break;
+    }
+    }
 }
 
 void ts_engine_rollout(const ts_world *from, const int *levers, const double *levels,
@@ -465,12 +553,12 @@ void ts_engine_rollout(const ts_world *from, const int *levers, const double *le
     double p0 = 0.0, p1 = 0.0;    /* the leading constant terms, summed */
     for (int i = 0; i < n; i++) {
         const ts_issue *is = &from->issue[i];
-        ts_issue_state st = from->st[i];
-        st.x = x[i];
-        ts_issue_state_refresh(is, h, &st);
         rollout_term *tm = &term[nt];
         tm->o = is->owner;
         if (is->kind == TS_ISSUE_CHIP_LICENCE) {
+            ts_issue_state st = from->st[i];
+            st.x = x[i];
+            ts_issue_state_refresh(is, h, &st);
             double unit = is->firm_weight * (is->margin - is->revenue_share) + is->revenue_share;
             tm->kind = TERM_CHIP;
             tm->s = st.market;
@@ -486,6 +574,9 @@ void ts_engine_rollout(const ts_world *from, const int *levers, const double *le
             continue;
         }
         if (is->kind == TS_ISSUE_EXPORT_CONTROL) {
+            ts_issue_state st = from->st[i];
+            st.x = x[i];
+            ts_issue_state_refresh(is, h, &st);
             tm->kind = TERM_EXPORT;
             tm->s = st.dependence;
             tm->ds = st.d_decay;
@@ -498,12 +589,7 @@ void ts_engine_rollout(const ts_world *from, const int *levers, const double *le
             continue;
         }
         double q[2];
-        ts_issue_payoff(is, &st, st.x, h, q);
-        if (!isnan(recv[i])) {
-            double qr[2];
-            ts_issue_payoff(is, &st, recv[i], h, qr);
-            q[1 - is->owner] = qr[1 - is->owner];
-        }
+        const_payoff(is, &from->st[i], x[i], recv[i], h, q);
         if (nt == 0) {
             p0 += q[0];
             p1 += q[1];
@@ -529,52 +615,28 @@ void ts_engine_rollout(const ts_world *from, const int *levers, const double *le
     }
     double f0 = from->factor[0], f1 = from->factor[1];
     double disc0 = 1.0, disc1 = 1.0, tot0 = 0.0, tot1 = 0.0;
-    for (int t = 0; t < n_steps; t++) {
-        double u0 = p0, u1 = p1;
-        for (int k = 0; k < nt; k++) {
-            rollout_term *tm = &term[k];
-            double po, pf;
-            switch (tm->kind) {
-            case TERM_CHIP: {
-                double reach = tm->k0 * tm->s;
-                po = (tm->k1 - tm->k2 * tm->v) * reach * h;
-                pf = tm->k3 * tm->v * reach * h;
-                tm->s = tm->ms + (tm->s - tm->ms) * tm->ds;
-                tm->v *= tm->dv;
-                break;
-            }
-            case TERM_EXPORT: {
-                double qd = tm->k0 * tm->s;
-                po = (tm->k1 * qd - tm->k2) * h;
-                pf = tm->k3 * export_hurt(qd, tm->g) * h;
-                tm->s *= tm->ds;
-                break;
-            }
-            default:
-                u0 += tm->c[0];
-                u1 += tm->c[1];
-                continue;
-            }
-            if (tm->o == 0) {
-                u0 += po;
-                u1 += pf;
-            } else {
-                u0 += pf;
-                u1 += po;
-            }
+    double u0[ROLLOUT_BLOCK], u1[ROLLOUT_BLOCK];
+    for (int t0 = 0; t0 < n_steps; t0 += ROLLOUT_BLOCK) {
+        int nb = n_steps - t0 < ROLLOUT_BLOCK ? n_steps - t0 : ROLLOUT_BLOCK;
+        for (int j = 0; j < nb; j++) {
+            u0[j] = p0;
+            u1[j] = p1;
         }
+        for (int k = 0; k < nt; k++)
+            term_block(&term[k], h, nb, u0, u1);
         for (int k = 0; k < ni; k++) {
             const ts_interaction *in = &sc->interactions[k];
             double v = in->coef * x[in->issue_a] * x[in->issue_b] * h;
-            if (in->actor == 0)
-                u0 += v;
-            else
-                u1 += v;
+            double *u = in->actor == 0 ? u0 : u1;
+            for (int j = 0; j < nb; j++)
+                u[j] += v;
         }
-        tot0 += disc0 * u0;
-        tot1 += disc1 * u1;
-        disc0 *= f0;
-        disc1 *= f1;
+        for (int j = 0; j < nb; j++) {
+            tot0 += disc0 * u0[j];
+            tot1 += disc1 * u1[j];
+            disc0 *= f0;
+            disc1 *= f1;
+        }
     }
     out[0] = tot0;
     out[1] = tot1;
