@@ -1,4 +1,4 @@
-/* Benchmark: one Nash talk on a 5-lever agenda through the engine's roll-out
+/* Benchmark: one Nash talk (a 5-lever agenda in talk5.cfg) through the engine's roll-out
  * (DESIGN 7: <= 200 us), at several solver accuracies.
  *
  *   bench_agreement SCENARIO.cfg [talks]     (default 500)
@@ -7,10 +7,16 @@
  * alone, so the figure shows how many roll-outs a talk costs. For each xtol
  * it prints us per talk (median of 5 batches), evaluations per talk, the
  * ratio to the 200 us target and the package's largest distance from the
- * package at xtol 1e-6 (share of the lever's range). */
+ * package at xtol 1e-6 (share of the lever's range).
+ *
+ * The roll-out is also timed against a plain step-by-step roll-out written
+ * here from the model's public functions (every issue's payoff and advance
+ * each step), and the two are compared bit for bit on random packages. */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "tradesim/agreement.h"
@@ -22,6 +28,71 @@ static double now(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return ts.tv_sec + 1e-9 * ts.tv_nsec;
+}
+
+/* The roll-out as the model defines it: each step, every issue's payoff
+ * (the receiver's at the trust-weighted level for a promised pledge) and
+ * interactions, discounted, then every issue's state advanced. */
+static void plain_rollout(const ts_world *from, const int *levers, const double *levels,
+                          int n_fixed, int n_steps, bool pledge_trust, double out[2])
+{
+    int n = from->n_issues;
+    double h = from->h;
+    ts_issue_state st[TS_MAX_ISSUES];
+    double recv[TS_MAX_ISSUES];
+    for (int i = 0; i < n; i++) {
+        st[i] = from->st[i];
+        recv[i] = NAN;
+    }
+    for (int k = 0; k < n_fixed; k++) {
+        int i = levers[k];
+        const ts_issue *is = &from->issue[i];
+        double x = levels[k] < is->min ? is->min : levels[k] > is->max ? is->max : levels[k];
+        if (pledge_trust && is->kind == TS_ISSUE_PLEDGE) {
+            double tr = from->trust[1 - is->owner];
+            recv[i] = tr * x + (1.0 - tr) * from->st[i].x;
+        }
+        st[i].x = x;
+    }
+    for (int i = 0; i < n; i++)
+        ts_issue_state_refresh(&from->issue[i], h, &st[i]);
+    double disc[2] = {1.0, 1.0}, tot[2] = {0.0, 0.0};
+    const ts_scenario *sc = from->sc;
+    for (int t = 0; t < n_steps; t++) {
+        double p[2] = {0.0, 0.0};
+        for (int i = 0; i < n; i++) {
+            const ts_issue *is = &from->issue[i];
+            double q[2];
+            ts_issue_payoff(is, &st[i], st[i].x, h, q);
+            if (!isnan(recv[i])) {
+                double qr[2];
+                ts_issue_payoff(is, &st[i], recv[i], h, qr);
+                q[1 - is->owner] = qr[1 - is->owner];
+            }
+            p[0] += q[0];
+            p[1] += q[1];
+        }
+        for (int k = 0; k < sc->n_interactions; k++) {
+            const ts_interaction *in = &sc->interactions[k];
+            p[in->actor] += in->coef * st[in->issue_a].x * st[in->issue_b].x * h;
+        }
+        for (int a = 0; a < 2; a++) {
+            tot[a] += disc[a] * p[a];
+            disc[a] *= from->factor[a];
+        }
+        for (int i = 0; i < n; i++)
+            ts_issue_advance(&from->issue[i], &st[i], h);
+    }
+    out[0] = tot[0];
+    out[1] = tot[1];
+}
+
+static int same_bits(double a, double b)
+{
+    uint64_t x, y;
+    memcpy(&x, &a, sizeof x);
+    memcpy(&y, &b, sizeof y);
+    return x == y;
 }
 
 static int cmp(const void *a, const void *b)
@@ -67,8 +138,35 @@ int main(int argc, char **argv)
         sink += out[0];
     }
     double us_eval = (now() - t0) / nv * 1e6;
-    printf("roll-out alone: %d steps x %d issues, %.3f us\n", tk->duration_steps, sc->n_issues,
-           us_eval);
+    t0 = now();
+    for (int i = 0; i < nv; i++) {
+        lv[0] = (double)(i % 1000) / 500.0;
+        plain_rollout(&r->w, tk->agenda, lv, tk->n_agenda, tk->duration_steps, true, out);
+        sink += out[0];
+    }
+    double us_plain = (now() - t0) / nv * 1e6;
+    /* Random packages (levels at and beyond the bounds included), both
+     * valuations, and horizons across the block length. */
+    int mismatches = 0;
+    unsigned long u = 12345;
+    for (int i = 0; i < 5000; i++) {
+        for (int k = 0; k < tk->n_agenda; k++) {
+            const ts_issue *is = &sc->issues[tk->agenda[k]];
+            u = u * 6364136223846793005UL + 1442695040888963407UL;
+            double f = (double)(u >> 11) / 9007199254740992.0 * 1.2 - 0.1;
+            lv[k] = is->min + f * (is->max - is->min);
+        }
+        int steps = i % 7 == 0 ? 1 + i % 200 : tk->duration_steps;
+        bool trust = i % 2 == 0;
+        double a[2], b[2];
+        ts_engine_rollout(&r->w, tk->agenda, lv, tk->n_agenda, steps, trust, a);
+        plain_rollout(&r->w, tk->agenda, lv, tk->n_agenda, steps, trust, b);
+        mismatches += !same_bits(a[0], b[0]) || !same_bits(a[1], b[1]);
+    }
+    printf("roll-out alone: %d steps x %d issues, %.3f us   plain step-by-step %.3f us   "
+           "speed-up %.2fx   (%s)\n",
+           tk->duration_steps, sc->n_issues, us_eval, us_plain, us_plain / us_eval,
+           mismatches ? "MISMATCH" : "same bits on 5000 random packages");
 
     ts_agreement_opts fine = {1e-6, 0, 0};
     if (ts_agreement_negotiate(&fine, ws, &r->w, tk, NULL, &ref, d, &err) != TS_OK) {
@@ -103,10 +201,11 @@ int main(int argc, char **argv)
             double q = fabs(res.gain[a] - ref.gain[a]) / fabs(ref.gain[a]);
             dg = q > dg ? q : dg;
         }
-        printf("nash talk, 5 levers, engine roll-out, xtol %.0e%s: %.1f us/talk (target %.0f us, "
+        printf("nash talk, %d levers, engine roll-out, xtol %.0e%s: %.1f us/talk (target %.0f us, "
                "ratio %.2f), %.0f evaluations/talk; package within %.2g of the range, gains "
                "within %.2g (relative) of xtol 1e-6's\n",
-               xtols[j], xtols[j] == TS_AGREEMENT_XTOL ? " (engine default)" : "", batch[2],
+               tk->n_agenda, xtols[j], xtols[j] == TS_AGREEMENT_XTOL ? " (engine default)" : "",
+               batch[2],
                TARGET_US, batch[2] / TARGET_US, (double)evals / (5.0 * talks), dx, dg);
     }
     printf("  package at xtol 1e-6:");

@@ -167,7 +167,9 @@ void ts_strategy_move(ts_world *w, int a, ts_strategy_ws *ws, gsl_rng *rng)
         /* +1 escalate, -1 de-escalate, 0 hold; step 0 has no last move. */
         double dir = 0.0;
         if (t > 0)
-            dir = w->seen_p[o] > w->seen_p_prev[o] ? 1.0 : w->seen_p[o] < w->seen_p_prev[o] ? -1.0 : 0.0;
+            dir = w->seen_p[o] > w->seen_p_prev[o]   ? 1.0
+                  : w->seen_p[o] < w->seen_p_prev[o] ? -1.0
+                                                     : 0.0;
         for (int k = 0; k < n; k++) {
             int i = own[k];
             if (w->held[i])
