@@ -1,11 +1,10 @@
 /* Output: the run's files in DIR/<name>/ (DESIGN.md section 6).
  *
- * summary.csv, aggregate.csv, trajectories.csv and log.csv are each written
- * through ts_csv (a temporary file renamed when complete), then scenario.cfg
- * through ts_scenario_write(). A file in the folder is only ever replaced by
- * a complete new one: all four CSVs are filled before the first is renamed,
- * and a failure stops at once (the failed file and those not yet renamed keep
- * their older versions; the error says which file failed).
+ * summary.csv, aggregate.csv, trajectories.csv, log.csv and scenario.cfg
+ * are each written through ts_csv (a temporary file renamed when complete).
+ * All five are written and fsynced before the first is renamed, so a write
+ * failure (full disk) leaves the earlier set whole; a read-only results file
+ * is refused before anything is written (the error says which file).
  *
  * Conventions: replicates and steps are numbered from 0; `date` is empty for
  * an abstract calendar; first_deal_step and first_deal_date are empty when a
