@@ -143,6 +143,7 @@ static void test_ties(void **state)
             x[i] = i % 4 == 0 ? -INFINITY : i % 4 == 1 ? INFINITY : (double)(i % 7);
         check(x, n, probs, 3);
     }
+    gsl_rng_free(rng);
 }
 
 static void test_nan(void **state)
