@@ -279,8 +279,12 @@ static ts_status run_events(const ts_engine *e, ts_replicate *r)
  * noisy pledge (in issue order, as nothing else draws after the moves), each
  * issue's payoff exactly as ts_world_payoffs computes it (same operations,
  * same order), its columns of the row, its state advanced to the next step,
- * and what the other side saw (seen[]). noisy[a]: a owns a noisy pledge. */
-static void step_issues(ts_world *w, gsl_rng *rng, double *row, double pay[2], bool noisy[2])
+ * what the other side saw (seen[]), and the numerators of each actor's
+ * pressure index on the true and on the seen levels (ts_world_pressure's
+ * sums: an actor's levers in file order, which is this loop's order).
+ * noisy[a]: a owns a noisy pledge (else its two numerators are equal). */
+static void step_issues(ts_world *w, gsl_rng *rng, double *row, double pay[2], bool noisy[2],
+                        double num[2], double num_seen[2])
 {
     double p0 = 0.0, p1 = 0.0, h = w->h;
     int n = w->n_issues, c = 0;
@@ -289,6 +293,7 @@ static void step_issues(ts_world *w, gsl_rng *rng, double *row, double pay[2], b
         ts_issue_state *st = &w->st[i];
         ts_issue_state_refresh(is, h, st);
         double x = st->x, po, pf, obs = x;
+        bool drawn = false;
         switch (is->kind) {
         case TS_ISSUE_TARIFF: {
             double th = is->tot_share, m = st->imports;
@@ -330,7 +335,7 @@ static void step_issues(ts_world *w, gsl_rng *rng, double *row, double pay[2], b
             pf = is->benefit_bn * x;
             if (is->verification_noise > 0.0) {
                 obs = x + gsl_ran_gaussian_ziggurat(rng, is->verification_noise);
-                noisy[is->owner] = true;
+                noisy[is->owner] = drawn = true;
             }
             if (row)
                 row[c++] = x;
@@ -347,6 +352,9 @@ static void step_issues(ts_world *w, gsl_rng *rng, double *row, double pay[2], b
         }
         st->observed = obs;
         w->seen[i] = obs;
+        double pw = is->pressure_weight * ts_issue_pressure(is, x);
+        num[is->owner] += pw;
+        num_seen[is->owner] += drawn ? is->pressure_weight * ts_issue_pressure(is, obs) : pw;
         if (is->owner == 0) {
             p0 += po * h;
             p1 += pf * h;
@@ -381,18 +389,19 @@ ts_status ts_replicate_step(const ts_engine *e, ts_replicate *r, ts_talks_hook t
     }
     ts_strategy_move(w, 0, r->ws, r->rng);
     ts_strategy_move(w, 1, r->ws, r->rng);
-    double pay[2];
+    double pay[2], num[2] = {0.0, 0.0}, num_seen[2] = {0.0, 0.0};
     bool noisy[2] = {false, false};
-    step_issues(w, r->rng, row, pay, noisy);
+    step_issues(w, r->rng, row, pay, noisy, num, num_seen);
     for (int a = 0; a < 2; a++) {
         w->payoff[a] = pay[a];
         w->total[a] += w->disc[a] * pay[a];
         w->disc[a] *= w->factor[a];
-        w->pressure[a] = ts_world_pressure_now(w, a);
+        double den = w->p_den[a];
+        w->pressure[a] = den > 0.0 ? num[a] / den : 0.0;
         w->pressure_fresh[a] = true;
         w->seen_p_prev[a] = w->seen_p[a];
         /* Without a noisy pledge a's levers were seen as they are: the same index. */
-        w->seen_p[a] = noisy[a] ? ts_world_pressure(w, a, w->seen) : w->pressure[a];
+        w->seen_p[a] = !noisy[a] ? w->pressure[a] : den > 0.0 ? num_seen[a] / den : 0.0;
     }
     if (row) {
         double *ra = row + (e->C - 8);
