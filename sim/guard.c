@@ -33,21 +33,27 @@ ts_status ts_guard_replicate(const ts_engine *e, const ts_run *run, int k, ts_er
     const ts_scenario *sc = ts_engine_scenario(e);
     size_t cells = (size_t)run->T * (size_t)run->C;
     const double *rows = run->traj + (size_t)k * cells;
-    int bad = 0;
-    for (size_t i = 0; i < cells; i++)
-        bad |= !isfinite(rows[i]);
-    if (bad)
-        for (size_t i = 0; i < cells; i++)
+    /* x * 0 is 0 for a finite x and NaN otherwise: four running sums tell
+     * whether any value is not finite, without a branch per value. */
+    double acc[4] = {0.0, 0.0, 0.0, 0.0};
+    size_t i = 0;
+    for (; i + 4 <= cells; i += 4)
+        for (int j = 0; j < 4; j++)
+            acc[j] += rows[i + (size_t)j] * 0.0;
+    for (; i < cells; i++)
+        acc[0] += rows[i] * 0.0;
+    if (isnan(acc[0] + acc[1] + acc[2] + acc[3]))
+        for (i = 0; i < cells; i++)
             if (!isfinite(rows[i]))
                 return report(e, k, (int)(i / (size_t)run->C),
                               ts_engine_column_name(e, (int)(i % (size_t)run->C)), rows[i],
                               err);
     char name[TS_ID_MAX + 16];
-    for (int i = 0; i < run->n_issues; i++) {
-        double f = run->final[(size_t)k * run->n_issues + i];
-        double m = run->mean[(size_t)k * run->n_issues + i];
+    for (int q = 0; q < run->n_issues; q++) {
+        double f = run->final[(size_t)k * run->n_issues + q];
+        double m = run->mean[(size_t)k * run->n_issues + q];
         if (!isfinite(f) || !isfinite(m)) {
-            snprintf(name, sizeof name, "%s_%s", sc->issues[i].id, isfinite(f) ? "mean" : "final");
+            snprintf(name, sizeof name, "%s_%s", sc->issues[q].id, isfinite(f) ? "mean" : "final");
             return report(e, k, -1, name, isfinite(f) ? m : f, err);
         }
     }
