@@ -40,19 +40,9 @@ static void progress(void *ctx, long done, long total)
 int ts_cmd_run(int argc, char **argv, FILE *out, FILE *err)
 {
     ts_cli_opts o;
-    int rc = ts_cli_parse(argc, argv, "orsjStqh", "run", &o, err);
-    if (rc != TS_OK)
+    int rc = ts_cli_begin(argc, argv, "orsjStqh", "run", 1, 1, "one scenario file", &o, out, err);
+    if (rc >= 0)
         return rc;
-    if (o.help) {
-        ts_cli_usage("run", out);
-        return TS_OK;
-    }
-    if (o.n_positional != 1) {
-        fprintf(err, "tradesim run: expected one scenario file, got %d (see 'tradesim run "
-                     "--help')\n",
-                o.n_positional);
-        return TS_EBAD;
-    }
     const char *overrides[TS_CLI_MAX_SETS + 3];
     char rbuf[64], sbuf[256], tbuf[64];
     int n = 0;
