@@ -294,84 +294,29 @@ static void step_issues(ts_world *w, gsl_rng *rng, double *row, double pay[2], b
         ts_issue_state_refresh(is, h, st);
         double x = st->x, po, pf, obs = x;
         bool drawn = false;
-        switch (is->kind) {
-        case TS_ISSUE_TARIFF: {
-            double th = is->tot_share, m = st->imports;
-            double dwl = 0.5 * x * (is->imports_bn - m);
-            po = th * x * m - (1.0 - th) * dwl;
-            pf = -th * x * m - th * dwl;
-            if (row)
-                row[c++] = x;
-            break;
-        }
-        case TS_ISSUE_CHIP_LICENCE: {
-            double reach = (1.0 - x) * st->market;
-            double unit = is->firm_weight * (is->margin - is->revenue_share) + is->revenue_share;
-            po = (unit * is->sales_bn - is->strategic_value_bn * st->value) * reach;
-            pf = is->access_value_bn * st->value * reach;
-            if (row) {
-                row[c++] = x;
+        ts_issue_flows(is, st, x, &po, &pf);
+        if (row) {
+            row[c++] = x;
+            if (is->kind == TS_ISSUE_CHIP_LICENCE) {
                 row[c++] = st->market;
                 row[c++] = st->value;
-            }
-            st->market = st->m_star + (st->market - st->m_star) * st->m_decay;
-            st->value *= st->v_factor;
-            break;
-        }
-        case TS_ISSUE_EXPORT_CONTROL: {
-            double qd = x * st->dependence, g = is->convexity;
-            po = -is->exports_bn * qd - is->reputation_bn * x;
-            double hurt = g == 1.0 ? qd : g == 2.0 ? qd * qd : (qd > 0.0 ? pow(qd, g) : 0.0);
-            pf = -is->disruption_bn * hurt;
-            if (row) {
-                row[c++] = x;
+            } else if (is->kind == TS_ISSUE_EXPORT_CONTROL) {
                 row[c++] = st->dependence;
             }
-            st->dependence *= st->d_decay;
-            break;
         }
-        case TS_ISSUE_PLEDGE:
-            po = -is->cost_bn * x;
-            pf = is->benefit_bn * x;
-            if (is->verification_noise > 0.0) {
-                obs = x + gsl_ran_gaussian_ziggurat(rng, is->verification_noise);
-                noisy[is->owner] = drawn = true;
-            }
-            if (row)
-                row[c++] = x;
-            break;
-        case TS_ISSUE_CUSTOM:
-        default: {
-            int o = is->owner, f = 1 - o;
-            po = is->payoff[o][0] + x * (is->payoff[o][1] + x * is->payoff[o][2]);
-            pf = is->payoff[f][0] + x * (is->payoff[f][1] + x * is->payoff[f][2]);
-            if (row)
-                row[c++] = x;
-            break;
-        }
+        ts_issue_advance(is, st, h);
+        if (is->kind == TS_ISSUE_PLEDGE && is->verification_noise > 0.0) {
+            obs = x + gsl_ran_gaussian_ziggurat(rng, is->verification_noise);
+            noisy[is->owner] = drawn = true;
         }
         st->observed = obs;
         w->seen[i] = obs;
         double pw = is->pressure_weight * ts_issue_pressure(is, x);
         num[is->owner] += pw;
         num_seen[is->owner] += drawn ? is->pressure_weight * ts_issue_pressure(is, obs) : pw;
-        if (is->owner == 0) {
-            p0 += po * h;
-            p1 += pf * h;
-        } else {
-            p0 += pf * h;
-            p1 += po * h;
-        }
+        ts_flows_add(is->owner, po, pf, h, &p0, &p1);
     }
-    const ts_scenario *sc = w->sc;
-    for (int k = 0; k < sc->n_interactions; k++) {
-        const ts_interaction *in = &sc->interactions[k];
-        double v = in->coef * w->st[in->issue_a].x * w->st[in->issue_b].x * h;
-        if (in->actor == 0)
-            p0 += v;
-        else
-            p1 += v;
-    }
+    ts_interactions_add(w->sc, w->st, h, &p0, &p1);
     pay[0] = p0;
     pay[1] = p1;
 }
@@ -446,32 +391,17 @@ typedef struct {
     double g;               /* export: convexity */
 } rollout_term;
 
-/* A constant term's per-step payoffs q[actor] (ts_issue_payoff's operations). */
+/* A constant term's per-step payoffs q[actor]; a pledge's receiver values it
+ * at recv (its trust-weighted level) unless recv is NaN. */
 static void const_payoff(const ts_issue *is, const ts_issue_state *from, double x, double recv,
                          double h, double q[2])
 {
-    int o = is->owner, f = 1 - o;
     double po, pf;
-    switch (is->kind) {
-    case TS_ISSUE_TARIFF: {
-        double m0 = is->imports_bn, th = is->tot_share;
-        double m = x == from->key ? from->imports : ts_tariff_imports(is, x);
-        double dwl = 0.5 * x * (m0 - m);
-        po = th * x * m - (1.0 - th) * dwl;
-        pf = -th * x * m - th * dwl;
-        break;
-    }
-    case TS_ISSUE_PLEDGE:
-        po = -is->cost_bn * x;
-        pf = is->benefit_bn * (isnan(recv) ? x : recv);
-        break;
-    default: {
-        ts_issue_payoff(is, from, x, h, q);
-        return;
-    }
-    }
-    q[o] = po * h;
-    q[f] = pf * h;
+    ts_issue_flows(is, from, x, &po, &pf);
+    if (is->kind == TS_ISSUE_PLEDGE && !isnan(recv))
+        pf = is->benefit_bn * recv;
+    q[is->owner] = po * h;
+    q[1 - is->owner] = pf * h;
 }
 
 /* Adds one term's payoffs for nb steps to the per-step sums u[actor][j] and

@@ -20,6 +20,12 @@ extern inline int ts_issue_n_state(ts_issue_kind kind);
 extern inline double ts_issue_state_get(const ts_issue *is, const ts_issue_state *st, int j);
 extern inline double ts_tariff_imports(const ts_issue *is, double tau);
 extern inline void ts_issue_state_refresh(const ts_issue *is, double h, ts_issue_state *st);
+extern inline void ts_issue_flows(const ts_issue *is, const ts_issue_state *st, double x,
+                                  double *po, double *pf);
+extern inline void ts_flows_add(int owner, double po, double pf, double h, double *p0,
+                                double *p1);
+extern inline void ts_interactions_add(const ts_scenario *sc, const ts_issue_state *st, double h,
+                                       double *p0, double *p1);
 extern inline void ts_issue_payoff(const ts_issue *is, const ts_issue_state *st, double x,
                                    double h, double pay[2]);
 extern inline void ts_issue_advance(const ts_issue *is, ts_issue_state *st, double h);
@@ -121,57 +127,15 @@ void ts_world_reset(ts_world *w)
 void ts_world_payoffs(ts_world *w, double pay[2])
 {
     double p0 = 0.0, p1 = 0.0, h = w->h;
-    /* ts_issue_payoff written out per kind (the same operations in the same
-     * order, so the same bits), without a call and a pay[] round trip per issue. */
     for (int i = 0; i < w->n_issues; i++) {
         const ts_issue *is = &w->issue[i];
         ts_issue_state *st = &w->st[i];
         ts_issue_state_refresh(is, h, st);
-        double x = st->x, po, pf;
-        switch (is->kind) {
-        case TS_ISSUE_TARIFF: {
-            double th = is->tot_share, m = st->imports;
-            double dwl = 0.5 * x * (is->imports_bn - m);
-            po = th * x * m - (1.0 - th) * dwl;
-            pf = -th * x * m - th * dwl;
-            break;
-        }
-        case TS_ISSUE_CHIP_LICENCE: {
-            double reach = (1.0 - x) * st->market;
-            double unit = is->firm_weight * (is->margin - is->revenue_share) + is->revenue_share;
-            po = (unit * is->sales_bn - is->strategic_value_bn * st->value) * reach;
-            pf = is->access_value_bn * st->value * reach;
-            break;
-        }
-        case TS_ISSUE_PLEDGE:
-            po = -is->cost_bn * x;
-            pf = is->benefit_bn * x;
-            break;
-        default: {
-            double q[2];
-            ts_issue_payoff(is, st, x, h, q);
-            p0 += q[0];
-            p1 += q[1];
-            continue;
-        }
-        }
-        if (is->owner == 0) {
-            p0 += po * h;
-            p1 += pf * h;
-        } else {
-            p0 += pf * h;
-            p1 += po * h;
-        }
+        double po, pf;
+        ts_issue_flows(is, st, st->x, &po, &pf);
+        ts_flows_add(is->owner, po, pf, h, &p0, &p1);
     }
-    const ts_scenario *sc = w->sc;
-    for (int k = 0; k < sc->n_interactions; k++) {
-        const ts_interaction *in = &sc->interactions[k];
-        double v = in->coef * w->st[in->issue_a].x * w->st[in->issue_b].x * h;
-        if (in->actor == 0)
-            p0 += v;
-        else
-            p1 += v;
-    }
+    ts_interactions_add(w->sc, w->st, h, &p0, &p1);
     pay[0] = p0;
     pay[1] = p1;
 }

@@ -136,49 +136,87 @@ inline void ts_issue_state_refresh(const ts_issue *is, double h, ts_issue_state 
 /* After a parameter of is changed: recomputes every cache. */
 void ts_issue_state_params_changed(const ts_issue *is, double h, ts_issue_state *st);
 
-/* Per-step payoff of the issue to each actor (pay[actor index]) with the
- * lever at level x and the state variables of st. Uses st's caches when
- * x == st->key, else computes afresh; st is not changed. */
-inline void ts_issue_payoff(const ts_issue *is, const ts_issue_state *st, double x, double h,
-                            double pay[2])
+/* Annual payoff flows of the issue to its owner (*po) and the other side
+ * (*pf) with the lever at level x and the state variables of st; uses st's
+ * caches when x == st->key, else computes afresh; st is not changed. The one
+ * statement of each kind's payoff (docs/model.md): the step, the roll-out and
+ * the strategies all call it, so they compute the same bits. */
+inline void ts_issue_flows(const ts_issue *is, const ts_issue_state *st, double x,
+                                  double *po, double *pf)
 {
-    int o = is->owner, f = 1 - is->owner;
-    double po = 0.0, pf = 0.0;
     switch (is->kind) {
     case TS_ISSUE_TARIFF: {
         double m0 = is->imports_bn, th = is->tot_share;
         double m = x == st->key ? st->imports : ts_tariff_imports(is, x);
         double dwl = 0.5 * x * (m0 - m);
-        po = th * x * m - (1.0 - th) * dwl;
-        pf = -th * x * m - th * dwl;
+        *po = th * x * m - (1.0 - th) * dwl;
+        *pf = -th * x * m - th * dwl;
         break;
     }
     case TS_ISSUE_CHIP_LICENCE: {
         double reach = (1.0 - x) * st->market;
         double unit = is->firm_weight * (is->margin - is->revenue_share) + is->revenue_share;
-        po = (unit * is->sales_bn - is->strategic_value_bn * st->value) * reach;
-        pf = is->access_value_bn * st->value * reach;
+        *po = (unit * is->sales_bn - is->strategic_value_bn * st->value) * reach;
+        *pf = is->access_value_bn * st->value * reach;
         break;
     }
     case TS_ISSUE_EXPORT_CONTROL: {
         double qd = x * st->dependence, g = is->convexity;
-        po = -is->exports_bn * qd - is->reputation_bn * x;
+        *po = -is->exports_bn * qd - is->reputation_bn * x;
         double hurt = g == 1.0 ? qd : g == 2.0 ? qd * qd : (qd > 0.0 ? pow(qd, g) : 0.0);
-        pf = -is->disruption_bn * hurt;
+        *pf = -is->disruption_bn * hurt;
         break;
     }
     case TS_ISSUE_PLEDGE:
-        po = -is->cost_bn * x;
-        pf = is->benefit_bn * x;
+        *po = -is->cost_bn * x;
+        *pf = is->benefit_bn * x;
         break;
     case TS_ISSUE_CUSTOM:
-    default:
-        po = is->payoff[o][0] + x * (is->payoff[o][1] + x * is->payoff[o][2]);
-        pf = is->payoff[f][0] + x * (is->payoff[f][1] + x * is->payoff[f][2]);
+    default: {
+        int o = is->owner, f = 1 - o;
+        *po = is->payoff[o][0] + x * (is->payoff[o][1] + x * is->payoff[o][2]);
+        *pf = is->payoff[f][0] + x * (is->payoff[f][1] + x * is->payoff[f][2]);
         break;
     }
-    pay[o] = po * h;
-    pay[f] = pf * h;
+    }
+}
+
+/* Adds a step's flows (annual, times h) to the actors' sums p[0], p[1]. */
+inline void ts_flows_add(int owner, double po, double pf, double h, double *p0,
+                                double *p1)
+{
+    if (owner == 0) {
+        *p0 += po * h;
+        *p1 += pf * h;
+    } else {
+        *p0 += pf * h;
+        *p1 += po * h;
+    }
+}
+
+/* Adds every interaction term coef x_a x_b h of the levers in st. */
+inline void ts_interactions_add(const ts_scenario *sc, const ts_issue_state *st, double h,
+                                       double *p0, double *p1)
+{
+    for (int k = 0; k < sc->n_interactions; k++) {
+        const ts_interaction *in = &sc->interactions[k];
+        double v = in->coef * st[in->issue_a].x * st[in->issue_b].x * h;
+        if (in->actor == 0)
+            *p0 += v;
+        else
+            *p1 += v;
+    }
+}
+
+/* Per-step payoff of the issue to each actor (pay[actor index]): its flows
+ * (ts_issue_flows) times the step's length h. */
+inline void ts_issue_payoff(const ts_issue *is, const ts_issue_state *st, double x, double h,
+                            double pay[2])
+{
+    double po, pf;
+    ts_issue_flows(is, st, x, &po, &pf);
+    pay[is->owner] = po * h;
+    pay[1 - is->owner] = pf * h;
 }
 
 /* Moves the state variables from this step to the next with the lever at
