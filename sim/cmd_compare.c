@@ -83,15 +83,6 @@ static void summary_free(summary *s)
     free(s->cols);
 }
 
-static char *dup_str(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-    if (d)
-        memcpy(d, s, n);
-    return d;
-}
-
 static bool parse_num(const char *s, double *v)
 {
     if (*s == '\0' || *s == ' ')
@@ -125,7 +116,7 @@ static ts_status read_header(summary *s, ts_csvread *r, int **role, ts_error *e)
             s->has_first = true;
             (*role)[i] = -3;
         } else if (is_metric(name)) {
-            if (!(s->cols[s->n_cols].name = dup_str(name)))
+            if (!(s->cols[s->n_cols].name = strdup(name)))
                 return ts_error_set(e, TS_EIO, "out of memory");
             (*role)[i] = (int)s->n_cols++;
         }

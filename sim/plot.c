@@ -137,25 +137,6 @@ static bool ends_with(const char *s, const char *suffix)
     return n > m && strcmp(s + n - m, suffix) == 0;
 }
 
-static char *dup_str(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *c = malloc(n);
-    if (c)
-        memcpy(c, s, n);
-    return c;
-}
-
-static char *dup_prefix(const char *s, size_t n)
-{
-    char *c = malloc(n + 1);
-    if (c) {
-        memcpy(c, s, n);
-        c[n] = '\0';
-    }
-    return c;
-}
-
 /* The folder's last path component; "." and ".." resolved through realpath. */
 static char *folder_name(const char *dir)
 {
@@ -165,14 +146,14 @@ static char *folder_name(const char *dir)
     size_t start = n;
     while (start > 0 && dir[start - 1] != '/')
         start--;
-    char *name = dup_prefix(dir + start, n - start);
+    char *name = strndup(dir + start, n - start);
     if (name && (strcmp(name, ".") == 0 || strcmp(name, "..") == 0 || strcmp(name, "/") == 0 ||
                  !*name)) {
         char *real = realpath(dir, NULL);
         if (real) {
             const char *slash = strrchr(real, '/');
             const char *base = slash && slash[1] ? slash + 1 : real;
-            char *c = dup_str(base);
+            char *c = strdup(base);
             if (c) {
                 free(name);
                 name = c;
@@ -221,7 +202,7 @@ static ts_status classify(ts_plot_data *d, char *const *names, const char *path,
     for (size_t c = 0; c < d->n_cols; c++) {
         if (!ends_with(names[c], "_mean"))
             continue;
-        char *base = dup_prefix(names[c], strlen(names[c]) - strlen("_mean"));
+        char *base = strndup(names[c], strlen(names[c]) - strlen("_mean"));
         if (!base)
             return ts_error_set(err, TS_EIO, "%s: out of memory", path);
         series s = {base, {0}};
@@ -377,7 +358,7 @@ ts_plot_data *ts_plot_load(const char *dir, ts_error *err)
                      "%s: no aggregate.csv (not a result folder written by 'tradesim run')", dir);
         goto fail;
     }
-    d->dir = dup_str(dir);
+    d->dir = strdup(dir);
     d->name = folder_name(dir);
     if (!d->dir || !d->name) {
         ts_error_set(err, TS_EIO, "%s: out of memory", dir);
