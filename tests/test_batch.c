@@ -14,30 +14,26 @@
 #include <cmocka.h>
 
 #include "tradesim/batch.h"
+#include "testutil.h"
 
 static char tmpdir[256];
 
 static int setup(void **state)
 {
     (void)state;
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/ts_test_batch_XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
+    return ts_test_mkdtemp(tmpdir, sizeof tmpdir, "test_batch") ? 0 : -1;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
+    ts_test_remove_tree(tmpdir);
+    return 0;
 }
 
 static void write_file(const char *path, const char *text)
 {
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    assert_int_equal(fclose(f), 0);
+    assert_true(ts_test_write_file(path, text));
 }
 
 static char *read_all(const char *path)

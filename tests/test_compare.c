@@ -18,40 +18,21 @@
 
 #include "tradesim/cli.h"
 #include "tradesim/csvread.h"
+#include "testutil.h"
 
 static char dir[64];
 static char outbuf[16384], errbuf[4096];
 
-static void remove_tree(const char *path)
-{
-    DIR *d = opendir(path);
-    struct dirent *e;
-    char p[512];
-    while (d && (e = readdir(d)) != NULL)
-        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
-            snprintf(p, sizeof p, "%s/%s", path, e->d_name);
-            struct stat st;
-            if (stat(p, &st) == 0 && S_ISDIR(st.st_mode))
-                remove_tree(p);
-            else
-                unlink(p);
-        }
-    if (d)
-        closedir(d);
-    rmdir(path);
-}
-
 static int setup(void **state)
 {
     (void)state;
-    strcpy(dir, "/tmp/ts_test_compare_XXXXXX");
-    return mkdtemp(dir) ? 0 : -1;
+    return ts_test_mkdtemp(dir, sizeof dir, "test_compare") ? 0 : -1;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    remove_tree(dir);
+    ts_test_remove_tree(dir);
     return 0;
 }
 

@@ -15,6 +15,8 @@
 
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include "tradesim/cli.h"
 #include "tradesim/csvread.h"
 
@@ -24,24 +26,13 @@ static char outbuf[8192], errbuf[8192];
 static int setup(void **state)
 {
     (void)state;
-    strcpy(dir, "/tmp/ts_test_diff_XXXXXX");
-    return mkdtemp(dir) ? 0 : -1;
+    return ts_test_mkdtemp(dir, sizeof dir, "test_diff") ? 0 : -1;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    char p[512];
-    while (d && (e = readdir(d)) != NULL)
-        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
-            snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-            unlink(p);
-        }
-    if (d)
-        closedir(d);
-    rmdir(dir);
+    ts_test_remove_tree(dir);
     return 0;
 }
 

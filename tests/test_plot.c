@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "tradesim/plot.h"
+#include "testutil.h"
 
 typedef struct {
     char root[64];
@@ -39,29 +40,10 @@ static int setup(void **state)
     return 0;
 }
 
-static void remove_tree(const char *path)
-{
-    DIR *dir = opendir(path);
-    if (dir) {
-        struct dirent *e;
-        while ((e = readdir(dir))) {
-            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-                continue;
-            char sub[1024];
-            snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
-            remove_tree(sub);
-        }
-        closedir(dir);
-        rmdir(path);
-    } else {
-        unlink(path);
-    }
-}
-
 static int teardown(void **state)
 {
     fixture *f = *state;
-    remove_tree(f->root);
+    ts_test_remove_tree(f->root);
     free(f);
     return 0;
 }

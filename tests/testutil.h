@@ -1,0 +1,55 @@
+/* Helpers the tests share: a scratch folder per test and small files in it.
+ * Header-only (static inline) so each test program stays one source file. */
+#ifndef TRADESIM_TESTUTIL_H
+#define TRADESIM_TESTUTIL_H
+
+#include <dirent.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Makes a fresh folder /tmp/ts_<tag>_XXXXXX into buf (n >= 64 bytes). */
+static inline bool ts_test_mkdtemp(char *buf, size_t n, const char *tag)
+{
+    int len = snprintf(buf, n, "/tmp/ts_%s_XXXXXX", tag);
+    return len > 0 && (size_t)len < n && mkdtemp(buf) != NULL;
+}
+
+/* Removes path and, for a folder, everything below it (links are not followed). */
+static inline void ts_test_remove_tree(const char *path)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0)
+        return;
+    if (!S_ISDIR(st.st_mode)) {
+        unlink(path);
+        return;
+    }
+    DIR *d = opendir(path);
+    struct dirent *e;
+    while (d && (e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        char sub[4096];
+        if (snprintf(sub, sizeof sub, "%s/%s", path, e->d_name) < (int)sizeof sub)
+            ts_test_remove_tree(sub);
+    }
+    if (d)
+        closedir(d);
+    rmdir(path);
+}
+
+/* Writes text to path; false on any failure. */
+static inline bool ts_test_write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        return false;
+    bool ok = fputs(text, f) >= 0;
+    return fclose(f) == 0 && ok;
+}
+
+#endif
