@@ -128,7 +128,7 @@ static ts_status run_one(batch_job *j, const ts_scenario *sc, const char *folder
     if (s == TS_OK && ts_interrupted(j->in))
         s = ts_error_set(e, TS_EIO, "%s: interrupted", sc->name);
     if (s == TS_OK)
-        s = ts_output_write(eng, run, j->outdir, e);
+        s = ts_output_write(eng, run, j->outdir, j->engine_threads, e);
     if (s == TS_OK)
         s = ts_batch_mark_complete(folder, ts_scenario_hash(sc), e);
     ts_run_free(run);

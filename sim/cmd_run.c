@@ -94,7 +94,7 @@ int ts_cmd_run(int argc, char **argv, FILE *out, FILE *err)
     ts_status s = ts_engine_run(eng, &opts, &run, &e);
     int sig = ts_interrupted(&in);
     if (s == TS_OK && !sig)
-        s = ts_output_write(eng, run, o.out ? o.out : "results", &e);
+        s = ts_output_write(eng, run, o.out ? o.out : "results", opts.threads, &e);
     bool wrote = s == TS_OK && !sig;
     if (watching)
         ts_interrupt_stop(&in);

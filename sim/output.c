@@ -3,16 +3,20 @@
  * All five files are written and fsynced as temporaries before the first is
  * renamed into place; on a failure the temporary files are removed, never
  * renamed, so the folder keeps the earlier run's complete set. Aggregates gather a step's
- * columns over the replicates into one scratch buffer (R x C doubles) and find the
- * quantiles there by selection, with the same bits as a full sort. */
+ * columns over the replicates into one scratch buffer (R x C doubles per
+ * thread) and find the quantiles there by selection, with the same bits as a
+ * full sort; steps are shared among threads. */
 #include "tradesim/output.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <gsl/gsl_statistics_double.h>
 
@@ -172,11 +176,80 @@ static void quantiles(double *x, size_t n, const double *probs, int n_probs, dou
         ts_stats_quantiles(x, n, probs, (size_t)n_probs, out);
 }
 
+/* Aggregates of steps taken one at a time from a shared counter; each
+ * step's figures land at their own place, so the result does not depend on
+ * the number of threads. */
+typedef struct {
+    const ts_run *run;
+    double *stats;          /* [T][C][4]: mean, p05, p50, p95 */
+    atomic_int next;
+    atomic_int failed;
+} agg_job;
+
+static void *agg_worker(void *arg)
+{
+    static const double probs[3] = {0.05, 0.50, 0.95};
+    agg_job *job = arg;
+    const ts_run *run = job->run;
+    size_t R = (size_t)run->R, C = (size_t)run->C, stride = (size_t)run->T * C;
+    double *scratch = malloc((R * C + 1) * sizeof *scratch);
+    if (!scratch) {
+        atomic_store(&job->failed, 1);
+        return NULL;
+    }
+    for (int t; (t = atomic_fetch_add(&job->next, 1)) < run->T;) {
+        /* Gather the step's C columns in one pass over the replicates (each
+         * replicate's row is contiguous), column j into scratch[j R ..]. */
+        const double *src = run->traj + (size_t)t * C;
+        for (size_t k = 0; k < R; k++, src += stride)
+            for (size_t j = 0; j < C; j++)
+                scratch[j * R + k] = src[j];
+        double *out = job->stats + (size_t)t * C * 4;
+        for (size_t j = 0; j < C; j++, out += 4) {
+            double *col = scratch + j * R;
+            out[0] = gsl_stats_mean(col, 1, R);
+            quantiles(col, R, probs, 3, out + 1);
+        }
+    }
+    free(scratch);
+    return NULL;
+}
+
+/* Every step's aggregates on up to `threads` threads (0: one per core).
+ * NULL when out of memory. */
+static double *aggregate_stats(const ts_run *run, int threads)
+{
+    agg_job job = {.run = run,
+                   .stats = malloc(((size_t)run->T * (size_t)run->C * 4 + 1) * sizeof(double))};
+    if (!job.stats)
+        return NULL;
+    atomic_init(&job.next, 0);
+    atomic_init(&job.failed, 0);
+    if (threads <= 0) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        threads = n > 0 ? (int)n : 1;
+    }
+    if (threads > run->T)
+        threads = run->T;
+    pthread_t tid[64];
+    int started = 0;
+    for (int i = 1; i < threads && i < 64; i++)
+        if (pthread_create(&tid[started], NULL, agg_worker, &job) == 0)
+            started++;
+    agg_worker(&job);
+    for (int i = 0; i < started; i++)
+        pthread_join(tid[i], NULL);
+    if (atomic_load(&job.failed)) {
+        free(job.stats);
+        return NULL;
+    }
+    return job.stats;
+}
+
 static void write_aggregate(ts_csv *c, const ts_engine *e, const ts_run *run,
-                            const char (*dates)[11], double *scratch)
+                            const char (*dates)[11], const double *stats)
 {
     static const char *const suffix[4] = {"mean", "p05", "p50", "p95"};
-    static const double probs[3] = {0.05, 0.50, 0.95};
     char name[TS_ID_MAX + 32];
     ts_csv_str(c, "step");
     ts_csv_str(c, "date");
@@ -186,25 +259,12 @@ static void write_aggregate(ts_csv *c, const ts_engine *e, const ts_run *run,
             ts_csv_str(c, name);
         }
     ts_csv_end_row(c);
-    size_t R = (size_t)run->R, C = (size_t)run->C, stride = (size_t)run->T * C;
     for (int t = 0; t < run->T; t++) {
         ts_csv_int(c, t);
         put_date(c, dates, t);
-        /* Gather the step's C columns in one pass over the replicates (each
-         * replicate's row is contiguous), column j into scratch[j R ..]. */
-        const double *src = run->traj + (size_t)t * C;
-        for (size_t k = 0; k < R; k++, src += stride)
-            for (size_t j = 0; j < C; j++)
-                scratch[j * R + k] = src[j];
-        for (size_t j = 0; j < C; j++) {
-            double *col = scratch + j * R, q[3];
-            double mean = gsl_stats_mean(col, 1, R);
-            quantiles(col, R, probs, 3, q);
-            ts_csv_num(c, mean);
-            ts_csv_num(c, q[0]);
-            ts_csv_num(c, q[1]);
-            ts_csv_num(c, q[2]);
-        }
+        const double *st = stats + (size_t)t * run->C * 4;
+        for (int k = 0; k < run->C * 4; k++)
+            ts_csv_num(c, st[k]);
         ts_csv_end_row(c);
     }
 }
@@ -302,7 +362,7 @@ static void write_log(ts_csv *c, const ts_scenario *sc, const ts_run *run,
     }
 }
 
-ts_status ts_output_write(const ts_engine *e, const ts_run *run, const char *dir,
+ts_status ts_output_write(const ts_engine *e, const ts_run *run, const char *dir, int threads,
                           ts_error *err)
 {
     const ts_scenario *sc = ts_engine_scenario(e);
@@ -313,9 +373,9 @@ ts_status ts_output_write(const ts_engine *e, const ts_run *run, const char *dir
     if (s != TS_OK)
         return s;
     char (*dates)[11] = malloc(((size_t)run->T + 1) * sizeof *dates);
-    double *scratch = malloc(((size_t)run->R * (size_t)run->C + 1) * sizeof *scratch);
+    double *stats = aggregate_stats(run, threads);
     ts_csv *c[F_COUNT] = {NULL};
-    if (!dates || !scratch) {
+    if (!dates || !stats) {
         s = ts_error_set(err, TS_EIO, "tradesim: out of memory writing %s", folder);
         goto done;
     }
@@ -330,7 +390,7 @@ ts_status ts_output_write(const ts_engine *e, const ts_run *run, const char *dir
         }
     }
     write_summary(c[F_SUMMARY], sc, run, (const char(*)[11])dates);
-    write_aggregate(c[F_AGGREGATE], e, run, (const char(*)[11])dates, scratch);
+    write_aggregate(c[F_AGGREGATE], e, run, (const char(*)[11])dates, stats);
     write_traj(c[F_TRAJ], e, run, (const char(*)[11])dates);
     write_log(c[F_LOG], sc, run, (const char(*)[11])dates);
     char *text = ts_scenario_to_string(sc);
@@ -355,6 +415,6 @@ done:
     for (int f = 0; f < F_COUNT; f++)
         ts_csv_abort(c[f]);
     free(dates);
-    free(scratch);
+    free(stats);
     return s;
 }

@@ -237,7 +237,7 @@ static void test_output_files(void **state)
     char dir[] = "/tmp/ts_engine_out_XXXXXX";
     assert_non_null(mkdtemp(dir));
     ts_error err;
-    assert_int_equal(ts_output_write(e, run, dir, &err), TS_OK);
+    assert_int_equal(ts_output_write(e, run, dir, 2, &err), TS_OK);
     char path[512];
     snprintf(path, sizeof path, "%s/noisy/summary.csv", dir);
     const char *s = slurp(path);
@@ -264,7 +264,7 @@ static void test_output_files(void **state)
 
     /* Writing where a folder cannot be made fails with TS_EIO, naming it. */
     snprintf(path, sizeof path, "%s/noisy/summary.csv", dir);
-    assert_int_equal(ts_output_write(e, run, path, &err), TS_EIO);
+    assert_int_equal(ts_output_write(e, run, path, 1, &err), TS_EIO);
     assert_non_null(strstr(err.msg, "summary.csv"));
     /* The files already there are still the complete earlier ones. */
     s = slurp(path);

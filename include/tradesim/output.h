@@ -17,9 +17,11 @@
 #include "tradesim/engine.h"
 #include "tradesim/error.h"
 
-/* Creates dir and dir/<name> as needed and writes the five files.
+/* Creates dir and dir/<name> as needed and writes the five files, computing
+ * the aggregates on up to `threads` threads (0: one per core; the bytes do not
+ * depend on it).
  * TS_EIO with a message naming the path on failure. */
-ts_status ts_output_write(const ts_engine *e, const ts_run *run, const char *dir,
+ts_status ts_output_write(const ts_engine *e, const ts_run *run, const char *dir, int threads,
                           ts_error *err);
 
 /* Creates path and its missing parents (mkdir -p). TS_EIO naming the folder. */
