@@ -163,14 +163,33 @@ int main(int argc, char **argv)
              sc->actors[1].strategy.kind == TS_STRAT_RICHARDSON;
     for (int i = 0; ok && i < 5; i++)
         ok = sc->issues[i].kind == shape[i] && sc->issues[i].owner == (i == 0 || i == 2 ? 0 : 1);
-    if (!ok) {
-        fprintf(stderr, "bench_engine: %s is not shaped like bench5.cfg\n", path);
-        return 2;
-    }
     ts_engine *e = ts_engine_alloc(sc, &err);
     if (!e)
         return 3;
     ts_engine_opts opts = {.threads = 1};
+    if (!ok) {
+        /* Another scenario (e.g. a shipped one): the engine alone, no talks hook,
+         * best of `repeat` runs; the hand-written loop only knows bench5's shape. */
+        double best = 1e30;
+        for (int rep = 0; rep < repeat; rep++) {
+            ts_run *run = NULL;
+            double t0 = now();
+            if (ts_engine_run(e, &opts, &run, &err) != TS_OK) {
+                fprintf(stderr, "%s\n", err.msg);
+                return 3;
+            }
+            double t1 = now();
+            ts_run_free(run);
+            best = t1 - t0 < best ? t1 - t0 : best;
+        }
+        printf("engine: %s (%d issues, talks not held), %d replicates x %d steps, 1 thread: "
+               "%6.2f M replicate-steps/s   (target >= 10 M/s)\n",
+               sc->name, sc->n_issues, sc->replicates, sc->calendar.steps,
+               (double)sc->replicates * sc->calendar.steps / best / 1e6);
+        ts_engine_free(e);
+        ts_scenario_free(sc);
+        return 0;
+    }
     double steps = (double)sc->replicates * sc->calendar.steps;
     double best_e = 1e30, best_b = 1e30, eng_tot[2] = {0, 0}, base_tot[2] = {0, 0};
     double *traj = malloc(ts_engine_run_bytes(e));
