@@ -4,7 +4,8 @@
 # results/. Any change in model behaviour shows here and must be re-blessed
 # on purpose with scripts/bless. A tolerance of 1e-9 (relative) absorbs the
 # last-digit differences an optimising versus a sanitizer build can give;
-# the README's command itself reproduces the committed bytes.
+# the README's command itself reproduces the committed bytes. The charts of
+# the shipped scenarios are drawn too (plot) and must not be empty.
 # Usage: golden.sh TRADESIM_BIN REPO_ROOT
 set -u
 bin=$1
@@ -31,5 +32,18 @@ for new in "$tmp"/*/summary.csv; do
     rel=${new#"$tmp/"}
     [ -f "$root/results/$rel" ] || fail "$rel: produced by the run but missing from results/ (run scripts/bless)"
 done
+# The charts of the shipped scenarios: every one drawn, none empty.
+if command -v gnuplot >/dev/null 2>&1; then
+    "$bin" plot "$tmp"/*/ -o "$tmp/plots" >/dev/null || fail "plot of the shipped scenarios exit $?"
+    "$bin" plot "$tmp/baseline_nov2025" -o "$tmp/plots1" >/dev/null || fail "plot of baseline_nov2025 exit $?"
+    n=0
+    for f in "$tmp"/plots/*.png "$tmp"/plots/*.svg "$tmp"/plots1/*.png "$tmp"/plots1/*.svg; do
+        [ -s "$f" ] || fail "empty or missing chart $f"
+        n=$((n + 1))
+    done
+    [ "$n" -ge 20 ] || fail "only $n charts of the shipped scenarios"
+else
+    echo "note: gnuplot not installed; charts of the shipped scenarios not checked" >&2
+fi
 [ "$fails" = 0 ] && echo "golden: $checked files match"
 exit "$fails"
