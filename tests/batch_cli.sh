@@ -13,6 +13,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fails=0
 fail() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
+. "$root/tests/lib/common.sh"
 
 mkdir -p "$tmp/in"
 cp "$root"/tests/good/minimal.cfg "$root"/tests/good/abstract.cfg "$root"/tests/good/all_kinds.cfg "$tmp/in/"
@@ -45,7 +46,7 @@ done
 "$bin" batch "$tmp/long" -o "$tmp/ref" -q --set monte_carlo.replicates=1500 || fail "reference batch exit $?"
 "$bin" batch "$tmp/long" -o "$tmp/int" -q --set monte_carlo.replicates=1500 &
 pid=$!
-sleep 0.6
+wait_running "$pid" || echo "note: batch ended before it could be interrupted" >&2
 kill -INT "$pid" 2>/dev/null
 wait "$pid"
 rc=$?

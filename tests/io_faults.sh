@@ -17,18 +17,7 @@ cleanup() {
 }
 trap cleanup EXIT
 fail() { echo "FAIL: $*"; exit 1; }
-# Waits until process $1 runs its replicates (the interrupt watcher and at
-# least one worker thread exist): a signal then lands mid-run, however slow
-# the build (sanitizers, valgrind). Fails if the process ends first.
-wait_running() {
-    local i
-    for ((i = 0; i < 1200; i++)); do
-        [ "$(ls "/proc/$1/task" 2>/dev/null | wc -l)" -ge 3 ] && return 0
-        kill -0 "$1" 2>/dev/null || return 1
-        sleep 0.05
-    done
-    return 1
-}
+. "$root/tests/lib/common.sh"
 cfg=$root/tests/good/all_kinds.cfg
 name=all_kinds
 

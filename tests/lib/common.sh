@@ -1,0 +1,14 @@
+# Shared by the end-to-end test scripts (sourced, not run by ctest).
+
+# Waits until process $1 runs its replicates (the interrupt watcher and at
+# least one worker thread exist): a signal then lands mid-run, however slow
+# the build (sanitizers, valgrind). Fails if the process ends first.
+wait_running() {
+    local i
+    for ((i = 0; i < 1200; i++)); do
+        [ "$(ls "/proc/$1/task" 2>/dev/null | wc -l)" -ge 3 ] && return 0
+        kill -0 "$1" 2>/dev/null || return 1
+        sleep 0.05
+    done
+    return 1
+}
