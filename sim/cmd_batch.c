@@ -57,6 +57,7 @@ struct batch_job {
     FILE *err;                   /* NULL: no progress */
     struct timespec t0;
     long long work_done, work_total;   /* replicate-steps */
+    long long reps_done, reps_total;   /* replicates */
     int scen_done;
     worker_progress wp[MAX_WORKERS];
     int n_workers;
@@ -73,19 +74,21 @@ static double elapsed(const struct timespec *t0)
 /* One status line: scenarios done, replicate-steps done, elapsed, estimate. */
 static void print_progress(batch_job *j)
 {
-    long long in_flight = 0;
+    long long in_flight = 0, reps = j->reps_done;
     for (int w = 0; w < j->n_workers; w++)
-        if (j->wp[w].scenario >= 0)
+        if (j->wp[w].scenario >= 0) {
             in_flight += j->wp[w].done * (long long)j->sc[j->wp[w].scenario]->calendar.steps;
+            reps += j->wp[w].done;
+        }
     double frac = j->work_total > 0 ? (double)(j->work_done + in_flight) / (double)j->work_total
                                     : 0.0;
     double el = elapsed(&j->t0);
     char eta[32] = "?";
     if (frac > 0.01)
         snprintf(eta, sizeof eta, "%.0fs", el * (1.0 - frac) / frac);
-    int len = fprintf(j->err, "\rtradesim batch: %d/%d scenarios, %.0f%% of replicate-steps, "
+    int len = fprintf(j->err, "\rtradesim batch: %d/%d scenarios, %lld/%lld replicates, "
                               "%.0fs elapsed, %s left",
-                      j->scen_done, j->n, 100.0 * (frac > 1.0 ? 1.0 : frac), el, eta);
+                      j->scen_done, j->n, reps, j->reps_total, el, eta);
     for (int i = len; i < j->last_len; i++)
         fputc(' ', j->err);
     j->last_len = len;
@@ -165,6 +168,7 @@ static void process(batch_job *j, int i, worker_progress *wp)
     if (j->err) {
         pthread_mutex_lock(&j->lock);
         j->work_done += (long long)sc->replicates * sc->calendar.steps;
+        j->reps_done += sc->replicates;
         j->scen_done++;
         wp->scenario = -1;
         wp->done = 0;
@@ -290,8 +294,10 @@ int ts_cmd_batch(int argc, char **argv, FILE *out, FILE *err)
                 break;
             }
         }
-        if (j.sc[i])
+        if (j.sc[i]) {
             j.work_total += (long long)j.sc[i]->replicates * j.sc[i]->calendar.steps;
+            j.reps_total += j.sc[i]->replicates;
+        }
     }
     if (ts_output_mkdirs(outdir, &e) != TS_OK) {
         fprintf(err, "%s\n", e.msg);
