@@ -196,15 +196,18 @@ ts_replicate *ts_replicate_alloc(const ts_engine *e)
     r->st_buf = calloc(n, sizeof *r->st_buf);
     r->held_buf = calloc(n, sizeof *r->held_buf);
     r->seen_buf = calloc(n, sizeof *r->seen_buf);
+    r->memo_buf = malloc(n * sizeof *r->memo_buf);
+    r->memo_stale_buf = calloc(n, sizeof *r->memo_stale_buf);
     r->fired = calloc(sc->n_events > 0 ? (size_t)sc->n_events : 1, sizeof *r->fired);
     r->rng = gsl_rng_alloc(e->rng_type);
     r->ws = ts_strategy_ws_alloc();
-    if (!r->issue_buf || !r->st_buf || !r->held_buf || !r->seen_buf || !r->fired || !r->rng ||
-        !r->ws) {
+    if (!r->issue_buf || !r->st_buf || !r->held_buf || !r->seen_buf || !r->memo_buf ||
+        !r->memo_stale_buf || !r->fired || !r->rng || !r->ws) {
         ts_replicate_free(r);
         return NULL;
     }
     ts_world_bind(&r->w, sc, r->issue_buf, r->st_buf, r->held_buf, r->seen_buf);
+    ts_world_use_memo(&r->w, r->memo_buf, r->memo_stale_buf);
     return r;
 }
 
@@ -216,6 +219,8 @@ void ts_replicate_free(ts_replicate *r)
     free(r->st_buf);
     free(r->held_buf);
     free(r->seen_buf);
+    free(r->memo_buf);
+    free(r->memo_stale_buf);
     free(r->fired);
     if (r->rng)
         gsl_rng_free(r->rng);
@@ -291,20 +296,50 @@ static void step_issues(ts_world *w, gsl_rng *rng, double *row, double pay[2], b
     for (int i = 0; i < n; i++) {
         const ts_issue *is = &w->issue[i];
         ts_issue_state *st = &w->st[i];
-        ts_issue_state_refresh(is, h, st);
+        ts_level_memo *memo = w->memo ? &w->memo[i] : NULL;
         double x = st->x, po, pf, obs = x;
         bool drawn = false;
-        ts_issue_flows(is, st, x, &po, &pf);
-        if (row) {
-            row[c++] = x;
-            if (is->kind == TS_ISSUE_CHIP_LICENCE) {
+        /* One dispatch per issue; each case's calls then inline. */
+        switch (is->kind) {
+        case TS_ISSUE_TARIFF:
+            ts_issue_state_refresh_memo(is, h, st, memo);
+            ts_tariff_flows(is, st, x, &po, &pf);
+            if (row)
+                row[c++] = x;
+            break;
+        case TS_ISSUE_CHIP_LICENCE:
+            ts_issue_state_refresh_memo(is, h, st, memo);
+            ts_chip_flows(is, st, x, &po, &pf);
+            if (row) {
+                row[c++] = x;
                 row[c++] = st->market;
                 row[c++] = st->value;
-            } else if (is->kind == TS_ISSUE_EXPORT_CONTROL) {
+            }
+            ts_issue_advance(is, st, h);
+            break;
+        case TS_ISSUE_EXPORT_CONTROL:
+            ts_issue_state_refresh_memo(is, h, st, memo);
+            ts_export_flows(is, st, x, &po, &pf);
+            if (row) {
+                row[c++] = x;
                 row[c++] = st->dependence;
             }
+            ts_issue_advance(is, st, h);
+            break;
+        case TS_ISSUE_PLEDGE:
+            st->key = x;
+            ts_pledge_flows(is, x, &po, &pf);
+            if (row)
+                row[c++] = x;
+            break;
+        case TS_ISSUE_CUSTOM:
+        default:
+            st->key = x;
+            ts_custom_flows(is, x, &po, &pf);
+            if (row)
+                row[c++] = x;
+            break;
         }
-        ts_issue_advance(is, st, h);
         if (is->kind == TS_ISSUE_PLEDGE && is->verification_noise > 0.0) {
             obs = x + gsl_ran_gaussian_ziggurat(rng, is->verification_noise);
             noisy[is->owner] = drawn = true;

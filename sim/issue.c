@@ -20,6 +20,16 @@ extern inline int ts_issue_n_state(ts_issue_kind kind);
 extern inline double ts_issue_state_get(const ts_issue *is, const ts_issue_state *st, int j);
 extern inline double ts_tariff_imports(const ts_issue *is, double tau);
 extern inline void ts_issue_state_refresh(const ts_issue *is, double h, ts_issue_state *st);
+extern inline void ts_issue_state_refresh_memo(const ts_issue *is, double h, ts_issue_state *st,
+                                               ts_level_memo *m);
+extern inline void ts_tariff_flows(const ts_issue *is, const ts_issue_state *st, double x,
+                                   double *po, double *pf);
+extern inline void ts_chip_flows(const ts_issue *is, const ts_issue_state *st, double x,
+                                 double *po, double *pf);
+extern inline void ts_export_flows(const ts_issue *is, const ts_issue_state *st, double x,
+                                   double *po, double *pf);
+extern inline void ts_pledge_flows(const ts_issue *is, double x, double *po, double *pf);
+extern inline void ts_custom_flows(const ts_issue *is, double x, double *po, double *pf);
 extern inline void ts_issue_flows(const ts_issue *is, const ts_issue_state *st, double x,
                                   double *po, double *pf);
 extern inline void ts_flows_add(int owner, double po, double pf, double h, double *p0,
@@ -44,6 +54,12 @@ const char *ts_issue_state_name(ts_issue_kind kind, int j)
 double ts_discount_factor(double rate, double h)
 {
     return rate > 0.0 ? pow(1.0 + rate, -h) : 1.0;
+}
+
+void ts_level_memo_clear(ts_level_memo *m)
+{
+    for (int k = 0; k < TS_MEMO_SLOTS; k++)
+        m->slot[k].key = TS_MEMO_EMPTY;
 }
 
 void ts_issue_state_params_changed(const ts_issue *is, double h, ts_issue_state *st)
@@ -97,10 +113,25 @@ static void world_owners(ts_world *w)
     }
 }
 
+void ts_world_use_memo(ts_world *w, ts_level_memo *memo, bool *stale)
+{
+    w->memo = memo;
+    w->memo_stale = stale;
+    for (int i = 0; i < w->n_issues; i++) {
+        ts_level_memo_clear(&memo[i]);
+        stale[i] = false;
+    }
+}
+
 void ts_world_reset(ts_world *w)
 {
     const ts_scenario *sc = w->sc;
     for (int i = 0; i < w->n_issues; i++) {
+        /* The memo outlives replicates while the parameters are the scenario's. */
+        if (w->memo && w->memo_stale[i]) {
+            ts_level_memo_clear(&w->memo[i]);
+            w->memo_stale[i] = false;
+        }
         w->issue[i] = sc->issues[i];
         ts_issue_state_init(&w->issue[i], w->h, &w->st[i]);
         w->held[i] = false;
@@ -151,6 +182,11 @@ void ts_world_set_param(ts_world *w, ts_target target, int index, size_t offset,
         else if (offset == offsetof(ts_issue, dependence))
             w->st[index].dependence = value;
         ts_issue_state_params_changed(is, w->h, &w->st[index]);
+        if (w->memo) {
+            /* Entries made from now on hold these parameters: the reset drops them. */
+            ts_level_memo_clear(&w->memo[index]);
+            w->memo_stale[index] = true;
+        }
         world_owners(w);
         w->pressure_fresh[0] = w->pressure_fresh[1] = false;
     } else {

@@ -96,6 +96,8 @@ typedef struct {
     ts_issue_state *st_buf;
     bool *held_buf;
     double *seen_buf;
+    ts_level_memo *memo_buf;
+    bool *memo_stale_buf;
 } ts_replicate;
 
 /* The talks phase: called at step 2 of every step. It may change levers

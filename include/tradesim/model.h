@@ -22,6 +22,8 @@
 
 #include <math.h>
 #include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
 
 #include "tradesim/scenario.h"
 
@@ -133,51 +135,128 @@ inline void ts_issue_state_refresh(const ts_issue *is, double h, ts_issue_state 
     }
 }
 
+/* A lever's recent levels and their caches. Strategies such as tit-for-tat
+ * move levers back and forth over a few levels, so most steps meet a level
+ * seen a few steps before: the memo hands back the caches computed then (the
+ * same bits, as the same function made them) instead of calling log1p/exp
+ * again. Direct-mapped on the level's bits; valid for the issue's current
+ * parameters only (ts_world_set_param and ts_world_reset empty it). */
+#define TS_MEMO_SLOTS 32
+
+typedef struct {
+    uint64_t key;       /* the level's bits; TS_MEMO_EMPTY when unused */
+    double c0, c1;      /* tariff: imports; chip: m_star, m_decay; export: d_decay */
+    double pad;
+} ts_memo_slot;
+
+typedef struct {
+    ts_memo_slot slot[TS_MEMO_SLOTS];
+} ts_level_memo;
+
+/* A NaN's bits: no level that reaches the memo has them. */
+#define TS_MEMO_EMPTY UINT64_MAX
+
+void ts_level_memo_clear(ts_level_memo *m);
+
+/* ts_issue_state_refresh through the memo m (NULL: none). */
+inline void ts_issue_state_refresh_memo(const ts_issue *is, double h, ts_issue_state *st,
+                                        ts_level_memo *m)
+{
+    double x = st->x;
+    if (x == st->key)
+        return;
+    if (!m || is->kind == TS_ISSUE_PLEDGE || is->kind == TS_ISSUE_CUSTOM || isnan(x)) {
+        ts_issue_state_refresh(is, h, st);
+        return;
+    }
+    uint64_t bits;
+    memcpy(&bits, &x, sizeof bits);
+    ts_memo_slot *s = &m->slot[(bits * 0x9e3779b97f4a7c15ULL) >> (64 - 5)];
+    if (s->key == bits) {
+        st->key = x;
+        switch (is->kind) {
+        case TS_ISSUE_TARIFF: st->imports = s->c0; break;
+        case TS_ISSUE_CHIP_LICENCE:
+            st->m_star = s->c0;
+            st->m_decay = s->c1;
+            break;
+        default: st->d_decay = s->c0; break;
+        }
+        return;
+    }
+    ts_issue_state_refresh(is, h, st);
+    s->key = bits;
+    switch (is->kind) {
+    case TS_ISSUE_TARIFF: s->c0 = st->imports; break;
+    case TS_ISSUE_CHIP_LICENCE:
+        s->c0 = st->m_star;
+        s->c1 = st->m_decay;
+        break;
+    default: s->c0 = st->d_decay; break;
+    }
+}
+
 /* After a parameter of is changed: recomputes every cache. */
 void ts_issue_state_params_changed(const ts_issue *is, double h, ts_issue_state *st);
 
-/* Annual payoff flows of the issue to its owner (*po) and the other side
- * (*pf) with the lever at level x and the state variables of st; uses st's
- * caches when x == st->key, else computes afresh; st is not changed. The one
- * statement of each kind's payoff (docs/model.md): the step, the roll-out and
- * the strategies all call it, so they compute the same bits. */
+/* Annual payoff flows of each kind to the lever's owner (*po) and the other
+ * side (*pf) at level x with the state variables of st (caches used when
+ * x == st->key; st is not changed). The one statement of each kind's payoff
+ * (docs/model.md): ts_issue_flows dispatches to them, and the step, the
+ * roll-out and the strategies all go through them, so they compute the same
+ * bits. Separate small functions so a loop that already knows the kind
+ * compiles them inline. */
+inline void ts_tariff_flows(const ts_issue *is, const ts_issue_state *st, double x, double *po,
+                            double *pf)
+{
+    double m0 = is->imports_bn, th = is->tot_share;
+    double m = x == st->key ? st->imports : ts_tariff_imports(is, x);
+    double dwl = 0.5 * x * (m0 - m);
+    *po = th * x * m - (1.0 - th) * dwl;
+    *pf = -th * x * m - th * dwl;
+}
+
+inline void ts_chip_flows(const ts_issue *is, const ts_issue_state *st, double x, double *po,
+                          double *pf)
+{
+    double reach = (1.0 - x) * st->market;
+    double unit = is->firm_weight * (is->margin - is->revenue_share) + is->revenue_share;
+    *po = (unit * is->sales_bn - is->strategic_value_bn * st->value) * reach;
+    *pf = is->access_value_bn * st->value * reach;
+}
+
+inline void ts_export_flows(const ts_issue *is, const ts_issue_state *st, double x, double *po,
+                            double *pf)
+{
+    double qd = x * st->dependence, g = is->convexity;
+    *po = -is->exports_bn * qd - is->reputation_bn * x;
+    double hurt = g == 1.0 ? qd : g == 2.0 ? qd * qd : (qd > 0.0 ? pow(qd, g) : 0.0);
+    *pf = -is->disruption_bn * hurt;
+}
+
+inline void ts_pledge_flows(const ts_issue *is, double x, double *po, double *pf)
+{
+    *po = -is->cost_bn * x;
+    *pf = is->benefit_bn * x;
+}
+
+inline void ts_custom_flows(const ts_issue *is, double x, double *po, double *pf)
+{
+    int o = is->owner, f = 1 - o;
+    *po = is->payoff[o][0] + x * (is->payoff[o][1] + x * is->payoff[o][2]);
+    *pf = is->payoff[f][0] + x * (is->payoff[f][1] + x * is->payoff[f][2]);
+}
+
 inline void ts_issue_flows(const ts_issue *is, const ts_issue_state *st, double x,
                                   double *po, double *pf)
 {
     switch (is->kind) {
-    case TS_ISSUE_TARIFF: {
-        double m0 = is->imports_bn, th = is->tot_share;
-        double m = x == st->key ? st->imports : ts_tariff_imports(is, x);
-        double dwl = 0.5 * x * (m0 - m);
-        *po = th * x * m - (1.0 - th) * dwl;
-        *pf = -th * x * m - th * dwl;
-        break;
-    }
-    case TS_ISSUE_CHIP_LICENCE: {
-        double reach = (1.0 - x) * st->market;
-        double unit = is->firm_weight * (is->margin - is->revenue_share) + is->revenue_share;
-        *po = (unit * is->sales_bn - is->strategic_value_bn * st->value) * reach;
-        *pf = is->access_value_bn * st->value * reach;
-        break;
-    }
-    case TS_ISSUE_EXPORT_CONTROL: {
-        double qd = x * st->dependence, g = is->convexity;
-        *po = -is->exports_bn * qd - is->reputation_bn * x;
-        double hurt = g == 1.0 ? qd : g == 2.0 ? qd * qd : (qd > 0.0 ? pow(qd, g) : 0.0);
-        *pf = -is->disruption_bn * hurt;
-        break;
-    }
-    case TS_ISSUE_PLEDGE:
-        *po = -is->cost_bn * x;
-        *pf = is->benefit_bn * x;
-        break;
+    case TS_ISSUE_TARIFF: ts_tariff_flows(is, st, x, po, pf); break;
+    case TS_ISSUE_CHIP_LICENCE: ts_chip_flows(is, st, x, po, pf); break;
+    case TS_ISSUE_EXPORT_CONTROL: ts_export_flows(is, st, x, po, pf); break;
+    case TS_ISSUE_PLEDGE: ts_pledge_flows(is, x, po, pf); break;
     case TS_ISSUE_CUSTOM:
-    default: {
-        int o = is->owner, f = 1 - o;
-        *po = is->payoff[o][0] + x * (is->payoff[o][1] + x * is->payoff[o][2]);
-        *pf = is->payoff[f][0] + x * (is->payoff[f][1] + x * is->payoff[f][2]);
-        break;
-    }
+    default: ts_custom_flows(is, x, po, pf); break;
     }
 }
 
@@ -246,6 +325,8 @@ typedef struct {
     int n_issues;
     ts_issue *issue;          /* mutable copies of sc->issues */
     ts_issue_state *st;
+    ts_level_memo *memo;      /* per issue, or NULL: see ts_level_memo */
+    bool *memo_stale;         /* per issue (with memo): a param event changed it */
     bool *held;               /* lever held by an active agreement: strategies leave it */
     double *seen;             /* each lever as its non-owner saw it at the end of the
                                  previous step (observed level for pledges) */
@@ -276,6 +357,9 @@ typedef struct {
 /* Points w at caller-owned arrays of sc->n_issues elements and resets it. */
 void ts_world_bind(ts_world *w, const ts_scenario *sc, ts_issue *issue, ts_issue_state *st,
                    bool *held, double *seen);
+/* Gives w a memo of the levers' caches: memo and stale, caller-owned arrays of
+ * sc->n_issues elements (a world without one computes every cache afresh). */
+void ts_world_use_memo(ts_world *w, ts_level_memo *memo, bool *stale);
 /* Back to the scenario's initial state (copies params, levels, trust...). */
 void ts_world_reset(ts_world *w);
 /* Pressure index of actor a from levels x[] (weighted mean over its levers;
