@@ -291,7 +291,7 @@ static ts_status run_events(const ts_engine *e, ts_replicate *r)
 static void step_issues(ts_world *w, gsl_rng *rng, double *row, double pay[2], bool noisy[2],
                         double num[2], double num_seen[2])
 {
-    double p0 = 0.0, p1 = 0.0, h = w->h;
+    double p0 = 0.0, p1 = 0.0, h = w->h, n0 = 0.0, n1 = 0.0, s0 = 0.0, s1 = 0.0;
     int n = w->n_issues, c = 0;
     for (int i = 0; i < n; i++) {
         const ts_issue *is = &w->issue[i];
@@ -347,10 +347,21 @@ static void step_issues(ts_world *w, gsl_rng *rng, double *row, double pay[2], b
         st->observed = obs;
         w->seen[i] = obs;
         double pw = is->pressure_weight * ts_issue_pressure(is, x);
-        num[is->owner] += pw;
-        num_seen[is->owner] += drawn ? is->pressure_weight * ts_issue_pressure(is, obs) : pw;
+        double ps = drawn ? is->pressure_weight * ts_issue_pressure(is, obs) : pw;
+        /* Named sums rather than [owner] stores: they stay in registers. */
+        if (is->owner == 0) {
+            n0 += pw;
+            s0 += ps;
+        } else {
+            n1 += pw;
+            s1 += ps;
+        }
         ts_flows_add(is->owner, po, pf, h, &p0, &p1);
     }
+    num[0] = n0;
+    num[1] = n1;
+    num_seen[0] = s0;
+    num_seen[1] = s1;
     ts_interactions_add(w->sc, w->st, h, &p0, &p1);
     pay[0] = p0;
     pay[1] = p1;
@@ -369,7 +380,7 @@ ts_status ts_replicate_step(const ts_engine *e, ts_replicate *r, ts_talks_hook t
     }
     ts_strategy_move(w, 0, r->ws, r->rng);
     ts_strategy_move(w, 1, r->ws, r->rng);
-    double pay[2], num[2] = {0.0, 0.0}, num_seen[2] = {0.0, 0.0};
+    double pay[2], num[2], num_seen[2];
     bool noisy[2] = {false, false};
     step_issues(w, r->rng, row, pay, noisy, num, num_seen);
     for (int a = 0; a < 2; a++) {
@@ -647,7 +658,7 @@ void ts_run_free(ts_run *run)
 
 /* The store is written once, step by step: with 4 KiB pages the first-touch
  * faults cost more than the model, so ask for huge pages where there are. */
-static double *alloc_store(size_t bytes)
+double *ts_store_alloc(size_t bytes)
 {
     const size_t huge = (size_t)2 << 20;
     if (bytes < huge)
@@ -683,7 +694,7 @@ static ts_run *run_alloc(const ts_engine *e)
     run->final = calloc(R * n, sizeof(double));
     run->mean = calloc(R * n, sizeof(double));
     run->total = calloc(R * 2, sizeof(double));
-    run->traj = alloc_store(ts_engine_run_bytes(e));
+    run->traj = ts_store_alloc(ts_engine_run_bytes(e));
     run->agreement = malloc(((size_t)run->n_traj * (size_t)e->T + 1) * sizeof(int));
     run->log = calloc(R, sizeof *run->log);
     if (!run->seed || !run->deal || !run->first_deal_step || !run->deals || !run->breaches ||
