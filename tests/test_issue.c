@@ -275,6 +275,80 @@ static void test_rollout(void **state)
     assert_float_equal(r1[1] - r0[1], -1.0 * (1.0 - 0.3) * h, 1e-12);
 }
 
+/* The caches a memo hands back are the bits a fresh refresh computes, for
+ * every kind with caches, over levels that revisit, collide and evict. */
+static void test_memo_same_bits(void **state)
+{
+    (void)state;
+    ts_issue is[3] = {base_issue(TS_ISSUE_TARIFF, 0), base_issue(TS_ISSUE_CHIP_LICENCE, 0),
+                      base_issue(TS_ISSUE_EXPORT_CONTROL, 1)};
+    is[0].max = 2.0;
+    is[0].imports_bn = 439.0;
+    is[0].elasticity = 2.0;
+    is[1].erosion = 0.4;
+    is[1].recovery = 0.1;
+    is[2].diversification = 0.3;
+    is[2].drift = 0.01;
+    const double h = 7.0 / 365.25;
+    int hits = 0;
+    for (int k = 0; k < 3; k++) {
+        ts_level_memo memo;
+        ts_level_memo_clear(&memo);
+        ts_issue_state a, b;
+        ts_issue_state_init(&is[k], h, &a);
+        ts_issue_state_init(&is[k], h, &b);
+        uint64_t lcg = 12345;
+        for (int t = 0; t < 4000; t++) {
+            /* 100 lattice levels, more than the memo's 32 slots; every 7th a
+             * level off the lattice; 0 and 1 as written. */
+            lcg = lcg * 6364136223846793005ULL + 1442695040888963407ULL;
+            int j = (int)(lcg >> 33) % 100;
+            double x = t % 7 == 0 ? (double)(lcg >> 11) * 0x1p-53 : 0.01 * j;
+            a.x = b.x = x;
+            ts_issue_state_refresh_memo(&is[k], h, &a, &memo);
+            b.key = NAN;
+            ts_issue_state_refresh(&is[k], h, &b);
+            assert_memory_equal(&a, &b, sizeof a);
+        }
+        for (int s = 0; s < TS_MEMO_SLOTS; s++)
+            hits += memo.slot[s].key != TS_MEMO_EMPTY;
+    }
+    assert_int_equal(hits, 3 * TS_MEMO_SLOTS);
+}
+
+/* A param event empties the memo of its issue (what it holds was computed
+ * under the old value) and the reset empties it again (what came after was
+ * computed under the event's value): each refresh matches a fresh one. */
+static void test_memo_params(void **state)
+{
+    (void)state;
+    fixture f;
+    make_world(&f);
+    ts_level_memo memo[2];
+    bool stale[2];
+    ts_world_use_memo(&f.w, memo, stale);
+    ts_issue_state fresh;
+    double h = f.w.h;
+    ts_world_set_level(&f.w, 0, 0.75);
+    ts_issue_state_refresh_memo(&f.w.issue[0], h, &f.w.st[0], &memo[0]);
+    double before = f.w.st[0].m_decay;
+    ts_world_set_param(&f.w, TS_TARGET_ISSUE, 0, offsetof(ts_issue, erosion), 2.0);
+    f.w.st[0].x = 0.75;
+    f.w.st[0].key = NAN;
+    ts_issue_state_refresh_memo(&f.w.issue[0], h, &f.w.st[0], &memo[0]);
+    fresh = f.w.st[0];
+    fresh.key = NAN;
+    ts_issue_state_refresh(&f.w.issue[0], h, &fresh);
+    assert_memory_equal(&fresh, &f.w.st[0], sizeof fresh);
+    assert_true(f.w.st[0].m_decay != before);
+    assert_true(stale[0]);
+    ts_world_reset(&f.w);
+    assert_false(stale[0]);
+    ts_world_set_level(&f.w, 0, 0.75);
+    ts_issue_state_refresh_memo(&f.w.issue[0], h, &f.w.st[0], &memo[0]);
+    assert_memory_equal(&f.w.st[0].m_decay, &before, sizeof before);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -285,6 +359,8 @@ int main(void)
         cmocka_unit_test(test_discount_factor),
         cmocka_unit_test(test_world_params_and_pressure),
         cmocka_unit_test(test_rollout),
+        cmocka_unit_test(test_memo_same_bits),
+        cmocka_unit_test(test_memo_params),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
