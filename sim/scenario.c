@@ -422,7 +422,7 @@ static ts_status get_int(loader *L, const config_setting_t *g, const char *key, 
         *out = def;
         return TS_OK;
     }
-    long long v;
+    long long v = 0;   /* set on success; -O3 cannot see that */
     ts_status st = int_value(L, s, lo, hi, &v);
     if (st == TS_OK)
         *out = (int)v;
