@@ -19,7 +19,11 @@
  * second (a short scenario's run is ~10 ms, too short for one timing to
  * mean much on a shared machine); -1 runs each once (for callgrind: the
  * engine's instructions are those under `worker`, the baseline's under
- * `baseline`); -q sets both actors' noise to 0 (every other draw stays). */
+ * `baseline`); -q sets both actors' noise to 0 (every other draw stays).
+ *
+ * On this shared machine the figures with move noise on differ between
+ * processes by up to a quarter, for the engine and the loop alike (address
+ * layout: under `setarch -R` they hold still); run it a few times. */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <stdbool.h>
