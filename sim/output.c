@@ -2,13 +2,15 @@
  *
  * All five files are written and fsynced as temporaries before the first is
  * renamed into place; on a failure the temporary files are removed, never
- * renamed, so the folder keeps the earlier run's complete set. Aggregates gather a step's
- * columns over the replicates into one scratch buffer (R x C doubles per
- * thread) and find the quantiles there by selection, with the same bits as a
- * full sort; steps are shared among threads. */
+ * renamed, so the folder keeps the earlier run's complete set. Aggregates gather a block of
+ * steps' columns over the replicates into a scratch buffer per thread, take
+ * the means on the way and find the quantiles by bracketing and selection,
+ * with the same bits as gsl_stats_mean and a full sort; blocks are shared
+ * among threads. */
 #include "tradesim/output.h"
 
 #include <errno.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -18,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <gsl/gsl_sort.h>
 #include <gsl/gsl_statistics_double.h>
 
 #include "tradesim/csv.h"
@@ -137,7 +140,7 @@ static bool place_rank(double *x, size_t n, size_t lo, size_t r)
  * lhs and lhs+1 of each quantile): those ranks are put in place by selection
  * (a few passes over x instead of an n log n sort), then GSL's formula reads
  * them. Falls back to the sort on NaNs or a failed check. */
-static void quantiles(double *x, size_t n, const double *probs, int n_probs, double *out)
+static void quantiles_select(double *x, size_t n, const double *probs, int n_probs, double *out)
 {
     bool ok = n > 0 && n_probs <= 8;
     for (size_t i = 0; ok && i < n; i++)
@@ -176,6 +179,134 @@ static void quantiles(double *x, size_t n, const double *probs, int n_probs, dou
         ts_stats_quantiles(x, n, probs, (size_t)n_probs, out);
 }
 
+/* Large columns: the quantiles' ranks are bracketed from a sorted sample
+ * (Floyd and Rivest 1975, CACM 18(3)), then one pass counts each bracket's
+ * values below, at and above its ends and keeps only those strictly inside,
+ * where GSL's selection finds the ranks. About one pass over the column, where
+ * the selections above take several (and slow down on ties, which columns of
+ * levers moved by fixed steps are full of); a rank the sample misses, or a
+ * bracket too full, falls back to them. Exact either way: the same bits. */
+#define BRACKET_MIN_N 512       /* below it the selection alone costs as little */
+#define BRACKET_MAX 4           /* probabilities per call (more: the selection) */
+#define SAMPLE_MAX 2048
+
+/* Doubles of workspace quantiles() needs for a column of n values. */
+static size_t quantile_work_size(size_t n)
+{
+    return SAMPLE_MAX + BRACKET_MAX * (n / 2 + 2);
+}
+
+typedef struct {
+    double lo, hi;               /* the ends, from the sample (or -inf, +inf) */
+    size_t below, at_lo, at_hi;  /* counts of x < lo, x == lo, x == hi (hi != lo) */
+    size_t m;                    /* values strictly inside, in inner[0..m) */
+    double *inner;
+} bracket;
+
+/* The value of rank r (0-based) of the column, when b holds it. */
+static bool bracket_rank(bracket *b, size_t r, double *v)
+{
+    if (r < b->below)
+        return false;
+    r -= b->below;
+    if (r < b->at_lo) {
+        *v = b->lo;
+        return true;
+    }
+    r -= b->at_lo;
+    if (r < b->m) {
+        *v = gsl_stats_select(b->inner, 1, b->m, r);
+        return true;
+    }
+    r -= b->m;
+    if (r < b->at_hi) {
+        *v = b->hi;
+        return true;
+    }
+    return false;
+}
+
+static bool quantiles_bracket(double *x, size_t n, const double *probs, int n_probs,
+                              double *out, double *work)
+{
+    /* 4 sqrt(n), and at least n/4 up to 256: small columns need a larger
+     * share sampled for brackets narrow enough to pay. */
+    size_t s = (size_t)(4.0 * sqrt((double)n)), small = n / 4 < 256 ? n / 4 : 256;
+    s = s < small ? small : s > SAMPLE_MAX ? SAMPLE_MAX : s;
+    double *sample = work;
+    size_t step = n / s;
+    for (size_t i = 0; i < s; i++)
+        sample[i] = x[i * step];
+    for (size_t i = 0; i < s; i++)
+        if (sample[i] != sample[i])
+            return false;
+    gsl_sort(sample, 1, s);
+    bracket b[BRACKET_MAX];
+    size_t cap = n / 2 + 1, lhs[BRACKET_MAX];   /* inner[cap] takes the overflow */
+    for (int k = 0; k < n_probs; k++) {
+        lhs[k] = (size_t)(int)(probs[k] * (double)(n - 1));
+        /* The sample rank of the column's rank lhs is about binomial: three
+         * standard deviations and a little either side (and one for lhs+1). */
+        double p = ((double)lhs[k] + 0.5) / (double)n, q = p * (double)s;
+        double d = 3.0 * sqrt((double)s * p * (1.0 - p)) + 2.0;
+        double ilo = floor(q - d), ihi = ceil(q + d) + 1.0;
+        b[k].lo = ilo < 0.0 ? -INFINITY : sample[(size_t)ilo];
+        b[k].hi = ihi >= (double)s ? INFINITY : sample[(size_t)ihi];
+        b[k].below = b[k].at_lo = b[k].at_hi = b[k].m = 0;
+        b[k].inner = work + SAMPLE_MAX + (size_t)k * cap;
+    }
+    /* Without branches: which bracket a value falls in is a coin toss the
+     * processor cannot predict. Every value is written at inner[m], and m
+     * moves on only for the values inside; past cap it stays at cap. */
+    size_t nan = 0;
+    for (size_t i = 0; i < n; i++) {
+        double v = x[i];
+        nan += v != v;
+        for (int k = 0; k < n_probs; k++) {
+            bracket *bk = &b[k];
+            bk->below += v < bk->lo;
+            bk->at_lo += v == bk->lo;
+            bk->at_hi += v == bk->hi;
+            bk->inner[bk->m] = v;
+            size_t m = bk->m + ((v > bk->lo) & (v < bk->hi));
+            bk->m = m < cap ? m : cap;
+        }
+    }
+    if (nan)
+        return false;
+    double val[BRACKET_MAX][2];
+    for (int k = 0; k < n_probs; k++)
+        if (b[k].m == cap)
+            return false;   /* too full to pay (and some values not kept) */
+    for (int k = 0; k < n_probs; k++) {
+        if (b[k].hi == b[k].lo)
+            b[k].at_hi = 0;   /* counted once, as at_lo */
+        for (size_t j = 0; j < 2 && lhs[k] + j < n; j++)
+            if (!bracket_rank(&b[k], lhs[k] + j, &val[k][j]))
+                return false;
+    }
+    /* GSL's formula reads only ranks lhs and lhs+1 of the sorted column: put
+     * them there (x is the caller's scratch) and let it interpolate. */
+    for (int k = 0; k < n_probs; k++) {
+        for (size_t j = 0; j < 2 && lhs[k] + j < n; j++)
+            x[lhs[k] + j] = val[k][j];
+        out[k] = gsl_stats_quantile_from_sorted_data(x, 1, n, probs[k]);
+    }
+    return true;
+}
+
+/* The quantiles of the column x[0..n) at probs (work: quantile_work_size(n)
+ * doubles): bracketed for large n, else (or when the brackets miss) by
+ * selection. x is scratch: its order and contents are lost. */
+static void quantiles(double *x, size_t n, const double *probs, int n_probs, double *out,
+                      double *work)
+{
+    if (n >= BRACKET_MIN_N && n_probs <= BRACKET_MAX &&
+        quantiles_bracket(x, n, probs, n_probs, out, work))
+        return;
+    quantiles_select(x, n, probs, n_probs, out);
+}
+
 /* Aggregates of steps taken one at a time from a shared counter; each
  * step's figures land at their own place, so the result does not depend on
  * the number of threads. */
@@ -186,38 +317,67 @@ typedef struct {
     atomic_int failed;
 } agg_job;
 
+/* Steps are aggregated in blocks of up to AGG_BLOCK: a replicate's rows for
+ * the block are contiguous in the store, so the gather reads runs of
+ * AGG_BLOCK rows instead of one row per replicate, 13 KB apart for a 105-step
+ * run, each a cache and TLB miss. The block shrinks so that its scratch stays
+ * under AGG_SCRATCH bytes per thread (one step when a step alone is more). */
+#define AGG_BLOCK 8
+#define AGG_SCRATCH ((size_t)8 << 20)
+
+static size_t agg_block(const ts_run *run)
+{
+    size_t one = (size_t)run->R * (size_t)run->C * sizeof(double), b = AGG_BLOCK;
+    while (b > 1 && b * one > AGG_SCRATCH)
+        b--;
+    return b;
+}
+
 static void *agg_worker(void *arg)
 {
     static const double probs[3] = {0.05, 0.50, 0.95};
     agg_job *job = arg;
     const ts_run *run = job->run;
-    size_t R = (size_t)run->R, C = (size_t)run->C, stride = (size_t)run->T * C;
-    double *scratch = malloc((R * C + 1) * sizeof *scratch);
-    if (!scratch) {
+    size_t R = (size_t)run->R, C = (size_t)run->C, T = (size_t)run->T, stride = T * C;
+    size_t B = agg_block(run), n_blocks = (T + B - 1) / B;
+    double *scratch = malloc((B * R * C + quantile_work_size(R)) * sizeof *scratch);
+    long double *mean = malloc((B * C + 1) * sizeof *mean);
+    if (!scratch || !mean) {
+        free(scratch);
+        free(mean);
         atomic_store(&job->failed, 1);
         return NULL;
     }
-    for (int t; (t = atomic_fetch_add(&job->next, 1)) < run->T;) {
-        /* Gather the step's C columns in one pass over the replicates (each
-         * replicate's row is contiguous), column j into scratch[j R ..]. */
-        const double *src = run->traj + (size_t)t * C;
+    double *work = scratch + B * R * C;
+    for (int blk; (size_t)(blk = atomic_fetch_add(&job->next, 1)) < n_blocks;) {
+        /* The block's steps t0.. have their w = nb C columns side by side in
+         * each replicate's rows, and their aggregates side by side in stats:
+         * one flat column index j serves both. Column j goes to scratch[j R ..],
+         * its mean taken on the way: gsl_stats_mean's recurrence, in its long
+         * double, so the same bits, but w of them side by side, where one
+         * column at a time waits on each division before the next. */
+        size_t t0 = (size_t)blk * B, nb = T - t0 < B ? T - t0 : B, w = nb * C;
+        const double *src = run->traj + t0 * C;
+        for (size_t j = 0; j < w; j++)
+            mean[j] = 0;
         for (size_t k = 0; k < R; k++, src += stride)
-            for (size_t j = 0; j < C; j++)
-                scratch[j * R + k] = src[j];
-        double *out = job->stats + (size_t)t * C * 4;
-        for (size_t j = 0; j < C; j++, out += 4) {
-            double *col = scratch + j * R;
-            out[0] = gsl_stats_mean(col, 1, R);
-            quantiles(col, R, probs, 3, out + 1);
+            for (size_t j = 0; j < w; j++) {
+                double v = src[j];
+                scratch[j * R + k] = v;
+                mean[j] += (v - mean[j]) / (k + 1);
+            }
+        double *out = job->stats + t0 * C * 4;
+        for (size_t j = 0; j < w; j++, out += 4) {
+            out[0] = (double)mean[j];
+            quantiles(scratch + j * R, R, probs, 3, out + 1, work);
         }
     }
     free(scratch);
+    free(mean);
     return NULL;
 }
 
-/* Every step's aggregates on up to `threads` threads (0: one per core).
- * NULL when out of memory. */
-static double *aggregate_stats(const ts_run *run, int threads)
+double *ts_output_aggregates(const ts_run *run, int threads)
 {
     agg_job job = {.run = run,
                    .stats = malloc(((size_t)run->T * (size_t)run->C * 4 + 1) * sizeof(double))};
@@ -229,8 +389,9 @@ static double *aggregate_stats(const ts_run *run, int threads)
         long n = sysconf(_SC_NPROCESSORS_ONLN);
         threads = n > 0 ? (int)n : 1;
     }
-    if (threads > run->T)
-        threads = run->T;
+    int n_blocks = (int)(((size_t)run->T + agg_block(run) - 1) / agg_block(run));
+    if (threads > n_blocks)
+        threads = n_blocks;
     pthread_t tid[64];
     int started = 0;
     for (int i = 1; i < threads && i < 64; i++)
@@ -373,7 +534,7 @@ ts_status ts_output_write(const ts_engine *e, const ts_run *run, const char *dir
     if (s != TS_OK)
         return s;
     char (*dates)[11] = malloc(((size_t)run->T + 1) * sizeof *dates);
-    double *stats = aggregate_stats(run, threads);
+    double *stats = ts_output_aggregates(run, threads);
     ts_csv *c[F_COUNT] = {NULL};
     if (!dates || !stats) {
         s = ts_error_set(err, TS_EIO, "tradesim: out of memory writing %s", folder);

@@ -1,8 +1,10 @@
-/* Tests of the aggregates' quantiles (sim/output.c): the selection of the
- * ranks GSL's quantile formula reads must give the same bits as sorting the
- * whole column and calling gsl_stats_quantile_from_sorted_data, whatever the
- * data: ties, NaN, n = 0, 1, 2, 3, even and odd n, sorted and reversed input
- * (except the sign of a zero quantile when -0.0 and +0.0 tie: see below).
+/* Tests of the aggregates (sim/output.c): the selection of the ranks GSL's
+ * quantile formula reads, and for large columns their bracketing from a
+ * sample, must give the same bits as sorting the whole column and calling
+ * gsl_stats_quantile_from_sorted_data, whatever the data: ties, NaN, n = 0,
+ * 1, 2, 3, even and odd n, sorted and reversed input (except the sign of a
+ * zero quantile when -0.0 and +0.0 tie: see below); the means, the bits of
+ * gsl_stats_mean.
  *
  * quantiles() is static in output.c, so the file is compiled into this test
  * (its external definitions then satisfy the references, and the library's
@@ -16,12 +18,16 @@
 #include <cmocka.h>
 #include <math.h>
 
+#include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 #include <gsl/gsl_sort.h>
 
 #include "../sim/output.c"
 
-#define MAX_N 1001
+#define MAX_N 20001
+
+/* Workspace for quantiles() at any n up to MAX_N. */
+static double work[SAMPLE_MAX + BRACKET_MAX * (MAX_N / 2 + 2)];
 
 static const double probs[3] = {0.05, 0.50, 0.95};
 
@@ -43,10 +49,11 @@ static void assert_same(double got, double want, size_t n, int k)
 /* The selection on a copy against the full sort on another copy. */
 static void check(const double *x, size_t n, const double *p, int np)
 {
-    double a[MAX_N], b[MAX_N], got[8], want[8];
+    static double a[MAX_N], b[MAX_N];
+    double got[8], want[8];
     memcpy(a, x, n * sizeof *x);
     memcpy(b, x, n * sizeof *x);
-    quantiles(a, n, p, np, got);
+    quantiles(a, n, p, np, got, work);
     if (n == 0) {
         for (int k = 0; k < np; k++)
             assert_true(isnan(got[k]));
@@ -70,16 +77,16 @@ static void test_small_n(void **state)
     /* n = 1, 2, 3 by hand: GSL's type 7 interpolation. */
     double q[3];
     double one[1] = {4.0};
-    quantiles(one, 1, probs, 3, q);
+    quantiles(one, 1, probs, 3, q, work);
     assert_true(q[0] == 4.0 && q[1] == 4.0 && q[2] == 4.0);
     double two[2] = {3.0, 1.0};
-    quantiles(two, 2, probs, 3, q);
+    quantiles(two, 2, probs, 3, q, work);
     /* 1e-15: one rounding of (1 - d) a + d b at these magnitudes. */
     assert_float_equal(q[1], 2.0, 1e-15);              /* midpoint of 1 and 3 */
     assert_float_equal(q[0], 1.0 + 0.05 * 2.0, 1e-15);
     assert_float_equal(q[2], 1.0 + 0.95 * 2.0, 1e-15);
     double three[3] = {9.0, 1.0, 5.0};
-    quantiles(three, 3, probs, 3, q);
+    quantiles(three, 3, probs, 3, q, work);
     assert_true(q[1] == 5.0);            /* the middle value, exactly */
 }
 
@@ -88,7 +95,7 @@ static void test_random_even_odd(void **state)
     (void)state;
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_taus2);
     gsl_rng_set(rng, 12345);
-    double x[MAX_N];
+    static double x[MAX_N];
     for (size_t n = 1; n <= 64; n++) {
         for (int rep = 0; rep < 20; rep++) {
             for (size_t i = 0; i < n; i++)
@@ -107,7 +114,7 @@ static void test_random_even_odd(void **state)
     double q[3];
     for (size_t i = 0; i < 1000; i++)
         x[i] = gsl_rng_uniform(rng);
-    quantiles(x, 1000, probs, 3, q);
+    quantiles(x, 1000, probs, 3, q, work);
     size_t inversions = 0;
     for (size_t i = 1; i < 1000; i++)
         inversions += x[i] < x[i - 1];
@@ -120,7 +127,7 @@ static void test_ties(void **state)
     (void)state;
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_taus2);
     gsl_rng_set(rng, 7);
-    double x[MAX_N];
+    static double x[MAX_N];
     const size_t ns[] = {1, 2, 3, 4, 5, 20, 21, 200, 1000, 1001};
     for (size_t j = 0; j < sizeof ns / sizeof ns[0]; j++) {
         size_t n = ns[j];
@@ -149,7 +156,7 @@ static void test_ties(void **state)
 static void test_nan(void **state)
 {
     (void)state;
-    double x[MAX_N];
+    static double x[MAX_N];
     const size_t ns[] = {1, 2, 3, 10, 11, 1000};
     for (size_t j = 0; j < sizeof ns / sizeof ns[0]; j++) {
         size_t n = ns[j];
@@ -182,7 +189,7 @@ static void test_signed_zeros(void **state)
             for (size_t i = 0; i < n; i++)
                 a[i] = (i * 7 + pat) % 3 == 0 ? -0.0 : (i * 5 + pat) % 4 == 0 ? 1.0 : 0.0;
             memcpy(b, a, n * sizeof *a);
-            quantiles(a, n, probs, 3, q);
+            quantiles(a, n, probs, 3, q, work);
             gsl_sort(b, 1, n);
             for (int k = 0; k < 3; k++)
                 assert_true(q[k] == gsl_stats_quantile_from_sorted_data(b, 1, n, probs[k]));
@@ -195,7 +202,7 @@ static void test_rank_layout(void **state)
     static const double p1[] = {0.0, 0.5, 1.0};
     static const double p2[] = {0.5, 0.5000001, 0.51};
     static const double p3[] = {0.0, 0.0, 0.01, 0.99, 1.0};
-    double x[MAX_N];
+    static double x[MAX_N];
     for (size_t n = 1; n <= 40; n++) {
         for (size_t i = 0; i < n; i++)
             x[i] = (double)((i * 7919) % 13) - 6.0;
@@ -204,6 +211,95 @@ static void test_rank_layout(void **state)
         check(x, n, p3, 5);
         check(x, n, probs, 3);
     }
+}
+
+/* Columns of the sizes runs have (1,000 to 20,000 replicates): the bracketed
+ * path must take them (not fall back) and agree with the sort bit for bit. */
+static void test_bracket_large(void **state)
+{
+    (void)state;
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_taus2);
+    gsl_rng_set(rng, 99);
+    static double x[MAX_N], a[MAX_N];
+    const size_t ns[] = {512, 513, 1000, 4096, 10000, 10001, 20001};
+    int taken = 0, tried = 0;
+    for (size_t j = 0; j < sizeof ns / sizeof ns[0]; j++) {
+        size_t n = ns[j];
+        for (int shape = 0; shape < 7; shape++) {
+            for (size_t i = 0; i < n; i++) {
+                double u = gsl_rng_uniform(rng);
+                switch (shape) {
+                case 0: x[i] = u; break;                                   /* uniform */
+                case 1: x[i] = gsl_ran_gaussian_ziggurat(rng, 3.0); break; /* normal */
+                case 2: x[i] = 0.411 + 0.05 * (double)gsl_rng_uniform_int(rng, 9); break;
+                case 3: x[i] = u < 0.9 ? 0.0 : u; break;        /* one value holds 90% */
+                case 4: x[i] = (double)i; break;                /* sorted */
+                case 5: x[i] = (double)(n - i); break;          /* reversed */
+                default: x[i] = 1.0 / (u + 1e-300); break;      /* heavy tail */
+                }
+            }
+            check(x, n, probs, 3);
+            memcpy(a, x, n * sizeof *x);
+            double q[3];
+            tried++;
+            taken += quantiles_bracket(a, n, probs, 3, q, work);
+        }
+    }
+    /* Every shape above is bracketed; none needs the fall-back. */
+    assert_int_equal(taken, tried);
+    /* Ranks at the very ends and close together, and a NaN: the fall-back. */
+    static const double ends[2][4] = {{0.0, 0.001, 0.5, 0.5001}, {0.5, 0.999, 1.0, 1.0}};
+    for (size_t i = 0; i < 10000; i++)
+        x[i] = gsl_rng_uniform(rng);
+    for (int e = 0; e < 2; e++) {
+        check(x, 10000, ends[e], 4);
+        memcpy(a, x, 10000 * sizeof *x);
+        double q[4];
+        assert_true(quantiles_bracket(a, 10000, ends[e], 4, q, work));
+    }
+    x[1234] = NAN;
+    check(x, 10000, probs, 3);
+    gsl_rng_free(rng);
+}
+
+/* A sample that misses: the column's first rows (where the sample's stride
+ * falls) hold values far from its quantiles, so the brackets miss and the
+ * selection answers, with the same bits. */
+static void test_bracket_miss(void **state)
+{
+    (void)state;
+    static double x[10000], a[10000];
+    size_t n = 10000, s = (size_t)(4.0 * sqrt((double)n)), step = n / s;   /* s = 400 */
+    for (size_t i = 0; i < n; i++)
+        x[i] = i % step == 0 ? 1e6 + (double)i : (double)(i % 97);
+    memcpy(a, x, sizeof x);
+    double q[3];
+    assert_false(quantiles_bracket(a, n, probs, 3, q, work));
+    check(x, n, probs, 3);
+}
+
+/* The aggregates' means are gsl_stats_mean's bits, column by column. */
+static void test_means(void **state)
+{
+    (void)state;
+    enum { R = 3001, C = 5, T = 2 };
+    static double traj[R * T * C];
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_taus2);
+    gsl_rng_set(rng, 5);
+    for (size_t i = 0; i < sizeof traj / sizeof traj[0]; i++)
+        traj[i] = (gsl_rng_uniform(rng) - 0.3) * pow(10.0, (double)(i % 7) - 3.0);
+    ts_run run = {.R = R, .T = T, .C = C, .traj = traj};
+    double *stats = ts_output_aggregates(&run, 2);
+    assert_non_null(stats);
+    static double col[R];
+    for (int t = 0; t < T; t++)
+        for (int j = 0; j < C; j++) {
+            for (int k = 0; k < R; k++)
+                col[k] = traj[((size_t)k * T + t) * C + j];
+            assert_same(stats[((size_t)t * C + j) * 4], gsl_stats_mean(col, 1, R), R, j);
+        }
+    free(stats);
+    gsl_rng_free(rng);
 }
 
 int main(void)
@@ -215,6 +311,9 @@ int main(void)
         cmocka_unit_test(test_nan),
         cmocka_unit_test(test_rank_layout),
         cmocka_unit_test(test_signed_zeros),
+        cmocka_unit_test(test_bracket_large),
+        cmocka_unit_test(test_bracket_miss),
+        cmocka_unit_test(test_means),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
