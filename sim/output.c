@@ -193,7 +193,7 @@ static void quantiles_select(double *x, size_t n, const double *probs, int n_pro
 /* Doubles of workspace quantiles() needs for a column of n values. */
 static size_t quantile_work_size(size_t n)
 {
-    return SAMPLE_MAX + BRACKET_MAX * (n / 2 + 2);
+    return SAMPLE_MAX + BRACKET_MAX * (n / 2 + 2);   /* cap + 1 each */
 }
 
 typedef struct {
@@ -233,13 +233,15 @@ static bool quantiles_bracket(double *x, size_t n, const double *probs, int n_pr
      * share sampled for brackets narrow enough to pay. */
     size_t s = (size_t)(4.0 * sqrt((double)n)), small = n / 4 < 256 ? n / 4 : 256;
     s = s < small ? small : s > SAMPLE_MAX ? SAMPLE_MAX : s;
+    size_t nan = 0;
+    for (size_t i = 0; i < n; i++)
+        nan += x[i] != x[i];
+    if (nan)
+        return false;   /* NaN is in no count below */
     double *sample = work;
     size_t step = n / s;
     for (size_t i = 0; i < s; i++)
         sample[i] = x[i * step];
-    for (size_t i = 0; i < s; i++)
-        if (sample[i] != sample[i])
-            return false;
     gsl_sort(sample, 1, s);
     bracket b[BRACKET_MAX];
     size_t cap = n / 2 + 1, lhs[BRACKET_MAX];   /* inner[cap] takes the overflow */
@@ -252,28 +254,31 @@ static bool quantiles_bracket(double *x, size_t n, const double *probs, int n_pr
         double ilo = floor(q - d), ihi = ceil(q + d) + 1.0;
         b[k].lo = ilo < 0.0 ? -INFINITY : sample[(size_t)ilo];
         b[k].hi = ihi >= (double)s ? INFINITY : sample[(size_t)ihi];
-        b[k].below = b[k].at_lo = b[k].at_hi = b[k].m = 0;
-        b[k].inner = work + SAMPLE_MAX + (size_t)k * cap;
+        b[k].inner = work + SAMPLE_MAX + (size_t)k * (cap + 1);
     }
-    /* Without branches: which bracket a value falls in is a coin toss the
-     * processor cannot predict. Every value is written at inner[m], and m
-     * moves on only for the values inside; past cap it stays at cap. */
-    size_t nan = 0;
-    for (size_t i = 0; i < n; i++) {
-        double v = x[i];
-        nan += v != v;
-        for (int k = 0; k < n_probs; k++) {
-            bracket *bk = &b[k];
-            bk->below += v < bk->lo;
-            bk->at_lo += v == bk->lo;
-            bk->at_hi += v == bk->hi;
-            bk->inner[bk->m] = v;
-            size_t m = bk->m + ((v > bk->lo) & (v < bk->hi));
-            bk->m = m < cap ? m : cap;
+    /* One pass per bracket, its ends and counts in registers, and without
+     * branches: whether a value falls inside is a coin toss the processor
+     * cannot predict. Every value is written at inner[m], and m moves on only
+     * for the values inside; past cap it stays at cap. */
+    for (int k = 0; k < n_probs; k++) {
+        const double lo = b[k].lo, hi = b[k].hi;
+        const double *restrict xs = x;
+        double *restrict inner = b[k].inner;
+        size_t below = 0, at_lo = 0, at_hi = 0, m = 0;
+        for (size_t i = 0; i < n; i++) {
+            double v = xs[i];
+            below += v < lo;
+            at_lo += v == lo;
+            at_hi += v == hi;
+            inner[m] = v;
+            m += (v > lo) & (v < hi);
+            m = m < cap ? m : cap;
         }
+        b[k].below = below;
+        b[k].at_lo = at_lo;
+        b[k].at_hi = at_hi;
+        b[k].m = m;
     }
-    if (nan)
-        return false;
     double val[BRACKET_MAX][2];
     for (int k = 0; k < n_probs; k++)
         if (b[k].m == cap)
