@@ -414,5 +414,5 @@ int main(int argc, char **argv)
                                                                       : "MISMATCH");
     ts_engine_free(e);
     ts_scenario_free(sc);
-    return 0;
+    return diff <= 1e-9 * (1 + fabs(eng_tot[0]) + fabs(eng_tot[1])) ? 0 : 1;
 }

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The benchmarks' hand-written loops are independent statements of the
+# model's arithmetic: run once each (bench_engine -1), their totals must be
+# the engine's bit for bit, on bench5 with and without move noise and on the
+# shipped baseline_nov2025 (talks not held); the aggregates must be a full
+# sort's bit for bit. Timings are printed, never asserted.
+# Usage: bench_check.sh TRADESIM_BIN REPO_ROOT (the benchmarks sit beside it)
+set -u
+dir=$(dirname "$1")
+root=$2
+fails=0
+fail() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
+
+same_bits() {   # label command...
+    local label=$1 out
+    shift
+    if ! out=$("$@" 2>&1); then
+        fail "$label: exit status $? ($out)"
+        return
+    fi
+    echo "$out"
+    grep -q '(same bits)' <<<"$out" || fail "$label: not the same bits"
+}
+
+same_bits "bench5" "$dir/bench_engine" -1 "$root/tests/good_engine/bench5.cfg"
+same_bits "bench5 -q" "$dir/bench_engine" -1 -q "$root/tests/good_engine/bench5.cfg"
+same_bits "baseline_nov2025" "$dir/bench_engine" -1 "$root/scenarios/baseline_nov2025.cfg"
+same_bits "aggregates" "$dir/bench_aggregate" "$root/scenarios/baseline_nov2025.cfg" 2000
+
+[ "$fails" -eq 0 ] || exit 1
+echo "bench_check: all passed"
