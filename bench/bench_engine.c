@@ -23,7 +23,7 @@
  * second (a short scenario's run is ~10 ms, too short for one timing to
  * mean much on a shared machine); -1 runs each once (for callgrind: the
  * engine's instructions are those under `worker`, the baseline's under
- * `baseline`); -q sets both actors' noise to 0 (every other draw stays).
+ * `baseline` or `baseline_tft`); -q sets both actors' noise to 0 (every other draw stays).
  *
  * On this shared machine the figures with move noise on differ between
  * processes by up to a quarter, for the engine and the loop alike (address
@@ -59,6 +59,24 @@ static double pressure(const ts_issue *is, double x)
 {
     double p = (x - is->min) / (is->max - is->min);
     return is->kind == TS_ISSUE_PLEDGE ? 1.0 - p : p;
+}
+
+/* Both baselines' end of a step: the row in the engine's column order
+ * (levels and states, then each actor's pressure, trust, payoff, total) and
+ * the chip's market m and value v and the export control's dependence D
+ * moved to the next step (vfac: v's per-step factor). */
+static void row_and_advance(const ts_scenario *sc, const ts_issue *I, const double *x, double h,
+                            double vfac, double pu, double pc, const double u[2],
+                            const double tot[2], double *row, double *m, double *v, double *D)
+{
+    double vals[16] = {x[0], x[1], x[2], *m, *v, x[3], *D, x[4],
+                       pu, sc->actors[0].trust, u[0], tot[0], pc, sc->actors[1].trust, u[1], tot[1]};
+    memcpy(row, vals, sizeof vals);
+    double a = I[2].erosion * x[2], b = I[2].recovery * (1 - x[2]), kk = a + b;
+    double ms = kk > 0 ? b / kk : 0, md = kk > 0 ? exp(-kk * h) : 1;
+    *m = ms + (*m - ms) * md;
+    *v *= vfac;
+    *D *= exp(-(I[3].diversification * x[3] + I[3].drift) * h);
 }
 
 /* The baseline: bench5's arithmetic written out for its fixed shape
@@ -132,15 +150,8 @@ static void baseline(const ts_scenario *sc, int R, double *traj, double *tot_out
             seen[4] = obs;
             sp_cn_prev = sp_cn;
             sp_cn = (pressure(&I[1], seen[1]) + pressure(&I[3], seen[3]) + pressure(&I[4], seen[4])) / 3;
-            double vals[16] = {x[0], x[1], x[2], m, v, x[3], D, x[4],
-                               pu, sc->actors[0].trust, u0, tot0, pc, sc->actors[1].trust, u1, tot1};
-            memcpy(row, vals, sizeof vals);
-            /* state */
-            double a = I[2].erosion * x[2], b = I[2].recovery * (1 - x[2]), kk = a + b;
-            double ms = kk > 0 ? b / kk : 0, md = kk > 0 ? exp(-kk * h) : 1;
-            m = ms + (m - ms) * md;
-            v *= vfac;
-            D *= exp(-(I[3].diversification * x[3] + I[3].drift) * h);
+            const double u[2] = {u0, u1}, tot[2] = {tot0, tot1};
+            row_and_advance(sc, I, x, h, vfac, pu, pc, u, tot, row, &m, &v, &D);
         }
         if (k == 0) {
             tot_out[0] = tot0;
@@ -279,15 +290,10 @@ static void baseline_tft(const ts_scenario *sc, int R, double *traj, double *tot
             sp_prev[1] = sp[1];
             sp[0] = index_of(I, seen, own_us, 2);
             sp[1] = index_of(I, seen, own_cn, 3);
-            double vals[16] = {x[0], x[1], x[2], m, v, x[3], D, x[4],
-                               pu, sc->actors[0].trust, u0, tot0, pc, sc->actors[1].trust, u1, tot1};
-            memcpy(row, vals, sizeof vals);
-            /* state to the next step */
-            double a = I[2].erosion * x[2], b = I[2].recovery * (1 - x[2]), kk = a + b;
-            double ms = kk > 0 ? b / kk : 0, md = kk > 0 ? exp(-kk * h) : 1;
-            m = ms + (m - ms) * md;
-            v *= I[2].generation_years > 0 ? pow(I[2].generation_decay, h / I[2].generation_years) : 1;
-            D *= exp(-(I[3].diversification * x[3] + I[3].drift) * h);
+            const double u[2] = {u0, u1}, tot[2] = {tot0, tot1};
+            double vfac =
+                I[2].generation_years > 0 ? pow(I[2].generation_decay, h / I[2].generation_years) : 1;
+            row_and_advance(sc, I, x, h, vfac, pu, pc, u, tot, row, &m, &v, &D);
         }
         if (k == 0) {
             tot_out[0] = tot0;
