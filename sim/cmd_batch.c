@@ -224,12 +224,6 @@ static void order_by_work(batch_job *j)
     }
 }
 
-static int cores(void)
-{
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n > 0 ? (int)n : 1;
-}
-
 int ts_cmd_batch(int argc, char **argv, FILE *out, FILE *err)
 {
     ts_cli_opts o;
@@ -305,7 +299,7 @@ int ts_cmd_batch(int argc, char **argv, FILE *out, FILE *err)
         goto done;
     }
 
-    int threads = o.threads > 0 ? (int)o.threads : cores();
+    int threads = ts_threads((int)o.threads);
     j.engine_threads = threads;
     j.n_workers = threads < n ? threads : n;
     if (j.n_workers > MAX_WORKERS)

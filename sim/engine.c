@@ -327,14 +327,14 @@ static void step_issues(ts_world *w, gsl_rng *rng, double *row, double pay[2], b
             ts_issue_advance(is, st, h);
             break;
         case TS_ISSUE_PLEDGE:
-            st->key = x;
+            ts_issue_state_refresh_memo(is, h, st, memo);
             ts_pledge_flows(is, x, &po, &pf);
             if (row)
                 row[c++] = x;
             break;
         case TS_ISSUE_CUSTOM:
         default:
-            st->key = x;
+            ts_issue_state_refresh_memo(is, h, st, memo);
             ts_custom_flows(is, x, &po, &pf);
             if (row)
                 row[c++] = x;
@@ -796,12 +796,17 @@ fail:
     return NULL;
 }
 
+int ts_threads(int want)
+{
+    if (want > 0)
+        return want;
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (int)n : 1;
+}
+
 static int n_threads(int want, int R)
 {
-    if (want <= 0) {
-        long n = sysconf(_SC_NPROCESSORS_ONLN);
-        want = n > 0 ? (int)n : 1;
-    }
+    want = ts_threads(want);
     return want < R ? want : (R > 0 ? R : 1);
 }
 

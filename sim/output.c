@@ -312,12 +312,13 @@ static void quantiles(double *x, size_t n, const double *probs, int n_probs, dou
     quantiles_select(x, n, probs, n_probs, out);
 }
 
-/* Aggregates of steps taken one at a time from a shared counter; each
- * step's figures land at their own place, so the result does not depend on
- * the number of threads. */
+/* Aggregates of blocks of steps taken one at a time from a shared counter;
+ * each step's figures land at their own place, so the result does not depend
+ * on the number of threads. */
 typedef struct {
     const ts_run *run;
     double *stats;          /* [T][C][4]: mean, p05, p50, p95 */
+    size_t block, n_blocks; /* steps per block (agg_block), blocks */
     atomic_int next;
     atomic_int failed;
 } agg_job;
@@ -344,7 +345,7 @@ static void *agg_worker(void *arg)
     agg_job *job = arg;
     const ts_run *run = job->run;
     size_t R = (size_t)run->R, C = (size_t)run->C, T = (size_t)run->T, stride = T * C;
-    size_t B = agg_block(run), n_blocks = (T + B - 1) / B;
+    size_t B = job->block;
     double *scratch = malloc((B * R * C + quantile_work_size(R)) * sizeof *scratch);
     long double *mean = malloc((B * C + 1) * sizeof *mean);
     if (!scratch || !mean) {
@@ -354,7 +355,7 @@ static void *agg_worker(void *arg)
         return NULL;
     }
     double *work = scratch + B * R * C;
-    for (int blk; (size_t)(blk = atomic_fetch_add(&job->next, 1)) < n_blocks;) {
+    for (int blk; (size_t)(blk = atomic_fetch_add(&job->next, 1)) < job->n_blocks;) {
         /* The block's steps t0.. have their w = nb C columns side by side in
          * each replicate's rows, and their aggregates side by side in stats:
          * one flat column index j serves both. Column j goes to scratch[j R ..],
@@ -384,19 +385,18 @@ static void *agg_worker(void *arg)
 
 double *ts_output_aggregates(const ts_run *run, int threads)
 {
+    size_t block = agg_block(run);
     agg_job job = {.run = run,
-                   .stats = malloc(((size_t)run->T * (size_t)run->C * 4 + 1) * sizeof(double))};
+                   .stats = malloc(((size_t)run->T * (size_t)run->C * 4 + 1) * sizeof(double)),
+                   .block = block,
+                   .n_blocks = ((size_t)run->T + block - 1) / block};
     if (!job.stats)
         return NULL;
     atomic_init(&job.next, 0);
     atomic_init(&job.failed, 0);
-    if (threads <= 0) {
-        long n = sysconf(_SC_NPROCESSORS_ONLN);
-        threads = n > 0 ? (int)n : 1;
-    }
-    int n_blocks = (int)(((size_t)run->T + agg_block(run) - 1) / agg_block(run));
-    if (threads > n_blocks)
-        threads = n_blocks;
+    threads = ts_threads(threads);
+    if ((size_t)threads > job.n_blocks)
+        threads = (int)job.n_blocks;
     pthread_t tid[64];
     int started = 0;
     for (int i = 1; i < threads && i < 64; i++)

@@ -143,13 +143,12 @@ inline void ts_issue_state_refresh(const ts_issue *is, double h, ts_issue_state 
  * parameters only (ts_world_set_param and ts_world_reset empty it). */
 /* baseline_nov2025 (talks not held) calls log1p 205,125 times without a memo,
  * 45,124 with 32 slots, 20,280 with 64, 13,699 with 128; 64 to 256 run at the
- * same speed (scripts/bench engine), so 64 (2 KiB per issue and thread). */
+ * same speed (scripts/bench engine), so 64 (1.5 KiB per issue and thread). */
 #define TS_MEMO_SLOTS 64
 
 typedef struct {
     uint64_t key;       /* the level's bits; TS_MEMO_EMPTY when unused */
     double c0, c1;      /* tariff: imports; chip: m_star, m_decay; export: d_decay */
-    double pad;
 } ts_memo_slot;
 
 typedef struct {
