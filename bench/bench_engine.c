@@ -161,20 +161,28 @@ static void baseline(const ts_scenario *sc, int R, double *traj, double *tot_out
     gsl_rng_free(rng);
 }
 
+/* Both baselines' levers: us tariff, cn tariff, a chip licence (us), an
+ * export control (cn), a pledge (cn), no interactions, GSL's taus2. */
+static bool five_issues(const ts_scenario *sc)
+{
+    static const ts_issue_kind shape[5] = {TS_ISSUE_TARIFF, TS_ISSUE_TARIFF,
+                                           TS_ISSUE_CHIP_LICENCE, TS_ISSUE_EXPORT_CONTROL,
+                                           TS_ISSUE_PLEDGE};
+    bool ok = sc->n_issues == 5 && sc->n_interactions == 0 && strcmp(sc->rng, "taus2") == 0;
+    for (int i = 0; ok && i < 5; i++)
+        ok = sc->issues[i].kind == shape[i] && sc->issues[i].owner == (i == 0 || i == 2 ? 0 : 1);
+    return ok;
+}
+
 /* True when sc has the shape of the shipped baseline_nov2025 with talks not
  * held: bench5's five kinds and owners, tit-for-tat on both sides without
  * move noise, dated events only at step 0 and only changing parameters,
  * random events that only add to levels, no interactions. */
 static bool tft_shape(const ts_scenario *sc)
 {
-    static const ts_issue_kind shape[5] = {TS_ISSUE_TARIFF, TS_ISSUE_TARIFF,
-                                           TS_ISSUE_CHIP_LICENCE, TS_ISSUE_EXPORT_CONTROL,
-                                           TS_ISSUE_PLEDGE};
-    bool ok = sc->n_issues == 5 && sc->n_interactions == 0 && strcmp(sc->rng, "taus2") == 0;
+    bool ok = five_issues(sc);
     for (int a = 0; ok && a < 2; a++)
         ok = sc->actors[a].strategy.kind == TS_STRAT_TIT_FOR_TAT && sc->actors[a].noise == 0.0;
-    for (int i = 0; ok && i < 5; i++)
-        ok = sc->issues[i].kind == shape[i] && sc->issues[i].owner == (i == 0 || i == 2 ? 0 : 1);
     for (int k = 0; ok && k < sc->n_events; k++) {
         const ts_event *ev = &sc->events[k];
         if (ev->step >= 0)
@@ -344,15 +352,9 @@ int main(int argc, char **argv)
     }
     if (quiet)
         sc->actors[0].noise = sc->actors[1].noise = 0.0;
-    static const ts_issue_kind shape[5] = {TS_ISSUE_TARIFF, TS_ISSUE_TARIFF,
-                                           TS_ISSUE_CHIP_LICENCE, TS_ISSUE_EXPORT_CONTROL,
-                                           TS_ISSUE_PLEDGE};
-    int ok = sc->n_issues == 5 && sc->n_events == 0 && sc->n_talks == 0 &&
-             sc->n_interactions == 0 && strcmp(sc->rng, "taus2") == 0 &&
-             sc->actors[0].strategy.kind == TS_STRAT_TIT_FOR_TAT &&
-             sc->actors[1].strategy.kind == TS_STRAT_RICHARDSON;
-    for (int i = 0; ok && i < 5; i++)
-        ok = sc->issues[i].kind == shape[i] && sc->issues[i].owner == (i == 0 || i == 2 ? 0 : 1);
+    bool ok = five_issues(sc) && sc->n_events == 0 && sc->n_talks == 0 &&
+              sc->actors[0].strategy.kind == TS_STRAT_TIT_FOR_TAT &&
+              sc->actors[1].strategy.kind == TS_STRAT_RICHARDSON;
     /* bench5's hand-written loop, the shipped scenario's, or none */
     void (*base)(const ts_scenario *, int, double *, double *) =
         ok ? baseline : tft_shape(sc) ? baseline_tft : NULL;
