@@ -14,13 +14,7 @@
 #include <cmocka.h>
 
 #include "tradesim/agreement.h"
-
-#define assert_near(a, b, tol)                                                              \
-    do {                                                                                    \
-        double a_ = (a), b_ = (b);                                                          \
-        if (!(fabs(a_ - b_) <= (tol)))                                                      \
-            fail_msg("%s = %.17g, expected %.17g within %g", #a, a_, b_, (double)(tol));    \
-    } while (0)
+#include "testutil.h"
 
 static ts_scenario *parse(const char *text, const char *const *ov, int n_ov)
 {

@@ -16,20 +16,7 @@
 #include "tradesim/batch.h"
 #include "testutil.h"
 
-static char tmpdir[256];
-
-static int setup(void **state)
-{
-    (void)state;
-    return ts_test_mkdtemp(tmpdir, sizeof tmpdir, "test_batch") ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    ts_test_remove_tree(tmpdir);
-    return 0;
-}
+TS_TEST_SCRATCH(tmpdir, "test_batch")
 
 static void write_file(const char *path, const char *text)
 {
@@ -216,5 +203,5 @@ int main(void)
         cmocka_unit_test(test_collect_sorted_recursive),
         cmocka_unit_test(test_markers),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, tmpdir_setup, tmpdir_teardown);
 }

@@ -20,21 +20,8 @@
 #include "tradesim/csvread.h"
 #include "testutil.h"
 
-static char dir[64];
+TS_TEST_SCRATCH(dir, "test_compare")
 static char outbuf[16384], errbuf[4096];
-
-static int setup(void **state)
-{
-    (void)state;
-    return ts_test_mkdtemp(dir, sizeof dir, "test_compare") ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    ts_test_remove_tree(dir);
-    return 0;
-}
 
 /* A result folder dir/name with a 100-replicate summary.csv: `deals` of them
  * reach a deal (at step 10 + k % 7), x_final = k + shift, x_mean = 3 (constant),
@@ -276,11 +263,11 @@ static void test_errors(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_identical_no_significance, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_shifted_marked_with_sign, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_metric_on_one_side, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_several_others_and_file_args, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_identical_no_significance, dir_setup, dir_teardown),
+        cmocka_unit_test_setup_teardown(test_shifted_marked_with_sign, dir_setup, dir_teardown),
+        cmocka_unit_test_setup_teardown(test_metric_on_one_side, dir_setup, dir_teardown),
+        cmocka_unit_test_setup_teardown(test_several_others_and_file_args, dir_setup, dir_teardown),
+        cmocka_unit_test_setup_teardown(test_errors, dir_setup, dir_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "tradesim/csv.h"
+#include "testutil.h"
 
 /* ---- ts_fmt_g ------------------------------------------------------------ */
 
@@ -108,33 +109,7 @@ static void test_fmt_random(void **state)
 
 /* ---- the writer ------------------------------------------------------------ */
 
-static char tmpdir[64];
-
-static int setup_dir(void **state)
-{
-    (void)state;
-    strcpy(tmpdir, "/tmp/ts_test_csv_XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown_dir(void **state)
-{
-    (void)state;
-    DIR *d = opendir(tmpdir);
-    if (d) {
-        struct dirent *e;
-        char p[512];
-        while ((e = readdir(d)) != NULL) {
-            if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
-                snprintf(p, sizeof p, "%s/%s", tmpdir, e->d_name);
-                unlink(p);
-            }
-        }
-        closedir(d);
-    }
-    rmdir(tmpdir);
-    return 0;
-}
+TS_TEST_SCRATCH(tmpdir, "test_csv")
 
 static int count_entries(const char *dir)
 {
@@ -438,17 +413,17 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fmt_edges),
         cmocka_unit_test(test_fmt_random),
-        cmocka_unit_test_setup_teardown(test_commit_exact_bytes, setup_dir, teardown_dir),
-        cmocka_unit_test_setup_teardown(test_large_file_matches_fprintf, setup_dir, teardown_dir),
-        cmocka_unit_test_setup_teardown(test_injected_enospc_leaves_nothing, setup_dir,
-                                        teardown_dir),
-        cmocka_unit_test_setup_teardown(test_failed_commit_keeps_old_file, setup_dir,
-                                        teardown_dir),
-        cmocka_unit_test_setup_teardown(test_abort_removes_temporary, setup_dir, teardown_dir),
-        cmocka_unit_test_setup_teardown(test_two_writers_same_path, setup_dir, teardown_dir),
-        cmocka_unit_test_setup_teardown(test_unwritable_folder, setup_dir, teardown_dir),
-        cmocka_unit_test_setup_teardown(test_finish_then_commit_set, setup_dir, teardown_dir),
-        cmocka_unit_test_setup_teardown(test_read_only_target_refused, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(test_commit_exact_bytes, tmpdir_setup, tmpdir_teardown),
+        cmocka_unit_test_setup_teardown(test_large_file_matches_fprintf, tmpdir_setup, tmpdir_teardown),
+        cmocka_unit_test_setup_teardown(test_injected_enospc_leaves_nothing, tmpdir_setup,
+                                        tmpdir_teardown),
+        cmocka_unit_test_setup_teardown(test_failed_commit_keeps_old_file, tmpdir_setup,
+                                        tmpdir_teardown),
+        cmocka_unit_test_setup_teardown(test_abort_removes_temporary, tmpdir_setup, tmpdir_teardown),
+        cmocka_unit_test_setup_teardown(test_two_writers_same_path, tmpdir_setup, tmpdir_teardown),
+        cmocka_unit_test_setup_teardown(test_unwritable_folder, tmpdir_setup, tmpdir_teardown),
+        cmocka_unit_test_setup_teardown(test_finish_then_commit_set, tmpdir_setup, tmpdir_teardown),
+        cmocka_unit_test_setup_teardown(test_read_only_target_refused, tmpdir_setup, tmpdir_teardown),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     free(fmt_buf);

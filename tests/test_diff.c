@@ -20,21 +20,8 @@
 #include "tradesim/cli.h"
 #include "tradesim/csvread.h"
 
-static char dir[64];
+TS_TEST_SCRATCH(dir, "test_diff")
 static char outbuf[8192], errbuf[8192];
-
-static int setup(void **state)
-{
-    (void)state;
-    return ts_test_mkdtemp(dir, sizeof dir, "test_diff") ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    ts_test_remove_tree(dir);
-    return 0;
-}
 
 static const char *file(const char *name, const char *text)
 {
@@ -247,16 +234,16 @@ static void test_reader_rfc4180(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_identical_and_equivalent, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_numbers_differ_exactly, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_atol, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_rtol, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_text_cells_exact, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_header_mismatch, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_row_counts, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_first_ten_listed, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_bad_usage_and_files, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_reader_rfc4180, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_identical_and_equivalent, dir_setup, dir_teardown),
+        cmocka_unit_test_setup_teardown(test_numbers_differ_exactly, dir_setup, dir_teardown),
+        cmocka_unit_test_setup_teardown(test_atol, dir_setup, dir_teardown),
+        cmocka_unit_test_setup_teardown(test_rtol, dir_setup, dir_teardown),
+        cmocka_unit_test_setup_teardown(test_text_cells_exact, dir_setup, dir_teardown),
+        cmocka_unit_test_setup_teardown(test_header_mismatch, dir_setup, dir_teardown),
+        cmocka_unit_test_setup_teardown(test_row_counts, dir_setup, dir_teardown),
+        cmocka_unit_test_setup_teardown(test_first_ten_listed, dir_setup, dir_teardown),
+        cmocka_unit_test_setup_teardown(test_bad_usage_and_files, dir_setup, dir_teardown),
+        cmocka_unit_test_setup_teardown(test_reader_rfc4180, dir_setup, dir_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

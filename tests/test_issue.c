@@ -111,8 +111,6 @@ static void test_chip_payoff(void **state)
     assert_float_equal(pay[0], -8.33625, 1e-12);
     assert_float_equal(pay[1], 20.25, 1e-12);
     /* v falls by 0.5 every 1.5 years: after 1.5 years of 0.5-year steps. */
-    for (int k = 0; k < 3; k++)
-        ts_issue_advance(&is, &st, 0.5);
     ts_issue_state s2;
     ts_issue_state_init(&is, 0.5, &s2);
     for (int k = 0; k < 3; k++)

@@ -19,20 +19,13 @@
 #include <gsl/gsl_rng.h>
 
 #include "tradesim/talks.h"
+#include "testutil.h"
 
 /* The solvers stop when the simplex is below XTOL of each lever's range;
  * the tests ask for 1e-7 so that a package within 1e-5 of the closed form is
  * a pass with two orders of magnitude to spare. */
 #define XTOL 1e-7
 #define PKG_TOL 1e-5
-
-/* Double-precision closeness (cmocka's assert_float_equal works in float). */
-#define assert_near(a, b, tol)                                                              \
-    do {                                                                                    \
-        double a_ = (a), b_ = (b);                                                          \
-        if (!(fabs(a_ - b_) <= (tol)))                                                      \
-            fail_msg("%s = %.17g, expected %.17g within %g", #a, a_, b_, (double)(tol));    \
-    } while (0)
 
 /* ---- value functions --------------------------------------------------- */
 

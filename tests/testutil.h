@@ -4,6 +4,7 @@
 #define TRADESIM_TESTUTIL_H
 
 #include <dirent.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,5 +52,31 @@ static inline bool ts_test_write_file(const char *path, const char *text)
     bool ok = fputs(text, f) >= 0;
     return fclose(f) == 0 && ok;
 }
+
+/* Defines a test program's scratch folder `name` (char[64]) and the cmocka
+ * setup and teardown functions name##_setup, which makes a fresh
+ * /tmp/ts_<tag>_XXXXXX there, and name##_teardown, which removes it with all
+ * it holds. Used at file scope, without a semicolon. */
+#define TS_TEST_SCRATCH(name, tag)                                                          \
+    static char name[64];                                                                   \
+    static int name##_setup(void **state)                                                   \
+    {                                                                                       \
+        (void)state;                                                                        \
+        return ts_test_mkdtemp(name, sizeof name, tag) ? 0 : -1;                            \
+    }                                                                                       \
+    static int name##_teardown(void **state)                                                \
+    {                                                                                       \
+        (void)state;                                                                        \
+        ts_test_remove_tree(name);                                                          \
+        return 0;                                                                           \
+    }
+
+/* Double-precision closeness (cmocka's assert_float_equal works in float). */
+#define assert_near(a, b, tol)                                                              \
+    do {                                                                                    \
+        double a_ = (a), b_ = (b);                                                          \
+        if (!(fabs(a_ - b_) <= (tol)))                                                      \
+            fail_msg("%s = %.17g, expected %.17g within %g", #a, a_, b_, (double)(tol));    \
+    } while (0)
 
 #endif
