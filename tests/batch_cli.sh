@@ -11,8 +11,6 @@ bin=$1
 root=$2
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-fails=0
-fail() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
 . "$root/tests/lib/common.sh"
 
 mkdir -p "$tmp/in"
@@ -76,5 +74,4 @@ grep -q "(4 run, 0 resumed, 0 failed)" "$tmp/resume2.out" || fail "changed scena
 "$bin" batch 2>/dev/null; [ $? = 2 ] || fail "batch without paths should exit 2"
 "$bin" batch "$tmp/nonexistent" 2>/dev/null; [ $? = 2 ] || fail "missing path should exit 2"
 
-[ "$fails" = 0 ] && echo "batch_cli: all checks passed"
-exit "$fails"
+finish "batch_cli: all checks passed"

@@ -8,8 +8,7 @@
 set -u
 dir=$(dirname "$1")
 root=$2
-fails=0
-fail() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
+. "$root/tests/lib/common.sh"
 
 same_bits() {   # label command...
     local label=$1 out
@@ -27,5 +26,4 @@ same_bits "bench5 -q" "$dir/bench_engine" -1 -q "$root/tests/good_engine/bench5.
 same_bits "baseline_nov2025" "$dir/bench_engine" -1 "$root/scenarios/baseline_nov2025.cfg"
 same_bits "aggregates" "$dir/bench_aggregate" "$root/scenarios/baseline_nov2025.cfg" 2000
 
-[ "$fails" -eq 0 ] || exit 1
-echo "bench_check: all passed"
+finish "bench_check: all passed"

@@ -12,8 +12,7 @@ bin=$1
 root=$2
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-fails=0
-fail() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
+. "$root/tests/lib/common.sh"
 
 [ -f "$root/results/batch.csv" ] || { echo "FAIL: no golden results in $root/results (run scripts/bless)" >&2; exit 1; }
 "$bin" batch "$root/scenarios" -o "$tmp" -q || fail "batch of shipped scenarios exit $?"
@@ -45,5 +44,4 @@ if command -v gnuplot >/dev/null 2>&1; then
 else
     echo "note: gnuplot not installed; charts of the shipped scenarios not checked" >&2
 fi
-[ "$fails" = 0 ] && echo "golden: $checked files match"
-exit "$fails"
+finish "golden: $checked files match"

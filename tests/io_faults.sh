@@ -16,8 +16,8 @@ cleanup() {
     rm -rf "$tmp"
 }
 trap cleanup EXIT
-fail() { echo "FAIL: $*"; exit 1; }
 . "$root/tests/lib/common.sh"
+fail() { echo "FAIL: $*"; exit 1; }
 cfg=$root/tests/good/all_kinds.cfg
 name=all_kinds
 

@@ -7,10 +7,10 @@
 # Usage: plot_cli.sh TRADESIM_BIN REPO_ROOT
 set -u
 bin=$1
+root=$2
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-fails=0
-fail() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
+. "$root/tests/lib/common.sh"
 
 # aggregate.csv as `tradesim run` writes it: step, date, then X_mean/_p05/_p50/_p95.
 make_result() {   # dir shift [nodates]
@@ -118,5 +118,4 @@ rc=$?
 grep -q "something went wrong" "$tmp/err8" || fail "gnuplot's message not quoted: $(cat "$tmp/err8")"
 [ -z "$(ls -A "$tmp/broken" 2>/dev/null)" ] || fail "partial files left: $(ls -A "$tmp/broken")"
 
-[ $fails -eq 0 ] && echo "plot_cli: all checks passed"
-exit $((fails > 0))
+finish "plot_cli: all checks passed"

@@ -10,8 +10,8 @@ bin=$1
 root=$2
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-fail() { echo "FAIL: $*"; exit 1; }
 . "$root/tests/lib/common.sh"
+fail() { echo "FAIL: $*"; exit 1; }
 
 # all_kinds with both actors playing best responses (a minimiser per lever and step).
 sed -e 's/strategy = { kind = "time_dependent";.*/strategy = { kind = "best_response"; }; },/' \

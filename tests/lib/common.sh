@@ -1,5 +1,17 @@
 # Shared by the end-to-end test scripts (sourced, not run by ctest).
 
+# Checks that count their failures and go on, so that one run reports them
+# all: `fail MESSAGE` counts one, `finish SUMMARY` prints SUMMARY when none
+# failed and exits 1 when any did. A script whose later checks need the
+# earlier ones to have passed defines its own fail, exiting at once, after
+# sourcing this.
+fails=0
+fail() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
+finish() {
+    [ "$fails" -eq 0 ] && echo "$1"
+    exit $((fails > 0))
+}
+
 # Waits until process $1 runs its replicates (the interrupt watcher and at
 # least one worker thread exist): a signal then lands mid-run, however slow
 # the build (sanitizers, valgrind). Fails if the process ends first.
