@@ -132,26 +132,6 @@ void ts_path_list_free(ts_path_list *list)
 
 /* ---- summarising summary.csv --------------------------------------------- */
 
-/* Growable per-column buffers of values, one per replicate. */
-typedef struct {
-    double *v;
-    size_t n, cap;
-} dvec;
-
-static bool dvec_push(dvec *d, double x)
-{
-    if (d->n == d->cap) {
-        size_t nc = d->cap ? 2 * d->cap : 256;
-        double *nv = realloc(d->v, nc * sizeof *nv);
-        if (!nv)
-            return false;
-        d->v = nv;
-        d->cap = nc;
-    }
-    d->v[d->n++] = x;
-    return true;
-}
-
 void ts_batch_row_free(ts_batch_row *row)
 {
     free(row->name);
@@ -202,8 +182,8 @@ ts_status ts_batch_summarise(const char *dir, const char *name, ts_batch_row *ro
     bool got;
     col_kind *kind = NULL;
     int *slot = NULL;
-    dvec *vals = NULL;   /* [n_issues + n_actors] */
-    dvec first = {0};
+    ts_values *vals = NULL;   /* [n_issues + n_actors] */
+    ts_values first = {0};
     size_t ncol = 0;
     int n_slots = 0;
 
@@ -283,9 +263,9 @@ ts_status ts_batch_summarise(const char *dir, const char *name, ts_batch_row *ro
             if (kind[c] == COL_DEAL)
                 row->deals += v > 0;
             else if (kind[c] == COL_FIRST)
-                ok = dvec_push(&first, v);
+                ok = ts_values_push(&first, v);
             else
-                ok = dvec_push(&vals[slot[c]], v);
+                ok = ts_values_push(&vals[slot[c]], v);
             if (!ok) {
                 s = ts_error_set(err, TS_EIO, "out of memory");
                 goto done;
@@ -316,10 +296,10 @@ ts_status ts_batch_summarise(const char *dir, const char *name, ts_batch_row *ro
     int fi = 0, ti = 0;
     for (size_t c = 0; c < ncol; c++) {
         if (kind[c] == COL_FINAL) {
-            const dvec *d = &vals[slot[c]];
+            const ts_values *d = &vals[slot[c]];
             row->final_mean[fi++] = gsl_stats_mean(d->v, 1, d->n);
         } else if (kind[c] == COL_TOTAL) {
-            const dvec *d = &vals[slot[c]];
+            const ts_values *d = &vals[slot[c]];
             ts_stats_mean_ci(d->v, d->n, 0.95, &row->total_mean[ti], &row->total_lo[ti],
                              &row->total_hi[ti]);
             ti++;

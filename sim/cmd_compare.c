@@ -23,8 +23,7 @@
 
 typedef struct {
     char *name;
-    double *v; /* the column's non-empty cells */
-    size_t n, cap;
+    ts_values x; /* the column's non-empty cells */
 } column;
 
 typedef struct {
@@ -33,7 +32,7 @@ typedef struct {
     size_t rows;
     bool has_deal;
     size_t deals;
-    column first;     /* first_deal_step of replicates with a deal */
+    ts_values first;  /* first_deal_step of replicates with a deal */
     bool has_first;
     column *cols;     /* metric columns in file order */
     size_t n_cols;
@@ -58,27 +57,13 @@ static bool is_metric(const char *name)
     return false;
 }
 
-static bool push(column *c, double x)
-{
-    if (c->n == c->cap) {
-        size_t cap = c->cap ? 2 * c->cap : 256;
-        double *v = realloc(c->v, cap * sizeof *v);
-        if (!v)
-            return false;
-        c->v = v;
-        c->cap = cap;
-    }
-    c->v[c->n++] = x;
-    return true;
-}
-
 static void summary_free(summary *s)
 {
     free(s->path);
     free(s->first.v);
     for (size_t i = 0; i < s->n_cols; i++) {
         free(s->cols[i].name);
-        free(s->cols[i].v);
+        free(s->cols[i].x.v);
     }
     free(s->cols);
 }
@@ -158,7 +143,7 @@ static ts_status read_rows(summary *s, ts_csvread *r, const int *role, size_t wi
             }
             if (!parse_num(f, &x))
                 return bad_cell(r, i, "a number", e);
-            if (!push(role[i] == -3 ? &s->first : &s->cols[role[i]], x))
+            if (!ts_values_push(role[i] == -3 ? &s->first : &s->cols[role[i]].x, x))
                 return ts_error_set(e, TS_EIO, "out of memory");
         }
     }
@@ -211,7 +196,8 @@ static void only_one_side(result *res, const char *metric, bool in_base, double 
     }
 }
 
-static void compare_means(result *res, const char *metric, const column *a, const column *b)
+static void compare_means(result *res, const char *metric, const ts_values *a,
+                          const ts_values *b)
 {
     double ma, sa, mb, sb;
     ts_stats_mean_sd(a->v, a->n, &ma, &sa);
@@ -220,7 +206,7 @@ static void compare_means(result *res, const char *metric, const column *a, cons
     ts_stats_welch(ma, sa, a->n, mb, sb, b->n, LEVEL, &res->diff, &res->lo, &res->hi);
 }
 
-static double column_mean(const column *c)
+static double column_mean(const ts_values *c)
 {
     double m, sd;
     ts_stats_mean_sd(c->v, c->n, &m, &sd);
@@ -254,14 +240,14 @@ static size_t compare_pair(const summary *a, const summary *b, result *out)
     for (size_t i = 0; i < a->n_cols; i++) {
         const column *ca = &a->cols[i], *cb = find_column(b, ca->name);
         if (cb)
-            compare_means(&out[k++], ca->name, ca, cb);
+            compare_means(&out[k++], ca->name, &ca->x, &cb->x);
         else
-            only_one_side(&out[k++], ca->name, true, column_mean(ca), ca->n);
+            only_one_side(&out[k++], ca->name, true, column_mean(&ca->x), ca->x.n);
     }
     for (size_t i = 0; i < b->n_cols; i++)
         if (!find_column(a, b->cols[i].name))
-            only_one_side(&out[k++], b->cols[i].name, false, column_mean(&b->cols[i]),
-                          b->cols[i].n);
+            only_one_side(&out[k++], b->cols[i].name, false, column_mean(&b->cols[i].x),
+                          b->cols[i].x.n);
     return k;
 }
 

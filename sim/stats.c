@@ -1,11 +1,12 @@
 /* Statistics over replicates: quantiles, means and 95% intervals, via GSL.
  *
- * Every function is pure (no state, no allocation) and never calls GSL with
+ * Every statistic is pure (no state, no allocation) and never calls GSL with
  * arguments its error handler would reject: degenerate inputs (n too small,
  * zero variance) are handled here and documented in stats.h or below. */
 #include "tradesim/stats.h"
 
 #include <math.h>
+#include <stdlib.h>
 
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_sort.h>
@@ -20,6 +21,20 @@ static double z_crit(double level)
 static double t_crit(double level, double df)
 {
     return gsl_cdf_tdist_Pinv(0.5 + 0.5 * level, df);
+}
+
+bool ts_values_push(ts_values *vals, double x)
+{
+    if (vals->n == vals->cap) {
+        size_t cap = vals->cap ? 2 * vals->cap : 256;
+        double *v = realloc(vals->v, cap * sizeof *v);
+        if (!v)
+            return false;
+        vals->v = v;
+        vals->cap = cap;
+    }
+    vals->v[vals->n++] = x;
+    return true;
 }
 
 void ts_stats_quantiles(double *x, size_t n, const double *probs, size_t n_probs, double *out)

@@ -6,7 +6,18 @@
 #ifndef TRADESIM_STATS_H
 #define TRADESIM_STATS_H
 
+#include <stdbool.h>
 #include <stddef.h>
+
+/* A column of values, one per replicate, read from a CSV and grown as it is
+ * read; {0} is empty, free(v) releases it. */
+typedef struct {
+    double *v;
+    size_t n, cap;
+} ts_values;
+
+/* Appends x. False (vals unchanged) when out of memory. */
+bool ts_values_push(ts_values *vals, double x);
 
 /* Sorts x (n values, stride 1) in place and writes the quantiles at probs[k]
  * (0..1) into out[k]. n > 0. */
