@@ -10,8 +10,6 @@
 set -u
 bin=$1
 root=$2
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 . "$root/tests/lib/common.sh"
 
 [ -f "$root/results/batch.csv" ] || { echo "FAIL: no golden results in $root/results (run scripts/bless)" >&2; exit 1; }

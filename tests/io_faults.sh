@@ -8,7 +8,7 @@
 set -u
 bin=$1
 root=$2
-tmp=$(mktemp -d)
+. "$root/tests/lib/common.sh"
 mounted=()
 cleanup() {
     for m in "${mounted[@]}"; do umount "$m" 2>/dev/null; done
@@ -16,7 +16,6 @@ cleanup() {
     rm -rf "$tmp"
 }
 trap cleanup EXIT
-. "$root/tests/lib/common.sh"
 fail() { echo "FAIL: $*"; exit 1; }
 cfg=$root/tests/good/all_kinds.cfg
 name=all_kinds

@@ -8,8 +8,6 @@
 set -u
 bin=$1
 root=$2
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 . "$root/tests/lib/common.sh"
 
 # aggregate.csv as `tradesim run` writes it: step, date, then X_mean/_p05/_p50/_p95.

@@ -8,8 +8,6 @@
 set -u
 bin=$1
 root=$2
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 . "$root/tests/lib/common.sh"
 fail() { echo "FAIL: $*"; exit 1; }
 

@@ -1,5 +1,10 @@
 # Shared by the end-to-end test scripts (sourced, not run by ctest).
 
+# The script's scratch folder, removed when it exits (a script that needs
+# more cleaning sets its own EXIT trap, which must remove it too).
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
 # Checks that count their failures and go on, so that one run reports them
 # all: `fail MESSAGE` counts one, `finish SUMMARY` prints SUMMARY when none
 # failed and exits 1 when any did. A script whose later checks need the
