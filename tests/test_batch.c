@@ -23,17 +23,6 @@ static void write_file(const char *path, const char *text)
     assert_true(ts_test_write_file(path, text));
 }
 
-static char *read_all(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    assert_non_null(f);
-    static char buf[65536];
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    buf[n] = '\0';
-    fclose(f);
-    return buf;
-}
-
 /* Ten replicates, seven with a deal (first at steps 3,5,5,6,8,9,12: median 6);
  * us_total = 1..10; joint_total constant 2. */
 static void make_summary(const char *dir)
@@ -122,7 +111,8 @@ static void test_write_mixed_issue_sets(void **state)
                      TS_OK);
     snprintf(out, sizeof out, "%s/batch.csv", tmpdir);
     assert_int_equal(ts_batch_write(out, rows, 2, 6, &err), TS_OK);
-    const char *text = read_all(out);
+    char *text = ts_test_read_file(out, NULL);
+    assert_non_null(text);
     assert_string_equal(
         text,
         "scenario,status,replicates,deal_probability,deal_probability_lo,deal_probability_hi,"
@@ -132,6 +122,7 @@ static void test_write_mixed_issue_sets(void **state)
         "w,ok,10,0.7,0.396778,0.892209,6,0.5,5.5,3.33415,7.66585,-3.5,-5.66585,-1.33415,2,2,2,\n"
         "broken,failed,,,,,,,,,,,,,,,,\"broken.cfg:2: actors: expected exactly two actors, got "
         "1\"\n");
+    free(text);
     ts_batch_row_free(&rows[0]);
     ts_batch_row_free(&rows[1]);
 }

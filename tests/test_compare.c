@@ -59,14 +59,6 @@ static const char *make_result(const char *name, int deals, double shift, const 
     return p;
 }
 
-static void slurp(FILE *f, char *buf, size_t n)
-{
-    rewind(f);
-    size_t got = fread(buf, 1, n - 1, f);
-    buf[got] = '\0';
-    fclose(f);
-}
-
 static int run(int n, const char **args)
 {
     char *argv[16] = {"compare"};
@@ -74,8 +66,8 @@ static int run(int n, const char **args)
         argv[i + 1] = (char *)args[i];
     FILE *out = tmpfile(), *err = tmpfile();
     int rc = ts_cmd_compare(n + 1, argv, out, err);
-    slurp(out, outbuf, sizeof outbuf);
-    slurp(err, errbuf, sizeof errbuf);
+    ts_test_slurp_stream(out, outbuf, sizeof outbuf);
+    ts_test_slurp_stream(err, errbuf, sizeof errbuf);
     return rc;
 }
 

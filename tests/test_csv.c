@@ -111,35 +111,6 @@ static void test_fmt_random(void **state)
 
 TS_TEST_SCRATCH(tmpdir, "test_csv")
 
-static int count_entries(const char *dir)
-{
-    DIR *d = opendir(dir);
-    int n = 0;
-    struct dirent *e;
-    while (d && (e = readdir(d)) != NULL)
-        if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-            n++;
-    if (d)
-        closedir(d);
-    return n;
-}
-
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *b = malloc((size_t)n + 1);
-    size_t got = fread(b, 1, (size_t)n, f);
-    fclose(f);
-    b[got] = '\0';
-    *len = got;
-    return b;
-}
-
 static void test_commit_exact_bytes(void **state)
 {
     (void)state;
@@ -166,18 +137,18 @@ static void test_commit_exact_bytes(void **state)
     ts_csv_u64(c, 0);
     ts_csv_str(c, "cr\r");
     ts_csv_end_row(c);
-    assert_int_equal(count_entries(tmpdir), 1); /* only the temporary so far */
+    assert_int_equal(ts_test_count_entries(tmpdir), 1); /* only the temporary so far */
     assert_int_equal(ts_csv_commit(c, &err), TS_OK);
     const char *want = "name,value,n,u,e\n"
                        "\"a,b\",3.14159,-42,18446744073709551615,\n"
                        "\"say \"\"hi\"\"\nnow\",1e-07,-9223372036854775808,0,\"cr\r\"\n";
     size_t len;
-    char *got = slurp(path, &len);
+    char *got = ts_test_read_file(path, &len);
     assert_non_null(got);
     assert_int_equal(len, strlen(want));
     assert_memory_equal(got, want, len);
     free(got);
-    assert_int_equal(count_entries(tmpdir), 1); /* the temporary was renamed */
+    assert_int_equal(ts_test_count_entries(tmpdir), 1); /* the temporary was renamed */
 }
 
 /* Several MB through the 64 KiB buffer: bytes must equal the fprintf output. */
@@ -207,7 +178,7 @@ static void test_large_file_matches_fprintf(void **state)
     fclose(f);
     assert_int_equal(ts_csv_commit(c, &err), TS_OK);
     size_t la, lb;
-    char *a = slurp(path, &la), *b = slurp(ref, &lb);
+    char *a = ts_test_read_file(path, &la), *b = ts_test_read_file(ref, &lb);
     assert_true(la > 4 * 65536);
     assert_int_equal(la, lb);
     assert_memory_equal(a, b, la);
@@ -235,7 +206,7 @@ static void test_injected_enospc_leaves_nothing(void **state)
         assert_int_equal(err.code, TS_EIO);
         assert_non_null(strstr(err.msg, path));
         assert_non_null(strstr(err.msg, strerror(ENOSPC)));
-        assert_int_equal(count_entries(tmpdir), 0);
+        assert_int_equal(ts_test_count_entries(tmpdir), 0);
         assert_int_equal(access(path, F_OK), -1);
     }
     /* Small file: the only flush is the commit's own. */
@@ -245,7 +216,7 @@ static void test_injected_enospc_leaves_nothing(void **state)
     ts_csv_str(c, "x");
     ts_csv_end_row(c);
     assert_int_equal(ts_csv_commit(c, &err), TS_EIO);
-    assert_int_equal(count_entries(tmpdir), 0);
+    assert_int_equal(ts_test_count_entries(tmpdir), 0);
 }
 
 static void test_failed_commit_keeps_old_file(void **state)
@@ -263,10 +234,10 @@ static void test_failed_commit_keeps_old_file(void **state)
     ts_csv_fail_after(c, 1);
     assert_int_equal(ts_csv_commit(c, &err), TS_EIO);
     size_t len;
-    char *b = slurp(path, &len);
+    char *b = ts_test_read_file(path, &len);
     assert_string_equal(b, "old\n");
     free(b);
-    assert_int_equal(count_entries(tmpdir), 1);
+    assert_int_equal(ts_test_count_entries(tmpdir), 1);
     unlink(path);
 }
 
@@ -279,10 +250,10 @@ static void test_abort_removes_temporary(void **state)
     ts_csv *c = ts_csv_open(path, 6, &err);
     ts_csv_str(c, "x");
     ts_csv_end_row(c);
-    assert_int_equal(count_entries(tmpdir), 1);
+    assert_int_equal(ts_test_count_entries(tmpdir), 1);
     ts_csv_abort(c);
     ts_csv_abort(NULL);
-    assert_int_equal(count_entries(tmpdir), 0);
+    assert_int_equal(ts_test_count_entries(tmpdir), 0);
 }
 
 static void test_two_writers_same_path(void **state)
@@ -294,7 +265,7 @@ static void test_two_writers_same_path(void **state)
     ts_csv *a = ts_csv_open(path, 6, &err), *b = ts_csv_open(path, 6, &err);
     assert_non_null(a);
     assert_non_null(b);
-    assert_int_equal(count_entries(tmpdir), 2); /* distinct temporaries */
+    assert_int_equal(ts_test_count_entries(tmpdir), 2); /* distinct temporaries */
     ts_csv_str(a, "a");
     ts_csv_end_row(a);
     ts_csv_str(b, "b");
@@ -302,7 +273,7 @@ static void test_two_writers_same_path(void **state)
     assert_int_equal(ts_csv_commit(a, &err), TS_OK);
     assert_int_equal(ts_csv_commit(b, &err), TS_OK);
     size_t len;
-    char *s = slurp(path, &len);
+    char *s = ts_test_read_file(path, &len);
     assert_string_equal(s, "b\n");
     free(s);
     unlink(path);
@@ -362,18 +333,18 @@ static void test_finish_then_commit_set(void **state)
     ts_csv_abort(a);
     size_t len;
     for (int k = 0; k < 2; k++) {
-        char *c = slurp(k ? pb : pa, &len);
+        char *c = ts_test_read_file(k ? pb : pa, &len);
         assert_string_equal(c, "old\n");
         free(c);
     }
-    assert_int_equal(count_entries(tmpdir), 2);
+    assert_int_equal(ts_test_count_entries(tmpdir), 2);
 
     /* Without a failure the set commits after finishing. */
     a = ts_csv_open(pa, 6, &err);
     ts_csv_raw(a, "raw text\n", 9);
     assert_int_equal(ts_csv_finish(a, &err), TS_OK);
     assert_int_equal(ts_csv_commit(a, &err), TS_OK);
-    char *c = slurp(pa, &len);
+    char *c = ts_test_read_file(pa, &len);
     assert_string_equal(c, "raw text\n");
     free(c);
     unlink(pa);
@@ -395,7 +366,7 @@ static void test_read_only_target_refused(void **state)
     assert_null(ts_csv_open(path, 6, &err));
     assert_int_equal(err.code, TS_EIO);
     assert_non_null(strstr(err.msg, "the file is read-only"));
-    assert_int_equal(count_entries(tmpdir), 1);
+    assert_int_equal(ts_test_count_entries(tmpdir), 1);
     chmod(path, 0644);
     unlink(path);
 

@@ -37,14 +37,6 @@ static const char *file(const char *name, const char *text)
     return p;
 }
 
-static void slurp(FILE *f, char *buf, size_t n)
-{
-    rewind(f);
-    size_t got = fread(buf, 1, n - 1, f);
-    buf[got] = '\0';
-    fclose(f);
-}
-
 /* Runs `diff` with up to 6 arguments; captures stdout and stderr. */
 static int run(const char *a1, const char *a2, const char *a3, const char *a4, const char *a5,
                const char *a6)
@@ -56,8 +48,8 @@ static int run(const char *a1, const char *a2, const char *a3, const char *a4, c
         argv[argc++] = (char *)args[i];
     FILE *out = tmpfile(), *err = tmpfile();
     int rc = ts_cmd_diff(argc, argv, out, err);
-    slurp(out, outbuf, sizeof outbuf);
-    slurp(err, errbuf, sizeof errbuf);
+    ts_test_slurp_stream(out, outbuf, sizeof outbuf);
+    ts_test_slurp_stream(err, errbuf, sizeof errbuf);
     return rc;
 }
 

@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "testutil.h"
 #include "tradesim/engine.h"
 #include "tradesim/output.h"
 #include "tradesim/scenario.h"
@@ -211,18 +212,6 @@ static void test_memory_limit(void **state)
     ts_scenario_free(sc);
 }
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    static char buf[1 << 16];
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    buf[n] = '\0';
-    fclose(f);
-    return buf;
-}
-
 static int starts_with(const char *s, const char *prefix)
 {
     return s && strncmp(s, prefix, strlen(prefix)) == 0;
@@ -234,44 +223,49 @@ static void test_output_files(void **state)
     ts_scenario *sc = parse(noisy, NULL);
     ts_engine *e = ts_engine_alloc(sc, NULL);
     ts_run *run = run_with(e, 2);
-    char dir[] = "/tmp/ts_engine_out_XXXXXX";
-    assert_non_null(mkdtemp(dir));
+    char dir[64];
+    assert_true(ts_test_mkdtemp(dir, sizeof dir, "engine_out"));
     ts_error err;
     assert_int_equal(ts_output_write(e, run, dir, 2, &err), TS_OK);
     char path[512];
     snprintf(path, sizeof path, "%s/noisy/summary.csv", dir);
-    const char *s = slurp(path);
+    char *s = ts_test_read_file(path, NULL);
     assert_non_null(s);
     assert_true(starts_with(s, "replicate,seed,deal,first_deal_step,first_deal_date,deals,breaches,"
                            "failed_talks,t_us_final,t_us_mean,t_cn_final,t_cn_mean,pl_final,"
                            "pl_mean,us_total,cn_total,joint_total\n0,"));
     assert_non_null(strstr(s, "\n1,"));
     assert_non_null(strstr(s, ",0,,,0,0,0,"));   /* no deal: empty step and date */
+    free(s);
     snprintf(path, sizeof path, "%s/noisy/trajectories.csv", dir);
-    s = slurp(path);
+    s = ts_test_read_file(path, NULL);
     assert_true(starts_with(s, "replicate,step,date,t_us,t_cn,pl,us_pressure,us_trust,us_payoff,"
                            "us_total,cn_pressure,cn_trust,cn_payoff,cn_total,agreement\n"
                            "0,0,2025-01-06,"));
+    free(s);
     snprintf(path, sizeof path, "%s/noisy/aggregate.csv", dir);
-    s = slurp(path);
+    s = ts_test_read_file(path, NULL);
     assert_true(starts_with(s, "step,date,t_us_mean,t_us_p05,t_us_p50,t_us_p95,t_cn_mean"));
+    free(s);
     snprintf(path, sizeof path, "%s/noisy/log.csv", dir);
-    s = slurp(path);
+    s = ts_test_read_file(path, NULL);
     assert_true(starts_with(s, "replicate,step,date,type,label,detail\n"));
     assert_non_null(strstr(s, ",event,shock,t_us+=0.3\n"));
+    free(s);
     snprintf(path, sizeof path, "%s/noisy/scenario.cfg", dir);
-    assert_non_null(slurp(path));
+    s = ts_test_read_file(path, NULL);
+    assert_non_null(s);
+    free(s);
 
     /* Writing where a folder cannot be made fails with TS_EIO, naming it. */
     snprintf(path, sizeof path, "%s/noisy/summary.csv", dir);
     assert_int_equal(ts_output_write(e, run, path, 1, &err), TS_EIO);
     assert_non_null(strstr(err.msg, "summary.csv"));
     /* The files already there are still the complete earlier ones. */
-    s = slurp(path);
+    s = ts_test_read_file(path, NULL);
     assert_true(starts_with(s, "replicate,seed,"));
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    assert_int_equal(system(cmd), 0);
+    free(s);
+    ts_test_remove_tree(dir);
     ts_run_free(run);
     ts_engine_free(e);
     ts_scenario_free(sc);

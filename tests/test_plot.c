@@ -348,19 +348,6 @@ static bool svg_ok(const char *path)
     return n > 100 && strstr(buf, "<svg") != NULL;
 }
 
-static size_t count_entries(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (!d)
-        return 0;
-    size_t n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)))
-        n += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
-    closedir(d);
-    return n;
-}
-
 static bool have_gnuplot(const fixture *f)
 {
     (void)f;
@@ -393,7 +380,7 @@ static void test_draw_single_and_compare(void **state)
         assert_true(svg_ok(p));
     }
     /* Nothing else: no temporary scripts, logs or charts left behind. */
-    assert_int_equal(count_entries(out), 6);
+    assert_int_equal(ts_test_count_entries(out), 6);
 
     snprintf(out, sizeof out, "%s/charts/compare", f->root);
     assert_int_equal(ts_plot_draw((const ts_plot_data *const *)d, 2, &opt, &e), TS_OK);
@@ -405,7 +392,7 @@ static void test_draw_single_and_compare(void **state)
         snprintf(p, sizeof p, "%s/%s.svg", out, cmp[i]);
         assert_true(svg_ok(p));
     }
-    assert_int_equal(count_entries(out), 6);
+    assert_int_equal(ts_test_count_entries(out), 6);
     ts_plot_free(d[0]);
     ts_plot_free(d[1]);
 }
@@ -425,13 +412,13 @@ static void test_draw_failures_leave_nothing(void **state)
     ts_plot_options opt = {out, "tradesim-no-such-gnuplot", NULL};
     assert_int_equal(ts_plot_draw((const ts_plot_data *const *)&d, 1, &opt, &e), TS_EIO);
     assert_string_equal(e.msg, "tradesim-no-such-gnuplot not found; install gnuplot-nox");
-    assert_int_equal(count_entries(out), 0);
+    assert_int_equal(ts_test_count_entries(out), 0);
 
     /* A program that fails: the error says so and no file remains. */
     opt.gnuplot = "false";
     assert_int_equal(ts_plot_draw((const ts_plot_data *const *)&d, 1, &opt, &e), TS_EIO);
     assert_non_null(strstr(e.msg, "false failed (exit 1) drawing"));
-    assert_int_equal(count_entries(out), 0);
+    assert_int_equal(ts_test_count_entries(out), 0);
 
     /* The output folder cannot be made: a file is in the way. */
     char blocker[700];

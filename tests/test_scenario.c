@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "testutil.h"
 #include "tradesim/scenario.h"
 
 #define GOOD TS_SOURCE_DIR "/tests/good/"
@@ -181,17 +182,6 @@ static void test_overrides(void **state)
     ts_scenario_free(sc);
 }
 
-static char *read_all(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    static char buf[1 << 20];
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    return strdup(buf);
-}
-
 /* Loads path, writes it, reads the text back: must be an equal scenario
  * whose text is identical (the writer is a fixed point). */
 static void round_trip(const char *path)
@@ -212,7 +202,8 @@ static void round_trip(const char *path)
     char out[256];
     snprintf(out, sizeof out, "round_trip_%ld.cfg", (long)getpid());
     assert_int_equal(ts_scenario_write(a, out, &err), TS_OK);
-    char *written = read_all(out);
+    char *written = ts_test_read_file(out, NULL);
+    assert_non_null(written);
     assert_string_equal(written, text);
     ts_scenario *c = load(out, NULL, 0);
     /* The name was written explicitly, so the file's own name does not matter. */
@@ -317,7 +308,8 @@ static void test_param_table(void **state)
 static void test_docs_list_every_key(void **state)
 {
     (void)state;
-    char *doc = read_all(TS_SOURCE_DIR "/docs/scenario-format.md");
+    char *doc = ts_test_read_file(TS_SOURCE_DIR "/docs/scenario-format.md", NULL);
+    assert_non_null(doc);
     for (const ts_param_info *p = ts_param_table(); p->key; p++) {
         char needle[96];
         snprintf(needle, sizeof needle, "`%s`", p->key);

@@ -53,6 +53,48 @@ static inline bool ts_test_write_file(const char *path, const char *text)
     return fclose(f) == 0 && ok;
 }
 
+/* The whole of file path, NUL-terminated, in malloc'd memory (its length in
+ * *len when len is not NULL); NULL when it cannot be read. */
+static inline char *ts_test_read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    char *buf = NULL;
+    long n = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
+    if (n >= 0 && fseek(f, 0, SEEK_SET) == 0 && (buf = malloc((size_t)n + 1)) != NULL) {
+        size_t got = fread(buf, 1, (size_t)n, f);
+        buf[got] = '\0';
+        if (len)
+            *len = got;
+    }
+    fclose(f);
+    return buf;
+}
+
+/* Reads stream f from its start into buf (n bytes, NUL-terminated) and
+ * closes it: what a command printed into a temporary file. */
+static inline void ts_test_slurp_stream(FILE *f, char *buf, size_t n)
+{
+    rewind(f);
+    size_t got = fread(buf, 1, n - 1, f);
+    buf[got] = '\0';
+    fclose(f);
+}
+
+/* Entries of folder dir, "." and ".." aside; 0 when it cannot be opened. */
+static inline size_t ts_test_count_entries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    size_t n = 0;
+    struct dirent *e;
+    while (d && (e = readdir(d)) != NULL)
+        n += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+    if (d)
+        closedir(d);
+    return n;
+}
+
 /* Defines a test program's scratch folder `name` (char[64]) and the cmocka
  * setup and teardown functions name##_setup, which makes a fresh
  * /tmp/ts_<tag>_XXXXXX there, and name##_teardown, which removes it with all
