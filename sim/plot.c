@@ -525,18 +525,15 @@ static char *finish(sbuf *blocks, sbuf *body, const ts_plot_files *files, int w,
     sbuf s = {0};
     sb_puts(&s, "set encoding utf8\n");
     sb_puts(&s, blocks->s ? blocks->s : "");
-    sb_printf(&s, "set terminal pngcairo noenhanced size %d,%d font 'Sans,11' "
-                  "background rgb 'white'\nset output ",
-              w, h);
-    sb_quote(&s, files->png);
-    sb_puts(&s, "\n");
-    sb_puts(&s, body->s ? body->s : "");
-    sb_printf(&s, "set terminal svg noenhanced size %d,%d font 'Sans,11' "
-                  "background rgb 'white'\nset output ",
-              w, h);
-    sb_quote(&s, files->svg);
-    sb_puts(&s, "\n");
-    sb_puts(&s, body->s ? body->s : "");
+    const char *const terminal[2] = {"pngcairo", "svg"}, *const output[2] = {files->png, files->svg};
+    for (int k = 0; k < 2; k++) {
+        sb_printf(&s, "set terminal %s noenhanced size %d,%d font 'Sans,11' "
+                      "background rgb 'white'\nset output ",
+                  terminal[k], w, h);
+        sb_quote(&s, output[k]);
+        sb_puts(&s, "\n");
+        sb_puts(&s, body->s ? body->s : "");
+    }
     sb_puts(&s, "unset output\n");
     bool oom = s.oom || blocks->oom || body->oom;
     free(blocks->s);
