@@ -232,25 +232,28 @@ static void baseline_tft(const ts_scenario *sc, int R, double *traj, double *tot
         sp[0] = sp_prev[0] = index_of(I, x, own_us, 2);
         sp[1] = sp_prev[1] = index_of(I, x, own_cn, 3);
         double disc0 = 1, disc1 = 1, tot0 = 0, tot1 = 0;
+        /* Step 0's dated events: parameters (some also shocks), no draws, so
+         * applied before the loop; v's factor is constant from then on. */
+        for (int e = 0; e < sc->n_events; e++)
+            for (int j = 0; sc->events[e].step == 0 && j < sc->events[e].n_params; j++) {
+                const ts_event_param *pp = &sc->events[e].params[j];
+                memcpy((char *)&I[pp->index] + pp->offset, &pp->value, sizeof pp->value);
+                if (pp->offset == offsetof(ts_issue, market_share) && pp->index == 2)
+                    m = pp->value;
+                if (pp->offset == offsetof(ts_issue, dependence) && pp->index == 3)
+                    D = pp->value;
+            }
+        const double vfac =
+            I[2].generation_years > 0 ? pow(I[2].generation_decay, h / I[2].generation_years) : 1;
         double *row = traj + (size_t)k * T * C;
         for (int t = 0; t < T; t++, row += C) {
             for (int e = 0; e < sc->n_events; e++) {
                 const ts_event *ev = &sc->events[e];
-                if (ev->step == t) {   /* step 0: parameters, some also shocks */
-                    for (int j = 0; j < ev->n_params; j++) {
-                        const ts_event_param *pp = &ev->params[j];
-                        memcpy((char *)&I[pp->index] + pp->offset, &pp->value, sizeof pp->value);
-                        if (pp->offset == offsetof(ts_issue, market_share) && pp->index == 2)
-                            m = pp->value;
-                        if (pp->offset == offsetof(ts_issue, dependence) && pp->index == 3)
-                            D = pp->value;
-                    }
-                } else if (ev->step < 0 && gsl_rng_uniform(rng) < ev->probability) {
+                if (ev->step < 0 && gsl_rng_uniform(rng) < ev->probability)
                     for (int j = 0; j < ev->n_sets; j++) {
                         int i = ev->sets[j].issue;
                         x[i] = clamp(x[i] + ev->sets[j].value, I[i].min, I[i].max);
                     }
-                }
             }
             /* tit for tat: each side answers the other's last move as it saw it */
             for (int a = 0; a < 2; a++) {
@@ -299,8 +302,6 @@ static void baseline_tft(const ts_scenario *sc, int R, double *traj, double *tot
             sp[0] = index_of(I, seen, own_us, 2);
             sp[1] = index_of(I, seen, own_cn, 3);
             const double u[2] = {u0, u1}, tot[2] = {tot0, tot1};
-            double vfac =
-                I[2].generation_years > 0 ? pow(I[2].generation_decay, h / I[2].generation_years) : 1;
             row_and_advance(sc, I, x, h, vfac, pu, pc, u, tot, row, &m, &v, &D);
         }
         if (k == 0) {
