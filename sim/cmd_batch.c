@@ -224,11 +224,32 @@ static void order_by_work(batch_job *j)
     }
 }
 
+const ts_cli_spec ts_cmd_batch_spec = {
+    .name = "batch",
+    .summary = "run every *.cfg in files and folders, write batch.csv",
+    .accept = "ojRuSqh",
+    .min_pos = 1,
+    .max_pos = -1,
+    .what = "at least one scenario file or folder",
+    .usage =
+    "usage: tradesim batch PATH... [-o DIR] [-j THREADS] [-R] [--resume] [-q]\n"
+    "                      [--set KEY=VALUE]...\n"
+    "\n"
+    "Runs every *.cfg file named or found in the folders named (sorted by path),\n"
+    "each into DIR/<name>/, and writes DIR/batch.csv with one row per scenario.\n"
+    "\n"
+    "  -o, --output DIR       output folder (default results)\n"
+    "  -j, --jobs THREADS     worker threads; 0 = one per core (default 0)\n"
+    "  -R, --recursive        descend into sub-folders\n"
+    "      --resume           skip scenarios whose outputs are complete and unchanged\n"
+    "      --set KEY=VALUE    override a setting in every scenario\n"
+    "  -q, --quiet            no progress on stderr\n",
+};
+
 int ts_cmd_batch(int argc, char **argv, FILE *out, FILE *err)
 {
     ts_cli_opts o;
-    int rc = ts_cli_begin(argc, argv, "ojRuSqh", "batch", 1, -1,
-                          "at least one scenario file or folder", &o, out, err);
+    int rc = ts_cli_begin(argc, argv, &ts_cmd_batch_spec, &o, out, err);
     if (rc >= 0)
         return rc;
     const char *outdir = o.out ? o.out : "results";

@@ -4,11 +4,27 @@
 #include "tradesim/cli.h"
 #include "tradesim/scenario.h"
 
+const ts_cli_spec ts_cmd_check_spec = {
+    .name = "check",
+    .summary = "validate scenarios and print them fully resolved",
+    .accept = "Sqh",
+    .min_pos = 1,
+    .max_pos = -1,
+    .what = "at least one scenario file",
+    .usage =
+    "usage: tradesim check SCENARIO.cfg... [--set KEY=VALUE]...\n"
+    "\n"
+    "Validates each scenario and prints it with every default filled in.\n"
+    "Exit 0 when all are valid, 2 (with one line per error) otherwise.\n"
+    "\n"
+    "      --set KEY=VALUE    override a setting by path before validating\n"
+    "  -q, --quiet            validate only; print nothing on success\n",
+};
+
 int ts_cmd_check(int argc, char **argv, FILE *out, FILE *err)
 {
     ts_cli_opts o;
-    int rc = ts_cli_begin(argc, argv, "Sqh", "check", 1, -1, "at least one scenario file", &o,
-                          out, err);
+    int rc = ts_cli_begin(argc, argv, &ts_cmd_check_spec, &o, out, err);
     if (rc >= 0)
         return rc;
     int worst = TS_OK;

@@ -342,11 +342,27 @@ static void csv_rows(ts_csv *c, const summary *a, const summary *b, const result
     }
 }
 
+const ts_cli_spec ts_cmd_compare_spec = {
+    .name = "compare",
+    .summary = "compare outcomes of result folders against a base",
+    .accept = "oh",
+    .min_pos = 2,
+    .max_pos = -1,
+    .what = "a base and at least one other result folder",
+    .usage =
+    "usage: tradesim compare BASE_DIR OTHER_DIR... [-o FILE.csv]\n"
+    "\n"
+    "For each headline metric prints base and other values, the difference and\n"
+    "its 95% interval (Welch's t for means, two proportions for deal\n"
+    "probability), marking significant differences with '*'.\n"
+    "\n"
+    "  -o, --output FILE.csv  also write the table as CSV\n",
+};
+
 int ts_cmd_compare(int argc, char **argv, FILE *out, FILE *err)
 {
     ts_cli_opts o;
-    int rc = ts_cli_begin(argc, argv, "oh", "compare", 2, -1,
-                          "a base and at least one other result folder", &o, out, err);
+    int rc = ts_cli_begin(argc, argv, &ts_cmd_compare_spec, &o, out, err);
     if (rc >= 0)
         return rc;
     size_t ns = (size_t)o.n_positional;

@@ -249,10 +249,28 @@ static int diff_files(ts_csvread *a, ts_csvread *b, diff_state *st, FILE *out, F
     return TS_EDIFF;
 }
 
+const ts_cli_spec ts_cmd_diff_spec = {
+    .name = "diff",
+    .summary = "compare two outcome CSVs cell by cell",
+    .accept = "aeh",
+    .min_pos = 2,
+    .max_pos = 2,
+    .what = "two CSV files",
+    .usage =
+    "usage: tradesim diff A.csv B.csv [--rtol X] [--atol X]\n"
+    "\n"
+    "Numbers are equal when |a-b| <= atol + rtol*max(|a|,|b|) (defaults 0, 0:\n"
+    "exact). Exit 0 equal, 1 different (first differing cells listed), 2 bad\n"
+    "usage or unreadable files.\n"
+    "\n"
+    "      --rtol X           relative tolerance (default 0)\n"
+    "      --atol X           absolute tolerance (default 0)\n",
+};
+
 int ts_cmd_diff(int argc, char **argv, FILE *out, FILE *err)
 {
     ts_cli_opts o;
-    int rc = ts_cli_begin(argc, argv, "aeh", "diff", 2, 2, "two CSV files", &o, out, err);
+    int rc = ts_cli_begin(argc, argv, &ts_cmd_diff_spec, &o, out, err);
     if (rc >= 0)
         return rc;
     diff_state st = {o.atol < 0 ? 0.0 : o.atol, o.rtol < 0 ? 0.0 : o.rtol, 0, 0};

@@ -11,11 +11,27 @@
 #include "tradesim/error.h"
 #include "tradesim/plot.h"
 
+const ts_cli_spec ts_cmd_plot_spec = {
+    .name = "plot",
+    .summary = "draw PNG and SVG charts of result folders with gnuplot",
+    .accept = "oh",
+    .min_pos = 1,
+    .max_pos = -1,
+    .what = "at least one result folder",
+    .usage =
+    "usage: tradesim plot RESULT_DIR... [-o DIR]\n"
+    "\n"
+    "Per issue a fan chart (median, 5-95% band) and each actor's cumulative\n"
+    "payoff; with several folders, one chart per issue with all overlaid.\n"
+    "\n"
+    "  -o, --output DIR       where the charts go (default: RESULT_DIR/plots for one\n"
+    "                         folder, ./plots for several)\n",
+};
+
 int ts_cmd_plot(int argc, char **argv, FILE *out, FILE *err)
 {
     ts_cli_opts o;
-    int rc = ts_cli_begin(argc, argv, "oh", "plot", 1, -1, "at least one result folder", &o,
-                          out, err);
+    int rc = ts_cli_begin(argc, argv, &ts_cmd_plot_spec, &o, out, err);
     if (rc >= 0)
         return rc;
     rc = TS_OK;

@@ -37,10 +37,33 @@ static void progress(void *ctx, long done, long total)
     fflush(p->err);
 }
 
+const ts_cli_spec ts_cmd_run_spec = {
+    .name = "run",
+    .summary = "run one scenario's Monte Carlo replicates, write outcome CSVs",
+    .accept = "orsjStqh",
+    .min_pos = 1,
+    .max_pos = 1,
+    .what = "one scenario file",
+    .usage =
+    "usage: tradesim run SCENARIO.cfg [-o DIR] [-r N] [-s SEED] [-j THREADS]\n"
+    "                    [--set KEY=VALUE]... [--trajectories N] [-q]\n"
+    "\n"
+    "Runs SCENARIO.cfg and writes summary.csv, aggregate.csv, trajectories.csv,\n"
+    "log.csv and scenario.cfg into DIR/<name>/ (default DIR: results).\n"
+    "\n"
+    "  -o, --output DIR       output folder (default results)\n"
+    "  -r, --replicates N     Monte Carlo replicates (overrides monte_carlo.replicates)\n"
+    "  -s, --seed SEED        64-bit seed (overrides monte_carlo.seed)\n"
+    "  -j, --jobs THREADS     worker threads; 0 = one per core (default 0)\n"
+    "      --set KEY=VALUE    override a setting by path, e.g. actors.[0].reliability=0.5\n"
+    "      --trajectories N   replicates whose full paths are written (-1 = all)\n"
+    "  -q, --quiet            no progress on stderr\n",
+};
+
 int ts_cmd_run(int argc, char **argv, FILE *out, FILE *err)
 {
     ts_cli_opts o;
-    int rc = ts_cli_begin(argc, argv, "orsjStqh", "run", 1, 1, "one scenario file", &o, out, err);
+    int rc = ts_cli_begin(argc, argv, &ts_cmd_run_spec, &o, out, err);
     if (rc >= 0)
         return rc;
     const char *overrides[TS_CLI_MAX_SETS + 3];

@@ -1,8 +1,7 @@
-/* Command line: one table of subcommands, one function and usage text each.
- *
- * ts_cli_main() is the whole program; it returns the exit code (0 ok,
- * 1 differences, 2 bad usage or scenario, 3 run-time or I/O failure). The
- * shared option parser gives every subcommand the same spellings. */
+/* Command line: the shared option parser and the subcommands' entry points,
+ * one function, spec and usage text each (cmd_<name>.c); the table of
+ * subcommands is main's (main.c). The shared parser gives every subcommand
+ * the same spellings. */
 #ifndef TRADESIM_CLI_H
 #define TRADESIM_CLI_H
 
@@ -31,13 +30,18 @@ typedef struct {
     int n_positional;
 } ts_cli_opts;
 
-/* Option letters a subcommand accepts, e.g. "orsjStRqaTh" (see cli.c). */
+/* What a subcommand accepts and how it is described: each cmd_<name>.c
+ * defines its own ts_cmd_<name>_spec. `accept` holds the option letters,
+ * e.g. "orsjStRqaeh" (see cli.c); min_pos..max_pos positional arguments
+ * (max_pos -1: no limit), named `what` in the error. */
 typedef struct {
     const char *name;
-    int (*fn)(int argc, char **argv, FILE *out, FILE *err);
-    const char *summary;
-    const char *usage;
-} ts_cli_command;
+    const char *summary;   /* one line, for `tradesim --help` */
+    const char *accept;
+    int min_pos, max_pos;
+    const char *what;
+    const char *usage;     /* `tradesim <name> --help` */
+} ts_cli_spec;
 
 /* Parses argv[1..] (argv[0] is the subcommand) allowing the options in
  * `accept`. On a bad option prints one line to err and returns 2. */
@@ -45,22 +49,22 @@ int ts_cli_parse(int argc, char **argv, const char *accept, const char *cmd, ts_
                  FILE *err);
 
 /* The start every subcommand shares: parses options (ts_cli_parse), answers
- * --help, and checks there are min_pos..max_pos positional arguments
- * (max_pos -1: no limit), naming them as `what` in the error. Returns -1 when
- * the command should go on, otherwise the exit code to return. */
-int ts_cli_begin(int argc, char **argv, const char *accept, const char *cmd, int min_pos,
-                 int max_pos, const char *what, ts_cli_opts *o, FILE *out, FILE *err);
+ * --help with the spec's usage, and checks the number of positional
+ * arguments. Returns -1 when the command should go on, otherwise the exit
+ * code to return. */
+int ts_cli_begin(int argc, char **argv, const ts_cli_spec *spec, ts_cli_opts *o, FILE *out,
+                 FILE *err);
 
-/* Prints a subcommand's usage. */
-void ts_cli_usage(const char *cmd, FILE *out);
-
-int ts_cli_main(int argc, char **argv, FILE *out, FILE *err);
-
+/* The subcommands: ts_cmd_<name>(argc, argv, out, err) returns the exit code
+ * (0 ok, 1 differences, 2 bad usage or scenario, 3 run-time or I/O failure). */
 int ts_cmd_run(int argc, char **argv, FILE *out, FILE *err);
 int ts_cmd_batch(int argc, char **argv, FILE *out, FILE *err);
 int ts_cmd_check(int argc, char **argv, FILE *out, FILE *err);
 int ts_cmd_compare(int argc, char **argv, FILE *out, FILE *err);
 int ts_cmd_diff(int argc, char **argv, FILE *out, FILE *err);
 int ts_cmd_plot(int argc, char **argv, FILE *out, FILE *err);
+
+extern const ts_cli_spec ts_cmd_run_spec, ts_cmd_batch_spec, ts_cmd_check_spec,
+    ts_cmd_compare_spec, ts_cmd_diff_spec, ts_cmd_plot_spec;
 
 #endif
