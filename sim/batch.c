@@ -19,14 +19,9 @@
 #include "tradesim/csv.h"
 #include "tradesim/csvread.h"
 #include "tradesim/stats.h"
+#include "tradesim/text.h"
 
 /* ---- collecting files --------------------------------------------------- */
-
-static bool ends_with(const char *s, const char *suffix)
-{
-    size_t n = strlen(s), m = strlen(suffix);
-    return n >= m && strcmp(s + n - m, suffix) == 0;
-}
 
 static ts_status push_path(ts_path_list *l, int *cap, const char *p, ts_error *err)
 {
@@ -72,7 +67,7 @@ static ts_status scan_dir(const char *dir, bool recursive, int depth, ts_path_li
         if (S_ISDIR(sb.st_mode)) {
             if (recursive)
                 s = scan_dir(p, recursive, depth + 1, l, cap, err);
-        } else if (S_ISREG(sb.st_mode) && ends_with(de->d_name, ".cfg")) {
+        } else if (S_ISREG(sb.st_mode) && ts_text_ends_with(de->d_name, ".cfg")) {
             s = push_path(l, cap, p, err);
         }
     }
@@ -98,7 +93,7 @@ ts_status ts_batch_collect(const char *const *args, int n, bool recursive, ts_pa
             s = ts_error_set(err, TS_EBAD, "%s: no such file or folder", args[i]);
         else if (S_ISDIR(sb.st_mode))
             s = scan_dir(args[i], recursive, 0, out, &cap, err);
-        else if (!ends_with(args[i], ".cfg"))
+        else if (!ts_text_ends_with(args[i], ".cfg"))
             s = ts_error_set(err, TS_EBAD, "%s: not a scenario (expected a .cfg file or a folder)",
                              args[i]);
         else
@@ -158,12 +153,10 @@ ts_status ts_batch_row_failed(ts_batch_row *row, const char *name, const char *m
     return row->name && row->error ? TS_OK : TS_EIO;
 }
 
+/* Batch summarises finite numbers only. */
 static bool parse_num(const char *s, double *v)
 {
-    char *end;
-    errno = 0;
-    *v = strtod(s, &end);
-    return *s && !*end && errno == 0 && isfinite(*v);
+    return ts_csvread_number(s, v) && isfinite(*v);
 }
 
 typedef enum { COL_OTHER, COL_DEAL, COL_FIRST, COL_FINAL, COL_TOTAL } col_kind;
@@ -217,11 +210,11 @@ ts_status ts_batch_summarise(const char *dir, const char *name, ts_batch_row *ro
             has_deal = true;
         } else if (strcmp(h, "first_deal_step") == 0) {
             kind[c] = COL_FIRST;
-        } else if (hl > 6 && ends_with(h, "_final")) {
+        } else if (ts_text_ends_with(h, "_final")) {
             kind[c] = COL_FINAL;
             row->issue[row->n_issues++] = strndup(h, hl - 6);
             slot[c] = n_slots++;
-        } else if (hl > 6 && ends_with(h, "_total")) {
+        } else if (ts_text_ends_with(h, "_total")) {
             kind[c] = COL_TOTAL;
             row->actor[row->n_actors++] =
                 strcmp(h, "joint_total") == 0 ? strdup("joint") : strndup(h, hl - 6);

@@ -68,15 +68,6 @@ static void summary_free(summary *s)
     free(s->cols);
 }
 
-static bool parse_num(const char *s, double *v)
-{
-    if (*s == '\0' || *s == ' ')
-        return false;
-    char *end;
-    *v = strtod(s, &end);
-    return *end == '\0';
-}
-
 /* Reads the header: marks deal and first_deal_step, allocates metric columns.
  * role[i]: -1 ignored, -2 deal, -3 first_deal_step, k >= 0 metric k. */
 static ts_status read_header(summary *s, ts_csvread *r, int **role, ts_error *e)
@@ -141,7 +132,7 @@ static ts_status read_rows(summary *s, ts_csvread *r, const int *role, size_t wi
                     return bad_cell(r, i, "deal 0 or 1", e);
                 continue;
             }
-            if (!parse_num(f, &x))
+            if (!ts_csvread_number(f, &x))
                 return bad_cell(r, i, "a number", e);
             if (!ts_values_push(role[i] == -3 ? &s->first : &s->cols[role[i]].x, x))
                 return ts_error_set(e, TS_EIO, "out of memory");

@@ -19,22 +19,12 @@ typedef struct {
     size_t cells, rows; /* differing cells and rows with at least one */
 } diff_state;
 
-/* A whole-field number: no leading space, nothing left over. */
-static bool as_number(const char *s, double *v)
-{
-    if (*s == '\0' || *s == ' ' || *s == '\t')
-        return false;
-    char *end;
-    *v = strtod(s, &end);
-    return *end == '\0';
-}
-
 static bool cells_equal(const char *a, const char *b, double atol, double rtol)
 {
     if (strcmp(a, b) == 0)
         return true;
     double x, y;
-    if (!as_number(a, &x) || !as_number(b, &y))
+    if (!ts_csvread_number(a, &x) || !ts_csvread_number(b, &y))
         return false;
     if (x == y || (isnan(x) && isnan(y)))
         return true;

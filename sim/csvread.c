@@ -5,6 +5,7 @@
  * reading a file costs memory proportional to its longest record. */
 #include "tradesim/csvread.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -226,4 +227,13 @@ size_t ts_csvread_line(const ts_csvread *r)
 const char *ts_csvread_path(const ts_csvread *r)
 {
     return r->path;
+}
+
+bool ts_csvread_number(const char *s, double *v)
+{
+    if (*s == '\0' || isspace((unsigned char)*s))
+        return false;
+    char *end;
+    *v = strtod(s, &end);
+    return *end == '\0';
 }

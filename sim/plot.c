@@ -31,78 +31,25 @@
 #include "tradesim/csvread.h"
 #include "tradesim/output.h"
 #include "tradesim/scenario.h"
+#include "tradesim/text.h"
 
 extern char **environ;
 
-/* ---- growable string ---------------------------------------------------- */
-
-typedef struct {
-    char *s;
-    size_t len, cap;
-    bool oom;
-} sbuf;
-
-static void sb_reserve(sbuf *b, size_t extra)
-{
-    if (b->oom || b->len + extra + 1 <= b->cap)
-        return;
-    size_t cap = b->cap ? b->cap : 4096;
-    while (cap < b->len + extra + 1)
-        cap *= 2;
-    char *s = realloc(b->s, cap);
-    if (!s) {
-        b->oom = true;
-        return;
-    }
-    b->s = s;
-    b->cap = cap;
-}
-
-static void sb_puts(sbuf *b, const char *s)
-{
-    size_t n = strlen(s);
-    sb_reserve(b, n);
-    if (b->oom)
-        return;
-    memcpy(b->s + b->len, s, n + 1);
-    b->len += n;
-}
-
-#if defined(__GNUC__)
-__attribute__((format(printf, 2, 3)))
-#endif
-static void sb_printf(sbuf *b, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (n < 0) {
-        b->oom = true;
-        return;
-    }
-    sb_reserve(b, (size_t)n);
-    if (b->oom)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    b->len += (size_t)n;
-}
+/* ---- gnuplot text ------------------------------------------------------ */
 
 /* Appends s as a gnuplot single-quoted string. */
-static void sb_quote(sbuf *b, const char *s)
+static void sb_quote(ts_text *b, const char *s)
 {
-    sb_puts(b, "'");
+    ts_text_puts(b, "'");
     for (; *s; s++) {
         char c[3] = {*s, 0, 0};
         if (*s == '\'')
             c[1] = '\'';
         else if ((unsigned char)*s < 0x20 || *s == 0x7f)
             c[0] = '?';
-        sb_puts(b, c);
+        ts_text_puts(b, c);
     }
-    sb_puts(b, "'");
+    ts_text_puts(b, "'");
 }
 
 /* ---- loading aggregate.csv ---------------------------------------------- */
@@ -130,12 +77,6 @@ struct ts_plot_data {
     series *issues, *actors;
     size_t n_issues, n_actors;
 };
-
-static bool ends_with(const char *s, const char *suffix)
-{
-    size_t n = strlen(s), m = strlen(suffix);
-    return n > m && strcmp(s + n - m, suffix) == 0;
-}
 
 /* The folder's last path component; "." and ".." resolved through realpath. */
 static char *folder_name(const char *dir)
@@ -200,7 +141,7 @@ static ts_status classify(ts_plot_data *d, char *const *names, const char *path,
     if (!d->issues || !d->actors)
         return ts_error_set(err, TS_EIO, "%s: out of memory", path);
     for (size_t c = 0; c < d->n_cols; c++) {
-        if (!ends_with(names[c], "_mean"))
+        if (!ts_text_ends_with(names[c], "_mean"))
             continue;
         char *base = strndup(names[c], strlen(names[c]) - strlen("_mean"));
         if (!base)
@@ -218,10 +159,10 @@ static ts_status classify(ts_plot_data *d, char *const *names, const char *path,
         }
         bool state = false;
         for (size_t k = 0; k < sizeof non_issue_suffix / sizeof non_issue_suffix[0]; k++)
-            state = state || ends_with(base, non_issue_suffix[k]);
+            state = state || ts_text_ends_with(base, non_issue_suffix[k]);
         if (!state) {
             d->issues[d->n_issues++] = s;
-        } else if (ends_with(base, "_total")) {
+        } else if (ts_text_ends_with(base, "_total")) {
             base[strlen(base) - strlen("_total")] = '\0';
             d->actors[d->n_actors++] = s;
         } else {
@@ -258,10 +199,10 @@ static ts_status add_row(ts_plot_data *d, const ts_csvread *r, long date_col, si
     double *row = d->v + d->n_rows * d->n_cols;
     for (size_t c = 0; c < d->n_cols; c++) {
         const char *s = ts_csvread_field(r, c);
-        char *e;
-        double x = strtod(s, &e);
-        row[c] = (*s && !*e && isfinite(x)) ? x : NAN;
-        if ((long)c == date_col || !*s || !*e)
+        double x;
+        bool number = ts_csvread_number(s, &x);
+        row[c] = number && isfinite(x) ? x : NAN;
+        if ((long)c == date_col || !*s || number)
             continue;
         /* Only columns that are plotted must hold numbers. */
         bool used = false;
@@ -424,31 +365,31 @@ static long day_of(const char *iso)
 }
 
 /* Inlines one series of one folder: x, mean, p05, p50, p95. */
-static void put_block(sbuf *b, int idx, const ts_plot_data *d, const series *s, bool dates)
+static void put_block(ts_text *b, int idx, const ts_plot_data *d, const series *s, bool dates)
 {
-    sb_printf(b, "$s%d << EOD\n", idx);
+    ts_text_printf(b, "$s%d << EOD\n", idx);
     for (size_t r = 0; r < d->n_rows; r++) {
         if (dates)
-            sb_puts(b, d->date[r]);
+            ts_text_puts(b, d->date[r]);
         else
-            sb_printf(b, "%.10g", d->step[r]);
+            ts_text_printf(b, "%.10g", d->step[r]);
         const double *row = d->v + r * d->n_cols;
         for (int k = 0; k < N_STATS; k++) {
             double x = row[s->col[k]];
             if (isnan(x))
-                sb_puts(b, " ?");
+                ts_text_puts(b, " ?");
             else
-                sb_printf(b, " %.10g", x);
+                ts_text_printf(b, " %.10g", x);
         }
-        sb_puts(b, "\n");
+        ts_text_puts(b, "\n");
     }
-    sb_puts(b, "EOD\n");
+    ts_text_puts(b, "EOD\n");
 }
 
-static void put_x_axis(sbuf *b, const ts_plot_data *const *d, size_t n, bool dates)
+static void put_x_axis(ts_text *b, const ts_plot_data *const *d, size_t n, bool dates)
 {
     if (!dates) {
-        sb_puts(b, "set xlabel 'step'\n");
+        ts_text_puts(b, "set xlabel 'step'\n");
         return;
     }
     long lo = 0, hi = 0;
@@ -458,14 +399,14 @@ static void put_x_axis(sbuf *b, const ts_plot_data *const *d, size_t n, bool dat
         hi = i == 0 || z > hi ? z : hi;
     }
     /* Months are enough labels over half a year; shorter spans need days. */
-    sb_puts(b, "set xdata time\nset timefmt '%Y-%m-%d'\nset xlabel 'date'\n");
-    sb_puts(b, hi - lo > 180 ? "set format x '%Y-%m'\n" : "set format x '%Y-%m-%d'\n");
-    sb_puts(b, "set xtics rotate by -30\n");
+    ts_text_puts(b, "set xdata time\nset timefmt '%Y-%m-%d'\nset xlabel 'date'\n");
+    ts_text_puts(b, hi - lo > 180 ? "set format x '%Y-%m'\n" : "set format x '%Y-%m-%d'\n");
+    ts_text_puts(b, "set xtics rotate by -30\n");
 }
 
-static void put_common(sbuf *b)
+static void put_common(ts_text *b)
 {
-    sb_puts(b, "set datafile missing '?'\n"
+    ts_text_puts(b, "set datafile missing '?'\n"
                "set grid lc rgb '#d0d0d0'\n"
                "set key outside right top vertical Left reverse noautotitle\n"
                "set border 3\nset tics nomirror\n"
@@ -481,29 +422,29 @@ typedef struct {
     const char *title;   /* of the median line */
 } curve;
 
-static void put_plot(sbuf *b, const curve *c, size_t n, bool single)
+static void put_plot(ts_text *b, const curve *c, size_t n, bool single)
 {
-    sb_puts(b, "plot ");
+    ts_text_puts(b, "plot ");
     for (size_t i = 0; i < n; i++) {
-        sb_printf(b, "$s%d using 1:3:5 with filledcurves fc rgb '%s' fs transparent solid %s "
+        ts_text_printf(b, "$s%d using 1:3:5 with filledcurves fc rgb '%s' fs transparent solid %s "
                      "noborder",
                   c[i].block, c[i].colour, n > 1 ? "0.18" : "0.3");
         if (single)
-            sb_puts(b, " title '5-95% of replicates'");
-        sb_puts(b, ", \\\n     ");
+            ts_text_puts(b, " title '5-95% of replicates'");
+        ts_text_puts(b, ", \\\n     ");
     }
     for (size_t i = 0; i < n; i++) {
-        sb_printf(b, "$s%d using 1:4 with lines lw 2.5 lc rgb '%s' title ", c[i].block,
+        ts_text_printf(b, "$s%d using 1:4 with lines lw 2.5 lc rgb '%s' title ", c[i].block,
                   c[i].colour);
         sb_quote(b, single ? "median" : c[i].title);
-        sb_printf(b, ", \\\n     $s%d using 1:2 with lines lw 1.5 dt 2 lc rgb '%s'", c[i].block,
+        ts_text_printf(b, ", \\\n     $s%d using 1:2 with lines lw 1.5 dt 2 lc rgb '%s'", c[i].block,
                   c[i].colour);
         if (single)
-            sb_puts(b, " title 'mean'");
-        sb_puts(b, i + 1 < n || !single ? ", \\\n     " : "\n");
+            ts_text_puts(b, " title 'mean'");
+        ts_text_puts(b, i + 1 < n || !single ? ", \\\n     " : "\n");
     }
     if (!single)
-        sb_puts(b, "keyentry with filledcurves fc rgb '#808080' fs transparent solid 0.3 "
+        ts_text_puts(b, "keyentry with filledcurves fc rgb '#808080' fs transparent solid 0.3 "
                    "noborder title '5-95% band', \\\n"
                    "     keyentry with lines lw 2.5 lc rgb '#606060' title 'median (solid)', \\\n"
                    "     keyentry with lines lw 1.5 dt 2 lc rgb '#606060' title 'mean (dashed)'\n");
@@ -519,22 +460,22 @@ static bool path_ok(const char *p, ts_error *err)
 }
 
 /* Emits body (settings and plot commands) once per terminal. */
-static char *finish(sbuf *blocks, sbuf *body, const ts_plot_files *files, int w, int h,
+static char *finish(ts_text *blocks, ts_text *body, const ts_plot_files *files, int w, int h,
                     ts_error *err)
 {
-    sbuf s = {0};
-    sb_puts(&s, "set encoding utf8\n");
-    sb_puts(&s, blocks->s ? blocks->s : "");
+    ts_text s = {0};
+    ts_text_puts(&s, "set encoding utf8\n");
+    ts_text_puts(&s, blocks->s ? blocks->s : "");
     const char *const terminal[2] = {"pngcairo", "svg"}, *const output[2] = {files->png, files->svg};
     for (int k = 0; k < 2; k++) {
-        sb_printf(&s, "set terminal %s noenhanced size %d,%d font 'Sans,11' "
+        ts_text_printf(&s, "set terminal %s noenhanced size %d,%d font 'Sans,11' "
                       "background rgb 'white'\nset output ",
                   terminal[k], w, h);
         sb_quote(&s, output[k]);
-        sb_puts(&s, "\n");
-        sb_puts(&s, body->s ? body->s : "");
+        ts_text_puts(&s, "\n");
+        ts_text_puts(&s, body->s ? body->s : "");
     }
-    sb_puts(&s, "unset output\n");
+    ts_text_puts(&s, "unset output\n");
     bool oom = s.oom || blocks->oom || body->oom;
     free(blocks->s);
     free(body->s);
@@ -569,35 +510,35 @@ char *ts_plot_issue_script(const ts_plot_data *const *d, size_t n, const char *i
         return NULL;
     }
     bool dates = all_dated(with, m);
-    sbuf blocks = {0}, body = {0};
+    ts_text blocks = {0}, body = {0};
     for (size_t i = 0; i < m; i++)
         put_block(&blocks, (int)i, with[i], ser[i], dates);
     put_common(&body);
     put_x_axis(&body, with, m, dates);
-    sbuf t = {0};
+    ts_text t = {0};
     if (n == 1)
-        sb_printf(&t, "%s: %s", d[0]->name, issue);
+        ts_text_printf(&t, "%s: %s", d[0]->name, issue);
     else
-        sb_printf(&t, "%s: %zu scenario%s", issue, m, m == 1 ? "" : "s");
-    sb_puts(&body, "set title ");
+        ts_text_printf(&t, "%s: %zu scenario%s", issue, m, m == 1 ? "" : "s");
+    ts_text_puts(&body, "set title ");
     sb_quote(&body, t.s ? t.s : "");
-    sb_puts(&body, " font 'Sans,13'\nset ylabel ");
+    ts_text_puts(&body, " font 'Sans,13'\nset ylabel ");
     free(t.s);
-    t = (sbuf){0};
-    sb_printf(&t, "%s (level)", issue);
+    t = (ts_text){0};
+    ts_text_printf(&t, "%s (level)", issue);
     sb_quote(&body, t.s ? t.s : "");
     body.oom = body.oom || t.oom;
     free(t.s);
-    sb_puts(&body, "\n");
+    ts_text_puts(&body, "\n");
     put_plot(&body, cv, m, n == 1);
     return finish(&blocks, &body, files, PANEL_W, PANEL_H, err);
 }
 
-static void put_totals_labels(sbuf *body, const char *title)
+static void put_totals_labels(ts_text *body, const char *title)
 {
-    sb_puts(body, "set title ");
+    ts_text_puts(body, "set title ");
     sb_quote(body, title);
-    sb_puts(body, " font 'Sans,13'\nset ylabel 'cumulative discounted payoff (bn USD)'\n");
+    ts_text_puts(body, " font 'Sans,13'\nset ylabel 'cumulative discounted payoff (bn USD)'\n");
 }
 
 char *ts_plot_totals_script(const ts_plot_data *const *d, size_t n, const ts_plot_files *files,
@@ -606,7 +547,7 @@ char *ts_plot_totals_script(const ts_plot_data *const *d, size_t n, const ts_plo
     if (!path_ok(files->png, err) || !path_ok(files->svg, err))
         return NULL;
     bool dates = all_dated(d, n);
-    sbuf blocks = {0}, body = {0}, t = {0};
+    ts_text blocks = {0}, body = {0}, t = {0};
     put_common(&body);
     put_x_axis(&body, d, n, dates);
     int w = PANEL_W, h = PANEL_H;
@@ -621,7 +562,7 @@ char *ts_plot_totals_script(const ts_plot_data *const *d, size_t n, const ts_plo
             put_block(&blocks, (int)a, d[0], &d[0]->actors[a], dates);
             cv[a] = (curve){(int)a, palette[a % N_PALETTE], d[0]->actors[a].id};
         }
-        sb_printf(&t, "%s: cumulative payoff of each actor", d[0]->name);
+        ts_text_printf(&t, "%s: cumulative payoff of each actor", d[0]->name);
         put_totals_labels(&body, t.s ? t.s : "");
         put_plot(&body, cv, na, false);
     } else {
@@ -646,11 +587,11 @@ char *ts_plot_totals_script(const ts_plot_data *const *d, size_t n, const ts_plo
         size_t cols = na < 2 ? na : 2, rows = (na + cols - 1) / cols;
         w = (int)cols * 820;
         h = (int)rows * PANEL_H + 40;
-        sb_puts(&body, "set multiplot layout ");
-        sb_printf(&body, "%zu,%zu title ", rows, cols);
-        sb_printf(&t, "cumulative payoff: %zu scenarios", n);
+        ts_text_puts(&body, "set multiplot layout ");
+        ts_text_printf(&body, "%zu,%zu title ", rows, cols);
+        ts_text_printf(&t, "cumulative payoff: %zu scenarios", n);
         sb_quote(&body, t.s ? t.s : "");
-        sb_puts(&body, " font 'Sans,13'\n");
+        ts_text_puts(&body, " font 'Sans,13'\n");
         int block = 0;
         for (size_t a = 0; a < na; a++) {
             curve cv[n];
@@ -665,7 +606,7 @@ char *ts_plot_totals_script(const ts_plot_data *const *d, size_t n, const ts_plo
             put_totals_labels(&body, actors[a]);
             put_plot(&body, cv, m, false);
         }
-        sb_puts(&body, "unset multiplot\n");
+        ts_text_puts(&body, "unset multiplot\n");
     }
     body.oom = body.oom || t.oom;
     free(t.s);
@@ -738,8 +679,8 @@ static ts_status run_gnuplot(const char *prog, const char *script, const char *l
 
 static char *join(const char *dir, const char *a, const char *b, const char *c)
 {
-    sbuf s = {0};
-    sb_printf(&s, "%s/%s%s%s", dir, a, b, c);
+    ts_text s = {0};
+    ts_text_printf(&s, "%s/%s%s%s", dir, a, b, c);
     if (s.oom) {
         free(s.s);
         return NULL;
@@ -799,9 +740,9 @@ static ts_status draw_chart(const ts_plot_data *const *d, size_t n, const char *
     char pid[32];
     snprintf(pid, sizeof pid, ".tmp.%ld", (long)getpid());
     char *png = join(dir, stem, ".png", ""), *svg = join(dir, stem, ".svg", "");
-    sbuf tp = {0}, ts = {0};
-    sb_printf(&tp, "%s/.%s.png%s", dir, stem, pid);
-    sb_printf(&ts, "%s/.%s.svg%s", dir, stem, pid);
+    ts_text tp = {0}, ts = {0};
+    ts_text_printf(&tp, "%s/.%s.png%s", dir, stem, pid);
+    ts_text_printf(&ts, "%s/.%s.svg%s", dir, stem, pid);
     char *script = NULL, *spath = NULL, *lpath = NULL;
     ts_status rc = TS_OK;
     if (!png || !svg || tp.oom || ts.oom) {
@@ -852,8 +793,8 @@ done:
 /* File-name part from an id: '/' and control characters would escape or break the name. */
 static char *file_part(const char *prefix, const char *id)
 {
-    sbuf s = {0};
-    sb_printf(&s, "%s_%s", prefix, id);
+    ts_text s = {0};
+    ts_text_printf(&s, "%s_%s", prefix, id);
     if (s.oom) {
         free(s.s);
         return NULL;

@@ -6,6 +6,7 @@
  * double with the fewest digits (15 to 17) that read back bit-identical, so
  * loading the output gives a scenario equal to the one written. */
 #include "tradesim/scenario.h"
+#include "tradesim/text.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -20,46 +21,18 @@
 #define TRADESIM_VERSION "unknown"
 #endif
 
-typedef struct {
-    char *s;
-    size_t len, cap;
-    bool oom;
-} sbuf;
-
-static void put(sbuf *b, const char *fmt, ...)
+static void put(ts_text *b, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;
 
-static void put(sbuf *b, const char *fmt, ...)
+static void put(ts_text *b, const char *fmt, ...)
 {
-    if (b->oom)
-        return;
-    for (;;) {
-        va_list ap;
-        va_start(ap, fmt);
-        int n = vsnprintf(b->s ? b->s + b->len : NULL, b->s ? b->cap - b->len : 0, fmt, ap);
-        va_end(ap);
-        if (n < 0) {
-            b->oom = true;
-            return;
-        }
-        if (b->s && b->len + (size_t)n < b->cap) {
-            b->len += (size_t)n;
-            return;
-        }
-        size_t cap = b->cap ? b->cap : 4096;
-        while (cap <= b->len + (size_t)n)
-            cap *= 2;
-        char *grown = realloc(b->s, cap);
-        if (!grown) {
-            b->oom = true;
-            return;
-        }
-        b->s = grown;
-        b->cap = cap;
-    }
+    va_list ap;
+    va_start(ap, fmt);
+    ts_text_vprintf(b, fmt, ap);
+    va_end(ap);
 }
 
 /* Shortest of %.15g..%.17g that reads back exactly, always with a '.' or
@@ -76,7 +49,7 @@ static const char *dbl(double v, char buf[40])
     return buf;
 }
 
-static void put_str(sbuf *b, const char *s)
+static void put_str(ts_text *b, const char *s)
 {
     put(b, "\"");
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
@@ -90,13 +63,13 @@ static void put_str(sbuf *b, const char *s)
     put(b, "\"");
 }
 
-static void put_kv_num(sbuf *b, const char *key, double v)
+static void put_kv_num(ts_text *b, const char *key, double v)
 {
     char t[40];
     put(b, " %s = %s;", key, dbl(v, t));
 }
 
-static void put_when(sbuf *b, const ts_scenario *sc, int step)
+static void put_when(ts_text *b, const ts_scenario *sc, int step)
 {
     if (sc->calendar.unit == TS_STEP_ABSTRACT) {
         put(b, " step = %d;", step);
@@ -112,7 +85,7 @@ static const char *const protocol_names[] = {"nash", "alternating"};
 static const char *const expiry_names[] = {"snapback", "keep", "renegotiate"};
 static const char *const breach_names[] = {"react", "snapback"};
 
-static void put_talk_terms(sbuf *b, const ts_scenario *sc, const ts_talk *tk)
+static void put_talk_terms(ts_text *b, const ts_scenario *sc, const ts_talk *tk)
 {
     put(b, "\n      label = ");
     put_str(b, tk->label);
@@ -129,7 +102,7 @@ static void put_talk_terms(sbuf *b, const ts_scenario *sc, const ts_talk *tk)
         dbl(tk->beta[1], t1), tk->phase_in);
 }
 
-static void put_strategy(sbuf *b, const ts_scenario *sc, int a)
+static void put_strategy(ts_text *b, const ts_scenario *sc, int a)
 {
     const ts_strategy *st = &sc->actors[a].strategy;
     put(b, "\n      strategy = { kind = \"%s\";", ts_strategy_kind_name(st->kind));
@@ -162,7 +135,7 @@ static void put_strategy(sbuf *b, const ts_scenario *sc, int a)
 
 char *ts_scenario_to_string(const ts_scenario *sc)
 {
-    sbuf b = {NULL, 0, 0, false};
+    ts_text b = {0};
     const ts_param_info *tab = ts_param_table();
     char t[40];
     put(&b, "# Resolved by tradesim %s: every default explicit.\n", TRADESIM_VERSION);

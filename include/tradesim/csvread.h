@@ -29,4 +29,9 @@ const char *ts_csvread_field(const ts_csvread *r, size_t i); /* NUL-terminated *
 size_t ts_csvread_line(const ts_csvread *r);               /* line the record starts on */
 const char *ts_csvread_path(const ts_csvread *r);
 
+/* A field that is one whole number as strtod reads it (no leading blank,
+ * nothing left over; "inf" and "nan" included, so callers that need a finite
+ * value check isfinite). The one number parser of every CSV reader. */
+bool ts_csvread_number(const char *s, double *v);
+
 #endif
