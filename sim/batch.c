@@ -462,25 +462,16 @@ bool ts_batch_is_complete(const char *dir, uint64_t hash)
 
 ts_status ts_batch_mark_complete(const char *dir, uint64_t hash, ts_error *err)
 {
-    char p[4096], tmp[4200];
+    char p[4096];
     if (!marker_path(dir, p, sizeof p))
         return ts_error_set(err, TS_EIO, "%s: path too long", dir);
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", p, (long)getpid());
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0666);
-    if (fd < 0)
-        return ts_error_set(err, TS_EIO, "%s: cannot write: %s", p, strerror(errno));
+    ts_csv *f = ts_csv_open(p, 6, err);
+    if (!f)
+        return TS_EIO;
     char line[32];
     int len = snprintf(line, sizeof line, "%016" PRIx64 "\n", hash);
-    bool ok = write(fd, line, (size_t)len) == len && fsync(fd) == 0;
-    int e = errno;
-    ok = close(fd) == 0 && ok;
-    if (!ok || rename(tmp, p) != 0) {
-        if (ok)
-            e = errno;
-        unlink(tmp);
-        return ts_error_set(err, TS_EIO, "%s: cannot write: %s", p, strerror(e));
-    }
-    return TS_OK;
+    ts_csv_raw(f, line, (size_t)len);
+    return ts_csv_commit(f, err);
 }
 
 ts_status ts_batch_unmark(const char *dir, ts_error *err)

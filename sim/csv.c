@@ -3,8 +3,11 @@
  * Invariants: the target path is only ever replaced by rename(2) of a complete,
  * fsynced temporary file, and never when it is read-only; the first I/O error
  * is remembered (later writes are dropped) and reported by ts_csv_finish() or
- * ts_csv_commit(), which then remove the temporary file. No process-wide mutable state: the temporary name is made unique by
- * the pid, the ts_csv's own address and O_EXCL (retrying on collision). */
+ * ts_csv_commit(), which then remove the temporary file. No process-wide
+ * mutable state: the temporary name is made unique by the pid, the ts_csv's
+ * own address and O_EXCL (retrying on collision); O_NOFOLLOW refuses a link
+ * planted at that name. Every file tradesim writes whole (the CSVs, the
+ * resolved scenario, the completion marker) goes through here. */
 #include "tradesim/csv.h"
 
 #include <errno.h>
@@ -324,7 +327,7 @@ ts_csv *ts_csv_open(const char *path, int precision, ts_error *err)
     int e = 0;
     for (int i = 0; i < TMP_TRIES && c->fd < 0; i++) {
         snprintf(t, tl, "%s.tmp.%ld.%llu", path, (long)getpid(), n + (unsigned long long)i);
-        c->fd = open(t, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        c->fd = open(t, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
         e = errno;
         if (c->fd < 0 && e != EEXIST && e != EINTR)
             break;

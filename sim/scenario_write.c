@@ -6,6 +6,7 @@
  * double with the fewest digits (15 to 17) that read back bit-identical, so
  * loading the output gives a scenario equal to the one written. */
 #include "tradesim/scenario.h"
+#include "tradesim/csv.h"
 #include "tradesim/text.h"
 
 #include <errno.h>
@@ -289,32 +290,15 @@ ts_status ts_scenario_write(const ts_scenario *sc, const char *path, ts_error *e
 {
     char *text = ts_scenario_to_string(sc);
     if (!text)
-        return ts_error_set(err, TS_EIO, "%s: cannot write: out of memory", path);
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "wb");
+        return ts_error_set(err, TS_EIO, "cannot write '%s': out of memory", path);
+    ts_csv *f = ts_csv_open(path, 6, err);
     if (!f) {
-        int e = errno;
         free(text);
-        return ts_error_set(err, TS_EIO, "%s: cannot write: %s", path, strerror(e));
+        return TS_EIO;
     }
-    size_t len = strlen(text);
-    bool ok = fwrite(text, 1, len, f) == len;
-    int e = errno;
-    if (fclose(f) != 0 && ok) {
-        ok = false;
-        e = errno;
-    }
+    ts_csv_raw(f, text, strlen(text));
     free(text);
-    if (ok && rename(tmp, path) != 0) {
-        ok = false;
-        e = errno;
-    }
-    if (!ok) {
-        remove(tmp);
-        return ts_error_set(err, TS_EIO, "%s: cannot write: %s", path, strerror(e ? e : EIO));
-    }
-    return TS_OK;
+    return ts_csv_commit(f, err);
 }
 
 /* ---- equality and hash -------------------------------------------------- */

@@ -275,7 +275,7 @@ static void test_write_failure(void **state)
     ts_scenario *a = load(GOOD "minimal.cfg", NULL, 0);
     ts_error err;
     assert_int_equal(ts_scenario_write(a, "/nonexistent-dir/x.cfg", &err), TS_EIO);
-    assert_string_equal(err.msg, "/nonexistent-dir/x.cfg: cannot write: No such file or directory");
+    assert_string_equal(err.msg, "cannot write '/nonexistent-dir/x.cfg': No such file or directory");
     ts_scenario_free(a);
     assert_null(ts_scenario_load("/nonexistent-dir/x.cfg", NULL, 0, &err));
     assert_int_equal(err.code, TS_EIO);
