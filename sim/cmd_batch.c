@@ -120,7 +120,7 @@ static ts_status run_one(batch_job *j, const ts_scenario *sc, const char *folder
     ts_engine *eng = ts_engine_alloc(sc, e);
     if (!eng)
         return e->code;
-    ts_engine_opts opts = {j->engine_threads, NULL, NULL, NULL, NULL, &j->in->flag};
+    ts_engine_opts opts = {.threads = j->engine_threads, .cancel = &j->in->flag};
     ts_agreement_hook_opts(&opts, NULL);
     if (j->err) {
         opts.progress = progress;

@@ -106,8 +106,7 @@ int ts_cmd_run(int argc, char **argv, FILE *out, FILE *err)
     progress_ctx pc = {err, sc->name};
     ts_interrupt in;
     bool watching = ts_interrupt_start(&in);
-    ts_engine_opts opts = {(int)(o.threads < 0 ? 0 : o.threads), NULL, NULL, NULL, NULL,
-                           &in.flag};
+    ts_engine_opts opts = {.threads = (int)(o.threads < 0 ? 0 : o.threads), .cancel = &in.flag};
     ts_agreement_hook_opts(&opts, NULL);
     if (!o.quiet && isatty(fileno(err))) {
         opts.progress = progress;

@@ -813,7 +813,7 @@ static int n_threads(int want, int R)
 ts_status ts_engine_run(const ts_engine *e, const ts_engine_opts *opts, ts_run **out,
                         ts_error *err)
 {
-    static const ts_engine_opts defaults = {0, NULL, NULL, NULL, NULL, NULL};
+    static const ts_engine_opts defaults = {.threads = 0};
     if (!opts)
         opts = &defaults;
     *out = NULL;

@@ -749,7 +749,7 @@ static ts_status draw_chart(const ts_plot_data *const *d, size_t n, const char *
         rc = ts_error_set(err, TS_EIO, "out of memory");
         goto done;
     }
-    ts_plot_files files = {tp.s, ts.s};
+    ts_plot_files files = {.png = tp.s, .svg = ts.s};
     script = issue ? ts_plot_issue_script(d, n, issue, &files, err)
                    : ts_plot_totals_script(d, n, &files, err);
     if (!script) {

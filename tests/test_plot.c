@@ -232,7 +232,7 @@ static void test_load_tolerates_text_in_unplotted_columns_and_nan(void **state)
     ts_error e;
     ts_plot_data *d = ts_plot_load(dir, &e);
     assert_non_null(d);
-    ts_plot_files files = {"/o/a.png", "/o/a.svg"};
+    ts_plot_files files = {.png = "/o/a.png", .svg = "/o/a.svg"};
     const ts_plot_data *one[] = {d};
     char *s = ts_plot_issue_script(one, 1, "x", &files, &e);
     assert_non_null(s);
@@ -252,7 +252,7 @@ static void test_issue_script_single(void **state)
     ts_plot_data *d = ts_plot_load(dir, &e);
     assert_non_null(d);
     const ts_plot_data *one[] = {d};
-    ts_plot_files files = {"/out/it's.png", "/out/x`touch y`.svg"};
+    ts_plot_files files = {.png = "/out/it's.png", .svg = "/out/x`touch y`.svg"};
     char *s = ts_plot_issue_script(one, 1, "us_tariff", &files, &e);
     assert_non_null(s);
     /* Single quotes: no backquote substitution; a quote is doubled. */
@@ -276,7 +276,7 @@ static void test_issue_script_single(void **state)
     /* No such issue; a line break in a path. */
     assert_null(ts_plot_issue_script(one, 1, "nope", &files, &e));
     assert_int_equal(e.code, TS_EBAD);
-    ts_plot_files bad = {"/out/a\nb.png", "/out/a.svg"};
+    ts_plot_files bad = {.png = "/out/a\nb.png", .svg = "/out/a.svg"};
     assert_null(ts_plot_issue_script(one, 1, "us_tariff", &bad, &e));
     assert_int_equal(e.code, TS_EBAD);
     ts_plot_free(d);
@@ -295,7 +295,7 @@ static void test_scripts_overlay_and_step_axis(void **state)
     assert_non_null(d[0]);
     assert_non_null(d[1]);
     const ts_plot_data *two[] = {d[0], d[1]};
-    ts_plot_files files = {"/o/c.png", "/o/c.svg"};
+    ts_plot_files files = {.png = "/o/c.png", .svg = "/o/c.svg"};
     char *s = ts_plot_issue_script(two, 2, "h20_licence", &files, &e);
     assert_non_null(s);
     /* One folder has no dates: both go on a step axis. */
@@ -370,7 +370,7 @@ static void test_draw_single_and_compare(void **state)
     assert_non_null(d[1]);
     char out[600], p[700];
     snprintf(out, sizeof out, "%s/charts/single", f->root);
-    ts_plot_options opt = {out, NULL, NULL};
+    ts_plot_options opt = {.out_dir = out};
     assert_int_equal(ts_plot_draw((const ts_plot_data *const *)d, 1, &opt, &e), TS_OK);
     static const char *const single[] = {"base_us_tariff", "base_h20_licence", "base_totals"};
     for (size_t i = 0; i < 3; i++) {
