@@ -409,7 +409,7 @@ static void test_draw_failures_leave_nothing(void **state)
     char out[600];
     snprintf(out, sizeof out, "%s/charts", f->root);
 
-    ts_plot_options opt = {out, "tradesim-no-such-gnuplot", NULL};
+    ts_plot_options opt = {.out_dir = out, .gnuplot = "tradesim-no-such-gnuplot"};
     assert_int_equal(ts_plot_draw((const ts_plot_data *const *)&d, 1, &opt, &e), TS_EIO);
     assert_string_equal(e.msg, "tradesim-no-such-gnuplot not found; install gnuplot-nox");
     assert_int_equal(ts_test_count_entries(out), 0);
