@@ -5,7 +5,7 @@
  * the start's day of month, clamped to shorter months, so they never
  * collide); abstract calendars have no dates at all. Proleptic Gregorian
  * arithmetic after H. Hinnant's days_from_civil, valid for years 1..9999. */
-#include "tradesim/scenario.h"
+#include "tradesim/calendar.h"
 
 #include <stdio.h>
 #include <string.h>

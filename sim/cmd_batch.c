@@ -24,6 +24,7 @@
 #include "tradesim/agreement.h"
 #include "tradesim/batch.h"
 #include "tradesim/cli.h"
+#include "tradesim/fs.h"
 #include "tradesim/engine.h"
 #include "tradesim/interrupt.h"
 #include "tradesim/output.h"
@@ -314,7 +315,7 @@ int ts_cmd_batch(int argc, char **argv, FILE *out, FILE *err)
             j.reps_total += j.sc[i]->replicates;
         }
     }
-    if (ts_output_mkdirs(outdir, &e) != TS_OK) {
+    if (ts_fs_mkdirs(outdir, &e) != TS_OK) {
         fprintf(err, "%s\n", e.msg);
         status = TS_EIO;
         goto done;

@@ -24,6 +24,7 @@
 #include <gsl/gsl_statistics_double.h>
 
 #include "tradesim/csv.h"
+#include "tradesim/fs.h"
 #include "tradesim/stats.h"
 
 enum { F_SUMMARY, F_AGGREGATE, F_TRAJ, F_LOG, F_SCENARIO, F_COUNT };
@@ -34,29 +35,6 @@ int ts_output_folder(const ts_scenario *sc, const char *dir, char *buf, size_t n
 {
     int len = snprintf(buf, n, "%s/%s", dir, sc->name);
     return len >= 0 && (size_t)len < n;
-}
-
-ts_status ts_output_mkdirs(const char *path, ts_error *err)
-{
-    char buf[4096];
-    size_t n = strlen(path);
-    if (n >= sizeof buf)
-        return ts_error_set(err, TS_EIO, "%s: path too long", path);
-    memcpy(buf, path, n + 1);
-    for (size_t i = 1; i <= n; i++) {
-        if (buf[i] != '/' && buf[i] != '\0')
-            continue;
-        char c = buf[i];
-        buf[i] = '\0';
-        if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-            return ts_error_set(err, TS_EIO, "%s: cannot create folder: %s", buf,
-                                strerror(errno));
-        struct stat sb;
-        if (stat(buf, &sb) != 0 || !S_ISDIR(sb.st_mode))
-            return ts_error_set(err, TS_EIO, "%s: not a folder", buf);
-        buf[i] = c;
-    }
-    return TS_OK;
 }
 
 static void put_date(ts_csv *c, const char (*dates)[11], int t)
@@ -535,7 +513,7 @@ ts_status ts_output_write(const ts_engine *e, const ts_run *run, const char *dir
     char folder[4096], path[4096 + 32];
     if (!ts_output_folder(sc, dir, folder, sizeof folder))
         return ts_error_set(err, TS_EIO, "%s/%s: path too long", dir, sc->name);
-    ts_status s = ts_output_mkdirs(folder, err);
+    ts_status s = ts_fs_mkdirs(folder, err);
     if (s != TS_OK)
         return s;
     char (*dates)[11] = malloc(((size_t)run->T + 1) * sizeof *dates);

@@ -29,8 +29,8 @@
 #include <unistd.h>
 
 #include "tradesim/csvread.h"
-#include "tradesim/output.h"
-#include "tradesim/scenario.h"
+#include "tradesim/fs.h"
+#include "tradesim/calendar.h"
 #include "tradesim/text.h"
 
 extern char **environ;
@@ -811,7 +811,7 @@ ts_status ts_plot_draw(const ts_plot_data *const *d, size_t n, const ts_plot_opt
     ts_error_clear(err);
     if (n == 0)
         return ts_error_set(err, TS_EBAD, "no result folder to plot");
-    ts_status rc = ts_output_mkdirs(opt->out_dir, err);
+    ts_status rc = ts_fs_mkdirs(opt->out_dir, err);
     const char *prefix = n == 1 ? d[0]->name : "compare";
     /* Issues in order of first appearance over the folders. */
     for (size_t i = 0; i < n && rc == TS_OK; i++)

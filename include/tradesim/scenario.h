@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tradesim/calendar.h"
 #include "tradesim/error.h"
 
 #define TS_ID_MAX 64       /* ids: letters, digits, '_', at most 63 chars */
@@ -26,29 +27,6 @@
 #define TS_MAX_ISSUES 64   /* refused up front beyond this */
 #define TS_MAX_STEPS 1000000
 #define TS_MAX_REPLICATES 100000000
-
-/* ---- calendar ---------------------------------------------------------- */
-
-typedef enum { TS_STEP_DAY, TS_STEP_WEEK, TS_STEP_MONTH, TS_STEP_ABSTRACT } ts_step_unit;
-
-typedef struct {
-    ts_step_unit unit;
-    int32_t start_day;   /* days since 1970-01-01 of step 0 (unused when abstract) */
-    int32_t end_day;     /* last calendar day included (unused when abstract) */
-    int steps;           /* T: steps 0..T-1 */
-    double step_years;   /* length of one step in years; 1.0 when abstract */
-} ts_calendar;
-
-/* Days since 1970-01-01 of step t (month steps keep the start's day of month,
- * clamped to the month's length). */
-int32_t ts_calendar_step_day(const ts_calendar *cal, int step);
-/* Writes YYYY-MM-DD for step t into buf (11 bytes); empty string when abstract. */
-void ts_calendar_step_date(const ts_calendar *cal, int step, char buf[11]);
-/* Parses YYYY-MM-DD into days since 1970-01-01; false if not a real date. */
-bool ts_date_parse(const char *s, int32_t *day);
-void ts_date_format(int32_t day, char buf[11]);
-/* First step whose date is on or after day; -1 if day is after the last step. */
-int ts_calendar_step_of_day(const ts_calendar *cal, int32_t day);
 
 /* ---- actors and strategies ------------------------------------------- */
 
