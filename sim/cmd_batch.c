@@ -28,9 +28,8 @@
 #include "tradesim/engine.h"
 #include "tradesim/interrupt.h"
 #include "tradesim/output.h"
+#include "tradesim/pool.h"
 #include "tradesim/scenario.h"
-
-#define MAX_WORKERS 64
 
 typedef struct batch_job batch_job;
 
@@ -51,7 +50,7 @@ struct batch_job {
     int engine_threads;
     bool resume;
     ts_interrupt *in;
-    atomic_int next;
+    atomic_int slots;            /* progress slots handed to workers */
     atomic_int ran, resumed;
     /* progress, guarded by lock */
     pthread_mutex_t lock;
@@ -60,7 +59,7 @@ struct batch_job {
     long long work_done, work_total;   /* replicate-steps */
     long long reps_done, reps_total;   /* replicates */
     int scen_done;
-    worker_progress wp[MAX_WORKERS];
+    worker_progress *wp;         /* [n_workers] */
     int n_workers;
     int last_len;
 };
@@ -178,28 +177,30 @@ static void process(batch_job *j, int i, worker_progress *wp)
     }
 }
 
-static void *worker(void *arg)
+/* A worker's progress slot, one per pool worker. */
+static void *worker_begin(void *ctx, ts_error *err)
 {
-    worker_progress *wp = arg;
-    batch_job *j = wp->job;
-    for (;;) {
-        if (ts_interrupted(j->in))
-            break;
-        int k = atomic_fetch_add(&j->next, 1);
-        if (k >= j->n)
-            break;
-        int i = j->order[k];
-        if (!j->sc[i])
-            continue;
-        if (j->err) {
-            pthread_mutex_lock(&j->lock);
-            wp->scenario = i;
-            wp->done = 0;
-            pthread_mutex_unlock(&j->lock);
-        }
-        process(j, i, wp);
+    (void)err;
+    batch_job *j = ctx;
+    return &j->wp[atomic_fetch_add(&j->slots, 1)];
+}
+
+static ts_status scenario_task(void *ctx, void *local, long k, ts_error *err)
+{
+    (void)err;
+    batch_job *j = ctx;
+    worker_progress *wp = local;
+    int i = j->order[k];
+    if (!j->sc[i])
+        return TS_OK;
+    if (j->err) {
+        pthread_mutex_lock(&j->lock);
+        wp->scenario = i;
+        wp->done = 0;
+        pthread_mutex_unlock(&j->lock);
     }
-    return NULL;
+    process(j, i, wp);   /* a scenario's failure is its row's, not the batch's */
+    return TS_OK;
 }
 
 /* Scenario indices by replicate-steps, largest first (ties in file order),
@@ -278,12 +279,17 @@ int ts_cmd_batch(int argc, char **argv, FILE *out, FILE *err)
     j.rows = calloc((size_t)n, sizeof *j.rows);
     j.status = calloc((size_t)n, sizeof *j.status);
     j.order = calloc((size_t)n, sizeof *j.order);
-    if (!j.sc || !j.rows || !j.status || !j.order) {
+    int threads = ts_threads((int)o.threads);
+    j.engine_threads = threads;
+    j.n_workers = threads < n ? threads : n;
+    j.wp = calloc((size_t)j.n_workers + 1, sizeof *j.wp);
+    if (!j.sc || !j.rows || !j.status || !j.order || !j.wp) {
         fprintf(err, "tradesim batch: out of memory\n");
         free(j.sc);
         free(j.rows);
         free(j.status);
         free(j.order);
+        free(j.wp);
         ts_path_list_free(&files);
         return TS_EIO;
     }
@@ -321,13 +327,8 @@ int ts_cmd_batch(int argc, char **argv, FILE *out, FILE *err)
         goto done;
     }
 
-    int threads = ts_threads((int)o.threads);
-    j.engine_threads = threads;
-    j.n_workers = threads < n ? threads : n;
-    if (j.n_workers > MAX_WORKERS)
-        j.n_workers = MAX_WORKERS;
     order_by_work(&j);
-    atomic_init(&j.next, 0);
+    atomic_init(&j.slots, 0);
     atomic_init(&j.ran, 0);
     atomic_init(&j.resumed, 0);
     pthread_mutex_init(&j.lock, NULL);
@@ -337,16 +338,20 @@ int ts_cmd_batch(int argc, char **argv, FILE *out, FILE *err)
     ts_interrupt in;
     bool watching = ts_interrupt_start(&in);
     j.in = &in;
-    pthread_t tid[MAX_WORKERS];
-    int started = 0;
-    for (int w = 0; w < j.n_workers; w++) {
+    for (int w = 0; w < j.n_workers; w++)
         j.wp[w] = (worker_progress){&j, -1, 0};
-        if (w > 0 && pthread_create(&tid[started], NULL, worker, &j.wp[w]) == 0)
-            started++;
-    }
-    worker(&j.wp[0]);   /* the calling thread is worker 0 */
-    for (int w = 0; w < started; w++)
-        pthread_join(tid[w], NULL);
+    /* Interruption is read below (ts_interrupted), so the pool's own status
+     * adds nothing: every scenario's outcome is in its row. */
+    ts_pool_job pool = {.threads = j.n_workers,
+                        .n_tasks = n,
+                        .ctx = &j,
+                        .begin = worker_begin,
+                        .task = scenario_task,
+                        .cancel = &in.flag,
+                        .name = "tradesim batch"};
+    ts_error pe;
+    ts_error_clear(&pe);
+    (void)ts_pool_run(&pool, &pe);
     pthread_mutex_destroy(&j.lock);
     if (j.err && j.last_len > 0)
         fputc('\n', err);
@@ -399,6 +404,7 @@ done:
     free(j.rows);
     free(j.status);
     free(j.order);
+    free(j.wp);
     ts_path_list_free(&files);
     return status;
 }

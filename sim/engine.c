@@ -10,9 +10,9 @@
 #define _DEFAULT_SOURCE
 #include "tradesim/engine.h"
 #include "tradesim/guard.h"
+#include "tradesim/pool.h"
 
 #include <math.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -710,11 +710,6 @@ typedef struct {
     const ts_engine *e;
     const ts_engine_opts *opts;
     ts_run *run;
-    atomic_int next;
-    atomic_long done;
-    atomic_int failed;
-    pthread_mutex_t lock;   /* guards err */
-    ts_error err;
 } mc_shared;
 
 static ts_status run_one(mc_shared *sh, ts_replicate *r, int k, ts_error *err)
@@ -759,55 +754,30 @@ static ts_status run_one(mc_shared *sh, ts_replicate *r, int k, ts_error *err)
     return ts_guard_replicate(e, run, k, err);
 }
 
-static void *worker(void *arg)
+static void *replicate_begin(void *ctx, ts_error *err)
 {
-    mc_shared *sh = arg;
+    const mc_shared *sh = ctx;
     ts_replicate *r = ts_replicate_alloc(sh->e);
-    ts_error err;
-    ts_error_clear(&err);
-    if (!r) {
-        ts_error_set(&err, TS_EIO, "tradesim: out of memory for a replicate");
-        goto fail;
-    }
-    for (;;) {
-        if (atomic_load(&sh->failed))
-            break;
-        if (sh->opts->cancel && atomic_load((atomic_int *)sh->opts->cancel)) {
-            ts_error_set(&err, TS_EIO, "%s: interrupted by signal %d", sh->e->sc->name,
-                         atomic_load((atomic_int *)sh->opts->cancel));
-            goto fail;
-        }
-        int k = atomic_fetch_add(&sh->next, 1);
-        if (k >= sh->run->R)
-            break;
-        if (run_one(sh, r, k, &err) != TS_OK)
-            goto fail;
-        atomic_fetch_add(&sh->done, 1);
-    }
-    ts_replicate_free(r);
-    return NULL;
-fail:
-    ts_replicate_free(r);
-    pthread_mutex_lock(&sh->lock);
-    if (!atomic_load(&sh->failed))
-        sh->err = err;
-    atomic_store(&sh->failed, 1);
-    pthread_mutex_unlock(&sh->lock);
-    return NULL;
+    if (!r)
+        ts_error_set(err, TS_EIO, "tradesim: out of memory for a replicate");
+    return r;
 }
 
-int ts_threads(int want)
+static ts_status replicate_task(void *ctx, void *local, long k, ts_error *err)
 {
-    if (want > 0)
-        return want;
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n > 0 ? (int)n : 1;
+    return run_one(ctx, local, (int)k, err);
 }
 
-static int n_threads(int want, int R)
+static void replicate_end(void *ctx, void *local)
 {
-    want = ts_threads(want);
-    return want < R ? want : (R > 0 ? R : 1);
+    (void)ctx;
+    ts_replicate_free(local);
+}
+
+static void replicate_poll(void *ctx, long done, long total)
+{
+    const mc_shared *sh = ctx;
+    sh->opts->progress(sh->opts->progress_ctx, done, total);
 }
 
 ts_status ts_engine_run(const ts_engine *e, const ts_engine_opts *opts, ts_run **out,
@@ -829,42 +799,24 @@ ts_status ts_engine_run(const ts_engine *e, const ts_engine_opts *opts, ts_run *
     if (!run)
         return ts_error_set(err, TS_EIO, "tradesim: out of memory for %d replicates",
                             sc->replicates);
-    mc_shared sh;
-    sh.e = e;
-    sh.opts = opts;
-    sh.run = run;
-    atomic_init(&sh.next, 0);
-    atomic_init(&sh.done, 0);
-    atomic_init(&sh.failed, 0);
-    pthread_mutex_init(&sh.lock, NULL);
-    ts_error_clear(&sh.err);
-    int nt = n_threads(opts->threads, run->R);
-    pthread_t tid[1024];
-    int started = 0;
-    for (int i = 0; i < nt && i < 1024; i++) {
-        if (pthread_create(&tid[i], NULL, worker, &sh) != 0)
-            break;
-        started++;
-    }
-    if (started == 0)
-        worker(&sh);   /* no thread could start: do the work here */
-    if (opts->progress && started > 0) {
-        while (atomic_load(&sh.done) < run->R && !atomic_load(&sh.failed) &&
-               !(opts->cancel && atomic_load((atomic_int *)opts->cancel))) {
-            /* Workers finish on their own; the poll only reports. */
-            struct timespec ts = {0, 200000000L};
-            nanosleep(&ts, NULL);
-            opts->progress(opts->progress_ctx, atomic_load(&sh.done), run->R);
-        }
-    }
-    for (int i = 0; i < started; i++)
-        pthread_join(tid[i], NULL);
-    pthread_mutex_destroy(&sh.lock);
-    if (atomic_load(&sh.failed)) {
+    mc_shared sh = {.e = e, .opts = opts, .run = run};
+    ts_pool_job job = {.threads = opts->threads,
+                       .n_tasks = run->R,
+                       .ctx = &sh,
+                       .begin = replicate_begin,
+                       .task = replicate_task,
+                       .end = replicate_end,
+                       .cancel = opts->cancel,
+                       .name = sc->name,
+                       .poll = opts->progress ? replicate_poll : NULL};
+    ts_error perr;
+    ts_error_clear(&perr);
+    ts_status s = ts_pool_run(&job, &perr);
+    if (s != TS_OK) {
         if (err)
-            *err = sh.err;
+            *err = perr;
         ts_run_free(run);
-        return sh.err.code != TS_OK ? sh.err.code : TS_EIO;
+        return s;
     }
     if (opts->progress)
         opts->progress(opts->progress_ctx, run->R, run->R);

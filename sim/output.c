@@ -11,8 +11,6 @@
 
 #include <errno.h>
 #include <math.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +23,7 @@
 
 #include "tradesim/csv.h"
 #include "tradesim/fs.h"
+#include "tradesim/pool.h"
 #include "tradesim/stats.h"
 
 enum { F_SUMMARY, F_AGGREGATE, F_TRAJ, F_LOG, F_SCENARIO, F_COUNT };
@@ -290,16 +289,20 @@ static void quantiles(double *x, size_t n, const double *probs, int n_probs, dou
     quantiles_select(x, n, probs, n_probs, out);
 }
 
-/* Aggregates of blocks of steps taken one at a time from a shared counter;
- * each step's figures land at their own place, so the result does not depend
- * on the number of threads. */
+/* Aggregates of blocks of steps, one pool task a block; each step's figures
+ * land at their own place, so the result does not depend on the number of
+ * threads. */
 typedef struct {
     const ts_run *run;
     double *stats;          /* [T][C][4]: mean, p05, p50, p95 */
     size_t block, n_blocks; /* steps per block (agg_block), blocks */
-    atomic_int next;
-    atomic_int failed;
 } agg_job;
+
+/* A worker's scratch: the block's columns, their means, the quantiles' work. */
+typedef struct {
+    double *scratch, *work;
+    long double *mean;
+} agg_local;
 
 /* Steps are aggregated in blocks of up to AGG_BLOCK: a replicate's rows for
  * the block are contiguous in the store, so the gather reads runs of
@@ -317,48 +320,68 @@ static size_t agg_block(const ts_run *run)
     return b;
 }
 
-static void *agg_worker(void *arg)
+static void *agg_begin(void *ctx, ts_error *err)
 {
+    const agg_job *job = ctx;
+    size_t R = (size_t)job->run->R, C = (size_t)job->run->C, B = job->block;
+    agg_local *l = malloc(sizeof *l);
+    if (l) {
+        l->scratch = malloc((B * R * C + quantile_work_size(R)) * sizeof *l->scratch);
+        l->mean = malloc((B * C + 1) * sizeof *l->mean);
+        if (l->scratch && l->mean) {
+            l->work = l->scratch + B * R * C;
+            return l;
+        }
+        free(l->scratch);
+        free(l->mean);
+        free(l);
+    }
+    ts_error_set(err, TS_EIO, "tradesim: out of memory for the aggregates");
+    return NULL;
+}
+
+static void agg_end(void *ctx, void *local)
+{
+    (void)ctx;
+    agg_local *l = local;
+    free(l->scratch);
+    free(l->mean);
+    free(l);
+}
+
+static ts_status agg_task(void *ctx, void *local, long blk, ts_error *err)
+{
+    (void)err;
     static const double probs[3] = {0.05, 0.50, 0.95};
-    agg_job *job = arg;
+    const agg_job *job = ctx;
+    agg_local *l = local;
     const ts_run *run = job->run;
     size_t R = (size_t)run->R, C = (size_t)run->C, T = (size_t)run->T, stride = T * C;
     size_t B = job->block;
-    double *scratch = malloc((B * R * C + quantile_work_size(R)) * sizeof *scratch);
-    long double *mean = malloc((B * C + 1) * sizeof *mean);
-    if (!scratch || !mean) {
-        free(scratch);
-        free(mean);
-        atomic_store(&job->failed, 1);
-        return NULL;
-    }
-    double *work = scratch + B * R * C;
-    for (int blk; (size_t)(blk = atomic_fetch_add(&job->next, 1)) < job->n_blocks;) {
-        /* The block's steps t0.. have their w = nb C columns side by side in
-         * each replicate's rows, and their aggregates side by side in stats:
-         * one flat column index j serves both. Column j goes to scratch[j R ..],
-         * its mean taken on the way: gsl_stats_mean's recurrence, in its long
-         * double, so the same bits, but w of them side by side, where one
-         * column at a time waits on each division before the next. */
-        size_t t0 = (size_t)blk * B, nb = T - t0 < B ? T - t0 : B, w = nb * C;
-        const double *src = run->traj + t0 * C;
-        for (size_t j = 0; j < w; j++)
-            mean[j] = 0;
-        for (size_t k = 0; k < R; k++, src += stride)
-            for (size_t j = 0; j < w; j++) {
-                double v = src[j];
-                scratch[j * R + k] = v;
-                mean[j] += (v - mean[j]) / (k + 1);
-            }
-        double *out = job->stats + t0 * C * 4;
-        for (size_t j = 0; j < w; j++, out += 4) {
-            out[0] = (double)mean[j];
-            quantiles(scratch + j * R, R, probs, 3, out + 1, work);
+    double *scratch = l->scratch;
+    long double *mean = l->mean;
+    /* The block's steps t0.. have their w = nb C columns side by side in
+     * each replicate's rows, and their aggregates side by side in stats:
+     * one flat column index j serves both. Column j goes to scratch[j R ..],
+     * its mean taken on the way: gsl_stats_mean's recurrence, in its long
+     * double, so the same bits, but w of them side by side, where one
+     * column at a time waits on each division before the next. */
+    size_t t0 = (size_t)blk * B, nb = T - t0 < B ? T - t0 : B, w = nb * C;
+    const double *src = run->traj + t0 * C;
+    for (size_t j = 0; j < w; j++)
+        mean[j] = 0;
+    for (size_t k = 0; k < R; k++, src += stride)
+        for (size_t j = 0; j < w; j++) {
+            double v = src[j];
+            scratch[j * R + k] = v;
+            mean[j] += (v - mean[j]) / (k + 1);
         }
+    double *out = job->stats + t0 * C * 4;
+    for (size_t j = 0; j < w; j++, out += 4) {
+        out[0] = (double)mean[j];
+        quantiles(scratch + j * R, R, probs, 3, out + 1, l->work);
     }
-    free(scratch);
-    free(mean);
-    return NULL;
+    return TS_OK;
 }
 
 double *ts_output_aggregates(const ts_run *run, int threads)
@@ -370,20 +393,15 @@ double *ts_output_aggregates(const ts_run *run, int threads)
                    .n_blocks = ((size_t)run->T + block - 1) / block};
     if (!job.stats)
         return NULL;
-    atomic_init(&job.next, 0);
-    atomic_init(&job.failed, 0);
-    threads = ts_threads(threads);
-    if ((size_t)threads > job.n_blocks)
-        threads = (int)job.n_blocks;
-    pthread_t tid[64];
-    int started = 0;
-    for (int i = 1; i < threads && i < 64; i++)
-        if (pthread_create(&tid[started], NULL, agg_worker, &job) == 0)
-            started++;
-    agg_worker(&job);
-    for (int i = 0; i < started; i++)
-        pthread_join(tid[i], NULL);
-    if (atomic_load(&job.failed)) {
+    ts_pool_job pj = {.threads = threads,
+                      .n_tasks = (long)job.n_blocks,
+                      .ctx = &job,
+                      .begin = agg_begin,
+                      .task = agg_task,
+                      .end = agg_end};
+    ts_error e;
+    ts_error_clear(&e);
+    if (ts_pool_run(&pj, &e) != TS_OK) {
         free(job.stats);
         return NULL;
     }

@@ -172,8 +172,6 @@ size_t ts_engine_run_bytes(const ts_engine *e);
 /* Memory for a store of `bytes` written once in order, as the engine
  * allocates it (huge pages asked for where there are); free() releases it. */
 double *ts_store_alloc(size_t bytes);
-/* Threads to use for a -j value: want, or one per online core when want <= 0. */
-int ts_threads(int want);
 /* Runs every replicate. TS_EIO when the store would exceed
  * TS_ENGINE_MEMORY_LIMIT (message gives the bytes), on out of memory or a
  * hook failure. On success the caller owns *run (ts_run_free). */
