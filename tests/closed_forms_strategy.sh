@@ -4,7 +4,8 @@
 # - iterated prisoner's dilemma (T,R,P,S) = (5,3,1,0), 200 rounds (Axelrod
 #   1984): TFT v ALLD 199/204, TFT v TFT 600/600, TFT v TFT with one forced
 #   defection at step 5 the alternating echo 505/500 (Axelrod-Python's
-#   TitForTat scores the same), reciprocity with that defection 214/209;
+#   TitForTat scores the same; also with b's lever a pledge, whose pressure
+#   is 1 - effort), reciprocity with that defection 214/209;
 #   the totals are sums of small integers, so exact (tolerance 1e-9);
 # - Richardson with per-year rates on weekly steps: every step's levels equal
 #   the linear map's closed form z_t = z* + (I + h A)^(t+1) (z_0 - z*)
@@ -36,6 +37,7 @@ ipd() {   # scenario expected_a expected_b
 ipd ipd_tft_alld 199 204
 ipd ipd_tft_tft 600 600
 ipd ipd_tft_echo 505 500
+ipd ipd_tft_echo_pledge 505 500
 ipd ipd_reciprocity_echo 214 209
 
 # Richardson: parameters as in richardson_week.cfg.
