@@ -8,7 +8,8 @@
  * richardson; noisy moves and noisy pledge observations) and the shipped
  * scenarios/baseline_nov2025.cfg with its talks not held (the same five
  * kinds, tit_for_tat on both sides, a step-0 parameter event, random
- * measures). The engine run includes storing every step's trajectory row for
+ * measures; a lever a random measure moved is not moved by tit-for-tat in
+ * the same step). The engine run includes storing every step's trajectory row for
  * the aggregates, as `tradesim run` does, but no file writing. Each baseline
  * is specialised to its scenario's shape (read from the loaded file,
  * checked), computes every payoff afresh each step and makes the same GSL
@@ -100,19 +101,20 @@ static void baseline(const ts_scenario *sc, int R, double *traj, double *tot_out
             x[i] = seen[i] = I[i].initial;
         double m = I[2].market_share, v = 1.0, D = I[3].dependence;
         double p_cn = (pressure(&I[1], x[1]) + pressure(&I[3], x[3]) + pressure(&I[4], x[4])) / 3;
-        double sp_cn = p_cn, sp_cn_prev = p_cn, disc0 = 1, disc1 = 1, tot0 = 0, tot1 = 0;
+        double sp_cn = p_cn, disc0 = 1, disc1 = 1, tot0 = 0, tot1 = 0;
         double *row = traj + (size_t)k * T * C;
         for (int t = 0; t < T; t++, row += C) {
-            /* us: tit for tat on levers 0 and 2 */
-            double dir = t == 0 ? 0 : sp_cn > sp_cn_prev ? 1 : sp_cn < sp_cn_prev ? -1 : 0;
+            /* us: tit for tat on levers 0 and 2 (neither is a pledge): the
+             * level at cn's pressure index as seen last step; step 0 holds */
             for (int i = 0; i < 3; i += 2) {
-                double d = clamp(dir * I[i].max_step, -I[i].max_step, I[i].max_step);
+                double target = t == 0 ? x[i] : I[i].min + clamp(sp_cn, 0, 1) * (I[i].max - I[i].min);
+                double d = clamp(target - x[i], -I[i].max_step, I[i].max_step);
                 x[i] = clamp(x[i] + d + (n0 > 0 ? gsl_ran_gaussian_ziggurat(rng, n0) : 0), I[i].min, I[i].max);
             }
-            /* cn: richardson on levers 1, 3, 4 */
+            /* cn: richardson on levers 1, 3, 4, rates per year over h years */
             double p = (pressure(&I[1], x[1]) + pressure(&I[3], x[3]) + pressure(&I[4], x[4])) / 3;
             double sp_us = (pressure(&I[0], seen[0]) + pressure(&I[2], seen[2])) / 2;
-            double pt = clamp(p + rs->reactivity * sp_us - rs->fatigue * p + rs->grievance, 0, 1);
+            double pt = clamp(p + h * (rs->reactivity * sp_us - rs->fatigue * p + rs->grievance), 0, 1);
             for (int i = 1; i < 5; i += (i == 1 ? 2 : 1)) {
                 double q = I[i].kind == TS_ISSUE_PLEDGE ? 1 - pt : pt;
                 double target = I[i].min + q * (I[i].max - I[i].min);
@@ -148,7 +150,6 @@ static void baseline(const ts_scenario *sc, int R, double *traj, double *tot_out
             for (int i = 0; i < 4; i++)
                 seen[i] = x[i];
             seen[4] = obs;
-            sp_cn_prev = sp_cn;
             sp_cn = (pressure(&I[1], seen[1]) + pressure(&I[3], seen[3]) + pressure(&I[4], seen[4])) / 3;
             const double u[2] = {u0, u1}, tot[2] = {tot0, tot1};
             row_and_advance(sc, I, x, h, vfac, pu, pc, u, tot, row, &m, &v, &D);
@@ -228,9 +229,9 @@ static void baseline_tft(const ts_scenario *sc, int R, double *traj, double *tot
         for (int i = 0; i < 5; i++)
             x[i] = seen[i] = I[i].initial;
         double m = I[2].market_share, v = 1.0, D = I[3].dependence;
-        double sp[2], sp_prev[2];
-        sp[0] = sp_prev[0] = index_of(I, x, own_us, 2);
-        sp[1] = sp_prev[1] = index_of(I, x, own_cn, 3);
+        double sp[2];
+        sp[0] = index_of(I, x, own_us, 2);
+        sp[1] = index_of(I, x, own_cn, 3);
         double disc0 = 1, disc1 = 1, tot0 = 0, tot1 = 0;
         /* Step 0's dated events: parameters (some also shocks), no draws, so
          * applied before the loop; v's factor is constant from then on. */
@@ -247,23 +248,30 @@ static void baseline_tft(const ts_scenario *sc, int R, double *traj, double *tot
             I[2].generation_years > 0 ? pow(I[2].generation_decay, h / I[2].generation_years) : 1;
         double *row = traj + (size_t)k * T * C;
         for (int t = 0; t < T; t++, row += C) {
+            bool hit[5] = {false, false, false, false, false};
             for (int e = 0; e < sc->n_events; e++) {
                 const ts_event *ev = &sc->events[e];
                 if (ev->step < 0 && gsl_rng_uniform(rng) < ev->probability)
                     for (int j = 0; j < ev->n_sets; j++) {
                         int i = ev->sets[j].issue;
                         x[i] = clamp(x[i] + ev->sets[j].value, I[i].min, I[i].max);
+                        hit[i] = true;
                     }
             }
-            /* tit for tat: each side answers the other's last move as it saw it */
+            /* tit for tat: each side copies the other's pressure index as it
+             * saw it last step onto its levers (step 0 holds); a lever an
+             * event moved this step is not moved again */
             for (int a = 0; a < 2; a++) {
                 int o = 1 - a;
-                double dir = t == 0 ? 0 : sp[o] > sp_prev[o] ? 1 : sp[o] < sp_prev[o] ? -1 : 0;
                 const int *own = a == 0 ? own_us : own_cn;
                 for (int q = 0; q < (a == 0 ? 2 : 3); q++) {
                     int i = own[q];
-                    double up = I[i].kind == TS_ISSUE_PLEDGE ? -I[i].max_step : I[i].max_step;
-                    double target = x[i] + dir * up;
+                    if (hit[i])
+                        continue;
+                    double pl = clamp(sp[o], 0, 1);
+                    if (I[i].kind == TS_ISSUE_PLEDGE)
+                        pl = 1.0 - pl;
+                    double target = t == 0 ? x[i] : I[i].min + pl * (I[i].max - I[i].min);
                     double d = clamp(target - x[i], -I[i].max_step, I[i].max_step);
                     x[i] = clamp(x[i] + d, I[i].min, I[i].max);
                 }
@@ -297,8 +305,6 @@ static void baseline_tft(const ts_scenario *sc, int R, double *traj, double *tot
                 seen[i] = x[i];
             seen[4] = obs;
             double pu = index_of(I, x, own_us, 2), pc = index_of(I, x, own_cn, 3);
-            sp_prev[0] = sp[0];
-            sp_prev[1] = sp[1];
             sp[0] = index_of(I, seen, own_us, 2);
             sp[1] = index_of(I, seen, own_cn, 3);
             const double u[2] = {u0, u1}, tot[2] = {tot0, tot1};

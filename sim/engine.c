@@ -253,6 +253,7 @@ static ts_status fire_event(ts_replicate *r, const ts_event *ev, int index)
     for (int j = 0; j < ev->n_sets; j++) {
         const ts_event_set *s = &ev->sets[j];
         ts_world_set_level(w, s->issue, s->add ? w->st[s->issue].x + s->value : s->value);
+        w->forced |= UINT64_C(1) << s->issue;
     }
     for (int j = 0; j < ev->n_params; j++) {
         const ts_event_param *p = &ev->params[j];
@@ -371,6 +372,7 @@ ts_status ts_replicate_step(const ts_engine *e, ts_replicate *r, ts_talks_hook t
                             void *talks_ctx, double *row, ts_error *err)
 {
     ts_world *w = &r->w;
+    w->forced = 0;
     if (e->sc->n_events > 0 && run_events(e, r) != TS_OK)
         return ts_error_set(err, TS_EIO, "tradesim: out of memory for the event log");
     if (talks) {

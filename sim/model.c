@@ -152,6 +152,7 @@ void ts_world_reset(ts_world *w)
         w->pressure[a] = ts_world_pressure_now(w, a);
         w->p_initial[a] = w->seen_p[a] = w->seen_p_prev[a] = w->pressure[a];
     }
+    w->forced = 0;
     w->step = 0;
 }
 

@@ -139,7 +139,7 @@ static const char *const issue_kind_names[TS_ISSUE_KIND_COUNT] = {
 
 static const char *const strategy_kind_names[TS_STRAT_COUNT] = {
     "hold",       "scripted",       "tit_for_tat",   "grim_trigger", "always_escalate",
-    "always_concede", "richardson", "best_response", "time_dependent"};
+    "always_concede", "richardson", "best_response", "time_dependent", "reciprocity"};
 
 const char *ts_issue_kind_name(ts_issue_kind kind)
 {

@@ -1,9 +1,10 @@
-/* Strategies (DESIGN.md section 3.3). Every strategy computes one target
+/* Strategies (docs/model.md, Strategies). Every strategy computes one target
  * level per free own lever; the common move rule (within max_step, noise,
  * clamp) is applied in one place so no strategy can break it. */
 #include "tradesim/strategy.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 
 #include <gsl/gsl_errno.h>
@@ -154,8 +155,15 @@ static inline void move_lever(ts_world *w, int i, double x, double target, doubl
     w->st[i].x = x;
 }
 
+/* A lever the actor may move this step: no agreement holds it and no event
+ * set or moved it this step (the event's level is that step's move). */
+static inline bool lever_free(const ts_world *w, int i)
+{
+    return !w->held[i] && !((w->forced >> i) & 1u);
+}
+
 /* One loop per strategy over the actor's free levers (no dispatch per lever);
- * each computes the target exactly as DESIGN.md 3.3 states it. */
+ * each computes the target exactly as docs/model.md states it. */
 void ts_strategy_move(ts_world *w, int a, ts_strategy_ws *ws, gsl_rng *rng)
 {
     const ts_strategy *s = &w->actor[a].strategy;
@@ -164,6 +172,20 @@ void ts_strategy_move(ts_world *w, int a, ts_strategy_ws *ws, gsl_rng *rng)
     double noise = w->actor[a].noise;
     switch (s->kind) {
     case TS_STRAT_TIT_FOR_TAT: {
+        /* Axelrod's: copy the level of pressure the other side was seen at
+         * last step onto every own lever; the first move holds. */
+        double p_other = w->seen_p[o];
+        for (int k = 0; k < n; k++) {
+            int i = own[k];
+            if (!lever_free(w, i))
+                continue;
+            const ts_issue *is = &w->issue[i];
+            double x = w->st[i].x;
+            move_lever(w, i, x, t > 0 ? ts_issue_level_at_pressure(is, p_other) : x, noise, rng);
+        }
+        break;
+    }
+    case TS_STRAT_RECIPROCITY: {
         /* +1 escalate, -1 de-escalate, 0 hold; step 0 has no last move. */
         double dir = 0.0;
         if (t > 0)
@@ -172,7 +194,7 @@ void ts_strategy_move(ts_world *w, int a, ts_strategy_ws *ws, gsl_rng *rng)
                                                      : 0.0;
         for (int k = 0; k < n; k++) {
             int i = own[k];
-            if (w->held[i])
+            if (!lever_free(w, i))
                 continue;
             const ts_issue *is = &w->issue[i];
             double x = w->st[i].x;
@@ -186,7 +208,7 @@ void ts_strategy_move(ts_world *w, int a, ts_strategy_ws *ws, gsl_rng *rng)
             w->triggered[a] = true;
         for (int k = 0; k < n; k++) {
             int i = own[k];
-            if (w->held[i])
+            if (!lever_free(w, i))
                 continue;
             double x = w->st[i].x;
             move_lever(w, i, x, w->triggered[a] ? ts_issue_escalated(&w->issue[i]) : x, noise, rng);
@@ -196,7 +218,7 @@ void ts_strategy_move(ts_world *w, int a, ts_strategy_ws *ws, gsl_rng *rng)
     case TS_STRAT_ALWAYS_CONCEDE:
         for (int k = 0; k < n; k++) {
             int i = own[k];
-            if (w->held[i])
+            if (!lever_free(w, i))
                 continue;
             const ts_issue *is = &w->issue[i];
             double target = s->kind == TS_STRAT_ALWAYS_ESCALATE ? ts_issue_escalated(is)
@@ -206,12 +228,14 @@ void ts_strategy_move(ts_world *w, int a, ts_strategy_ws *ws, gsl_rng *rng)
         break;
     case TS_STRAT_RICHARDSON: {
         /* The engine keeps the index of the levels as they stand when nothing
-         * has moved them since it was computed (same function, same bits). */
+         * has moved them since it was computed (same function, same bits).
+         * Rates are per year (per step when abstract): one explicit Euler
+         * step of dp/dt = k p_other - a p + g over the step's h years. */
         double p = w->pressure_fresh[a] ? w->pressure[a] : ts_world_pressure_now(w, a);
-        double p_target = p + s->reactivity * w->seen_p[o] - s->fatigue * p + s->grievance;
+        double p_target = p + w->h * (s->reactivity * w->seen_p[o] - s->fatigue * p + s->grievance);
         for (int k = 0; k < n; k++) {
             int i = own[k];
-            if (w->held[i])
+            if (!lever_free(w, i))
                 continue;
             const ts_issue *is = &w->issue[i];
             move_lever(w, i, w->st[i].x, ts_issue_level_at_pressure(is, p_target), noise, rng);
@@ -221,7 +245,7 @@ void ts_strategy_move(ts_world *w, int a, ts_strategy_ws *ws, gsl_rng *rng)
     case TS_STRAT_BEST_RESPONSE:
         for (int k = 0; k < n; k++) {
             int i = own[k];
-            if (w->held[i])
+            if (!lever_free(w, i))
                 continue;
             double x = w->st[i].x;
             double target = x + s->speed * (ts_strategy_best_level(w, a, i, ws) - x);
@@ -232,7 +256,7 @@ void ts_strategy_move(ts_world *w, int a, ts_strategy_ws *ws, gsl_rng *rng)
         double alpha = ts_faratin_alpha(s->k, s->beta, t, s->deadline);
         for (int k = 0; k < n; k++) {
             int i = own[k];
-            if (w->held[i])
+            if (!lever_free(w, i))
                 continue;
             double x0 = w->sc->issues[i].initial;
             move_lever(w, i, w->st[i].x, x0 + alpha * (s->reservation[i] - x0), noise, rng);

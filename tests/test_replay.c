@@ -3,7 +3,7 @@
  *
  * The figures below are copied from the project's timeline of 2025 measures
  * (data/us_china_2025_timeline.csv, kept outside the repository), rows of
- * us_tariff and cn_tariff that carry a value: a level (an average rate, PIIE's
+ * us_tariff and cn_tariff that carry a value (2025-11-10's in its text): a level (an average rate, PIIE's
  * "US-China Trade War Tariffs: An Up-to-Date Chart", Bown) or a change in
  * points (the executive orders and PIIE's increments). The test runs
  * replicate 0 and checks, for each dated figure, the lever on the weekly step
@@ -50,6 +50,9 @@ static const dated_figure figures[] = {
     {"2025-04-10", "us_tariff", true, 0.41, "PIIE increments (verified)"},
     {"2025-04-15", "us_tariff", false, 1.241, "PIIE mid-April snapshot (verified)"},
     {"2025-05-14", "us_tariff", false, 0.511, "PIIE after Geneva (verified)"},
+    /* The row's value column is empty; its text gives officials' overall rate
+     * "57% -> 47%" (EOs; verified). */
+    {"2025-11-10", "us_tariff", false, 0.47, "officials' overall rate after the EOs (verified)"},
     {"2025-01-20", "cn_tariff", false, 0.212, "PIIE chart (status memory)"},
     {"2025-05-14", "cn_tariff", false, 0.326, "PIIE after Geneva (verified)"},
 };
@@ -188,8 +191,21 @@ static void test_tariff_path_equals_timeline(void **state)
         }
         checked++;
     }
-    /* Nine rows, the two of 04-09/04-10 counted once. */
+    /* Ten rows, the two of 04-09/04-10 counted once. */
     assert_int_equal(checked, N_FIGURES - 1);
+}
+
+/* Before the EOs of 10 November the US rate is officials' 57% (the same
+ * timeline row, "57% -> 47%"): Geneva's 51.1% plus the Section 232 increases
+ * since May, which the replay adds on 4 June. */
+static void test_us_rate_before_busan_eos(void **state)
+{
+    const replay_run *rr = *state;
+    int us = ts_scenario_issue_index(rr->sc, "us_tariff");
+    int eo = step_of(rr, "2025-11-10"), s232 = step_of(rr, "2025-06-04");
+    assert_float_equal(level_at(rr, eo - 1, us), 0.57, LEVEL_TOL);
+    assert_float_equal(level_at(rr, s232, us), 0.57, LEVEL_TOL);
+    assert_float_equal(level_at(rr, s232 - 1, us), 0.511, LEVEL_TOL);
 }
 
 /* The H20 rows of the timeline: banned on 2025-04-15 (value 1), licences from
@@ -215,6 +231,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_replay_is_a_pure_replay),
         cmocka_unit_test(test_tariff_path_equals_timeline),
+        cmocka_unit_test(test_us_rate_before_busan_eos),
         cmocka_unit_test(test_h20_ban_reversal_and_share),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

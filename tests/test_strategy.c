@@ -1,6 +1,7 @@
 /* Tests of the strategies' move rules (strategy.h): max_step, clamping,
  * noise (and no draws without it), held levers, pledge escalation, tit for
- * tat's reaction, grim trigger's threshold, best response on flat, linear
+ * tat's copy of the seen level, reciprocity's answer to a change, Richardson's
+ * per-year rates, grim trigger's threshold, best response on flat, linear
  * and concave payoffs, Faratin's alpha. Worlds are built by hand. */
 #include <math.h>
 #include <setjmp.h>
@@ -97,6 +98,42 @@ static void test_tit_for_tat(void **state)
     (void)state;
     fixture f;
     make(&f, TS_STRAT_TIT_FOR_TAT);
+    f.w.issue[0].max_step = f.w.issue[1].max_step = 1.0;
+    f.w.step = 0;
+    f.w.seen_p[1] = 0.9;
+    ts_strategy_move(&f.w, 0, NULL, NULL);   /* first move: hold */
+    assert_float_equal(f.w.st[0].x, 0.5, 0.0);
+    assert_float_equal(f.w.st[1].x, 0.5, 0.0);
+    f.w.step = 1;
+    ts_strategy_move(&f.w, 0, NULL, NULL);   /* copies the level 0.9 */
+    assert_float_equal(f.w.st[0].x, 0.9, 1e-15);
+    assert_float_equal(f.w.st[1].x, 0.1, 1e-15);   /* pledge: pressure 0.9 = effort 0.1 */
+    /* Level, not change: the same seen level again holds where it is. */
+    f.w.seen_p_prev[1] = 0.9;
+    ts_strategy_move(&f.w, 0, NULL, NULL);
+    assert_float_equal(f.w.st[0].x, 0.9, 1e-15);
+    f.w.seen_p[1] = 0.2;   /* it backed down: so does tit for tat, to 0.2 */
+    ts_strategy_move(&f.w, 0, NULL, NULL);
+    assert_float_equal(f.w.st[0].x, 0.2, 1e-15);
+    assert_float_equal(f.w.st[1].x, 0.8, 1e-15);
+    /* Within max_step: 0.1 a step towards the copied level. */
+    f.w.issue[0].max_step = f.w.issue[1].max_step = 0.1;
+    f.w.seen_p[1] = 1.0;
+    ts_strategy_move(&f.w, 0, NULL, NULL);
+    assert_float_equal(f.w.st[0].x, 0.3, 1e-15);
+    assert_float_equal(f.w.st[1].x, 0.7, 1e-15);
+    /* A lever an event moved this step is that step's move. */
+    f.w.forced = UINT64_C(1) << 0;
+    ts_strategy_move(&f.w, 0, NULL, NULL);
+    assert_float_equal(f.w.st[0].x, 0.3, 1e-15);
+    assert_float_equal(f.w.st[1].x, 0.6, 1e-15);
+}
+
+static void test_reciprocity(void **state)
+{
+    (void)state;
+    fixture f;
+    make(&f, TS_STRAT_RECIPROCITY);
     f.w.step = 0;
     f.w.seen_p_prev[1] = 0.2;
     f.w.seen_p[1] = 0.9;
@@ -113,6 +150,38 @@ static void test_tit_for_tat(void **state)
     f.w.seen_p_prev[1] = 0.1;
     ts_strategy_move(&f.w, 0, NULL, NULL);   /* no change: hold */
     assert_float_equal(f.w.st[0].x, 0.5, 1e-15);
+}
+
+/* Richardson's rates are per year: over a step of h years the target index
+ * is p + h (k p_other - a p + g). */
+static void test_richardson_rates_per_year(void **state)
+{
+    (void)state;
+    fixture f;
+    make(&f, TS_STRAT_RICHARDSON);
+    f.w.h = 7.0 / 365.25;   /* a week */
+    ts_strategy *s = &f.w.actor[0].strategy;
+    s->reactivity = 2.0;
+    s->fatigue = 0.5;
+    s->grievance = 0.3;
+    for (int i = 0; i < 2; i++)
+        f.w.issue[i].max_step = 1.0;
+    f.w.seen_p[1] = 0.8;
+    /* Own index: lever 0 at 0.5 (pressure 0.5), the pledge at 0.5 (pressure 0.5). */
+    double p = 0.5, target = p + f.w.h * (2.0 * 0.8 - 0.5 * p + 0.3);
+    ts_strategy_move(&f.w, 0, NULL, NULL);
+    assert_float_equal(f.w.st[0].x, target, 1e-15);
+    assert_float_equal(f.w.st[1].x, 1.0 - target, 1e-15);
+    /* The same rates on an abstract step (h = 1) move 1/h times as far. */
+    make(&f, TS_STRAT_RICHARDSON);
+    s = &f.w.actor[0].strategy;
+    s->reactivity = 0.2;
+    s->fatigue = 0.5;
+    s->grievance = 0.03;
+    f.w.issue[0].max_step = f.w.issue[1].max_step = 1.0;
+    f.w.seen_p[1] = 0.8;
+    ts_strategy_move(&f.w, 0, NULL, NULL);
+    assert_float_equal(f.w.st[0].x, 0.5 + (0.2 * 0.8 - 0.5 * 0.5 + 0.03), 1e-15);
 }
 
 static void test_grim_trigger(void **state)
@@ -189,6 +258,7 @@ int main(void)
         cmocka_unit_test(test_escalate_concede), cmocka_unit_test(test_noise_draws),
         cmocka_unit_test(test_tit_for_tat),      cmocka_unit_test(test_grim_trigger),
         cmocka_unit_test(test_best_response),    cmocka_unit_test(test_faratin_alpha),
+        cmocka_unit_test(test_reciprocity),      cmocka_unit_test(test_richardson_rates_per_year),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,8 +6,10 @@
  *  - tariff: the owner's optimum (GSL root of the first-order condition and a
  *    fine grid) and the Nash tariffs reached by two best_response actors;
  *  - iterated prisoner's dilemma (Axelrod 1984), (T,R,P,S) = (5,3,1,0),
- *    200 rounds: TFT vs ALLD 199/204, TFT vs TFT 600/600, GRIM vs ALLC;
- *  - Richardson (1960) equilibrium and divergence;
+ *    200 rounds: TFT vs ALLD 199/204, TFT vs TFT 600/600, GRIM vs ALLC, and
+ *    TFT vs TFT with one forced defection: the echo, 505/500;
+ *  - Richardson (1960) equilibrium and divergence, per step (abstract) and
+ *    with per-year rates on weekly steps (the linear map's closed form);
  *  - Faratin, Sierra & Jennings (1998) time-dependent tactics;
  *  - closed-form paths of chip capability v(t), market m(t), dependence D(t);
  *  - byte-identical outputs of `tradesim run` (twice, and -j 1 vs -j 2). */
@@ -231,9 +233,18 @@ static ts_scenario *ipd(ts_strategy_kind s0, ts_strategy_kind s1)
     return sc;
 }
 
-static void check_ipd(ts_strategy_kind s0, ts_strategy_kind s1, double u0, double u1)
+/* With forced_step >= 0, a dated `set` event makes actor 0 defect at that
+ * step (its lever to 1); the event's level is that step's move. */
+static void check_ipd_forced(ts_strategy_kind s0, ts_strategy_kind s1, int forced_step, double u0,
+                             double u1)
 {
     ts_scenario *sc = ipd(s0, s1);
+    ts_event_set set = {0, 1.0, false};
+    ts_event ev = {.step = forced_step, .n_sets = 1, .sets = &set};
+    if (forced_step >= 0) {
+        sc->events = &ev;
+        sc->n_events = 1;
+    }
     ts_engine *e = ts_engine_alloc(sc, NULL);
     ts_replicate *r = run_replicate(e, NULL);
     /* Sums of small integers: exact in double. */
@@ -242,6 +253,29 @@ static void check_ipd(ts_strategy_kind s0, ts_strategy_kind s1, double u0, doubl
     ts_replicate_free(r);
     ts_engine_free(e);
     free_scenario(sc);
+}
+
+static void check_ipd(ts_strategy_kind s0, ts_strategy_kind s1, double u0, double u1)
+{
+    check_ipd_forced(s0, s1, -1, u0, u1);
+}
+
+/* One forced defection by actor 0 at step 5 of 200 between two tit-for-tats:
+ * the alternating echo (D,C), (C,D), ... from step 5 to 199, 195 rounds, 98 of
+ * them (T,S) for actor 0 and 97 (S,T): 5 R + 98 T = 505 and 5 R + 97 T = 500,
+ * what Axelrod-Python's TitForTat scores with the same forced move. */
+static void test_ipd_echo(void **state)
+{
+    (void)state;
+    const double T = 5, R = 3;
+    check_ipd_forced(TS_STRAT_TIT_FOR_TAT, TS_STRAT_TIT_FOR_TAT, 5, 5 * R + 98 * T, 5 * R + 97 * T);
+    assert_true(5 * R + 98 * T == 505.0 && 5 * R + 97 * T == 500.0);
+    /* Without the forced move: mutual cooperation, 600 each. */
+    check_ipd_forced(TS_STRAT_TIT_FOR_TAT, TS_STRAT_TIT_FOR_TAT, -1, 600.0, 600.0);
+    /* Reciprocity answers the change and never the return to cooperation:
+     * the one defection ratchets both to mutual defection from step 6,
+     * 5 R + T + 194 P = 214 and 5 R + S + 194 P = 209. */
+    check_ipd_forced(TS_STRAT_RECIPROCITY, TS_STRAT_RECIPROCITY, 5, 214.0, 209.0);
 }
 
 static void test_ipd(void **state)
@@ -302,6 +336,57 @@ static void test_richardson(void **state)
     assert_float_equal(r->w.st[1].x, 1.0, 0.0);
     ts_replicate_free(r);
     ts_engine_free(e);
+    free_scenario(sc);
+}
+
+/* Per-year rates on weekly steps: while no bound or max_step binds, the
+ * indices follow the linear map z' = z + h (A z + g), A = [[-a_x, k_x],
+ * [k_y, -a_y]], whose solution is z_t = z* + (I + h A)^t (z_0 - z*), with z*
+ * the fixed point of the continuous system. Checked step by step against
+ * the closed form computed here from the eigen-decomposition of A (real
+ * eigenvalues, as k_x k_y >= 0). The step's length does not move z*. */
+static void test_richardson_weekly(void **state)
+{
+    (void)state;
+    const int steps = 520;   /* ten years of weeks */
+    ts_scenario *sc = make_scenario(steps, TS_STEP_WEEK, 7.0 / 365.25, 2);
+    const double k[2] = {0.2, 0.3}, a[2] = {0.5, 0.4}, g[2] = {0.1, 0.05};
+    ts_engine *e = richardson(sc, k, a, g);
+    int C = ts_engine_n_columns(e);
+    double *rows = calloc((size_t)steps * (size_t)C, sizeof *rows);
+    assert_non_null(rows);
+    ts_replicate *r = run_replicate(e, rows);
+    double h = 7.0 / 365.25, den = a[0] * a[1] - k[0] * k[1];
+    double zs[2] = {(a[1] * g[0] + k[0] * g[1]) / den, (a[0] * g[1] + k[1] * g[0]) / den};
+    /* Eigenvalues of A: mu = (-(a_x + a_y) +- sqrt((a_x - a_y)^2 + 4 k_x k_y)) / 2. */
+    double tr = -(a[0] + a[1]), disc = sqrt((a[0] - a[1]) * (a[0] - a[1]) + 4 * k[0] * k[1]);
+    double mu[2] = {(tr + disc) / 2, (tr - disc) / 2};
+    /* Eigenvector of mu: (k_x, mu + a_x). Coordinates of z_0 - z* in that basis. */
+    double v[2][2] = {{k[0], mu[0] + a[0]}, {k[0], mu[1] + a[0]}};
+    double d0[2] = {0.1 - zs[0], 0.1 - zs[1]};
+    double det = v[0][0] * v[1][1] - v[1][0] * v[0][1];
+    double c0 = (d0[0] * v[1][1] - v[1][0] * d0[1]) / det;
+    double c1 = (v[0][0] * d0[1] - d0[0] * v[0][1]) / det;
+    double worst = 0.0;
+    for (int t = 0; t < steps; t++) {
+        /* Row t holds the levels after step t's moves: t + 1 map steps. */
+        double l0 = pow(1.0 + h * mu[0], t + 1), l1 = pow(1.0 + h * mu[1], t + 1);
+        for (int i = 0; i < 2; i++) {
+            double z = zs[i] + c0 * l0 * v[0][i] + c1 * l1 * v[1][i];
+            double got = rows[(size_t)t * (size_t)C + (size_t)i];
+            worst = fmax(worst, fabs(got - z));
+        }
+    }
+    /* Rounding only: 520 steps of a contracting map. */
+    assert_true(worst < 1e-12);
+    /* After ten years the slow mode (rate |mu| = 0.2 a year) has decayed to
+     * exp(-2) of its start; the fixed point does not depend on h. */
+    assert_float_equal(r->w.st[0].x, zs[0] + c0 * pow(1 + h * mu[0], steps) * v[0][0] +
+                                         c1 * pow(1 + h * mu[1], steps) * v[1][0], 1e-12);
+    assert_true(fabs(r->w.st[0].x - zs[0]) < 0.2 * fabs(d0[0]) + 0.2 * fabs(d0[1]));
+    ts_replicate_free(r);
+    ts_engine_free(e);
+    free(rows);
     free_scenario(sc);
 }
 
@@ -449,7 +534,9 @@ int main(void)
         cmocka_unit_test(test_tariff_optimum),
         cmocka_unit_test(test_nash_tariffs),
         cmocka_unit_test(test_ipd),
+        cmocka_unit_test(test_ipd_echo),
         cmocka_unit_test(test_richardson),
+        cmocka_unit_test(test_richardson_weekly),
         cmocka_unit_test(test_faratin),
         cmocka_unit_test(test_chip_and_dependence_paths),
         cmocka_unit_test(test_run_bytes_identical),

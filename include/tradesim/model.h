@@ -343,9 +343,12 @@ typedef struct {
                                  stand: set by the engine at the end of a step, cleared by
                                  anything that moves a's levers (moves, set_level, params) */
     double seen_p[2];         /* actor a's pressure index as the other saw it, end of t-1 */
-    double seen_p_prev[2];    /* the same, end of t-2 */
+    double seen_p_prev[2];    /* the same, end of t-2 (reciprocity answers the change) */
     double p_initial[2];      /* pressure index at the scenario's initial levels */
     bool triggered[2];        /* grim_trigger has fired */
+    uint64_t forced;          /* bit i: an event set or moved lever i this step, which is
+                                 that step's move (no strategy moves it); TS_MAX_ISSUES
+                                 is 64 */
     double br_gap[2];         /* scratch for strategies */
     int step;                 /* current step */
     /* Derived from issue[] (owners, pressure weights), refreshed by

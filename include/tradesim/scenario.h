@@ -40,15 +40,16 @@ typedef enum {
     TS_STRAT_RICHARDSON,
     TS_STRAT_BEST_RESPONSE,
     TS_STRAT_TIME_DEPENDENT,
+    TS_STRAT_RECIPROCITY,   /* answers the other's change of pressure by a step */
     TS_STRAT_COUNT
 } ts_strategy_kind;
 
 typedef struct {
     ts_strategy_kind kind;
     double threshold;    /* grim_trigger: pressure rise that triggers (default 0) */
-    double reactivity;   /* richardson k (default 0.5) */
-    double fatigue;      /* richardson a (default 0.5) */
-    double grievance;    /* richardson g (default 0) */
+    double reactivity;   /* richardson k, per year (per step when abstract; default 0.5) */
+    double fatigue;      /* richardson a, per year (default 0.5) */
+    double grievance;    /* richardson g, pressure per year (default 0) */
     double speed;        /* best_response share of the gap closed per step (default 1) */
     double k;            /* time_dependent initial share alpha(0) (default 0) */
     double beta;         /* time_dependent concession exponent (default 1) */

@@ -1,8 +1,8 @@
 /* Strategies: how an actor moves its own levers between talks.
  *
  * Each step ts_strategy_move() moves every lever actor a owns that no active
- * agreement holds towards the strategy's target by at most max_step, adds
- * N(0, noise) when the actor's noise > 0 (no draw otherwise), and clamps to
+ * agreement holds and no event set or moved this step (w->forced) towards
+ * the strategy's target by at most max_step, adds N(0, noise) when the actor's noise > 0 (no draw otherwise), and clamps to
  * [min, max]. Strategies read the other side only through w->seen and
  * w->seen_p / w->seen_p_prev (its levels and pressure index up to the
  * previous step), so the two actors' moves are simultaneous whatever order
