@@ -660,6 +660,54 @@ ts_status ts_talks_concession(ts_talks_workspace *ws, const ts_talks_problem *p,
  * later to SPE_STOP S (1 - delta_A delta_B): what the remaining rounds could
  * still move then is below SPE_STOP S, far below any package tolerance. */
 #define SPE_STOP 1e-7
+#define SPE_OUTER 40            /* further multiplier updates of an offer at most */
+#define SPE_EXTRA_EVALS 4       /* their budget, in solve_offer's budgets */
+#define SPE_RHO_MAX 1e8         /* largest penalty (values / S) */
+
+/* One offer of the recursion: solve_offer, then, if its multiplier updates
+ * did not converge (the constraint neither met to the offer's accuracy nor
+ * slack with a zero multiplier: the right multiplier was far from the one
+ * carried in), more augmented-Lagrangian steps from its point and multiplier
+ * with the penalty raised tenfold whenever the violation has not fallen
+ * fourfold (Nocedal & Wright 2006, Framework 17.3). */
+static ts_status spe_offer(solver *s, int who, double floor, double *lambda,
+                           const double *const *starts, double (*sv)[2], int n_starts,
+                           bool *found, ts_error *err)
+{
+    ts_talks_workspace *ws = s->ws;
+    int n = s->p->n;
+    double xtol = s->p->xtol;
+    ts_status st = solve_offer(s, who, floor, lambda, starts, (const double (*)[2])sv, n_starts,
+                               found, err);
+    if (st != TS_OK)
+        return st;
+    double c = s->have_f ? (s->target - s->f_v[who]) / s->scale : 0.0;
+    if (*found && (fabs(c) <= 10.0 * xtol || *lambda == 0.0))
+        return TS_OK;
+    s->lambda = *lambda;
+    s->max_evals = s->evals + SPE_EXTRA_EVALS * eval_budget(s->p);
+    double viol = fabs(c);
+    memcpy(ws->start, s->have_best ? ws->best_x : ws->fx, (size_t)n * sizeof(double));
+    for (int outer = 0; outer < SPE_OUTER && s->evals < s->max_evals; outer++) {
+        if ((st = run_simplex(s, ws->start, AL_STEP, err)) != TS_OK)
+            return st;
+        if (!s->have_f)
+            break;
+        c = (s->target - s->f_v[who]) / s->scale;
+        double next = fmax(0.0, s->lambda + s->rho * c);
+        bool done = fabs(c) <= 10.0 * xtol || (c < 0 && next == 0.0);
+        s->lambda = next;
+        if (done)
+            break;
+        if (fabs(c) > 0.25 * viol && s->rho < SPE_RHO_MAX)
+            s->rho *= 10.0;
+        viol = fabs(c);
+        memcpy(ws->start, ws->fx, (size_t)n * sizeof(double));
+    }
+    *lambda = s->lambda;
+    *found = s->have_best;
+    return TS_OK;
+}
 
 ts_status ts_talks_rubinstein(ts_talks_workspace *ws, const ts_talks_problem *p,
                               const double delta[2], int rounds, int opener, double min_gain,
@@ -731,8 +779,7 @@ ts_status ts_talks_rubinstein(ts_talks_workspace *ws, const ts_talks_problem *p,
             }
         }
         bool found;
-        if ((st = solve_offer(&s, q, thr, &lambda[q], starts, (const double (*)[2])sv, ns,
-                              &found, err)) != TS_OK)
+        if ((st = spe_offer(&s, q, thr, &lambda[q], starts, sv, ns, &found, err)) != TS_OK)
             return st;
         if (r == rounds - 1 && (!found || !(s.best_v[pr] > f[pr]))) {
             /* no package gives the last proposer more than its floor with the
@@ -757,6 +804,14 @@ ts_status ts_talks_rubinstein(ts_talks_workspace *ws, const ts_talks_problem *p,
         thr_k[k] = thr;
         have[k] = true;
         solved++;
+        if (r == rounds - 1) {
+            /* from here on the gains at stake are those of the last round's
+             * package, not the candidates' (a corner may lose far more): a
+             * scale of that size keeps the multiplier's updates effective */
+            double g = fmax(vk[k][pr] - f[pr], vk[k][q] - f[q]);
+            s.scale = fmin(s.scale, g);
+            stop = SPE_STOP * s.scale * (1.0 - delta[0] * delta[1]);
+        }
     }
 
     /* the equilibrium: round 0's offer, accepted at once */

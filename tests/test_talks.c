@@ -655,6 +655,45 @@ static void test_rubinstein_gains_discounted(void **state)
     ts_talks_workspace_free(ws);
 }
 
+/* A curved frontier where the right multiplier is far from 1: A wants y low
+ * (U_A = -y), B has its bliss point at y = 0.6 (U_B = -k (y - 0.6)^2), the
+ * status quo y = 1. Two rounds, B last: B proposes its bliss point (A's
+ * constraint slack); in round 0 A must leave B d_B + d_b g_B(bliss), so
+ * (y - 0.6)^2 = 0.16 (1 - delta_B) and y = 0.6 - 0.4 sqrt(1 - delta_B). */
+static ts_status bliss_value(const double *x, double out[2], void *ctx)
+{
+    const double *k = ctx;
+    out[0] = -x[0];
+    out[1] = -*k * (x[0] - 0.6) * (x[0] - 0.6);
+    return TS_OK;
+}
+
+static void test_rubinstein_curved(void **state)
+{
+    (void)state;
+    ts_talks_workspace *ws = ts_talks_workspace_alloc(1, 2);
+    /* (with delta_B -> 1 the package nears B's bliss point, where B's value
+     * barely moves with y and a value within the solver's accuracy leaves y
+     * undetermined to ~ accuracy / |dU_B/dy|: not a case for 1e-5) */
+    static const double ks[] = {0.05, 1.0, 30.0}, dbs[] = {0.5, 0.9, 0.99};
+    for (int ik = 0; ik < 3; ik++)
+        for (int id = 0; id < 3; id++) {
+            double k = ks[ik], lo[1] = {0}, hi[1] = {1}, x0[1] = {1.0};
+            double delta[2] = {0.9, dbs[id]};
+            ts_talks_problem p = {.n = 1, .lo = lo, .hi = hi, .x0 = x0, .value = bliss_value,
+                                  .ctx = &k, .xtol = XTOL};
+            bliss_value(x0, p.d, &k);
+            ts_talks_result r;
+            assert_int_equal(ts_talks_rubinstein(ws, &p, delta, 2, 0, 0.0, &r, NULL), TS_OK);
+            assert_true(r.agreement);
+            double y = 0.6 - 0.4 * sqrt(1.0 - dbs[id]);
+            assert_near(r.x[0], y, 1e-5);
+            /* to the offer's accuracy, relative to the larger gain at stake */
+            assert_near(r.gain[1], 0.16 * k * dbs[id], 1e-5 * fmax(0.4, 0.16 * k));
+        }
+    ts_talks_workspace_free(ws);
+}
+
 /* Random concave agendas: the round-0 package is individually rational and
  * gives the responder at least its floor; both solutions are Pareto-ranked
  * the same way a brute-force check would not beat by much. */
@@ -804,6 +843,7 @@ int main(void)
         cmocka_unit_test(test_rubinstein_closed_form),
         cmocka_unit_test(test_rubinstein_limit),
         cmocka_unit_test(test_rubinstein_gains_discounted),
+        cmocka_unit_test(test_rubinstein_curved),
         cmocka_unit_test(test_rubinstein_individually_rational),
         cmocka_unit_test(test_concession_closed_form),
         cmocka_unit_test(test_concession_boulware_later),
