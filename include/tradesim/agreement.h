@@ -44,10 +44,13 @@ ts_status ts_agreement_hook(void *ctx, const ts_engine *e, ts_replicate *r, ts_e
 void ts_agreement_hook_opts(ts_engine_opts *opts, const ts_agreement_opts *aopts);
 
 /* One talk from world w's current state, nothing changed: the package over
- * the agenda of tk, status quo x0 (the agenda levers' levels for the
- * disagreement point; NULL = their current levels), values by roll-out over
- * tk->duration_steps with pledges valued at trust-weighted levels. d gets
- * the disagreement values. ws must fit the agenda and tk->rounds. */
+ * the agenda of tk by its protocol, status quo x0 (the agenda levers' levels;
+ * NULL = their current levels), which is the disagreement point, or with
+ * tk->disagreement noncooperative the start of the best responses that find
+ * it (ts_agreement_threat_point; x0 itself if they do not converge); values
+ * by roll-out over tk->duration_steps with pledges valued at trust-weighted
+ * levels. d gets the disagreement values. ws must fit the agenda and
+ * tk->rounds. */
 ts_status ts_agreement_negotiate(const ts_agreement_opts *aopts, ts_talks_workspace *ws,
                                  const ts_world *w, const ts_talk *tk, const double *x0,
                                  ts_talks_result *res, double d[2], ts_error *err);
