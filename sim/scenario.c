@@ -1273,8 +1273,8 @@ static ts_status load_talk_terms(loader *L, const config_setting_t *g, ts_talk *
     tk->weights = (ts_nash_weights)v;
     /* ln d_A + ln d_B = 0: patience weights are undefined */
     s = config_setting_get_member(g, "weights");
-    if (tk->weights == TS_WEIGHTS_PATIENCE && L->sc->actors[0].discount == 0.0 &&
-        L->sc->actors[1].discount == 0.0)
+    if (tk->protocol == TS_PROTO_NASH && tk->weights == TS_WEIGHTS_PATIENCE &&
+        L->sc->actors[0].discount == 0.0 && L->sc->actors[1].discount == 0.0)
         return fail(L, s, "patience weights need a positive discount for at least one actor "
                     "(both are 0)");
     v = TS_DISAGREE_STATUS_QUO;
