@@ -150,9 +150,123 @@ double ts_agreement_hazard(const ts_talks_hazard *h, double loss0, double loss1)
     return -expm1(-(h->base + h->sensitivity * loss));
 }
 
-ts_status ts_agreement_negotiate(const ts_agreement_opts *aopts, ts_talks_workspace *ws,
-                                 const ts_world *w, const ts_talk *tk, const double *x0,
-                                 ts_talks_result *res, double d[2], ts_error *err)
+/* ---- the noncooperative threat point ----------------------------------- */
+
+#define NC_GRID 21          /* grid of a best response before the golden-section search */
+#define NC_GOLDEN_TOL 1e-10 /* golden-section bracket, as a share of the lever's range */
+#define NC_TOL 1e-7         /* fixed point: no lever moved more than this share of its
+                             * range in a sweep (an argmax is resolved to ~sqrt(eps)) */
+#define NC_MAX_SWEEPS 100
+
+typedef struct {
+    const ts_world *w;
+    const ts_talk *tk;
+    double *x;              /* the agenda's levels, x[k] varied */
+    int k, a;
+} br_rollout;
+
+/* Owner a's value over the talk's duration with agenda lever k at level t
+ * and the other agenda levers at x: what a threat costs or gains its owner. */
+static double own_value(br_rollout *c, double t)
+{
+    double out[2], keep = c->x[c->k];
+    c->x[c->k] = t;
+    ts_engine_rollout(c->w, c->tk->agenda, c->x, c->tk->n_agenda, c->tk->duration_steps, false,
+                      out);
+    c->x[c->k] = keep;
+    return out[c->a];
+}
+
+/* The level of agenda lever k maximising its owner's value given the others:
+ * the best point of a grid, refined by golden-section search between its
+ * neighbours (nothing allocated). A value flat in the lever leaves it. */
+static double rollout_best_level(br_rollout *c, double lo, double hi)
+{
+    if (!(hi > lo))
+        return lo;
+    double f[NC_GRID], fmin = INFINITY, fmax = -INFINITY;
+    int best = 0;
+    for (int g = 0; g < NC_GRID; g++) {
+        f[g] = own_value(c, lo + (hi - lo) * g / (NC_GRID - 1));
+        if (f[g] > f[best])
+            best = g;
+        fmin = fmin < f[g] ? fmin : f[g];
+        fmax = fmax > f[g] ? fmax : f[g];
+    }
+    if (fmax - fmin <= 1e-12 * (1.0 + fabs(fmax)))
+        return c->x[c->k];
+    double a = lo + (hi - lo) * (best > 0 ? best - 1 : 0) / (NC_GRID - 1);
+    double b = lo + (hi - lo) * (best < NC_GRID - 1 ? best + 1 : NC_GRID - 1) / (NC_GRID - 1);
+    const double r = 0.6180339887498949;   /* (sqrt 5 - 1) / 2 */
+    double u = b - r * (b - a), v = a + r * (b - a);
+    double fu = own_value(c, u), fv = own_value(c, v);
+    while (b - a > NC_GOLDEN_TOL * (hi - lo)) {
+        if (fu >= fv) {
+            b = v;
+            v = u;
+            fv = fu;
+            u = b - r * (b - a);
+            fu = own_value(c, u);
+        } else {
+            a = u;
+            u = v;
+            fu = fv;
+            v = a + r * (b - a);
+            fv = own_value(c, v);
+        }
+    }
+    double t = fu >= fv ? u : v, ft = fu >= fv ? fu : fv;
+    /* the grid's ends are not inside the bracket's interior: compare */
+    double g = lo + (hi - lo) * best / (NC_GRID - 1);
+    return f[best] > ft ? g : t;
+}
+
+bool ts_agreement_threat_point(const ts_world *w, const ts_talk *tk, double *x, int *sweeps)
+{
+    double lo[TS_MAX_ISSUES], hi[TS_MAX_ISSUES];
+    for (int k = 0; k < tk->n_agenda; k++) {
+        lo[k] = w->issue[tk->agenda[k]].min;
+        hi[k] = w->issue[tk->agenda[k]].max;
+        x[k] = x[k] < lo[k] ? lo[k] : x[k] > hi[k] ? hi[k] : x[k];
+    }
+    br_rollout c = {w, tk, x, 0, 0};
+    for (int sweep = 1; sweep <= NC_MAX_SWEEPS; sweep++) {
+        double moved = 0.0;
+        for (int a = 0; a < 2; a++)
+            for (int k = 0; k < tk->n_agenda; k++) {
+                if (w->issue[tk->agenda[k]].owner != a)
+                    continue;
+                c.k = k;
+                c.a = a;
+                double t = rollout_best_level(&c, lo[k], hi[k]);
+                if (hi[k] > lo[k])
+                    moved = fmax(moved, fabs(t - x[k]) / (hi[k] - lo[k]));
+                x[k] = t;
+            }
+        if (moved <= NC_TOL) {
+            *sweeps = sweep;
+            return true;
+        }
+    }
+    *sweeps = NC_MAX_SWEEPS;
+    return false;
+}
+
+/* How a talk was set up, for its log row. */
+typedef struct {
+    double threat[TS_MAX_ISSUES];  /* the disagreement point's levels */
+    bool noncooperative;           /* asked for */
+    bool converged;                /* threat point found (else the status quo is used) */
+    int sweeps;
+    bool patience;                 /* nash weights from patience */
+    bool patience_fallback;        /* both discounts 0: power weights used */
+    double wt[2];                  /* nash weights used */
+    double delta[2];               /* alternating: per-round factors */
+} talk_setup;
+
+static ts_status negotiate(const ts_agreement_opts *aopts, ts_talks_workspace *ws,
+                           const ts_world *w, const ts_talk *tk, const double *x0,
+                           ts_talks_result *res, double d[2], talk_setup *ts, ts_error *err)
 {
     if (!aopts)
         aopts = &default_opts;
@@ -165,43 +279,97 @@ ts_status ts_agreement_negotiate(const ts_agreement_opts *aopts, ts_talks_worksp
         double x = x0 ? x0[k] : w->st[tk->agenda[k]].x;
         sq[k] = x < lo[k] ? lo[k] : x > hi[k] ? hi[k] : x;
     }
+    memset(ts, 0, sizeof *ts);
+    ts->noncooperative = tk->disagreement == TS_DISAGREE_NONCOOPERATIVE;
+    if (ts->noncooperative) {
+        memcpy(ts->threat, sq, (size_t)n * sizeof *sq);
+        ts->converged = ts_agreement_threat_point(w, tk, ts->threat, &ts->sweeps);
+        if (ts->converged)
+            memcpy(sq, ts->threat, (size_t)n * sizeof *sq);
+    }
     value_ctx vc = {w, tk->agenda, n, tk->duration_steps};
     ts_talks_problem p = {.n = n, .lo = lo, .hi = hi, .x0 = sq, .value = package_value,
                           .ctx = &vc, .xtol = aopts->xtol > 0.0 ? aopts->xtol : TS_AGREEMENT_XTOL,
                           .max_evals = aopts->max_evals, .starts = aopts->starts};
-    /* The disagreement point is what happens without a deal, not a promise:
+    /* The disagreement value is what happens without a deal, not a promise:
      * pledges there are valued at their levels. */
     ts_engine_rollout(w, tk->agenda, sq, n, tk->duration_steps, false, p.d);
     d[0] = p.d[0];
     d[1] = p.d[1];
-    if (tk->protocol == TS_PROTO_NASH) {
+    switch (tk->protocol) {
+    case TS_PROTO_NASH: {
         double pw = w->actor[0].power + w->actor[1].power;
-        double wt[2] = {0.5, 0.5};
+        ts->wt[0] = ts->wt[1] = 0.5;
         if (pw > 0.0) {
-            wt[0] = w->actor[0].power / pw;
-            wt[1] = w->actor[1].power / pw;
+            ts->wt[0] = w->actor[0].power / pw;
+            ts->wt[1] = w->actor[1].power / pw;
         }
-        return ts_talks_nash(ws, &p, wt, tk->min_gain, res, err);
+        if (tk->weights == TS_WEIGHTS_PATIENCE) {
+            /* Binmore, Rubinstein & Wolinsky (1986): w_A = ln d_B / (ln d_A + ln d_B) */
+            double la = log(w->factor[0]), lb = log(w->factor[1]);
+            ts->patience = true;
+            if (la + lb < 0.0) {
+                ts->wt[0] = lb / (la + lb);
+                ts->wt[1] = 1.0 - ts->wt[0];
+            } else {
+                ts->patience_fallback = true;
+            }
+        }
+        return ts_talks_nash(ws, &p, ts->wt, tk->min_gain, res, err);
     }
-    return ts_talks_alternating(ws, &p, tk->beta, tk->rounds, tk->min_gain, res, err);
+    case TS_PROTO_ALTERNATING:
+        for (int a = 0; a < 2; a++)
+            ts->delta[a] = pow(w->factor[a], tk->round_length);
+        return ts_talks_rubinstein(ws, &p, ts->delta, tk->rounds, tk->opener, tk->min_gain, res,
+                                   err);
+    case TS_PROTO_CONCESSION:
+    default:
+        return ts_talks_concession(ws, &p, tk->beta, tk->rounds, tk->min_gain, res, err);
+    }
+}
+
+ts_status ts_agreement_negotiate(const ts_agreement_opts *aopts, ts_talks_workspace *ws,
+                                 const ts_world *w, const ts_talk *tk, const double *x0,
+                                 ts_talks_result *res, double d[2], ts_error *err)
+{
+    talk_setup ts;
+    return negotiate(aopts, ws, w, tk, x0, res, d, &ts, err);
 }
 
 /* ---- log text --------------------------------------------------------- */
 
 static void put_talk(talks_state *s, const ts_world *w, const ts_talk *tk, const double *x0,
-                     const ts_talks_result *res)
+                     const ts_talks_result *res, const talk_setup *ts)
 {
+    static const char *const proto[] = {"nash", "alternating", "concession"};
     const ts_scenario *sc = w->sc;
-    put(s, "%s on", tk->protocol == TS_PROTO_NASH ? "nash" : "alternating");
+    put(s, "%s on", proto[tk->protocol]);
     for (int k = 0; k < tk->n_agenda; k++)
         put(s, " %s", w->issue[tk->agenda[k]].id);
     put(s, " over %d steps: %s", tk->duration_steps, ts_talks_outcome_name(res->outcome));
-    if (tk->protocol == TS_PROTO_ALTERNATING) {
+    if (tk->protocol == TS_PROTO_CONCESSION) {
         if (res->round >= 0)
             put(s, " in round %d of %d (offer by %s)", res->round + 1, tk->rounds,
                 sc->actors[res->round % 2].id);
         else
             put(s, " after %d offers", res->n_trace);
+    } else if (tk->protocol == TS_PROTO_ALTERNATING) {
+        if (res->round >= 0) {
+            const ts_talks_offer *o = &res->trace[0];
+            put(s, " in round %d of %d (offer by %s: %s=%.6g %s=%.6g)", o->round + 1, tk->rounds,
+                sc->actors[o->proposer].id, sc->actors[0].id, o->value[0], sc->actors[1].id,
+                o->value[1]);
+        }
+        put(s, " (subgame-perfect, %d of %d rounds solved backward; per-round factors "
+            "%s=%.6g %s=%.6g)", res->backward_rounds, tk->rounds, sc->actors[0].id,
+            ts->delta[0], sc->actors[1].id, ts->delta[1]);
+    } else if (ts->patience) {
+        if (ts->patience_fallback)
+            put(s, " (patience weights undefined with both discounts 0: power weights "
+                "%s=%.6g %s=%.6g)", sc->actors[0].id, ts->wt[0], sc->actors[1].id, ts->wt[1]);
+        else
+            put(s, " (patience weights %s=%.6g %s=%.6g)", sc->actors[0].id, ts->wt[0],
+                sc->actors[1].id, ts->wt[1]);
     }
     put(s, "; %s", res->agreement ? "package" : "best package found");
     for (int k = 0; k < tk->n_agenda; k++)
@@ -210,6 +378,16 @@ static void put_talk(talks_state *s, const ts_world *w, const ts_talk *tk, const
         res->gain[1]);
     if (tk->min_gain > 0.0)
         put(s, " (min_gain %.6g)", tk->min_gain);
+    if (ts->noncooperative) {
+        if (ts->converged) {
+            put(s, "; threat point (noncooperative, %d sweeps):", ts->sweeps);
+            for (int k = 0; k < tk->n_agenda; k++)
+                put(s, " %s=%.9g", w->issue[tk->agenda[k]].id, ts->threat[k]);
+        } else {
+            put(s, "; noncooperative threat point not found in %d sweeps of best responses: "
+                "status quo used", ts->sweeps);
+        }
+    }
 }
 
 static void put_levels(talks_state *s, const ts_world *w, const agreement *ag, const double *v)
@@ -302,12 +480,13 @@ static ts_status hold_talk(const ts_agreement_opts *o, ts_replicate *r, talks_st
     for (int k = 0; k < tk->n_agenda; k++)
         sq[k] = x0 ? x0[k] : w->st[tk->agenda[k]].x;
     ts_talks_result res;
-    ts_status st = ts_agreement_negotiate(o, s->ws, w, tk, sq, &res, d, err);
+    talk_setup ts;
+    ts_status st = negotiate(o, s->ws, w, tk, sq, &res, d, &ts, err);
     if (st != TS_OK)
         return st;
     *agreed = res.agreement;
     reset_detail(s);
-    put_talk(s, w, tk, sq, &res);
+    put_talk(s, w, tk, sq, &res, &ts);
     if (log_row(r, s, TS_LOG_TALK, label, err) != TS_OK)
         return TS_EIO;
     if (!res.agreement) {

@@ -1131,7 +1131,9 @@ static ts_status load_interactions(loader *L, const config_setting_t *root)
     return TS_OK;
 }
 
-static const char *const protocol_names[] = {"nash", "alternating"};
+static const char *const protocol_names[] = {"nash", "alternating", "concession"};
+static const char *const weights_names[] = {"power", "patience"};
+static const char *const disagreement_names[] = {"status_quo", "noncooperative"};
 static const char *const expiry_names[] = {"snapback", "keep", "renegotiate"};
 static const char *const breach_names[] = {"react", "snapback"};
 
@@ -1220,7 +1222,11 @@ static void talk_defaults(const ts_scenario *sc, ts_talk *tk)
     tk->on_breach = TS_BREACH_REACT;
     tk->min_gain = 0.0;
     tk->rounds = 10;
+    tk->opener = 0;
+    tk->round_length = 1;
     tk->beta[0] = tk->beta[1] = 1.0;
+    tk->weights = TS_WEIGHTS_POWER;
+    tk->disagreement = TS_DISAGREE_STATUS_QUO;
     tk->phase_in = 0;
 }
 
@@ -1232,7 +1238,7 @@ static ts_status load_talk_terms(loader *L, const config_setting_t *g, ts_talk *
     TRY(get_string(L, g, "label", "", TS_NAME_MAX, tk->label));
     TRY(load_agenda(L, g, tk));
     int v = TS_PROTO_NASH;
-    TRY(get_enum(L, g, "protocol", protocol_names, 2, &v));
+    TRY(get_enum(L, g, "protocol", protocol_names, 3, &v));
     tk->protocol = (ts_protocol)v;
     TRY(get_num(L, g, "duration", abstract ? 13.0 : 90.0, 0.0, abstract ? TS_MAX_STEPS : 3.7e6,
                 &tk->duration));
@@ -1251,7 +1257,29 @@ static ts_status load_talk_terms(loader *L, const config_setting_t *g, ts_talk *
     tk->on_breach = (ts_on_breach)v;
     TRY(get_num(L, g, "min_gain", 0.0, 0.0, INFINITY, &tk->min_gain));
     TRY(get_int(L, g, "rounds", 10, 1, 1000, &tk->rounds));
+    TRY(get_int(L, g, "round_length", 1, 1, TS_MAX_STEPS, &tk->round_length));
     TRY(get_int(L, g, "phase_in", 0, 0, TS_MAX_STEPS, &tk->phase_in));
+    tk->opener = 0;
+    s = config_setting_get_member(g, "opener");
+    if (s) {
+        char id[TS_ID_MAX];
+        TRY(string_value(L, s, sizeof id, id));
+        ts_status bad = TS_OK;
+        if ((tk->opener = actor_ref(L, s, id, &bad)) < 0)
+            return bad;
+    }
+    v = TS_WEIGHTS_POWER;
+    TRY(get_enum(L, g, "weights", weights_names, 2, &v));
+    tk->weights = (ts_nash_weights)v;
+    /* ln d_A + ln d_B = 0: patience weights are undefined */
+    s = config_setting_get_member(g, "weights");
+    if (tk->protocol == TS_PROTO_NASH && tk->weights == TS_WEIGHTS_PATIENCE &&
+        L->sc->actors[0].discount == 0.0 && L->sc->actors[1].discount == 0.0)
+        return fail(L, s, "patience weights need a positive discount for at least one actor "
+                    "(both are 0)");
+    v = TS_DISAGREE_STATUS_QUO;
+    TRY(get_enum(L, g, "disagreement", disagreement_names, 2, &v));
+    tk->disagreement = (ts_disagreement)v;
     tk->beta[0] = tk->beta[1] = 1.0;
     s = config_setting_get_member(g, "beta");
     if (s) {
@@ -1275,7 +1303,9 @@ static ts_status load_talks(loader *L, const config_setting_t *root)
 {
     static const char *const keys[] = {"date",     "step",      "label",    "agenda",
                                        "protocol", "duration",  "on_expiry", "on_breach",
-                                       "min_gain", "rounds",    "beta",     "phase_in", NULL};
+                                       "min_gain", "rounds",    "beta",     "phase_in",
+                                       "opener",   "round_length", "weights", "disagreement",
+                                       NULL};
     ts_scenario *sc = L->sc;
     const config_setting_t *l = config_setting_get_member(root, "talks");
     if (!l)
@@ -1310,7 +1340,9 @@ static ts_status load_hazard(loader *L, const config_setting_t *root)
 {
     static const char *const keys[] = {"base",     "sensitivity", "label",     "agenda",
                                        "protocol", "duration",    "on_expiry", "on_breach",
-                                       "min_gain", "rounds",      "beta",      "phase_in", NULL};
+                                       "min_gain", "rounds",      "beta",      "phase_in",
+                                       "opener",   "round_length", "weights", "disagreement",
+                                       NULL};
     static const char *const misplaced[] = {"date", "step", NULL};
     ts_talks_hazard *h = &L->sc->talks_hazard;
     const config_setting_t *g = config_setting_get_member(root, "talks_hazard");

@@ -82,7 +82,9 @@ static void put_when(ts_text *b, const ts_scenario *sc, int step)
 }
 
 static const char *const step_names[] = {"day", "week", "month", "abstract"};
-static const char *const protocol_names[] = {"nash", "alternating"};
+static const char *const protocol_names[] = {"nash", "alternating", "concession"};
+static const char *const weights_names[] = {"power", "patience"};
+static const char *const disagreement_names[] = {"status_quo", "noncooperative"};
 static const char *const expiry_names[] = {"snapback", "keep", "renegotiate"};
 static const char *const breach_names[] = {"react", "snapback"};
 
@@ -101,6 +103,9 @@ static void put_talk_terms(ts_text *b, const ts_scenario *sc, const ts_talk *tk)
     char t0[40], t1[40];
     put(b, "\n      rounds = %d; beta = [%s, %s]; phase_in = %d;", tk->rounds, dbl(tk->beta[0], t0),
         dbl(tk->beta[1], t1), tk->phase_in);
+    put(b, "\n      opener = \"%s\"; round_length = %d; weights = \"%s\"; disagreement = \"%s\";",
+        sc->actors[tk->opener].id, tk->round_length, weights_names[tk->weights],
+        disagreement_names[tk->disagreement]);
 }
 
 static void put_strategy(ts_text *b, const ts_scenario *sc, int a)
@@ -309,7 +314,9 @@ static bool talk_equal(const ts_talk *a, const ts_talk *b)
         a->protocol != b->protocol || a->duration != b->duration ||
         a->duration_steps != b->duration_steps || a->on_expiry != b->on_expiry ||
         a->on_breach != b->on_breach || a->min_gain != b->min_gain || a->rounds != b->rounds ||
-        a->beta[0] != b->beta[0] || a->beta[1] != b->beta[1] || a->phase_in != b->phase_in)
+        a->beta[0] != b->beta[0] || a->beta[1] != b->beta[1] || a->phase_in != b->phase_in ||
+        a->opener != b->opener || a->round_length != b->round_length ||
+        a->weights != b->weights || a->disagreement != b->disagreement)
         return false;
     for (int i = 0; i < a->n_agenda; i++)
         if (a->agenda[i] != b->agenda[i])

@@ -2,7 +2,10 @@
  * package against the closed form x1 = d1 + w (1 - d1 - d2), a 90-day truce
  * (snapback, renegotiation, breach, phase-in), trust learnt from a pledge
  * kept or broken (closed forms for the trust path), failed talks, the random
- * talks' rate, and identical results whatever the thread count. */
+ * talks' rate, identical results whatever the thread count; Rubinstein's
+ * shares and patience weights (Binmore, Rubinstein & Wolinsky 1986) from the
+ * actors' discounts, and the noncooperative threat point of two tariffs at
+ * the owners' optimal tariffs. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +17,7 @@
 #include <cmocka.h>
 
 #include "tradesim/agreement.h"
+#include "tradesim/strategy.h"
 #include "testutil.h"
 
 static ts_scenario *parse(const char *text, const char *const *ov, int n_ov)
@@ -121,10 +125,10 @@ static void test_nash_engine_accuracy(void **state)
         nash_case(w, 0.0, 1e-2);
 }
 
-static void test_alternating(void **state)
+static void test_concession(void **state)
 {
     (void)state;
-    const char *ov[2] = {"talks.[0].protocol=\"alternating\"", "talks.[0].rounds=9"};
+    const char *ov[2] = {"talks.[0].protocol=\"concession\"", "talks.[0].rounds=9"};
     sim s;
     sim_open(&s, surplus, ov, 2, 1e-6);
     sim_reset(&s, 0);
@@ -135,6 +139,196 @@ static void test_alternating(void **state)
     assert_true(x - cost > 0.15);
     assert_true(1.0 - x - cost > 0.55);
     assert_non_null(strstr(s.r->log.rows[0].detail, "in round"));
+    sim_close(&s);
+}
+
+/* ---- Rubinstein and patience weights through the engine ----------------- */
+
+/* First proposer's share of the surplus, R rounds, per-round factors da (its
+ * own) and db (Osborne & Rubinstein 1990, ch. 3). */
+static double spe_share(double da, double db, int rounds)
+{
+    double a = 1.0, b = 1.0;
+    for (int r = 2; r <= rounds; r++) {
+        double na = 1.0 - db * b, nb = 1.0 - da * a;
+        a = na;
+        b = nb;
+    }
+    return a;
+}
+
+/* Discount rates rho_a, rho_b give per-step factors 1/(1 + rho) (abstract
+ * calendar); values over the 5 steps scale each side's gain by its own
+ * annuity, which neither the Rubinstein split nor the Nash split of s sees. */
+static void rubinstein_case(double da, double db, int rounds, int len, const char *opener)
+{
+    char o[6][64];
+    snprintf(o[0], sizeof o[0], "actors.[0].discount=%.17g", 1.0 / da - 1.0);
+    snprintf(o[1], sizeof o[1], "actors.[1].discount=%.17g", 1.0 / db - 1.0);
+    snprintf(o[2], sizeof o[2], "talks.[0].protocol=\"alternating\"");
+    snprintf(o[3], sizeof o[3], "talks.[0].rounds=%d", rounds);
+    snprintf(o[4], sizeof o[4], "talks.[0].round_length=%d", len);
+    snprintf(o[5], sizeof o[5], "talks.[0].opener=\"%s\"", opener);
+    const char *ov[6] = {o[0], o[1], o[2], o[3], o[4], o[5]};
+    sim s;
+    sim_open(&s, surplus, ov, 6, 0.0);
+    sim_reset(&s, 0);
+    sim_step(&s);
+    assert_int_equal(s.r->deals, 1);
+    int first = opener[0] == 'b';
+    double pa = pow(da, len), pb = pow(db, len);
+    double share = first ? spe_share(pb, pa, rounds) : spe_share(pa, pb, rounds);
+    /* per step: d_a = 0.15, d_b = 0.55, surplus 0.3 with the conflict lever at 0 */
+    double sa = first ? 1.0 - share : share;
+    assert_near(s.r->w.st[0].x, 0.15 + sa * 0.3, 1e-4 * 0.3);
+    assert_near(s.r->w.st[1].x, 0.0, 1e-4);
+    const char *d = s.r->log.rows[0].detail;
+    assert_non_null(strstr(d, "alternating on s c"));
+    assert_non_null(strstr(d, first ? "offer by b" : "offer by a"));
+    assert_non_null(strstr(d, "subgame-perfect"));
+    sim_close(&s);
+}
+
+static void test_rubinstein_engine(void **state)
+{
+    (void)state;
+    rubinstein_case(0.9, 0.8, 1, 1, "a");
+    rubinstein_case(0.9, 0.8, 2, 1, "a");
+    rubinstein_case(0.9, 0.8, 9, 1, "a");
+    rubinstein_case(0.9, 0.8, 200, 1, "a");
+    rubinstein_case(0.9, 0.8, 9, 1, "b");
+    rubinstein_case(0.95, 0.9, 7, 3, "b");   /* per-round factors 0.95^3, 0.9^3 */
+}
+
+static void patience_case(double da, double db)
+{
+    char o[3][64];
+    snprintf(o[0], sizeof o[0], "actors.[0].discount=%.17g", 1.0 / da - 1.0);
+    snprintf(o[1], sizeof o[1], "actors.[1].discount=%.17g", 1.0 / db - 1.0);
+    snprintf(o[2], sizeof o[2], "talks.[0].weights=\"patience\"");
+    const char *ov[3] = {o[0], o[1], o[2]};
+    sim s;
+    sim_open(&s, surplus, ov, 3, 1e-7);
+    sim_reset(&s, 0);
+    sim_step(&s);
+    assert_int_equal(s.r->deals, 1);
+    double w = log(db) / (log(da) + log(db));
+    assert_near(s.r->w.st[0].x, 0.15 + w * 0.3, 1e-5);
+    assert_non_null(strstr(s.r->log.rows[0].detail, "patience weights"));
+    sim_close(&s);
+}
+
+static void test_patience_weights(void **state)
+{
+    (void)state;
+    patience_case(0.9, 0.8);
+    patience_case(0.8, 0.9);
+    patience_case(0.99, 0.95);
+    /* one side without discounting is infinitely patient: weight 1, and the
+     * other gains nothing, so the talk fails as with a zero power */
+    const char *ov[3] = {"actors.[0].discount=0.0", "actors.[1].discount=0.1",
+                         "talks.[0].weights=\"patience\""};
+    sim s;
+    sim_open(&s, surplus, ov, 3, 1e-7);
+    sim_reset(&s, 0);
+    sim_step(&s);
+    assert_int_equal(s.r->deals, 0);
+    assert_non_null(strstr(s.r->log.rows[0].detail, "patience weights a=1 b=0"));
+    sim_close(&s);
+}
+
+/* ---- the noncooperative threat point ------------------------------------ */
+
+/* Two tariffs at war levels; each owner's unilateral optimum is interior.
+ * A talk with the noncooperative disagreement point must find them as its
+ * threat point, whatever the status quo. */
+static const char *const tariffs =
+    "calendar = { step = \"abstract\"; steps = 3; };\n"
+    "monte_carlo = { replicates = 1; };\n"
+    "actors = ( { id = \"us\"; reliability = 1.0; strategy = { kind = \"hold\"; }; },\n"
+    "  { id = \"cn\"; reliability = 1.0; strategy = { kind = \"hold\"; }; } );\n"
+    "issues = ( { id = \"us_tariff\"; kind = \"tariff\"; owner = \"us\"; min = 0.0; max = 2.0;\n"
+    "    initial = 1.2; imports_bn = 100.0; elasticity = 2.0; tot_share = 0.3; },\n"
+    "  { id = \"cn_tariff\"; kind = \"tariff\"; owner = \"cn\"; min = 0.0; max = 2.0;\n"
+    "    initial = 0.0; imports_bn = 60.0; elasticity = 3.0; tot_share = 0.4; } );\n"
+    "talks = ( { step = 0; agenda = [\"us_tariff\", \"cn_tariff\"]; protocol = \"nash\";\n"
+    "            duration = 4; disagreement = \"noncooperative\"; on_expiry = \"keep\"; } );\n";
+
+static void test_threat_point_tariffs(void **state)
+{
+    (void)state;
+    sim s;
+    sim_open(&s, tariffs, NULL, 0, 1e-7);
+    sim_reset(&s, 0);
+    const ts_talk *tk = &s.sc->talks[0];
+    /* each owner's optimal tariff, from the model's own step payoff */
+    double opt[2];
+    for (int k = 0; k < 2; k++)
+        opt[k] = ts_strategy_best_level(&s.r->w, k, k, s.r->ws);
+    assert_true(opt[0] > 0.01 && opt[0] < 1.0 && opt[1] > 0.01 && opt[1] < 1.0);
+    for (int start = 0; start < 3; start++) {
+        double x[2] = {start * 0.9, 2.0 - start * 0.7};
+        int sweeps = 0;
+        assert_true(ts_agreement_threat_point(&s.r->w, tk, x, &sweeps));
+        assert_near(x[0], opt[0], 1e-6);
+        assert_near(x[1], opt[1], 1e-6);
+        /* each tariff's payoff depends on its own level only: the first
+         * sweep finds the point, the second confirms it */
+        assert_int_equal(sweeps, 2);
+    }
+    /* the talk: d at the threat point, which the log reports */
+    double x[2] = {1.2, 0.0};
+    int sweeps;
+    assert_true(ts_agreement_threat_point(&s.r->w, tk, x, &sweeps));
+    ts_talks_workspace *ws = ts_talks_workspace_alloc(2, 10);
+    ts_talks_result res;
+    double d[2], dref[2];
+    ts_error err;
+    assert_int_equal(ts_agreement_negotiate(&s.o, ws, &s.r->w, tk, NULL, &res, d, &err), TS_OK);
+    ts_engine_rollout(&s.r->w, tk->agenda, x, 2, tk->duration_steps, false, dref);
+    assert_near(d[0], dref[0], 1e-9 * (1 + fabs(dref[0])));
+    assert_near(d[1], dref[1], 1e-9 * (1 + fabs(dref[1])));
+    /* lower tariffs than the war's gain both sides */
+    assert_true(res.agreement);
+    assert_true(res.x[0] < x[0] && res.x[1] < x[1]);
+    ts_talks_workspace_free(ws);
+    sim_step(&s);
+    const char *det = s.r->log.rows[0].detail;
+    char want[128];
+    snprintf(want, sizeof want, "threat point (noncooperative, 2 sweeps): us_tariff=%.9g", x[0]);
+    assert_non_null(strstr(det, want));
+    snprintf(want, sizeof want, "cn_tariff=%.9g", x[1]);
+    assert_non_null(strstr(det, want));
+    sim_close(&s);
+}
+
+/* Best responses that cycle: a wants x to match y, b wants y to mismatch x
+ * (u_a = -x^2 + 2xy, u_b = -y^2 + 2y - 2xy: x = y, y = 1 - x). From
+ * (0.5, 0.2) the sweeps alternate between (0.2, 0.8) and (0.8, 0.2) and
+ * never settle on the fixed point (0.5, 0.5): the talk falls back to the
+ * status quo and says so. */
+static const char *const pennies =
+    "calendar = { step = \"abstract\"; steps = 3; };\n"
+    "monte_carlo = { replicates = 1; };\n"
+    "actors = ( { id = \"a\"; reliability = 1.0; strategy = { kind = \"hold\"; }; },\n"
+    "  { id = \"b\"; reliability = 1.0; strategy = { kind = \"hold\"; }; } );\n"
+    "issues = ( { id = \"x\"; kind = \"custom\"; owner = \"a\"; min = 0.0; max = 1.0; initial = 0.5;\n"
+    "    payoff = { a = { quadratic = -1.0; }; }; },\n"
+    "  { id = \"y\"; kind = \"custom\"; owner = \"b\"; min = 0.0; max = 1.0; initial = 0.2;\n"
+    "    payoff = { b = { linear = 2.0; quadratic = -1.0; }; }; } );\n"
+    "interactions = ( { actor = \"a\"; issues = [\"x\", \"y\"]; coef = 2.0; },\n"
+    "  { actor = \"b\"; issues = [\"x\", \"y\"]; coef = -2.0; } );\n"
+    "talks = ( { step = 0; agenda = [\"x\", \"y\"]; disagreement = \"noncooperative\"; } );\n";
+
+static void test_threat_point_no_fixed_point(void **state)
+{
+    (void)state;
+    sim s;
+    sim_open(&s, pennies, NULL, 0, 0.0);
+    sim_reset(&s, 0);
+    sim_step(&s);
+    assert_non_null(strstr(s.r->log.rows[0].detail,
+                           "noncooperative threat point not found in 100 sweeps"));
     sim_close(&s);
 }
 
@@ -442,7 +636,10 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_nash_closed_form),   cmocka_unit_test(test_nash_engine_accuracy),
-        cmocka_unit_test(test_alternating),        cmocka_unit_test(test_truce_snapback),
+        cmocka_unit_test(test_concession),         cmocka_unit_test(test_truce_snapback),
+        cmocka_unit_test(test_rubinstein_engine),  cmocka_unit_test(test_patience_weights),
+        cmocka_unit_test(test_threat_point_tariffs),
+        cmocka_unit_test(test_threat_point_no_fixed_point),
         cmocka_unit_test(test_truce_renegotiate),  cmocka_unit_test(test_truce_breach),
         cmocka_unit_test(test_phase_in),           cmocka_unit_test(test_trust_kept),
         cmocka_unit_test(test_trust_noisy),        cmocka_unit_test(test_trust_broken),

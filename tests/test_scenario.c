@@ -98,7 +98,12 @@ static void test_all_kinds_values(void **state)
     assert_int_equal(sc->talks[0].n_agenda, 2);
     assert_int_equal(sc->talks[0].agenda[1], 2);
     assert_int_equal(sc->talks[1].step, 40);
-    assert_int_equal(sc->talks[1].protocol, TS_PROTO_ALTERNATING);
+    assert_int_equal(sc->talks[1].protocol, TS_PROTO_CONCESSION);
+    /* the alternating-offers, Nash-weight and disagreement keys' defaults */
+    assert_int_equal(sc->talks[1].opener, 0);
+    assert_int_equal(sc->talks[1].round_length, 1);
+    assert_int_equal(sc->talks[0].weights, TS_WEIGHTS_POWER);
+    assert_int_equal(sc->talks[0].disagreement, TS_DISAGREE_STATUS_QUO);
     assert_true(sc->talks[1].beta[0] == 0.5 && sc->talks[1].beta[1] == 2.0);
     assert_int_equal(sc->talks[1].duration_steps, 53); /* ceil(365/7) */
     assert_true(sc->talks_hazard.enabled);
@@ -269,6 +274,44 @@ static void test_equal_and_hash_detect_changes(void **state)
     ts_scenario_free(b);
 }
 
+/* The talk keys opener, round_length, weights and disagreement: loaded,
+ * written and read back equal, and each one's change detected. */
+static void test_talk_keys(void **state)
+{
+    (void)state;
+    const char *sets[] = {"talks.[0].protocol=\"alternating\"", "talks.[0].opener=\"cn\"",
+                          "talks.[0].round_length=3", "talks.[0].weights=\"patience\"",
+                          "talks.[0].disagreement=\"noncooperative\"",
+                          "actors.[0].discount=0.05"};
+    ts_scenario *a = load(GOOD "all_kinds.cfg", sets, 6);
+    const ts_talk *tk = &a->talks[0];
+    assert_int_equal(tk->protocol, TS_PROTO_ALTERNATING);
+    assert_int_equal(tk->opener, 1);
+    assert_int_equal(tk->round_length, 3);
+    assert_int_equal(tk->weights, TS_WEIGHTS_PATIENCE);
+    assert_int_equal(tk->disagreement, TS_DISAGREE_NONCOOPERATIVE);
+    char *text = ts_scenario_to_string(a);
+    ts_error err;
+    ts_scenario *b = ts_scenario_parse(text, "x.cfg", NULL, 0, &err);
+    assert_non_null(b);
+    assert_true(ts_scenario_equal(a, b));
+    ts_scenario_free(b);
+    free(text);
+    static const char *const other[] = {"talks.[0].opener=\"us\"", "talks.[0].round_length=2",
+                                        "talks.[0].weights=\"power\"",
+                                        "talks.[0].disagreement=\"status_quo\""};
+    for (int k = 0; k < 4; k++) {
+        const char *more[7];
+        for (int j = 0; j < 6; j++)
+            more[j] = sets[j];
+        more[6] = other[k];
+        ts_scenario *c = load(GOOD "all_kinds.cfg", more, 7);
+        assert_false(ts_scenario_equal(a, c));
+        ts_scenario_free(c);
+    }
+    ts_scenario_free(a);
+}
+
 static void test_write_failure(void **state)
 {
     (void)state;
@@ -329,6 +372,7 @@ int main(void)
         cmocka_unit_test(test_overrides),
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_equal_and_hash_detect_changes),
+        cmocka_unit_test(test_talk_keys),
         cmocka_unit_test(test_write_failure),
         cmocka_unit_test(test_param_table),
         cmocka_unit_test(test_docs_list_every_key),

@@ -3,7 +3,10 @@
  * Nash: the unit-surplus split x1 = d1 + w (1 - d1 - d2) (Nash 1950; the
  * generalised form with weights, e.g. Muthoo 1999, ch. 2); Pareto efficiency,
  * individual rationality and optimality of the Nash product on random concave
- * agendas against grids and random search. Alternating offers: the round of
+ * agendas against grids and random search. Rubinstein: the opener's share of a
+ * unit surplus after backward induction equals the finite-horizon closed form
+ * for 1, 2, 9 and 200 rounds and tends to (1 - d_B)/(1 - d_A d_B); gains over
+ * the disagreement point, not values, are discounted. Concession: the round of
  * agreement on a unit surplus follows from the aspiration schedule in closed
  * form; Boulware agents agree later than Conceders; no side ever gets less
  * than its disagreement value. */
@@ -328,7 +331,7 @@ static void test_nash_no_zone(void **state)
     ts_talks_workspace_free(ws);
 }
 
-/* ---- alternating offers ------------------------------------------------- */
+/* ---- concession (Faratin's tactic) ------------------------------------- */
 
 /* The protocol on the unit surplus with d = 0 and identical frontier
  * U_0 + U_1 = 1: the proposer keeps its aspiration a_p(r) and the responder
@@ -353,7 +356,7 @@ static int expected_round(const double beta[2], int rounds)
     return -1;
 }
 
-static void test_alternating_closed_form(void **state)
+static void test_concession_closed_form(void **state)
 {
     (void)state;
     ts_talks_workspace *ws = ts_talks_workspace_alloc(2, 21);
@@ -365,7 +368,7 @@ static void test_alternating_closed_form(void **state)
             ts_talks_problem p = surplus_problem(&c, lo, hi, x0, 0.0, 0.0);
             ts_talks_result r;
             ts_error err;
-            assert_int_equal(ts_talks_alternating(ws, &p, betas[b], rounds, 0.0, &r, &err), TS_OK);
+            assert_int_equal(ts_talks_concession(ws, &p, betas[b], rounds, 0.0, &r, &err), TS_OK);
             int er = expected_round(betas[b], rounds);
             assert_true(er >= 0);
             /* offers sit on the frontier with the proposer at its aspiration,
@@ -386,7 +389,7 @@ static void test_alternating_closed_form(void **state)
     ts_talks_workspace_free(ws);
 }
 
-static void test_alternating_boulware_later(void **state)
+static void test_concession_boulware_later(void **state)
 {
     (void)state;
     ts_talks_workspace *ws = ts_talks_workspace_alloc(2, 10);
@@ -397,8 +400,8 @@ static void test_alternating_boulware_later(void **state)
         ts_talks_problem p = surplus_problem(&c, lo, hi, x0, ds[id][0], ds[id][1]);
         double boulware[2] = {0.2, 0.2}, conceder[2] = {5, 5};
         ts_talks_result rb, rc;
-        assert_int_equal(ts_talks_alternating(ws, &p, boulware, 10, 0.0, &rb, NULL), TS_OK);
-        assert_int_equal(ts_talks_alternating(ws, &p, conceder, 10, 0.0, &rc, NULL), TS_OK);
+        assert_int_equal(ts_talks_concession(ws, &p, boulware, 10, 0.0, &rb, NULL), TS_OK);
+        assert_int_equal(ts_talks_concession(ws, &p, conceder, 10, 0.0, &rc, NULL), TS_OK);
         assert_true(rb.agreement && rc.agreement);
         assert_true(rb.round > rc.round);
         for (int a = 0; a < 2; a++) {
@@ -426,7 +429,7 @@ static ts_status mirror_value(const double *x, double out[2], void *ctx)
     return TS_OK;
 }
 
-static void test_alternating_symmetric(void **state)
+static void test_concession_symmetric(void **state)
 {
     (void)state;
     ts_talks_workspace *ws = ts_talks_workspace_alloc(2, 12);
@@ -442,8 +445,8 @@ static void test_alternating_symmetric(void **state)
             m.value = mirror_value;
             m.ctx = &mc;
             ts_talks_result r, rm;
-            assert_int_equal(ts_talks_alternating(ws, &p, beta, rounds, 0.0, &r, NULL), TS_OK);
-            assert_int_equal(ts_talks_alternating(ws, &m, beta, rounds, 0.0, &rm, NULL), TS_OK);
+            assert_int_equal(ts_talks_concession(ws, &p, beta, rounds, 0.0, &r, NULL), TS_OK);
+            assert_int_equal(ts_talks_concession(ws, &m, beta, rounds, 0.0, &rm, NULL), TS_OK);
             assert_true(r.agreement && rm.agreement);
             assert_int_equal(r.round, expected_round(beta, rounds));
             assert_int_equal(r.round, rm.round);
@@ -457,7 +460,7 @@ static void test_alternating_symmetric(void **state)
     ts_talks_workspace_free(ws);
 }
 
-static void test_alternating_individually_rational(void **state)
+static void test_concession_individually_rational(void **state)
 {
     (void)state;
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
@@ -480,7 +483,7 @@ static void test_alternating_individually_rational(void **state)
             double beta[2] = {exp(gsl_ran_gaussian(rng, 1.0)), exp(gsl_ran_gaussian(rng, 1.0))};
             double mg = trial % 2 ? 0.0 : 0.01;
             ts_talks_result r;
-            assert_int_equal(ts_talks_alternating(ws, &p, beta, 15, mg, &r, NULL), TS_OK);
+            assert_int_equal(ts_talks_concession(ws, &p, beta, 15, mg, &r, NULL), TS_OK);
             for (int k = 0; k < r.n_trace; k++) {
                 int pr = r.trace[k].proposer;
                 /* the proposer never offers below its aspiration, which never
@@ -512,7 +515,7 @@ static void test_alternating_individually_rational(void **state)
     gsl_rng_free(rng);
 }
 
-static void test_alternating_no_zone(void **state)
+static void test_concession_no_zone(void **state)
 {
     (void)state;
     ts_talks_workspace *ws = ts_talks_workspace_alloc(2, 10);
@@ -520,19 +523,208 @@ static void test_alternating_no_zone(void **state)
     double lo[2] = {0, 0}, hi[2] = {1, 1}, x0[2] = {0.5, 0.0}, beta[2] = {1, 1};
     ts_talks_result r;
     ts_talks_problem p = surplus_problem(&c, lo, hi, x0, 0.6, 0.6);
-    assert_int_equal(ts_talks_alternating(ws, &p, beta, 10, 0.0, &r, NULL), TS_OK);
+    assert_int_equal(ts_talks_concession(ws, &p, beta, 10, 0.0, &r, NULL), TS_OK);
     assert_false(r.agreement);
     assert_int_equal(r.outcome, TS_TALKS_NO_ZONE);
     assert_int_equal(r.n_trace, 0);
     assert_int_equal(r.round, -1);
     p = surplus_problem(&c, lo, hi, x0, 0.45, 0.45);
-    assert_int_equal(ts_talks_alternating(ws, &p, beta, 10, 0.1, &r, NULL), TS_OK);
+    assert_int_equal(ts_talks_concession(ws, &p, beta, 10, 0.1, &r, NULL), TS_OK);
     assert_false(r.agreement);
     assert_int_equal(r.outcome, TS_TALKS_BELOW_MIN_GAIN);
-    assert_int_equal(ts_talks_alternating(ws, &p, beta, 10, 0.01, &r, NULL), TS_OK);
+    assert_int_equal(ts_talks_concession(ws, &p, beta, 10, 0.01, &r, NULL), TS_OK);
     assert_true(r.agreement);
     assert_true(r.gain[0] > 0.01 && r.gain[1] > 0.01);
     ts_talks_workspace_free(ws);
+}
+
+/* ---- Rubinstein: subgame-perfect alternating offers -------------------- */
+
+/* First proposer's share of a unit surplus with R rounds, d = 0, per-round
+ * factors da (the opener's) and db: a_1 = 1, a_R = 1 - db b_(R-1) with b the
+ * same for the other side first (Rubinstein 1982; Osborne & Rubinstein 1990,
+ * ch. 3). */
+static double spe_share(double da, double db, int rounds)
+{
+    double a = 1.0, b = 1.0;
+    for (int r = 2; r <= rounds; r++) {
+        double na = 1.0 - db * b, nb = 1.0 - da * a;
+        a = na;
+        b = nb;
+    }
+    return a;
+}
+
+static void test_rubinstein_closed_form(void **state)
+{
+    (void)state;
+    ts_talks_workspace *ws = ts_talks_workspace_alloc(2, 1000);
+    static const int rounds[] = {1, 2, 3, 9, 200, 1000};
+    static const double deltas[][2] = {{0.9, 0.8}, {0.8, 0.9}, {0.5, 0.5}, {0.95, 0.6}};
+    for (int n = 1; n <= 2; n++)   /* with and without a costly conflict lever */
+        for (size_t id = 0; id < sizeof deltas / sizeof deltas[0]; id++)
+            for (size_t ir = 0; ir < sizeof rounds / sizeof rounds[0]; ir++)
+                for (int opener = 0; opener < 2; opener++) {
+                    surplus_ctx c = {n, 0.5};
+                    double lo[2] = {0, 0}, hi[2] = {1, 1}, x0[2] = {0.5, 0.2};
+                    ts_talks_problem p = surplus_problem(&c, lo, hi, x0, 0.0, 0.0);
+                    if (n == 2)
+                        surplus_value(x0, p.d, &c);   /* d < 0: the conflict costs both */
+                    ts_talks_result r;
+                    ts_error err;
+                    assert_int_equal(ts_talks_rubinstein(ws, &p, deltas[id], rounds[ir], opener,
+                                                         0.0, &r, &err),
+                                     TS_OK);
+                    assert_true(r.agreement);
+                    assert_int_equal(r.round, 0);
+                    int q = 1 - opener;
+                    double surplus = 1.0 - p.d[0] - p.d[1];
+                    double share = spe_share(deltas[id][opener], deltas[id][q], rounds[ir]);
+                    assert_near(r.gain[opener] / surplus, share, 1e-5);
+                    assert_near(r.gain[q] / surplus, 1.0 - share, 1e-5);
+                    if (n == 2)
+                        assert_near(r.x[1], 0.0, 1e-4);
+                    assert_int_equal(r.n_trace, 1);
+                    assert_int_equal(r.trace[0].proposer, opener);
+                    assert_true(r.trace[0].accepted);
+                    assert_true(r.backward_rounds >= 1 && r.backward_rounds <= rounds[ir]);
+                }
+    ts_talks_workspace_free(ws);
+}
+
+/* Many rounds: the share tends to (1 - d_B)/(1 - d_A d_B), and the recursion
+ * stops once the continuation repeats, long before the thousandth round. */
+static void test_rubinstein_limit(void **state)
+{
+    (void)state;
+    ts_talks_workspace *ws = ts_talks_workspace_alloc(1, 1000);
+    surplus_ctx c = {1, 0};
+    double lo[1] = {0}, hi[1] = {1}, x0[1] = {0.5}, delta[2] = {0.9, 0.8};
+    ts_talks_problem p = surplus_problem(&c, lo, hi, x0, 0.0, 0.0);
+    ts_talks_result r;
+    assert_int_equal(ts_talks_rubinstein(ws, &p, delta, 1000, 0, 0.0, &r, NULL), TS_OK);
+    assert_near(r.gain[0], (1 - 0.8) / (1 - 0.9 * 0.8), 1e-5);
+    assert_true(r.backward_rounds < 200);
+    /* one round: the proposer takes everything; two: 1 - d_B */
+    assert_int_equal(ts_talks_rubinstein(ws, &p, delta, 1, 0, 0.0, &r, NULL), TS_OK);
+    assert_near(r.gain[0], 1.0, 1e-5);
+    assert_int_equal(ts_talks_rubinstein(ws, &p, delta, 2, 0, 0.0, &r, NULL), TS_OK);
+    assert_near(r.gain[0], 0.2, 1e-5);
+    /* no discounting: the last proposer takes everything */
+    double one[2] = {1, 1};
+    for (int rounds = 1; rounds <= 6; rounds++) {
+        assert_int_equal(ts_talks_rubinstein(ws, &p, one, rounds, 0, 0.0, &r, NULL), TS_OK);
+        int last = (rounds - 1) % 2;
+        assert_near(r.gain[last], 1.0, 1e-5);
+    }
+    ts_talks_workspace_free(ws);
+}
+
+/* Delay discounts gains over d, not values: with d = (0.3, 0.1) the split of
+ * the surplus 0.6 is the d = 0 split scaled, whatever d is. */
+static void test_rubinstein_gains_discounted(void **state)
+{
+    (void)state;
+    ts_talks_workspace *ws = ts_talks_workspace_alloc(1, 10);
+    surplus_ctx c = {1, 0};
+    double lo[1] = {0}, hi[1] = {1}, x0[1] = {0.3}, delta[2] = {0.7, 0.6};
+    static const double ds[][2] = {{0.3, 0.1}, {0.2, 0.5}, {0.0, 0.9}};
+    for (int id = 0; id < 3; id++)
+        for (int rounds = 1; rounds <= 5; rounds++) {
+            ts_talks_problem p = surplus_problem(&c, lo, hi, x0, ds[id][0], ds[id][1]);
+            ts_talks_result r;
+            assert_int_equal(ts_talks_rubinstein(ws, &p, delta, rounds, 1, 0.0, &r, NULL), TS_OK);
+            double s = 1.0 - ds[id][0] - ds[id][1];
+            assert_near(r.gain[1], s * spe_share(0.6, 0.7, rounds), 1e-5 * (1 + s));
+            assert_near(r.gain[0], s * (1 - spe_share(0.6, 0.7, rounds)), 1e-5 * (1 + s));
+        }
+    /* no zone: d_A + d_B > 1 */
+    ts_talks_problem p = surplus_problem(&c, lo, hi, x0, 0.6, 0.6);
+    ts_talks_result r;
+    assert_int_equal(ts_talks_rubinstein(ws, &p, delta, 4, 0, 0.0, &r, NULL), TS_OK);
+    assert_false(r.agreement);
+    assert_int_equal(r.outcome, TS_TALKS_NO_ZONE);
+    assert_int_equal(r.round, -1);
+    /* min_gain: floors d + min_gain, so 0.45 + 0.45 + 2 x 0.1 > 1 has no zone */
+    p = surplus_problem(&c, lo, hi, x0, 0.45, 0.45);
+    assert_int_equal(ts_talks_rubinstein(ws, &p, delta, 4, 0, 0.1, &r, NULL), TS_OK);
+    assert_int_equal(r.outcome, TS_TALKS_BELOW_MIN_GAIN);
+    assert_int_equal(ts_talks_rubinstein(ws, &p, delta, 4, 0, 0.01, &r, NULL), TS_OK);
+    assert_true(r.agreement);
+    assert_true(r.gain[0] >= 0.01 - 1e-9 && r.gain[1] >= 0.01 - 1e-9);
+    ts_talks_workspace_free(ws);
+}
+
+/* A curved frontier where the right multiplier is far from 1: A wants y low
+ * (U_A = -y), B has its bliss point at y = 0.6 (U_B = -k (y - 0.6)^2), the
+ * status quo y = 1. Two rounds, B last: B proposes its bliss point (A's
+ * constraint slack); in round 0 A must leave B d_B + d_b g_B(bliss), so
+ * (y - 0.6)^2 = 0.16 (1 - delta_B) and y = 0.6 - 0.4 sqrt(1 - delta_B). */
+static ts_status bliss_value(const double *x, double out[2], void *ctx)
+{
+    const double *k = ctx;
+    out[0] = -x[0];
+    out[1] = -*k * (x[0] - 0.6) * (x[0] - 0.6);
+    return TS_OK;
+}
+
+static void test_rubinstein_curved(void **state)
+{
+    (void)state;
+    ts_talks_workspace *ws = ts_talks_workspace_alloc(1, 2);
+    /* (with delta_B -> 1 the package nears B's bliss point, where B's value
+     * barely moves with y and a value within the solver's accuracy leaves y
+     * undetermined to ~ accuracy / |dU_B/dy|: not a case for 1e-5) */
+    static const double ks[] = {0.05, 1.0, 30.0}, dbs[] = {0.5, 0.9, 0.99};
+    for (int ik = 0; ik < 3; ik++)
+        for (int id = 0; id < 3; id++) {
+            double k = ks[ik], lo[1] = {0}, hi[1] = {1}, x0[1] = {1.0};
+            double delta[2] = {0.9, dbs[id]};
+            ts_talks_problem p = {.n = 1, .lo = lo, .hi = hi, .x0 = x0, .value = bliss_value,
+                                  .ctx = &k, .xtol = XTOL};
+            bliss_value(x0, p.d, &k);
+            ts_talks_result r;
+            assert_int_equal(ts_talks_rubinstein(ws, &p, delta, 2, 0, 0.0, &r, NULL), TS_OK);
+            assert_true(r.agreement);
+            double y = 0.6 - 0.4 * sqrt(1.0 - dbs[id]);
+            assert_near(r.x[0], y, 1e-5);
+            /* to the offer's accuracy, relative to the larger gain at stake */
+            assert_near(r.gain[1], 0.16 * k * dbs[id], 1e-5 * fmax(0.4, 0.16 * k));
+        }
+    ts_talks_workspace_free(ws);
+}
+
+/* Random concave agendas: the round-0 package is individually rational and
+ * gives the responder at least its floor; both solutions are Pareto-ranked
+ * the same way a brute-force check would not beat by much. */
+static void test_rubinstein_individually_rational(void **state)
+{
+    (void)state;
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(rng, 11);
+    ts_talks_workspace *ws = ts_talks_workspace_alloc(QMAX, 20);
+    for (int n = 2; n <= 4; n++)
+        for (int trial = 0; trial < 4; trial++) {
+            quad_ctx c;
+            random_quad(rng, n, &c);
+            double lo[QMAX], hi[QMAX], x0[QMAX];
+            for (int i = 0; i < n; i++) {
+                lo[i] = 0;
+                hi[i] = 1;
+                x0[i] = gsl_rng_uniform(rng);
+            }
+            ts_talks_problem p = {.n = n, .lo = lo, .hi = hi, .x0 = x0, .value = quad_value,
+                                  .ctx = &c, .xtol = XTOL};
+            quad_value(x0, p.d, &c);
+            double delta[2] = {0.5 + 0.5 * gsl_rng_uniform(rng), 0.5 + 0.5 * gsl_rng_uniform(rng)};
+            ts_talks_result r;
+            assert_int_equal(ts_talks_rubinstein(ws, &p, delta, 20, trial % 2, 0.0, &r, NULL),
+                             TS_OK);
+            assert_true(r.agreement);
+            assert_true(r.gain[0] >= 0 && r.gain[1] >= 0);
+        }
+    ts_talks_workspace_free(ws);
+    gsl_rng_free(rng);
 }
 
 /* ---- errors and determinism ------------------------------------------- */
@@ -564,16 +756,28 @@ static void test_bad_arguments(void **state)
     double out_x0[2] = {2, 0};
     b = p;
     b.x0 = out_x0;
-    assert_int_equal(ts_talks_alternating(ws, &b, beta, 5, 0, &r, &err), TS_EBAD);
+    assert_int_equal(ts_talks_concession(ws, &b, beta, 5, 0, &r, &err), TS_EBAD);
     assert_non_null(strstr(err.msg, "status quo"));
     double w0[2] = {0, 0}, wneg[2] = {-1, 2};
     assert_int_equal(ts_talks_nash(ws, &p, w0, 0, &r, &err), TS_EBAD);
     assert_int_equal(ts_talks_nash(ws, &p, wneg, 0, &r, &err), TS_EBAD);
     assert_int_equal(ts_talks_nash(ws, &p, w, -1, &r, &err), TS_EBAD);
-    assert_int_equal(ts_talks_alternating(ws, &p, beta, 6, 0, &r, &err), TS_EBAD);
-    assert_int_equal(ts_talks_alternating(ws, &p, beta, 0, 0, &r, &err), TS_EBAD);
+    assert_int_equal(ts_talks_concession(ws, &p, beta, 6, 0, &r, &err), TS_EBAD);
+    assert_int_equal(ts_talks_concession(ws, &p, beta, 0, 0, &r, &err), TS_EBAD);
     double beta0[2] = {0, 1};
-    assert_int_equal(ts_talks_alternating(ws, &p, beta0, 5, 0, &r, &err), TS_EBAD);
+    assert_int_equal(ts_talks_concession(ws, &p, beta0, 5, 0, &r, &err), TS_EBAD);
+    double dl[2] = {0.9, 0.8}, dl0[2] = {0, 0.8}, dl2[2] = {0.9, 1.5};
+    assert_int_equal(ts_talks_rubinstein(ws, &p, dl0, 5, 0, 0, &r, &err), TS_EBAD);
+    assert_int_equal(ts_talks_rubinstein(ws, &p, dl2, 5, 0, 0, &r, &err), TS_EBAD);
+    assert_int_equal(ts_talks_rubinstein(ws, &p, dl, 5, 2, 0, &r, &err), TS_EBAD);
+    assert_non_null(strstr(err.msg, "opener"));
+    assert_int_equal(ts_talks_rubinstein(ws, &p, dl, 6, 0, 0, &r, &err), TS_EBAD);
+    assert_int_equal(ts_talks_rubinstein(ws, &p, dl, 5, 0, -1, &r, &err), TS_EBAD);
+    /* ts_talks_alternating is the concession tactic under its first name */
+    ts_talks_result ra, rc;
+    assert_int_equal(ts_talks_alternating(ws, &p, beta, 5, 0, &ra, &err), TS_OK);
+    assert_int_equal(ts_talks_concession(ws, &p, beta, 5, 0, &rc, &err), TS_OK);
+    assert_memory_equal(ra.x, rc.x, 2 * sizeof(double));
     b = p;
     b.starts = -1;
     assert_int_equal(ts_talks_nash(ws, &b, w, 0, &r, &err), TS_EBAD);
@@ -590,7 +794,7 @@ static void test_bad_arguments(void **state)
     assert_int_equal(ts_talks_nash(ws, &b, w, 0, &r, &err), TS_EIO);
     assert_int_equal(calls, 11);
     calls = 0;
-    assert_int_equal(ts_talks_alternating(ws, &b, beta, 5, 0, &r, &err), TS_EIO);
+    assert_int_equal(ts_talks_concession(ws, &b, beta, 5, 0, &r, &err), TS_EIO);
     b.value = nan_value;
     assert_int_equal(ts_talks_nash(ws, &b, w, 0, &r, &err), TS_EIO);
     assert_non_null(strstr(err.msg, "non-finite"));
@@ -636,11 +840,16 @@ int main(void)
         cmocka_unit_test(test_nash_scale_invariant),
         cmocka_unit_test(test_nash_random_agendas),
         cmocka_unit_test(test_nash_no_zone),
-        cmocka_unit_test(test_alternating_closed_form),
-        cmocka_unit_test(test_alternating_boulware_later),
-        cmocka_unit_test(test_alternating_symmetric),
-        cmocka_unit_test(test_alternating_individually_rational),
-        cmocka_unit_test(test_alternating_no_zone),
+        cmocka_unit_test(test_rubinstein_closed_form),
+        cmocka_unit_test(test_rubinstein_limit),
+        cmocka_unit_test(test_rubinstein_gains_discounted),
+        cmocka_unit_test(test_rubinstein_curved),
+        cmocka_unit_test(test_rubinstein_individually_rational),
+        cmocka_unit_test(test_concession_closed_form),
+        cmocka_unit_test(test_concession_boulware_later),
+        cmocka_unit_test(test_concession_symmetric),
+        cmocka_unit_test(test_concession_individually_rational),
+        cmocka_unit_test(test_concession_no_zone),
         cmocka_unit_test(test_bad_arguments),
         cmocka_unit_test(test_deterministic_and_budget),
     };

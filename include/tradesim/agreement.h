@@ -7,7 +7,7 @@
  * sets the agenda levers; (4) holds the scheduled talks of the step and,
  * with talks_hazard, a random talk. Talks value packages by
  * ts_engine_rollout() over the agreement's duration and solve them with
- * ts_talks_nash() or ts_talks_alternating(). Every talk, agreement, breach
+ * ts_talks_nash(), ts_talks_rubinstein() or ts_talks_concession(). Every talk, agreement, breach
  * and expiry is a log row; the replicate's deal counters are kept here.
  *
  * Threads: the hook's ctx is a const ts_agreement_opts, only read, so one
@@ -44,13 +44,26 @@ ts_status ts_agreement_hook(void *ctx, const ts_engine *e, ts_replicate *r, ts_e
 void ts_agreement_hook_opts(ts_engine_opts *opts, const ts_agreement_opts *aopts);
 
 /* One talk from world w's current state, nothing changed: the package over
- * the agenda of tk, status quo x0 (the agenda levers' levels for the
- * disagreement point; NULL = their current levels), values by roll-out over
- * tk->duration_steps with pledges valued at trust-weighted levels. d gets
- * the disagreement values. ws must fit the agenda and tk->rounds. */
+ * the agenda of tk by its protocol, status quo x0 (the agenda levers' levels;
+ * NULL = their current levels), which is the disagreement point, or with
+ * tk->disagreement noncooperative the start of the best responses that find
+ * it (ts_agreement_threat_point; x0 itself if they do not converge); values
+ * by roll-out over tk->duration_steps with pledges valued at trust-weighted
+ * levels. d gets the disagreement values. ws must fit the agenda and
+ * tk->rounds. */
 ts_status ts_agreement_negotiate(const ts_agreement_opts *aopts, ts_talks_workspace *ws,
                                  const ts_world *w, const ts_talk *tk, const double *x0,
                                  ts_talks_result *res, double d[2], ts_error *err);
+
+/* The noncooperative threat point of talk tk in world w's current state:
+ * best responses over the agenda (each owner's levers set, in turn, to
+ * maximise its own value over tk->duration_steps by roll-out, the other
+ * agenda levers fixed), actor 0's levers then actor 1's, from x (in: the
+ * agenda's starting levels) until a sweep moves no lever by more than 1e-7
+ * of its range (at most 100 sweeps). True with the fixed point in x and the
+ * sweeps used in *sweeps; false (x then the last sweep's levels) if it did
+ * not converge. Nothing allocated; w is not changed. */
+bool ts_agreement_threat_point(const ts_world *w, const ts_talk *tk, double *x, int *sweeps);
 
 /* Per-step probability of a random talk given both actors' losses (bn USD a
  * year, or per step when abstract; negative losses count as 0):

@@ -115,7 +115,14 @@ typedef struct {
 
 /* ---- talks ---------------------------------------------------------- */
 
-typedef enum { TS_PROTO_NASH, TS_PROTO_ALTERNATING } ts_protocol;
+/* nash: generalised Nash bargaining; alternating: the subgame-perfect
+ * equilibrium of alternating offers; concession: Faratin's aspirations. */
+typedef enum { TS_PROTO_NASH, TS_PROTO_ALTERNATING, TS_PROTO_CONCESSION } ts_protocol;
+/* Nash weights: normalised power, or patience (Binmore, Rubinstein & Wolinsky 1986). */
+typedef enum { TS_WEIGHTS_POWER, TS_WEIGHTS_PATIENCE } ts_nash_weights;
+/* Disagreement point: the agenda levers as they stand, or at the two
+ * sides' best-response fixed point. */
+typedef enum { TS_DISAGREE_STATUS_QUO, TS_DISAGREE_NONCOOPERATIVE } ts_disagreement;
 typedef enum { TS_EXPIRY_SNAPBACK, TS_EXPIRY_KEEP, TS_EXPIRY_RENEGOTIATE } ts_expiry;
 typedef enum { TS_BREACH_REACT, TS_BREACH_SNAPBACK } ts_on_breach;
 
@@ -130,8 +137,12 @@ typedef struct {
     ts_expiry on_expiry; /* default snapback */
     ts_on_breach on_breach; /* default react */
     double min_gain;     /* default 0 */
-    int rounds;          /* alternating: default 10 */
-    double beta[2];      /* alternating: aspiration exponents per actor (default 1) */
+    int rounds;          /* alternating, concession: default 10 */
+    int opener;          /* alternating: actor proposing first (default 0) */
+    int round_length;    /* alternating: steps per round (default 1) */
+    double beta[2];      /* concession: aspiration exponents per actor (default 1) */
+    ts_nash_weights weights;        /* nash: default power */
+    ts_disagreement disagreement;   /* default status_quo */
     int phase_in;        /* steps to reach the package (default 0 = at once) */
     int line;
 } ts_talk;

@@ -3,12 +3,14 @@
  * A package is a vector x of n lever levels in a box [lo_i, hi_i]. The
  * caller supplies a value function giving both actors' values U_0(x), U_1(x)
  * (in the engine: a deterministic roll-out over the agreement's duration),
- * the disagreement values d[2] and the status quo x0. Two protocols:
+ * the disagreement values d[2] and the status quo x0. Three protocols:
  *
  *   ts_talks_nash         generalised Nash bargaining solution
- *   ts_talks_alternating  alternating offers with time-dependent aspirations
+ *   ts_talks_rubinstein   subgame-perfect equilibrium of finite alternating offers
+ *   ts_talks_concession   alternating offers with time-dependent aspirations
+ *                         (ts_talks_alternating is the same function)
  *
- * Both use GSL's derivative-free Nelder-Mead simplex (nmsimplex2) on an
+ * All use GSL's derivative-free Nelder-Mead simplex (nmsimplex2) on an
  * unbounded variable z with x = lo + (hi - lo) (1 + sin z) / 2, so every trial
  * package lies in the box and a bound is reached exactly. The equations,
  * tolerances and conventions are in docs/model.md (section "Talks").
@@ -49,7 +51,7 @@ typedef struct {
      * The solvers stop when the simplex is smaller than this. */
     double xtol;
     /* Most value-function calls per solver call (0: 500 (n + 1) for nash,
-     * 500 (n + 1) per offer for alternating). Reached: the best package so
+     * 500 (n + 1) per offer for concession and rubinstein). Reached: the best package so
      * far is used. */
     int max_evals;
     /* Nash: simplex runs from the best `starts` of the start candidates
@@ -63,11 +65,11 @@ typedef enum {
     TS_TALKS_AGREEMENT,      /* both gains exceed min_gain */
     TS_TALKS_NO_ZONE,        /* no package found that gives both a positive gain */
     TS_TALKS_BELOW_MIN_GAIN, /* both gain, but not both by more than min_gain */
-    TS_TALKS_NO_ACCEPTANCE,  /* alternating: no offer accepted by the last round */
+    TS_TALKS_NO_ACCEPTANCE,  /* concession: no offer accepted by the last round */
     TS_TALKS_OUTCOME_COUNT
 } ts_talks_outcome;
 
-/* One offer of an alternating talk, for log.csv. */
+/* One offer of an alternating-offers talk, for log.csv. */
 typedef struct {
     int round;               /* 0-based */
     int proposer;            /* 0 or 1; actor 0 proposes in even rounds */
@@ -82,21 +84,25 @@ typedef struct {
     ts_talks_outcome outcome;
     bool agreement;          /* outcome == TS_TALKS_AGREEMENT */
     /* The package: on agreement the agreed one; otherwise the best candidate
-     * found (nash) or the last offer (alternating), for the log. */
+     * found (nash) or the last offer (concession), for the log. */
     double x[TS_TALKS_MAX_LEVERS];
     double value[2];         /* U_0(x), U_1(x) */
     double gain[2];          /* value - d */
-    int round;               /* alternating: round of acceptance (0-based), -1 if
-                              * none; nash: 0 */
+    int round;               /* concession: round of acceptance (0-based), -1 if
+                              * none; rubinstein: 0 on agreement, else -1; nash: 0 */
     int evaluations;         /* value-function calls made by this solver call */
-    int n_trace;             /* alternating: offers made; nash: 0 */
+    int n_trace;             /* concession: offers made; rubinstein: 1 (the
+                              * equilibrium's round-0 offer); nash: 0 */
+    int backward_rounds;     /* rubinstein: rounds solved by backward induction,
+                              * fewer than `rounds` when the continuation values
+                              * converged first; otherwise 0 */
     const ts_talks_offer *trace;  /* n_trace offers, owned by the workspace */
 } ts_talks_result;
 
 typedef struct ts_talks_workspace ts_talks_workspace;
 
 /* Workspace for agendas of up to max_levers levers (1..TS_TALKS_MAX_LEVERS)
- * and alternating talks of up to max_rounds rounds (>= 1). NULL when out of
+ * and alternating-offers talks of up to max_rounds rounds (>= 1). NULL when out of
  * memory or an argument is out of range. */
 ts_talks_workspace *ts_talks_workspace_alloc(int max_levers, int max_rounds);
 void ts_talks_workspace_free(ts_talks_workspace *ws);
@@ -111,8 +117,8 @@ void ts_talks_workspace_free(ts_talks_workspace *ws);
 ts_status ts_talks_nash(ts_talks_workspace *ws, const ts_talks_problem *p, const double w[2],
                         double min_gain, ts_talks_result *res, ts_error *err);
 
-/* Alternating offers, at most `rounds` rounds (1..workspace's max_rounds);
- * actor 0 proposes in round 0 and every even round. Actor i's aspiration in
+/* Concession: alternating offers, at most `rounds` rounds (1..workspace's
+ * max_rounds); actor 0 proposes in round 0 and every even round. Actor i's aspiration in
  * round r is best_i - alpha_i(r) (best_i - f_i), alpha_i(r) = t^(1/beta[i])
  * (Faratin's tactic with k = 0), t = r / (rounds - 1) capped at 1 (t = 0 for
  * the single round of a one-round talk, t = 1 after the last round), where
@@ -123,9 +129,33 @@ ts_status ts_talks_nash(ts_talks_workspace *ws, const ts_talks_problem *p, const
  * its aspiration for the next round and both gains exceed min_gain. When no
  * package gives both more than their floors the talk ends at once with
  * TS_TALKS_NO_ZONE and no offers. beta[i] > 0: < 1 Boulware, > 1 Conceder. */
+ts_status ts_talks_concession(ts_talks_workspace *ws, const ts_talks_problem *p,
+                              const double beta[2], int rounds, double min_gain,
+                              ts_talks_result *res, ts_error *err);
+
+/* The same as ts_talks_concession (the tactic's original name). */
 ts_status ts_talks_alternating(ts_talks_workspace *ws, const ts_talks_problem *p,
                                const double beta[2], int rounds, double min_gain,
                                ts_talks_result *res, ts_error *err);
+
+/* Subgame-perfect equilibrium of `rounds` rounds (1..workspace's max_rounds)
+ * of alternating offers (Rubinstein 1982; finite horizon, Osborne &
+ * Rubinstein 1990, ch. 3), by backward induction over packages. Floors
+ * f_i = d_i + min_gain; gains are measured over them and a round's delay
+ * discounts a gain by delta[i] in (0, 1] (actor i's per-round factor).
+ * Actor `opener` (0 or 1) proposes in round 0, the proposers alternate. In
+ * the last round the proposer's package maximises its value subject to the
+ * responder's value >= its floor; in round r < rounds - 1, subject to the
+ * responder's gain >= delta[q] times its gain in round r + 1's package. The
+ * recursion stops early once the responders' thresholds repeat (a two-round
+ * cycle) to within the solver's accuracy (docs/model.md). The result is the
+ * round-0 package, accepted at once: agreement iff the opener's gain exceeds
+ * min_gain (the responder, never below its floor, accepts when indifferent);
+ * no_zone (below_min_gain when min_gain > 0) when no package gives the
+ * last-round proposer more than its floor with the other at its floor. */
+ts_status ts_talks_rubinstein(ts_talks_workspace *ws, const ts_talks_problem *p,
+                              const double delta[2], int rounds, int opener, double min_gain,
+                              ts_talks_result *res, ts_error *err);
 
 /* "agreement", "no_zone", "below_min_gain", "no_acceptance". */
 const char *ts_talks_outcome_name(ts_talks_outcome outcome);
