@@ -777,16 +777,8 @@ static ts_status load_id(loader *L, const config_setting_t *g, char out[TS_ID_MA
     return TS_OK;
 }
 
-/* Strategy parameters: which kinds take each (bit per ts_strategy_kind). */
 #define SK(k) (1u << (k))
-typedef struct {
-    const char *key;
-    unsigned kinds;
-    size_t offset;
-    double def, lo, hi;
-} strategy_param;
-
-static const strategy_param strategy_params[] = {
+static const ts_strategy_param strategy_params[] = {
     {"threshold", SK(TS_STRAT_GRIM_TRIGGER), offsetof(ts_strategy, threshold), 0.0, 0.0, 1.0},
     {"reactivity", SK(TS_STRAT_RICHARDSON), offsetof(ts_strategy, reactivity), 0.5, 0.0, 10.0},
     {"fatigue", SK(TS_STRAT_RICHARDSON), offsetof(ts_strategy, fatigue), 0.5, 0.0, 10.0},
@@ -796,6 +788,11 @@ static const strategy_param strategy_params[] = {
     {"beta", SK(TS_STRAT_TIME_DEPENDENT), offsetof(ts_strategy, beta), 1.0, 0.01, 100.0},
     {NULL, 0, 0, 0.0, 0.0, 0.0},
 };
+
+const ts_strategy_param *ts_strategy_param_table(void)
+{
+    return strategy_params;
+}
 
 static const char *const strategy_keys_all[] = {"kind",  "threshold", "reactivity", "fatigue",
                                                 "grievance", "speed", "k",  "beta",
@@ -817,7 +814,7 @@ static ts_status load_strategy(loader *L, const config_setting_t *actor, int a)
     ts_scenario *sc = L->sc;
     ts_strategy *st = &sc->actors[a].strategy;
     st->kind = TS_STRAT_HOLD;
-    for (const strategy_param *p = strategy_params; p->key; p++)
+    for (const ts_strategy_param *p = strategy_params; p->key; p++)
         *strategy_field(st, p->offset) = p->def;
     st->deadline = sc->calendar.steps > 1 ? sc->calendar.steps - 1 : 1;
     for (int i = 0; i < sc->n_issues; i++)
@@ -833,7 +830,7 @@ static ts_status load_strategy(loader *L, const config_setting_t *actor, int a)
     const char *keys[16];
     int nk = 0;
     keys[nk++] = "kind";
-    for (const strategy_param *p = strategy_params; p->key; p++)
+    for (const ts_strategy_param *p = strategy_params; p->key; p++)
         if (p->kinds & SK(kind))
             keys[nk++] = p->key;
     if (kind == TS_STRAT_TIME_DEPENDENT) {
@@ -856,7 +853,7 @@ static ts_status load_strategy(loader *L, const config_setting_t *actor, int a)
             char owners[128] = "";
             if (!strcmp(name, "deadline") || !strcmp(name, "reservation"))
                 snprintf(owners, sizeof owners, "time_dependent");
-            for (const strategy_param *p = strategy_params; p->key; p++)
+            for (const ts_strategy_param *p = strategy_params; p->key; p++)
                 if (!strcmp(p->key, name))
                     for (int k = 0; k < TS_STRAT_COUNT; k++)
                         if (p->kinds & SK(k))
@@ -866,7 +863,7 @@ static ts_status load_strategy(loader *L, const config_setting_t *actor, int a)
         }
         TRY(check_keys(L, g, keys, NULL, NULL));
     }
-    for (const strategy_param *p = strategy_params; p->key; p++)
+    for (const ts_strategy_param *p = strategy_params; p->key; p++)
         if (p->kinds & SK(kind))
             TRY(get_num(L, g, p->key, p->def, p->lo, p->hi, strategy_field(st, p->offset)));
     const config_setting_t *s = config_setting_get_member(g, "deadline");

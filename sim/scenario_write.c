@@ -108,33 +108,26 @@ static void put_talk_terms(ts_text *b, const ts_scenario *sc, const ts_talk *tk)
         disagreement_names[tk->disagreement]);
 }
 
+static double strategy_value(const ts_strategy *st, size_t offset)
+{
+    double v;
+    memcpy(&v, (const char *)st + offset, sizeof v);
+    return v;
+}
+
 static void put_strategy(ts_text *b, const ts_scenario *sc, int a)
 {
     const ts_strategy *st = &sc->actors[a].strategy;
     put(b, "\n      strategy = { kind = \"%s\";", ts_strategy_kind_name(st->kind));
-    switch (st->kind) {
-    case TS_STRAT_GRIM_TRIGGER:
-        put_kv_num(b, "threshold", st->threshold);
-        break;
-    case TS_STRAT_RICHARDSON:
-        put_kv_num(b, "reactivity", st->reactivity);
-        put_kv_num(b, "fatigue", st->fatigue);
-        put_kv_num(b, "grievance", st->grievance);
-        break;
-    case TS_STRAT_BEST_RESPONSE:
-        put_kv_num(b, "speed", st->speed);
-        break;
-    case TS_STRAT_TIME_DEPENDENT:
-        put_kv_num(b, "k", st->k);
-        put_kv_num(b, "beta", st->beta);
+    for (const ts_strategy_param *p = ts_strategy_param_table(); p->key; p++)
+        if (p->kinds & (1u << st->kind))
+            put_kv_num(b, p->key, strategy_value(st, p->offset));
+    if (st->kind == TS_STRAT_TIME_DEPENDENT) {
         put(b, " deadline = %d;\n        reservation = {", st->deadline);
         for (int k = 0; k < sc->n_issues; k++)
             if (sc->issues[k].owner == a)
                 put_kv_num(b, sc->issues[k].id, st->reservation[k]);
         put(b, " };");
-        break;
-    default:
-        break;
     }
     put(b, " };");
 }
@@ -348,10 +341,11 @@ bool ts_scenario_equal(const ts_scenario *a, const ts_scenario *b)
         const ts_actor *x = &a->actors[i], *y = &b->actors[i];
         const ts_strategy *s = &x->strategy, *t = &y->strategy;
         if (strcmp(x->id, y->id) || strcmp(x->name, y->name) || s->kind != t->kind ||
-            s->threshold != t->threshold || s->reactivity != t->reactivity ||
-            s->fatigue != t->fatigue || s->grievance != t->grievance || s->speed != t->speed ||
-            s->k != t->k || s->beta != t->beta || s->deadline != t->deadline)
+            s->deadline != t->deadline)
             return false;
+        for (const ts_strategy_param *p = ts_strategy_param_table(); p->key; p++)
+            if (strategy_value(s, p->offset) != strategy_value(t, p->offset))
+                return false;
         for (int k = 0; k < a->n_issues; k++)
             if (s->reservation[k] != t->reservation[k])
                 return false;

@@ -274,6 +274,39 @@ static void test_equal_and_hash_detect_changes(void **state)
     ts_scenario_free(b);
 }
 
+/* Every numeric strategy parameter: read for its kind, written and read back
+ * equal, and a change to it alone detected by ts_scenario_equal. */
+static void test_strategy_params(void **state)
+{
+    (void)state;
+    for (const ts_strategy_param *p = ts_strategy_param_table(); p->key; p++) {
+        int kind = 0;
+        while (!(p->kinds & (1u << kind)))
+            kind++;
+        char k1[96], k2[96], k3[96];
+        snprintf(k1, sizeof k1, "actors.[0].strategy.kind=\"%s\"", ts_strategy_kind_name(kind));
+        double v = p->def != p->hi ? p->def + 0.5 * (p->hi - p->def) : p->lo;
+        snprintf(k2, sizeof k2, "actors.[0].strategy.%s=%.17g", p->key, v);
+        snprintf(k3, sizeof k3, "actors.[0].strategy.%s=%.17g", p->key, p->def);
+        const char *with[] = {k1, k2}, *plain[] = {k1, k3};
+        ts_scenario *a = load(GOOD "minimal.cfg", with, 2);
+        ts_scenario *b = load(GOOD "minimal.cfg", plain, 2);
+        double got;
+        memcpy(&got, (char *)&a->actors[0].strategy + p->offset, sizeof got);
+        assert_true(got == v);
+        assert_false(ts_scenario_equal(a, b));
+        char *text = ts_scenario_to_string(a);
+        ts_error err;
+        ts_scenario *c = ts_scenario_parse(text, "x.cfg", NULL, 0, &err);
+        assert_non_null(c);
+        assert_true(ts_scenario_equal(a, c));
+        ts_scenario_free(c);
+        free(text);
+        ts_scenario_free(a);
+        ts_scenario_free(b);
+    }
+}
+
 /* The talk keys opener, round_length, weights and disagreement: loaded,
  * written and read back equal, and each one's change detected. */
 static void test_talk_keys(void **state)
@@ -360,6 +393,13 @@ static void test_docs_list_every_key(void **state)
             print_error("docs/scenario-format.md does not document %s\n", needle);
         assert_non_null(strstr(doc, needle));
     }
+    for (const ts_strategy_param *p = ts_strategy_param_table(); p->key; p++) {
+        char needle[96];
+        snprintf(needle, sizeof needle, "`%s`", p->key);
+        if (!strstr(doc, needle))
+            print_error("docs/scenario-format.md does not document strategy key %s\n", needle);
+        assert_non_null(strstr(doc, needle));
+    }
     free(doc);
 }
 
@@ -373,6 +413,7 @@ int main(void)
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_equal_and_hash_detect_changes),
         cmocka_unit_test(test_talk_keys),
+        cmocka_unit_test(test_strategy_params),
         cmocka_unit_test(test_write_failure),
         cmocka_unit_test(test_param_table),
         cmocka_unit_test(test_docs_list_every_key),

@@ -72,6 +72,20 @@ typedef struct {
     int line;            /* source line of the actor's group, for messages */
 } ts_actor;
 
+/* Numeric strategy parameters (doubles in ts_strategy), ended by a NULL key:
+ * the one list the loader, the writer, ts_scenario_equal and the docs check
+ * iterate, so a strategy key cannot be known to one and unknown to another.
+ * `kinds` has bit (1u << kind) set for each ts_strategy_kind that takes it.
+ * deadline and reservation (time_dependent) are not numbers of this kind. */
+typedef struct {
+    const char *key;
+    unsigned kinds;
+    size_t offset;
+    double def, lo, hi;
+} ts_strategy_param;
+
+const ts_strategy_param *ts_strategy_param_table(void);
+
 /* ---- issues -------------------------------------------------------- */
 
 typedef enum {
