@@ -58,15 +58,19 @@ static double clamp(double x, double lo, double hi) { return x < lo ? lo : x > h
 static double exprel(double a) { return a == 0.0 ? 1.0 : expm1(a) / a; }
 
 /* The tariff's exact constant-elasticity flows (docs/model.md), written out:
- * L = ln(1+tau), c = theta + eps (1-theta), owner: consumer surplus change
- * plus revenue tau p* M; other side: producer surplus change. */
+ * L = ln(1+tau), a = (1-eps)(1-theta) L, p M / M0 = e^a, p* M / M0 =
+ * e^a/(1+tau); owner: consumer surplus change plus revenue tau p* M; other
+ * side: producer surplus change M0 (p* M / M0 - 1)/(1 + eps*), where
+ * 1/(1 + eps*) = theta/(theta + eps (1-theta)). */
 static void tariff(const ts_issue *is, double tau, double *po, double *pf)
 {
     double m0 = is->imports_bn, e = is->elasticity, th = is->tot_share;
-    double L = log1p(tau), c = th + e * (1.0 - th), em = expm1(-c * L);
-    double cs = -m0 * (1.0 - th) * L * exprel((1.0 - e) * (1.0 - th) * L);
-    *po = cs + tau * m0 * (1.0 + em);
-    *pf = th > 0.0 ? m0 * th * em / c : 0.0;
+    double kf = th > 0.0 ? th / (th + e * (1.0 - th)) : 0.0;
+    double L = log1p(tau), a = (1.0 - e) * (1.0 - th) * L, ea = expm1(a);
+    double inv = 1.0 / (1.0 + tau);
+    double cs = -m0 * (1.0 - th) * L * (a == 0.0 ? 1.0 : ea / a);
+    *po = cs + tau * m0 * (1.0 + ea) * inv;
+    *pf = m0 * kf * (ea - tau) * inv;
 }
 
 /* The chip's flows per unit of reach and capability (no security cost):

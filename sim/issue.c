@@ -19,8 +19,9 @@ extern inline double ts_issue_conceded(const ts_issue *is);
 extern inline int ts_issue_n_state(ts_issue_kind kind);
 extern inline double ts_issue_state_get(const ts_issue *is, const ts_issue_state *st, int j);
 extern inline double ts_exprel(double a);
-extern inline void ts_tariff_eq_flows(double m0, double eps, double theta, double tau, double *po,
-                                      double *pf);
+extern inline void ts_tariff_eq_flows(double m0, double eps, double theta, double kf, double tau,
+                                      double *po, double *pf);
+extern inline double ts_tariff_supply_share(double eps, double theta);
 extern inline void ts_tariff_path(const ts_issue *is, ts_issue_state *st);
 extern inline void ts_issue_state_refresh(const ts_issue *is, double h, ts_issue_state *st);
 extern inline void ts_issue_state_refresh_memo(const ts_issue *is, double h, ts_issue_state *st,
@@ -147,7 +148,7 @@ static void tariff_channels(const ts_issue *is, const ts_issue_state *st, double
     double m0 = is->imports_bn, eps = st->eps, th = st->theta, L = log1p(x);
     double m = m0 * exp(-eps * (1.0 - th) * L);
     double po, pf;
-    ts_tariff_eq_flows(m0, eps, th, x, &po, &pf);
+    ts_tariff_eq_flows(m0, eps, th, st->kf, x, &po, &pf);
     (void)po;
     o[TS_CHANNEL_CONSUMER_SURPLUS] = -m0 * (1.0 - th) * L * ts_exprel((1.0 - eps) * (1.0 - th) * L);
     o[TS_CHANNEL_REVENUE] = expm1((1.0 - th) * L) * m;

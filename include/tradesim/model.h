@@ -39,6 +39,7 @@ typedef struct {
     /* tariff: the elasticity path (all 0 but eps_w = 1 when off) */
     double eps;         /* elasticity in force this step, eps(t) */
     double theta;       /* incidence in force this step, eps(t) / (eps(t) + eps*) */
+    double kf;          /* 1/(1 + eps*) at eps(t), theta(t): ts_tariff_supply_share */
     double eps_w;       /* 2^(-years / elasticity_half_life): weight of the short run */
     double eps_wf;      /* its per-step factor 2^(-h / elasticity_half_life) */
     /* caches, valid for x == key (key NaN = stale) and eps, theta */
@@ -118,16 +119,25 @@ inline double ts_exprel(double a)
  * with L = ln(1+tau), p* = e^(-theta L), p = e^((1-theta) L) and
  * M = M0 e^(-eps (1-theta) L), the owner's consumer surplus change plus
  * tariff revenue tau p* M (*po) and the exporters' producer surplus change
- * (*pf). c = theta + eps (1-theta) is the exponent of p* M; eps* enters only
- * through theta (1/(1+eps*) = theta/c), so theta = 0 and 1 need no case. */
-inline void ts_tariff_eq_flows(double m0, double eps, double theta, double tau, double *po,
-                               double *pf)
+ * (*pf). One expm1 serves all three: p M / M0 = e^a with
+ * a = (1-eps)(1-theta) L, and p* M / M0 = e^a / (1+tau). eps* enters only
+ * through kf = 1/(1+eps*) = theta / (theta + eps (1-theta))
+ * (ts_tariff_supply_share), so theta = 0 and 1 need no case, nor eps = 1
+ * (a = 0). */
+inline void ts_tariff_eq_flows(double m0, double eps, double theta, double kf, double tau,
+                               double *po, double *pf)
 {
-    double L = log1p(tau), c = theta + eps * (1.0 - theta);
-    double em = expm1(-c * L);   /* p* M / M0 - 1 */
-    double cs = -m0 * (1.0 - theta) * L * ts_exprel((1.0 - eps) * (1.0 - theta) * L);
-    *po = cs + tau * m0 * (1.0 + em);
-    *pf = theta > 0.0 ? m0 * theta * em / c : 0.0;
+    double L = log1p(tau), a = (1.0 - eps) * (1.0 - theta) * L, ea = expm1(a);
+    double inv = 1.0 / (1.0 + tau);
+    double cs = -m0 * (1.0 - theta) * L * (a == 0.0 ? 1.0 : ea / a);
+    *po = cs + tau * m0 * (1.0 + ea) * inv;
+    *pf = m0 * kf * (ea - tau) * inv;
+}
+
+/* 1/(1+eps*) = theta / (theta + eps (1-theta)); 0 at theta = 0. */
+inline double ts_tariff_supply_share(double eps, double theta)
+{
+    return theta > 0.0 ? theta / (theta + eps * (1.0 - theta)) : 0.0;
 }
 
 /* The elasticity and incidence in force, from the path's weight eps_w:
@@ -144,6 +154,7 @@ inline void ts_tariff_path(const ts_issue *is, ts_issue_state *st)
     if (e != st->eps || th != st->theta) {
         st->eps = e;
         st->theta = th;
+        st->kf = ts_tariff_supply_share(e, th);
         st->key = NAN;
     }
 }
@@ -162,7 +173,8 @@ inline void ts_issue_state_refresh(const ts_issue *is, double h, ts_issue_state 
     st->key = x;
     switch (is->kind) {
     case TS_ISSUE_TARIFF:
-        ts_tariff_eq_flows(is->imports_bn, st->eps, st->theta, x, &st->flow_o, &st->flow_f);
+        ts_tariff_eq_flows(is->imports_bn, st->eps, st->theta, st->kf, x, &st->flow_o,
+                           &st->flow_f);
         break;
     case TS_ISSUE_CHIP_LICENCE: {
         double a = is->erosion * x, b = is->recovery * (1.0 - x), k = a + b;
@@ -308,7 +320,7 @@ inline void ts_tariff_flows(const ts_issue *is, const ts_issue_state *st, double
         *po = st->flow_o;
         *pf = st->flow_f;
     } else {
-        ts_tariff_eq_flows(is->imports_bn, st->eps, st->theta, x, po, pf);
+        ts_tariff_eq_flows(is->imports_bn, st->eps, st->theta, st->kf, x, po, pf);
     }
 }
 
