@@ -1050,8 +1050,9 @@ static ts_status check_share_value(loader *L, const config_setting_t *s, const t
         return TS_OK;
     }
     if (share > 0.0 && share >= margin)
-        return fail(L, s, "revenue_share %.15g is at or above the margin %.15g: the seller "
-                    "would sell at a loss (set sell_at_loss = true to allow it)", share, margin);
+        return fail(L, s, "revenue_share %.15g is at or above the margin %.15g: the government "
+                    "would take the seller's whole margin (set sell_at_loss = true to allow "
+                    "it)", share, margin);
     return TS_OK;
 }
 
