@@ -3,15 +3,18 @@
  * A ts_world is the mutable state of one replicate: copies of the scenario's
  * issues and actors (so `param` events can change them), each lever's level
  * and state variables (chip market m and capability v, export-control
- * dependence D, the pledge level the other side observed), each actor's trust,
+ * dependence D, the pledge level the other side observed, a tariff's
+ * elasticity on its way to the long run), each actor's trust,
  * discounting and running total. Every payoff here is per step: the annual flow
  * of DESIGN.md section 3.2 times the step's length in years h (h = 1 for an
  * abstract calendar, so flows are per step there). docs/model.md lists every
  * equation.
  *
- * Invariant: the caches in ts_issue_state are valid for the lever level `key`
- * and the issue's current parameters; ts_issue_state_refresh() recomputes them
- * when the level moved, ts_issue_state_params_changed() after a param event.
+ * Invariant: the caches in ts_issue_state are valid for the lever level `key`,
+ * the issue's current parameters and a tariff's elasticity in force;
+ * ts_issue_state_refresh() recomputes them when the level moved,
+ * ts_issue_state_params_changed() after a param event, and a tariff's
+ * elasticity path marks them stale when the elasticity moves.
  * Nothing here allocates; a world's arrays are owned by whoever set it up.
  *
  * The per-issue functions the step loop calls for every lever are inline
