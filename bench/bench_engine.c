@@ -56,6 +56,37 @@ static double now(void)
 
 static double clamp(double x, double lo, double hi) { return x < lo ? lo : x > hi ? hi : x; }
 
+static double exprel(double a) { return a == 0.0 ? 1.0 : expm1(a) / a; }
+
+/* The tariff's exact constant-elasticity flows (docs/model.md), written out:
+ * L = ln(1+tau), a = (1-eps)(1-theta) L, p M / M0 = e^a, p* M / M0 =
+ * e^a/(1+tau); owner: consumer surplus change plus revenue tau p* M; other
+ * side: producer surplus change M0 (p* M / M0 - 1)/(1 + eps*), where
+ * 1/(1 + eps*) = theta/(theta + eps (1-theta)). */
+static void tariff(const ts_issue *is, double tau, double *po, double *pf)
+{
+    double m0 = is->imports_bn, e = is->elasticity, th = is->tot_share;
+    double kf = th > 0.0 ? th / (th + e * (1.0 - th)) : 0.0;
+    double L = log1p(tau), a = (1.0 - e) * (1.0 - th) * L, ea = expm1(a);
+    double inv = 1.0 / (1.0 + tau);
+    double cs = -m0 * (1.0 - th) * L * (a == 0.0 ? 1.0 : ea / a);
+    *po = cs + tau * m0 * (1.0 + ea) * inv;
+    *pf = m0 * kf * (ea - tau) * inv;
+}
+
+/* The chip's flows per unit of reach and capability (no security cost):
+ * the price the buyer pays p = (1 - (1-phi) rs)/(1 - rs) sets the quantity
+ * sales p^-eta, the seller's profit, the government's share and the buyer's
+ * surplus lost. */
+static void chip_units(const ts_issue *is, double *o, double *f)
+{
+    double rs = is->revenue_share, phi = is->pass_through, eta = is->demand_elasticity;
+    double lp = phi > 0.0 && rs > 0.0 ? log1p(-(1.0 - phi) * rs) - log1p(-rs) : 0.0;
+    double q = exp(-eta * lp), pq = exp((1.0 - eta) * lp);
+    *o = is->sales_bn * (is->firm_weight * (is->margin - (1.0 - phi) * rs) * q + rs * pq);
+    *f = is->access_value_bn - is->sales_bn * (lp * exprel((1.0 - eta) * lp));
+}
+
 static double pressure(const ts_issue *is, double x)
 {
     double p = (x - is->min) / (is->max - is->min);
@@ -92,7 +123,8 @@ static void baseline(const ts_scenario *sc, int R, double *traj, double *tot_out
     const double n0 = sc->actors[0].noise, n1 = sc->actors[1].noise;
     const ts_strategy *rs = &sc->actors[1].strategy;
     const double vfac = pow(I[2].generation_decay, h / I[2].generation_years);
-    const double unit = I[2].firm_weight * (I[2].margin - I[2].revenue_share) + I[2].revenue_share;
+    double chip_o, chip_f;
+    chip_units(&I[2], &chip_o, &chip_f);
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_taus2);
     for (int k = 0; k < R; k++) {
         gsl_rng_set(rng, (unsigned long)ts_engine_replicate_seed(sc->seed, k));
@@ -125,15 +157,14 @@ static void baseline(const ts_scenario *sc, int R, double *traj, double *tot_out
             /* payoffs */
             double u0 = 0, u1 = 0;
             for (int i = 0; i < 2; i++) {
-                double M = I[i].imports_bn * exp(-I[i].elasticity * log1p(x[i]));
-                double th = I[i].tot_share, dwl = 0.5 * x[i] * (I[i].imports_bn - M);
-                double po = th * x[i] * M - (1 - th) * dwl, pf = -th * x[i] * M - th * dwl;
+                double po, pf;
+                tariff(&I[i], x[i], &po, &pf);
                 u0 += i == 0 ? po : pf;
                 u1 += i == 0 ? pf : po;
             }
             double reach = (1 - x[2]) * m;
-            u0 += (unit * I[2].sales_bn - I[2].strategic_value_bn * v) * reach;
-            u1 += I[2].access_value_bn * v * reach;
+            u0 += (chip_o - I[2].strategic_value_bn) * v * reach;
+            u1 += chip_f * v * reach;
             double qd = x[3] * D;
             u1 += -I[3].exports_bn * qd - I[3].reputation_bn * x[3];
             u0 += -I[3].disruption_bn * pow(qd, I[3].convexity);
@@ -172,6 +203,9 @@ static bool five_issues(const ts_scenario *sc)
     bool ok = sc->n_issues == 5 && sc->n_interactions == 0 && strcmp(sc->rng, "taus2") == 0;
     for (int i = 0; ok && i < 5; i++)
         ok = sc->issues[i].kind == shape[i] && sc->issues[i].owner == (i == 0 || i == 2 ? 0 : 1);
+    /* The loops hold each tariff's elasticity fixed (no short-run path). */
+    for (int i = 0; ok && i < 2; i++)
+        ok = sc->issues[i].elasticity_half_life == 0.0;
     return ok;
 }
 
@@ -192,8 +226,9 @@ static bool tft_shape(const ts_scenario *sc)
             ok = !ev->once && ev->n_params == 0;
         for (int j = 0; ok && j < ev->n_sets; j++)
             ok = ev->sets[j].add;
+        /* (not the tariffs': their incidence keys move together) */
         for (int j = 0; ok && j < ev->n_params; j++)
-            ok = ev->params[j].target == TS_TARGET_ISSUE;
+            ok = ev->params[j].target == TS_TARGET_ISSUE && ev->params[j].index >= 2;
     }
     return ok;
 }
@@ -246,6 +281,8 @@ static void baseline_tft(const ts_scenario *sc, int R, double *traj, double *tot
             }
         const double vfac =
             I[2].generation_years > 0 ? pow(I[2].generation_decay, h / I[2].generation_years) : 1;
+        double chip_o, chip_f;
+        chip_units(&I[2], &chip_o, &chip_f);
         double *row = traj + (size_t)k * T * C;
         for (int t = 0; t < T; t++, row += C) {
             bool hit[5] = {false, false, false, false, false};
@@ -279,16 +316,14 @@ static void baseline_tft(const ts_scenario *sc, int R, double *traj, double *tot
             /* payoffs, in issue order */
             double u0 = 0, u1 = 0;
             for (int i = 0; i < 2; i++) {
-                double M = I[i].imports_bn * exp(-I[i].elasticity * log1p(x[i]));
-                double th = I[i].tot_share, dwl = 0.5 * x[i] * (I[i].imports_bn - M);
-                double po = th * x[i] * M - (1 - th) * dwl, pf = -th * x[i] * M - th * dwl;
+                double po, pf;
+                tariff(&I[i], x[i], &po, &pf);
                 u0 += (i == 0 ? po : pf) * h;
                 u1 += (i == 0 ? pf : po) * h;
             }
             double reach = (1 - x[2]) * m;
-            double unit = I[2].firm_weight * (I[2].margin - I[2].revenue_share) + I[2].revenue_share;
-            u0 += (unit * I[2].sales_bn - I[2].strategic_value_bn * v) * reach * h;
-            u1 += I[2].access_value_bn * v * reach * h;
+            u0 += (chip_o - I[2].strategic_value_bn) * v * reach * h;
+            u1 += chip_f * v * reach * h;
             double qd = x[3] * D, g = I[3].convexity;
             u1 += (-I[3].exports_bn * qd - I[3].reputation_bn * x[3]) * h;
             u0 += -I[3].disruption_bn * (g == 2.0 ? qd * qd : pow(qd, g)) * h;

@@ -307,6 +307,8 @@ static void step_issues(ts_world *w, gsl_rng *rng, double *row, double pay[2], b
             ts_tariff_flows(is, st, x, &po, &pf);
             if (row)
                 row[c++] = x;
+            if (is->elasticity_half_life > 0.0)
+                ts_issue_advance(is, st, h);
             break;
         case TS_ISSUE_CHIP_LICENCE:
             ts_issue_state_refresh_memo(is, h, st, memo);
@@ -425,17 +427,19 @@ ts_status ts_replicate_step(const ts_engine *e, ts_replicate *r, ts_talks_hook t
 
 #define ROLLOUT_BLOCK 64
 
-enum { TERM_CONST, TERM_CHIP, TERM_EXPORT };
+enum { TERM_CONST, TERM_CHIP, TERM_EXPORT, TERM_TARIFF_PATH };
 
 typedef struct {
     int kind, o;            /* o: owner (the actor po goes to) */
+    const ts_issue *is;     /* TERM_TARIFF_PATH: the issue, its state st at level x */
+    ts_issue_state st;
     double c[2];            /* TERM_CONST: per-step payoff of each actor */
     double s, ds;           /* state (m or D) and its per-step factor (m_decay, d_decay) */
     double v, dv;           /* chip: value v and v_factor */
     double ms;              /* chip: fixed point m* */
-    double k0, k1, k2;      /* chip: 1 - x, unit*sales, strategic value; export: x, -exports,
+    double k0, k1, k2;      /* chip: 1 - x, chip_o, strategic value; export: x, -exports,
                                reputation*x */
-    double k3;              /* chip: access value; export: -disruption */
+    double k3;              /* chip: chip_f; export: -disruption */
     double g;               /* export: convexity */
 } rollout_term;
 
@@ -465,7 +469,7 @@ static void term_block(rollout_term *tm, double h, int nb, double *restrict u0,
         const double k0 = tm->k0, k1 = tm->k1, k2 = tm->k2, k3 = tm->k3;
         for (int j = 0; j < nb; j++) {
             double reach = k0 * s;
-            uo[j] += (k1 - k2 * v) * reach * h;
+            uo[j] += (k1 - k2) * v * reach * h;
             uf[j] += k3 * v * reach * h;
             s = ms + (s - ms) * ds;
             v *= dv;
@@ -500,6 +504,18 @@ static void term_block(rollout_term *tm, double h, int nb, double *restrict u0,
             }
         }
         tm->s = s;
+        break;
+    }
+    case TERM_TARIFF_PATH: {
+        /* The elasticity moves every step: the step's own functions, in order. */
+        for (int j = 0; j < nb; j++) {
+            double po, pf;
+            ts_issue_state_refresh(tm->is, h, &tm->st);
+            ts_tariff_flows(tm->is, &tm->st, tm->st.x, &po, &pf);
+            uo[j] += po * h;
+            uf[j] += pf * h;
+            ts_issue_advance(tm->is, &tm->st, h);
+        }
         break;
     }
     default: {
@@ -546,7 +562,6 @@ void ts_engine_rollout(const ts_world *from, const int *levers, const double *le
             ts_issue_state st = from->st[i];
             st.x = x[i];
             ts_issue_state_refresh(is, h, &st);
-            double unit = is->firm_weight * (is->margin - is->revenue_share) + is->revenue_share;
             tm->kind = TERM_CHIP;
             tm->s = st.market;
             tm->ds = st.m_decay;
@@ -554,9 +569,9 @@ void ts_engine_rollout(const ts_world *from, const int *levers, const double *le
             tm->v = st.value;
             tm->dv = st.v_factor;
             tm->k0 = 1.0 - x[i];
-            tm->k1 = unit * is->sales_bn;
+            tm->k1 = st.chip_o;
             tm->k2 = is->strategic_value_bn;
-            tm->k3 = is->access_value_bn;
+            tm->k3 = st.chip_f;
             nt++;
             continue;
         }
@@ -572,6 +587,14 @@ void ts_engine_rollout(const ts_world *from, const int *levers, const double *le
             tm->k2 = is->reputation_bn * x[i];
             tm->k3 = -is->disruption_bn;
             tm->g = is->convexity;
+            nt++;
+            continue;
+        }
+        if (is->kind == TS_ISSUE_TARIFF && from->st[i].eps != is->elasticity) {
+            tm->kind = TERM_TARIFF_PATH;
+            tm->is = is;
+            tm->st = from->st[i];
+            tm->st.x = x[i];
             nt++;
             continue;
         }

@@ -18,7 +18,11 @@ extern inline double ts_issue_escalated(const ts_issue *is);
 extern inline double ts_issue_conceded(const ts_issue *is);
 extern inline int ts_issue_n_state(ts_issue_kind kind);
 extern inline double ts_issue_state_get(const ts_issue *is, const ts_issue_state *st, int j);
-extern inline double ts_tariff_imports(const ts_issue *is, double tau);
+extern inline double ts_exprel(double a);
+extern inline void ts_tariff_eq_flows(double m0, double eps, double theta, double kf, double tau,
+                                      double *po, double *pf);
+extern inline double ts_tariff_supply_share(double eps, double theta);
+extern inline void ts_tariff_path(const ts_issue *is, ts_issue_state *st);
 extern inline void ts_issue_state_refresh(const ts_issue *is, double h, ts_issue_state *st);
 extern inline void ts_issue_state_refresh_memo(const ts_issue *is, double h, ts_issue_state *st,
                                                ts_level_memo *m);
@@ -62,11 +66,41 @@ void ts_level_memo_clear(ts_level_memo *m)
         m->slot[k].key = TS_MEMO_EMPTY;
 }
 
+double ts_chip_log_price(const ts_issue *is)
+{
+    double phi = is->pass_through, rs = is->revenue_share;
+    /* phi = 0: the seller absorbs the share and the price stays 1 (also at rs = 1). */
+    return phi > 0.0 && rs > 0.0 ? log1p(-(1.0 - phi) * rs) - log1p(-rs) : 0.0;
+}
+
+/* The chip's flows per unit of reach and capability (model.h's chip_o and
+ * chip_f): quantity q = sales p^-eta (in dollars at the old price), the
+ * buyer pays p q, the government takes rs p q, the seller nets
+ * (1 - (1-phi) rs) q against costs (1 - margin) q; the buyer's surplus falls
+ * by sales E(p), E(p) = integral of s^-eta over [1, p]
+ * = ln p exprel((1-eta) ln p). */
+static void chip_params(const ts_issue *is, ts_issue_state *st)
+{
+    double lp = ts_chip_log_price(is), eta = is->demand_elasticity;
+    double rs = is->revenue_share, phi = is->pass_through;
+    double q = exp(-eta * lp), pq = exp((1.0 - eta) * lp);
+    double unit = is->firm_weight * (is->margin - (1.0 - phi) * rs) * q + rs * pq;
+    st->chip_o = is->sales_bn * unit;
+    st->chip_f = is->access_value_bn - is->sales_bn * (lp * ts_exprel((1.0 - eta) * lp));
+}
+
 void ts_issue_state_params_changed(const ts_issue *is, double h, ts_issue_state *st)
 {
     st->v_factor = 1.0;
-    if (is->kind == TS_ISSUE_CHIP_LICENCE && is->generation_years > 0.0)
-        st->v_factor = pow(is->generation_decay, h / is->generation_years);
+    if (is->kind == TS_ISSUE_CHIP_LICENCE) {
+        if (is->generation_years > 0.0)
+            st->v_factor = pow(is->generation_decay, h / is->generation_years);
+        chip_params(is, st);
+    }
+    if (is->kind == TS_ISSUE_TARIFF) {
+        st->eps_wf = is->elasticity_half_life > 0.0 ? exp2(-h / is->elasticity_half_life) : 1.0;
+        ts_tariff_path(is, st);
+    }
     st->key = NAN;
     ts_issue_state_refresh(is, h, st);
 }
@@ -79,7 +113,86 @@ void ts_issue_state_init(const ts_issue *is, double h, ts_issue_state *st)
     st->market = is->market_share;
     st->value = 1.0;
     st->dependence = is->dependence;
+    st->eps_w = 1.0;
+    st->eps = st->theta = NAN;
     ts_issue_state_params_changed(is, h, st);
+}
+
+void ts_issue_param_set(ts_issue *is, size_t offset, double value)
+{
+    memcpy((char *)is + offset, &value, sizeof value);
+    if (is->kind != TS_ISSUE_TARIFF)
+        return;
+    if (offset == offsetof(ts_issue, tot_share))
+        is->supply_elasticity = ts_tariff_supply_elasticity(is->elasticity, is->tot_share);
+    else if (offset == offsetof(ts_issue, supply_elasticity) ||
+             offset == offsetof(ts_issue, elasticity))
+        is->tot_share = ts_tariff_incidence(is->elasticity, is->supply_elasticity, is->tot_share);
+}
+
+static const char *const channel_names[TS_N_CHANNELS] = {
+    "consumer_surplus", "revenue",    "terms_of_trade", "producer_surplus",
+    "firm_profit",      "security",   "access",         "disruption",
+    "reputation",       "enforcement", "other"};
+
+const char *ts_channel_name(ts_channel c)
+{
+    return (unsigned)c < TS_N_CHANNELS ? channel_names[c] : "";
+}
+
+/* Tariff: the consumer-surplus change as in ts_tariff_eq_flows; revenue
+ * tau p* M = (p - 1) M + (1 - p*) M split by who pays it. */
+static void tariff_channels(const ts_issue *is, const ts_issue_state *st, double x,
+                            double o[TS_N_CHANNELS], double f[TS_N_CHANNELS])
+{
+    double m0 = is->imports_bn, eps = st->eps, th = st->theta, L = log1p(x);
+    double m = m0 * exp(-eps * (1.0 - th) * L);
+    double po, pf;
+    ts_tariff_eq_flows(m0, eps, th, st->kf, x, &po, &pf);
+    (void)po;
+    o[TS_CHANNEL_CONSUMER_SURPLUS] = -m0 * (1.0 - th) * L * ts_exprel((1.0 - eps) * (1.0 - th) * L);
+    o[TS_CHANNEL_REVENUE] = expm1((1.0 - th) * L) * m;
+    o[TS_CHANNEL_TERMS_OF_TRADE] = -expm1(-th * L) * m;
+    f[TS_CHANNEL_PRODUCER_SURPLUS] = pf;
+}
+
+static void chip_channels(const ts_issue *is, const ts_issue_state *st, double x,
+                          double o[TS_N_CHANNELS], double f[TS_N_CHANNELS])
+{
+    double lp = ts_chip_log_price(is), eta = is->demand_elasticity;
+    double rs = is->revenue_share, phi = is->pass_through;
+    double scale = st->value * (1.0 - x) * st->market * is->sales_bn;
+    o[TS_CHANNEL_FIRM_PROFIT] =
+        is->firm_weight * (is->margin - (1.0 - phi) * rs) * exp(-eta * lp) * scale;
+    o[TS_CHANNEL_REVENUE] = rs * exp((1.0 - eta) * lp) * scale;
+    o[TS_CHANNEL_SECURITY] = -is->strategic_value_bn * st->value * (1.0 - x) * st->market;
+    f[TS_CHANNEL_ACCESS] = is->access_value_bn * st->value * (1.0 - x) * st->market;
+    f[TS_CHANNEL_CONSUMER_SURPLUS] = -lp * ts_exprel((1.0 - eta) * lp) * scale;
+}
+
+void ts_issue_channels(const ts_issue *is, const ts_issue_state *st, double x,
+                       double out[2][TS_N_CHANNELS])
+{
+    double *o = out[0], *f = out[1];
+    for (int c = 0; c < TS_N_CHANNELS; c++)
+        o[c] = f[c] = 0.0;
+    switch (is->kind) {
+    case TS_ISSUE_TARIFF: tariff_channels(is, st, x, o, f); break;
+    case TS_ISSUE_CHIP_LICENCE: chip_channels(is, st, x, o, f); break;
+    case TS_ISSUE_EXPORT_CONTROL: {
+        double qd = x * st->dependence, g = is->convexity;
+        o[TS_CHANNEL_PRODUCER_SURPLUS] = -is->exports_bn * qd;
+        o[TS_CHANNEL_REPUTATION] = -is->reputation_bn * x;
+        f[TS_CHANNEL_DISRUPTION] = -is->disruption_bn * (qd > 0.0 ? pow(qd, g) : 0.0);
+        break;
+    }
+    case TS_ISSUE_PLEDGE:
+        o[TS_CHANNEL_ENFORCEMENT] = -is->cost_bn * x;
+        f[TS_CHANNEL_ENFORCEMENT] = is->benefit_bn * x;
+        break;
+    case TS_ISSUE_CUSTOM:
+    default: ts_custom_flows(is, x, &o[TS_CHANNEL_OTHER], &f[TS_CHANNEL_OTHER]); break;
+    }
 }
 
 /* ---- the world ------------------------------------------------------ */
@@ -176,7 +289,7 @@ void ts_world_set_param(ts_world *w, ts_target target, int index, size_t offset,
 {
     if (target == TS_TARGET_ISSUE) {
         ts_issue *is = &w->issue[index];
-        memcpy((char *)is + offset, &value, sizeof value);
+        ts_issue_param_set(is, offset, value);
         /* The initial-state parameters double as shocks to the state now. */
         if (offset == offsetof(ts_issue, market_share))
             w->st[index].market = value;

@@ -65,9 +65,17 @@ static const ts_param_info param_table[] = {
     {"imports_bn", I(KT, imports_bn), 0.0, 0.0, INFINITY, "bn USD/year",
      "imports from the other side at a zero tariff (M0)"},
     {"elasticity", I(KT, elasticity), 2.0, 0.0, 100.0, "",
-     "import demand elasticity: M = M0 (1+tau)^-elasticity"},
+     "owner's import demand elasticity (long run): D(p) = M0 p^-elasticity"},
     {"tot_share", I(KT, tot_share), 0.3, 0.0, 1.0, "share",
-     "share of the tariff borne by the other side's exporters (terms of trade)"},
+     "theta = elasticity/(elasticity + supply_elasticity): share of a small tariff borne by "
+     "the other side's exporters (default 0.3 unless supply_elasticity is given)"},
+    {"supply_elasticity", I(KT, supply_elasticity), INFINITY, 0.0, INFINITY, "",
+     "other side's export supply elasticity: S(p*) = M0 p*^supply_elasticity; "
+     "instead of tot_share (default: from tot_share)"},
+    {"elasticity_short_run", I(KT, elasticity_short_run), 2.0, 0.0, 100.0, "",
+     "import demand elasticity at step 0, moving to elasticity (default: elasticity, no path)"},
+    {"elasticity_half_life", I(KT, elasticity_half_life), 0.0, 0.0, 1000.0, "years",
+     "half-life of the gap to the long-run elasticity (steps when abstract); 0 = no path"},
 
     {"sales_bn", I(KC, sales_bn), 0.0, 0.0, INFINITY, "bn USD/year",
      "would-be annual sales of the chip to the other side"},
@@ -90,6 +98,10 @@ static const ts_param_info param_table[] = {
      "annual rate of market recovery (recovery (1-r)(1-m))"},
     {"access_value_bn", I(KC, access_value_bn), 0.0, 0.0, INFINITY, "bn USD/year",
      "other side's annual value of full access"},
+    {"demand_elasticity", I(KC, demand_elasticity), 1.5, 0.0, 100.0, "",
+     "other side's demand elasticity for the licensed chip: q = q0 p^-demand_elasticity"},
+    {"pass_through", I(KC, pass_through), 0.5, 0.0, 1.0, "share",
+     "share of the revenue share passed on to the buyer: net price 1 - (1-pass_through) rs"},
 
     {"exports_bn", I(KE, exports_bn), 0.0, 0.0, INFINITY, "bn USD/year",
      "owner's export revenue of the controlled goods at q = 0"},
@@ -134,6 +146,17 @@ const ts_param_info *ts_param_find(ts_target target, ts_issue_kind kind, const c
     return NULL;
 }
 
+double ts_tariff_supply_elasticity(double eps, double theta)
+{
+    return theta > 0.0 ? eps * (1.0 - theta) / theta : INFINITY;
+}
+
+double ts_tariff_incidence(double eps, double eps_star, double fallback)
+{
+    /* eps* = INFINITY gives 0 (eps finite); eps = eps* = 0 is undefined. */
+    return eps + eps_star > 0.0 ? eps / (eps + eps_star) : fallback;
+}
+
 static const char *const issue_kind_names[TS_ISSUE_KIND_COUNT] = {
     "tariff", "chip_licence", "export_control", "pledge", "custom"};
 
@@ -174,6 +197,9 @@ typedef struct {
     ts_error *err;
     ts_scenario *sc;
     config_t *cfg;
+    /* Per chip issue, the largest revenue_share and smallest margin that param
+     * events loaded so far set (NAN: none), so that every pair is checked. */
+    double ev_share_max[TS_MAX_ISSUES], ev_margin_min[TS_MAX_ISSUES];
 } loader;
 
 static const char *type_name(const config_setting_t *s)
@@ -981,6 +1007,61 @@ static ts_status check_kind_min(loader *L, const config_setting_t *s, const ts_i
     return TS_OK;
 }
 
+/* A tariff's incidence from tot_share or supply_elasticity (one of them, not
+ * both), both stored; eps* is rederived from theta so that the written file,
+ * which states theta, reloads to the same bits. The short-run elasticity
+ * defaults to the long-run one and differs from it only with a half-life. */
+static ts_status finish_tariff(loader *L, const config_setting_t *g, ts_issue *is)
+{
+    const config_setting_t *th = config_setting_get_member(g, "tot_share");
+    const config_setting_t *es = config_setting_get_member(g, "supply_elasticity");
+    if (th && es)
+        return fail(L, es, "give tot_share or supply_elasticity, not both "
+                    "(tot_share = elasticity / (elasticity + supply_elasticity))");
+    if (es) {
+        if (is->elasticity + is->supply_elasticity <= 0.0)
+            return fail(L, es, "expected a number > 0 when elasticity is 0 (the share borne "
+                        "by exporters is undefined; give tot_share), got 0");
+        is->tot_share = ts_tariff_incidence(is->elasticity, is->supply_elasticity, 0.0);
+    }
+    is->supply_elasticity = ts_tariff_supply_elasticity(is->elasticity, is->tot_share);
+    const config_setting_t *sr = config_setting_get_member(g, "elasticity_short_run");
+    if (!sr)
+        is->elasticity_short_run = is->elasticity;
+    else if (is->elasticity_short_run != is->elasticity && !(is->elasticity_half_life > 0.0))
+        return fail(L, sr, "differs from elasticity (%.15g) but elasticity_half_life is 0: "
+                    "give the half-life of the path to the long run", is->elasticity);
+    return TS_OK;
+}
+
+/* A revenue share at or above the margin only with sell_at_loss; and never
+ * the whole of sales (the buyer's price would be infinite). s names the
+ * setting in messages (the issue's own key, or an event's). */
+static ts_status check_share_value(loader *L, const config_setting_t *s, const ts_issue *is,
+                                   double share, double margin)
+{
+    if (is->sell_at_loss) {
+        if (share >= 1.0)
+            return fail(L, s, "a revenue_share of 1 leaves the seller nothing: expected a "
+                        "number below 1");
+        return TS_OK;
+    }
+    if (share > 0.0 && share >= margin)
+        return fail(L, s, "revenue_share %.15g is at or above the margin %.15g: the government "
+                    "would take the seller's whole margin (set sell_at_loss = true to allow "
+                    "it)", share, margin);
+    return TS_OK;
+}
+
+static ts_status check_share(loader *L, const config_setting_t *g, const ts_issue *is,
+                             const char *key, double share, double margin)
+{
+    const config_setting_t *s = config_setting_get_member(g, key);
+    if (!s)
+        s = config_setting_get_member(g, "margin");
+    return check_share_value(L, s ? s : g, is, share, margin);
+}
+
 /* Second pass over an issue: everything but the id. */
 static ts_status load_issue(loader *L, const config_setting_t *g, int k)
 {
@@ -1012,6 +1093,10 @@ static ts_status load_issue(loader *L, const config_setting_t *g, int k)
         keys[nk++] = "payoff";
     else
         others[no++] = "payoff";
+    if (kind == TS_ISSUE_CHIP_LICENCE)
+        keys[nk++] = "sell_at_loss";
+    else
+        others[no++] = "sell_at_loss";
     for (const ts_param_info *p = param_table; p->key; p++) {
         if (p->target != TS_TARGET_ISSUE)
             continue;
@@ -1027,7 +1112,7 @@ static ts_status load_issue(loader *L, const config_setting_t *g, int k)
         const char *name = config_setting_name(m);
         for (int j = 0; j < no; j++)
             if (!strcmp(others[j], name)) {
-                const char *belongs = "custom";
+                const char *belongs = !strcmp(name, "sell_at_loss") ? "chip_licence" : "custom";
                 for (const ts_param_info *p = param_table; p->key; p++)
                     if (p->target == TS_TARGET_ISSUE && !strcmp(p->key, name))
                         for (int q = 0; q < TS_ISSUE_KIND_COUNT; q++)
@@ -1079,6 +1164,12 @@ static ts_status load_issue(loader *L, const config_setting_t *g, int k)
     }
     if (kind == TS_ISSUE_CUSTOM)
         TRY(load_payoff(L, g, is));
+    if (kind == TS_ISSUE_TARIFF)
+        TRY(finish_tariff(L, g, is));
+    if (kind == TS_ISSUE_CHIP_LICENCE) {
+        TRY(get_bool(L, g, "sell_at_loss", false, &is->sell_at_loss));
+        TRY(check_share(L, g, is, "revenue_share", is->revenue_share, is->margin));
+    }
     return TS_OK;
 }
 
@@ -1395,6 +1486,31 @@ static ts_status load_event_levels(loader *L, const config_setting_t *g, const c
     return TS_OK;
 }
 
+/* An event's revenue_share or margin against the issue's own value and every
+ * value the events before it set: every share the run can meet must be below
+ * every margin it can meet (events fire in any order when random). */
+static ts_status check_event_share(loader *L, const config_setting_t *e, int k, size_t offset,
+                                   double v)
+{
+    const ts_issue *is = &L->sc->issues[k];
+    if (offset == offsetof(ts_issue, revenue_share)) {
+        double m = is->margin;
+        if (L->ev_margin_min[k] < m)
+            m = L->ev_margin_min[k];
+        TRY(check_share_value(L, e, is, v, m));
+        if (!(L->ev_share_max[k] >= v))
+            L->ev_share_max[k] = v;
+    } else if (offset == offsetof(ts_issue, margin)) {
+        double r = is->revenue_share;
+        if (L->ev_share_max[k] > r)
+            r = L->ev_share_max[k];
+        TRY(check_share_value(L, e, is, r, v));
+        if (!(L->ev_margin_min[k] <= v))
+            L->ev_margin_min[k] = v;
+    }
+    return TS_OK;
+}
+
 static ts_status load_event_params(loader *L, const config_setting_t *g, ts_event *ev)
 {
     ts_scenario *sc = L->sc;
@@ -1452,6 +1568,8 @@ static ts_status load_event_params(loader *L, const config_setting_t *g, ts_even
             ep->offset = p->offset;
             ep->key = p->key;
             TRY(num_value(L, e, p->lo, p->hi, NULL, &ep->value));
+            if (k >= 0 && kind == TS_ISSUE_CHIP_LICENCE)
+                TRY(check_event_share(L, e, k, p->offset, ep->value));
             ev->n_params++;
         }
     }
@@ -1880,7 +1998,9 @@ ts_scenario *ts_scenario_parse(const char *text, const char *path,
         dir[n] = '\0';
         config_set_include_dir(&cfg, dir);
     }
-    loader L = {path, err, sc, &cfg};
+    loader L = {.path = path, .err = err, .sc = sc, .cfg = &cfg};
+    for (int k = 0; k < TS_MAX_ISSUES; k++)
+        L.ev_share_max[k] = L.ev_margin_min[k] = NAN;
     ts_status st = check_includes(text ? text : "", slash ? dir : NULL, path, 1, err);
     if (st == TS_OK && config_read_string(&cfg, text ? text : "") != CONFIG_TRUE) {
         const char *file = config_error_file(&cfg);

@@ -187,11 +187,16 @@ char *ts_scenario_to_string(const ts_scenario *sc)
         for (const ts_param_info *p = tab; p->key; p++) {
             if (p->target != TS_TARGET_ISSUE || !(p->kinds & (1u << is->kind)))
                 continue;
+            /* Stated by tot_share (the loader derives it; both is an error). */
+            if (p->offset == offsetof(ts_issue, supply_elasticity))
+                continue;
             if (col && col % 4 == 0)
                 put(&b, "\n     ");
             put_kv_num(&b, p->key, *(const double *)(const void *)((const char *)is + p->offset));
             col++;
         }
+        if (is->kind == TS_ISSUE_CHIP_LICENCE)
+            put(&b, "\n      sell_at_loss = %s;", is->sell_at_loss ? "true" : "false");
         if (is->kind == TS_ISSUE_CUSTOM) {
             put(&b, "\n      payoff = {");
             for (int a = 0; a < 2; a++) {
@@ -355,7 +360,8 @@ bool ts_scenario_equal(const ts_scenario *a, const ts_scenario *b)
     }
     for (int k = 0; k < a->n_issues; k++) {
         const ts_issue *x = &a->issues[k], *y = &b->issues[k];
-        if (strcmp(x->id, y->id) || x->kind != y->kind || x->owner != y->owner)
+        if (strcmp(x->id, y->id) || x->kind != y->kind || x->owner != y->owner ||
+            x->sell_at_loss != y->sell_at_loss)
             return false;
         for (const ts_param_info *p = tab; p->key; p++)
             if (p->target == TS_TARGET_ISSUE && !field_equal(x, y, p->offset))

@@ -15,6 +15,7 @@
 
 #include "tradesim/engine.h"
 #include "tradesim/model.h"
+#include "testutil.h"
 
 static ts_issue base_issue(ts_issue_kind kind, int owner)
 {
@@ -49,6 +50,21 @@ static void test_pressure(void **state)
     assert_float_equal(ts_issue_pressure(&flat, 0.0), 0.0, 0.0);
 }
 
+/* The tariff's partial equilibrium, by hand from the demand and supply
+ * curves (pow, never the code's log1p/expm1 forms): D(p) = M0 p^-eps,
+ * S(p*) = M0 p*^eps*, p = (1+tau) p*; clearing gives p* = (1+tau)^-theta.
+ * Owner: -integral of D over [1, p] + tau p* M; other: -integral of S over
+ * [p*, 1]. */
+static void tariff_by_hand(double m0, double eps, double eps_star, double tau, double *o,
+                           double *f)
+{
+    double th = eps / (eps + eps_star), ps = pow(1.0 + tau, -th), p = (1.0 + tau) * ps;
+    double m = m0 * pow(p, -eps);
+    double cs = eps == 1.0 ? -m0 * log(p) : -m0 * (pow(p, 1.0 - eps) - 1.0) / (1.0 - eps);
+    *o = cs + tau * ps * m;
+    *f = -m0 * (1.0 - pow(ps, 1.0 + eps_star)) / (1.0 + eps_star);
+}
+
 static void test_tariff_payoff(void **state)
 {
     (void)state;
@@ -61,15 +77,16 @@ static void test_tariff_payoff(void **state)
     ts_issue_state_init(&is, 1.0, &st);
     double pay[2];
     ts_issue_payoff(&is, &st, 0.0, 1.0, pay);
-    assert_float_equal(pay[0], 0.0, 0.0);
-    assert_float_equal(pay[1], 0.0, 0.0);
-    /* tau = 0.5: M = 439/2.25 = 195.1111; O = 0.3*0.5*M - 0.5*0.7*0.5*(439-M)
-     * = 29.2667 - 42.6806 = -13.4139; F = -29.2667 - 0.5*0.3*0.5*243.8889 = -47.5583. */
-    double m = 439.0 / 2.25;
-    ts_issue_payoff(&is, &st, 0.5, 1.0, pay);
-    assert_float_equal(pay[1], 0.15 * m - 0.175 * (439.0 - m), 1e-9);
-    assert_float_equal(pay[0], -0.15 * m - 0.075 * (439.0 - m), 1e-9);
-    assert_float_equal(pay[1], -13.4139, 1e-4);
+    assert_near(pay[0], 0.0, 0.0);
+    assert_near(pay[1], 0.0, 0.0);
+    /* eps* = 2 (0.7)/0.3 = 14/3; tau = 0.5 and a few more levels. */
+    for (double tau = 0.1; tau <= 2.0; tau += 0.3) {
+        double o, f;
+        tariff_by_hand(439.0, 2.0, 14.0 / 3.0, tau, &o, &f);
+        ts_issue_payoff(&is, &st, tau, 1.0, pay);
+        assert_near(pay[1], o, 1e-9);
+        assert_near(pay[0], f, 1e-9);
+    }
     /* Joint payoff falls for every tau > 0: the prisoner's dilemma. */
     for (double tau = 0.05; tau <= 2.0; tau += 0.05) {
         ts_issue_payoff(&is, &st, tau, 1.0, pay);
@@ -84,42 +101,243 @@ static void test_tariff_payoff(void **state)
     ts_issue_state_refresh(&is, 7.0 / 365.25, &st);
     ts_issue_payoff(&is, &st, 0.5, 7.0 / 365.25, week);
     ts_issue_payoff(&is, &st, 0.5, 1.0, pay);
-    assert_float_equal(week[1], pay[1] * 7.0 / 365.25, 1e-12);
+    assert_near(week[1], pay[1] * 7.0 / 365.25, 1e-12);
 }
 
+/* The edges: eps = 1 (consumer surplus -M0 ln p), theta = 0 (eps* infinite:
+ * the exporters lose nothing, the owner loses M0 tau^2/(1+tau)^2 at eps = 2)
+ * and theta = 1 (eps* = 0: M = M0, the exporters lose M0 (1 - p*), the
+ * owner gains M0 (1 - p*) - the consumers lose nothing as p = 1). */
+static void test_tariff_edges(void **state)
+{
+    (void)state;
+    ts_issue is = base_issue(TS_ISSUE_TARIFF, 0);
+    is.max = 2.0;
+    is.imports_bn = 100.0;
+    ts_issue_state st;
+    double pay[2], o, f;
+    is.elasticity = 1.0;
+    is.tot_share = 0.25;   /* eps* = 3 */
+    ts_issue_state_init(&is, 1.0, &st);
+    tariff_by_hand(100.0, 1.0, 3.0, 0.8, &o, &f);
+    ts_issue_payoff(&is, &st, 0.8, 1.0, pay);
+    assert_near(pay[0], o, 1e-10);
+    assert_near(pay[1], f, 1e-10);
+    /* eps near 1 has no cancellation: continuous through it. */
+    is.elasticity = 1.0 + 1e-9;
+    ts_issue_state_init(&is, 1.0, &st);
+    double near[2];
+    ts_issue_payoff(&is, &st, 0.8, 1.0, near);
+    assert_near(near[0], pay[0], 1e-6);
+
+    is.elasticity = 2.0;
+    is.tot_share = 0.0;
+    ts_issue_state_init(&is, 1.0, &st);
+    ts_issue_payoff(&is, &st, 1.0, 1.0, pay);
+    assert_near(pay[0], -25.0, 1e-12);
+    assert_near(pay[1], 0.0, 0.0);
+    for (double tau = 0.1; tau < 2.0; tau += 0.37) {
+        ts_issue_payoff(&is, &st, tau, 1.0, pay);
+        assert_near(pay[0], -100.0 * tau * tau / ((1 + tau) * (1 + tau)), 1e-11);
+    }
+
+    is.tot_share = 1.0;
+    ts_issue_state_init(&is, 1.0, &st);
+    ts_issue_payoff(&is, &st, 0.6, 1.0, pay);
+    assert_near(pay[0], 100.0 * (1.0 - 1.0 / 1.6), 1e-12);
+    assert_near(pay[1], -100.0 * (1.0 - 1.0 / 1.6), 1e-12);
+}
+
+/* Each side's channels sum to its flow, for every kind; the tariff's
+ * channels are the prices' closed forms. */
+static void test_channels(void **state)
+{
+    (void)state;
+    ts_issue is[5] = {base_issue(TS_ISSUE_TARIFF, 0), base_issue(TS_ISSUE_CHIP_LICENCE, 1),
+                      base_issue(TS_ISSUE_EXPORT_CONTROL, 1), base_issue(TS_ISSUE_PLEDGE, 0),
+                      base_issue(TS_ISSUE_CUSTOM, 1)};
+    is[0].max = 2.0;
+    is[0].imports_bn = 640.6;
+    is[0].elasticity = 1.7;
+    is[0].tot_share = 0.35;
+    is[1].sales_bn = 25.0;
+    is[1].margin = 0.65;
+    is[1].revenue_share = 0.25;
+    is[1].firm_weight = 0.5;
+    is[1].strategic_value_bn = 10.6;
+    is[1].access_value_bn = 35.0;
+    is[1].market_share = 0.3;
+    is[1].demand_elasticity = 1.5;
+    is[1].pass_through = 0.5;
+    is[2].exports_bn = 1.0;
+    is[2].disruption_bn = 200.0;
+    is[2].convexity = 2.0;
+    is[2].dependence = 0.7;
+    is[2].reputation_bn = 3.0;
+    is[3].cost_bn = 2.0;
+    is[3].benefit_bn = 30.0;
+    is[4].payoff[0][1] = 2.0;
+    is[4].payoff[1][2] = -1.0;
+    for (int k = 0; k < 5; k++) {
+        ts_issue_state st;
+        ts_issue_state_init(&is[k], 1.0, &st);
+        st.value = 0.8;
+        for (double x = 0.0; x <= 1.0; x += 0.125) {
+            double out[2][TS_N_CHANNELS], po, pf, so = 0.0, sf = 0.0;
+            ts_issue_flows(&is[k], &st, x, &po, &pf);
+            ts_issue_channels(&is[k], &st, x, out);
+            for (int c = 0; c < TS_N_CHANNELS; c++) {
+                so += out[0][c];
+                sf += out[1][c];
+            }
+            assert_near(so, po, 1e-12 * (1.0 + fabs(po)));
+            assert_near(sf, pf, 1e-12 * (1.0 + fabs(pf)));
+        }
+    }
+    /* Tariff at tau = 0.5: p* = 1.5^-0.35, p = 1.5^0.65, M = M0 p^-1.7. */
+    ts_issue_state st;
+    ts_issue_state_init(&is[0], 1.0, &st);
+    double out[2][TS_N_CHANNELS];
+    ts_issue_channels(&is[0], &st, 0.5, out);
+    double ps = pow(1.5, -0.35), p = 1.5 * ps, m = 640.6 * pow(p, -1.7);
+    assert_near(out[0][TS_CHANNEL_TERMS_OF_TRADE], (1.0 - ps) * m, 1e-9);
+    assert_near(out[0][TS_CHANNEL_REVENUE], (p - 1.0) * m, 1e-9);
+    assert_near(out[0][TS_CHANNEL_CONSUMER_SURPLUS],
+                       -640.6 * (pow(p, -0.7) - 1.0) / -0.7, 1e-9);
+    assert_string_equal(ts_channel_name(TS_CHANNEL_TERMS_OF_TRADE), "terms_of_trade");
+    assert_string_equal(ts_channel_name(TS_CHANNEL_OTHER), "other");
+}
+
+/* The chip's revenue share as a price (docs/model.md), by hand at three
+ * shares: p = (1 - (1-phi) rs)/(1 - rs), q = p^-eta per dollar of sales at
+ * the old price; owner: fw (margin - (1-phi) rs) q + rs p q per dollar, less
+ * the security cost; buyer: access value less the surplus lost,
+ * sales (p^(1-eta) - 1)/(1-eta). Sales, access value and the security cost
+ * all scale with reach (1-r) m and capability v. */
 static void test_chip_payoff(void **state)
 {
     (void)state;
     ts_issue is = base_issue(TS_ISSUE_CHIP_LICENCE, 0);
     is.sales_bn = 15.0;
     is.margin = 0.6;
-    is.revenue_share = 0.15;
     is.firm_weight = 0.8;
     is.strategic_value_bn = 20.0;
     is.access_value_bn = 30.0;
     is.market_share = 0.9;
     is.generation_years = 1.5;
     is.generation_decay = 0.5;
+    is.demand_elasticity = 1.5;
+    is.pass_through = 0.5;
     ts_issue_state st;
+    double pay[2], prev[2] = {0, 1e300};
+    const double shares[3] = {0.0, 0.15, 0.4};
+    for (int k = 0; k < 3; k++) {
+        double rs = shares[k];
+        is.revenue_share = rs;
+        ts_issue_state_init(&is, 1.0, &st);
+        st.value = 0.7;
+        double p = (1.0 - 0.5 * rs) / (1.0 - rs), q = pow(p, -1.5), reach = 0.75 * 0.9;
+        double o = (15.0 * (0.8 * (0.6 - 0.5 * rs) * q + rs * p * q) - 20.0) * 0.7 * reach;
+        double f = (30.0 - 15.0 * (pow(p, -0.5) - 1.0) / -0.5) * 0.7 * reach;
+        ts_issue_payoff(&is, &st, 0.25, 1.0, pay);
+        assert_near(pay[0], o, 1e-12);
+        assert_near(pay[1], f, 1e-12);
+        /* The buyer's value falls with the share. */
+        assert_true(pay[1] < prev[1]);
+        prev[1] = pay[1];
+    }
+    /* rs = 0: today's values (p = 1), sales scaled by v. */
+    is.revenue_share = 0.0;
     ts_issue_state_init(&is, 1.0, &st);
-    assert_float_equal(st.value, 1.0, 0.0);
-    assert_float_equal(st.market, 0.9, 0.0);
-    /* r = 0.25, v = 1, m = 0.9: reach 0.675; unit = 0.8*0.45 + 0.15 = 0.51;
-     * O = (0.51*15 - 20) * 0.675 = -8.33625; F = 30 * 0.675 = 20.25. */
-    double pay[2];
     ts_issue_payoff(&is, &st, 0.25, 1.0, pay);
-    assert_float_equal(pay[0], -8.33625, 1e-12);
-    assert_float_equal(pay[1], 20.25, 1e-12);
+    assert_near(pay[0], (0.8 * 0.6 * 15.0 - 20.0) * 0.675, 1e-12);
+    assert_near(pay[1], 20.25, 1e-12);
+    /* No pass-through: the price stays 1, the seller pays the share. */
+    is.revenue_share = 0.15;
+    is.pass_through = 0.0;
+    ts_issue_state_init(&is, 1.0, &st);
+    ts_issue_payoff(&is, &st, 0.25, 1.0, pay);
+    assert_near(pay[0], ((0.8 * 0.45 + 0.15) * 15.0 - 20.0) * 0.675, 1e-12);
+    assert_near(pay[1], 20.25, 1e-12);
+    /* eta = 1: the surplus lost is sales ln p. */
+    is.pass_through = 1.0;
+    is.demand_elasticity = 1.0;
+    ts_issue_state_init(&is, 1.0, &st);
+    ts_issue_payoff(&is, &st, 0.0, 1.0, pay);
+    assert_near(pay[1], (30.0 - 15.0 * log(1.0 / 0.85)) * 0.9, 1e-12);
     /* v falls by 0.5 every 1.5 years: after 1.5 years of 0.5-year steps. */
     ts_issue_state s2;
     ts_issue_state_init(&is, 0.5, &s2);
     for (int k = 0; k < 3; k++)
         ts_issue_advance(&is, &s2, 0.5);
-    assert_float_equal(s2.value, 0.5, 1e-15);
-    /* As v decays licensing pays the owner: at v = 0.25, O > 0 at r = 0. */
+    assert_near(s2.value, 0.5, 1e-15);
+    /* As v decays the security cost falls with the sales: licensing pays the
+     * owner at every v once sales pay more than the cost. */
+    is.strategic_value_bn = 5.0;
+    ts_issue_state_init(&is, 1.0, &s2);
     s2.value = 0.25;
     ts_issue_payoff(&is, &s2, 0.0, 1.0, pay);
     assert_true(pay[0] > 0.0);
+}
+
+/* The elasticity path: eps(t) = eps_LR + (eps_SR - eps_LR) 2^(-t h / half_life)
+ * with eps* held, so theta(t) = eps(t)/(eps(t) + eps*); each step's flows
+ * are the equilibrium's at that step's eps and theta, also when the level
+ * does not move (the caches follow eps). */
+static void test_elasticity_path(void **state)
+{
+    (void)state;
+    ts_issue is = base_issue(TS_ISSUE_TARIFF, 0);
+    is.max = 2.0;
+    is.initial = 0.4;
+    is.imports_bn = 300.0;
+    is.elasticity = 2.0;
+    is.tot_share = 0.3;
+    is.supply_elasticity = ts_tariff_supply_elasticity(2.0, 0.3);
+    is.elasticity_short_run = 0.76;
+    is.elasticity_half_life = 2.5;
+    const double h = 1.0 / 12.0;
+    ts_issue_state st;
+    ts_issue_state_init(&is, h, &st);
+    ts_level_memo memo;
+    ts_level_memo_clear(&memo);
+    double es = 2.0 * 0.7 / 0.3;
+    for (int t = 0; t < 240; t++) {
+        double e = 2.0 + (0.76 - 2.0) * pow(2.0, -t * h / 2.5), o, f;
+        assert_near(st.eps, e, 1e-12);
+        assert_near(st.theta, e / (e + es), 1e-12);
+        ts_issue_state_refresh_memo(&is, h, &st, &memo);
+        double pay[2];
+        ts_issue_payoff(&is, &st, st.x, 1.0, pay);
+        tariff_by_hand(300.0, e, es, 0.4, &o, &f);
+        assert_near(pay[0], o, 1e-9);
+        assert_near(pay[1], f, 1e-9);
+        ts_issue_advance(&is, &st, h);
+    }
+    /* The exporters' share falls as demand grows more elastic. */
+    ts_issue_state s0;
+    ts_issue_state_init(&is, h, &s0);
+    assert_true(s0.theta < st.theta);
+}
+
+/* tot_share and supply_elasticity stay consistent under param changes; a
+ * change of elasticity holds the exporters' supply elasticity. */
+static void test_tariff_param_set(void **state)
+{
+    (void)state;
+    ts_issue is = base_issue(TS_ISSUE_TARIFF, 0);
+    is.elasticity = 2.0;
+    ts_issue_param_set(&is, offsetof(ts_issue, tot_share), 0.2);
+    assert_near(is.supply_elasticity, 8.0, 1e-12);
+    ts_issue_param_set(&is, offsetof(ts_issue, supply_elasticity), 2.0);
+    assert_near(is.tot_share, 0.5, 1e-15);
+    ts_issue_param_set(&is, offsetof(ts_issue, elasticity), 6.0);
+    assert_near(is.supply_elasticity, 2.0, 0.0);
+    assert_near(is.tot_share, 0.75, 1e-15);
+    ts_issue_param_set(&is, offsetof(ts_issue, tot_share), 0.0);
+    assert_true(isinf(is.supply_elasticity));
+    ts_issue_param_set(&is, offsetof(ts_issue, elasticity), 3.0);
+    assert_near(is.tot_share, 0.0, 0.0);
 }
 
 static void test_export_pledge_custom(void **state)
@@ -273,6 +491,44 @@ static void test_rollout(void **state)
     assert_float_equal(r1[1] - r0[1], -1.0 * (1.0 - 0.3) * h, 1e-12);
 }
 
+/* A tariff on its elasticity path changes its flows every step at a fixed
+ * level: the roll-out follows it step by step, as the world's own steps do. */
+static void test_rollout_elasticity_path(void **state)
+{
+    (void)state;
+    fixture f;
+    make_world(&f);
+    ts_issue *t = &f.issues[1];
+    *t = base_issue(TS_ISSUE_TARIFF, 1);
+    t->max = 2.0;
+    t->initial = 0.3;
+    t->imports_bn = 200.0;
+    t->elasticity = 2.0;
+    t->tot_share = 0.25;
+    t->supply_elasticity = ts_tariff_supply_elasticity(2.0, 0.25);
+    t->elasticity_short_run = 0.76;
+    t->elasticity_half_life = 0.1;   /* years: weekly steps move eps visibly */
+    ts_world_bind(&f.w, &f.sc, f.copies, f.st, f.held, f.seen);
+    double out[2];
+    ts_engine_rollout(&f.w, NULL, NULL, 0, 10, false, out);
+    double tot[2] = {0, 0}, disc[2] = {1, 1}, pay[2], first[2];
+    for (int k = 0; k < 10; k++) {
+        ts_world_payoffs(&f.w, pay);
+        if (k == 0)
+            memcpy(first, pay, sizeof first);
+        for (int a = 0; a < 2; a++) {
+            tot[a] += disc[a] * pay[a];
+            disc[a] *= f.w.factor[a];
+        }
+        for (int i = 0; i < 2; i++)
+            ts_issue_advance(&f.w.issue[i], &f.w.st[i], f.w.h);
+    }
+    assert_near(out[0], tot[0], 1e-12);
+    assert_near(out[1], tot[1], 1e-12);
+    /* The owner's flow moved with eps at a level that did not. */
+    assert_true(fabs(pay[1] - first[1]) > 1e-6);
+}
+
 /* The caches a memo hands back are the bits a fresh refresh computes, for
  * every kind with caches, over levels that revisit, collide and evict. */
 static void test_memo_same_bits(void **state)
@@ -352,11 +608,16 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pressure),
         cmocka_unit_test(test_tariff_payoff),
+        cmocka_unit_test(test_tariff_edges),
+        cmocka_unit_test(test_channels),
         cmocka_unit_test(test_chip_payoff),
+        cmocka_unit_test(test_elasticity_path),
+        cmocka_unit_test(test_tariff_param_set),
         cmocka_unit_test(test_export_pledge_custom),
         cmocka_unit_test(test_discount_factor),
         cmocka_unit_test(test_world_params_and_pressure),
         cmocka_unit_test(test_rollout),
+        cmocka_unit_test(test_rollout_elasticity_path),
         cmocka_unit_test(test_memo_same_bits),
         cmocka_unit_test(test_memo_params),
     };

@@ -56,6 +56,9 @@ static void test_minimal_defaults(void **state)
     assert_int_equal(is->owner, 0);
     assert_true(is->min == 0.0 && is->max == 1.0 && is->initial == 0.0 && is->max_step == 1.0);
     assert_true(is->elasticity == 2.0 && is->tot_share == 0.3 && is->imports_bn == 0.0);
+    /* Both statements of the incidence, and no elasticity path. */
+    assert_true(is->supply_elasticity == 2.0 * (1.0 - 0.3) / 0.3);
+    assert_true(is->elasticity_short_run == 2.0 && is->elasticity_half_life == 0.0);
     assert_int_equal(sc->n_talks, 0);
     assert_int_equal(sc->n_events, 0);
     assert_false(sc->talks_hazard.enabled);
@@ -262,6 +265,36 @@ static void test_round_trip(void **state)
     ts_scenario_free(b);
 }
 
+/* A tariff given by its supply elasticity: theta derived, the written file
+ * states theta and reloads to the same bits; the chip's sell_at_loss too. */
+static void test_supply_elasticity_round_trip(void **state)
+{
+    (void)state;
+    const char *text =
+        "calendar = { step = \"abstract\"; steps = 3; };\n"
+        "actors = ( { id = \"a\"; }, { id = \"b\"; } );\n"
+        "issues = ( { id = \"t\"; kind = \"tariff\"; owner = \"a\"; elasticity = 1.7;\n"
+        "             supply_elasticity = 4.3; elasticity_short_run = 0.76;\n"
+        "             elasticity_half_life = 2.5; },\n"
+        "           { id = \"c\"; kind = \"chip_licence\"; owner = \"a\"; margin = 0.5;\n"
+        "             revenue_share = 0.7; sell_at_loss = true; } );\n";
+    ts_error err;
+    ts_scenario *a = ts_scenario_parse(text, "x.cfg", NULL, 0, &err);
+    assert_non_null(a);
+    assert_float_equal(a->issues[0].tot_share, 1.7 / 6.0, 1e-15);
+    assert_float_equal(a->issues[0].supply_elasticity, 4.3, 1e-14);
+    assert_true(a->issues[1].sell_at_loss);
+    char *out = ts_scenario_to_string(a);
+    assert_null(strstr(out, "supply_elasticity"));
+    assert_non_null(strstr(out, "sell_at_loss = true"));
+    ts_scenario *b = ts_scenario_parse(out, "x.cfg", NULL, 0, &err);
+    assert_non_null(b);
+    assert_true(ts_scenario_equal(a, b));
+    free(out);
+    ts_scenario_free(a);
+    ts_scenario_free(b);
+}
+
 static void test_equal_and_hash_detect_changes(void **state)
 {
     (void)state;
@@ -374,7 +407,7 @@ static void test_param_table(void **state)
             if (p->target == TS_TARGET_ACTOR || (p->kinds & (1u << k)))
                 assert_ptr_equal(ts_param_find(p->target, (ts_issue_kind)k, p->key), p);
     }
-    assert_int_equal(n, 36); /* 6 actor + 6 lever + 3 + 11 + 7 + 3 kind-specific */
+    assert_int_equal(n, 41); /* 6 actor + 6 lever + 6 + 13 + 7 + 3 kind-specific */
     assert_null(ts_param_find(TS_TARGET_ISSUE, TS_ISSUE_TARIFF, "sales_bn"));
     assert_non_null(ts_param_find(TS_TARGET_ISSUE, TS_ISSUE_PLEDGE, "cost_bn"));
     assert_string_equal(ts_issue_kind_name(TS_ISSUE_EXPORT_CONTROL), "export_control");
@@ -411,6 +444,7 @@ int main(void)
         cmocka_unit_test(test_abstract_and_include),
         cmocka_unit_test(test_overrides),
         cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_supply_elasticity_round_trip),
         cmocka_unit_test(test_equal_and_hash_detect_changes),
         cmocka_unit_test(test_talk_keys),
         cmocka_unit_test(test_strategy_params),

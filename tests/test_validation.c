@@ -3,8 +3,9 @@
  * under test). Scenarios are built as structs so each test shows exactly the
  * parameters it uses.
  *
- *  - tariff: the owner's optimum (GSL root of the first-order condition and a
- *    fine grid) and the Nash tariffs reached by two best_response actors;
+ *  - tariff: the exact constant-elasticity loss (M0 tau^2/(1+tau)^2 at
+ *    theta = 0), Johnson's (1953) optimum 1/eps* for a best response and
+ *    a fine grid, and the Nash tariffs reached by two best_response actors;
  *  - iterated prisoner's dilemma (Axelrod 1984), (T,R,P,S) = (5,3,1,0),
  *    200 rounds: TFT vs ALLD 199/204, TFT vs TFT 600/600, GRIM vs ALLC, and
  *    TFT vs TFT with one forced defection: the echo, 505/500;
@@ -24,11 +25,11 @@
 
 #include <cmocka.h>
 #include <gsl/gsl_errno.h>
-#include <gsl/gsl_roots.h>
 
 #include "tradesim/engine.h"
 #include "tradesim/model.h"
 #include "tradesim/strategy.h"
+#include "testutil.h"
 
 /* ---- building scenarios ------------------------------------------------- */
 
@@ -106,70 +107,62 @@ static void set_tariff(ts_issue *is, int owner, double m0, double eps, double th
     is->imports_bn = m0;
     is->elasticity = eps;
     is->tot_share = theta;
+    is->supply_elasticity = ts_tariff_supply_elasticity(eps, theta);
+    is->elasticity_short_run = eps;
 }
 
-/* d/dtau of the owner's annual payoff theta tau M - (1-theta) tau (M0 - M)/2,
- * with M = M0 (1+tau)^-eps, M' = -eps M / (1+tau): written out by hand. */
-static double tariff_foc(double tau, void *p)
+/* Johnson's (1953) optimal tariff against export supply of elasticity eps*:
+ * 1/eps* = theta / (eps (1 - theta)). */
+static double johnson(double eps, double theta)
 {
-    const ts_issue *is = p;
-    double m0 = is->imports_bn, th = is->tot_share;
-    double m = m0 * pow(1.0 + tau, -is->elasticity);
-    double dm = -is->elasticity * m / (1.0 + tau);
-    return th * (m + tau * dm) - 0.5 * (1.0 - th) * ((m0 - m) - tau * dm);
+    return theta / (eps * (1.0 - theta));
 }
 
-static double foc_root(ts_issue *is)
+/* The owner's payoff at tau from the demand and supply curves by hand:
+ * p* = (1+tau)^-theta, p = (1+tau) p*, M = M0 p^-eps,
+ * consumer surplus -M0 (p^(1-eps) - 1)/(1-eps), revenue tau p* M. */
+static double owner_by_hand(double m0, double eps, double theta, double tau)
 {
-    gsl_root_fsolver *s = gsl_root_fsolver_alloc(gsl_root_fsolver_brent);
-    gsl_function F = {tariff_foc, is};
-    assert_int_equal(gsl_root_fsolver_set(s, &F, 0.0, is->max), GSL_SUCCESS);
-    double lo = 0.0, hi = is->max;
-    for (int it = 0; it < 200; it++) {
-        gsl_root_fsolver_iterate(s);
-        lo = gsl_root_fsolver_x_lower(s);
-        hi = gsl_root_fsolver_x_upper(s);
-        if (gsl_root_test_interval(lo, hi, 1e-13, 0.0) == GSL_SUCCESS)
-            break;
-    }
-    double x = gsl_root_fsolver_root(s);
-    gsl_root_fsolver_free(s);
-    return x;
+    double ps = pow(1.0 + tau, -theta), p = (1.0 + tau) * ps, m = m0 * pow(p, -eps);
+    return -m0 * (pow(p, 1.0 - eps) - 1.0) / (1.0 - eps) + tau * ps * m;
 }
 
+/* The best response of a one-tariff world (the other side's tariff zero, as
+ * there is none) is Johnson's optimum, for several elasticities and shares;
+ * a grid on the hand-written payoff agrees. */
 static void test_tariff_optimum(void **state)
 {
     (void)state;
-    ts_scenario *sc = make_scenario(1, TS_STEP_ABSTRACT, 1.0, 1);
-    set_tariff(&sc->issues[0], 0, 439.0, 2.0, 0.3);
-    ts_engine *e = ts_engine_alloc(sc, NULL);
-    ts_replicate *r = ts_replicate_alloc(e);
-    ts_replicate_reset(e, r, 0);
-
-    double root = foc_root(&sc->issues[0]);
-    /* Independent grid on the closed-form payoff, spacing 1e-5. */
-    double best = 0.0, fbest = -INFINITY;
-    for (int g = 0; g <= 200000; g++) {
-        double tau = 2.0 * g / 200000.0, m0 = 439.0, m = m0 * pow(1.0 + tau, -2.0);
-        double f = 0.3 * tau * m - 0.5 * 0.7 * tau * (m0 - m);
-        if (f > fbest) {
-            fbest = f;
-            best = tau;
+    const double cases[][2] = {{2.0, 0.2}, {2.0, 0.3}, {3.0, 0.1}, {0.76, 0.5}, {4.0, 0.05}};
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        double eps = cases[c][0], th = cases[c][1];
+        ts_scenario *sc = make_scenario(1, TS_STEP_ABSTRACT, 1.0, 1);
+        set_tariff(&sc->issues[0], 0, 439.0, eps, th);
+        ts_engine *e = ts_engine_alloc(sc, NULL);
+        ts_replicate *r = ts_replicate_alloc(e);
+        ts_replicate_reset(e, r, 0);
+        double opt = johnson(eps, th);
+        double best = 0.0, fbest = -INFINITY;
+        for (int g = 0; g <= 200000; g++) {
+            double tau = 2.0 * g / 200000.0, f = owner_by_hand(439.0, eps, th, tau);
+            if (f > fbest) {
+                fbest = f;
+                best = tau;
+            }
         }
+        double br = ts_strategy_best_level(&r->w, 0, 0, r->ws);
+        assert_near(best, opt, 1e-5);   /* grid spacing */
+        assert_near(br, opt, 1e-6);
+        ts_replicate_free(r);
+        ts_engine_free(e);
+        free_scenario(sc);
     }
-    double br = ts_strategy_best_level(&r->w, 0, 0, r->ws);
-    assert_true(root > 0.05 && root < 1.0);       /* interior optimum */
-    assert_float_equal(best, root, 1e-5);         /* grid spacing */
-    /* Brent stops at a 1e-10 bracket; the payoff is flat (quadratic) near the
-     * optimum, so the location is good to ~sqrt(machine eps) ~ 1e-8. */
-    assert_float_equal(br, root, 1e-7);
-    ts_replicate_free(r);
-    ts_engine_free(e);
-    free_scenario(sc);
 }
 
 /* Two actors, each owning a tariff, both best_response: after convergence
- * each tariff maximises its owner's whole step payoff given the other's. */
+ * each tariff maximises its owner's whole step payoff given the other's,
+ * and is its owner's Johnson optimum (each tariff's payoffs depend on its
+ * own level only). */
 static void test_nash_tariffs(void **state)
 {
     (void)state;
@@ -201,11 +194,47 @@ static void test_nash_tariffs(void **state)
         w.st[a].x = own;
         ts_world_payoffs(&w, pay);
         assert_true(fbest - base < 1e-6);
-        assert_float_equal(best, own, 1e-4);
-        assert_float_equal(own, foc_root(&sc->issues[a]), 1e-7);
+        assert_near(best, own, 1e-4);
+        assert_near(own, johnson(sc->issues[a].elasticity, sc->issues[a].tot_share), 1e-7);
     }
     ts_replicate_free(r);
     ts_engine_free(e);
+    free_scenario(sc);
+}
+
+/* The exact constant-elasticity loss through the engine: one tariff held at
+ * tau = 1, M0 = 100, eps = 2, theta = 0 costs its owner M0 tau^2/(1+tau)^2
+ * = 25 every step; the joint payoff is negative at every tau > 0 for
+ * theta < 1 and zero at theta = 1 (the owner's flow from the curves by
+ * hand). */
+static void test_tariff_exact_loss(void **state)
+{
+    (void)state;
+    ts_scenario *sc = make_scenario(5, TS_STEP_ABSTRACT, 1.0, 1);
+    set_tariff(&sc->issues[0], 0, 100.0, 2.0, 0.0);
+    sc->issues[0].initial = 1.0;
+    ts_engine *e = ts_engine_alloc(sc, NULL);
+    ts_replicate *r = run_replicate(e, NULL);
+    assert_near(r->w.payoff[0], -25.0, 1e-12);
+    assert_near(r->w.total[0], -125.0, 1e-11);
+    assert_near(r->w.total[1], 0.0, 0.0);
+    ts_replicate_free(r);
+    ts_engine_free(e);
+    for (double th = 0.0; th <= 1.0; th += 0.25) {
+        set_tariff(&sc->issues[0], 0, 100.0, 2.0, th);
+        ts_issue_state st;
+        ts_issue_state_init(&sc->issues[0], 1.0, &st);
+        for (double tau = 0.01; tau <= 2.0; tau += 0.01) {
+            double po, pf;
+            ts_issue_flows(&sc->issues[0], &st, tau, &po, &pf);
+            assert_near(po, owner_by_hand(100.0, 2.0, th, tau), 1e-10);
+            /* theta = 1 (eps* = 0): imports do not fall, a pure transfer. */
+            if (th < 1.0)
+                assert_true(po + pf < 0.0);
+            else
+                assert_near(po + pf, 0.0, 1e-12);
+        }
+    }
     free_scenario(sc);
 }
 
@@ -533,6 +562,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tariff_optimum),
         cmocka_unit_test(test_nash_tariffs),
+        cmocka_unit_test(test_tariff_exact_loss),
         cmocka_unit_test(test_ipd),
         cmocka_unit_test(test_ipd_echo),
         cmocka_unit_test(test_richardson),

@@ -3,15 +3,18 @@
  * A ts_world is the mutable state of one replicate: copies of the scenario's
  * issues and actors (so `param` events can change them), each lever's level
  * and state variables (chip market m and capability v, export-control
- * dependence D, the pledge level the other side observed), each actor's trust,
+ * dependence D, the pledge level the other side observed, a tariff's
+ * elasticity on its way to the long run), each actor's trust,
  * discounting and running total. Every payoff here is per step: the annual flow
  * of DESIGN.md section 3.2 times the step's length in years h (h = 1 for an
  * abstract calendar, so flows are per step there). docs/model.md lists every
  * equation.
  *
- * Invariant: the caches in ts_issue_state are valid for the lever level `key`
- * and the issue's current parameters; ts_issue_state_refresh() recomputes them
- * when the level moved, ts_issue_state_params_changed() after a param event.
+ * Invariant: the caches in ts_issue_state are valid for the lever level `key`,
+ * the issue's current parameters and a tariff's elasticity in force;
+ * ts_issue_state_refresh() recomputes them when the level moved,
+ * ts_issue_state_params_changed() after a param event, and a tariff's
+ * elasticity path marks them stale when the elasticity moves.
  * Nothing here allocates; a world's arrays are owned by whoever set it up.
  *
  * The per-issue functions the step loop calls for every lever are inline
@@ -36,13 +39,25 @@ typedef struct {
     double value;       /* chip_licence: v(t), relative capability of the chip */
     double dependence;  /* export_control: D */
     double observed;    /* pledge: level as the other side observed it this step */
-    /* caches, valid for x == key (key NaN = stale) */
+    /* tariff: the elasticity path (all 0 but eps_w = 1 when off) */
+    double eps;         /* elasticity in force this step, eps(t) */
+    double theta;       /* incidence in force this step, eps(t) / (eps(t) + eps*) */
+    double kf;          /* 1/(1 + eps*) at eps(t), theta(t): ts_tariff_supply_share */
+    double eps_w;       /* 2^(-years / elasticity_half_life): weight of the short run */
+    double eps_wf;      /* its per-step factor 2^(-h / elasticity_half_life) */
+    /* caches, valid for x == key (key NaN = stale) and eps, theta */
     double key;
-    double imports;     /* tariff: M(key) */
+    double flow_o;      /* tariff: owner's flow at key */
+    double flow_f;      /* tariff: other side's flow at key */
     double m_star;      /* chip: fixed point of m at r = key */
     double m_decay;     /* chip: exp(-(erosion key + recovery (1-key)) h) */
     double d_decay;     /* export_control: exp(-(diversification key + drift) h) */
+    /* caches of the parameters alone (ts_issue_state_params_changed) */
     double v_factor;    /* chip: generation_decay^(h / generation_years) */
+    double chip_o;      /* chip: owner's flow per unit of reach and capability, before
+                           the security cost: sales [fw (margin - (1-phi) rs) p^-eta
+                           + rs p^(1-eta)] */
+    double chip_f;      /* chip: other side's, access_value - sales E(p) */
 } ts_issue_state;
 
 /* Pressure of a lever at level x on the other side: (x-min)/(max-min), or
@@ -97,10 +112,54 @@ inline double ts_issue_state_get(const ts_issue *is, const ts_issue_state *st, i
     return 0.0;
 }
 
-/* Tariff imports M(tau) = M0 (1+tau)^-elasticity. */
-inline double ts_tariff_imports(const ts_issue *is, double tau)
+/* (e^a - 1)/a, 1 at a = 0: accurate where the two terms nearly cancel. */
+inline double ts_exprel(double a)
 {
-    return is->imports_bn * exp(-is->elasticity * log1p(tau));
+    return a == 0.0 ? 1.0 : expm1(a) / a;
+}
+
+/* The tariff's exact constant-elasticity partial equilibrium (docs/model.md):
+ * with L = ln(1+tau), p* = e^(-theta L), p = e^((1-theta) L) and
+ * M = M0 e^(-eps (1-theta) L), the owner's consumer surplus change plus
+ * tariff revenue tau p* M (*po) and the exporters' producer surplus change
+ * (*pf). One expm1 serves all three: p M / M0 = e^a with
+ * a = (1-eps)(1-theta) L, and p* M / M0 = e^a / (1+tau). eps* enters only
+ * through kf = 1/(1+eps*) = theta / (theta + eps (1-theta))
+ * (ts_tariff_supply_share), so theta = 0 and 1 need no case, nor eps = 1
+ * (a = 0). */
+inline void ts_tariff_eq_flows(double m0, double eps, double theta, double kf, double tau,
+                               double *po, double *pf)
+{
+    double L = log1p(tau), a = (1.0 - eps) * (1.0 - theta) * L, ea = expm1(a);
+    double inv = 1.0 / (1.0 + tau);
+    double cs = -m0 * (1.0 - theta) * L * (a == 0.0 ? 1.0 : ea / a);
+    *po = cs + tau * m0 * (1.0 + ea) * inv;
+    *pf = m0 * kf * (ea - tau) * inv;
+}
+
+/* 1/(1+eps*) = theta / (theta + eps (1-theta)); 0 at theta = 0. */
+inline double ts_tariff_supply_share(double eps, double theta)
+{
+    return theta > 0.0 ? theta / (theta + eps * (1.0 - theta)) : 0.0;
+}
+
+/* The elasticity and incidence in force, from the path's weight eps_w:
+ * eps(t) = eps_LR + (eps_SR - eps_LR) eps_w with eps* held (theta(t) =
+ * eps(t)/(eps(t) + eps*)); without a half-life the parameters themselves.
+ * Marks the level caches stale when either moved. */
+inline void ts_tariff_path(const ts_issue *is, ts_issue_state *st)
+{
+    double e = is->elasticity;
+    if (is->elasticity_half_life > 0.0)
+        e += (is->elasticity_short_run - is->elasticity) * st->eps_w;
+    double th = e == is->elasticity ? is->tot_share
+                                    : ts_tariff_incidence(e, is->supply_elasticity, is->tot_share);
+    if (e != st->eps || th != st->theta) {
+        st->eps = e;
+        st->theta = th;
+        st->kf = ts_tariff_supply_share(e, th);
+        st->key = NAN;
+    }
 }
 
 /* Sets x = initial, m = market_share, v = 1, D = dependence, observed = x. */
@@ -116,7 +175,10 @@ inline void ts_issue_state_refresh(const ts_issue *is, double h, ts_issue_state 
         return;
     st->key = x;
     switch (is->kind) {
-    case TS_ISSUE_TARIFF: st->imports = ts_tariff_imports(is, x); break;
+    case TS_ISSUE_TARIFF:
+        ts_tariff_eq_flows(is->imports_bn, st->eps, st->theta, st->kf, x, &st->flow_o,
+                           &st->flow_f);
+        break;
     case TS_ISSUE_CHIP_LICENCE: {
         double a = is->erosion * x, b = is->recovery * (1.0 - x), k = a + b;
         if (k > 0.0) {
@@ -148,7 +210,7 @@ inline void ts_issue_state_refresh(const ts_issue *is, double h, ts_issue_state 
 
 typedef struct {
     uint64_t key;       /* the level's bits; TS_MEMO_EMPTY when unused */
-    double c0, c1;      /* tariff: imports; chip: m_star, m_decay; export: d_decay */
+    double c0, c1;      /* tariff: flow_o, flow_f; chip: m_star, m_decay; export: d_decay */
 } ts_memo_slot;
 
 typedef struct {
@@ -167,7 +229,9 @@ inline void ts_issue_state_refresh_memo(const ts_issue *is, double h, ts_issue_s
     double x = st->x;
     if (x == st->key)
         return;
-    if (!m || is->kind == TS_ISSUE_PLEDGE || is->kind == TS_ISSUE_CUSTOM || isnan(x)) {
+    /* A tariff on its elasticity path has caches of this step's eps(t) only. */
+    if (!m || is->kind == TS_ISSUE_PLEDGE || is->kind == TS_ISSUE_CUSTOM || isnan(x) ||
+        (is->kind == TS_ISSUE_TARIFF && st->eps != is->elasticity)) {
         ts_issue_state_refresh(is, h, st);
         return;
     }
@@ -177,7 +241,10 @@ inline void ts_issue_state_refresh_memo(const ts_issue *is, double h, ts_issue_s
     if (s->key == bits) {
         st->key = x;
         switch (is->kind) {
-        case TS_ISSUE_TARIFF: st->imports = s->c0; break;
+        case TS_ISSUE_TARIFF:
+            st->flow_o = s->c0;
+            st->flow_f = s->c1;
+            break;
         case TS_ISSUE_CHIP_LICENCE:
             st->m_star = s->c0;
             st->m_decay = s->c1;
@@ -189,7 +256,10 @@ inline void ts_issue_state_refresh_memo(const ts_issue *is, double h, ts_issue_s
     ts_issue_state_refresh(is, h, st);
     s->key = bits;
     switch (is->kind) {
-    case TS_ISSUE_TARIFF: s->c0 = st->imports; break;
+    case TS_ISSUE_TARIFF:
+        s->c0 = st->flow_o;
+        s->c1 = st->flow_f;
+        break;
     case TS_ISSUE_CHIP_LICENCE:
         s->c0 = st->m_star;
         s->c1 = st->m_decay;
@@ -201,6 +271,44 @@ inline void ts_issue_state_refresh_memo(const ts_issue *is, double h, ts_issue_s
 /* After a parameter of is changed: recomputes every cache. */
 void ts_issue_state_params_changed(const ts_issue *is, double h, ts_issue_state *st);
 
+/* Writes value into the double at offset of is and keeps the tariff's
+ * incidence consistent: tot_share sets supply_elasticity, supply_elasticity
+ * sets tot_share, and elasticity moves tot_share with supply_elasticity held
+ * (the exporters' supply does not change with the importers' demand). */
+void ts_issue_param_set(ts_issue *is, size_t offset, double value);
+
+/* The price the other side pays for a licensed chip, relative to its price
+ * without a revenue share, as ln p: the seller keeps 1 - (1-phi) rs of each
+ * dollar's worth at the old price, so p = (1 - (1-phi) rs) / (1 - rs). */
+double ts_chip_log_price(const ts_issue *is);
+
+/* Channels of an issue's flows: who gains or loses what. Each side's
+ * channels sum to its ts_issue_flows value (up to rounding). */
+typedef enum {
+    TS_CHANNEL_CONSUMER_SURPLUS,  /* tariff O: buyers' surplus; chip F: surplus lost to the price */
+    TS_CHANNEL_REVENUE,           /* tariff O: revenue paid by its buyers, (p-1) M;
+                                     chip O: the government's share rs p q */
+    TS_CHANNEL_TERMS_OF_TRADE,    /* tariff O: revenue paid by F's exporters, (1-p*) M */
+    TS_CHANNEL_PRODUCER_SURPLUS,  /* tariff F: exporters' surplus; export control O: sales
+                                     forgone */
+    TS_CHANNEL_FIRM_PROFIT,       /* chip O: fw x the seller's profit */
+    TS_CHANNEL_SECURITY,          /* chip O: security cost of F's access */
+    TS_CHANNEL_ACCESS,            /* chip F: value of access */
+    TS_CHANNEL_DISRUPTION,        /* export control F: supply disruption */
+    TS_CHANNEL_REPUTATION,        /* export control O: buyers diversifying away */
+    TS_CHANNEL_ENFORCEMENT,       /* pledge: O's cost, F's benefit */
+    TS_CHANNEL_OTHER,             /* custom */
+    TS_N_CHANNELS
+} ts_channel;
+
+/* "consumer_surplus", "revenue", ... (snake case of the enum). */
+const char *ts_channel_name(ts_channel c);
+
+/* Annual flows of is at level x split into channels: out[0] the owner's,
+ * out[1] the other side's (as ts_issue_flows's *po, *pf), every entry set. */
+void ts_issue_channels(const ts_issue *is, const ts_issue_state *st, double x,
+                       double out[2][TS_N_CHANNELS]);
+
 /* Annual payoff flows of each kind to the lever's owner (*po) and the other
  * side (*pf) at level x with the state variables of st (caches used when
  * x == st->key; st is not changed). The one statement of each kind's payoff
@@ -211,20 +319,23 @@ void ts_issue_state_params_changed(const ts_issue *is, double h, ts_issue_state 
 inline void ts_tariff_flows(const ts_issue *is, const ts_issue_state *st, double x, double *po,
                             double *pf)
 {
-    double m0 = is->imports_bn, th = is->tot_share;
-    double m = x == st->key ? st->imports : ts_tariff_imports(is, x);
-    double dwl = 0.5 * x * (m0 - m);
-    *po = th * x * m - (1.0 - th) * dwl;
-    *pf = -th * x * m - th * dwl;
+    if (x == st->key) {
+        *po = st->flow_o;
+        *pf = st->flow_f;
+    } else {
+        ts_tariff_eq_flows(is->imports_bn, st->eps, st->theta, st->kf, x, po, pf);
+    }
 }
 
+/* Chip: reach (1-r) m and capability v scale sales, the security cost and
+ * the access value alike; the revenue share acts through the cached
+ * chip_o, chip_f (the price F pays depends on parameters only). */
 inline void ts_chip_flows(const ts_issue *is, const ts_issue_state *st, double x, double *po,
                           double *pf)
 {
     double reach = (1.0 - x) * st->market;
-    double unit = is->firm_weight * (is->margin - is->revenue_share) + is->revenue_share;
-    *po = (unit * is->sales_bn - is->strategic_value_bn * st->value) * reach;
-    *pf = is->access_value_bn * st->value * reach;
+    *po = (st->chip_o - is->strategic_value_bn) * st->value * reach;
+    *pf = st->chip_f * st->value * reach;
 }
 
 inline void ts_export_flows(const ts_issue *is, const ts_issue_state *st, double x, double *po,
@@ -312,6 +423,12 @@ inline void ts_issue_advance(const ts_issue *is, ts_issue_state *st, double h)
         st->value *= st->v_factor;
         break;
     case TS_ISSUE_EXPORT_CONTROL: st->dependence *= st->d_decay; break;
+    case TS_ISSUE_TARIFF:
+        if (is->elasticity_half_life > 0.0) {
+            st->eps_w *= st->eps_wf;
+            ts_tariff_path(is, st);
+        }
+        break;
     default: break;
     }
 }

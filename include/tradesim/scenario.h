@@ -104,12 +104,17 @@ typedef struct {
     double min, max, initial, max_step;
     double pressure_weight;
     double tolerance;    /* deviation from an agreed level that counts as breach */
-    /* tariff */
-    double imports_bn, elasticity, tot_share;
+    /* tariff. tot_share (theta) and supply_elasticity (eps*) are kept
+     * consistent, theta = elasticity / (elasticity + eps*): the loader fills
+     * both from whichever was given (eps* = INFINITY when theta = 0), and
+     * ts_issue_param_set (model.h) keeps them so after a param event. */
+    double imports_bn, elasticity, tot_share, supply_elasticity;
+    double elasticity_short_run, elasticity_half_life;
     /* chip_licence */
     double sales_bn, margin, revenue_share, firm_weight, strategic_value_bn;
     double generation_years, generation_decay, market_share, erosion, recovery;
-    double access_value_bn;
+    double access_value_bn, demand_elasticity, pass_through;
+    bool sell_at_loss;   /* a revenue_share at or above the margin is allowed */
     /* export_control */
     double exports_bn, disruption_bn, convexity, dependence, diversification;
     double drift, reputation_bn;
@@ -243,6 +248,13 @@ typedef struct {
 const ts_param_info *ts_param_table(void);
 /* Looks key up for an issue of kind (or an actor when target is TS_TARGET_ACTOR). */
 const ts_param_info *ts_param_find(ts_target target, ts_issue_kind kind, const char *key);
+
+/* The tariff's two ways of stating the incidence: theta = eps / (eps + eps*).
+ * ts_tariff_supply_elasticity gives eps* = eps (1 - theta) / theta (INFINITY
+ * when theta = 0); ts_tariff_incidence gives theta, or fallback when
+ * eps + eps* = 0 leaves it undefined. */
+double ts_tariff_supply_elasticity(double eps, double theta);
+double ts_tariff_incidence(double eps, double eps_star, double fallback);
 
 const char *ts_issue_kind_name(ts_issue_kind kind);
 const char *ts_strategy_kind_name(ts_strategy_kind kind);
