@@ -40,7 +40,7 @@ static void sim_open(sim *s, const char *text, const char *const *ov, int n_ov, 
     assert_non_null(s->e);
     s->r = ts_replicate_alloc(s->e);
     assert_non_null(s->r);
-    s->o = (ts_agreement_opts){xtol, 0, 0};
+    s->o = (ts_agreement_opts){.xtol = xtol};
 }
 
 static void sim_reset(sim *s, int k) { ts_replicate_reset(s->e, s->r, k); }
