@@ -247,9 +247,11 @@ ts_status ts_agreement_negotiate(const ts_agreement_opts *aopts, ts_talks_worksp
         sq[k] = x < lo[k] ? lo[k] : x > hi[k] ? hi[k] : x;
     }
     value_ctx vc = {w, tk->agenda, n, tk->duration_steps, true, {0.0, 0.0}};
-    for (int a = 0; a < 2; a++)
-        for (double t = 0, disc = 1.0; t < tk->duration_steps; t++, disc *= w->factor[a])
+    for (int a = 0; a < 2; a++) {
+        double disc = 1.0;
+        for (int t = 0; t < tk->duration_steps; t++, disc *= w->factor[a])
             vc.dsum[a] += disc;
+    }
     ts_talks_problem p = {.n = n, .lo = lo, .hi = hi, .x0 = sq, .value = package_value,
                           .ctx = &vc, .xtol = aopts->xtol > 0.0 ? aopts->xtol : TS_AGREEMENT_XTOL,
                           .max_evals = aopts->max_evals, .starts = aopts->starts};

@@ -1,10 +1,13 @@
 /* Talks: Nash bargaining and alternating offers over a box of levers.
  *
- * Every search runs GSL's nmsimplex2 on z with x = lo + (hi - lo)(1 + sin z)/2:
- * the simplex moves freely, every trial package is inside the box, and a
- * bound is reached exactly (the conflict lever of a test goes to its end).
- * Values are divided by a scale S (the largest |gain| at the start points)
- * so tolerances are relative. A gain g <= 0 would make log g undefined; below
+ * Two searches. For a general value function, GSL's nmsimplex2 on z with
+ * x = lo + (hi - lo)(1 + sin z)/2: the simplex moves freely, every trial
+ * package is inside the box, and a bound is reached exactly (the conflict
+ * lever of a test goes to its end). For Nash with values given lever by
+ * lever (separable), a trust-region Newton method on a quadratic model of
+ * each value (section "Nash by trust-region Newton" below). Values are
+ * divided by a scale S (the largest |gain| at the start points) so
+ * tolerances are relative. A gain g <= 0 would make log g undefined; below
  * g/S = EPS the logarithm is continued by its second-order Taylor expansion,
  * which is concave, finite and increasing, so a simplex that starts outside
  * the zone of agreement is pulled into it and GSL never sees a non-finite
@@ -50,13 +53,14 @@ struct ts_talks_workspace {
     double *xbest[2], *offer[2];
     ts_talks_offer *trace;
     /* trust-region Newton (separable values): the start's table of lever
-     * values tab[(a * N_LEVELS + l) * n + j] at levels lev[l * n + j]; the
-     * iterate xk, the trial xn, per lever the model's slopes b[a] and
-     * curvatures c[a] (scaled units), the lever values at xk (uk[a]) and
-     * whether they are current (have[j]); the model's step d, trial dt, its
-     * bounds dl, dh, gradient g, direction p and diagonal dg. */
+     * values tab[(a * N_LEVELS + l) * n + j] at levels lev[l * n + j] and
+     * its best combination idx (then, while a model is solved, its free
+     * coordinates); the iterate xk, the trial xn, per lever the model's
+     * slopes b[a] and curvatures c[a] (scaled units) and whether they are
+     * those of xk (have[j]); the model's step d, trial dt, its bounds dl, dh,
+     * gradient g, direction p and diagonal dg. */
     double *nt;                     /* the one buffer of what follows */
-    double *lev, *tab, *xk, *xn, *b[2], *c[2], *uk[2], *d, *dt, *dl, *dh, *g, *p, *dg;
+    double *lev, *tab, *xk, *xn, *b[2], *c[2], *d, *dt, *dl, *dh, *g, *p, *dg;
     int *idx, *have;
 };
 
@@ -126,7 +130,7 @@ ts_talks_workspace *ts_talks_workspace_alloc(int max_levers, int max_rounds)
     ws->offer[1] = buf + 8 * n;
     ws->fx = buf + 9 * n;
     ws->cand = buf + 10 * n;
-    ws->nt = calloc((size_t)(N_LEVELS + 2 * N_LEVELS + 16) * n, sizeof *ws->nt);
+    ws->nt = calloc((size_t)(3 * N_LEVELS + 13) * n, sizeof *ws->nt);
     ws->idx = calloc(2 * n, sizeof *ws->idx);
     if (!ws->nt || !ws->idx) {
         ts_talks_workspace_free(ws);
@@ -138,8 +142,7 @@ ts_talks_workspace *ts_talks_workspace_alloc(int max_levers, int max_rounds)
     ws->tab = q;
     q += 2 * N_LEVELS * n;
     double **vec[] = {&ws->xk, &ws->xn, &ws->b[0], &ws->b[1], &ws->c[0], &ws->c[1],
-                      &ws->uk[0], &ws->uk[1], &ws->d, &ws->dt, &ws->dl, &ws->dh,
-                      &ws->g, &ws->p, &ws->dg};
+                      &ws->d, &ws->dt, &ws->dl, &ws->dh, &ws->g, &ws->p, &ws->dg};
     for (size_t k = 0; k < sizeof vec / sizeof vec[0]; k++, q += n)
         *vec[k] = q;
     ws->have = ws->idx + n;
@@ -422,7 +425,6 @@ static void clear_result(ts_talks_result *res)
     res->round = -1;
 }
 
-
 /* ---- Nash by trust-region Newton (separable values) ------------------- */
 
 /* With separable values U_a(x) = c_a + sum_j u_aj(x_j) the Hessian of each
@@ -622,7 +624,6 @@ static ts_status lever_derivatives(solver *s, int j)
         }
         ws->b[a][j] = b / s->scale;
         ws->c[a][j] = c / s->scale;
-        ws->uk[a][j] = f0[a];
     }
     return TS_OK;
 }
