@@ -56,11 +56,11 @@ struct ts_talks_workspace {
      * values tab[(a * N_LEVELS + l) * n + j] at levels lev[l * n + j] and
      * its best combination idx (then, while a model is solved, its free
      * coordinates); the iterate xk, the trial xn, per lever the model's
-     * slopes b[a] and curvatures c[a] (scaled units) and whether they are
-     * those of xk (have[j]); the model's step d, trial dt, its bounds dl, dh,
-     * gradient g, direction p and diagonal dg. */
+     * slopes b[a] and curvatures c[a] (scaled units), its values uk[a] and
+     * whether these are those of xk (have[j]); the model's step d, trial
+     * dt, its bounds dl, dh, gradient g, direction p and diagonal dg. */
     double *nt;                     /* the one buffer of what follows */
-    double *lev, *tab, *xk, *xn, *b[2], *c[2], *d, *dt, *dl, *dh, *g, *p, *dg;
+    double *lev, *tab, *xk, *xn, *b[2], *c[2], *uk[2], *d, *dt, *dl, *dh, *g, *p, *dg;
     int *idx, *have;
 };
 
@@ -79,6 +79,7 @@ typedef struct {
     double scale;
     int evals, max_evals;
     int levals;         /* lever-function calls */
+    bool mixed;         /* nash: the values are not the sum the lever function claims */
     ts_status status;   /* first failure of the value function */
     /* the answer: nash, lowest objective; offer, highest responder's value
      * among packages meeting the floor */
@@ -130,7 +131,7 @@ ts_talks_workspace *ts_talks_workspace_alloc(int max_levers, int max_rounds)
     ws->offer[1] = buf + 8 * n;
     ws->fx = buf + 9 * n;
     ws->cand = buf + 10 * n;
-    ws->nt = calloc((size_t)(3 * N_LEVELS + 13) * n, sizeof *ws->nt);
+    ws->nt = calloc((size_t)(3 * N_LEVELS + 15) * n, sizeof *ws->nt);
     ws->idx = calloc(2 * n, sizeof *ws->idx);
     if (!ws->nt || !ws->idx) {
         ts_talks_workspace_free(ws);
@@ -142,7 +143,8 @@ ts_talks_workspace *ts_talks_workspace_alloc(int max_levers, int max_rounds)
     ws->tab = q;
     q += 2 * N_LEVELS * n;
     double **vec[] = {&ws->xk, &ws->xn, &ws->b[0], &ws->b[1], &ws->c[0], &ws->c[1],
-                      &ws->d, &ws->dt, &ws->dl, &ws->dh, &ws->g, &ws->p, &ws->dg};
+                      &ws->uk[0], &ws->uk[1], &ws->d, &ws->dt, &ws->dl, &ws->dh,
+                      &ws->g, &ws->p, &ws->dg};
     for (size_t k = 0; k < sizeof vec / sizeof vec[0]; k++, q += n)
         *vec[k] = q;
     ws->have = ws->idx + n;
@@ -595,8 +597,9 @@ static ts_status failed(const solver *s, ts_error *err)
 
 /* Slope and curvature of lever j's values at ws->xk[j], per share of its
  * range and scaled by 1/S, by second-order differences (one-sided at a
- * bound: the roll-out clamps levels to the box). */
-static ts_status lever_derivatives(solver *s, int j)
+ * bound: the roll-out clamps levels to the box). du[a] gets the change of
+ * its values from ws->uk, which then holds them. */
+static ts_status lever_derivatives(solver *s, int j, double du[2])
 {
     const ts_talks_problem *p = s->p;
     ts_talks_workspace *ws = s->ws;
@@ -624,8 +627,20 @@ static ts_status lever_derivatives(solver *s, int j)
         }
         ws->b[a][j] = b / s->scale;
         ws->c[a][j] = c / s->scale;
+        du[a] = f0[a] - ws->uk[a][j];
+        ws->uk[a][j] = f0[a];
     }
     return TS_OK;
+}
+
+/* True when the values changed from vo to vn by the sum du of the levers'
+ * changes, up to rounding: the lever function describes the values. */
+static bool additive(const solver *s, const double vn[2], const double vo[2], const double du[2])
+{
+    for (int a = 0; a < 2; a++)
+        if (!(fabs(vn[a] - vo[a] - du[a]) <= 1e-8 * (fabs(vn[a]) + fabs(vo[a]) + s->scale)))
+            return false;
+    return true;
 }
 
 static double scaled_phi(const solver *s, const double v[2])
@@ -634,20 +649,25 @@ static double scaled_phi(const solver *s, const double v[2])
     return nash_phi(s->w, g);
 }
 
-/* The trust-region iteration from x (values v), until a kept step is within
- * xtol of every range or the model sees nothing left to gain. Every package
- * evaluated goes through consider(). */
+/* The trust-region iteration from x (values v; ws->uk holds the levers'
+ * values there), until a kept step is within xtol of every range or the
+ * model sees nothing left to gain. Every package evaluated goes through
+ * consider(). After each kept step the change of the values is checked
+ * against the levers' changes (no extra call); a mismatch sets s->mixed and
+ * ends the run. */
 static ts_status newton_run(solver *s, const double *x, const double v[2], ts_error *err)
 {
     const ts_talks_problem *p = s->p;
     ts_talks_workspace *ws = s->ws;
     int n = p->n;
     double xtol = p->xtol > 0 ? p->xtol : DEFAULT_XTOL;
-    double vk[2] = {v[0], v[1]}, phik = scaled_phi(s, vk), radius = TR_RADIUS0;
+    double vk[2] = {v[0], v[1]}, vo[2] = {v[0], v[1]}, phik = scaled_phi(s, vk);
+    double radius = TR_RADIUS0;
     memcpy(ws->xk, x, (size_t)n * sizeof *x);
     for (int j = 0; j < n; j++)
         ws->have[j] = 0;
     for (int it = 0; it < TR_MAX_ITER && s->evals < s->max_evals; it++) {
+        double du[2] = {0.0, 0.0};
         for (int j = 0; j < n; j++) {
             double r = p->hi[j] - p->lo[j];
             if (!(r > 0.0)) {
@@ -656,14 +676,21 @@ static ts_status newton_run(solver *s, const double *x, const double v[2], ts_er
                 continue;
             }
             if (!ws->have[j]) {
-                if (lever_derivatives(s, j) != TS_OK)
+                double dj[2];
+                if (lever_derivatives(s, j, dj) != TS_OK)
                     return failed(s, err);
+                du[0] += dj[0];
+                du[1] += dj[1];
                 ws->have[j] = 1;
             }
             ws->dl[j] = fmax((p->lo[j] - ws->xk[j]) / r, -radius);
             ws->dh[j] = fmin((p->hi[j] - ws->xk[j]) / r, radius);
             ws->dl[j] = fmin(ws->dl[j], 0.0);
             ws->dh[j] = fmax(ws->dh[j], 0.0);
+        }
+        if (!additive(s, vk, vo, du)) {
+            s->mixed = true;
+            return TS_OK;
         }
         model m = {n, {s->w[0], s->w[1]},
                    {(vk[0] - p->d[0]) / s->scale, (vk[1] - p->d[1]) / s->scale},
@@ -694,6 +721,8 @@ static ts_status newton_run(solver *s, const double *x, const double v[2], ts_er
                 if (ws->xn[j] != ws->xk[j])
                     ws->have[j] = 0;
             memcpy(ws->xk, ws->xn, (size_t)n * sizeof *ws->xk);
+            vo[0] = vk[0];
+            vo[1] = vk[1];
             vk[0] = vn[0];
             vk[1] = vn[1];
             phik = phin;
@@ -809,9 +838,14 @@ static ts_status nash_newton(solver *s, ts_error *err)
         return st;
     consider(s, p->x0, v0, score(s, v0));
     bool at_x0 = true;
+    double du[2] = {0.0, 0.0};
     for (int j = 0; j < n; j++) {
         ws->start[j] = ws->lev[ws->idx[j] * n + j];
         at_x0 = at_x0 && ws->start[j] == p->x0[j];
+        for (int a = 0; a < 2; a++) {
+            ws->uk[a][j] = ws->tab[(a * N_LEVELS + ws->idx[j]) * n + j];
+            du[a] += ws->uk[a][j] - ws->tab[(a * N_LEVELS + N_LEVELS - 1) * n + j];
+        }
     }
     if (at_x0) {
         v[0] = v0[0];
@@ -820,8 +854,12 @@ static ts_status nash_newton(solver *s, ts_error *err)
         if (call_value(s, ws->start, v) != TS_OK)
             return failed(s, err);
         consider(s, ws->start, v, score(s, v));
+        if (!additive(s, v, v0, du)) {
+            s->mixed = true;
+            return TS_OK;
+        }
     }
-    if ((st = newton_run(s, ws->start, v, err)) != TS_OK)
+    if ((st = newton_run(s, ws->start, v, err)) != TS_OK || s->mixed)
         return st;
     /* more starts: the simplex's candidates, best first by the separable sum */
     int more = p->starts > 1 ? (p->starts - 1 < N_CAND ? p->starts - 1 : N_CAND) : 0;
@@ -850,12 +888,15 @@ static ts_status nash_newton(solver *s, ts_error *err)
         }
         used[pick] = true;
         int l = cand_level[pick];
-        for (int j = 0; j < n; j++)
+        for (int j = 0; j < n; j++) {
             ws->start[j] = ws->lev[l * n + j];
+            for (int a = 0; a < 2; a++)
+                ws->uk[a][j] = ws->tab[(a * N_LEVELS + l) * n + j];
+        }
         if (call_value(s, ws->start, v) != TS_OK)
             return failed(s, err);
         consider(s, ws->start, v, score(s, v));
-        if ((st = newton_run(s, ws->start, v, err)) != TS_OK)
+        if ((st = newton_run(s, ws->start, v, err)) != TS_OK || s->mixed)
             return st;
     }
     return TS_OK;
@@ -882,11 +923,16 @@ ts_status ts_talks_nash(ts_talks_workspace *ws, const ts_talks_problem *p, const
     if (p->lever) {
         if ((st = nash_newton(&s, err)) != TS_OK)
             return st;
-        fill_result(res, p, ws->best_x, s.best_v, min_gain);
-        res->round = 0;
-        res->evaluations = s.evals;
-        res->lever_evaluations = s.levals;
-        return TS_OK;
+        if (!s.mixed) {
+            fill_result(res, p, ws->best_x, s.best_v, min_gain);
+            res->round = 0;
+            res->evaluations = s.evals;
+            res->lever_evaluations = s.levals;
+            return TS_OK;
+        }
+        /* the values are not the levers' sum: the simplex, afresh */
+        s.have_best = s.have_f = false;
+        s.max_evals = s.evals + eval_budget(p) + N_CAND;
     }
     int n = p->n;
     double cv[2 * N_CAND], cf[N_CAND];
@@ -925,6 +971,7 @@ ts_status ts_talks_nash(ts_talks_workspace *ws, const ts_talks_problem *p, const
     fill_result(res, p, ws->best_x, s.best_v, min_gain);
     res->round = 0;
     res->evaluations = s.evals;
+    res->lever_evaluations = s.levals;
     return TS_OK;
 }
 

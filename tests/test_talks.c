@@ -464,6 +464,8 @@ static void test_newton_random_agendas(void **state)
         w[1] = 1.0 - w[0];
         ts_talks_result r, ref, fine;
         assert_int_equal(ts_talks_nash(ws, &p, w, 0.0, &r, NULL), TS_OK);
+        /* Newton throughout (the sum check never sends it to the simplex) */
+        assert_true(r.evaluations <= 60);
         ts_talks_problem q = p;
         q.xtol = 1e-8;
         assert_int_equal(ts_talks_nash(ws, &q, w, 0.0, &fine, NULL), TS_OK);
@@ -533,6 +535,50 @@ static ts_status share_value(const double *x, double out[2], void *ctx)
     out[0] = x[0];
     out[1] = 1.0 - x[0];
     return TS_OK;
+}
+
+/* Values with an interaction 0.8 x0 x1 for A that the lever function leaves
+ * out: the solver sees the values change by other than the levers' sum and
+ * solves the talk by the simplex instead. */
+static ts_status coupled_value(const double *x, double out[2], void *ctx)
+{
+    sep_value(x, out, ctx);
+    out[0] += 0.8 * x[0] * x[1];
+    return TS_OK;
+}
+
+static void test_newton_not_separable(void **state)
+{
+    (void)state;
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(rng, 77);
+    ts_talks_workspace *ws = ts_talks_workspace_alloc(3, 1);
+    int fallbacks = 0;
+    for (int trial = 0; trial < 20; trial++) {
+        sep_ctx c;
+        random_sep(rng, 3, false, &c);
+        double lo[3] = {0, 0, 0}, hi[3] = {1, 1, 1}, x0[3];
+        for (int j = 0; j < 3; j++)
+            x0[j] = gsl_rng_uniform(rng);
+        ts_talks_problem p = {.n = 3, .lo = lo, .hi = hi, .x0 = x0, .value = coupled_value,
+                              .ctx = &c, .lever = sep_lever, .xtol = 1e-7};
+        coupled_value(x0, p.d, &c);
+        double w[2] = {0.5, 0.5};
+        ts_talks_result r, ref;
+        assert_int_equal(ts_talks_nash(ws, &p, w, 0.0, &r, NULL), TS_OK);
+        p.lever = NULL;
+        assert_int_equal(ts_talks_nash(ws, &p, w, 0.0, &ref, NULL), TS_OK);
+        assert_int_equal(r.agreement, ref.agreement);
+        if (!ref.agreement)
+            continue;
+        fallbacks += r.lever_evaluations > 0 && r.evaluations > ref.evaluations;
+        /* the simplex's answer, found the same way after the check */
+        for (int j = 0; j < 3; j++)
+            assert_near(r.x[j], ref.x[j], 1e-4);
+    }
+    assert_true(fallbacks >= 15);
+    ts_talks_workspace_free(ws);
+    gsl_rng_free(rng);
 }
 
 static void test_newton_no_zone_and_failures(void **state)
@@ -900,6 +946,7 @@ int main(void)
         cmocka_unit_test(test_nash_no_zone),
         cmocka_unit_test(test_newton_unit_surplus),
         cmocka_unit_test(test_newton_random_agendas),
+        cmocka_unit_test(test_newton_not_separable),
         cmocka_unit_test(test_newton_no_zone_and_failures),
         cmocka_unit_test(test_alternating_closed_form),
         cmocka_unit_test(test_alternating_boulware_later),
