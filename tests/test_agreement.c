@@ -1,6 +1,7 @@
 /* Tests of the talks phase (agreement.h) through the engine: the Nash
- * package against the closed form x1 = d1 + w (1 - d1 - d2), a 90-day truce
- * (snapback, renegotiation, breach, phase-in), trust learnt from a pledge
+ * package against the closed form x1 = d1 + w (1 - d1 - d2) (also at the
+ * engine's default accuracy), separability of the agenda's values, random
+ * agendas against converged solves, a 90-day truce (snapback, renegotiation, breach, phase-in), trust learnt from a pledge
  * kept or broken (closed forms for the trust path), failed talks, the random
  * talks' rate, and identical results whatever the thread count. */
 #include <math.h>

@@ -3,7 +3,10 @@
  * Nash: the unit-surplus split x1 = d1 + w (1 - d1 - d2) (Nash 1950; the
  * generalised form with weights, e.g. Muthoo 1999, ch. 2); Pareto efficiency,
  * individual rationality and optimality of the Nash product on random concave
- * agendas against grids and random search. Alternating offers: the round of
+ * agendas against grids and random search; the trust-region Newton method
+ * for separable values (lever functions) on the same closed form, on random
+ * separable agendas (concave and linear) against converged solves, and its
+ * fall-back when the values are not the levers' sum. Alternating offers: the round of
  * agreement on a unit surplus follows from the aspiration schedule in closed
  * form; Boulware agents agree later than Conceders; no side ever gets less
  * than its disagreement value. */
