@@ -57,7 +57,8 @@ typedef struct {
     ts_talks_value_fn value;
     void *ctx;                /* passed to value */
     /* Accuracy of the package, as a share of each lever's range (0: 1e-4).
-     * The solvers stop when the simplex is smaller than this. */
+     * The simplex stops when it is smaller than this, the Newton method
+     * when a kept step is (the package is then within O(step^2)). */
     double xtol;
     /* Most value-function calls per solver call (0: 500 (n + 1) for nash,
      * 500 (n + 1) per offer for alternating). Reached: the best package so
