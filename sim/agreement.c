@@ -49,7 +49,7 @@ typedef struct {
     size_t len;
 } talks_state;
 
-static const ts_agreement_opts default_opts = {TS_AGREEMENT_XTOL, 0, 0};
+static const ts_agreement_opts default_opts = {TS_AGREEMENT_XTOL, 0, 0, false};
 
 /* ---- small helpers ---------------------------------------------------- */
 
@@ -135,13 +135,94 @@ typedef struct {
     const ts_world *w;
     const int *lever;
     int n, steps;
+    bool pledge_trust;
+    double dsum[2];   /* sum over the roll-out of each actor's discount weights */
 } value_ctx;
 
 static ts_status package_value(const double *x, double out[2], void *ctx)
 {
     const value_ctx *v = ctx;
-    ts_engine_rollout(v->w, v->lever, x, v->n, v->steps, true, out);
+    ts_engine_rollout(v->w, v->lever, x, v->n, v->steps, v->pledge_trust, out);
     return TS_OK;
+}
+
+/* One agenda issue's own part of a roll-out (package_value's terms of issue
+ * lever[j] and of the interactions joining it to a lever off the agenda):
+ * the values are its sum with terms that do not depend on the package. An
+ * issue without state variables has the same flows every step of a
+ * roll-out (ts_engine_rollout's constant terms), so it is one flow times
+ * the discount weights' sum; one with state is stepped as the roll-out
+ * steps it. */
+static ts_status issue_value(int j, double xj, double out[2], void *ctx)
+{
+    const value_ctx *v = ctx;
+    const ts_world *w = v->w;
+    int i = v->lever[j];
+    const ts_issue *is = &w->issue[i];
+    double h = w->h, x = xj < is->min ? is->min : xj > is->max ? is->max : xj;
+    ts_issue_state st = w->st[i];
+    st.x = x;
+    ts_issue_state_refresh(is, h, &st);
+    double q[2], recv = x;
+    bool trust = v->pledge_trust && is->kind == TS_ISSUE_PLEDGE;
+    if (trust) {
+        double tr = w->trust[1 - is->owner];
+        recv = tr * x + (1.0 - tr) * w->st[i].x;
+    }
+    if (ts_issue_n_state(is->kind) == 0) {
+        ts_issue_payoff(is, &st, x, h, q);
+        if (trust) {
+            double qr[2];
+            ts_issue_payoff(is, &st, recv, h, qr);
+            q[1 - is->owner] = qr[1 - is->owner];
+        }
+        out[0] = q[0] * v->dsum[0];
+        out[1] = q[1] * v->dsum[1];
+    } else {
+        double disc[2] = {1.0, 1.0};
+        out[0] = out[1] = 0.0;
+        for (int t = 0; t < v->steps; t++) {
+            ts_issue_payoff(is, &st, x, h, q);
+            for (int a = 0; a < 2; a++) {
+                out[a] += disc[a] * q[a];
+                disc[a] *= w->factor[a];
+            }
+            ts_issue_advance(is, &st, h);
+        }
+    }
+    const ts_scenario *sc = w->sc;
+    for (int k = 0; k < sc->n_interactions; k++) {
+        const ts_interaction *in = &sc->interactions[k];
+        if (in->issue_a != i && in->issue_b != i)
+            continue;
+        double xa = in->issue_a == i ? x : w->st[in->issue_a].x;
+        double xb = in->issue_b == i ? x : w->st[in->issue_b].x;
+        out[in->actor] += in->coef * xa * xb * h * v->dsum[in->actor];
+    }
+    return TS_OK;
+}
+
+/* The values are separable in the agenda's levers unless an interaction
+ * joins two of them: every issue's flows and state depend on its own lever
+ * only (a promised pledge too: its receiver's trust-weighted level is its
+ * own), and the roll-out holds the package from its first step (no
+ * phase-in). */
+static bool separable(const ts_world *w, const ts_talk *tk)
+{
+    const ts_scenario *sc = w->sc;
+    for (int k = 0; k < sc->n_interactions; k++) {
+        const ts_interaction *in = &sc->interactions[k];
+        if (in->issue_a == in->issue_b)
+            continue;
+        bool a = false, b = false;
+        for (int j = 0; j < tk->n_agenda; j++) {
+            a = a || tk->agenda[j] == in->issue_a;
+            b = b || tk->agenda[j] == in->issue_b;
+        }
+        if (a && b)
+            return false;
+    }
+    return true;
 }
 
 double ts_agreement_hazard(const ts_talks_hazard *h, double loss0, double loss1)
@@ -287,11 +368,18 @@ static ts_status negotiate(const ts_agreement_opts *aopts, ts_talks_workspace *w
         if (ts->converged)
             memcpy(sq, ts->threat, (size_t)n * sizeof *sq);
     }
-    value_ctx vc = {w, tk->agenda, n, tk->duration_steps};
+    value_ctx vc = {w, tk->agenda, n, tk->duration_steps, true, {0.0, 0.0}};
+    for (int a = 0; a < 2; a++) {
+        double disc = 1.0;
+        for (int t = 0; t < tk->duration_steps; t++, disc *= w->factor[a])
+            vc.dsum[a] += disc;
+    }
     ts_talks_problem p = {.n = n, .lo = lo, .hi = hi, .x0 = sq, .value = package_value,
                           .ctx = &vc, .xtol = aopts->xtol > 0.0 ? aopts->xtol : TS_AGREEMENT_XTOL,
                           .max_evals = aopts->max_evals, .starts = aopts->starts};
-    /* The disagreement value is what happens without a deal, not a promise:
+    if (!aopts->simplex && separable(w, tk))
+        p.lever = issue_value;
+    /* The disagreement point is what happens without a deal, not a promise:
      * pledges there are valued at their levels. */
     ts_engine_rollout(w, tk->agenda, sq, n, tk->duration_steps, false, p.d);
     d[0] = p.d[0];

@@ -3,10 +3,14 @@
  * Nash: the unit-surplus split x1 = d1 + w (1 - d1 - d2) (Nash 1950; the
  * generalised form with weights, e.g. Muthoo 1999, ch. 2); Pareto efficiency,
  * individual rationality and optimality of the Nash product on random concave
- * agendas against grids and random search. Rubinstein: the opener's share of a
- * unit surplus after backward induction equals the finite-horizon closed form
- * for 1, 2, 9 and 200 rounds and tends to (1 - d_B)/(1 - d_A d_B); gains over
- * the disagreement point, not values, are discounted. Concession: the round of
+ * agendas against grids and random search; the trust-region Newton method
+ * for separable values (lever functions) on the same closed form, on random
+ * separable agendas (concave and linear) against converged solves, and its
+ * fall-back when the values are not the levers' sum. Rubinstein: the opener's
+ * share of a unit surplus after backward induction equals the finite-horizon
+ * closed form for 1, 2, 9 and 200 rounds and tends to (1 - d_B)/(1 - d_A d_B);
+ * gains over the disagreement point, not values, are discounted. Concession:
+ * the round of
  * agreement on a unit surplus follows from the aspiration schedule in closed
  * form; Boulware agents agree later than Conceders; no side ever gets less
  * than its disagreement value. */
@@ -330,6 +334,314 @@ static void test_nash_no_zone(void **state)
     assert_near(r.gain[1], 0.05, PKG_TOL);
     ts_talks_workspace_free(ws);
 }
+
+/* ---- Nash: separable values (the trust-region Newton method) ------------ */
+
+/* Unit surplus lever by lever: s gives A s and B -s; the conflict lever costs
+ * both k (c + c^2). Each lever adds a constant of its own (the solver must
+ * not depend on it). */
+static ts_status surplus_lever(int j, double x, double out[2], void *ctx)
+{
+    const surplus_ctx *c = ctx;
+    if (j == 0) {
+        out[0] = x + 3.0;
+        out[1] = -x - 1.0;
+    } else {
+        out[0] = out[1] = -c->k * (x + x * x) + 7.0;
+    }
+    return TS_OK;
+}
+
+static void test_newton_unit_surplus(void **state)
+{
+    (void)state;
+    static const double ws_[] = {0.2, 0.5, 0.65, 0.8};
+    static const double ds[][2] = {{0.0, 0.0}, {0.1, 0.3}, {-0.2, 0.1}, {0.3, 0.5}};
+    ts_talks_workspace *ws = ts_talks_workspace_alloc(2, 1);
+    for (int n = 1; n <= 2; n++) {
+        surplus_ctx c = {n, 0.5};
+        double lo[2] = {0, 0}, hi[2] = {1, 1}, x0[2] = {0.5, 1.0};
+        for (size_t iw = 0; iw < sizeof ws_ / sizeof ws_[0]; iw++)
+            for (size_t id = 0; id < sizeof ds / sizeof ds[0]; id++) {
+                ts_talks_problem p = surplus_problem(&c, lo, hi, x0, ds[id][0], ds[id][1]);
+                p.xtol = 0.0;   /* the default, 1e-4 */
+                p.lever = surplus_lever;
+                double w[2] = {ws_[iw], 1.0 - ws_[iw]};
+                ts_talks_result r;
+                ts_error err;
+                assert_int_equal(ts_talks_nash(ws, &p, w, 0.0, &r, &err), TS_OK);
+                double expect = ds[id][0] + w[0] * (1.0 - ds[id][0] - ds[id][1]);
+                assert_true(r.agreement);
+                /* linear and quadratic levers: the model is exact but for
+                 * the rounding of its differences, and the last kept step is
+                 * within xtol, so the error is O(xtol^2) (observed <= 2.3e-8) */
+                assert_near(r.x[0], expect, 1e-6);
+                if (n == 2)
+                    assert_near(r.x[1], 0.0, 1e-6);
+                assert_true(r.evaluations > 0 && r.lever_evaluations > 0);
+                assert_int_equal(r.n_trace, 0);
+            }
+    }
+    ts_talks_workspace_free(ws);
+}
+
+/* Random separable concave values: per lever and actor
+ *   u(x) = lin x + quad x^2 + ex (exp(k x) - 1),  quad <= 0, ex <= 0,
+ * or linear only (lin x: the frontier is a polygon and the solution a vertex
+ * or a point of an edge). */
+#define SMAX 12
+typedef struct {
+    int n;
+    double c[2], lin[2][SMAX], quad[2][SMAX], ex[2][SMAX], k[2][SMAX];
+} sep_ctx;
+
+static double sep_u(const sep_ctx *c, int a, int j, double x)
+{
+    return c->lin[a][j] * x + c->quad[a][j] * x * x + c->ex[a][j] * expm1(c->k[a][j] * x);
+}
+
+static ts_status sep_value(const double *x, double out[2], void *ctx)
+{
+    const sep_ctx *c = ctx;
+    for (int a = 0; a < 2; a++) {
+        out[a] = c->c[a];
+        for (int j = 0; j < c->n; j++)
+            out[a] += sep_u(c, a, j, x[j]);
+    }
+    return TS_OK;
+}
+
+static ts_status sep_lever(int j, double x, double out[2], void *ctx)
+{
+    const sep_ctx *c = ctx;
+    out[0] = sep_u(c, 0, j, x) - 2.0 * j;
+    out[1] = sep_u(c, 1, j, x) + 0.5 * j;
+    return TS_OK;
+}
+
+static void random_sep(gsl_rng *rng, int n, bool linear, sep_ctx *c)
+{
+    c->n = n;
+    for (int a = 0; a < 2; a++) {
+        c->c[a] = gsl_ran_gaussian(rng, 1.0);
+        for (int j = 0; j < n; j++) {
+            c->lin[a][j] = gsl_ran_gaussian(rng, 1.0);
+            c->quad[a][j] = linear ? 0.0 : -gsl_rng_uniform(rng);
+            c->ex[a][j] = linear ? 0.0 : -0.5 * gsl_rng_uniform(rng);
+            c->k[a][j] = linear ? 0.0 : 3.0 * gsl_ran_gaussian(rng, 1.0);
+        }
+    }
+}
+
+static double sep_nash(const sep_ctx *c, const double *x, const double d[2], const double w[2])
+{
+    double v[2];
+    sep_value(x, v, (void *)c);
+    return nash_objective(v, d, w);
+}
+
+/* The Newton method at its default accuracy against converged answers (the
+ * simplex at xtol 1e-8 from all four starts, and Newton at 1e-8): packages
+ * within 1e-4 of each lever's range, a Nash product as high as the
+ * simplex's, and no random or nearby package higher. */
+static void test_newton_random_agendas(void **state)
+{
+    (void)state;
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(rng, 20251201);
+    ts_talks_workspace *ws = ts_talks_workspace_alloc(SMAX, 1);
+    int agreements = 0, talks = 0;
+    double worst = 0.0, worst_fine = 0.0;
+    for (int trial = 0; trial < 120; trial++) {
+        int n = trial % 10 == 9 ? SMAX : 1 + trial % 5;
+        bool linear = trial % 3 == 0;
+        sep_ctx c;
+        random_sep(rng, n, linear, &c);
+        double lo[SMAX], hi[SMAX], x0[SMAX], x[SMAX];
+        for (int j = 0; j < n; j++) {
+            lo[j] = -gsl_rng_uniform(rng);
+            hi[j] = 1.0 + gsl_rng_uniform(rng);
+            x0[j] = lo[j] + (hi[j] - lo[j]) * gsl_rng_uniform(rng);
+        }
+        ts_talks_problem p = {.n = n, .lo = lo, .hi = hi, .x0 = x0, .value = sep_value,
+                              .ctx = &c, .lever = sep_lever};
+        sep_value(x0, p.d, &c);
+        double w[2];
+        w[0] = 0.1 + 0.8 * gsl_rng_uniform(rng);
+        w[1] = 1.0 - w[0];
+        ts_talks_result r, ref, fine;
+        assert_int_equal(ts_talks_nash(ws, &p, w, 0.0, &r, NULL), TS_OK);
+        /* Newton throughout (the sum check never sends it to the simplex) */
+        assert_true(r.evaluations <= 60);
+        ts_talks_problem q = p;
+        q.xtol = 1e-8;
+        assert_int_equal(ts_talks_nash(ws, &q, w, 0.0, &fine, NULL), TS_OK);
+        q.lever = NULL;
+        q.starts = 4;
+        q.max_evals = 100000;
+        assert_int_equal(ts_talks_nash(ws, &q, w, 0.0, &ref, NULL), TS_OK);
+        talks++;
+        assert_int_equal(r.agreement, ref.agreement);
+        if (!ref.agreement)
+            continue;   /* x0 on the frontier: no zone */
+        agreements++;
+        /* the simplex is a reference where it converged within its budget
+         * (on 12 linear levers it may not: the Newton package is then the
+         * better one, checked below) */
+        bool converged = ref.evaluations < q.max_evals + 4;
+        for (int j = 0; j < n; j++) {
+            assert_true(r.x[j] >= lo[j] && r.x[j] <= hi[j]);
+            double span = hi[j] - lo[j];
+            worst_fine = fmax(worst_fine, fabs(r.x[j] - fine.x[j]) / span);
+            if (converged)
+                worst = fmax(worst, fabs(r.x[j] - ref.x[j]) / span);
+        }
+        assert_true(worst <= 1e-4 && worst_fine <= 1e-4);
+        double nstar = nash_objective(r.value, p.d, w);
+        assert_true(nstar >= nash_objective(ref.value, p.d, w) - 1e-10);
+        static const double radius[] = {-1.0, 1e-2, 1e-4};
+        for (size_t k = 0; k < 3; k++)
+            for (int t = 0; t < 2000; t++) {
+                for (int j = 0; j < n; j++) {
+                    double span = hi[j] - lo[j];
+                    double xj = radius[k] < 0 ? lo[j] + span * gsl_rng_uniform(rng)
+                                              : r.x[j] + span * gsl_ran_gaussian(rng, radius[k]);
+                    x[j] = xj < lo[j] ? lo[j] : xj > hi[j] ? hi[j] : xj;
+                }
+                assert_true(sep_nash(&c, x, p.d, w) <= nstar + 1e-10);
+            }
+    }
+    print_message("newton at 1e-4: %d talks, %d agreements, largest package distance %.2g of "
+                  "the range from the simplex at 1e-8, %.2g from newton at 1e-8\n", talks,
+                  agreements, worst, worst_fine);
+    assert_true(agreements >= 100);
+    ts_talks_workspace_free(ws);
+    gsl_rng_free(rng);
+}
+
+static ts_status failing_lever(int j, double x, double out[2], void *ctx)
+{
+    int *calls = ctx;
+    out[0] = x + j;
+    out[1] = -x;
+    return ++*calls > 5 ? TS_EIO : TS_OK;
+}
+
+static ts_status nan_lever(int j, double x, double out[2], void *ctx)
+{
+    (void)j;
+    (void)ctx;
+    out[0] = x > 0.7 ? NAN : x;
+    out[1] = -x;
+    return TS_OK;
+}
+
+static ts_status share_value(const double *x, double out[2], void *ctx)
+{
+    (void)ctx;
+    out[0] = x[0];
+    out[1] = 1.0 - x[0];
+    return TS_OK;
+}
+
+/* Values with an interaction 0.8 x0 x1 for A that the lever function leaves
+ * out: the solver sees the values change by other than the levers' sum and
+ * solves the talk by the simplex instead. */
+static ts_status coupled_value(const double *x, double out[2], void *ctx)
+{
+    sep_value(x, out, ctx);
+    out[0] += 0.8 * x[0] * x[1];
+    return TS_OK;
+}
+
+static void test_newton_not_separable(void **state)
+{
+    (void)state;
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(rng, 77);
+    ts_talks_workspace *ws = ts_talks_workspace_alloc(3, 1);
+    int fallbacks = 0;
+    for (int trial = 0; trial < 20; trial++) {
+        sep_ctx c;
+        random_sep(rng, 3, false, &c);
+        double lo[3] = {0, 0, 0}, hi[3] = {1, 1, 1}, x0[3];
+        for (int j = 0; j < 3; j++)
+            x0[j] = gsl_rng_uniform(rng);
+        ts_talks_problem p = {.n = 3, .lo = lo, .hi = hi, .x0 = x0, .value = coupled_value,
+                              .ctx = &c, .lever = sep_lever, .xtol = 1e-7};
+        coupled_value(x0, p.d, &c);
+        double w[2] = {0.5, 0.5};
+        ts_talks_result r, ref;
+        assert_int_equal(ts_talks_nash(ws, &p, w, 0.0, &r, NULL), TS_OK);
+        p.lever = NULL;
+        assert_int_equal(ts_talks_nash(ws, &p, w, 0.0, &ref, NULL), TS_OK);
+        assert_int_equal(r.agreement, ref.agreement);
+        if (!ref.agreement)
+            continue;
+        fallbacks += r.lever_evaluations > 0 && r.evaluations > ref.evaluations;
+        /* the simplex's answer, found the same way after the check */
+        for (int j = 0; j < 3; j++)
+            assert_near(r.x[j], ref.x[j], 1e-4);
+    }
+    assert_true(fallbacks >= 15);
+    ts_talks_workspace_free(ws);
+    gsl_rng_free(rng);
+}
+
+static void test_newton_no_zone_and_failures(void **state)
+{
+    (void)state;
+    ts_talks_workspace *ws = ts_talks_workspace_alloc(2, 1);
+    surplus_ctx c = {2, 0.5};
+    double lo[2] = {0, 0}, hi[2] = {1, 1}, x0[2] = {0.5, 0.0}, w[2] = {0.5, 0.5};
+    ts_talks_result r;
+    ts_error err;
+    ts_talks_problem p = surplus_problem(&c, lo, hi, x0, 0.6, 0.6);
+    p.lever = surplus_lever;
+    assert_int_equal(ts_talks_nash(ws, &p, w, 0.0, &r, &err), TS_OK);
+    assert_false(r.agreement);
+    assert_int_equal(r.outcome, TS_TALKS_NO_ZONE);
+    /* a zone, but gains below min_gain */
+    p = surplus_problem(&c, lo, hi, x0, 0.45, 0.45);
+    p.lever = surplus_lever;
+    assert_int_equal(ts_talks_nash(ws, &p, w, 0.2, &r, &err), TS_OK);
+    assert_int_equal(r.outcome, TS_TALKS_BELOW_MIN_GAIN);
+    assert_near(r.x[0], 0.5, 1e-9);
+
+    /* the lever function's failure stops the solver and is returned */
+    int calls = 0;
+    ts_talks_problem b = {.n = 1, .lo = lo, .hi = hi, .x0 = x0, .value = share_value,
+                          .lever = failing_lever, .ctx = &calls};
+    assert_int_equal(ts_talks_nash(ws, &b, w, 0.0, &r, &err), TS_EIO);
+    assert_int_equal(calls, 6);
+    b.lever = nan_lever;
+    assert_int_equal(ts_talks_nash(ws, &b, w, 0.0, &r, &err), TS_EIO);
+    assert_non_null(strstr(err.msg, "non-finite"));
+
+    /* deterministic, and more starts never worse */
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(rng, 5);
+    sep_ctx sc;
+    random_sep(rng, 5, false, &sc);
+    double l5[5] = {0}, h5[5] = {1, 1, 1, 1, 1}, x5[5] = {0.5, 0.5, 0.5, 0.5, 0.5};
+    ts_talks_workspace *w5 = ts_talks_workspace_alloc(5, 1);
+    ts_talks_problem q = {.n = 5, .lo = l5, .hi = h5, .x0 = x5, .value = sep_value,
+                          .lever = sep_lever, .ctx = &sc};
+    sep_value(x5, q.d, &sc);
+    ts_talks_result a, a2;
+    assert_int_equal(ts_talks_nash(w5, &q, w, 0.0, &a, NULL), TS_OK);
+    assert_int_equal(ts_talks_nash(w5, &q, w, 0.0, &a2, NULL), TS_OK);
+    assert_memory_equal(a.x, a2.x, 5 * sizeof(double));
+    assert_int_equal(a.lever_evaluations, a2.lever_evaluations);
+    q.starts = 4;
+    assert_int_equal(ts_talks_nash(w5, &q, w, 0.0, &a2, NULL), TS_OK);
+    assert_true(nash_objective(a2.value, q.d, w) >= nash_objective(a.value, q.d, w));
+    assert_true(a2.evaluations > a.evaluations);
+    ts_talks_workspace_free(w5);
+    gsl_rng_free(rng);
+    ts_talks_workspace_free(ws);
+}
+
 
 /* ---- concession (Faratin's tactic) ------------------------------------- */
 
@@ -850,6 +1162,10 @@ int main(void)
         cmocka_unit_test(test_concession_symmetric),
         cmocka_unit_test(test_concession_individually_rational),
         cmocka_unit_test(test_concession_no_zone),
+        cmocka_unit_test(test_newton_unit_surplus),
+        cmocka_unit_test(test_newton_random_agendas),
+        cmocka_unit_test(test_newton_not_separable),
+        cmocka_unit_test(test_newton_no_zone_and_failures),
         cmocka_unit_test(test_bad_arguments),
         cmocka_unit_test(test_deterministic_and_budget),
     };

@@ -7,7 +7,8 @@
  * sets the agenda levers; (4) holds the scheduled talks of the step and,
  * with talks_hazard, a random talk. Talks value packages by
  * ts_engine_rollout() over the agreement's duration and solve them with
- * ts_talks_nash(), ts_talks_rubinstein() or ts_talks_concession(). Every talk, agreement, breach
+ * ts_talks_nash() (given the values issue by issue as well when they are
+ * separable), ts_talks_rubinstein() or ts_talks_concession(). Every talk, agreement, breach
  * and expiry is a log row; the replicate's deal counters are kept here.
  *
  * Threads: the hook's ctx is a const ts_agreement_opts, only read, so one
@@ -25,15 +26,19 @@
 #include "tradesim/engine.h"
 #include "tradesim/talks.h"
 
-/* Package accuracy of talks in the engine, as a share of each lever's range.
- * 1e-2 keeps a 5-lever Nash talk within DESIGN.md section 7's 200 us; the
- * cost in accuracy is measured in docs/model.md. */
-#define TS_AGREEMENT_XTOL 1e-2
+/* Package accuracy of talks in the engine, as a share of each lever's range:
+ * the solvers' own default (docs/model.md measures it against converged
+ * solves). */
+#define TS_AGREEMENT_XTOL 1e-4
 
 typedef struct {
     double xtol;      /* solver accuracy (0: TS_AGREEMENT_XTOL) */
     int max_evals;    /* per solve (0: the solver's default) */
     int starts;       /* nash start points (0: the solver's default) */
+    /* Nash by the simplex on full roll-outs even when the agenda's values are
+     * separable (for comparisons; false: the trust-region Newton method on
+     * one-issue roll-outs whenever no interaction joins two agenda levers). */
+    bool simplex;
 } ts_agreement_opts;
 
 /* The talks hook; ctx is a const ts_agreement_opts * (NULL: defaults). */

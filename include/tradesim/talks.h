@@ -10,10 +10,15 @@
  *   ts_talks_concession   alternating offers with time-dependent aspirations
  *                         (ts_talks_alternating is the same function)
  *
- * All use GSL's derivative-free Nelder-Mead simplex (nmsimplex2) on an
- * unbounded variable z with x = lo + (hi - lo) (1 + sin z) / 2, so every trial
- * package lies in the box and a bound is reached exactly. The equations,
- * tolerances and conventions are in docs/model.md (section "Talks").
+ * With a general value function all use GSL's derivative-free Nelder-Mead
+ * simplex (nmsimplex2) on an unbounded variable z with
+ * x = lo + (hi - lo) (1 + sin z) / 2, so every trial package lies in the box
+ * and a bound is reached exactly. When the caller also gives the values lever
+ * by lever (`lever`: the values are a sum of one function of each lever),
+ * Nash is solved by a trust-region Newton method on a separable quadratic
+ * model of each value, its derivatives by finite differences of one lever at
+ * a time. The equations, tolerances and conventions are in docs/model.md
+ * (section "Talks").
  *
  * Ownership and threads: a ts_talks_workspace holds every buffer and GSL
  * minimiser the solvers need, sized at allocation; a solver call allocates
@@ -40,6 +45,12 @@
  * the solver, which returns that status. */
 typedef ts_status (*ts_talks_value_fn)(const double *x, double out[2], void *ctx);
 
+/* Lever j's own part of both values at level xj, for separable values
+ * U_a(x) = c_a + sum_j u_aj(x_j): out[a] = u_aj(xj) plus any constant of j's
+ * own (the same every call). Deterministic; a status other than TS_OK stops
+ * the solver, as for ts_talks_value_fn. */
+typedef ts_status (*ts_talks_lever_fn)(int j, double xj, double out[2], void *ctx);
+
 typedef struct {
     int n;                    /* levers on the agenda, 1..workspace's max_levers */
     const double *lo, *hi;    /* box, lo[i] <= hi[i] */
@@ -48,7 +59,8 @@ typedef struct {
     ts_talks_value_fn value;
     void *ctx;                /* passed to value */
     /* Accuracy of the package, as a share of each lever's range (0: 1e-4).
-     * The solvers stop when the simplex is smaller than this. */
+     * The simplex stops when it is smaller than this, the Newton method
+     * when a kept step is (the package is then within O(step^2)). */
     double xtol;
     /* Most value-function calls per solver call (0: 500 (n + 1) for nash,
      * 500 (n + 1) per offer for concession and rubinstein). Reached: the best package so
@@ -59,6 +71,11 @@ typedef struct {
      * against a value function whose Nash product has several local maxima,
      * at a cost of up to a full run each. */
     int starts;
+    /* Optional (nash only): the values lever by lever, when they are
+     * separable. Set, Nash uses the trust-region Newton method (a few
+     * evaluations of `value`, the derivatives from `lever`); NULL: the
+     * simplex. ctx is passed to it too. */
+    ts_talks_lever_fn lever;
 } ts_talks_problem;
 
 typedef enum {
@@ -91,6 +108,7 @@ typedef struct {
     int round;               /* concession: round of acceptance (0-based), -1 if
                               * none; rubinstein: 0 on agreement, else -1; nash: 0 */
     int evaluations;         /* value-function calls made by this solver call */
+    int lever_evaluations;   /* lever-function calls (nash with `lever`), else 0 */
     int n_trace;             /* concession: offers made; rubinstein: 1 (the
                               * equilibrium's round-0 offer); nash: 0 */
     int backward_rounds;     /* rubinstein: rounds solved by backward induction,
@@ -109,11 +127,15 @@ void ts_talks_workspace_free(ts_talks_workspace *ws);
 
 /* Generalised Nash bargaining: x maximising
  *   w[0] log(U_0(x) - d_0) + w[1] log(U_1(x) - d_1)
- * over the box, w >= 0 normalised here (w[0] + w[1] > 0). Starts: the status
- * quo, the centre and the all-lo and all-hi corners are evaluated, and the
- * simplex is run (with one restart) from the best p->starts of them. The
- * result is the best package evaluated. Agreement iff both gains exceed
- * min_gain (>= 0). */
+ * over the box, w >= 0 normalised here (w[0] + w[1] > 0). Without p->lever:
+ * the status quo, the centre and the all-lo and all-hi corners are
+ * evaluated, and the simplex is run (with one restart) from the best
+ * p->starts of them. With p->lever: each lever is valued at five levels
+ * across its range and at its status quo, the best combination of those
+ * (by the separable sum) is the start, and the trust-region Newton method
+ * runs from it (and, with p->starts > 1, from the best p->starts - 1 of the
+ * four candidates above too). The result is the best package evaluated by
+ * `value`. Agreement iff both gains exceed min_gain (>= 0). */
 ts_status ts_talks_nash(ts_talks_workspace *ws, const ts_talks_problem *p, const double w[2],
                         double min_gain, ts_talks_result *res, ts_error *err);
 
