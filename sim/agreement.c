@@ -169,7 +169,7 @@ static ts_status issue_value(int j, double xj, double out[2], void *ctx)
         double tr = w->trust[1 - is->owner];
         recv = tr * x + (1.0 - tr) * w->st[i].x;
     }
-    if (ts_issue_n_state(is->kind) == 0) {
+    if (!ts_issue_time_varying(is)) {
         ts_issue_payoff(is, &st, x, h, q);
         if (trust) {
             double qr[2];

@@ -17,6 +17,7 @@ extern inline double ts_issue_level_at_pressure(const ts_issue *is, double p);
 extern inline double ts_issue_escalated(const ts_issue *is);
 extern inline double ts_issue_conceded(const ts_issue *is);
 extern inline int ts_issue_n_state(ts_issue_kind kind);
+extern inline bool ts_issue_time_varying(const ts_issue *is);
 extern inline double ts_issue_state_get(const ts_issue *is, const ts_issue_state *st, int j);
 extern inline double ts_exprel(double a);
 extern inline void ts_tariff_eq_flows(double m0, double eps, double theta, double kf, double tau,

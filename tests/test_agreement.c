@@ -179,13 +179,12 @@ static void test_separable_or_not(void **state)
 /* The shipped issue kinds (talk5's five levers) on random agendas, levels,
  * trusts and chip and export states: the engine's default package within
  * 1e-4 of each range of the converged simplex (xtol 1e-8, four starts). */
-static void test_random_agendas(void **state)
+static void random_agendas(const char *const *sets, int n_sets)
 {
-    (void)state;
     char path[4096];
     snprintf(path, sizeof path, "%s/tests/good_talks/talk5.cfg", TS_SOURCE_DIR);
     ts_error err;
-    ts_scenario *sc = ts_scenario_load(path, NULL, 0, &err);
+    ts_scenario *sc = ts_scenario_load(path, sets, n_sets, &err);
     if (!sc)
         fail_msg("%s", err.msg);
     ts_engine *e = ts_engine_alloc(sc, NULL);
@@ -238,6 +237,24 @@ static void test_random_agendas(void **state)
     ts_replicate_free(r);
     ts_engine_free(e);
     ts_scenario_free(sc);
+}
+
+static void test_random_agendas(void **state)
+{
+    (void)state;
+    random_agendas(NULL, 0);
+}
+
+/* Tariffs whose elasticity moves towards the long run during the talk: the
+ * per-issue values follow the path step by step as the roll-out does, so the
+ * Newton method still needs no fall-back. */
+static void test_random_agendas_elasticity_path(void **state)
+{
+    (void)state;
+    static const char *const sets[] = {
+        "issues.[0].elasticity_short_run=0.76", "issues.[0].elasticity_half_life=0.5",
+        "issues.[1].elasticity_short_run=0.5", "issues.[1].elasticity_half_life=0.25"};
+    random_agendas(sets, 4);
 }
 
 static void test_concession(void **state)
@@ -756,6 +773,7 @@ int main(void)
         cmocka_unit_test(test_threat_point_tariffs),
         cmocka_unit_test(test_threat_point_no_fixed_point),
         cmocka_unit_test(test_separable_or_not),   cmocka_unit_test(test_random_agendas),
+        cmocka_unit_test(test_random_agendas_elasticity_path),
         cmocka_unit_test(test_truce_renegotiate),  cmocka_unit_test(test_truce_breach),
         cmocka_unit_test(test_phase_in),           cmocka_unit_test(test_trust_kept),
         cmocka_unit_test(test_trust_noisy),        cmocka_unit_test(test_trust_broken),

@@ -103,6 +103,14 @@ inline int ts_issue_n_state(ts_issue_kind kind)
 
 const char *ts_issue_state_name(ts_issue_kind kind, int j);
 
+/* Whether the issue's payoff at a fixed level can change from step to step:
+ * state variables, or a tariff elasticity on its way to the long run. */
+inline bool ts_issue_time_varying(const ts_issue *is)
+{
+    return ts_issue_n_state(is->kind) > 0 ||
+           (is->kind == TS_ISSUE_TARIFF && is->elasticity_half_life > 0.0);
+}
+
 inline double ts_issue_state_get(const ts_issue *is, const ts_issue_state *st, int j)
 {
     if (is->kind == TS_ISSUE_CHIP_LICENCE)
