@@ -163,7 +163,7 @@ static void baseline(const ts_scenario *sc, int R, double *traj, double *tot_out
                 u1 += i == 0 ? pf : po;
             }
             double reach = (1 - x[2]) * m;
-            u0 += (chip_o - I[2].strategic_value_bn) * v * reach;
+            u0 += (chip_o * v - I[2].strategic_value_bn * ts_chip_uplift(&I[2], v)) * reach;
             u1 += chip_f * v * reach;
             double qd = x[3] * D;
             u1 += -I[3].exports_bn * qd - I[3].reputation_bn * x[3];
@@ -322,7 +322,7 @@ static void baseline_tft(const ts_scenario *sc, int R, double *traj, double *tot
                 u1 += (i == 0 ? pf : po) * h;
             }
             double reach = (1 - x[2]) * m;
-            u0 += (chip_o - I[2].strategic_value_bn) * v * reach * h;
+            u0 += (chip_o * v - I[2].strategic_value_bn * ts_chip_uplift(&I[2], v)) * reach * h;
             u1 += chip_f * v * reach * h;
             double qd = x[3] * D, g = I[3].convexity;
             u1 += (-I[3].exports_bn * qd - I[3].reputation_bn * x[3]) * h;

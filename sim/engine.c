@@ -440,6 +440,7 @@ typedef struct {
     double k0, k1, k2;      /* chip: 1 - x, chip_o, strategic value; export: x, -exports,
                                reputation*x */
     double k3;              /* chip: chip_f; export: -disruption */
+    const ts_issue *chip;   /* chip: the issue, for its domestic capability */
     double g;               /* export: convexity */
 } rollout_term;
 
@@ -469,7 +470,7 @@ static void term_block(rollout_term *tm, double h, int nb, double *restrict u0,
         const double k0 = tm->k0, k1 = tm->k1, k2 = tm->k2, k3 = tm->k3;
         for (int j = 0; j < nb; j++) {
             double reach = k0 * s;
-            uo[j] += (k1 - k2) * v * reach * h;
+            uo[j] += (k1 * v - k2 * ts_chip_uplift(tm->chip, v)) * reach * h;
             uf[j] += k3 * v * reach * h;
             s = ms + (s - ms) * ds;
             v *= dv;
@@ -572,6 +573,7 @@ void ts_engine_rollout(const ts_world *from, const int *levers, const double *le
             tm->k1 = st.chip_o;
             tm->k2 = is->strategic_value_bn;
             tm->k3 = st.chip_f;
+            tm->chip = is;
             nt++;
             continue;
         }

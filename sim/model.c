@@ -29,6 +29,7 @@ extern inline void ts_issue_state_refresh_memo(const ts_issue *is, double h, ts_
                                                ts_level_memo *m);
 extern inline void ts_tariff_flows(const ts_issue *is, const ts_issue_state *st, double x,
                                    double *po, double *pf);
+extern inline double ts_chip_uplift(const ts_issue *is, double v);
 extern inline void ts_chip_flows(const ts_issue *is, const ts_issue_state *st, double x,
                                  double *po, double *pf);
 extern inline void ts_export_flows(const ts_issue *is, const ts_issue_state *st, double x,
@@ -166,7 +167,8 @@ static void chip_channels(const ts_issue *is, const ts_issue_state *st, double x
     o[TS_CHANNEL_FIRM_PROFIT] =
         is->firm_weight * (is->margin - (1.0 - phi) * rs) * exp(-eta * lp) * scale;
     o[TS_CHANNEL_REVENUE] = rs * exp((1.0 - eta) * lp) * scale;
-    o[TS_CHANNEL_SECURITY] = -is->strategic_value_bn * st->value * (1.0 - x) * st->market;
+    o[TS_CHANNEL_SECURITY] =
+        -is->strategic_value_bn * ts_chip_uplift(is, st->value) * (1.0 - x) * st->market;
     f[TS_CHANNEL_ACCESS] = is->access_value_bn * st->value * (1.0 - x) * st->market;
     f[TS_CHANNEL_CONSUMER_SURPLUS] = -lp * ts_exprel((1.0 - eta) * lp) * scale;
 }

@@ -84,6 +84,9 @@ static const ts_param_info param_table[] = {
      "share of sales paid to the owner's government"},
     {"firm_weight", I(KC, firm_weight), 1.0, 0.0, 1.0, "weight",
      "owner's weight on the firm's profit"},
+    {"domestic_capability", I(KC, domestic_capability), 0.0, 0.0, 1.0, "capability",
+     "other side's best domestic chip on the scale of v (0: none); access below it costs no "
+     "security"},
     {"strategic_value_bn", I(KC, strategic_value_bn), 0.0, 0.0, INFINITY, "bn USD/year",
      "owner's security cost of full access to a current-generation chip"},
     {"generation_years", I(KC, generation_years), 2.0, 0.01, 100.0, "years",

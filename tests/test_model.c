@@ -284,6 +284,49 @@ static void test_chip_payoff(void **state)
  * with eps* held, so theta(t) = eps(t)/(eps(t) + eps*); each step's flows
  * are the equilibrium's at that step's eps and theta, also when the level
  * does not move (the caches follow eps). */
+/* The security cost counts only the capability above F's own chips:
+ * max(0, v - d). Below d licensing costs O no security; the break-even
+ * capability is v* = S d / (S - chip_o) (docs/model.md). */
+static void test_chip_domestic(void **state)
+{
+    (void)state;
+    ts_issue is = base_issue(TS_ISSUE_CHIP_LICENCE, 0);
+    is.sales_bn = 10.0;
+    is.margin = 0.6;
+    is.firm_weight = 1.0;
+    is.strategic_value_bn = 20.0;
+    is.access_value_bn = 12.0;
+    is.market_share = 1.0;
+    is.demand_elasticity = 1.5;
+    is.domestic_capability = 0.3;
+    ts_issue_state st;
+    ts_issue_state_init(&is, 1.0, &st);
+    double pay[2];
+    const double vs[4] = {1.0, 0.5, 0.3, 0.2};
+    for (int k = 0; k < 4; k++) {
+        st.value = vs[k];
+        double up = vs[k] > 0.3 ? vs[k] - 0.3 : 0.0;
+        ts_issue_payoff(&is, &st, 0.0, 1.0, pay);
+        assert_near(pay[0], 6.0 * vs[k] - 20.0 * up, 1e-12);   /* chip_o = 0.6 x 10 */
+        assert_near(pay[1], 12.0 * vs[k], 1e-12);
+        assert_near(ts_chip_uplift(&is, vs[k]), up, 0.0);
+    }
+    /* Break-even: v* = 20 x 0.3 / (20 - 6) = 0.428571...: O gains from access
+     * just below it and loses just above. */
+    double vstar = 20.0 * 0.3 / 14.0;
+    st.value = vstar * (1.0 - 1e-9);
+    ts_issue_payoff(&is, &st, 0.0, 1.0, pay);
+    assert_true(pay[0] > 0.0);
+    st.value = vstar * (1.0 + 1e-9);
+    ts_issue_payoff(&is, &st, 0.0, 1.0, pay);
+    assert_true(pay[0] < 0.0);
+    /* d = 0: today's proportional cost. */
+    is.domestic_capability = 0.0;
+    st.value = 0.5;
+    ts_issue_payoff(&is, &st, 0.0, 1.0, pay);
+    assert_near(pay[0], (6.0 - 20.0) * 0.5, 1e-12);
+}
+
 static void test_elasticity_path(void **state)
 {
     (void)state;
@@ -611,6 +654,7 @@ int main(void)
         cmocka_unit_test(test_tariff_edges),
         cmocka_unit_test(test_channels),
         cmocka_unit_test(test_chip_payoff),
+        cmocka_unit_test(test_chip_domestic),
         cmocka_unit_test(test_elasticity_path),
         cmocka_unit_test(test_tariff_param_set),
         cmocka_unit_test(test_export_pledge_custom),

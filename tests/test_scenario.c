@@ -407,7 +407,7 @@ static void test_param_table(void **state)
             if (p->target == TS_TARGET_ACTOR || (p->kinds & (1u << k)))
                 assert_ptr_equal(ts_param_find(p->target, (ts_issue_kind)k, p->key), p);
     }
-    assert_int_equal(n, 41); /* 6 actor + 6 lever + 6 + 13 + 7 + 3 kind-specific */
+    assert_int_equal(n, 42); /* 6 actor + 6 lever + 6 + 14 + 7 + 3 kind-specific */
     assert_null(ts_param_find(TS_TARGET_ISSUE, TS_ISSUE_TARIFF, "sales_bn"));
     assert_non_null(ts_param_find(TS_TARGET_ISSUE, TS_ISSUE_PLEDGE, "cost_bn"));
     assert_string_equal(ts_issue_kind_name(TS_ISSUE_EXPORT_CONTROL), "export_control");

@@ -338,12 +338,21 @@ inline void ts_tariff_flows(const ts_issue *is, const ts_issue_state *st, double
 /* Chip: reach (1-r) m and capability v scale sales, the security cost and
  * the access value alike; the revenue share acts through the cached
  * chip_o, chip_f (the price F pays depends on parameters only). */
+/* The capability F gains from the chip over its own best: v - domestic, at
+ * least 0. The security cost falls with it, so it falls faster than sales
+ * once the chip nears F's own (Bessent's "levels down the stack"). */
+inline double ts_chip_uplift(const ts_issue *is, double v)
+{
+    double d = v - is->domestic_capability;
+    return d > 0.0 ? d : 0.0;
+}
+
 inline void ts_chip_flows(const ts_issue *is, const ts_issue_state *st, double x, double *po,
                           double *pf)
 {
-    double reach = (1.0 - x) * st->market;
-    *po = (st->chip_o - is->strategic_value_bn) * st->value * reach;
-    *pf = st->chip_f * st->value * reach;
+    double reach = (1.0 - x) * st->market, v = st->value;
+    *po = (st->chip_o * v - is->strategic_value_bn * ts_chip_uplift(is, v)) * reach;
+    *pf = st->chip_f * v * reach;
 }
 
 inline void ts_export_flows(const ts_issue *is, const ts_issue_state *st, double x, double *po,

@@ -111,7 +111,7 @@ typedef struct {
     double imports_bn, elasticity, tot_share, supply_elasticity;
     double elasticity_short_run, elasticity_half_life;
     /* chip_licence */
-    double sales_bn, margin, revenue_share, firm_weight, strategic_value_bn;
+    double sales_bn, margin, revenue_share, firm_weight, strategic_value_bn, domestic_capability;
     double generation_years, generation_decay, market_share, erosion, recovery;
     double access_value_bn, demand_elasticity, pass_through;
     bool sell_at_loss;   /* a revenue_share at or above the margin is allowed */
