@@ -777,7 +777,7 @@ static ts_run *run_alloc(const ts_engine *e)
     run->total = calloc(R * 2, sizeof(double));
     run->status_quo = calloc(R * 2, sizeof(double));
     run->n_contrib = sc->n_issues + (sc->n_interactions > 0);
-    run->contrib = calloc(R * 2 * ((size_t)run->n_contrib + 1), sizeof(double));
+    run->contrib = calloc(R * 2 * (size_t)run->n_contrib + 1, sizeof(double));
     run->traj = ts_store_alloc(ts_engine_run_bytes(e));
     run->agreement = malloc(((size_t)run->n_traj * (size_t)e->T + 1) * sizeof(int));
     run->log = calloc(R, sizeof *run->log);
