@@ -30,8 +30,8 @@ struct ts_engine {
     const gsl_rng_type *rng_type;
     int T, C;
     int first_random;          /* index of the first random event in sc->events */
-    /* A random event changes a parameter: each replicate's status quo replays
-     * its own events; otherwise one status quo serves every replicate. */
+    /* A random event changes a parameter: a replicate in which one fired has
+     * its own status quo; one status quo serves every other replicate. */
     bool sq_each;
     char (*col)[COL_NAME_MAX];
 };
@@ -448,6 +448,19 @@ static void apply_params(ts_world *w, const ts_event *ev)
     }
 }
 
+/* True when a random event that changes a parameter fired in the replicate
+ * whose log this is (then its status quo is its own). */
+static bool random_params_fired(const ts_engine *e, const ts_log *log)
+{
+    for (int i = 0; i < log->n; i++) {
+        int k = log->rows[i].event;
+        if (log->rows[i].type == TS_LOG_EVENT && k >= e->first_random && k < e->sc->n_events &&
+            e->sc->events[k].n_params > 0)
+            return true;
+    }
+    return false;
+}
+
 /* Each actor's discounted total in w's replicate with every lever held at its
  * initial level: no moves, talks or level-setting events, only the parameter
  * changes of the events in log (the replicate's own firings; NULL: the
@@ -844,9 +857,10 @@ static ts_status run_one(mc_shared *sh, ts_replicate *r, int k, ts_error *err)
     for (int a = 0; a < 2; a++)
         for (int i = 0; i < nc; i++)
             contrib[a * nc + i] = r->contrib[2 * i + a];
-    /* The replicate's world is done with: its status quo reuses it. */
+    /* The replicate's world is done with: its own status quo, when a random
+     * event changed a parameter in it, reuses it. */
     double *sq = run->status_quo + 2 * (size_t)k;
-    if (e->sq_each)
+    if (e->sq_each && random_params_fired(e, &r->log))
         status_quo(e, &r->w, &r->log, sq);
     else
         memcpy(sq, sh->status_quo, sizeof sh->status_quo);
@@ -935,8 +949,9 @@ ts_status ts_engine_run(const ts_engine *e, const ts_engine_opts *opts, ts_run *
     atomic_init(&sh.failed, 0);
     pthread_mutex_init(&sh.lock, NULL);
     ts_error_clear(&sh.err);
-    if (!e->sq_each) {
-        /* The same for every replicate: once, here. */
+    {
+        /* The status quo of every replicate in which no random event changed
+         * a parameter: once, here. */
         ts_replicate *r = ts_replicate_alloc(e);
         if (!r) {
             pthread_mutex_destroy(&sh.lock);

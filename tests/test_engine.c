@@ -436,7 +436,7 @@ static void test_status_quo(void **state)
     ts_scenario_free(sc);
 }
 
-/* Both actors hold and nothing fires: each replicate is its own status quo,
+/* Both actors hold and no lever moves: each replicate is its own status quo,
  * to the bit. */
 static void test_status_quo_of_hold(void **state)
 {
@@ -457,6 +457,25 @@ static void test_status_quo_of_hold(void **state)
     ts_run_free(run);
     ts_engine_free(e);
     sc->n_events = 1;
+    ts_scenario_free(sc);
+
+    /* The same with parameter events, scheduled and random (the level event
+     * sets the level it has): the replicates in which the random one fired
+     * have their own status quo, again the run's totals to the bit. */
+    const char *ov2[4] = {"actors.[0].strategy.kind=\"hold\"", "actors.[1].strategy.kind=\"hold\"",
+                          "events.[1].set.re=0.4", "events.[2].probability=0.01"};
+    sc = ts_scenario_parse(sq_text, "test.cfg", ov2, 4, &err);
+    assert_non_null(sc);
+    e = ts_engine_alloc(sc, NULL);
+    run = run_with(e, 2);
+    int fired = 0;
+    for (int k = 0; k < run->R; k++)
+        fired += run->log[k].n > 2;   /* the two scheduled events, and the random one */
+    assert_true(fired > 0 && fired < run->R);
+    for (int k = 0; k < 2 * run->R; k++)
+        assert_true(run->total[k] == run->status_quo[k]);
+    ts_run_free(run);
+    ts_engine_free(e);
     ts_scenario_free(sc);
 }
 

@@ -124,7 +124,8 @@ int ts_engine_n_columns(const ts_engine *e);
 const char *ts_engine_column_name(const ts_engine *e, int c);
 
 /* True when a random event changes a parameter: the status quo (see ts_run)
- * is then run for each replicate, else once for the whole run. */
+ * of a replicate in which one fired is then run for that replicate; the
+ * status quo of every other replicate is run once for the whole run. */
 bool ts_engine_status_quo_per_replicate(const ts_engine *e);
 
 uint64_t ts_splitmix64(uint64_t x);
