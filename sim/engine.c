@@ -1,5 +1,6 @@
-/* The step loop, events, seeding, the roll-out for talks and the threaded
- * Monte Carlo driver (see engine.h for the order within a step).
+/* The step loop, events, seeding, the roll-out for talks, each replicate's
+ * status quo (its levers held; see ts_run) and the threaded Monte Carlo
+ * driver (see engine.h for the order within a step).
  *
  * Nothing in the step loop allocates or looks anything up by name: events
  * carry indices and byte offsets, caches in the issue states spare pow/exp
