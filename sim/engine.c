@@ -722,6 +722,19 @@ void ts_engine_rollout(const ts_world *from, const int *levers, const double *le
 
 /* ---- Monte Carlo ---------------------------------------------------------- */
 
+/* The status quo of every replicate in which no random event changed a
+ * parameter (the scheduled events alone): once per run, on a replicate of its
+ * own. TS_EIO when out of memory. */
+static ts_status shared_status_quo(const ts_engine *e, double out[2])
+{
+    ts_replicate *r = ts_replicate_alloc(e);
+    if (!r)
+        return TS_EIO;
+    status_quo(e, &r->w, NULL, out);
+    ts_replicate_free(r);
+    return TS_OK;
+}
+
 size_t ts_engine_run_bytes(const ts_engine *e)
 {
     return (size_t)e->sc->replicates * (size_t)e->T * (size_t)e->C * sizeof(double);
@@ -814,7 +827,7 @@ typedef struct {
     atomic_int failed;
     pthread_mutex_t lock;   /* guards err */
     ts_error err;
-    double status_quo[2];   /* the run's status quo when not per replicate */
+    double status_quo[2];   /* of the replicates without a random parameter event */
 } mc_shared;
 
 static ts_status run_one(mc_shared *sh, ts_replicate *r, int k, ts_error *err)
@@ -950,17 +963,10 @@ ts_status ts_engine_run(const ts_engine *e, const ts_engine_opts *opts, ts_run *
     atomic_init(&sh.failed, 0);
     pthread_mutex_init(&sh.lock, NULL);
     ts_error_clear(&sh.err);
-    {
-        /* The status quo of every replicate in which no random event changed
-         * a parameter: once, here. */
-        ts_replicate *r = ts_replicate_alloc(e);
-        if (!r) {
-            pthread_mutex_destroy(&sh.lock);
-            ts_run_free(run);
-            return ts_error_set(err, TS_EIO, "tradesim: out of memory for a replicate");
-        }
-        status_quo(e, &r->w, NULL, sh.status_quo);
-        ts_replicate_free(r);
+    if (shared_status_quo(e, sh.status_quo) != TS_OK) {
+        pthread_mutex_destroy(&sh.lock);
+        ts_run_free(run);
+        return ts_error_set(err, TS_EIO, "tradesim: out of memory for a replicate");
     }
     int nt = n_threads(opts->threads, run->R);
     pthread_t tid[1024];
