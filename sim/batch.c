@@ -141,6 +141,9 @@ void ts_batch_row_free(ts_batch_row *row)
     free(row->total_mean);
     free(row->total_lo);
     free(row->total_hi);
+    free(row->vsq_mean);
+    free(row->vsq_lo);
+    free(row->vsq_hi);
     memset(row, 0, sizeof *row);
 }
 
@@ -159,7 +162,22 @@ static bool parse_num(const char *s, double *v)
     return ts_csvread_number(s, v) && isfinite(*v);
 }
 
-typedef enum { COL_OTHER, COL_DEAL, COL_FIRST, COL_FINAL, COL_TOTAL } col_kind;
+typedef enum { COL_OTHER, COL_DEAL, COL_FIRST, COL_FINAL, COL_TOTAL, COL_VSQ } col_kind;
+
+#define VSQ_SUFFIX "_vs_status_quo"
+
+/* The index of the actor (or "joint") whose <actor>_vs_status_quo column h
+ * is among actor[0..n), or -1. */
+static int vsq_actor(const char *h, char *const *actor, int n)
+{
+    size_t hl = strlen(h), sl = strlen(VSQ_SUFFIX);
+    if (!ts_text_ends_with(h, VSQ_SUFFIX))
+        return -1;
+    for (int a = 0; a < n; a++)
+        if (actor[a] && strlen(actor[a]) == hl - sl && strncmp(actor[a], h, hl - sl) == 0)
+            return a;
+    return -1;
+}
 
 ts_status ts_batch_summarise(const char *dir, const char *name, ts_batch_row *row,
                              ts_error *err)
@@ -174,7 +192,7 @@ ts_status ts_batch_summarise(const char *dir, const char *name, ts_batch_row *ro
     ts_status s = TS_OK;
     bool got;
     col_kind *kind = NULL;
-    int *slot = NULL;
+    int *slot = NULL, *actor_of = NULL;   /* actor_of: a COL_VSQ column's actor */
     ts_values *vals = NULL;   /* [n_issues + n_actors] */
     ts_values first = {0};
     size_t ncol = 0;
@@ -194,14 +212,15 @@ ts_status ts_batch_summarise(const char *dir, const char *name, ts_batch_row *ro
     ncol = ts_csvread_count(r);
     kind = calloc(ncol, sizeof *kind);
     slot = calloc(ncol, sizeof *slot);
+    actor_of = calloc(ncol, sizeof *actor_of);
     row->issue = calloc(ncol, sizeof *row->issue);
     row->actor = calloc(ncol, sizeof *row->actor);
     vals = calloc(ncol, sizeof *vals);
-    if (!kind || !slot || !row->issue || !row->actor || !vals) {
+    if (!kind || !slot || !actor_of || !row->issue || !row->actor || !vals) {
         s = ts_error_set(err, TS_EIO, "out of memory");
         goto done;
     }
-    bool has_deal = false;
+    bool has_deal = false, after_joint = false;
     for (size_t c = 0; c < ncol; c++) {
         const char *h = ts_csvread_field(r, c);
         size_t hl = strlen(h);
@@ -214,10 +233,15 @@ ts_status ts_batch_summarise(const char *dir, const char *name, ts_batch_row *ro
             kind[c] = COL_FINAL;
             row->issue[row->n_issues++] = strndup(h, hl - 6);
             slot[c] = n_slots++;
-        } else if (ts_text_ends_with(h, "_total")) {
+        } else if (ts_text_ends_with(h, "_total") && !after_joint) {
+            /* The actors' totals end at joint_total; later _total columns are
+             * the per-issue parts of them. */
             kind[c] = COL_TOTAL;
-            row->actor[row->n_actors++] =
-                strcmp(h, "joint_total") == 0 ? strdup("joint") : strndup(h, hl - 6);
+            after_joint = strcmp(h, "joint_total") == 0;
+            row->actor[row->n_actors++] = after_joint ? strdup("joint") : strndup(h, hl - 6);
+            slot[c] = n_slots++;
+        } else if ((actor_of[c] = vsq_actor(h, row->actor, row->n_actors)) >= 0) {
+            kind[c] = COL_VSQ;
             slot[c] = n_slots++;
         }
     }
@@ -282,10 +306,16 @@ ts_status ts_batch_summarise(const char *dir, const char *name, ts_batch_row *ro
     row->total_mean = calloc((size_t)row->n_actors + 1, sizeof(double));
     row->total_lo = calloc((size_t)row->n_actors + 1, sizeof(double));
     row->total_hi = calloc((size_t)row->n_actors + 1, sizeof(double));
-    if (!row->final_mean || !row->total_mean || !row->total_lo || !row->total_hi) {
+    row->vsq_mean = calloc((size_t)row->n_actors + 1, sizeof(double));
+    row->vsq_lo = calloc((size_t)row->n_actors + 1, sizeof(double));
+    row->vsq_hi = calloc((size_t)row->n_actors + 1, sizeof(double));
+    if (!row->final_mean || !row->total_mean || !row->total_lo || !row->total_hi ||
+        !row->vsq_mean || !row->vsq_lo || !row->vsq_hi) {
         s = ts_error_set(err, TS_EIO, "out of memory");
         goto done;
     }
+    for (int a = 0; a < row->n_actors; a++)
+        row->vsq_mean[a] = row->vsq_lo[a] = row->vsq_hi[a] = NAN;   /* a file without them */
     int fi = 0, ti = 0;
     for (size_t c = 0; c < ncol; c++) {
         if (kind[c] == COL_FINAL) {
@@ -296,6 +326,11 @@ ts_status ts_batch_summarise(const char *dir, const char *name, ts_batch_row *ro
             ts_stats_mean_ci(d->v, d->n, 0.95, &row->total_mean[ti], &row->total_lo[ti],
                              &row->total_hi[ti]);
             ti++;
+        } else if (kind[c] == COL_VSQ) {
+            const ts_values *d = &vals[slot[c]];
+            int a = actor_of[c];
+            ts_stats_mean_ci(d->v, d->n, 0.95, &row->vsq_mean[a], &row->vsq_lo[a],
+                             &row->vsq_hi[a]);
         }
     }
 done:
@@ -306,6 +341,7 @@ done:
     free(first.v);
     free(kind);
     free(slot);
+    free(actor_of);
     ts_csvread_free(r);
     if (s != TS_OK)
         ts_batch_row_free(row);
@@ -377,9 +413,11 @@ ts_status ts_batch_write(const char *path, const ts_batch_row *rows, int n, int 
         snprintf(buf, sizeof buf, "%s_final_mean", issues.v[k]);
         ts_csv_str(c, buf);
     }
-    static const char *const stat_sfx[] = {"_total_mean", "_total_lo", "_total_hi"};
+    static const char *const stat_sfx[] = {"_total_mean", "_total_lo", "_total_hi",
+                                           "_vs_status_quo_mean", "_vs_status_quo_lo",
+                                           "_vs_status_quo_hi"};
     for (int k = 0; k < actors.n; k++)
-        for (int j = 0; j < 3; j++) {
+        for (int j = 0; j < 6; j++) {
             snprintf(buf, sizeof buf, "%s%s", actors.v[k], stat_sfx[j]);
             ts_csv_str(c, buf);
         }
@@ -413,6 +451,9 @@ ts_status ts_batch_write(const char *path, const ts_batch_row *rows, int n, int 
             put_num(c, j >= 0 ? r->total_mean[j] : NAN);
             put_num(c, j >= 0 ? r->total_lo[j] : NAN);
             put_num(c, j >= 0 ? r->total_hi[j] : NAN);
+            put_num(c, j >= 0 ? r->vsq_mean[j] : NAN);
+            put_num(c, j >= 0 ? r->vsq_lo[j] : NAN);
+            put_num(c, j >= 0 ? r->vsq_hi[j] : NAN);
         }
         if (r->error)
             ts_csv_str(c, r->error);

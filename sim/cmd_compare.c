@@ -3,7 +3,8 @@
  * Each argument is a result folder (its summary.csv is read) or a summary.csv
  * itself. Metrics: deal_probability (two-proportion Wald interval),
  * time_to_first_deal (mean first_deal_step over replicates with a deal) and
- * every <issue>_final, <issue>_mean, <actor>_total and joint_total column
+ * every <issue>_final, <issue>_mean, <actor>_total, joint_total,
+ * <actor>_vs_status_quo, joint_vs_status_quo and <actor>_<issue>_total column
  * (Welch intervals). A metric present on one side only is listed with a note,
  * never dropped. Differences are always other - base; '*' marks an interval
  * that excludes 0. Exit 0 whatever the differences (they are the output),
@@ -47,9 +48,9 @@ typedef struct {
 
 static bool is_metric(const char *name)
 {
-    static const char *const suffix[] = {"_final", "_mean", "_total"};
+    static const char *const suffix[] = {"_final", "_mean", "_total", "_vs_status_quo"};
     size_t n = strlen(name);
-    for (size_t k = 0; k < 3; k++) {
+    for (size_t k = 0; k < sizeof suffix / sizeof suffix[0]; k++) {
         size_t m = strlen(suffix[k]);
         if (n > m && strcmp(name + n - m, suffix[k]) == 0)
             return true;

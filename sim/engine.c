@@ -1,5 +1,6 @@
-/* The step loop, events, seeding, the roll-out for talks and the threaded
- * Monte Carlo driver (see engine.h for the order within a step).
+/* The step loop, events, seeding, the roll-out for talks, each replicate's
+ * status quo (its levers held; see ts_run) and the threaded Monte Carlo
+ * driver (see engine.h for the order within a step).
  *
  * Nothing in the step loop allocates or looks anything up by name: events
  * carry indices and byte offsets, caches in the issue states spare pow/exp
@@ -30,6 +31,9 @@ struct ts_engine {
     const gsl_rng_type *rng_type;
     int T, C;
     int first_random;          /* index of the first random event in sc->events */
+    /* A random event changes a parameter: a replicate in which one fired has
+     * its own status quo; one status quo serves every other replicate. */
+    bool sq_each;
     char (*col)[COL_NAME_MAX];
 };
 
@@ -168,6 +172,8 @@ ts_engine *ts_engine_alloc(const ts_scenario *sc, ts_error *err)
             e->first_random = k;
             break;
         }
+    for (int k = e->first_random; k < sc->n_events; k++)
+        e->sq_each = e->sq_each || sc->events[k].n_params > 0;
     return e;
 }
 
@@ -181,6 +187,7 @@ void ts_engine_free(ts_engine *e)
 
 const ts_scenario *ts_engine_scenario(const ts_engine *e) { return e->sc; }
 int ts_engine_n_columns(const ts_engine *e) { return e->C; }
+bool ts_engine_status_quo_per_replicate(const ts_engine *e) { return e->sq_each; }
 const char *ts_engine_column_name(const ts_engine *e, int c) { return e->col[c]; }
 
 /* ---- replicate ---------------------------------------------------------- */
@@ -198,11 +205,12 @@ ts_replicate *ts_replicate_alloc(const ts_engine *e)
     r->seen_buf = calloc(n, sizeof *r->seen_buf);
     r->memo_buf = malloc(n * sizeof *r->memo_buf);
     r->memo_stale_buf = calloc(n, sizeof *r->memo_stale_buf);
+    r->contrib = calloc(2 * (n + 1), sizeof *r->contrib);
     r->fired = calloc(sc->n_events > 0 ? (size_t)sc->n_events : 1, sizeof *r->fired);
     r->rng = gsl_rng_alloc(e->rng_type);
     r->ws = ts_strategy_ws_alloc();
     if (!r->issue_buf || !r->st_buf || !r->held_buf || !r->seen_buf || !r->memo_buf ||
-        !r->memo_stale_buf || !r->fired || !r->rng || !r->ws) {
+        !r->memo_stale_buf || !r->contrib || !r->fired || !r->rng || !r->ws) {
         ts_replicate_free(r);
         return NULL;
     }
@@ -221,6 +229,7 @@ void ts_replicate_free(ts_replicate *r)
     free(r->seen_buf);
     free(r->memo_buf);
     free(r->memo_stale_buf);
+    free(r->contrib);
     free(r->fired);
     if (r->rng)
         gsl_rng_free(r->rng);
@@ -244,6 +253,7 @@ void ts_replicate_reset(const ts_engine *e, ts_replicate *r, int k)
     r->first_deal_step = -1;
     r->deals = r->breaches = r->failed_talks = 0;
     r->agreement = -1;
+    memset(r->contrib, 0, 2 * ((size_t)sc->n_issues + 1) * sizeof *r->contrib);
     ts_log_clear(&r->log);
 }
 
@@ -288,11 +298,14 @@ static ts_status run_events(const ts_engine *e, ts_replicate *r)
  * what the other side saw (seen[]), and the numerators of each actor's
  * pressure index on the true and on the seen levels (ts_world_pressure's
  * sums: an actor's levers in file order, which is this loop's order).
- * noisy[a]: a owns a noisy pledge (else its two numerators are equal). */
+ * noisy[a]: a owns a noisy pledge (else its two numerators are equal).
+ * contrib[2 i + a] gains issue i's discounted payoff to actor a, and
+ * contrib[2 n + a] the interactions' (the parts of w->total[a] this step adds). */
 static void step_issues(ts_world *w, gsl_rng *rng, double *row, double pay[2], bool noisy[2],
-                        double num[2], double num_seen[2])
+                        double num[2], double num_seen[2], double *restrict contrib)
 {
     double p0 = 0.0, p1 = 0.0, h = w->h, n0 = 0.0, n1 = 0.0, s0 = 0.0, s1 = 0.0;
+    const double d0 = w->disc[0], d1 = w->disc[1];
     int n = w->n_issues, c = 0;
     for (int i = 0; i < n; i++) {
         const ts_issue *is = &w->issue[i];
@@ -359,12 +372,31 @@ static void step_issues(ts_world *w, gsl_rng *rng, double *row, double pay[2], b
             n1 += pw;
             s1 += ps;
         }
-        ts_flows_add(is->owner, po, pf, h, &p0, &p1);
+        /* ts_flows_add's sums, and the same products weighted as w->total's. */
+        double qo = po * h, qf = pf * h;
+        double *ci = contrib + 2 * i;
+        if (is->owner == 0) {
+            p0 += qo;
+            p1 += qf;
+            ci[0] += d0 * qo;
+            ci[1] += d1 * qf;
+        } else {
+            p0 += qf;
+            p1 += qo;
+            ci[0] += d0 * qf;
+            ci[1] += d1 * qo;
+        }
     }
     num[0] = n0;
     num[1] = n1;
     num_seen[0] = s0;
     num_seen[1] = s1;
+    if (w->sc->n_interactions > 0) {
+        double q0 = 0.0, q1 = 0.0;
+        ts_interactions_add(w->sc, w->st, h, &q0, &q1);
+        contrib[2 * n] += d0 * q0;
+        contrib[2 * n + 1] += d1 * q1;
+    }
     ts_interactions_add(w->sc, w->st, h, &p0, &p1);
     pay[0] = p0;
     pay[1] = p1;
@@ -386,7 +418,7 @@ ts_status ts_replicate_step(const ts_engine *e, ts_replicate *r, ts_talks_hook t
     ts_strategy_move(w, 1, r->ws, r->rng);
     double pay[2], num[2], num_seen[2];
     bool noisy[2] = {false, false};
-    step_issues(w, r->rng, row, pay, noisy, num, num_seen);
+    step_issues(w, r->rng, row, pay, noisy, num, num_seen, r->contrib);
     for (int a = 0; a < 2; a++) {
         w->payoff[a] = pay[a];
         w->total[a] += w->disc[a] * pay[a];
@@ -409,6 +441,67 @@ ts_status ts_replicate_step(const ts_engine *e, ts_replicate *r, ts_talks_hook t
     }
     w->step++;
     return TS_OK;
+}
+
+/* ---- the status quo -------------------------------------------------------- */
+
+static void apply_params(ts_world *w, const ts_event *ev)
+{
+    for (int j = 0; j < ev->n_params; j++) {
+        const ts_event_param *p = &ev->params[j];
+        ts_world_set_param(w, p->target, p->index, p->offset, p->value);
+    }
+}
+
+/* True when a random event that changes a parameter fired in the replicate
+ * whose log this is (then its status quo is its own). */
+static bool random_params_fired(const ts_engine *e, const ts_log *log)
+{
+    for (int i = 0; i < log->n; i++) {
+        int k = log->rows[i].event;
+        if (log->rows[i].type == TS_LOG_EVENT && k >= e->first_random && k < e->sc->n_events &&
+            e->sc->events[k].n_params > 0)
+            return true;
+    }
+    return false;
+}
+
+/* Each actor's discounted total in w's replicate with every lever held at its
+ * initial level: no moves, talks or level-setting events, only the parameter
+ * changes of the events in log (the replicate's own firings; NULL: the
+ * scheduled events), each at its step. The state variables evolve with the
+ * levels held. A step is the engine's (ts_world_payoffs goes through the same
+ * flow functions in the same order, and the same discounting), so a run in
+ * which nothing moved has exactly these totals. w is reset first and left in
+ * the status quo's final state. */
+static void status_quo(const ts_engine *e, ts_world *w, const ts_log *log, double out[2])
+{
+    const ts_scenario *sc = e->sc;
+    ts_world_reset(w);
+    int next = 0, n = log ? log->n : e->first_random;
+    for (int t = 0; t < e->T; t++) {
+        for (; next < n; next++) {
+            int k = log ? log->rows[next].event : next;
+            int step = log ? log->rows[next].step : sc->events[k].step;
+            if (log && (log->rows[next].type != TS_LOG_EVENT || k < 0 || k >= sc->n_events))
+                continue;
+            if (step > t)
+                break;
+            if (step == t)
+                apply_params(w, &sc->events[k]);
+        }
+        double pay[2];
+        ts_world_payoffs(w, pay);
+        for (int i = 0; i < w->n_issues; i++)
+            ts_issue_advance(&w->issue[i], &w->st[i], w->h);
+        for (int a = 0; a < 2; a++) {
+            w->total[a] += w->disc[a] * pay[a];
+            w->disc[a] *= w->factor[a];
+        }
+        w->step++;
+    }
+    out[0] = w->total[0];
+    out[1] = w->total[1];
 }
 
 /* ---- roll-out ------------------------------------------------------------- */
@@ -656,6 +749,19 @@ void ts_engine_rollout(const ts_world *from, const int *levers, const double *le
 
 /* ---- Monte Carlo ---------------------------------------------------------- */
 
+/* The status quo of every replicate in which no random event changed a
+ * parameter (the scheduled events alone): once per run, on a replicate of its
+ * own. TS_EIO when out of memory. */
+static ts_status shared_status_quo(const ts_engine *e, double out[2])
+{
+    ts_replicate *r = ts_replicate_alloc(e);
+    if (!r)
+        return TS_EIO;
+    status_quo(e, &r->w, NULL, out);
+    ts_replicate_free(r);
+    return TS_OK;
+}
+
 size_t ts_engine_run_bytes(const ts_engine *e)
 {
     return (size_t)e->sc->replicates * (size_t)e->T * (size_t)e->C * sizeof(double);
@@ -678,6 +784,8 @@ void ts_run_free(ts_run *run)
     free(run->final);
     free(run->mean);
     free(run->total);
+    free(run->status_quo);
+    free(run->contrib);
     free(run->traj);
     free(run->agreement);
     free(run);
@@ -721,11 +829,15 @@ static ts_run *run_alloc(const ts_engine *e)
     run->final = calloc(R * n, sizeof(double));
     run->mean = calloc(R * n, sizeof(double));
     run->total = calloc(R * 2, sizeof(double));
+    run->status_quo = calloc(R * 2, sizeof(double));
+    run->n_contrib = sc->n_issues + (sc->n_interactions > 0);
+    run->contrib = calloc(R * 2 * (size_t)run->n_contrib + 1, sizeof(double));
     run->traj = ts_store_alloc(ts_engine_run_bytes(e));
     run->agreement = malloc(((size_t)run->n_traj * (size_t)e->T + 1) * sizeof(int));
     run->log = calloc(R, sizeof *run->log);
     if (!run->seed || !run->deal || !run->first_deal_step || !run->deals || !run->breaches ||
-        !run->failed_talks || !run->final || !run->mean || !run->total || !run->traj ||
+        !run->failed_talks || !run->final || !run->mean || !run->total || !run->status_quo ||
+        !run->contrib || !run->traj ||
         !run->agreement || !run->log) {
         ts_run_free(run);
         return NULL;
@@ -737,6 +849,7 @@ typedef struct {
     const ts_engine *e;
     const ts_engine_opts *opts;
     ts_run *run;
+    double status_quo[2];   /* of the replicates without a random parameter event */
 } mc_shared;
 
 static ts_status run_one(mc_shared *sh, ts_replicate *r, int k, ts_error *err)
@@ -775,6 +888,18 @@ static ts_status run_one(mc_shared *sh, ts_replicate *r, int k, ts_error *err)
     run->failed_talks[k] = r->failed_talks;
     run->total[2 * (size_t)k] = r->w.total[0];
     run->total[2 * (size_t)k + 1] = r->w.total[1];
+    int nc = run->n_contrib;
+    double *contrib = run->contrib + (size_t)k * 2 * nc;
+    for (int a = 0; a < 2; a++)
+        for (int i = 0; i < nc; i++)
+            contrib[a * nc + i] = r->contrib[2 * i + a];
+    /* The replicate's world is done with: its own status quo, when a random
+     * event changed a parameter in it, reuses it. */
+    double *sq = run->status_quo + 2 * (size_t)k;
+    if (e->sq_each && random_params_fired(e, &r->log))
+        status_quo(e, &r->w, &r->log, sq);
+    else
+        memcpy(sq, sh->status_quo, sizeof sh->status_quo);
     /* Hand the log over to the run: the replicate starts the next one empty. */
     run->log[k] = r->log;
     r->log = (ts_log){NULL, 0, 0};
@@ -827,6 +952,10 @@ ts_status ts_engine_run(const ts_engine *e, const ts_engine_opts *opts, ts_run *
         return ts_error_set(err, TS_EIO, "tradesim: out of memory for %d replicates",
                             sc->replicates);
     mc_shared sh = {.e = e, .opts = opts, .run = run};
+    if (shared_status_quo(e, sh.status_quo) != TS_OK) {
+        ts_run_free(run);
+        return ts_error_set(err, TS_EIO, "tradesim: out of memory for a replicate");
+    }
     ts_pool_job job = {.threads = opts->threads,
                        .n_tasks = run->R,
                        .ctx = &sh,

@@ -48,7 +48,7 @@ ts_status ts_guard_replicate(const ts_engine *e, const ts_run *run, int k, ts_er
                 return report(e, k, (int)(i / (size_t)run->C),
                               ts_engine_column_name(e, (int)(i % (size_t)run->C)), rows[i],
                               err);
-    char name[TS_ID_MAX + 16];
+    char name[2 * TS_ID_MAX + 32];
     for (int q = 0; q < run->n_issues; q++) {
         double f = run->final[(size_t)k * run->n_issues + q];
         double m = run->mean[(size_t)k * run->n_issues + q];
@@ -63,6 +63,18 @@ ts_status ts_guard_replicate(const ts_engine *e, const ts_run *run, int k, ts_er
             snprintf(name, sizeof name, "%s_total", sc->actors[a].id);
             return report(e, k, -1, name, x, err);
         }
+        x = run->status_quo[2 * (size_t)k + a];
+        if (!isfinite(x)) {
+            snprintf(name, sizeof name, "%s_vs_status_quo", sc->actors[a].id);
+            return report(e, k, -1, name, x, err);
+        }
+        const double *c = run->contrib + ((size_t)k * 2 + (size_t)a) * (size_t)run->n_contrib;
+        for (int j = 0; j < run->n_contrib; j++)
+            if (!isfinite(c[j])) {
+                snprintf(name, sizeof name, "%s_%s_total", sc->actors[a].id,
+                         j < sc->n_issues ? sc->issues[j].id : "interactions");
+                return report(e, k, -1, name, c[j], err);
+            }
     }
     return TS_OK;
 }

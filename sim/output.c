@@ -55,7 +55,7 @@ static void write_summary(ts_csv *c, const ts_scenario *sc, const ts_run *run,
     ts_csv_str(c, "deals");
     ts_csv_str(c, "breaches");
     ts_csv_str(c, "failed_talks");
-    char name[TS_ID_MAX + 16];
+    char name[2 * TS_ID_MAX + 32];
     for (int i = 0; i < sc->n_issues; i++) {
         snprintf(name, sizeof name, "%s_final", sc->issues[i].id);
         ts_csv_str(c, name);
@@ -67,6 +67,18 @@ static void write_summary(ts_csv *c, const ts_scenario *sc, const ts_run *run,
         ts_csv_str(c, name);
     }
     ts_csv_str(c, "joint_total");
+    for (int a = 0; a < 2; a++) {
+        snprintf(name, sizeof name, "%s_vs_status_quo", sc->actors[a].id);
+        ts_csv_str(c, name);
+    }
+    ts_csv_str(c, "joint_vs_status_quo");
+    int nc = run->n_contrib;
+    for (int a = 0; a < 2; a++)
+        for (int i = 0; i < nc; i++) {
+            snprintf(name, sizeof name, "%s_%s_total", sc->actors[a].id,
+                     i < sc->n_issues ? sc->issues[i].id : "interactions");
+            ts_csv_str(c, name);
+        }
     ts_csv_end_row(c);
     int n = run->n_issues;
     for (int k = 0; k < run->R; k++) {
@@ -92,6 +104,14 @@ static void write_summary(ts_csv *c, const ts_scenario *sc, const ts_run *run,
         ts_csv_num(c, t0);
         ts_csv_num(c, t1);
         ts_csv_num(c, t0 + t1);
+        double v0 = t0 - run->status_quo[2 * (size_t)k];
+        double v1 = t1 - run->status_quo[2 * (size_t)k + 1];
+        ts_csv_num(c, v0);
+        ts_csv_num(c, v1);
+        ts_csv_num(c, v0 + v1);
+        const double *contrib = run->contrib + (size_t)k * 2 * nc;
+        for (int j = 0; j < 2 * nc; j++)
+            ts_csv_num(c, contrib[j]);
         ts_csv_end_row(c);
     }
 }

@@ -1,8 +1,10 @@
 /* Batch support: collecting files, the batch row computed from a summary.csv
- * against hand-computed intervals, batch.csv with mixed issue sets, and the
- * completion markers. */
+ * against hand-computed intervals, batch.csv with mixed issue sets and with a
+ * summary.csv from before the vs_status_quo columns, and the completion
+ * markers. */
 #include <math.h>
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -24,24 +26,39 @@ static void write_file(const char *path, const char *text)
 }
 
 /* Ten replicates, seven with a deal (first at steps 3,5,5,6,8,9,12: median 6);
- * us_total = 1..10; joint_total constant 2. */
-static void make_summary(const char *dir)
+ * us_total = 1..10; joint_total constant 2. With vs: us_vs_status_quo =
+ * 0..9, cn_vs_status_quo constant 0.5, joint_vs_status_quo 0.5..9.5, and
+ * per-issue totals (us_us_tariff_total = 100.., cn_us_tariff_total = -100),
+ * which are no actors' totals; without, a summary.csv as written before
+ * those columns existed. */
+static void make_summary(const char *dir, bool vs)
 {
+    static const char *const rows[10] = {
+        "0,1,1,3,2025-02-10,1,0,0,0.1,0.2,1,1,2", "1,2,1,5,2025-02-24,1,0,0,0.3,0.2,2,0,2",
+        "2,3,0,,,0,0,1,0.5,0.2,3,-1,2",          "3,4,1,5,2025-02-24,2,1,0,0.7,0.2,4,-2,2",
+        "4,5,1,6,2025-03-03,1,0,0,0.9,0.2,5,-3,2", "5,6,0,,,0,0,1,0.1,0.2,6,-4,2",
+        "6,7,1,8,2025-03-17,1,0,0,0.3,0.2,7,-5,2", "7,8,1,9,2025-03-24,1,0,0,0.5,0.2,8,-6,2",
+        "8,9,0,,,0,0,2,0.7,0.2,9,-7,2",          "9,10,1,12,2025-04-14,1,0,0,0.9,0.2,10,-8,2"};
     mkdir(dir, 0777);
     char p[600];
     snprintf(p, sizeof p, "%s/summary.csv", dir);
-    write_file(p, "replicate,seed,deal,first_deal_step,first_deal_date,deals,breaches,failed_talks,"
-                  "us_tariff_final,us_tariff_mean,us_total,cn_total,joint_total\n"
-                  "0,1,1,3,2025-02-10,1,0,0,0.1,0.2,1,1,2\n"
-                  "1,2,1,5,2025-02-24,1,0,0,0.3,0.2,2,0,2\n"
-                  "2,3,0,,,0,0,1,0.5,0.2,3,-1,2\n"
-                  "3,4,1,5,2025-02-24,2,1,0,0.7,0.2,4,-2,2\n"
-                  "4,5,1,6,2025-03-03,1,0,0,0.9,0.2,5,-3,2\n"
-                  "5,6,0,,,0,0,1,0.1,0.2,6,-4,2\n"
-                  "6,7,1,8,2025-03-17,1,0,0,0.3,0.2,7,-5,2\n"
-                  "7,8,1,9,2025-03-24,1,0,0,0.5,0.2,8,-6,2\n"
-                  "8,9,0,,,0,0,2,0.7,0.2,9,-7,2\n"
-                  "9,10,1,12,2025-04-14,1,0,0,0.9,0.2,10,-8,2\n");
+    FILE *f = fopen(p, "w");
+    assert_non_null(f);
+    fputs("replicate,seed,deal,first_deal_step,first_deal_date,deals,breaches,failed_talks,"
+          "us_tariff_final,us_tariff_mean,us_total,cn_total,joint_total",
+          f);
+    if (vs)
+        fputs(",us_vs_status_quo,cn_vs_status_quo,joint_vs_status_quo,us_us_tariff_total,"
+              "cn_us_tariff_total",
+              f);
+    fputc('\n', f);
+    for (int k = 0; k < 10; k++) {
+        fputs(rows[k], f);
+        if (vs)
+            fprintf(f, ",%d,0.5,%g,%d,-100", k, k + 0.5, 100 + k);
+        fputc('\n', f);
+    }
+    assert_int_equal(fclose(f), 0);
 }
 
 static void test_summarise_hand_computed(void **state)
@@ -49,7 +66,7 @@ static void test_summarise_hand_computed(void **state)
     (void)state;
     char dir[512];
     snprintf(dir, sizeof dir, "%s/a", tmpdir);
-    make_summary(dir);
+    make_summary(dir, true);
     ts_batch_row row;
     ts_error err;
     assert_int_equal(ts_batch_summarise(dir, "a", &row, &err), TS_OK);
@@ -74,6 +91,12 @@ static void test_summarise_hand_computed(void **state)
     /* a constant total has a zero-width interval */
     assert_float_equal(row.total_lo[2], 2.0, 1e-12);
     assert_float_equal(row.total_hi[2], 2.0, 1e-12);
+    /* us_vs_status_quo 0..9: the same half-width about 4.5; cn's constant. */
+    assert_float_equal(row.vsq_mean[0], 4.5, 1e-12);
+    assert_float_equal(row.vsq_lo[0], 4.5 - 2.1658506, 1e-6);
+    assert_float_equal(row.vsq_hi[0], 4.5 + 2.1658506, 1e-6);
+    assert_float_equal(row.vsq_lo[1], 0.5, 1e-12);
+    assert_float_equal(row.vsq_mean[2], 5.0, 1e-12);
     ts_batch_row_free(&row);
 }
 
@@ -102,29 +125,38 @@ static void test_write_mixed_issue_sets(void **state)
     (void)state;
     char dir[512], out[600];
     snprintf(dir, sizeof dir, "%s/w", tmpdir);
-    make_summary(dir);
-    ts_batch_row rows[2];
+    make_summary(dir, true);
+    ts_batch_row rows[3];
     ts_error err;
     assert_int_equal(ts_batch_summarise(dir, "w", &rows[0], &err), TS_OK);
-    assert_int_equal(ts_batch_row_failed(&rows[1], "broken", "broken.cfg:2: actors: expected "
+    snprintf(dir, sizeof dir, "%s/old", tmpdir);
+    make_summary(dir, false);
+    assert_int_equal(ts_batch_summarise(dir, "old", &rows[1], &err), TS_OK);
+    assert_int_equal(ts_batch_row_failed(&rows[2], "broken", "broken.cfg:2: actors: expected "
                                                              "exactly two actors, got 1"),
                      TS_OK);
     snprintf(out, sizeof out, "%s/batch.csv", tmpdir);
-    assert_int_equal(ts_batch_write(out, rows, 2, 6, &err), TS_OK);
+    assert_int_equal(ts_batch_write(out, rows, 3, 6, &err), TS_OK);
     char *text = ts_test_read_file(out, NULL);
     assert_non_null(text);
     assert_string_equal(
         text,
         "scenario,status,replicates,deal_probability,deal_probability_lo,deal_probability_hi,"
         "first_deal_step_median,us_tariff_final_mean,us_total_mean,us_total_lo,us_total_hi,"
-        "cn_total_mean,cn_total_lo,cn_total_hi,joint_total_mean,joint_total_lo,joint_total_hi,"
-        "error\n"
-        "w,ok,10,0.7,0.396778,0.892209,6,0.5,5.5,3.33415,7.66585,-3.5,-5.66585,-1.33415,2,2,2,\n"
-        "broken,failed,,,,,,,,,,,,,,,,\"broken.cfg:2: actors: expected exactly two actors, got "
-        "1\"\n");
+        "us_vs_status_quo_mean,us_vs_status_quo_lo,us_vs_status_quo_hi,"
+        "cn_total_mean,cn_total_lo,cn_total_hi,"
+        "cn_vs_status_quo_mean,cn_vs_status_quo_lo,cn_vs_status_quo_hi,"
+        "joint_total_mean,joint_total_lo,joint_total_hi,"
+        "joint_vs_status_quo_mean,joint_vs_status_quo_lo,joint_vs_status_quo_hi,error\n"
+        "w,ok,10,0.7,0.396778,0.892209,6,0.5,5.5,3.33415,7.66585,4.5,2.33415,6.66585,"
+        "-3.5,-5.66585,-1.33415,0.5,0.5,0.5,2,2,2,5,2.83415,7.16585,\n"
+        "old,ok,10,0.7,0.396778,0.892209,6,0.5,5.5,3.33415,7.66585,,,,"
+        "-3.5,-5.66585,-1.33415,,,,2,2,2,,,,\n"
+        "broken,failed,,,,,,,,,,,,,,,,,,,,,,,,,\"broken.cfg:2: actors: expected exactly two "
+        "actors, got 1\"\n");
     free(text);
-    ts_batch_row_free(&rows[0]);
-    ts_batch_row_free(&rows[1]);
+    for (int i = 0; i < 3; i++)
+        ts_batch_row_free(&rows[i]);
 }
 
 static void test_collect_sorted_recursive(void **state)
@@ -168,7 +200,7 @@ static void test_markers(void **state)
     (void)state;
     char dir[512], p[600];
     snprintf(dir, sizeof dir, "%s/m", tmpdir);
-    make_summary(dir);
+    make_summary(dir, true);
     ts_error err;
     assert_false(ts_batch_is_complete(dir, 42));
     assert_int_equal(ts_batch_mark_complete(dir, 42, &err), TS_OK);

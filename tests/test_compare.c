@@ -26,7 +26,8 @@ static char outbuf[16384], errbuf[4096];
 /* A result folder dir/name with a 100-replicate summary.csv: `deals` of them
  * reach a deal (at step 10 + k % 7), x_final = k + shift, x_mean = 3 (constant),
  * us_total = 100 - shift + k % 10, joint_total = k % 5; optionally the
- * actor column `extra`_total = 1. */
+ * actor column `extra`_total = 1; then us_vs_status_quo = 2 shift + k % 10
+ * and joint_vs_status_quo = k % 3. */
 static const char *make_result(const char *name, int deals, double shift, const char *extra)
 {
     static char paths[4][256];
@@ -42,7 +43,7 @@ static const char *make_result(const char *name, int deals, double shift, const 
           f);
     if (extra)
         fprintf(f, ",%s_total", extra);
-    fputs(",joint_total\n", f);
+    fputs(",joint_total,us_vs_status_quo,joint_vs_status_quo\n", f);
     for (int k = 0; k < 100; k++) {
         bool deal = k < deals;
         fprintf(f, "%d,%d,%d,", k, 1000 + k, deal);
@@ -53,7 +54,7 @@ static const char *make_result(const char *name, int deals, double shift, const 
         fprintf(f, "%d,0,1,%.17g,3,%.17g", deal, k + shift, 100 - shift + k % 10);
         if (extra)
             fputs(",1", f);
-        fprintf(f, ",%d\n", k % 5);
+        fprintf(f, ",%d,%.17g,%d\n", k % 5, 2 * shift + k % 10, k % 3);
     }
     fclose(f);
     return p;
@@ -103,8 +104,9 @@ static void test_identical_no_significance(void **state)
     assert_non_null(strstr(outbuf, "deal_probability"));
     assert_non_null(strstr(outbuf, "time_to_first_deal"));
     const char *metrics[] = {"deal_probability", "time_to_first_deal", "x_final", "x_mean",
-                             "us_total", "joint_total"};
-    for (int i = 0; i < 6; i++) {
+                             "us_total", "joint_total", "us_vs_status_quo",
+                             "joint_vs_status_quo"};
+    for (int i = 0; i < 8; i++) {
         char row[12][64];
         assert_true(csv_row(csv, a, metrics[i], row));
         assert_string_equal(row[5], "0");  /* diff */
@@ -148,6 +150,17 @@ static void test_shifted_marked_with_sign(void **state)
     assert_float_equal(atof(row[5]), -50.0, 1e-9);
     assert_true(atof(row[7]) < 0.0);
     assert_string_equal(row[8], "*");
+
+    /* us_vs_status_quo rises by 100, with us_total's interval shifted by 150
+     * (the same spread on both sides). */
+    char tot[12][64];
+    assert_true(csv_row(csv, b, "us_total", tot));
+    assert_true(csv_row(csv, b, "us_vs_status_quo", row));
+    assert_float_equal(atof(row[5]), 100.0, 1e-9);
+    assert_float_equal(atof(row[6]), atof(tot[6]) + 150.0, 1e-3);
+    assert_string_equal(row[8], "*");
+    assert_true(csv_row(csv, b, "joint_vs_status_quo", row));
+    assert_string_equal(row[5], "0");
 
     /* Unchanged columns: joint_total exactly equal, x_mean constant 3 on both
      * sides (the interval collapses onto 0, not significant). */

@@ -1,7 +1,9 @@
 /* Tests of the engine (engine.h) and the output files (output.h): seeding,
  * identical results whatever the thread count, replicate independence,
  * events (set, add, param, random with once) and their fixed draw sequence,
- * the talks hook and held levers, the memory limit, and the files written. */
+ * the talks hook and held levers, the memory limit, the files written, the
+ * per-issue parts of the totals and the status quo against a hand-written
+ * loop. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -71,6 +73,9 @@ static void assert_runs_equal(const ts_run *a, const ts_run *b, int R)
     assert_memory_equal(a->traj, b->traj, (size_t)R * tc * sizeof(double));
     assert_memory_equal(a->total, b->total, (size_t)R * 2 * sizeof(double));
     assert_memory_equal(a->final, b->final, (size_t)R * a->n_issues * sizeof(double));
+    assert_memory_equal(a->status_quo, b->status_quo, (size_t)R * 2 * sizeof(double));
+    assert_int_equal(a->n_contrib, b->n_contrib);
+    assert_memory_equal(a->contrib, b->contrib, (size_t)R * 2 * a->n_contrib * sizeof(double));
     for (int k = 0; k < R; k++) {
         assert_int_equal(a->log[k].n, b->log[k].n);
         for (int i = 0; i < a->log[k].n; i++)
@@ -233,7 +238,9 @@ static void test_output_files(void **state)
     assert_non_null(s);
     assert_true(starts_with(s, "replicate,seed,deal,first_deal_step,first_deal_date,deals,breaches,"
                            "failed_talks,t_us_final,t_us_mean,t_cn_final,t_cn_mean,pl_final,"
-                           "pl_mean,us_total,cn_total,joint_total\n0,"));
+                           "pl_mean,us_total,cn_total,joint_total,us_vs_status_quo,"
+                           "cn_vs_status_quo,joint_vs_status_quo,us_t_us_total,us_t_cn_total,"
+                           "us_pl_total,cn_t_us_total,cn_t_cn_total,cn_pl_total\n0,"));
     assert_non_null(strstr(s, "\n1,"));
     assert_non_null(strstr(s, ",0,,,0,0,0,"));   /* no deal: empty step and date */
     free(s);
@@ -271,6 +278,207 @@ static void test_output_files(void **state)
     ts_scenario_free(sc);
 }
 
+
+/* Each actor's per-issue parts (interactions last) add up to its total, to
+ * 1e-9 of the parts' magnitudes (a few hundred additions round at ~1e-15). */
+static void assert_parts_sum(const ts_run *run)
+{
+    int nc = run->n_contrib;
+    for (int k = 0; k < run->R; k++)
+        for (int a = 0; a < 2; a++) {
+            const double *c = run->contrib + ((size_t)k * 2 + (size_t)a) * (size_t)nc;
+            double sum = 0.0, mag = 0.0;
+            for (int i = 0; i < nc; i++) {
+                sum += c[i];
+                mag += fabs(c[i]);
+            }
+            assert_true(mag > 0.0);
+            assert_float_equal(sum, run->total[2 * (size_t)k + a], 1e-9 * mag);
+        }
+}
+
+static const char *const kinds =
+    "name = \"kinds\";\n"
+    "calendar = { start = \"2025-01-06\"; end = \"2026-06-29\"; step = \"week\"; };\n"
+    "monte_carlo = { replicates = 7; seed = 9L; };\n"
+    "actors = ( { id = \"us\"; discount = 0.03; noise = 0.02;\n"
+    "             strategy = { kind = \"tit_for_tat\"; }; },\n"
+    "  { id = \"cn\"; discount = 0.05; strategy = { kind = \"always_escalate\"; }; } );\n"
+    "issues = ( { id = \"t\"; kind = \"tariff\"; owner = \"us\"; max = 2.0; initial = 0.2;\n"
+    "             max_step = 0.1; imports_bn = 439.0; },\n"
+    "  { id = \"chip\"; kind = \"chip_licence\"; owner = \"us\"; initial = 0.5; max_step = 0.1;\n"
+    "    sales_bn = 15.0; strategic_value_bn = 20.0; erosion = 0.5; recovery = 0.2;\n"
+    "    access_value_bn = 30.0; market_share = 0.9; },\n"
+    "  { id = \"re\"; kind = \"export_control\"; owner = \"cn\"; initial = 0.3; max_step = 0.1;\n"
+    "    exports_bn = 1.5; disruption_bn = 60.0; convexity = 1.5; diversification = 0.3; },\n"
+    "  { id = \"pl\"; kind = \"pledge\"; owner = \"cn\"; initial = 0.5; max_step = 0.1;\n"
+    "    verification_noise = 0.1; cost_bn = 0.5; benefit_bn = 5.0; },\n"
+    "  { id = \"soy\"; kind = \"custom\"; owner = \"cn\"; max = 25.0; initial = 12.5;\n"
+    "    payoff = { us = { linear = 0.4; }; cn = { constant = -1.0; quadratic = -0.01; }; }; } );\n"
+    "interactions = ( { actor = \"us\"; issues = [\"t\", \"soy\"]; coef = -0.5; },\n"
+    "  { actor = \"cn\"; issues = [\"re\", \"pl\"]; coef = 2.0; } );\n"
+    "events = ( { probability = 0.05; label = \"shock\"; add = { t = 0.3; }; } );\n";
+
+static void test_parts_sum_to_totals(void **state)
+{
+    (void)state;
+    ts_scenario *sc = parse(noisy, NULL);
+    ts_engine *e = ts_engine_alloc(sc, NULL);
+    ts_run *run = run_with(e, 2);
+    assert_int_equal(run->n_contrib, 3);   /* no interactions: no column for them */
+    assert_parts_sum(run);
+    ts_run_free(run);
+    ts_engine_free(e);
+    ts_scenario_free(sc);
+
+    sc = parse(kinds, NULL);
+    e = ts_engine_alloc(sc, NULL);
+    run = run_with(e, 2);
+    assert_int_equal(run->n_contrib, 6);   /* five issues and the interactions */
+    assert_parts_sum(run);
+    for (int k = 0; k < run->R; k++)
+        for (int a = 0; a < 2; a++)
+            assert_true(run->contrib[((size_t)k * 2 + (size_t)a) * 6 + 5] != 0.0);
+    ts_run_free(run);
+    ts_engine_free(e);
+    ts_scenario_free(sc);
+}
+
+/* The status quo: an export control (its D evolving with the level held) and
+ * a custom lever that both sides move, a scheduled event changing D (a shock),
+ * diversification and cn's discount, a scheduled level (ignored by the status
+ * quo) and a random event, once, changing reputation_bn and us's discount:
+ * each replicate's status quo replays the replicate's own firing of it. */
+static const char *const sq_text =
+    "name = \"sq\";\n"
+    "calendar = { start = \"2025-01-06\"; end = \"2025-12-29\"; step = \"week\"; };\n"
+    "monte_carlo = { replicates = 8; seed = 5L; };\n"
+    "actors = ( { id = \"us\"; discount = 0.05; strategy = { kind = \"always_escalate\"; }; },\n"
+    "  { id = \"cn\"; discount = 0.02; noise = 0.01; strategy = { kind = \"always_concede\"; }; } );\n"
+    "issues = ( { id = \"re\"; kind = \"export_control\"; owner = \"cn\"; initial = 0.4;\n"
+    "             max_step = 0.05; exports_bn = 2.0; disruption_bn = 50.0; convexity = 1.5;\n"
+    "             dependence = 0.9; diversification = 0.4; drift = 0.05; reputation_bn = 0.5; },\n"
+    "  { id = \"soy\"; kind = \"custom\"; owner = \"us\"; max = 10.0; initial = 3.0; max_step = 0.5;\n"
+    "    payoff = { us = { linear = 0.3; quadratic = -0.02; }; cn = { constant = 1.0;\n"
+    "    linear = -0.1; }; }; } );\n"
+    "events = ( { step = 10; param = { re = { dependence = 0.7; diversification = 0.1; };\n"
+    "             cn = { discount = 0.1; }; }; label = \"shock\"; },\n"
+    "  { step = 20; set = { re = 1.0; }; label = \"ban\"; },\n"
+    "  { probability = 0.03; once = true; label = \"rand\";\n"
+    "    param = { re = { reputation_bn = 2.0; }; us = { discount = 0.2; }; }; } );\n";
+
+/* sq_text's status quo written out: levels 0.4 and 3 throughout; fired: the
+ * step at which the random event fired, -1 when it did not. */
+static void hand_status_quo(const ts_scenario *sc, int fired, double out[2])
+{
+    const double h = sc->calendar.step_years, q = 0.4, c = 3.0, g = 1.5;
+    double D = 0.9, div = 0.4, rep = 0.5;
+    double f_us = pow(1.05, -h), f_cn = pow(1.02, -h), w_us = 1.0, w_cn = 1.0;
+    double tot_us = 0.0, tot_cn = 0.0;
+    for (int t = 0; t < sc->calendar.steps; t++) {
+        if (t == 10) {
+            D = 0.7;
+            div = 0.1;
+            f_cn = pow(1.1, -h);
+        }
+        if (t == fired) {
+            rep = 2.0;
+            f_us = pow(1.2, -h);
+        }
+        double u_cn = -2.0 * q * D - rep * q + 1.0 - 0.1 * c;
+        double u_us = -50.0 * pow(q * D, g) + 0.3 * c - 0.02 * c * c;
+        tot_us += w_us * u_us * h;
+        tot_cn += w_cn * u_cn * h;
+        w_us *= f_us;
+        w_cn *= f_cn;
+        D *= exp(-(div * q + 0.05) * h);
+    }
+    out[0] = tot_us;
+    out[1] = tot_cn;
+}
+
+static void test_status_quo(void **state)
+{
+    (void)state;
+    ts_scenario *sc = parse(sq_text, NULL);
+    ts_engine *e = ts_engine_alloc(sc, NULL);
+    assert_true(ts_engine_status_quo_per_replicate(e));
+    ts_run *run = run_with(e, 1), *two = run_with(e, 2);
+    assert_runs_equal(run, two, sc->replicates);
+    int rand_event = sc->n_events - 1, n_fired = 0;
+    assert_string_equal(sc->events[rand_event].label, "rand");
+    for (int k = 0; k < run->R; k++) {
+        int fired = -1;
+        for (int i = 0; i < run->log[k].n; i++)
+            if (run->log[k].rows[i].type == TS_LOG_EVENT && run->log[k].rows[i].event == rand_event)
+                fired = run->log[k].rows[i].step;
+        n_fired += fired >= 0;
+        double want[2];
+        hand_status_quo(sc, fired, want);
+        for (int a = 0; a < 2; a++)
+            assert_float_equal(run->status_quo[2 * k + a], want[a], 1e-12 * fabs(want[a]));
+        /* The levers moved: the run is not its status quo. */
+        assert_true(fabs(run->total[2 * k] - run->status_quo[2 * k]) > 1e-3);
+    }
+    /* Both paths: replicates where the random event fired and where it did not. */
+    assert_true(n_fired > 0 && n_fired < run->R);
+    assert_parts_sum(run);
+    ts_run_free(two);
+    ts_run_free(run);
+    ts_engine_free(e);
+    ts_scenario_free(sc);
+
+    /* A random event that only moves levels: one status quo for every replicate. */
+    sc = parse(noisy, NULL);
+    e = ts_engine_alloc(sc, NULL);
+    assert_false(ts_engine_status_quo_per_replicate(e));  /* its random event sets a level */
+    ts_engine_free(e);
+    ts_scenario_free(sc);
+}
+
+/* Both actors hold and no lever moves: each replicate is its own status quo,
+ * to the bit. */
+static void test_status_quo_of_hold(void **state)
+{
+    (void)state;
+    ts_error err;
+    const char *ov[2] = {"actors.[0].strategy.kind=\"hold\"", "actors.[1].strategy.kind=\"hold\""};
+    ts_scenario *sc = ts_scenario_parse(kinds, "test.cfg", ov, 2, &err);
+    if (!sc)
+        fprintf(stderr, "%s\n", err.msg);
+    assert_non_null(sc);
+    sc->n_events = 0;
+    ts_engine *e = ts_engine_alloc(sc, NULL);
+    assert_false(ts_engine_status_quo_per_replicate(e));
+    ts_run *run = run_with(e, 2);
+    for (int k = 0; k < 2 * run->R; k++)
+        assert_true(run->total[k] == run->status_quo[k]);
+    assert_true(run->total[0] != 0.0);
+    ts_run_free(run);
+    ts_engine_free(e);
+    sc->n_events = 1;
+    ts_scenario_free(sc);
+
+    /* The same with parameter events, scheduled and random (the level event
+     * sets the level it has): the replicates in which the random one fired
+     * have their own status quo, again the run's totals to the bit. */
+    const char *ov2[4] = {"actors.[0].strategy.kind=\"hold\"", "actors.[1].strategy.kind=\"hold\"",
+                          "events.[1].set.re=0.4", "events.[2].probability=0.01"};
+    sc = ts_scenario_parse(sq_text, "test.cfg", ov2, 4, &err);
+    assert_non_null(sc);
+    e = ts_engine_alloc(sc, NULL);
+    run = run_with(e, 2);
+    int fired = 0;
+    for (int k = 0; k < run->R; k++)
+        fired += run->log[k].n > 2;   /* the two scheduled events, and the random one */
+    assert_true(fired > 0 && fired < run->R);
+    for (int k = 0; k < 2 * run->R; k++)
+        assert_true(run->total[k] == run->status_quo[k]);
+    ts_run_free(run);
+    ts_engine_free(e);
+    ts_scenario_free(sc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -280,6 +488,9 @@ int main(void)
         cmocka_unit_test(test_talks_hook_and_held),
         cmocka_unit_test(test_memory_limit),
         cmocka_unit_test(test_output_files),
+        cmocka_unit_test(test_parts_sum_to_totals),
+        cmocka_unit_test(test_status_quo),
+        cmocka_unit_test(test_status_quo_of_hold),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -4,7 +4,8 @@
  * gsl_stats_quantile_from_sorted_data, whatever the data: ties, NaN, n = 0,
  * 1, 2, 3, even and odd n, sorted and reversed input (except the sign of a
  * zero quantile when -0.0 and +0.0 tie: see below); the means, the bits of
- * gsl_stats_mean.
+ * gsl_stats_mean. And summary.csv's columns from a run filled by hand: the
+ * totals against the status quo and the per-issue totals.
  *
  * quantiles() is static in output.c, so the file is compiled into this test
  * (its external definitions then satisfy the references, and the library's
@@ -23,6 +24,7 @@
 #include <gsl/gsl_sort.h>
 
 #include "../sim/output.c"
+#include "testutil.h"
 
 #define MAX_N 20001
 
@@ -302,6 +304,53 @@ static void test_means(void **state)
     gsl_rng_free(rng);
 }
 
+/* summary.csv from a hand-filled two-replicate run: <actor>_vs_status_quo is
+ * the total less the status quo, joint_vs_status_quo their sum, and the
+ * per-issue parts follow, actor by actor, interactions last. */
+static void test_summary_columns(void **state)
+{
+    (void)state;
+    static const char *const text =
+        "calendar = { step = \"abstract\"; steps = 2; };\n"
+        "actors = ( { id = \"us\"; }, { id = \"cn\"; } );\n"
+        "issues = ( { id = \"t\"; kind = \"custom\"; owner = \"us\"; },\n"
+        "  { id = \"p\"; kind = \"pledge\"; owner = \"cn\"; } );\n"
+        "interactions = ( { actor = \"cn\"; issues = [\"t\", \"p\"]; coef = 1.0; } );\n";
+    ts_error err;
+    ts_scenario *sc = ts_scenario_parse(text, "s.cfg", NULL, 0, &err);
+    assert_non_null(sc);
+    uint64_t seed[2] = {11, 12};
+    int zero[2] = {0, 0}, none[2] = {-1, -1};
+    double final[4] = {0.5, 0.25, 1, 0}, mean[4] = {0.5, 0.5, 1, 0};
+    double total[4] = {3.5, -1, 2, 4}, sq[4] = {1, -1.5, 2, 5};
+    double contrib[12] = {1, 2, 0.5, -1, 0, 0, /* replicate 1 */ 2, 0, 0, 3, 1, 0};
+    ts_run run = {.R = 2, .T = 2, .n_issues = 2, .seed = seed, .deal = zero,
+                  .first_deal_step = none, .deals = zero, .breaches = zero,
+                  .failed_talks = zero, .final = final, .mean = mean, .total = total,
+                  .status_quo = sq, .n_contrib = 3, .contrib = contrib};
+    char dir[64], path[128];
+    assert_true(ts_test_mkdtemp(dir, sizeof dir, "output"));
+    snprintf(path, sizeof path, "%s/summary.csv", dir);
+    ts_csv *c = ts_csv_open(path, 6, &err);
+    assert_non_null(c);
+    const char dates[2][11] = {"", ""};
+    write_summary(c, sc, &run, dates);
+    assert_int_equal(ts_csv_commit(c, &err), TS_OK);
+    char *got = ts_test_read_file(path, NULL);
+    assert_non_null(got);
+    assert_string_equal(got,
+                        "replicate,seed,deal,first_deal_step,first_deal_date,deals,breaches,"
+                        "failed_talks,t_final,t_mean,p_final,p_mean,us_total,cn_total,"
+                        "joint_total,us_vs_status_quo,cn_vs_status_quo,joint_vs_status_quo,"
+                        "us_t_total,us_p_total,us_interactions_total,cn_t_total,cn_p_total,"
+                        "cn_interactions_total\n"
+                        "0,11,0,,,0,0,0,0.5,0.5,0.25,0.5,3.5,-1,2.5,2.5,0.5,3,1,2,0.5,-1,0,0\n"
+                        "1,12,0,,,0,0,0,1,1,0,0,2,4,6,0,-1,-1,2,0,0,3,1,0\n");
+    free(got);
+    ts_test_remove_tree(dir);
+    ts_scenario_free(sc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -314,6 +363,7 @@ int main(void)
         cmocka_unit_test(test_bracket_large),
         cmocka_unit_test(test_bracket_miss),
         cmocka_unit_test(test_means),
+        cmocka_unit_test(test_summary_columns),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -43,6 +43,7 @@ typedef struct {
     int n_actors;               /* actors and then "joint" */
     char **actor;
     double *total_mean, *total_lo, *total_hi;   /* 95% t interval */
+    double *vsq_mean, *vsq_lo, *vsq_hi;         /* of <actor>_vs_status_quo, likewise */
 } ts_batch_row;
 
 /* Reads dir's summary.csv into row (name given). TS_EBAD naming the file
@@ -56,7 +57,8 @@ void ts_batch_row_free(ts_batch_row *row);
 /* Writes batch.csv: columns scenario, status, replicates, deal_probability,
  * deal_probability_lo, deal_probability_hi, first_deal_step_median, then
  * <issue>_final_mean for every issue of any row (first-seen order), then
- * <actor>_total_mean, _lo, _hi likewise, joint_total_mean, _lo, _hi, error.
+ * for every actor likewise and then joint: <actor>_total_mean, _lo, _hi,
+ * <actor>_vs_status_quo_mean, _lo, _hi; then error.
  * Cells that do not apply to a row are empty. */
 ts_status ts_batch_write(const char *path, const ts_batch_row *rows, int n, int precision,
                          ts_error *err);

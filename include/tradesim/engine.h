@@ -98,6 +98,9 @@ typedef struct {
     double *seen_buf;
     ts_level_memo *memo_buf;
     bool *memo_stale_buf;
+    /* [n_issues + 1][2]: each issue's discounted payoff to each actor so far,
+     * the interactions' last; they sum to w.total up to rounding. */
+    double *contrib;
 } ts_replicate;
 
 /* The talks phase: called at step 2 of every step. It may change levers
@@ -119,6 +122,11 @@ const ts_scenario *ts_engine_scenario(const ts_engine *e);
  * _trust, _payoff, _total. */
 int ts_engine_n_columns(const ts_engine *e);
 const char *ts_engine_column_name(const ts_engine *e, int c);
+
+/* True when a random event changes a parameter: the status quo (see ts_run)
+ * of a replicate in which one fired is then run for that replicate; the
+ * status quo of every other replicate is run once for the whole run. */
+bool ts_engine_status_quo_per_replicate(const ts_engine *e);
 
 uint64_t ts_splitmix64(uint64_t x);
 /* splitmix64(seed XOR splitmix64(k + 1)). */
@@ -150,6 +158,14 @@ typedef struct {
     int *deal, *first_deal_step, *deals, *breaches, *failed_talks;   /* [R] */
     double *final, *mean;           /* [R][n_issues] */
     double *total;                  /* [R][2] */
+    /* [R][2]: each actor's total in the same replicate with every lever held at
+     * its initial level (no moves, talks or level-setting events; the
+     * parameter changes of the events that fired in the replicate apply at
+     * their steps; m, v, D evolve with the levels held). */
+    double *status_quo;
+    int n_contrib;                  /* n_issues, + 1 when the scenario has interactions */
+    double *contrib;                /* [R][2][n_contrib]: each issue's discounted part of
+                                       an actor's total, the interactions' last */
     double *traj;                   /* [R][T][C] */
     int *agreement;                 /* [n_traj][T], -1 none */
     ts_log *log;                    /* [R] */

@@ -10,8 +10,8 @@
 #include "tradesim/engine.h"
 #include "tradesim/error.h"
 
-/* Checks replicate k's trajectory rows, issue finals and means and actor
- * totals in run. TS_OK when all are finite, else TS_EIO with the message. */
+/* Checks replicate k's trajectory rows, issue finals and means, actor
+ * totals, status-quo totals and per-issue contributions in run. TS_OK when all are finite, else TS_EIO with the message. */
 ts_status ts_guard_replicate(const ts_engine *e, const ts_run *run, int k, ts_error *err);
 
 #endif
