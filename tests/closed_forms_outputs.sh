@@ -57,10 +57,10 @@ END { if (rows != 5) print "expected 5 rows, got " rows }' "$hold")
 # The closed forms of params.cfg (every replicate alike).
 out=$(awk -F, '
 BEGIN {
-    n = split("a_total=18.1625 b_total=-8.9 joint_total=9.2625 a_vs_status_quo=-15.4625 " \
-              "b_vs_status_quo=8.1 joint_vs_status_quo=-7.3625 a_pl_total=4.2875 " \
-              "a_c_total=13.875 a_interactions_total=0 b_pl_total=-5.2 b_c_total=-5 " \
-              "b_interactions_total=1.3", kv, " ")
+    n = split("a_total=18.35 b_total=-9.5 joint_total=8.85 a_vs_status_quo=-15.275 " \
+              "b_vs_status_quo=7.5 joint_vs_status_quo=-7.775 a_pl_total=4.475 " \
+              "a_c_total=13.875 a_interactions_total=0 b_pl_total=-6 b_c_total=-5 " \
+              "b_interactions_total=1.5", kv, " ")
     for (k = 1; k <= n; k++) { split(kv[k], p, "="); want[p[1]] = p[2] }
 }
 NR == 1 {
@@ -84,7 +84,7 @@ END { if (rows != 3) print "expected 3 rows, got " rows }' "$tmp/j1/outputs_para
 out=$(awk -F, '
 NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
 $1 == "outputs_params" {
-    split("a=-15.4625 b=8.1 joint=-7.3625", kv, " ")
+    split("a=-15.275 b=7.5 joint=-7.775", kv, " ")
     for (k in kv) {
         split(kv[k], p, "=")
         for (s = 1; s <= 3; s++) {
