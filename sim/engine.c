@@ -35,6 +35,7 @@ struct ts_engine {
      * its own status quo; one status quo serves every other replicate. */
     bool sq_each;
     char (*col)[COL_NAME_MAX];
+    const char **col_name;     /* col's rows, as the guard takes them */
 };
 
 /* ---- log -------------------------------------------------------------- */
@@ -145,7 +146,10 @@ ts_engine *ts_engine_alloc(const ts_scenario *sc, ts_error *err)
     int C = 8;
     for (int i = 0; i < sc->n_issues; i++)
         C += 1 + ts_issue_n_state(sc->issues[i].kind);
-    if (!e || !(e->col = calloc((size_t)C, sizeof *e->col))) {
+    if (!e || !(e->col = calloc((size_t)C, sizeof *e->col)) ||
+        !(e->col_name = malloc((size_t)C * sizeof *e->col_name))) {
+        if (e)
+            free(e->col);
         free(e);
         ts_error_set(err, TS_EIO, "tradesim: out of memory");
         return NULL;
@@ -166,6 +170,8 @@ ts_engine *ts_engine_alloc(const ts_scenario *sc, ts_error *err)
     for (int a = 0; a < 2; a++)
         for (int j = 0; j < 4; j++)
             snprintf(e->col[c++], COL_NAME_MAX, "%s_%s", sc->actors[a].id, actor_cols[j]);
+    for (c = 0; c < C; c++)
+        e->col_name[c] = e->col[c];
     e->first_random = sc->n_events;
     for (int k = 0; k < sc->n_events; k++)
         if (sc->events[k].step < 0) {
@@ -182,6 +188,7 @@ void ts_engine_free(ts_engine *e)
     if (!e)
         return;
     free(e->col);
+    free(e->col_name);
     free(e);
 }
 
@@ -903,7 +910,7 @@ static ts_status run_one(mc_shared *sh, ts_replicate *r, int k, ts_error *err)
     /* Hand the log over to the run: the replicate starts the next one empty. */
     run->log[k] = r->log;
     r->log = (ts_log){NULL, 0, 0};
-    return ts_guard_replicate(e, run, k, err);
+    return ts_guard_replicate(e->sc, e->col_name, run, k, err);
 }
 
 static void *replicate_begin(void *ctx, ts_error *err)

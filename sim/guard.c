@@ -11,10 +11,9 @@ static const char *what(double x)
     return isnan(x) ? "NaN" : "infinite";
 }
 
-static ts_status report(const ts_engine *e, int k, int t, const char *column, double x,
+static ts_status report(const ts_scenario *sc, int k, int t, const char *column, double x,
                         ts_error *err)
 {
-    const ts_scenario *sc = ts_engine_scenario(e);
     char date[11] = "";
     if (t >= 0)
         ts_calendar_step_date(&sc->calendar, t, date);
@@ -28,9 +27,9 @@ static ts_status report(const ts_engine *e, int k, int t, const char *column, do
                         sc->path, k, at, column, what(x));
 }
 
-ts_status ts_guard_replicate(const ts_engine *e, const ts_run *run, int k, ts_error *err)
+ts_status ts_guard_replicate(const ts_scenario *sc, const char *const *columns, const ts_run *run,
+                             int k, ts_error *err)
 {
-    const ts_scenario *sc = ts_engine_scenario(e);
     size_t cells = (size_t)run->T * (size_t)run->C;
     const double *rows = run->traj + (size_t)k * cells;
     /* x * 0 is 0 for a finite x and NaN otherwise: four running sums tell
@@ -45,35 +44,34 @@ ts_status ts_guard_replicate(const ts_engine *e, const ts_run *run, int k, ts_er
     if (isnan(acc[0] + acc[1] + acc[2] + acc[3]))
         for (i = 0; i < cells; i++)
             if (!isfinite(rows[i]))
-                return report(e, k, (int)(i / (size_t)run->C),
-                              ts_engine_column_name(e, (int)(i % (size_t)run->C)), rows[i],
-                              err);
+                return report(sc, k, (int)(i / (size_t)run->C), columns[i % (size_t)run->C],
+                              rows[i], err);
     char name[2 * TS_ID_MAX + 32];
     for (int q = 0; q < run->n_issues; q++) {
         double f = run->final[(size_t)k * run->n_issues + q];
         double m = run->mean[(size_t)k * run->n_issues + q];
         if (!isfinite(f) || !isfinite(m)) {
             snprintf(name, sizeof name, "%s_%s", sc->issues[q].id, isfinite(f) ? "mean" : "final");
-            return report(e, k, -1, name, isfinite(f) ? m : f, err);
+            return report(sc, k, -1, name, isfinite(f) ? m : f, err);
         }
     }
     for (int a = 0; a < 2; a++) {
         double x = run->total[2 * (size_t)k + a];
         if (!isfinite(x)) {
             snprintf(name, sizeof name, "%s_total", sc->actors[a].id);
-            return report(e, k, -1, name, x, err);
+            return report(sc, k, -1, name, x, err);
         }
         x = run->status_quo[2 * (size_t)k + a];
         if (!isfinite(x)) {
             snprintf(name, sizeof name, "%s_vs_status_quo", sc->actors[a].id);
-            return report(e, k, -1, name, x, err);
+            return report(sc, k, -1, name, x, err);
         }
         const double *c = run->contrib + ((size_t)k * 2 + (size_t)a) * (size_t)run->n_contrib;
         for (int j = 0; j < run->n_contrib; j++)
             if (!isfinite(c[j])) {
                 snprintf(name, sizeof name, "%s_%s_total", sc->actors[a].id,
                          j < sc->n_issues ? sc->issues[j].id : "interactions");
-                return report(e, k, -1, name, c[j], err);
+                return report(sc, k, -1, name, c[j], err);
             }
     }
     return TS_OK;

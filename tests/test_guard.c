@@ -57,8 +57,12 @@ static ts_status run(const ts_scenario *sc, const poison *p, int threads, ts_err
     ts_status s = ts_engine_run(e, &o, &out, err);
     if (s == TS_OK) {
         assert_non_null(out);
+        const char *cols[64];
+        assert_true(out->C <= 64);
+        for (int c = 0; c < out->C; c++)
+            cols[c] = ts_engine_column_name(e, c);
         for (int k = 0; k < out->R; k++)
-            assert_int_equal(ts_guard_replicate(e, out, k, err), TS_OK);
+            assert_int_equal(ts_guard_replicate(sc, cols, out, k, err), TS_OK);
     } else {
         assert_null(out);
     }
