@@ -25,6 +25,7 @@
 #include <time.h>
 
 #include "tradesim/agreement.h"
+#include "tradesim/rollout.h"
 
 #define TARGET_US 50.0
 
@@ -220,7 +221,7 @@ int main(int argc, char **argv)
     double t0 = now();
     for (int i = 0; i < nv; i++) {
         lv[0] = (double)(i % 1000) / 500.0;
-        ts_engine_rollout(&r->w, tk->agenda, lv, tk->n_agenda, tk->duration_steps, true, out);
+        ts_world_rollout(&r->w, tk->agenda, lv, tk->n_agenda, tk->duration_steps, true, out);
         sink += out[0];
     }
     double us_eval = (now() - t0) / nv * 1e6;
@@ -245,7 +246,7 @@ int main(int argc, char **argv)
         int steps = i % 7 == 0 ? 1 + i % 200 : tk->duration_steps;
         bool trust = i % 2 == 0;
         double a[2], b[2];
-        ts_engine_rollout(&r->w, tk->agenda, lv, tk->n_agenda, steps, trust, a);
+        ts_world_rollout(&r->w, tk->agenda, lv, tk->n_agenda, steps, trust, a);
         plain_rollout(&r->w, tk->agenda, lv, tk->n_agenda, steps, trust, b);
         mismatches += !same_bits(a[0], b[0]) || !same_bits(a[1], b[1]);
     }

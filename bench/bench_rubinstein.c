@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "tradesim/agreement.h"
+#include "tradesim/rollout.h"
 
 static double now(void)
 {
@@ -54,7 +55,7 @@ int main(int argc, char **argv)
     double t0 = now();
     long n = 0;
     while (now() - t0 < 0.2) {
-        ts_engine_rollout(&r->w, tk.agenda, NULL, 0, tk.duration_steps, false, out);
+        ts_world_rollout(&r->w, tk.agenda, NULL, 0, tk.duration_steps, false, out);
         sink += out[0];
         n++;
     }

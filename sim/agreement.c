@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "tradesim/strategy.h"
+#include "tradesim/rollout.h"
 
 #define DETAIL_MAX 16384
 #define LEVEL_EPS 1e-12   /* levels set by the hook compare equal up to rounding */
@@ -142,7 +143,7 @@ typedef struct {
 static ts_status package_value(const double *x, double out[2], void *ctx)
 {
     const value_ctx *v = ctx;
-    ts_engine_rollout(v->w, v->lever, x, v->n, v->steps, v->pledge_trust, out);
+    ts_world_rollout(v->w, v->lever, x, v->n, v->steps, v->pledge_trust, out);
     return TS_OK;
 }
 
@@ -150,7 +151,7 @@ static ts_status package_value(const double *x, double out[2], void *ctx)
  * lever[j] and of the interactions joining it to a lever off the agenda):
  * the values are its sum with terms that do not depend on the package. An
  * issue without state variables has the same flows every step of a
- * roll-out (ts_engine_rollout's constant terms), so it is one flow times
+ * roll-out (ts_world_rollout's constant terms), so it is one flow times
  * the discount weights' sum; one with state is stepped as the roll-out
  * steps it. */
 static ts_status issue_value(int j, double xj, double out[2], void *ctx)
@@ -252,7 +253,7 @@ static double own_value(br_rollout *c, double t)
 {
     double out[2], keep = c->x[c->k];
     c->x[c->k] = t;
-    ts_engine_rollout(c->w, c->tk->agenda, c->x, c->tk->n_agenda, c->tk->duration_steps, false,
+    ts_world_rollout(c->w, c->tk->agenda, c->x, c->tk->n_agenda, c->tk->duration_steps, false,
                       out);
     c->x[c->k] = keep;
     return out[c->a];
@@ -381,7 +382,7 @@ static ts_status negotiate(const ts_agreement_opts *aopts, ts_talks_workspace *w
         p.lever = issue_value;
     /* The disagreement point is what happens without a deal, not a promise:
      * pledges there are valued at their levels. */
-    ts_engine_rollout(w, tk->agenda, sq, n, tk->duration_steps, false, p.d);
+    ts_world_rollout(w, tk->agenda, sq, n, tk->duration_steps, false, p.d);
     d[0] = p.d[0];
     d[1] = p.d[1];
     switch (tk->protocol) {
@@ -760,7 +761,7 @@ static void hazard_reference(const ts_world *w, double ref[2])
         lever[i] = i;
         x[i] = sc->issues[i].initial;
     }
-    ts_engine_rollout(w, lever, x, sc->n_issues, 1, false, ref);
+    ts_world_rollout(w, lever, x, sc->n_issues, 1, false, ref);
     ref[0] /= w->h;
     ref[1] /= w->h;
 }
@@ -775,7 +776,7 @@ static ts_status random_talk(const ts_agreement_opts *o, ts_replicate *r, talks_
     if (talked || s->ag.active)
         return TS_OK;
     double now[2];
-    ts_engine_rollout(&r->w, NULL, NULL, 0, 1, false, now);
+    ts_world_rollout(&r->w, NULL, NULL, 0, 1, false, now);
     double p = ts_agreement_hazard(h, s->ref[0] - now[0] / r->w.h, s->ref[1] - now[1] / r->w.h);
     if (u >= p)
         return TS_OK;

@@ -20,6 +20,7 @@
 
 #include "tradesim/agreement.h"
 #include "tradesim/strategy.h"
+#include "tradesim/rollout.h"
 #include "testutil.h"
 
 static ts_scenario *parse(const char *text, const char *const *ov, int n_ov)
@@ -417,7 +418,7 @@ static void test_threat_point_tariffs(void **state)
     double d[2], dref[2];
     ts_error err;
     assert_int_equal(ts_agreement_negotiate(&s.o, ws, &s.r->w, tk, NULL, &res, d, &err), TS_OK);
-    ts_engine_rollout(&s.r->w, tk->agenda, x, 2, tk->duration_steps, false, dref);
+    ts_world_rollout(&s.r->w, tk->agenda, x, 2, tk->duration_steps, false, dref);
     assert_near(d[0], dref[0], 1e-9 * (1 + fabs(dref[0])));
     assert_near(d[1], dref[1], 1e-9 * (1 + fabs(dref[1])));
     /* lower tariffs than the war's gain both sides */

@@ -16,20 +16,7 @@
 #include "tradesim/engine.h"
 #include "tradesim/model.h"
 #include "testutil.h"
-
-static ts_issue base_issue(ts_issue_kind kind, int owner)
-{
-    ts_issue is;
-    memset(&is, 0, sizeof is);
-    snprintf(is.id, sizeof is.id, "x");
-    is.kind = kind;
-    is.owner = owner;
-    is.min = 0.0;
-    is.max = 1.0;
-    is.max_step = 1.0;
-    is.pressure_weight = 1.0;
-    return is;
-}
+#include "model_fixture.h"
 
 static void test_pressure(void **state)
 {
@@ -434,45 +421,6 @@ static void test_discount_factor(void **state)
     assert_float_equal(pow(ts_discount_factor(0.03, 1.0 / 52), 52), 1.0 / 1.03, 1e-13);
 }
 
-/* A two-issue world (chip owned by 0, pledge owned by 1) for world tests. */
-typedef struct {
-    ts_scenario sc;
-    ts_issue issues[2], copies[2];
-    ts_issue_state st[2];
-    bool held[2];
-    double seen[2];
-    ts_world w;
-} fixture;
-
-static void make_world(fixture *f)
-{
-    memset(f, 0, sizeof *f);
-    f->sc.calendar = (ts_calendar){TS_STEP_WEEK, 0, 0, 10, 7.0 / 365.25};
-    f->sc.n_issues = 2;
-    f->sc.issues = f->issues;
-    for (int a = 0; a < 2; a++) {
-        f->sc.actors[a].discount = 0.05 * (a + 1);
-        f->sc.actors[a].trust = 0.25;
-    }
-    f->issues[0] = base_issue(TS_ISSUE_CHIP_LICENCE, 0);
-    f->issues[0].initial = 0.5;
-    f->issues[0].sales_bn = 10.0;
-    f->issues[0].margin = 0.5;
-    f->issues[0].firm_weight = 1.0;
-    f->issues[0].strategic_value_bn = 2.0;
-    f->issues[0].access_value_bn = 8.0;
-    f->issues[0].market_share = 0.8;
-    f->issues[0].erosion = 0.4;
-    f->issues[0].recovery = 0.1;
-    f->issues[0].generation_years = 1.0;
-    f->issues[0].generation_decay = 0.6;
-    f->issues[1] = base_issue(TS_ISSUE_PLEDGE, 1);
-    f->issues[1].initial = 0.3;
-    f->issues[1].cost_bn = 1.0;
-    f->issues[1].benefit_bn = 4.0;
-    ts_world_bind(&f->w, &f->sc, f->copies, f->st, f->held, f->seen);
-}
-
 static void test_world_params_and_pressure(void **state)
 {
     (void)state;
@@ -494,82 +442,6 @@ static void test_world_params_and_pressure(void **state)
     ts_world_reset(&f.w);
     assert_float_equal(f.w.st[0].market, 0.8, 0.0);
     assert_float_equal(f.w.st[1].x, 0.3, 0.0);
-}
-
-/* The roll-out with nothing fixed is the discounted sum of ts_world_payoffs
- * over steps with the state advancing, computed here step by step. */
-static void test_rollout(void **state)
-{
-    (void)state;
-    fixture f;
-    make_world(&f);
-    double out[2];
-    ts_engine_rollout(&f.w, NULL, NULL, 0, 10, false, out);
-    double tot[2] = {0, 0}, disc[2] = {1, 1}, pay[2];
-    for (int t = 0; t < 10; t++) {
-        ts_world_payoffs(&f.w, pay);
-        for (int a = 0; a < 2; a++) {
-            tot[a] += disc[a] * pay[a];
-            disc[a] *= f.w.factor[a];
-        }
-        for (int i = 0; i < 2; i++)
-            ts_issue_advance(&f.w.issue[i], &f.w.st[i], f.w.h);
-    }
-    assert_float_equal(out[0], tot[0], 1e-12);
-    assert_float_equal(out[1], tot[1], 1e-12);
-    /* The world itself was not moved by the roll-out. */
-    ts_world_reset(&f.w);
-    double again[2];
-    ts_engine_rollout(&f.w, NULL, NULL, 0, 10, false, again);
-    assert_float_equal(again[0], out[0], 0.0);
-
-    /* A promised pledge e_p = 1 valued by its receiver (actor 0, trust 0.25)
-     * at 0.25*1 + 0.75*0.3 = 0.475; its owner pays the cost of 1. One step. */
-    int lever = 1;
-    double level = 1.0, r1[2], r0[2];
-    ts_engine_rollout(&f.w, &lever, &level, 1, 1, true, r1);
-    ts_engine_rollout(&f.w, NULL, NULL, 0, 1, false, r0);
-    double h = f.w.h;
-    assert_float_equal(r1[0] - r0[0], 4.0 * (0.475 - 0.3) * h, 1e-12);
-    assert_float_equal(r1[1] - r0[1], -1.0 * (1.0 - 0.3) * h, 1e-12);
-}
-
-/* A tariff on its elasticity path changes its flows every step at a fixed
- * level: the roll-out follows it step by step, as the world's own steps do. */
-static void test_rollout_elasticity_path(void **state)
-{
-    (void)state;
-    fixture f;
-    make_world(&f);
-    ts_issue *t = &f.issues[1];
-    *t = base_issue(TS_ISSUE_TARIFF, 1);
-    t->max = 2.0;
-    t->initial = 0.3;
-    t->imports_bn = 200.0;
-    t->elasticity = 2.0;
-    t->tot_share = 0.25;
-    t->supply_elasticity = ts_tariff_supply_elasticity(2.0, 0.25);
-    t->elasticity_short_run = 0.76;
-    t->elasticity_half_life = 0.1;   /* years: weekly steps move eps visibly */
-    ts_world_bind(&f.w, &f.sc, f.copies, f.st, f.held, f.seen);
-    double out[2];
-    ts_engine_rollout(&f.w, NULL, NULL, 0, 10, false, out);
-    double tot[2] = {0, 0}, disc[2] = {1, 1}, pay[2], first[2];
-    for (int k = 0; k < 10; k++) {
-        ts_world_payoffs(&f.w, pay);
-        if (k == 0)
-            memcpy(first, pay, sizeof first);
-        for (int a = 0; a < 2; a++) {
-            tot[a] += disc[a] * pay[a];
-            disc[a] *= f.w.factor[a];
-        }
-        for (int i = 0; i < 2; i++)
-            ts_issue_advance(&f.w.issue[i], &f.w.st[i], f.w.h);
-    }
-    assert_near(out[0], tot[0], 1e-12);
-    assert_near(out[1], tot[1], 1e-12);
-    /* The owner's flow moved with eps at a level that did not. */
-    assert_true(fabs(pay[1] - first[1]) > 1e-6);
 }
 
 /* The caches a memo hands back are the bits a fresh refresh computes, for
@@ -660,8 +532,6 @@ int main(void)
         cmocka_unit_test(test_export_pledge_custom),
         cmocka_unit_test(test_discount_factor),
         cmocka_unit_test(test_world_params_and_pressure),
-        cmocka_unit_test(test_rollout),
-        cmocka_unit_test(test_rollout_elasticity_path),
         cmocka_unit_test(test_memo_same_bits),
         cmocka_unit_test(test_memo_params),
     };

@@ -6,7 +6,7 @@
  * keep or renegotiate); (3) draws each side's compliance for the step and
  * sets the agenda levers; (4) holds the scheduled talks of the step and,
  * with talks_hazard, a random talk. Talks value packages by
- * ts_engine_rollout() over the agreement's duration and solve them with
+ * ts_world_rollout() over the agreement's duration and solve them with
  * ts_talks_nash() (given the values issue by issue as well when they are
  * separable), ts_talks_rubinstein() or ts_talks_concession(). Every talk, agreement, breach
  * and expiry is a log row; the replicate's deal counters are kept here.

@@ -31,6 +31,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "tradesim/error.h"
+#include "tradesim/log.h"
 #include "tradesim/model.h"
 #include "tradesim/scenario.h"
 #include "tradesim/strategy.h"
@@ -40,36 +41,6 @@
 #define TS_ENGINE_MEMORY_LIMIT ((size_t)4 << 30)
 
 typedef struct ts_engine ts_engine;
-
-/* ---- log rows --------------------------------------------------------- */
-
-typedef enum {
-    TS_LOG_EVENT,
-    TS_LOG_TALK,
-    TS_LOG_AGREEMENT,
-    TS_LOG_BREACH,
-    TS_LOG_EXPIRY,
-} ts_log_type;
-
-typedef struct {
-    int step;
-    ts_log_type type;
-    int event;        /* TS_LOG_EVENT: index in sc->events; label/detail derived from it */
-    char *label;      /* other types: owned strings (may be NULL = empty) */
-    char *detail;
-} ts_log_entry;
-
-typedef struct {
-    ts_log_entry *rows;
-    int n, cap;
-} ts_log;
-
-const char *ts_log_type_name(ts_log_type type);
-/* Appends a row (label and detail copied; NULL = empty). TS_EIO on out of memory. */
-ts_status ts_log_add(ts_log *log, int step, ts_log_type type, const char *label,
-                     const char *detail);
-void ts_log_clear(ts_log *log);   /* frees rows' strings, keeps capacity */
-void ts_log_free(ts_log *log);
 
 /* ---- one replicate ---------------------------------------------------- */
 
@@ -105,7 +76,7 @@ typedef struct {
 
 /* The talks phase: called at step 2 of every step. It may change levers
  * (ts_world_set_level), set or clear r->w.held[i], update trust, the deal
- * counters and r->agreement, and add log rows; it may use ts_engine_rollout.
+ * counters and r->agreement, and add log rows; it may use ts_world_rollout.
  * A non-OK status stops the run. */
 typedef ts_status (*ts_talks_hook)(void *ctx, const ts_engine *e, ts_replicate *r,
                                    ts_error *err);
@@ -140,15 +111,6 @@ void ts_replicate_reset(const ts_engine *e, ts_replicate *r, int k);
  * the step's C trajectory values are written there. */
 ts_status ts_replicate_step(const ts_engine *e, ts_replicate *r, ts_talks_hook talks,
                             void *talks_ctx, double *row, ts_error *err);
-
-/* Deterministic roll-out from a world's current state for the talks: levers
- * levers[0..n_fixed-1] set to levels[], every lever then constant; no noise,
- * events or moves; the state variables (m, v, D) evolve. Returns each actor's
- * payoff over n_steps discounted from the first roll-out step (weight 1).
- * With pledge_trust, the receiver of a fixed pledge values its level e_p at
- * trust e_p + (1 - trust) e_now. The world is not changed; nothing allocated. */
-void ts_engine_rollout(const ts_world *from, const int *levers, const double *levels,
-                       int n_fixed, int n_steps, bool pledge_trust, double out[2]);
 
 /* ---- the whole Monte Carlo run ------------------------------------------ */
 

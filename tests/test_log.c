@@ -1,0 +1,65 @@
+/* Tests of the log rows (log.h): rows appended in order with their strings
+ * copied, event rows by index, growth past the first block, and clearing
+ * that keeps the capacity for the next replicate. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "tradesim/log.h"
+
+static void test_rows(void **state)
+{
+    (void)state;
+    ts_log log = {0};
+    char label[] = "Geneva";
+    assert_int_equal(ts_log_add(&log, 3, TS_LOG_TALK, label, "nash on a b"), TS_OK);
+    label[0] = 'X';   /* copied, not borrowed */
+    assert_int_equal(ts_log_add_event(&log, 4, 7), TS_OK);
+    assert_int_equal(ts_log_add(&log, 5, TS_LOG_EXPIRY, NULL, NULL), TS_OK);
+    assert_int_equal(log.n, 3);
+    assert_int_equal(log.rows[0].step, 3);
+    assert_int_equal(log.rows[0].type, TS_LOG_TALK);
+    assert_int_equal(log.rows[0].event, -1);
+    assert_string_equal(log.rows[0].label, "Geneva");
+    assert_string_equal(log.rows[0].detail, "nash on a b");
+    assert_int_equal(log.rows[1].type, TS_LOG_EVENT);
+    assert_int_equal(log.rows[1].event, 7);
+    assert_null(log.rows[1].label);
+    assert_null(log.rows[2].label);
+    assert_null(log.rows[2].detail);
+    assert_string_equal(ts_log_type_name(TS_LOG_BREACH), "breach");
+    assert_string_equal(ts_log_type_name((ts_log_type)99), "");
+    ts_log_free(&log);
+    assert_null(log.rows);
+}
+
+static void test_growth_and_clear(void **state)
+{
+    (void)state;
+    ts_log log = {0};
+    for (int i = 0; i < 1000; i++)
+        assert_int_equal(ts_log_add(&log, i, TS_LOG_AGREEMENT, "a", "b"), TS_OK);
+    assert_int_equal(log.n, 1000);
+    assert_int_equal(log.rows[999].step, 999);
+    int cap = log.cap;
+    assert_true(cap >= 1000);
+    ts_log_clear(&log);
+    assert_int_equal(log.n, 0);
+    assert_int_equal(log.cap, cap);
+    assert_int_equal(ts_log_add_event(&log, 1, 0), TS_OK);
+    assert_int_equal(log.n, 1);
+    ts_log_free(&log);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_rows),
+        cmocka_unit_test(test_growth_and_clear),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
