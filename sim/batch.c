@@ -18,6 +18,7 @@
 
 #include "tradesim/csv.h"
 #include "tradesim/csvread.h"
+#include "tradesim/resultdir.h"
 #include "tradesim/stats.h"
 #include "tradesim/text.h"
 
@@ -156,14 +157,6 @@ ts_status ts_batch_row_failed(ts_batch_row *row, const char *name, const char *m
     return row->name && row->error ? TS_OK : TS_EIO;
 }
 
-/* Batch summarises finite numbers only. */
-static bool parse_num(const char *s, double *v)
-{
-    return ts_csvread_number(s, v) && isfinite(*v);
-}
-
-typedef enum { COL_OTHER, COL_DEAL, COL_FIRST, COL_FINAL, COL_TOTAL, COL_VSQ } col_kind;
-
 #define VSQ_SUFFIX "_vs_status_quo"
 
 /* The index of the actor (or "joint") whose <actor>_vs_status_quo column h
@@ -179,170 +172,100 @@ static int vsq_actor(const char *h, char *const *actor, int n)
     return -1;
 }
 
+/* Names the row's issues and actors from the summary's outcome columns: the
+ * <issue>_final columns, and the <actor>_total columns up to joint_total (the
+ * later _total columns are the per-issue parts of them). */
+static ts_status name_columns(const ts_summary *su, ts_batch_row *row, ts_error *err)
+{
+    size_t n = su->n_cols;
+    row->issue = calloc(n + 1, sizeof *row->issue);
+    row->actor = calloc(n + 1, sizeof *row->actor);
+    if (!row->issue || !row->actor)
+        return ts_error_set(err, TS_EIO, "out of memory");
+    bool after_joint = false;
+    for (size_t c = 0; c < n; c++) {
+        const char *h = su->cols[c].name;
+        size_t hl = strlen(h);
+        char **slot = NULL;
+        if (ts_text_ends_with(h, "_final")) {
+            slot = &row->issue[row->n_issues++];
+            *slot = strndup(h, hl - 6);
+        } else if (ts_text_ends_with(h, "_total") && !after_joint) {
+            after_joint = strcmp(h, "joint_total") == 0;
+            slot = &row->actor[row->n_actors++];
+            *slot = after_joint ? strdup("joint") : strndup(h, hl - 6);
+        }
+        if (slot && !*slot)
+            return ts_error_set(err, TS_EIO, "out of memory");
+    }
+    return TS_OK;
+}
+
+/* The row's figures from the summary's columns, named by name_columns. */
+static ts_status figures(const ts_summary *su, ts_batch_row *row, ts_error *err)
+{
+    row->replicates = su->rows;
+    row->deals = su->deals;
+    row->deal_p = (double)row->deals / (double)row->replicates;
+    ts_stats_wilson(row->deals, row->replicates, 0.95, &row->deal_lo, &row->deal_hi);
+    row->first_deal_median = NAN;
+    if (su->first.n > 0) {
+        double p50 = 0.5;
+        ts_stats_quantiles(su->first.v, su->first.n, &p50, 1, &row->first_deal_median);
+    }
+    size_t ni = (size_t)row->n_issues + 1, na = (size_t)row->n_actors + 1;
+    row->final_mean = calloc(ni, sizeof(double));
+    row->total_mean = calloc(na, sizeof(double));
+    row->total_lo = calloc(na, sizeof(double));
+    row->total_hi = calloc(na, sizeof(double));
+    row->vsq_mean = calloc(na, sizeof(double));
+    row->vsq_lo = calloc(na, sizeof(double));
+    row->vsq_hi = calloc(na, sizeof(double));
+    if (!row->final_mean || !row->total_mean || !row->total_lo || !row->total_hi ||
+        !row->vsq_mean || !row->vsq_lo || !row->vsq_hi)
+        return ts_error_set(err, TS_EIO, "out of memory");
+    for (int a = 0; a < row->n_actors; a++)
+        row->vsq_mean[a] = row->vsq_lo[a] = row->vsq_hi[a] = NAN;   /* a file without them */
+    int fi = 0, ti = 0;
+    bool after_joint = false;
+    for (size_t c = 0; c < su->n_cols; c++) {
+        const char *h = su->cols[c].name;
+        const ts_values *d = &su->cols[c].x;
+        int a;
+        if (ts_text_ends_with(h, "_final")) {
+            row->final_mean[fi++] = d->n ? gsl_stats_mean(d->v, 1, d->n) : NAN;
+        } else if (ts_text_ends_with(h, "_total") && !after_joint) {
+            after_joint = strcmp(h, "joint_total") == 0;
+            ts_stats_mean_ci(d->v, d->n, 0.95, &row->total_mean[ti], &row->total_lo[ti],
+                             &row->total_hi[ti]);
+            ti++;
+        } else if ((a = vsq_actor(h, row->actor, row->n_actors)) >= 0) {
+            ts_stats_mean_ci(d->v, d->n, 0.95, &row->vsq_mean[a], &row->vsq_lo[a],
+                             &row->vsq_hi[a]);
+        }
+    }
+    return TS_OK;
+}
+
 ts_status ts_batch_summarise(const char *dir, const char *name, ts_batch_row *row,
                              ts_error *err)
 {
     memset(row, 0, sizeof *row);
     char path[4096];
-    if (snprintf(path, sizeof path, "%s/summary.csv", dir) >= (int)sizeof path)
+    if (snprintf(path, sizeof path, "%s/%s", dir, ts_result_file(TS_RESULT_SUMMARY)) >=
+        (int)sizeof path)
         return ts_error_set(err, TS_EBAD, "%s: path too long", dir);
-    ts_csvread *r = ts_csvread_open(path, err);
-    if (!r)
-        return TS_EBAD;
-    ts_status s = TS_OK;
-    bool got;
-    col_kind *kind = NULL;
-    int *slot = NULL, *actor_of = NULL;   /* actor_of: a COL_VSQ column's actor */
-    ts_values *vals = NULL;   /* [n_issues + n_actors] */
-    ts_values first = {0};
-    size_t ncol = 0;
-    int n_slots = 0;
-
-    row->name = strdup(name);
-    if (!row->name) {
-        s = ts_error_set(err, TS_EIO, "out of memory");
-        goto done;
-    }
-    if ((s = ts_csvread_next(r, &got, err)) != TS_OK)
-        goto done;
-    if (!got) {
-        s = ts_error_set(err, TS_EBAD, "%s: empty file", path);
-        goto done;
-    }
-    ncol = ts_csvread_count(r);
-    kind = calloc(ncol, sizeof *kind);
-    slot = calloc(ncol, sizeof *slot);
-    actor_of = calloc(ncol, sizeof *actor_of);
-    row->issue = calloc(ncol, sizeof *row->issue);
-    row->actor = calloc(ncol, sizeof *row->actor);
-    vals = calloc(ncol, sizeof *vals);
-    if (!kind || !slot || !actor_of || !row->issue || !row->actor || !vals) {
-        s = ts_error_set(err, TS_EIO, "out of memory");
-        goto done;
-    }
-    bool has_deal = false, after_joint = false;
-    for (size_t c = 0; c < ncol; c++) {
-        const char *h = ts_csvread_field(r, c);
-        size_t hl = strlen(h);
-        if (strcmp(h, "deal") == 0) {
-            kind[c] = COL_DEAL;
-            has_deal = true;
-        } else if (strcmp(h, "first_deal_step") == 0) {
-            kind[c] = COL_FIRST;
-        } else if (ts_text_ends_with(h, "_final")) {
-            kind[c] = COL_FINAL;
-            row->issue[row->n_issues++] = strndup(h, hl - 6);
-            slot[c] = n_slots++;
-        } else if (ts_text_ends_with(h, "_total") && !after_joint) {
-            /* The actors' totals end at joint_total; later _total columns are
-             * the per-issue parts of them. */
-            kind[c] = COL_TOTAL;
-            after_joint = strcmp(h, "joint_total") == 0;
-            row->actor[row->n_actors++] = after_joint ? strdup("joint") : strndup(h, hl - 6);
-            slot[c] = n_slots++;
-        } else if ((actor_of[c] = vsq_actor(h, row->actor, row->n_actors)) >= 0) {
-            kind[c] = COL_VSQ;
-            slot[c] = n_slots++;
-        }
-    }
-    for (int i = 0; i < row->n_issues; i++)
-        if (!row->issue[i])
-            s = ts_error_set(err, TS_EIO, "out of memory");
-    for (int i = 0; i < row->n_actors; i++)
-        if (!row->actor[i])
-            s = ts_error_set(err, TS_EIO, "out of memory");
+    ts_summary su;
+    ts_status s = ts_summary_read(path, &su, err);
     if (s != TS_OK)
-        goto done;
-    if (!has_deal) {
-        s = ts_error_set(err, TS_EBAD, "%s: no 'deal' column: not a tradesim summary.csv", path);
-        goto done;
-    }
-    while ((s = ts_csvread_next(r, &got, err)) == TS_OK && got) {
-        if (ts_csvread_count(r) != ncol) {
-            s = ts_error_set(err, TS_EBAD, "%s:%zu: %zu fields, header has %zu", path,
-                             ts_csvread_line(r), ts_csvread_count(r), ncol);
-            goto done;
-        }
-        row->replicates++;
-        for (size_t c = 0; c < ncol; c++) {
-            if (kind[c] == COL_OTHER)
-                continue;
-            const char *f = ts_csvread_field(r, c);
-            double v;
-            if (kind[c] == COL_FIRST && f[0] == '\0')
-                continue;   /* no deal in this replicate */
-            if (!parse_num(f, &v)) {
-                s = ts_error_set(err, TS_EBAD, "%s:%zu: column %zu: '%s' is not a number", path,
-                                 ts_csvread_line(r), c + 1, f);
-                goto done;
-            }
-            bool ok = true;
-            if (kind[c] == COL_DEAL)
-                row->deals += v > 0;
-            else if (kind[c] == COL_FIRST)
-                ok = ts_values_push(&first, v);
-            else
-                ok = ts_values_push(&vals[slot[c]], v);
-            if (!ok) {
-                s = ts_error_set(err, TS_EIO, "out of memory");
-                goto done;
-            }
-        }
-    }
-    if (s != TS_OK)
-        goto done;
-    if (row->replicates == 0) {
-        s = ts_error_set(err, TS_EBAD, "%s: no replicate rows", path);
-        goto done;
-    }
-    row->deal_p = (double)row->deals / (double)row->replicates;
-    ts_stats_wilson(row->deals, row->replicates, 0.95, &row->deal_lo, &row->deal_hi);
-    row->first_deal_median = NAN;
-    if (first.n > 0) {
-        double p50 = 0.5;
-        ts_stats_quantiles(first.v, first.n, &p50, 1, &row->first_deal_median);
-    }
-    row->final_mean = calloc((size_t)row->n_issues + 1, sizeof(double));
-    row->total_mean = calloc((size_t)row->n_actors + 1, sizeof(double));
-    row->total_lo = calloc((size_t)row->n_actors + 1, sizeof(double));
-    row->total_hi = calloc((size_t)row->n_actors + 1, sizeof(double));
-    row->vsq_mean = calloc((size_t)row->n_actors + 1, sizeof(double));
-    row->vsq_lo = calloc((size_t)row->n_actors + 1, sizeof(double));
-    row->vsq_hi = calloc((size_t)row->n_actors + 1, sizeof(double));
-    if (!row->final_mean || !row->total_mean || !row->total_lo || !row->total_hi ||
-        !row->vsq_mean || !row->vsq_lo || !row->vsq_hi) {
+        return s;
+    if (!(row->name = strdup(name)))
         s = ts_error_set(err, TS_EIO, "out of memory");
-        goto done;
-    }
-    for (int a = 0; a < row->n_actors; a++)
-        row->vsq_mean[a] = row->vsq_lo[a] = row->vsq_hi[a] = NAN;   /* a file without them */
-    int fi = 0, ti = 0;
-    for (size_t c = 0; c < ncol; c++) {
-        if (kind[c] == COL_FINAL) {
-            const ts_values *d = &vals[slot[c]];
-            row->final_mean[fi++] = gsl_stats_mean(d->v, 1, d->n);
-        } else if (kind[c] == COL_TOTAL) {
-            const ts_values *d = &vals[slot[c]];
-            ts_stats_mean_ci(d->v, d->n, 0.95, &row->total_mean[ti], &row->total_lo[ti],
-                             &row->total_hi[ti]);
-            ti++;
-        } else if (kind[c] == COL_VSQ) {
-            const ts_values *d = &vals[slot[c]];
-            int a = actor_of[c];
-            ts_stats_mean_ci(d->v, d->n, 0.95, &row->vsq_mean[a], &row->vsq_lo[a],
-                             &row->vsq_hi[a]);
-        }
-    }
-done:
-    if (vals)
-        for (size_t c = 0; c < ncol; c++)
-            free(vals[c].v);
-    free(vals);
-    free(first.v);
-    free(kind);
-    free(slot);
-    free(actor_of);
-    ts_csvread_free(r);
+    if (s == TS_OK)
+        s = name_columns(&su, row, err);
+    if (s == TS_OK)
+        s = figures(&su, row, err);
+    ts_summary_free(&su);
     if (s != TS_OK)
         ts_batch_row_free(row);
     return s;
@@ -464,63 +387,4 @@ ts_status ts_batch_write(const char *path, const ts_batch_row *rows, int n, int 
     free(issues.v);
     free(actors.v);
     return ts_csv_commit(c, err);
-}
-
-/* ---- completion markers ------------------------------------------------- */
-
-static bool marker_path(const char *dir, char *buf, size_t n)
-{
-    int len = snprintf(buf, n, "%s/%s", dir, TS_BATCH_MARKER);
-    return len >= 0 && (size_t)len < n;
-}
-
-bool ts_batch_is_complete(const char *dir, uint64_t hash)
-{
-    char p[4096];
-    if (!marker_path(dir, p, sizeof p))
-        return false;
-    FILE *f = fopen(p, "r");
-    if (!f)
-        return false;
-    char line[64] = "";
-    bool ok = fgets(line, sizeof line, f) != NULL;
-    fclose(f);
-    char want[32];
-    snprintf(want, sizeof want, "%016" PRIx64 "\n", hash);
-    if (!ok || strcmp(line, want) != 0)
-        return false;
-    static const char *const files[] = {"summary.csv", "aggregate.csv", "trajectories.csv",
-                                        "log.csv", "scenario.cfg"};
-    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
-        char fp[4096];
-        struct stat sb;
-        if (snprintf(fp, sizeof fp, "%s/%s", dir, files[i]) >= (int)sizeof fp ||
-            stat(fp, &sb) != 0 || !S_ISREG(sb.st_mode))
-            return false;
-    }
-    return true;
-}
-
-ts_status ts_batch_mark_complete(const char *dir, uint64_t hash, ts_error *err)
-{
-    char p[4096];
-    if (!marker_path(dir, p, sizeof p))
-        return ts_error_set(err, TS_EIO, "%s: path too long", dir);
-    ts_csv *f = ts_csv_open(p, 6, err);
-    if (!f)
-        return TS_EIO;
-    char line[32];
-    int len = snprintf(line, sizeof line, "%016" PRIx64 "\n", hash);
-    ts_csv_raw(f, line, (size_t)len);
-    return ts_csv_commit(f, err);
-}
-
-ts_status ts_batch_unmark(const char *dir, ts_error *err)
-{
-    char p[4096];
-    if (!marker_path(dir, p, sizeof p))
-        return ts_error_set(err, TS_EIO, "%s: path too long", dir);
-    if (unlink(p) != 0 && errno != ENOENT)
-        return ts_error_set(err, TS_EIO, "%s: cannot remove: %s", p, strerror(errno));
-    return TS_OK;
 }

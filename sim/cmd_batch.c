@@ -30,6 +30,7 @@
 #include "tradesim/output.h"
 #include "tradesim/pool.h"
 #include "tradesim/scenario.h"
+#include "tradesim/resultdir.h"
 
 typedef struct batch_job batch_job;
 
@@ -114,7 +115,7 @@ static int worst(int a, int b)
 static ts_status run_one(batch_job *j, const ts_scenario *sc, const char *folder,
                          worker_progress *wp, ts_error *e)
 {
-    ts_status s = ts_batch_unmark(folder, e);
+    ts_status s = ts_result_unmark(folder, e);
     if (s != TS_OK)
         return s;
     ts_engine *eng = ts_engine_alloc(sc, e);
@@ -133,7 +134,7 @@ static ts_status run_one(batch_job *j, const ts_scenario *sc, const char *folder
     if (s == TS_OK)
         s = ts_output_write(eng, run, j->outdir, j->engine_threads, e);
     if (s == TS_OK)
-        s = ts_batch_mark_complete(folder, ts_scenario_hash(sc), e);
+        s = ts_result_mark_complete(folder, ts_scenario_hash(sc), e);
     ts_run_free(run);
     ts_engine_free(eng);
     return s;
@@ -146,9 +147,9 @@ static void process(batch_job *j, int i, worker_progress *wp)
     ts_error_clear(&e);
     char folder[4096];
     bool ran = false;
-    if (!ts_output_folder(sc, j->outdir, folder, sizeof folder)) {
+    if (!ts_result_folder(sc, j->outdir, folder, sizeof folder)) {
         ts_error_set(&e, TS_EIO, "%s/%s: path too long", j->outdir, sc->name);
-    } else if (j->resume && ts_batch_is_complete(folder, ts_scenario_hash(sc))) {
+    } else if (j->resume && ts_result_is_complete(folder, ts_scenario_hash(sc))) {
         atomic_fetch_add(&j->resumed, 1);
     } else {
         run_one(j, sc, folder, wp, &e);

@@ -17,26 +17,16 @@
 #include "tradesim/cli.h"
 #include "tradesim/csv.h"
 #include "tradesim/csvread.h"
+#include "tradesim/resultdir.h"
 #include "tradesim/stats.h"
 
 #define LEVEL 0.95
 #define PREC 6
 
-typedef struct {
-    char *name;
-    ts_values x; /* the column's non-empty cells */
-} column;
-
+/* A folder's summary and the argument that named it. */
 typedef struct {
     const char *arg;  /* as given on the command line */
-    char *path;       /* the summary.csv read */
-    size_t rows;
-    bool has_deal;
-    size_t deals;
-    ts_values first;  /* first_deal_step of replicates with a deal */
-    bool has_first;
-    column *cols;     /* metric columns in file order */
-    size_t n_cols;
+    ts_summary s;
 } summary;
 
 typedef struct {
@@ -46,101 +36,6 @@ typedef struct {
     const char *note; /* "only in base", "only in other" or "" */
 } result;
 
-static bool is_metric(const char *name)
-{
-    static const char *const suffix[] = {"_final", "_mean", "_total", "_vs_status_quo"};
-    size_t n = strlen(name);
-    for (size_t k = 0; k < sizeof suffix / sizeof suffix[0]; k++) {
-        size_t m = strlen(suffix[k]);
-        if (n > m && strcmp(name + n - m, suffix[k]) == 0)
-            return true;
-    }
-    return false;
-}
-
-static void summary_free(summary *s)
-{
-    free(s->path);
-    free(s->first.v);
-    for (size_t i = 0; i < s->n_cols; i++) {
-        free(s->cols[i].name);
-        free(s->cols[i].x.v);
-    }
-    free(s->cols);
-}
-
-/* Reads the header: marks deal and first_deal_step, allocates metric columns.
- * role[i]: -1 ignored, -2 deal, -3 first_deal_step, k >= 0 metric k. */
-static ts_status read_header(summary *s, ts_csvread *r, int **role, ts_error *e)
-{
-    bool got;
-    if (ts_csvread_next(r, &got, e) != TS_OK)
-        return e->code;
-    if (!got)
-        return ts_error_set(e, TS_EBAD, "'%s' is empty (no header row)", s->path);
-    size_t n = ts_csvread_count(r);
-    *role = malloc(n * sizeof **role);
-    s->cols = calloc(n, sizeof *s->cols);
-    if (!*role || !s->cols)
-        return ts_error_set(e, TS_EIO, "out of memory");
-    for (size_t i = 0; i < n; i++) {
-        const char *name = ts_csvread_field(r, i);
-        (*role)[i] = -1;
-        if (strcmp(name, "deal") == 0) {
-            s->has_deal = true;
-            (*role)[i] = -2;
-        } else if (strcmp(name, "first_deal_step") == 0) {
-            s->has_first = true;
-            (*role)[i] = -3;
-        } else if (is_metric(name)) {
-            if (!(s->cols[s->n_cols].name = strdup(name)))
-                return ts_error_set(e, TS_EIO, "out of memory");
-            (*role)[i] = (int)s->n_cols++;
-        }
-    }
-    return TS_OK;
-}
-
-static ts_status bad_cell(ts_csvread *r, size_t i, const char *expected, ts_error *e)
-{
-    return ts_error_set(e, TS_EBAD, "%s:%zu: column %zu: expected %s, got '%s'",
-                        ts_csvread_path(r), ts_csvread_line(r), i + 1, expected,
-                        ts_csvread_field(r, i));
-}
-
-static ts_status read_rows(summary *s, ts_csvread *r, const int *role, size_t width,
-                           ts_error *e)
-{
-    for (;;) {
-        bool got;
-        if (ts_csvread_next(r, &got, e) != TS_OK)
-            return e->code;
-        if (!got)
-            return TS_OK;
-        if (ts_csvread_count(r) != width)
-            return ts_error_set(e, TS_EBAD, "%s:%zu: %zu fields, but the header has %zu",
-                                s->path, ts_csvread_line(r), ts_csvread_count(r), width);
-        s->rows++;
-        for (size_t i = 0; i < width; i++) {
-            const char *f = ts_csvread_field(r, i);
-            double x;
-            if (role[i] == -1 || (*f == '\0' && role[i] != -2))
-                continue;
-            if (role[i] == -2) {
-                if (strcmp(f, "1") == 0 || strcmp(f, "true") == 0)
-                    s->deals++;
-                else if (strcmp(f, "0") != 0 && strcmp(f, "false") != 0)
-                    return bad_cell(r, i, "deal 0 or 1", e);
-                continue;
-            }
-            if (!ts_csvread_number(f, &x))
-                return bad_cell(r, i, "a number", e);
-            if (!ts_values_push(role[i] == -3 ? &s->first : &s->cols[role[i]].x, x))
-                return ts_error_set(e, TS_EIO, "out of memory");
-        }
-    }
-}
-
 /* Loads a result folder's summary.csv, or a summary.csv given directly. */
 static ts_status summary_load(summary *s, const char *arg, ts_error *e)
 {
@@ -148,26 +43,21 @@ static ts_status summary_load(summary *s, const char *arg, ts_error *e)
     s->arg = arg;
     struct stat st;
     bool is_dir = stat(arg, &st) == 0 && S_ISDIR(st.st_mode);
-    size_t n = strlen(arg) + sizeof "/summary.csv";
-    if (!(s->path = malloc(n)))
+    const char *file = ts_result_file(TS_RESULT_SUMMARY);
+    size_t n = strlen(arg) + strlen(file) + 2;
+    char *path = malloc(n);
+    if (!path)
         return ts_error_set(e, TS_EIO, "out of memory");
     if (is_dir)
-        snprintf(s->path, n, "%s%ssummary.csv", arg, arg[strlen(arg) - 1] == '/' ? "" : "/");
+        snprintf(path, n, "%s%s%s", arg, arg[strlen(arg) - 1] == '/' ? "" : "/", file);
     else
-        snprintf(s->path, n, "%s", arg);
-    ts_csvread *r = ts_csvread_open(s->path, e);
-    if (!r)
-        return e->code;
-    int *role = NULL;
-    ts_status rc = read_header(s, r, &role, e);
-    if (rc == TS_OK)
-        rc = read_rows(s, r, role, ts_csvread_count(r), e); /* the header's width */
-    free(role);
-    ts_csvread_free(r);
+        snprintf(path, n, "%s", arg);
+    ts_status rc = ts_summary_read(path, &s->s, e);
+    free(path);
     return rc;
 }
 
-static const column *find_column(const summary *s, const char *name)
+static const ts_summary_column *find_column(const ts_summary *s, const char *name)
 {
     for (size_t i = 0; i < s->n_cols; i++)
         if (strcmp(s->cols[i].name, name) == 0)
@@ -207,30 +97,23 @@ static double column_mean(const ts_values *c)
 
 /* All metrics of other against base, in a stable order: deal probability,
  * time to first deal, base's columns, then columns only other has. */
-static size_t compare_pair(const summary *a, const summary *b, result *out)
+static size_t compare_pair(const ts_summary *a, const ts_summary *b, result *out)
 {
     size_t k = 0;
-    if (a->has_deal && b->has_deal) {
-        double pa = a->rows ? (double)a->deals / (double)a->rows : NAN;
-        double pb = b->rows ? (double)b->deals / (double)b->rows : NAN;
-        out[k] = (result){"deal_probability", pa, pb, 0, 0, 0, a->rows, b->rows, ""};
-        ts_stats_two_prop(a->deals, a->rows, b->deals, b->rows, LEVEL, &out[k].diff,
-                          &out[k].lo, &out[k].hi);
-        k++;
-    } else if (a->has_deal || b->has_deal) {
-        const summary *s = a->has_deal ? a : b;
-        only_one_side(&out[k++], "deal_probability", a->has_deal,
-                      s->rows ? (double)s->deals / (double)s->rows : NAN, s->rows);
-    }
+    out[k] = (result){"deal_probability", (double)a->deals / (double)a->rows,
+                      (double)b->deals / (double)b->rows, 0, 0, 0, a->rows, b->rows, ""};
+    ts_stats_two_prop(a->deals, a->rows, b->deals, b->rows, LEVEL, &out[k].diff, &out[k].lo,
+                      &out[k].hi);
+    k++;
     if (a->has_first && b->has_first)
         compare_means(&out[k++], "time_to_first_deal", &a->first, &b->first);
     else if (a->has_first || b->has_first) {
-        const summary *s = a->has_first ? a : b;
+        const ts_summary *s = a->has_first ? a : b;
         only_one_side(&out[k++], "time_to_first_deal", a->has_first, column_mean(&s->first),
                       s->first.n);
     }
     for (size_t i = 0; i < a->n_cols; i++) {
-        const column *ca = &a->cols[i], *cb = find_column(b, ca->name);
+        const ts_summary_column *ca = &a->cols[i], *cb = find_column(b, ca->name);
         if (cb)
             compare_means(&out[k++], ca->name, &ca->x, &cb->x);
         else
@@ -260,8 +143,8 @@ static void cell(char *buf, double v)
 static void print_table(FILE *out, const summary *a, const summary *b, const result *r,
                         size_t n)
 {
-    fprintf(out, "base:  %s (%zu replicates)\nother: %s (%zu replicates)\n", a->path, a->rows,
-            b->path, b->rows);
+    fprintf(out, "base:  %s (%zu replicates)\nother: %s (%zu replicates)\n", a->s.path,
+            a->s.rows, b->s.path, b->s.rows);
     static const char *const head[6] = {"metric", "base", "other", "diff", "lo95", "hi95"};
     int w[6];
     for (int j = 0; j < 6; j++)
@@ -375,8 +258,8 @@ int ts_cmd_compare(int argc, char **argv, FILE *out, FILE *err)
         }
     size_t max_rows = 2;
     for (size_t i = 1; i < ns; i++)
-        if (2 + s[0].n_cols + s[i].n_cols > max_rows)
-            max_rows = 2 + s[0].n_cols + s[i].n_cols;
+        if (2 + s[0].s.n_cols + s[i].s.n_cols > max_rows)
+            max_rows = 2 + s[0].s.n_cols + s[i].s.n_cols;
     if (!(res = malloc(max_rows * sizeof *res))) {
         ts_error_set(&e, TS_EIO, "out of memory");
         goto fail;
@@ -387,7 +270,7 @@ int ts_cmd_compare(int argc, char **argv, FILE *out, FILE *err)
         csv_header(csv);
     }
     for (size_t i = 1; i < ns; i++) {
-        size_t n = compare_pair(&s[0], &s[i], res);
+        size_t n = compare_pair(&s[0].s, &s[i].s, res);
         if (i > 1)
             fputc('\n', out);
         print_table(out, &s[0], &s[i], res, n);
@@ -411,7 +294,7 @@ fail:
     ts_csv_abort(csv);
 done:
     for (size_t i = 0; i < loaded; i++)
-        summary_free(&s[i]);
+        ts_summary_free(&s[i].s);
     free(s);
     free(res);
     return rc;

@@ -22,6 +22,7 @@
 #include "tradesim/interrupt.h"
 #include "tradesim/output.h"
 #include "tradesim/scenario.h"
+#include "tradesim/resultdir.h"
 
 typedef struct {
     FILE *err;
@@ -132,7 +133,7 @@ int ts_cmd_run(int argc, char **argv, FILE *out, FILE *err)
         fprintf(err, "%s\n", e.msg);
     else if (!o.quiet) {
         char folder[4096];
-        if (ts_output_folder(sc, o.out ? o.out : "results", folder, sizeof folder))
+        if (ts_result_folder(sc, o.out ? o.out : "results", folder, sizeof folder))
             fprintf(out, "%s: %d replicates x %d steps\n", folder, sc->replicates,
                     sc->calendar.steps);
     }

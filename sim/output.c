@@ -25,16 +25,8 @@
 #include "tradesim/fs.h"
 #include "tradesim/pool.h"
 #include "tradesim/stats.h"
+#include "tradesim/resultdir.h"
 
-enum { F_SUMMARY, F_AGGREGATE, F_TRAJ, F_LOG, F_SCENARIO, F_COUNT };
-static const char *const file_names[F_COUNT] = {"summary.csv", "aggregate.csv",
-                                                "trajectories.csv", "log.csv", "scenario.cfg"};
-
-int ts_output_folder(const ts_scenario *sc, const char *dir, char *buf, size_t n)
-{
-    int len = snprintf(buf, n, "%s/%s", dir, sc->name);
-    return len >= 0 && (size_t)len < n;
-}
 
 static void put_date(ts_csv *c, const char (*dates)[11], int t)
 {
@@ -549,52 +541,52 @@ ts_status ts_output_write(const ts_engine *e, const ts_run *run, const char *dir
 {
     const ts_scenario *sc = ts_engine_scenario(e);
     char folder[4096], path[4096 + 32];
-    if (!ts_output_folder(sc, dir, folder, sizeof folder))
+    if (!ts_result_folder(sc, dir, folder, sizeof folder))
         return ts_error_set(err, TS_EIO, "%s/%s: path too long", dir, sc->name);
     ts_status s = ts_fs_mkdirs(folder, err);
     if (s != TS_OK)
         return s;
     char (*dates)[11] = malloc(((size_t)run->T + 1) * sizeof *dates);
     double *stats = ts_output_aggregates(run, threads);
-    ts_csv *c[F_COUNT] = {NULL};
+    ts_csv *c[TS_RESULT_N_FILES] = {NULL};
     if (!dates || !stats) {
         s = ts_error_set(err, TS_EIO, "tradesim: out of memory writing %s", folder);
         goto done;
     }
     for (int t = 0; t < run->T; t++)
         ts_calendar_step_date(&sc->calendar, t, dates[t]);
-    for (int f = 0; f < F_COUNT; f++) {
-        snprintf(path, sizeof path, "%s/%s", folder, file_names[f]);
+    for (int f = 0; f < TS_RESULT_N_FILES; f++) {
+        snprintf(path, sizeof path, "%s/%s", folder, ts_result_file(f));
         c[f] = ts_csv_open(path, sc->precision, err);
         if (!c[f]) {
             s = err ? err->code : TS_EIO;
             goto done;
         }
     }
-    write_summary(c[F_SUMMARY], sc, run, (const char(*)[11])dates);
-    write_aggregate(c[F_AGGREGATE], e, run, (const char(*)[11])dates, stats);
-    write_traj(c[F_TRAJ], e, run, (const char(*)[11])dates);
-    write_log(c[F_LOG], sc, run, (const char(*)[11])dates);
+    write_summary(c[TS_RESULT_SUMMARY], sc, run, (const char(*)[11])dates);
+    write_aggregate(c[TS_RESULT_AGGREGATE], e, run, (const char(*)[11])dates, stats);
+    write_traj(c[TS_RESULT_TRAJECTORIES], e, run, (const char(*)[11])dates);
+    write_log(c[TS_RESULT_LOG], sc, run, (const char(*)[11])dates);
     char *text = ts_scenario_to_string(sc);
     if (!text) {
         s = ts_error_set(err, TS_EIO, "tradesim: out of memory writing %s", folder);
         goto done;
     }
-    ts_csv_raw(c[F_SCENARIO], text, strlen(text));
+    ts_csv_raw(c[TS_RESULT_SCENARIO], text, strlen(text));
     free(text);
     /* Every file complete on disk before the first replaces its old version:
      * a full disk leaves the earlier set as it was. */
-    for (int f = 0; f < F_COUNT; f++)
+    for (int f = 0; f < TS_RESULT_N_FILES; f++)
         if ((s = ts_csv_finish(c[f], err)) != TS_OK)
             goto done;
-    for (int f = 0; f < F_COUNT; f++) {
+    for (int f = 0; f < TS_RESULT_N_FILES; f++) {
         s = ts_csv_commit(c[f], err);
         c[f] = NULL;
         if (s != TS_OK)
             goto done;
     }
 done:
-    for (int f = 0; f < F_COUNT; f++)
+    for (int f = 0; f < TS_RESULT_N_FILES; f++)
         ts_csv_abort(c[f]);
     free(dates);
     free(stats);

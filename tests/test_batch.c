@@ -114,7 +114,22 @@ static void test_summarise_errors(void **state)
     snprintf(p, sizeof p, "%s/summary.csv", dir);
     write_file(p, "replicate,deal,x_total\n0,1,abc\n");
     assert_int_equal(ts_batch_summarise(dir, "b", &row, &err), TS_EBAD);
-    assert_non_null(strstr(err.msg, "not a number"));
+    assert_non_null(strstr(err.msg, "summary.csv:2: column 3: expected a finite number, got 'abc'"));
+    write_file(p, "replicate,deal,x_total\n0,1,nan\n");
+    assert_int_equal(ts_batch_summarise(dir, "b", &row, &err), TS_EBAD);
+    assert_non_null(strstr(err.msg, "expected a finite number, got 'nan'"));
+    /* One rule with compare: deals are 0 or 1 (true/false accepted). */
+    write_file(p, "replicate,deal,x_total\n0,2,1\n");
+    assert_int_equal(ts_batch_summarise(dir, "b", &row, &err), TS_EBAD);
+    assert_non_null(strstr(err.msg, "expected deal 0 or 1, got '2'"));
+    write_file(p, "replicate,deal,x_total\n0,true,1\n1,false,3\n");
+    assert_int_equal(ts_batch_summarise(dir, "b", &row, &err), TS_OK);
+    assert_int_equal(row.deals, 1);
+    assert_int_equal(row.replicates, 2);
+    ts_batch_row_free(&row);
+    write_file(p, "replicate,deal,x_total\n");
+    assert_int_equal(ts_batch_summarise(dir, "b", &row, &err), TS_EBAD);
+    assert_non_null(strstr(err.msg, "no replicate rows"));
     write_file(p, "replicate,x_total\n0,1\n");
     assert_int_equal(ts_batch_summarise(dir, "b", &row, &err), TS_EBAD);
     assert_non_null(strstr(err.msg, "deal"));
@@ -195,28 +210,6 @@ static void test_collect_sorted_recursive(void **state)
     assert_non_null(strstr(err.msg, "no such file"));
 }
 
-static void test_markers(void **state)
-{
-    (void)state;
-    char dir[512], p[600];
-    snprintf(dir, sizeof dir, "%s/m", tmpdir);
-    make_summary(dir, true);
-    ts_error err;
-    assert_false(ts_batch_is_complete(dir, 42));
-    assert_int_equal(ts_batch_mark_complete(dir, 42, &err), TS_OK);
-    assert_false(ts_batch_is_complete(dir, 42));   /* the other files are missing */
-    const char *files[] = {"aggregate.csv", "trajectories.csv", "log.csv", "scenario.cfg"};
-    for (size_t i = 0; i < 4; i++) {
-        snprintf(p, sizeof p, "%s/%s", dir, files[i]);
-        write_file(p, "x\n");
-    }
-    assert_true(ts_batch_is_complete(dir, 42));
-    assert_false(ts_batch_is_complete(dir, 43));   /* another scenario */
-    assert_int_equal(ts_batch_unmark(dir, &err), TS_OK);
-    assert_false(ts_batch_is_complete(dir, 42));
-    assert_int_equal(ts_batch_unmark(dir, &err), TS_OK);   /* already gone: fine */
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -224,7 +217,6 @@ int main(void)
         cmocka_unit_test(test_summarise_errors),
         cmocka_unit_test(test_write_mixed_issue_sets),
         cmocka_unit_test(test_collect_sorted_recursive),
-        cmocka_unit_test(test_markers),
     };
     return cmocka_run_group_tests(tests, tmpdir_setup, tmpdir_teardown);
 }

@@ -252,7 +252,14 @@ static void test_errors(void **state)
     fputs("replicate,deal,x_final\n0,1,abc\n", f);
     fclose(f);
     assert_int_equal(run(2, args4), 2);
-    assert_non_null(strstr(errbuf, "bad.csv:2: column 3: expected a number, got 'abc'"));
+    assert_non_null(strstr(errbuf, "bad.csv:2: column 3: expected a finite number, got 'abc'"));
+    /* One rule with batch: no infinities in a summary (the engine's guard
+     * never writes one). */
+    f = fopen(bad, "w");
+    fputs("replicate,deal,x_final\n0,true,inf\n", f);
+    fclose(f);
+    assert_int_equal(run(2, args4), 2);
+    assert_non_null(strstr(errbuf, "bad.csv:2: column 3: expected a finite number, got 'inf'"));
 
     char out[300];
     snprintf(out, sizeof out, "%s/no/such/dir/cmp.csv", dir);

@@ -2,9 +2,8 @@
  *
  * The figures of a batch row are computed from the scenario's summary.csv on
  * disk, so a scenario skipped by --resume and one run now are reported the
- * same way. A scenario's folder holds a `.complete` marker (the resolved
- * scenario's hash), written after all its files and removed before any is
- * replaced: a folder without it is incomplete and is run again. */
+ * same way (the result folder and its `.complete` marker are resultdir.h's):
+ * a folder without the marker is incomplete and is run again. */
 #ifndef TRADESIM_BATCH_H
 #define TRADESIM_BATCH_H
 
@@ -14,8 +13,6 @@
 
 #include "tradesim/error.h"
 #include "tradesim/scenario.h"
-
-#define TS_BATCH_MARKER ".complete"
 
 typedef struct {
     char **paths;
@@ -62,10 +59,5 @@ void ts_batch_row_free(ts_batch_row *row);
  * Cells that do not apply to a row are empty. */
 ts_status ts_batch_write(const char *path, const ts_batch_row *rows, int n, int precision,
                          ts_error *err);
-
-/* The completion marker of a scenario folder. */
-bool ts_batch_is_complete(const char *dir, uint64_t hash);
-ts_status ts_batch_mark_complete(const char *dir, uint64_t hash, ts_error *err);
-ts_status ts_batch_unmark(const char *dir, ts_error *err);
 
 #endif

@@ -32,7 +32,4 @@ ts_status ts_output_write(const ts_engine *e, const ts_run *run, const char *dir
  * when out of memory. */
 double *ts_output_aggregates(const ts_run *run, int threads);
 
-/* Writes "dir/<name>" into buf (n bytes); false when it does not fit. */
-int ts_output_folder(const ts_scenario *sc, const char *dir, char *buf, size_t n);
-
 #endif
