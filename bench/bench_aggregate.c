@@ -1,4 +1,4 @@
-/* Benchmark: the aggregates of aggregate.csv for 10,000 replicates (DESIGN 7
+/* Benchmark: the aggregates of aggregate.csv for 10,000 replicates (target
  * and issue: without sorting costs that dominate the run).
  *
  * Runs the scenario's engine (talks not held) with R replicates on one

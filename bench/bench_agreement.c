@@ -1,5 +1,5 @@
 /* Benchmark: one Nash talk (a 5-lever agenda in talk5.cfg) through the engine's roll-out
- * (DESIGN 7: <= 50 us at 1e-4 of each lever's range).
+ * (target: <= 50 us at 1e-4 of each lever's range).
  *
  *   bench_agreement SCENARIO.cfg [talks]     (default 500)
  * The scenario's first talk is negotiated from its state at step 0 (after

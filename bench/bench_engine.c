@@ -1,4 +1,4 @@
-/* Benchmark: engine replicate-steps per second on one thread (DESIGN 7:
+/* Benchmark: engine replicate-steps per second on one thread (target:
  * >= 10 M/s per core on a 5-issue scenario without talks or trajectory
  * output), against a plain hand-written loop of the same arithmetic in the
  * same run.

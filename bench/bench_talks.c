@@ -1,6 +1,6 @@
 /* Benchmark: the talks solvers' own cost around their evaluations.
  *
- * DESIGN 7's target (a 5-lever Nash talk with roll-outs <= 50 us at 1e-4 of
+ * docs/performance.md's target (a 5-lever Nash talk with roll-outs <= 50 us at 1e-4 of
  * each range) is measured with the engine's roll-out by bench_agreement;
  * this one shows how much the solver adds around the evaluations. The value
  * function stands in for a roll-out, deliberately heavier than the engine's:

@@ -1,5 +1,5 @@
 /* Agreements: scheduling and holding talks, and the lifecycle of what they
- * agree (DESIGN.md section 3.4; equations in docs/model.md).
+ * agree (equations in docs/model.md, "Talks and agreements").
  *
  * At most one agreement is in force at a time (the trajectory's `agreement`
  * column is one id). A talk held while one is in force replaces it if it

@@ -1,5 +1,5 @@
 /* Tests of the model (model.h): each kind's payoff against values worked out
- * by hand from DESIGN.md section 3.2, pressure, caches, parameter changes and
+ * by hand from docs/model.md, pressure, caches, parameter changes and
  * the deterministic roll-out. Tolerances: 1e-9 (relative to bn-sized values)
  * where the hand value is exact arithmetic, looser where it is quoted. */
 #include <math.h>

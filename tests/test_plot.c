@@ -3,7 +3,7 @@
  * through gnuplot (PNG signature, SVG, atomic outputs, missing gnuplot).
  *
  * Each test builds its own synthetic result folder under a fresh temporary
- * directory, following the column naming of DESIGN.md section 6. */
+ * directory, following the column naming of docs/cli.md ("Output files"). */
 #define _XOPEN_SOURCE 700
 
 #include <dirent.h>

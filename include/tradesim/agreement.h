@@ -1,4 +1,4 @@
-/* Agreements: the talks phase of the engine (DESIGN.md section 3.4).
+/* Agreements: the talks phase of the engine (docs/model.md, "Talks and agreements").
  *
  * ts_agreement_hook() is a ts_talks_hook. Each step it (1) observes the
  * active agreement's levers as they were seen at the end of the previous

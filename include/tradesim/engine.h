@@ -5,7 +5,7 @@
  * ts_replicate is one replicate's mutable state (world, GSL generator, log);
  * one per thread, reused from replicate to replicate without allocating.
  *
- * Order within step t (DESIGN.md section 3):
+ * Order within step t (docs/model.md, "Time, flows and discounting"):
  *   1. scheduled events of step t in file order, then one uniform draw per
  *      random event in file order (drawn even when a `once` event has fired,
  *      so the draw sequence never depends on what happened);

@@ -6,7 +6,7 @@
  * dependence D, the pledge level the other side observed, a tariff's
  * elasticity on its way to the long run), each actor's trust,
  * discounting and running total. Every payoff here is per step: the annual flow
- * of DESIGN.md section 3.2 times the step's length in years h (h = 1 for an
+ * of docs/model.md times the step's length in years h (h = 1 for an
  * abstract calendar, so flows are per step there). docs/model.md lists every
  * equation.
  *

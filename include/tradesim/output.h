@@ -1,4 +1,4 @@
-/* Output: the run's files in DIR/<name>/ (DESIGN.md section 6).
+/* Output: the run's files in DIR/<name>/ (docs/cli.md, "Output files").
  *
  * summary.csv, aggregate.csv, trajectories.csv, log.csv and scenario.cfg
  * are each written through ts_csv (a temporary file renamed when complete).
