@@ -19,7 +19,7 @@ bin=$1
 root=$2
 . "$root/tests/lib/common.sh"
 dir=$root/tests/closed_forms/talks
-NASH_TOL=1e-2   # the engine's Nash package accuracy (TS_AGREEMENT_XTOL of the range)
+NASH_TOL=1e-4   # the engine's Nash package accuracy (TS_AGREEMENT_XTOL of the range)
 
 # run NAME OUT [--set ...]: runs the scenario quietly into $tmp/OUT
 run() {
