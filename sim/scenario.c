@@ -205,7 +205,7 @@ typedef struct {
     double ev_share_max[TS_MAX_ISSUES], ev_margin_min[TS_MAX_ISSUES];
 } loader;
 
-static const char *type_name(const config_setting_t *s)
+static const char *ld_type_name(const config_setting_t *s)
 {
     switch (config_setting_type(s)) {
     case CONFIG_TYPE_INT:
@@ -271,8 +271,8 @@ static ts_status failv(loader *L, const config_setting_t *s, const char *key, co
 #define TS_PRINTF(a, b)
 #endif
 
-static ts_status fail(loader *L, const config_setting_t *s, const char *fmt, ...) TS_PRINTF(3, 4);
-static ts_status fail(loader *L, const config_setting_t *s, const char *fmt, ...)
+static ts_status ld_fail(loader *L, const config_setting_t *s, const char *fmt, ...) TS_PRINTF(3, 4);
+static ts_status ld_fail(loader *L, const config_setting_t *s, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -282,10 +282,10 @@ static ts_status fail(loader *L, const config_setting_t *s, const char *fmt, ...
 }
 
 /* For a key missing from group s. */
-static ts_status fail_key(loader *L, const config_setting_t *s, const char *key,
-                          const char *fmt, ...) TS_PRINTF(4, 5);
-static ts_status fail_key(loader *L, const config_setting_t *s, const char *key,
-                          const char *fmt, ...)
+static ts_status ld_fail_key(loader *L, const config_setting_t *s, const char *key,
+                             const char *fmt, ...) TS_PRINTF(4, 5);
+static ts_status ld_fail_key(loader *L, const config_setting_t *s, const char *key,
+                             const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -326,9 +326,9 @@ typedef struct {
     const char *word;
     const char *best;
     int dist;
-} suggester;
+} ld_suggester;
 
-static void suggest_add(suggester *g, const char *cand)
+static void ld_suggest_add(ld_suggester *g, const char *cand)
 {
     int dist = edit_distance(g->word, cand);
     if (dist <= 2 && dist < g->dist) {
@@ -337,7 +337,7 @@ static void suggest_add(suggester *g, const char *cand)
     }
 }
 
-static void suggest_text(const suggester *g, char *buf, size_t n)
+static void ld_suggest_text(const ld_suggester *g, char *buf, size_t n)
 {
     if (g->best)
         snprintf(buf, n, " (did you mean '%s'?)", g->best);
@@ -345,7 +345,7 @@ static void suggest_text(const suggester *g, char *buf, size_t n)
         buf[0] = '\0';
 }
 
-static void fmt_num(double v, char *buf, size_t n)
+static void ld_fmt_num(double v, char *buf, size_t n)
 {
     snprintf(buf, n, "%.15g", v);
 }
@@ -353,8 +353,8 @@ static void fmt_num(double v, char *buf, size_t n)
 static void range_text(double lo, double hi, char *buf, size_t n)
 {
     char a[40], b[40];
-    fmt_num(lo, a, sizeof a);
-    fmt_num(hi, b, sizeof b);
+    ld_fmt_num(lo, a, sizeof a);
+    ld_fmt_num(hi, b, sizeof b);
     if (isinf(lo) && isinf(hi))
         snprintf(buf, n, "a number");
     else if (isinf(hi))
@@ -386,8 +386,8 @@ static double number_of(const config_setting_t *s)
 }
 
 /* A number from setting s in [lo, hi]; `what` replaces the range text. */
-static ts_status num_value(loader *L, const config_setting_t *s, double lo, double hi,
-                           const char *what, double *out)
+static ts_status ld_num_value(loader *L, const config_setting_t *s, double lo, double hi,
+                              const char *what, double *out)
 {
     char rt[128];
     if (what)
@@ -395,56 +395,56 @@ static ts_status num_value(loader *L, const config_setting_t *s, double lo, doub
     else
         range_text(lo, hi, rt, sizeof rt);
     if (!is_number(s))
-        return fail(L, s, "expected %s, got %s", rt, type_name(s));
+        return ld_fail(L, s, "expected %s, got %s", rt, ld_type_name(s));
     double v = number_of(s);
     if (!isfinite(v))
-        return fail(L, s, "expected %s, got a non-finite number", rt);
+        return ld_fail(L, s, "expected %s, got a non-finite number", rt);
     if (fabs(v) > TS_NUM_LIMIT) {
         char got[40];
-        fmt_num(v, got, sizeof got);
-        return fail(L, s, "expected %s of magnitude at most 1e9 (larger ones overflow the "
-                    "model's payoff sums), got %s", rt, got);
+        ld_fmt_num(v, got, sizeof got);
+        return ld_fail(L, s, "expected %s of magnitude at most 1e9 (larger ones overflow the "
+                       "model's payoff sums), got %s", rt, got);
     }
     if (v < lo || v > hi) {
         char got[40];
-        fmt_num(v, got, sizeof got);
-        return fail(L, s, "expected %s, got %s", rt, got);
+        ld_fmt_num(v, got, sizeof got);
+        return ld_fail(L, s, "expected %s, got %s", rt, got);
     }
     *out = v;
     return TS_OK;
 }
 
-static ts_status get_num(loader *L, const config_setting_t *g, const char *key, double def,
-                         double lo, double hi, double *out)
+static ts_status ld_get_num(loader *L, const config_setting_t *g, const char *key, double def,
+                            double lo, double hi, double *out)
 {
     const config_setting_t *s = config_setting_get_member(g, key);
     if (!s) {
         *out = def;
         return TS_OK;
     }
-    return num_value(L, s, lo, hi, NULL, out);
+    return ld_num_value(L, s, lo, hi, NULL, out);
 }
 
-static ts_status int_value(loader *L, const config_setting_t *s, long long lo, long long hi,
-                           long long *out)
+static ts_status ld_int_value(loader *L, const config_setting_t *s, long long lo, long long hi,
+                              long long *out)
 {
     int t = config_setting_type(s);
     if (t == CONFIG_TYPE_FLOAT) {
         char got[40];
-        fmt_num(config_setting_get_float(s), got, sizeof got);
-        return fail(L, s, "expected an integer in [%lld, %lld], got %s", lo, hi, got);
+        ld_fmt_num(config_setting_get_float(s), got, sizeof got);
+        return ld_fail(L, s, "expected an integer in [%lld, %lld], got %s", lo, hi, got);
     }
     if (t != CONFIG_TYPE_INT && t != CONFIG_TYPE_INT64)
-        return fail(L, s, "expected an integer in [%lld, %lld], got %s", lo, hi, type_name(s));
+        return ld_fail(L, s, "expected an integer in [%lld, %lld], got %s", lo, hi, ld_type_name(s));
     long long v = t == CONFIG_TYPE_INT ? config_setting_get_int(s) : config_setting_get_int64(s);
     if (v < lo || v > hi)
-        return fail(L, s, "expected an integer in [%lld, %lld], got %lld", lo, hi, v);
+        return ld_fail(L, s, "expected an integer in [%lld, %lld], got %lld", lo, hi, v);
     *out = v;
     return TS_OK;
 }
 
-static ts_status get_int(loader *L, const config_setting_t *g, const char *key, int def, int lo,
-                         int hi, int *out)
+static ts_status ld_get_int(loader *L, const config_setting_t *g, const char *key, int def, int lo,
+                            int hi, int *out)
 {
     const config_setting_t *s = config_setting_get_member(g, key);
     if (!s) {
@@ -452,14 +452,14 @@ static ts_status get_int(loader *L, const config_setting_t *g, const char *key, 
         return TS_OK;
     }
     long long v = 0;   /* set on success; -O3 cannot see that */
-    ts_status st = int_value(L, s, lo, hi, &v);
+    ts_status st = ld_int_value(L, s, lo, hi, &v);
     if (st == TS_OK)
         *out = (int)v;
     return st;
 }
 
-static ts_status get_bool(loader *L, const config_setting_t *g, const char *key, bool def,
-                          bool *out)
+static ts_status ld_get_bool(loader *L, const config_setting_t *g, const char *key, bool def,
+                             bool *out)
 {
     const config_setting_t *s = config_setting_get_member(g, key);
     if (!s) {
@@ -467,24 +467,24 @@ static ts_status get_bool(loader *L, const config_setting_t *g, const char *key,
         return TS_OK;
     }
     if (config_setting_type(s) != CONFIG_TYPE_BOOL)
-        return fail(L, s, "expected true or false, got %s", type_name(s));
+        return ld_fail(L, s, "expected true or false, got %s", ld_type_name(s));
     *out = config_setting_get_bool(s) != 0;
     return TS_OK;
 }
 
-static ts_status string_value(loader *L, const config_setting_t *s, size_t cap, char *out)
+static ts_status ld_string_value(loader *L, const config_setting_t *s, size_t cap, char *out)
 {
     if (config_setting_type(s) != CONFIG_TYPE_STRING)
-        return fail(L, s, "expected a string, got %s", type_name(s));
+        return ld_fail(L, s, "expected a string, got %s", ld_type_name(s));
     const char *v = config_setting_get_string(s);
     if (strlen(v) >= cap)
-        return fail(L, s, "expected a string of at most %zu bytes, got %zu", cap - 1, strlen(v));
+        return ld_fail(L, s, "expected a string of at most %zu bytes, got %zu", cap - 1, strlen(v));
     memcpy(out, v, strlen(v) + 1);
     return TS_OK;
 }
 
-static ts_status get_string(loader *L, const config_setting_t *g, const char *key,
-                            const char *def, size_t cap, char *out)
+static ts_status ld_get_string(loader *L, const config_setting_t *g, const char *key,
+                               const char *def, size_t cap, char *out)
 {
     const config_setting_t *s = config_setting_get_member(g, key);
     if (!s) {
@@ -495,12 +495,12 @@ static ts_status get_string(loader *L, const config_setting_t *g, const char *ke
         out[n] = '\0';
         return TS_OK;
     }
-    return string_value(L, s, cap, out);
+    return ld_string_value(L, s, cap, out);
 }
 
 /* One of names[0..n-1]; *out keeps def when the key is absent. */
-static ts_status get_enum(loader *L, const config_setting_t *g, const char *key,
-                          const char *const *names, int n, int *out)
+static ts_status ld_get_enum(loader *L, const config_setting_t *g, const char *key,
+                             const char *const *names, int n, int *out)
 {
     const config_setting_t *s = config_setting_get_member(g, key);
     if (!s)
@@ -511,24 +511,24 @@ static ts_status get_enum(loader *L, const config_setting_t *g, const char *key,
         snprintf(list + len, sizeof list - len, "%s'%s'", i ? ", " : "", names[i]);
     }
     if (config_setting_type(s) != CONFIG_TYPE_STRING)
-        return fail(L, s, "expected one of %s, got %s", list, type_name(s));
+        return ld_fail(L, s, "expected one of %s, got %s", list, ld_type_name(s));
     const char *v = config_setting_get_string(s);
-    suggester g2 = {v, NULL, 99};
+    ld_suggester g2 = {v, NULL, 99};
     for (int i = 0; i < n; i++) {
         if (strcmp(v, names[i]) == 0) {
             *out = i;
             return TS_OK;
         }
-        suggest_add(&g2, names[i]);
+        ld_suggest_add(&g2, names[i]);
     }
     char dym[96];
-    suggest_text(&g2, dym, sizeof dym);
-    return fail(L, s, "expected one of %s, got '%s'%s", list, v, dym);
+    ld_suggest_text(&g2, dym, sizeof dym);
+    return ld_fail(L, s, "expected one of %s, got '%s'%s", list, v, dym);
 }
 
 /* Ids are also setting names in the resolved scenario (reservation, set,
  * payoff groups), and libconfig's names start with a letter. */
-static bool valid_id(const char *s)
+static bool ld_valid_id(const char *s)
 {
     if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z')))
         return false;
@@ -542,8 +542,8 @@ static bool valid_id(const char *s)
 /* Checks that every member of group g is in keys (NULL-terminated); others
  * (extra, NULL-terminated or NULL) are known but belong elsewhere, and get
  * `elsewhere` as the reason. */
-static ts_status check_keys(loader *L, const config_setting_t *g, const char *const *keys,
-                            const char *const *extra, const char *elsewhere)
+static ts_status ld_check_keys(loader *L, const config_setting_t *g, const char *const *keys,
+                               const char *const *extra, const char *elsewhere)
 {
     int n = config_setting_length(g);
     for (int i = 0; i < n; i++) {
@@ -556,53 +556,53 @@ static ts_status check_keys(loader *L, const config_setting_t *g, const char *co
             continue;
         for (const char *const *k = extra; k && *k; k++)
             if (strcmp(*k, name) == 0)
-                return fail(L, m, "%s", elsewhere);
-        suggester sg = {name, NULL, 99};
+                return ld_fail(L, m, "%s", elsewhere);
+        ld_suggester sg = {name, NULL, 99};
         for (const char *const *k = keys; *k; k++)
-            suggest_add(&sg, *k);
+            ld_suggest_add(&sg, *k);
         char dym[96];
-        suggest_text(&sg, dym, sizeof dym);
-        return fail(L, m, "unknown setting%s", dym);
+        ld_suggest_text(&sg, dym, sizeof dym);
+        return ld_fail(L, m, "unknown setting%s", dym);
     }
     return TS_OK;
 }
 
-static ts_status need_group(loader *L, const config_setting_t *s)
+static ts_status ld_need_group(loader *L, const config_setting_t *s)
 {
     if (config_setting_type(s) != CONFIG_TYPE_GROUP)
-        return fail(L, s, "expected a group { ... }, got %s", type_name(s));
+        return ld_fail(L, s, "expected a group { ... }, got %s", ld_type_name(s));
     return TS_OK;
 }
 
-static ts_status need_list(loader *L, const config_setting_t *s, const char *of)
+static ts_status ld_need_list(loader *L, const config_setting_t *s, const char *of)
 {
     if (config_setting_type(s) != CONFIG_TYPE_LIST)
-        return fail(L, s, "expected a list ( %s ), got %s", of, type_name(s));
+        return ld_fail(L, s, "expected a list ( %s ), got %s", of, ld_type_name(s));
     return TS_OK;
 }
 
 /* Looks an issue or actor id up, with a suggestion on failure. */
-static int issue_ref(loader *L, const config_setting_t *s, const char *id, ts_status *st)
+static int ld_issue_ref(loader *L, const config_setting_t *s, const char *id, ts_status *st)
 {
     int k = ts_scenario_issue_index(L->sc, id);
     if (k >= 0)
         return k;
-    suggester sg = {id, NULL, 99};
+    ld_suggester sg = {id, NULL, 99};
     for (int i = 0; i < L->sc->n_issues; i++)
-        suggest_add(&sg, L->sc->issues[i].id);
+        ld_suggest_add(&sg, L->sc->issues[i].id);
     char dym[96];
-    suggest_text(&sg, dym, sizeof dym);
-    *st = fail(L, s, "unknown issue '%s'%s", id, dym);
+    ld_suggest_text(&sg, dym, sizeof dym);
+    *st = ld_fail(L, s, "unknown issue '%s'%s", id, dym);
     return -1;
 }
 
-static int actor_ref(loader *L, const config_setting_t *s, const char *id, ts_status *st)
+static int ld_actor_ref(loader *L, const config_setting_t *s, const char *id, ts_status *st)
 {
     int k = ts_scenario_actor_index(L->sc, id);
     if (k >= 0)
         return k;
-    *st = fail(L, s, "unknown actor '%s' (expected '%s' or '%s')", id, L->sc->actors[0].id,
-               L->sc->actors[1].id);
+    *st = ld_fail(L, s, "unknown actor '%s' (expected '%s' or '%s')", id, L->sc->actors[0].id,
+                  L->sc->actors[1].id);
     return -1;
 }
 
@@ -617,19 +617,19 @@ static int actor_ref(loader *L, const config_setting_t *s, const char *id, ts_st
 
 static const char *const step_names[] = {"day", "week", "month", "abstract"};
 
-static double step_days(ts_step_unit u)
+static double ld_step_days(ts_step_unit u)
 {
     /* Mean Gregorian month: 365.2425 / 12 days. */
     return u == TS_STEP_DAY ? 1.0 : u == TS_STEP_WEEK ? 7.0 : u == TS_STEP_MONTH ? 30.436875 : 1.0;
 }
 
-static ts_status date_value(loader *L, const config_setting_t *s, int32_t *day)
+static ts_status ld_date_value(loader *L, const config_setting_t *s, int32_t *day)
 {
     if (config_setting_type(s) != CONFIG_TYPE_STRING)
-        return fail(L, s, "expected a date \"YYYY-MM-DD\", got %s", type_name(s));
+        return ld_fail(L, s, "expected a date \"YYYY-MM-DD\", got %s", ld_type_name(s));
     const char *v = config_setting_get_string(s);
     if (!ts_date_parse(v, day))
-        return fail(L, s, "expected a date \"YYYY-MM-DD\", got '%s' (not a real date)", v);
+        return ld_fail(L, s, "expected a date \"YYYY-MM-DD\", got '%s' (not a real date)", v);
     return TS_OK;
 }
 
@@ -639,16 +639,16 @@ static ts_status load_calendar(loader *L, const config_setting_t *root)
     ts_calendar *cal = &L->sc->calendar;
     const config_setting_t *g = config_setting_get_member(root, "calendar");
     if (!g)
-        return fail_key(L, root, "calendar",
-                        "missing: expected { start = \"YYYY-MM-DD\"; end = \"YYYY-MM-DD\"; "
-                        "step = \"week\"; } or { step = \"abstract\"; steps = N; }");
-    TRY(need_group(L, g));
-    TRY(check_keys(L, g, keys, NULL, NULL));
+        return ld_fail_key(L, root, "calendar",
+                           "missing: expected { start = \"YYYY-MM-DD\"; end = \"YYYY-MM-DD\"; "
+                           "step = \"week\"; } or { step = \"abstract\"; steps = N; }");
+    TRY(ld_need_group(L, g));
+    TRY(ld_check_keys(L, g, keys, NULL, NULL));
     const config_setting_t *s_start = config_setting_get_member(g, "start");
     const config_setting_t *s_end = config_setting_get_member(g, "end");
     const config_setting_t *s_steps = config_setting_get_member(g, "steps");
     int unit = s_start ? TS_STEP_WEEK : TS_STEP_ABSTRACT;
-    TRY(get_enum(L, g, "step", step_names, 4, &unit));
+    TRY(ld_get_enum(L, g, "step", step_names, 4, &unit));
     cal->unit = (ts_step_unit)unit;
     cal->step_years = unit == TS_STEP_DAY     ? 1.0 / 365.25
                       : unit == TS_STEP_WEEK  ? 7.0 / 365.25
@@ -656,33 +656,33 @@ static ts_status load_calendar(loader *L, const config_setting_t *root)
                                               : 1.0;
     int steps = 0;
     if (s_steps)
-        TRY(get_int(L, g, "steps", 0, 1, TS_MAX_STEPS, &steps));
+        TRY(ld_get_int(L, g, "steps", 0, 1, TS_MAX_STEPS, &steps));
     if (unit == TS_STEP_ABSTRACT) {
         if (s_start)
-            return fail(L, s_start, "not used by an abstract calendar (give steps only)");
+            return ld_fail(L, s_start, "not used by an abstract calendar (give steps only)");
         if (s_end)
-            return fail(L, s_end, "not used by an abstract calendar (give steps only)");
+            return ld_fail(L, s_end, "not used by an abstract calendar (give steps only)");
         if (!s_steps)
-            return fail_key(L, g, "steps", "missing: an abstract calendar needs steps = N");
+            return ld_fail_key(L, g, "steps", "missing: an abstract calendar needs steps = N");
         cal->steps = steps;
         cal->start_day = cal->end_day = 0;
         return TS_OK;
     }
     if (!s_start)
-        return fail_key(L, g, "start", "missing: a dated calendar needs start = \"YYYY-MM-DD\"");
-    TRY(date_value(L, s_start, &cal->start_day));
+        return ld_fail_key(L, g, "start", "missing: a dated calendar needs start = \"YYYY-MM-DD\"");
+    TRY(ld_date_value(L, s_start, &cal->start_day));
     if (!s_end && !s_steps)
-        return fail_key(L, g, "end", "missing: give end = \"YYYY-MM-DD\" or steps = N");
+        return ld_fail_key(L, g, "end", "missing: give end = \"YYYY-MM-DD\" or steps = N");
     /* Last representable step: dates stay within year 9999. */
     int32_t last_day;
     ts_date_parse("9999-12-31", &last_day);
     if (s_end) {
         char a[11];
-        TRY(date_value(L, s_end, &cal->end_day));
+        TRY(ld_date_value(L, s_end, &cal->end_day));
         if (cal->end_day < cal->start_day) {
             ts_date_format(cal->start_day, a);
-            return fail(L, s_end, "expected a date on or after start (%s), got '%s'", a,
-                        config_setting_get_string(s_end));
+            return ld_fail(L, s_end, "expected a date on or after start (%s), got '%s'", a,
+                           config_setting_get_string(s_end));
         }
         /* Count the steps whose date is on or before end: a search over
          * step indices, since month lengths vary. */
@@ -690,7 +690,7 @@ static ts_status load_calendar(loader *L, const config_setting_t *root)
         long lo = 1, hi = (long)(cal->end_day - cal->start_day) + 1;
         probe.steps = TS_MAX_STEPS + 1;
         if (ts_calendar_step_day(&probe, TS_MAX_STEPS) <= cal->end_day)
-            return fail(L, s_end, "the calendar would have more than %d steps", TS_MAX_STEPS);
+            return ld_fail(L, s_end, "the calendar would have more than %d steps", TS_MAX_STEPS);
         if (hi > TS_MAX_STEPS)
             hi = TS_MAX_STEPS;
         while (lo < hi) { /* largest n with step_day(n-1) <= end */
@@ -701,17 +701,17 @@ static ts_status load_calendar(loader *L, const config_setting_t *root)
                 hi = mid - 1;
         }
         if (s_steps && steps != (int)lo)
-            return fail(L, s_steps, "expected %ld (the steps from start to end), got %d", lo,
-                        steps);
+            return ld_fail(L, s_steps, "expected %ld (the steps from start to end), got %d", lo,
+                           steps);
         cal->steps = (int)lo;
     } else {
         cal->steps = steps;
         if (ts_calendar_step_day(cal, steps) - 1 > last_day)
-            return fail(L, s_steps, "the last step falls after year 9999");
+            return ld_fail(L, s_steps, "the last step falls after year 9999");
         cal->end_day = ts_calendar_step_day(cal, steps) - 1;
     }
     if (cal->end_day > last_day)
-        return fail(L, s_end, "expected a date before year 10000");
+        return ld_fail(L, s_end, "expected a date before year 10000");
     return TS_OK;
 }
 
@@ -725,9 +725,9 @@ static ts_status load_monte_carlo(loader *L, const config_setting_t *root)
     const config_setting_t *g = config_setting_get_member(root, "monte_carlo");
     if (!g)
         return TS_OK;
-    TRY(need_group(L, g));
-    TRY(check_keys(L, g, keys, NULL, NULL));
-    TRY(get_int(L, g, "replicates", 100, 1, TS_MAX_REPLICATES, &sc->replicates));
+    TRY(ld_need_group(L, g));
+    TRY(ld_check_keys(L, g, keys, NULL, NULL));
+    TRY(ld_get_int(L, g, "replicates", 100, 1, TS_MAX_REPLICATES, &sc->replicates));
     const config_setting_t *s = config_setting_get_member(g, "seed");
     if (s) {
         /* Seeds beyond the int64 range may be written as decimal strings. */
@@ -737,7 +737,7 @@ static ts_status load_monte_carlo(loader *L, const config_setting_t *root)
             long long v = t == CONFIG_TYPE_INT ? config_setting_get_int(s)
                                                : config_setting_get_int64(s);
             if (v < 0)
-                return fail(L, s, "%s, got %lld", expect, v);
+                return ld_fail(L, s, "%s, got %lld", expect, v);
             sc->seed = (uint64_t)v;
         } else if (t == CONFIG_TYPE_STRING) {
             const char *v = config_setting_get_string(s);
@@ -745,26 +745,26 @@ static ts_status load_monte_carlo(loader *L, const config_setting_t *root)
             errno = 0;
             unsigned long long u = strtoull(v, &end, 10);
             if (!*v || *end || errno || v[0] < '0' || v[0] > '9')
-                return fail(L, s, "%s, got '%s'", expect, v);
+                return ld_fail(L, s, "%s, got '%s'", expect, v);
             sc->seed = (uint64_t)u;
         } else {
-            return fail(L, s, "%s, got %s", expect, type_name(s));
+            return ld_fail(L, s, "%s, got %s", expect, ld_type_name(s));
         }
     }
     s = config_setting_get_member(g, "rng");
     if (s) {
-        TRY(string_value(L, s, sizeof sc->rng, sc->rng));
-        suggester sg = {sc->rng, NULL, 99};
+        TRY(ld_string_value(L, s, sizeof sc->rng, sc->rng));
+        ld_suggester sg = {sc->rng, NULL, 99};
         bool found = false;
         for (const gsl_rng_type **t = gsl_rng_types_setup(); *t && !found; t++) {
             found = strcmp((*t)->name, sc->rng) == 0;
-            suggest_add(&sg, (*t)->name);
+            ld_suggest_add(&sg, (*t)->name);
         }
         if (!found) {
             char dym[96];
-            suggest_text(&sg, dym, sizeof dym);
-            return fail(L, s, "expected a GSL generator name (e.g. 'taus2', 'mt19937'), got "
-                        "'%s'%s", sc->rng, dym);
+            ld_suggest_text(&sg, dym, sizeof dym);
+            return ld_fail(L, s, "expected a GSL generator name (e.g. 'taus2', 'mt19937'), got "
+                           "'%s'%s", sc->rng, dym);
         }
     }
     return TS_OK;
@@ -779,10 +779,10 @@ static ts_status load_output(loader *L, const config_setting_t *root)
     const config_setting_t *g = config_setting_get_member(root, "output");
     if (!g)
         return TS_OK;
-    TRY(need_group(L, g));
-    TRY(check_keys(L, g, keys, NULL, NULL));
-    TRY(get_int(L, g, "trajectories", 10, -1, TS_MAX_REPLICATES, &sc->trajectories));
-    TRY(get_int(L, g, "precision", 6, 1, 17, &sc->precision));
+    TRY(ld_need_group(L, g));
+    TRY(ld_check_keys(L, g, keys, NULL, NULL));
+    TRY(ld_get_int(L, g, "trajectories", 10, -1, TS_MAX_REPLICATES, &sc->trajectories));
+    TRY(ld_get_int(L, g, "precision", 6, 1, 17, &sc->precision));
     return TS_OK;
 }
 
@@ -791,18 +791,18 @@ static ts_status load_id(loader *L, const config_setting_t *g, char out[TS_ID_MA
 {
     const config_setting_t *s = config_setting_get_member(g, "id");
     if (!s)
-        return fail_key(L, g, "id", "missing: every actor and issue needs an id");
-    TRY(string_value(L, s, TS_ID_MAX, out));
-    if (!valid_id(out))
-        return fail(L, s, "expected an id of letters, digits and '_' starting with a "
-                    "letter, got '%s'", out);
+        return ld_fail_key(L, g, "id", "missing: every actor and issue needs an id");
+    TRY(ld_string_value(L, s, TS_ID_MAX, out));
+    if (!ld_valid_id(out))
+        return ld_fail(L, s, "expected an id of letters, digits and '_' starting with a "
+                       "letter, got '%s'", out);
     for (int i = 0; i < 2; i++)
         if (L->sc->actors[i].id[0] && &L->sc->actors[i].id[0] != out &&
             strcmp(L->sc->actors[i].id, out) == 0)
-            return fail(L, s, "duplicate id '%s' (already an actor)", out);
+            return ld_fail(L, s, "duplicate id '%s' (already an actor)", out);
     for (int i = 0; i < L->sc->n_issues; i++)
         if (&L->sc->issues[i].id[0] != out && strcmp(L->sc->issues[i].id, out) == 0)
-            return fail(L, s, "duplicate id '%s' (already an issue)", out);
+            return ld_fail(L, s, "duplicate id '%s' (already an issue)", out);
     return TS_OK;
 }
 
@@ -851,9 +851,9 @@ static ts_status load_strategy(loader *L, const config_setting_t *actor, int a)
     const config_setting_t *g = config_setting_get_member(actor, "strategy");
     if (!g)
         return TS_OK;
-    TRY(need_group(L, g));
+    TRY(ld_need_group(L, g));
     int kind = TS_STRAT_HOLD;
-    TRY(get_enum(L, g, "kind", strategy_kind_names, TS_STRAT_COUNT, &kind));
+    TRY(ld_get_enum(L, g, "kind", strategy_kind_names, TS_STRAT_COUNT, &kind));
     st->kind = (ts_strategy_kind)kind;
     /* Keys of this kind; keys of other kinds are reported as misplaced. */
     const char *keys[16];
@@ -887,53 +887,53 @@ static ts_status load_strategy(loader *L, const config_setting_t *actor, int a)
                     for (int k = 0; k < TS_STRAT_COUNT; k++)
                         if (p->kinds & SK(k))
                             snprintf(owners, sizeof owners, "%s", strategy_kind_names[k]);
-            return fail(L, m, "not a parameter of strategy '%s' (only of '%s')",
-                        strategy_kind_names[kind], owners);
+            return ld_fail(L, m, "not a parameter of strategy '%s' (only of '%s')",
+                           strategy_kind_names[kind], owners);
         }
-        TRY(check_keys(L, g, keys, NULL, NULL));
+        TRY(ld_check_keys(L, g, keys, NULL, NULL));
     }
     for (const ts_strategy_param *p = strategy_params; p->key; p++)
         if (p->kinds & SK(kind))
-            TRY(get_num(L, g, p->key, p->def, p->lo, p->hi, strategy_field(st, p->offset)));
+            TRY(ld_get_num(L, g, p->key, p->def, p->lo, p->hi, strategy_field(st, p->offset)));
     const config_setting_t *s = config_setting_get_member(g, "deadline");
     if (s) {
         if (config_setting_type(s) == CONFIG_TYPE_STRING) {
             int32_t day;
             if (sc->calendar.unit == TS_STEP_ABSTRACT)
-                return fail(L, s, "expected a step number (the calendar is abstract), got a "
-                            "string");
-            TRY(date_value(L, s, &day));
+                return ld_fail(L, s, "expected a step number (the calendar is abstract), got a "
+                               "string");
+            TRY(ld_date_value(L, s, &day));
             int step = ts_calendar_step_of_day(&sc->calendar, day);
             if (day < sc->calendar.start_day || step < 1)
-                return fail(L, s, "expected a date after the first step and within the "
-                            "calendar, got '%s'", config_setting_get_string(s));
+                return ld_fail(L, s, "expected a date after the first step and within the "
+                               "calendar, got '%s'", config_setting_get_string(s));
             st->deadline = step;
         } else {
             long long v;
-            TRY(int_value(L, s, 1, sc->calendar.steps > 1 ? sc->calendar.steps - 1 : 1, &v));
+            TRY(ld_int_value(L, s, 1, sc->calendar.steps > 1 ? sc->calendar.steps - 1 : 1, &v));
             st->deadline = (int)v;
         }
     }
     s = config_setting_get_member(g, "reservation");
     if (s) {
-        TRY(need_group(L, s));
+        TRY(ld_need_group(L, s));
         int nr = config_setting_length(s);
         for (int i = 0; i < nr; i++) {
             const config_setting_t *m = config_setting_get_elem(s, (unsigned)i);
             ts_status bad = TS_OK;
-            int k = issue_ref(L, m, config_setting_name(m), &bad);
+            int k = ld_issue_ref(L, m, config_setting_name(m), &bad);
             if (k < 0)
                 return bad;
             const ts_issue *is = &sc->issues[k];
             if (is->owner != a)
-                return fail(L, m, "'%s' is a lever of '%s'; a reservation is for own levers",
-                            is->id, sc->actors[is->owner].id);
+                return ld_fail(L, m, "'%s' is a lever of '%s'; a reservation is for own levers",
+                               is->id, sc->actors[is->owner].id);
             char what[256], lo[40], hi[40];
-            fmt_num(is->min, lo, sizeof lo);
-            fmt_num(is->max, hi, sizeof hi);
+            ld_fmt_num(is->min, lo, sizeof lo);
+            ld_fmt_num(is->max, hi, sizeof hi);
             snprintf(what, sizeof what, "a number in [min, max] of '%s' ([%s, %s])", is->id, lo,
                      hi);
-            TRY(num_value(L, m, is->min, is->max, what, &st->reservation[k]));
+            TRY(ld_num_value(L, m, is->min, is->max, what, &st->reservation[k]));
         }
     }
     return TS_OK;
@@ -951,12 +951,12 @@ static ts_status load_actor(loader *L, const config_setting_t *g, int a)
             akeys[nk++] = p->key;
     akeys[nk] = NULL;
     ts_actor *ac = &L->sc->actors[a];
-    TRY(check_keys(L, g, akeys, NULL, NULL));
-    TRY(get_string(L, g, "name", ac->id, TS_NAME_MAX, ac->name));
+    TRY(ld_check_keys(L, g, akeys, NULL, NULL));
+    TRY(ld_get_string(L, g, "name", ac->id, TS_NAME_MAX, ac->name));
     for (const ts_param_info *p = param_table; p->key; p++)
         if (p->target == TS_TARGET_ACTOR)
-            TRY(get_num(L, g, p->key, p->def, p->lo, p->hi,
-                        (double *)(void *)((char *)ac + p->offset)));
+            TRY(ld_get_num(L, g, p->key, p->def, p->lo, p->hi,
+                           (double *)(void *)((char *)ac + p->offset)));
     return load_strategy(L, g, a);
 }
 
@@ -971,18 +971,18 @@ static ts_status load_payoff(loader *L, const config_setting_t *g, ts_issue *is)
     const config_setting_t *p = config_setting_get_member(g, "payoff");
     if (!p)
         return TS_OK;
-    TRY(need_group(L, p));
+    TRY(ld_need_group(L, p));
     int n = config_setting_length(p);
     for (int i = 0; i < n; i++) {
         const config_setting_t *m = config_setting_get_elem(p, (unsigned)i);
         ts_status bad = TS_OK;
-        int a = actor_ref(L, m, config_setting_name(m), &bad);
+        int a = ld_actor_ref(L, m, config_setting_name(m), &bad);
         if (a < 0)
             return bad;
-        TRY(need_group(L, m));
-        TRY(check_keys(L, m, coef_keys, NULL, NULL));
+        TRY(ld_need_group(L, m));
+        TRY(ld_check_keys(L, m, coef_keys, NULL, NULL));
         for (int c = 0; c < 3; c++)
-            TRY(get_num(L, m, coef_keys[c], 0.0, -INFINITY, INFINITY, &is->payoff[a][c]));
+            TRY(ld_get_num(L, m, coef_keys[c], 0.0, -INFINITY, INFINITY, &is->payoff[a][c]));
     }
     return TS_OK;
 }
@@ -1000,13 +1000,13 @@ static ts_status check_kind_min(loader *L, const config_setting_t *s, const ts_i
     if (!s)
         return TS_OK;
     char got[40];
-    fmt_num(is->min, got, sizeof got);
+    ld_fmt_num(is->min, got, sizeof got);
     if (is_share_lever(is->kind) && (is->min < 0.0 || is->min >= 1.0))
-        return fail(L, s, "expected a number in [0, 1) (%s levers are shares), got %s",
-                    issue_kind_names[is->kind], got);
+        return ld_fail(L, s, "expected a number in [0, 1) (%s levers are shares), got %s",
+                       issue_kind_names[is->kind], got);
     if (is->kind == TS_ISSUE_TARIFF && is->min < 0.0)
-        return fail(L, s, "expected a number >= 0 (a tariff rate; the import demand "
-                    "(1 + tau)^-elasticity is infinite at tau = -1), got %s", got);
+        return ld_fail(L, s, "expected a number >= 0 (a tariff rate; the import demand "
+                       "(1 + tau)^-elasticity is infinite at tau = -1), got %s", got);
     return TS_OK;
 }
 
@@ -1019,12 +1019,12 @@ static ts_status finish_tariff(loader *L, const config_setting_t *g, ts_issue *i
     const config_setting_t *th = config_setting_get_member(g, "tot_share");
     const config_setting_t *es = config_setting_get_member(g, "supply_elasticity");
     if (th && es)
-        return fail(L, es, "give tot_share or supply_elasticity, not both "
-                    "(tot_share = elasticity / (elasticity + supply_elasticity))");
+        return ld_fail(L, es, "give tot_share or supply_elasticity, not both "
+                       "(tot_share = elasticity / (elasticity + supply_elasticity))");
     if (es) {
         if (is->elasticity + is->supply_elasticity <= 0.0)
-            return fail(L, es, "expected a number > 0 when elasticity is 0 (the share borne "
-                        "by exporters is undefined; give tot_share), got 0");
+            return ld_fail(L, es, "expected a number > 0 when elasticity is 0 (the share borne "
+                           "by exporters is undefined; give tot_share), got 0");
         is->tot_share = ts_tariff_incidence(is->elasticity, is->supply_elasticity, 0.0);
     }
     is->supply_elasticity = ts_tariff_supply_elasticity(is->elasticity, is->tot_share);
@@ -1032,27 +1032,27 @@ static ts_status finish_tariff(loader *L, const config_setting_t *g, ts_issue *i
     if (!sr)
         is->elasticity_short_run = is->elasticity;
     else if (is->elasticity_short_run != is->elasticity && !(is->elasticity_half_life > 0.0))
-        return fail(L, sr, "differs from elasticity (%.15g) but elasticity_half_life is 0: "
-                    "give the half-life of the path to the long run", is->elasticity);
+        return ld_fail(L, sr, "differs from elasticity (%.15g) but elasticity_half_life is 0: "
+                       "give the half-life of the path to the long run", is->elasticity);
     return TS_OK;
 }
 
 /* A revenue share at or above the margin only with sell_at_loss; and never
  * the whole of sales (the buyer's price would be infinite). s names the
  * setting in messages (the issue's own key, or an event's). */
-static ts_status check_share_value(loader *L, const config_setting_t *s, const ts_issue *is,
-                                   double share, double margin)
+static ts_status ld_check_share_value(loader *L, const config_setting_t *s, const ts_issue *is,
+                                      double share, double margin)
 {
     if (is->sell_at_loss) {
         if (share >= 1.0)
-            return fail(L, s, "a revenue_share of 1 leaves the seller nothing: expected a "
-                        "number below 1");
+            return ld_fail(L, s, "a revenue_share of 1 leaves the seller nothing: expected a "
+                           "number below 1");
         return TS_OK;
     }
     if (share > 0.0 && share >= margin)
-        return fail(L, s, "revenue_share %.15g is at or above the margin %.15g: the government "
-                    "would take the seller's whole margin (set sell_at_loss = true to allow "
-                    "it)", share, margin);
+        return ld_fail(L, s, "revenue_share %.15g is at or above the margin %.15g: the government "
+                       "would take the seller's whole margin (set sell_at_loss = true to allow "
+                       "it)", share, margin);
     return TS_OK;
 }
 
@@ -1062,7 +1062,7 @@ static ts_status check_share(loader *L, const config_setting_t *g, const ts_issu
     const config_setting_t *s = config_setting_get_member(g, key);
     if (!s)
         s = config_setting_get_member(g, "margin");
-    return check_share_value(L, s ? s : g, is, share, margin);
+    return ld_check_share_value(L, s ? s : g, is, share, margin);
 }
 
 /* Second pass over an issue: everything but the id. */
@@ -1072,18 +1072,18 @@ static ts_status load_issue(loader *L, const config_setting_t *g, int k)
     ts_issue *is = &sc->issues[k];
     const config_setting_t *s = config_setting_get_member(g, "kind");
     if (!s)
-        return fail_key(L, g, "kind", "missing: expected one of 'tariff', 'chip_licence', "
-                        "'export_control', 'pledge', 'custom'");
+        return ld_fail_key(L, g, "kind", "missing: expected one of 'tariff', 'chip_licence', "
+                           "'export_control', 'pledge', 'custom'");
     int kind = 0;
-    TRY(get_enum(L, g, "kind", issue_kind_names, TS_ISSUE_KIND_COUNT, &kind));
+    TRY(ld_get_enum(L, g, "kind", issue_kind_names, TS_ISSUE_KIND_COUNT, &kind));
     is->kind = (ts_issue_kind)kind;
     s = config_setting_get_member(g, "owner");
     if (!s)
-        return fail_key(L, g, "owner", "missing: expected the id of the actor that sets it");
+        return ld_fail_key(L, g, "owner", "missing: expected the id of the actor that sets it");
     char owner[TS_ID_MAX];
-    TRY(string_value(L, s, sizeof owner, owner));
+    TRY(ld_string_value(L, s, sizeof owner, owner));
     ts_status bad = TS_OK;
-    is->owner = actor_ref(L, s, owner, &bad);
+    is->owner = ld_actor_ref(L, s, owner, &bad);
     if (is->owner < 0)
         return bad;
 
@@ -1121,11 +1121,11 @@ static ts_status load_issue(loader *L, const config_setting_t *g, int k)
                         for (int q = 0; q < TS_ISSUE_KIND_COUNT; q++)
                             if (p->kinds & K(q))
                                 belongs = issue_kind_names[q];
-                return fail(L, m, "not a parameter of a %s issue (only of %s)",
-                            issue_kind_names[kind], belongs);
+                return ld_fail(L, m, "not a parameter of a %s issue (only of %s)",
+                               issue_kind_names[kind], belongs);
             }
     }
-    TRY(check_keys(L, g, keys, NULL, NULL));
+    TRY(ld_check_keys(L, g, keys, NULL, NULL));
 
     for (const ts_param_info *p = param_table; p->key; p++) {
         if (p->target != TS_TARGET_ISSUE || !(p->kinds & K(kind)))
@@ -1135,34 +1135,34 @@ static ts_status load_issue(loader *L, const config_setting_t *g, int k)
         s = config_setting_get_member(g, key);
         char what[256], lo[40], hi[40];
         if (!strcmp(key, "min")) {
-            TRY(get_num(L, g, key, p->def, p->lo, p->hi, f));
+            TRY(ld_get_num(L, g, key, p->def, p->lo, p->hi, f));
             TRY(check_kind_min(L, s, is));
         } else if (!strcmp(key, "max")) {
-            fmt_num(is->min, lo, sizeof lo);
+            ld_fmt_num(is->min, lo, sizeof lo);
             snprintf(what, sizeof what, "a number > min (%s)", lo);
             *f = is->min >= p->def ? is->min + 1.0 : p->def;
             if (s) {
-                TRY(num_value(L, s, -INFINITY, INFINITY, what, f));
+                TRY(ld_num_value(L, s, -INFINITY, INFINITY, what, f));
                 if (*f <= is->min)
-                    return fail(L, s, "expected %s, got %.15g", what, *f);
+                    return ld_fail(L, s, "expected %s, got %.15g", what, *f);
                 if (is_share_lever(is->kind) && *f > 1.0)
-                    return fail(L, s, "expected a number in (min, 1] (%s levers are shares), "
-                                "got %.15g",
-                                issue_kind_names[is->kind], *f);
+                    return ld_fail(L, s, "expected a number in (min, 1] (%s levers are shares), "
+                                   "got %.15g",
+                                   issue_kind_names[is->kind], *f);
             }
         } else if (!strcmp(key, "initial")) {
-            fmt_num(is->min, lo, sizeof lo);
-            fmt_num(is->max, hi, sizeof hi);
+            ld_fmt_num(is->min, lo, sizeof lo);
+            ld_fmt_num(is->max, hi, sizeof hi);
             snprintf(what, sizeof what, "a number in [min, max] ([%s, %s])", lo, hi);
             *f = is->min;
             if (s)
-                TRY(num_value(L, s, is->min, is->max, what, f));
+                TRY(ld_num_value(L, s, is->min, is->max, what, f));
         } else if (!strcmp(key, "max_step")) {
             *f = is->max - is->min;
             if (s)
-                TRY(num_value(L, s, p->lo, p->hi, NULL, f));
+                TRY(ld_num_value(L, s, p->lo, p->hi, NULL, f));
         } else {
-            TRY(get_num(L, g, key, p->def, p->lo, p->hi, f));
+            TRY(ld_get_num(L, g, key, p->def, p->lo, p->hi, f));
         }
     }
     if (kind == TS_ISSUE_CUSTOM)
@@ -1170,7 +1170,7 @@ static ts_status load_issue(loader *L, const config_setting_t *g, int k)
     if (kind == TS_ISSUE_TARIFF)
         TRY(finish_tariff(L, g, is));
     if (kind == TS_ISSUE_CHIP_LICENCE) {
-        TRY(get_bool(L, g, "sell_at_loss", false, &is->sell_at_loss));
+        TRY(ld_get_bool(L, g, "sell_at_loss", false, &is->sell_at_loss));
         TRY(check_share(L, g, is, "revenue_share", is->revenue_share, is->margin));
     }
     return TS_OK;
@@ -1183,7 +1183,7 @@ static ts_status load_interactions(loader *L, const config_setting_t *root)
     const config_setting_t *l = config_setting_get_member(root, "interactions");
     if (!l)
         return TS_OK;
-    TRY(need_list(L, l, "{ actor = ...; issues = [\"a\", \"b\"]; coef = ...; }, ..."));
+    TRY(ld_need_list(L, l, "{ actor = ...; issues = [\"a\", \"b\"]; coef = ...; }, ..."));
     int n = config_setting_length(l);
     sc->interactions = calloc((size_t)n + 1, sizeof *sc->interactions);
     if (!sc->interactions)
@@ -1192,32 +1192,32 @@ static ts_status load_interactions(loader *L, const config_setting_t *root)
         const config_setting_t *g = config_setting_get_elem(l, (unsigned)i);
         ts_interaction *in = &sc->interactions[i];
         sc->n_interactions = i + 1;
-        TRY(need_group(L, g));
-        TRY(check_keys(L, g, keys, NULL, NULL));
+        TRY(ld_need_group(L, g));
+        TRY(ld_check_keys(L, g, keys, NULL, NULL));
         in->line = (int)config_setting_source_line(g);
         const config_setting_t *s = config_setting_get_member(g, "actor");
         if (!s)
-            return fail_key(L, g, "actor", "missing: expected the id of the actor paid");
+            return ld_fail_key(L, g, "actor", "missing: expected the id of the actor paid");
         char id[TS_ID_MAX];
-        TRY(string_value(L, s, sizeof id, id));
+        TRY(ld_string_value(L, s, sizeof id, id));
         ts_status bad = TS_OK;
-        if ((in->actor = actor_ref(L, s, id, &bad)) < 0)
+        if ((in->actor = ld_actor_ref(L, s, id, &bad)) < 0)
             return bad;
         s = config_setting_get_member(g, "issues");
         if (!s)
-            return fail_key(L, g, "issues", "missing: expected two issue ids [\"a\", \"b\"]");
+            return ld_fail_key(L, g, "issues", "missing: expected two issue ids [\"a\", \"b\"]");
         if (config_setting_type(s) != CONFIG_TYPE_ARRAY || config_setting_length(s) != 2)
-            return fail(L, s, "expected two issue ids [\"a\", \"b\"], got %s",
-                        config_setting_type(s) == CONFIG_TYPE_ARRAY ? "another count"
-                                                                     : type_name(s));
+            return ld_fail(L, s, "expected two issue ids [\"a\", \"b\"], got %s",
+                           config_setting_type(s) == CONFIG_TYPE_ARRAY ? "another count"
+                                                                       : ld_type_name(s));
         int *ix[2] = {&in->issue_a, &in->issue_b};
         for (int j = 0; j < 2; j++) {
             const config_setting_t *e = config_setting_get_elem(s, (unsigned)j);
-            TRY(string_value(L, e, sizeof id, id));
-            if ((*ix[j] = issue_ref(L, e, id, &bad)) < 0)
+            TRY(ld_string_value(L, e, sizeof id, id));
+            if ((*ix[j] = ld_issue_ref(L, e, id, &bad)) < 0)
                 return bad;
         }
-        TRY(get_num(L, g, "coef", 0.0, -INFINITY, INFINITY, &in->coef));
+        TRY(ld_get_num(L, g, "coef", 0.0, -INFINITY, INFINITY, &in->coef));
     }
     return TS_OK;
 }
@@ -1240,31 +1240,31 @@ static ts_status load_when(loader *L, const config_setting_t *g, bool random_ok,
     int given = (sd != NULL) + (ss != NULL) + (sp != NULL);
     const char *choices = random_ok ? "'date', 'step' or 'probability'" : "'date' or 'step'";
     if (given == 0)
-        return fail(L, g, "missing when: give one of %s", choices);
+        return ld_fail(L, g, "missing when: give one of %s", choices);
     if (given > 1)
-        return fail(L, sd && ss ? ss : sp, "give only one of %s", choices);
+        return ld_fail(L, sd && ss ? ss : sp, "give only one of %s", choices);
     *day = INT32_MIN;
     *prob = 0.0;
     if (sp) {
         *step = -1;
-        return num_value(L, sp, 0.0, 1.0, "a probability in [0, 1]", prob);
+        return ld_num_value(L, sp, 0.0, 1.0, "a probability in [0, 1]", prob);
     }
     if (ss) {
         long long v;
-        TRY(int_value(L, ss, 0, cal->steps - 1, &v));
+        TRY(ld_int_value(L, ss, 0, cal->steps - 1, &v));
         *step = (int)v;
         return TS_OK;
     }
     if (cal->unit == TS_STEP_ABSTRACT)
-        return fail(L, sd, "the calendar is abstract: give step = N instead of a date");
-    TRY(date_value(L, sd, day));
+        return ld_fail(L, sd, "the calendar is abstract: give step = N instead of a date");
+    TRY(ld_date_value(L, sd, day));
     char a[11], b[11];
     int t = ts_calendar_step_of_day(cal, *day);
     if (*day < cal->start_day || t < 0) {
         ts_date_format(cal->start_day, a);
         ts_date_format(ts_calendar_step_day(cal, cal->steps - 1), b);
-        return fail(L, sd, "expected a date within the calendar's steps (%s to %s), got '%s'",
-                    a, b, config_setting_get_string(sd));
+        return ld_fail(L, sd, "expected a date within the calendar's steps (%s to %s), got '%s'",
+                       a, b, config_setting_get_string(sd));
     }
     *step = t;
     return TS_OK;
@@ -1281,20 +1281,21 @@ static ts_status load_agenda(loader *L, const config_setting_t *g, ts_talk *tk)
         return TS_OK;
     }
     if (config_setting_type(s) != CONFIG_TYPE_ARRAY || config_setting_length(s) == 0)
-        return fail(L, s, "expected a non-empty array of issue ids [\"a\", ...], got %s",
-                    config_setting_type(s) == CONFIG_TYPE_ARRAY ? "an empty one" : type_name(s));
+        return ld_fail(L, s, "expected a non-empty array of issue ids [\"a\", ...], got %s",
+                       config_setting_type(s) == CONFIG_TYPE_ARRAY ? "an empty one"
+                                                                   : ld_type_name(s));
     int n = config_setting_length(s);
     for (int i = 0; i < n; i++) {
         const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
         char id[TS_ID_MAX];
-        TRY(string_value(L, e, sizeof id, id));
+        TRY(ld_string_value(L, e, sizeof id, id));
         ts_status bad = TS_OK;
-        int k = issue_ref(L, e, id, &bad);
+        int k = ld_issue_ref(L, e, id, &bad);
         if (k < 0)
             return bad;
         for (int j = 0; j < tk->n_agenda; j++)
             if (tk->agenda[j] == k)
-                return fail(L, e, "'%s' is already on the agenda", id);
+                return ld_fail(L, e, "'%s' is already on the agenda", id);
         tk->agenda[tk->n_agenda++] = k;
     }
     return TS_OK;
@@ -1308,7 +1309,7 @@ static void talk_defaults(const ts_scenario *sc, ts_talk *tk)
         tk->agenda[i] = i;
     tk->protocol = TS_PROTO_NASH;
     tk->duration = abstract ? 13.0 : 90.0;
-    tk->duration_steps = abstract ? 13 : (int)ceil(90.0 / step_days(sc->calendar.unit) - 1e-9);
+    tk->duration_steps = abstract ? 13 : (int)ceil(90.0 / ld_step_days(sc->calendar.unit) - 1e-9);
     tk->on_expiry = TS_EXPIRY_SNAPBACK;
     tk->on_breach = TS_BREACH_REACT;
     tk->min_gain = 0.0;
@@ -1326,50 +1327,50 @@ static ts_status load_talk_terms(loader *L, const config_setting_t *g, ts_talk *
 {
     const ts_calendar *cal = &L->sc->calendar;
     bool abstract = cal->unit == TS_STEP_ABSTRACT;
-    TRY(get_string(L, g, "label", "", TS_NAME_MAX, tk->label));
+    TRY(ld_get_string(L, g, "label", "", TS_NAME_MAX, tk->label));
     TRY(load_agenda(L, g, tk));
     int v = TS_PROTO_NASH;
-    TRY(get_enum(L, g, "protocol", protocol_names, 3, &v));
+    TRY(ld_get_enum(L, g, "protocol", protocol_names, 3, &v));
     tk->protocol = (ts_protocol)v;
-    TRY(get_num(L, g, "duration", abstract ? 13.0 : 90.0, 0.0, abstract ? TS_MAX_STEPS : 3.7e6,
-                &tk->duration));
+    TRY(ld_get_num(L, g, "duration", abstract ? 13.0 : 90.0, 0.0, abstract ? TS_MAX_STEPS : 3.7e6,
+                   &tk->duration));
     const config_setting_t *s = config_setting_get_member(g, "duration");
     if (s && tk->duration <= 0.0)
-        return fail(L, s, "expected a number > 0 (%s), got 0", abstract ? "steps" : "days");
-    double steps = abstract ? tk->duration : tk->duration / step_days(cal->unit);
+        return ld_fail(L, s, "expected a number > 0 (%s), got 0", abstract ? "steps" : "days");
+    double steps = abstract ? tk->duration : tk->duration / ld_step_days(cal->unit);
     /* Guard against 90/7-style quotients landing a hair above an integer. */
     double c = ceil(steps - 1e-9);
     tk->duration_steps = c < 1.0 ? 1 : c > TS_MAX_STEPS ? TS_MAX_STEPS : (int)c;
     v = TS_EXPIRY_SNAPBACK;
-    TRY(get_enum(L, g, "on_expiry", expiry_names, 3, &v));
+    TRY(ld_get_enum(L, g, "on_expiry", expiry_names, 3, &v));
     tk->on_expiry = (ts_expiry)v;
     v = TS_BREACH_REACT;
-    TRY(get_enum(L, g, "on_breach", breach_names, 2, &v));
+    TRY(ld_get_enum(L, g, "on_breach", breach_names, 2, &v));
     tk->on_breach = (ts_on_breach)v;
-    TRY(get_num(L, g, "min_gain", 0.0, 0.0, INFINITY, &tk->min_gain));
-    TRY(get_int(L, g, "rounds", 10, 1, 1000, &tk->rounds));
-    TRY(get_int(L, g, "round_length", 1, 1, TS_MAX_STEPS, &tk->round_length));
-    TRY(get_int(L, g, "phase_in", 0, 0, TS_MAX_STEPS, &tk->phase_in));
+    TRY(ld_get_num(L, g, "min_gain", 0.0, 0.0, INFINITY, &tk->min_gain));
+    TRY(ld_get_int(L, g, "rounds", 10, 1, 1000, &tk->rounds));
+    TRY(ld_get_int(L, g, "round_length", 1, 1, TS_MAX_STEPS, &tk->round_length));
+    TRY(ld_get_int(L, g, "phase_in", 0, 0, TS_MAX_STEPS, &tk->phase_in));
     tk->opener = 0;
     s = config_setting_get_member(g, "opener");
     if (s) {
         char id[TS_ID_MAX];
-        TRY(string_value(L, s, sizeof id, id));
+        TRY(ld_string_value(L, s, sizeof id, id));
         ts_status bad = TS_OK;
-        if ((tk->opener = actor_ref(L, s, id, &bad)) < 0)
+        if ((tk->opener = ld_actor_ref(L, s, id, &bad)) < 0)
             return bad;
     }
     v = TS_WEIGHTS_POWER;
-    TRY(get_enum(L, g, "weights", weights_names, 2, &v));
+    TRY(ld_get_enum(L, g, "weights", weights_names, 2, &v));
     tk->weights = (ts_nash_weights)v;
     /* ln d_A + ln d_B = 0: patience weights are undefined */
     s = config_setting_get_member(g, "weights");
     if (tk->protocol == TS_PROTO_NASH && tk->weights == TS_WEIGHTS_PATIENCE &&
         L->sc->actors[0].discount == 0.0 && L->sc->actors[1].discount == 0.0)
-        return fail(L, s, "patience weights need a positive discount for at least one actor "
-                    "(both are 0)");
+        return ld_fail(L, s, "patience weights need a positive discount for at least one actor "
+                       "(both are 0)");
     v = TS_DISAGREE_STATUS_QUO;
-    TRY(get_enum(L, g, "disagreement", disagreement_names, 2, &v));
+    TRY(ld_get_enum(L, g, "disagreement", disagreement_names, 2, &v));
     tk->disagreement = (ts_disagreement)v;
     tk->beta[0] = tk->beta[1] = 1.0;
     s = config_setting_get_member(g, "beta");
@@ -1378,19 +1379,19 @@ static ts_status load_talk_terms(loader *L, const config_setting_t *g, ts_talk *
         int t = config_setting_type(s);
         if (t == CONFIG_TYPE_ARRAY || t == CONFIG_TYPE_LIST) {
             if (config_setting_length(s) != 2)
-                return fail(L, s, "expected %s, got %d numbers", what, config_setting_length(s));
+                return ld_fail(L, s, "expected %s, got %d numbers", what, config_setting_length(s));
             for (int i = 0; i < 2; i++)
-                TRY(num_value(L, config_setting_get_elem(s, (unsigned)i), 0.01, 100.0, NULL,
-                              &tk->beta[i]));
+                TRY(ld_num_value(L, config_setting_get_elem(s, (unsigned)i), 0.01, 100.0, NULL,
+                                 &tk->beta[i]));
         } else {
-            TRY(num_value(L, s, 0.01, 100.0, what, &tk->beta[0]));
+            TRY(ld_num_value(L, s, 0.01, 100.0, what, &tk->beta[0]));
             tk->beta[1] = tk->beta[0];
         }
     }
     return TS_OK;
 }
 
-static ts_status load_talks(loader *L, const config_setting_t *root)
+static ts_status ld_load_talks(loader *L, const config_setting_t *root)
 {
     static const char *const keys[] = {"date",     "step",      "label",    "agenda",
                                        "protocol", "duration",  "on_expiry", "on_breach",
@@ -1401,7 +1402,7 @@ static ts_status load_talks(loader *L, const config_setting_t *root)
     const config_setting_t *l = config_setting_get_member(root, "talks");
     if (!l)
         return TS_OK;
-    TRY(need_list(L, l, "{ date = ...; agenda = [...]; ... }, ..."));
+    TRY(ld_need_list(L, l, "{ date = ...; agenda = [...]; ... }, ..."));
     int n = config_setting_length(l);
     sc->talks = calloc((size_t)n + 1, sizeof *sc->talks);
     if (!sc->talks)
@@ -1411,15 +1412,15 @@ static ts_status load_talks(loader *L, const config_setting_t *root)
         const config_setting_t *g = config_setting_get_elem(l, (unsigned)i);
         ts_talk *tk = &sc->talks[i];
         sc->n_talks = i + 1;
-        TRY(need_group(L, g));
-        TRY(check_keys(L, g, keys, NULL, NULL));
+        TRY(ld_need_group(L, g));
+        TRY(ld_check_keys(L, g, keys, NULL, NULL));
         tk->line = (int)config_setting_source_line(g);
         int32_t day;
         double prob;
         TRY(load_when(L, g, false, &tk->step, &day, &prob));
         if (i > 0 && (tk->step < sc->talks[i - 1].step || (day != INT32_MIN && day < prev_day)))
-            return fail(L, g, "talks must be listed in date order (this one comes before the "
-                        "previous one)");
+            return ld_fail(L, g, "talks must be listed in date order (this one comes before the "
+                           "previous one)");
         if (day != INT32_MIN)
             prev_day = day;
         TRY(load_talk_terms(L, g, tk));
@@ -1427,7 +1428,7 @@ static ts_status load_talks(loader *L, const config_setting_t *root)
     return TS_OK;
 }
 
-static ts_status load_hazard(loader *L, const config_setting_t *root)
+static ts_status ld_load_hazard(loader *L, const config_setting_t *root)
 {
     static const char *const keys[] = {"base",     "sensitivity", "label",     "agenda",
                                        "protocol", "duration",    "on_expiry", "on_breach",
@@ -1442,12 +1443,12 @@ static ts_status load_hazard(loader *L, const config_setting_t *root)
         talk_defaults(L->sc, &h->talk);
         return TS_OK;
     }
-    TRY(need_group(L, g));
-    TRY(check_keys(L, g, keys, misplaced, "random talks have no date or step"));
+    TRY(ld_need_group(L, g));
+    TRY(ld_check_keys(L, g, keys, misplaced, "random talks have no date or step"));
     h->enabled = true;
     h->talk.line = (int)config_setting_source_line(g);
-    TRY(get_num(L, g, "base", 0.0, 0.0, INFINITY, &h->base));
-    TRY(get_num(L, g, "sensitivity", 0.0, 0.0, INFINITY, &h->sensitivity));
+    TRY(ld_get_num(L, g, "base", 0.0, 0.0, INFINITY, &h->base));
+    TRY(ld_get_num(L, g, "sensitivity", 0.0, 0.0, INFINITY, &h->sensitivity));
     return load_talk_terms(L, g, &h->talk);
 }
 
@@ -1458,7 +1459,7 @@ static ts_status load_event_levels(loader *L, const config_setting_t *g, const c
     const config_setting_t *s = config_setting_get_member(g, key);
     if (!s)
         return TS_OK;
-    TRY(need_group(L, s));
+    TRY(ld_need_group(L, s));
     int n = config_setting_length(s);
     ts_event_set *grown = realloc(ev->sets, ((size_t)ev->n_sets + (size_t)n + 1) * sizeof *grown);
     if (!grown)
@@ -1467,7 +1468,7 @@ static ts_status load_event_levels(loader *L, const config_setting_t *g, const c
     for (int i = 0; i < n; i++) {
         const config_setting_t *m = config_setting_get_elem(s, (unsigned)i);
         ts_status bad = TS_OK;
-        int k = issue_ref(L, m, config_setting_name(m), &bad);
+        int k = ld_issue_ref(L, m, config_setting_name(m), &bad);
         if (k < 0)
             return bad;
         const ts_issue *is = &sc->issues[k];
@@ -1475,14 +1476,14 @@ static ts_status load_event_levels(loader *L, const config_setting_t *g, const c
         es->issue = k;
         es->add = add;
         if (add) {
-            TRY(num_value(L, m, -INFINITY, INFINITY, NULL, &es->value));
+            TRY(ld_num_value(L, m, -INFINITY, INFINITY, NULL, &es->value));
         } else {
             char what[256], lo[40], hi[40];
-            fmt_num(is->min, lo, sizeof lo);
-            fmt_num(is->max, hi, sizeof hi);
+            ld_fmt_num(is->min, lo, sizeof lo);
+            ld_fmt_num(is->max, hi, sizeof hi);
             snprintf(what, sizeof what, "a level in [min, max] of '%s' ([%s, %s])", is->id, lo,
                      hi);
-            TRY(num_value(L, m, is->min, is->max, what, &es->value));
+            TRY(ld_num_value(L, m, is->min, is->max, what, &es->value));
         }
         ev->n_sets++;
     }
@@ -1500,14 +1501,14 @@ static ts_status check_event_share(loader *L, const config_setting_t *e, int k, 
         double m = is->margin;
         if (L->ev_margin_min[k] < m)
             m = L->ev_margin_min[k];
-        TRY(check_share_value(L, e, is, v, m));
+        TRY(ld_check_share_value(L, e, is, v, m));
         if (!(L->ev_share_max[k] >= v))
             L->ev_share_max[k] = v;
     } else if (offset == offsetof(ts_issue, margin)) {
         double r = is->revenue_share;
         if (L->ev_share_max[k] > r)
             r = L->ev_share_max[k];
-        TRY(check_share_value(L, e, is, r, v));
+        TRY(ld_check_share_value(L, e, is, r, v));
         if (!(L->ev_margin_min[k] <= v))
             L->ev_margin_min[k] = v;
     }
@@ -1520,7 +1521,7 @@ static ts_status load_event_params(loader *L, const config_setting_t *g, ts_even
     const config_setting_t *s = config_setting_get_member(g, "param");
     if (!s)
         return TS_OK;
-    TRY(need_group(L, s));
+    TRY(ld_need_group(L, s));
     int n = config_setting_length(s);
     for (int i = 0; i < n; i++) {
         const config_setting_t *t = config_setting_get_elem(s, (unsigned)i);
@@ -1528,16 +1529,16 @@ static ts_status load_event_params(loader *L, const config_setting_t *g, ts_even
         int a = ts_scenario_actor_index(sc, id);
         int k = a < 0 ? ts_scenario_issue_index(sc, id) : -1;
         if (a < 0 && k < 0) {
-            suggester sg = {id, NULL, 99};
-            suggest_add(&sg, sc->actors[0].id);
-            suggest_add(&sg, sc->actors[1].id);
+            ld_suggester sg = {id, NULL, 99};
+            ld_suggest_add(&sg, sc->actors[0].id);
+            ld_suggest_add(&sg, sc->actors[1].id);
             for (int j = 0; j < sc->n_issues; j++)
-                suggest_add(&sg, sc->issues[j].id);
+                ld_suggest_add(&sg, sc->issues[j].id);
             char dym[96];
-            suggest_text(&sg, dym, sizeof dym);
-            return fail(L, t, "unknown actor or issue '%s'%s", id, dym);
+            ld_suggest_text(&sg, dym, sizeof dym);
+            return ld_fail(L, t, "unknown actor or issue '%s'%s", id, dym);
         }
-        TRY(need_group(L, t));
+        TRY(ld_need_group(L, t));
         int m = config_setting_length(t);
         ts_event_param *grown =
             realloc(ev->params, ((size_t)ev->n_params + (size_t)m + 1) * sizeof *grown);
@@ -1552,25 +1553,25 @@ static ts_status load_event_params(loader *L, const config_setting_t *g, ts_even
             const ts_param_info *p = ts_param_find(target, kind, key);
             /* Bounds move only with the lever itself: set levels instead. */
             if (p && (!strcmp(key, "min") || !strcmp(key, "max") || !strcmp(key, "initial")))
-                return fail(L, e, "'%s' cannot be changed by an event (use set or add)", key);
+                return ld_fail(L, e, "'%s' cannot be changed by an event (use set or add)", key);
             if (!p) {
-                suggester sg = {key, NULL, 99};
+                ld_suggester sg = {key, NULL, 99};
                 for (const ts_param_info *q = param_table; q->key; q++)
                     if (q->target == target && (target == TS_TARGET_ACTOR || (q->kinds & K(kind))))
-                        suggest_add(&sg, q->key);
+                        ld_suggest_add(&sg, q->key);
                 char dym[96];
-                suggest_text(&sg, dym, sizeof dym);
+                ld_suggest_text(&sg, dym, sizeof dym);
                 if (target == TS_TARGET_ACTOR)
-                    return fail(L, e, "not a numeric parameter of an actor%s", dym);
-                return fail(L, e, "not a numeric parameter of a %s issue%s",
-                            issue_kind_names[kind], dym);
+                    return ld_fail(L, e, "not a numeric parameter of an actor%s", dym);
+                return ld_fail(L, e, "not a numeric parameter of a %s issue%s",
+                               issue_kind_names[kind], dym);
             }
             ts_event_param *ep = &ev->params[ev->n_params];
             ep->target = target;
             ep->index = a >= 0 ? a : k;
             ep->offset = p->offset;
             ep->key = p->key;
-            TRY(num_value(L, e, p->lo, p->hi, NULL, &ep->value));
+            TRY(ld_num_value(L, e, p->lo, p->hi, NULL, &ep->value));
             if (k >= 0 && kind == TS_ISSUE_CHIP_LICENCE)
                 TRY(check_event_share(L, e, k, p->offset, ep->value));
             ev->n_params++;
@@ -1579,7 +1580,7 @@ static ts_status load_event_params(loader *L, const config_setting_t *g, ts_even
     return TS_OK;
 }
 
-static ts_status load_events(loader *L, const config_setting_t *root)
+static ts_status ld_load_events(loader *L, const config_setting_t *root)
 {
     static const char *const keys[] = {"date", "step", "probability", "once", "label",
                                        "set",  "add",  "param",       NULL};
@@ -1587,7 +1588,7 @@ static ts_status load_events(loader *L, const config_setting_t *root)
     const config_setting_t *l = config_setting_get_member(root, "events");
     if (!l)
         return TS_OK;
-    TRY(need_list(L, l, "{ date = ...; set = { ... }; }, ..."));
+    TRY(ld_need_list(L, l, "{ date = ...; set = { ... }; }, ..."));
     int n = config_setting_length(l);
     ts_event *evs = calloc((size_t)n + 1, sizeof *evs);
     sc->events = calloc((size_t)n + 1, sizeof *sc->events);
@@ -1603,7 +1604,7 @@ static ts_status load_events(loader *L, const config_setting_t *root)
         const config_setting_t *g = config_setting_get_elem(l, (unsigned)i);
         ts_event *ev = &evs[i];
         loaded = i + 1;
-        if ((st = need_group(L, g)) != TS_OK || (st = check_keys(L, g, keys, NULL, NULL)) != TS_OK)
+        if ((st = ld_need_group(L, g)) != TS_OK || (st = ld_check_keys(L, g, keys, NULL, NULL)) != TS_OK)
             break;
         ev->line = (int)config_setting_source_line(g);
         int32_t day;
@@ -1611,16 +1612,16 @@ static ts_status load_events(loader *L, const config_setting_t *root)
             break;
         if (ev->step >= 0) {
             if (ev->step < prev_step || (day != INT32_MIN && day < prev_day)) {
-                st = fail(L, g, "dated events must be listed in date order (this one comes "
-                          "before the previous one)");
+                st = ld_fail(L, g, "dated events must be listed in date order (this one comes "
+                             "before the previous one)");
                 break;
             }
             prev_step = ev->step;
             if (day != INT32_MIN)
                 prev_day = day;
         }
-        if ((st = get_bool(L, g, "once", false, &ev->once)) != TS_OK ||
-            (st = get_string(L, g, "label", "", TS_NAME_MAX, ev->label)) != TS_OK ||
+        if ((st = ld_get_bool(L, g, "once", false, &ev->once)) != TS_OK ||
+            (st = ld_get_string(L, g, "label", "", TS_NAME_MAX, ev->label)) != TS_OK ||
             (st = load_event_levels(L, g, "set", false, ev)) != TS_OK ||
             (st = load_event_levels(L, g, "add", true, ev)) != TS_OK ||
             (st = load_event_params(L, g, ev)) != TS_OK)
@@ -1642,29 +1643,29 @@ static ts_status load_actors_and_issues(loader *L, const config_setting_t *root)
     ts_scenario *sc = L->sc;
     const config_setting_t *la = config_setting_get_member(root, "actors");
     if (!la)
-        return fail_key(L, root, "actors", "missing: expected a list of exactly two actors");
-    TRY(need_list(L, la, "{ id = ...; }, { id = ...; }"));
+        return ld_fail_key(L, root, "actors", "missing: expected a list of exactly two actors");
+    TRY(ld_need_list(L, la, "{ id = ...; }, { id = ...; }"));
     if (config_setting_length(la) != 2)
-        return fail(L, la, "expected exactly two actors, got %d", config_setting_length(la));
+        return ld_fail(L, la, "expected exactly two actors, got %d", config_setting_length(la));
     for (int a = 0; a < 2; a++) {
         const config_setting_t *g = config_setting_get_elem(la, (unsigned)a);
-        TRY(need_group(L, g));
+        TRY(ld_need_group(L, g));
         sc->actors[a].line = (int)config_setting_source_line(g);
         TRY(load_id(L, g, sc->actors[a].id));
     }
     const config_setting_t *li = config_setting_get_member(root, "issues");
     if (!li)
-        return fail_key(L, root, "issues", "missing: expected a list of issues (levers)");
-    TRY(need_list(L, li, "{ id = ...; kind = ...; owner = ...; }, ..."));
+        return ld_fail_key(L, root, "issues", "missing: expected a list of issues (levers)");
+    TRY(ld_need_list(L, li, "{ id = ...; kind = ...; owner = ...; }, ..."));
     int n = config_setting_length(li);
     if (n < 1 || n > TS_MAX_ISSUES)
-        return fail(L, li, "expected 1 to %d issues, got %d", TS_MAX_ISSUES, n);
+        return ld_fail(L, li, "expected 1 to %d issues, got %d", TS_MAX_ISSUES, n);
     sc->issues = calloc((size_t)n, sizeof *sc->issues);
     if (!sc->issues)
         return ts_error_set(L->err, TS_EIO, "%s: out of memory", L->path);
     for (int k = 0; k < n; k++) {
         const config_setting_t *g = config_setting_get_elem(li, (unsigned)k);
-        TRY(need_group(L, g));
+        TRY(ld_need_group(L, g));
         sc->issues[k].line = (int)config_setting_source_line(g);
         TRY(load_id(L, g, sc->issues[k].id));
         sc->n_issues = k + 1;
@@ -1674,8 +1675,8 @@ static ts_status load_actors_and_issues(loader *L, const config_setting_t *root)
     for (int a = 0; a < 2; a++)
         TRY(load_actor(L, config_setting_get_elem(la, (unsigned)a), a));
     if (sc->actors[0].power + sc->actors[1].power <= 0.0)
-        return fail_key(L, config_setting_get_elem(la, 0), "power",
-                        "the two actors' powers must not both be 0");
+        return ld_fail_key(L, config_setting_get_elem(la, 0), "power",
+                           "the two actors' powers must not both be 0");
     return TS_OK;
 }
 
@@ -1685,7 +1686,7 @@ static ts_status load_root(loader *L, const config_setting_t *root)
                                        "output", "actors",      "issues",       "interactions",
                                        "talks",  "talks_hazard", "events",      NULL};
     ts_scenario *sc = L->sc;
-    TRY(check_keys(L, root, keys, NULL, NULL));
+    TRY(ld_check_keys(L, root, keys, NULL, NULL));
     /* Default name: the file's base name without its extension. */
     const char *base = strrchr(L->path, '/');
     base = base ? base + 1 : L->path;
@@ -1698,21 +1699,21 @@ static ts_status load_root(loader *L, const config_setting_t *root)
     sc->name[len] = '\0';
     const config_setting_t *s = config_setting_get_member(root, "name");
     if (s) {
-        TRY(string_value(L, s, sizeof sc->name, sc->name));
+        TRY(ld_string_value(L, s, sizeof sc->name, sc->name));
         /* The name becomes an output folder: keep it a plain file name. */
         if (!sc->name[0] || sc->name[0] == '.' || strchr(sc->name, '/') || strchr(sc->name, '\\'))
-            return fail(L, s, "expected a plain folder name (no '/', not starting with '.'), "
-                        "got '%s'", sc->name);
+            return ld_fail(L, s, "expected a plain folder name (no '/', not starting with '.'), "
+                           "got '%s'", sc->name);
     }
-    TRY(get_string(L, root, "description", "", sizeof sc->description, sc->description));
+    TRY(ld_get_string(L, root, "description", "", sizeof sc->description, sc->description));
     TRY(load_calendar(L, root));
     TRY(load_monte_carlo(L, root));
     TRY(load_output(L, root));
     TRY(load_actors_and_issues(L, root));
     TRY(load_interactions(L, root));
-    TRY(load_talks(L, root));
-    TRY(load_hazard(L, root));
-    TRY(load_events(L, root));
+    TRY(ld_load_talks(L, root));
+    TRY(ld_load_hazard(L, root));
+    TRY(ld_load_events(L, root));
     return TS_OK;
 }
 
@@ -1773,7 +1774,7 @@ static bool parse_override_value(config_t *tmp, const char *value)
     return ok;
 }
 
-static ts_status apply_override(loader *L, const char *ov)
+static ts_status ld_apply_override(loader *L, const char *ov)
 {
     const char *eq = strchr(ov, '=');
     if (!eq || eq == ov)
@@ -1801,7 +1802,7 @@ static ts_status apply_override(loader *L, const char *ov)
             if (end == comp + 1 || strcmp(end, "]") != 0 || idx < 0)
                 return ts_error_set(L->err, TS_EBAD, "--set %s: bad index '%s' (expected [N])",
                                     ov, comp);
-        } else if (!valid_id(comp)) {
+        } else if (!ld_valid_id(comp)) {
             return ts_error_set(L->err, TS_EBAD, "--set %s: bad setting name '%s'", ov, comp);
         }
         size_t wl = strlen(walked);
@@ -1851,7 +1852,7 @@ static ts_status apply_override(loader *L, const char *ov)
                      config_setting_type(src) != config_setting_type(child)))
                     st = ts_error_set(L->err, TS_EBAD,
                                       "--set %s: can only replace '%s' by a value of the same "
-                                      "kind (%s)", ov, walked, type_name(child));
+                                      "kind (%s)", ov, walked, ld_type_name(child));
                 else {
                     unsigned line = child->line;
                     const char *file = child->file;
@@ -1913,8 +1914,8 @@ static ts_status apply_override(loader *L, const char *ov)
  * file of a sane size; included files are checked the same way. A missing
  * file is left to libconfig ("cannot open include file"). Commented-out
  * includes are checked too: harmless, they only fail on a non-file. */
-static ts_status check_includes(const char *text, const char *dir, const char *where,
-                                int depth, ts_error *err)
+static ts_status ld_check_includes(const char *text, const char *dir, const char *where,
+                                   int depth, ts_error *err)
 {
     int line = 1;
     for (const char *p = text; *p; line++) {
@@ -1952,7 +1953,7 @@ static ts_status check_includes(const char *text, const char *dir, const char *w
                         if (buf) {
                             size_t got = fread(buf, 1, (size_t)sb.st_size, f);
                             buf[got] = '\0';
-                            st = check_includes(buf, dir, full, depth + 1, err);
+                            st = ld_check_includes(buf, dir, full, depth + 1, err);
                         }
                         free(buf);
                         if (f)
@@ -2004,14 +2005,14 @@ ts_scenario *ts_scenario_parse(const char *text, const char *path,
     loader L = {.path = path, .err = err, .sc = sc, .cfg = &cfg};
     for (int k = 0; k < TS_MAX_ISSUES; k++)
         L.ev_share_max[k] = L.ev_margin_min[k] = NAN;
-    ts_status st = check_includes(text ? text : "", slash ? dir : NULL, path, 1, err);
+    ts_status st = ld_check_includes(text ? text : "", slash ? dir : NULL, path, 1, err);
     if (st == TS_OK && config_read_string(&cfg, text ? text : "") != CONFIG_TRUE) {
         const char *file = config_error_file(&cfg);
         st = ts_error_set(err, TS_EBAD, "%s:%d: %s", file ? file : path, config_error_line(&cfg),
                           config_error_text(&cfg));
     }
     for (int i = 0; st == TS_OK && i < n_overrides; i++)
-        st = apply_override(&L, overrides[i]);
+        st = ld_apply_override(&L, overrides[i]);
     if (st == TS_OK)
         st = load_root(&L, config_root_setting(&cfg));
     config_destroy(&cfg);
