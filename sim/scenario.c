@@ -23,6 +23,7 @@
 /* ---- sections ----------------------------------------------------------- */
 
 static const char *const step_names[] = {"day", "week", "month", "abstract"};
+
 static ts_status load_calendar(loader *L, const config_setting_t *root)
 {
     static const char *const keys[] = {"start", "end", "step", "steps", NULL};
@@ -211,9 +212,10 @@ static double least_pressure(const ts_issue *is)
     return is->kind == TS_ISSUE_PLEDGE ? is->max : is->min;
 }
 
-static ts_status load_strategy(loader *L, const config_setting_t *actor, int a)
+/* Defaults of every strategy parameter, so that a written scenario states
+ * them all whatever the kind. */
+static void strategy_defaults(ts_scenario *sc, int a)
 {
-    ts_scenario *sc = L->sc;
     ts_strategy *st = &sc->actors[a].strategy;
     st->kind = TS_STRAT_HOLD;
     for (const ts_strategy_param *p = ts_strategy_param_table(); p->key; p++)
@@ -221,17 +223,11 @@ static ts_status load_strategy(loader *L, const config_setting_t *actor, int a)
     st->deadline = sc->calendar.steps > 1 ? sc->calendar.steps - 1 : 1;
     for (int i = 0; i < sc->n_issues; i++)
         st->reservation[i] = least_pressure(&sc->issues[i]);
-    const config_setting_t *g = config_setting_get_member(actor, "strategy");
-    if (!g)
-        return TS_OK;
-    TRY(ld_need_group(L, g));
-    int kind = TS_STRAT_HOLD;
-    const char *kinds[TS_STRAT_COUNT];
-    for (int i = 0; i < TS_STRAT_COUNT; i++)
-        kinds[i] = ts_strategy_kind_name(i);
-    TRY(ld_get_enum(L, g, "kind", kinds, TS_STRAT_COUNT, &kind));
-    st->kind = (ts_strategy_kind)kind;
-    /* Keys of this kind; keys of other kinds are reported as misplaced. */
+}
+
+/* Keys of this kind; keys of other kinds are reported as misplaced. */
+static ts_status check_strategy_keys(loader *L, const config_setting_t *g, int kind)
+{
     const char *keys[16];
     int nk = 0;
     keys[nk++] = "kind";
@@ -268,51 +264,85 @@ static ts_status load_strategy(loader *L, const config_setting_t *actor, int a)
         }
         TRY(ld_check_keys(L, g, keys, NULL, NULL));
     }
+    return TS_OK;
+}
+
+/* time_dependent's deadline: a step number, or a date on a dated calendar. */
+static ts_status load_deadline(loader *L, const config_setting_t *g, ts_strategy *st)
+{
+    const ts_calendar *cal = &L->sc->calendar;
+    const config_setting_t *s = config_setting_get_member(g, "deadline");
+    if (!s)
+        return TS_OK;
+    if (config_setting_type(s) == CONFIG_TYPE_STRING) {
+        int32_t day;
+        if (cal->unit == TS_STEP_ABSTRACT)
+            return ld_fail(L, s, "expected a step number (the calendar is abstract), got a "
+                           "string");
+        TRY(ld_date_value(L, s, &day));
+        int step = ts_calendar_step_of_day(cal, day);
+        if (day < cal->start_day || step < 1)
+            return ld_fail(L, s, "expected a date after the first step and within the "
+                           "calendar, got '%s'", config_setting_get_string(s));
+        st->deadline = step;
+    } else {
+        long long v;
+        TRY(ld_int_value(L, s, 1, cal->steps > 1 ? cal->steps - 1 : 1, &v));
+        st->deadline = (int)v;
+    }
+    return TS_OK;
+}
+
+/* time_dependent's reservation levels, for actor a's own levers only. */
+static ts_status load_reservation(loader *L, const config_setting_t *g, int a)
+{
+    ts_scenario *sc = L->sc;
+    ts_strategy *st = &sc->actors[a].strategy;
+    const config_setting_t *s = config_setting_get_member(g, "reservation");
+    if (!s)
+        return TS_OK;
+    TRY(ld_need_group(L, s));
+    int nr = config_setting_length(s);
+    for (int i = 0; i < nr; i++) {
+        const config_setting_t *m = config_setting_get_elem(s, (unsigned)i);
+        ts_status bad = TS_OK;
+        int k = ld_issue_ref(L, m, config_setting_name(m), &bad);
+        if (k < 0)
+            return bad;
+        const ts_issue *is = &sc->issues[k];
+        if (is->owner != a)
+            return ld_fail(L, m, "'%s' is a lever of '%s'; a reservation is for own levers",
+                           is->id, sc->actors[is->owner].id);
+        char what[256], lo[40], hi[40];
+        ld_fmt_num(is->min, lo, sizeof lo);
+        ld_fmt_num(is->max, hi, sizeof hi);
+        snprintf(what, sizeof what, "a number in [min, max] of '%s' ([%s, %s])", is->id, lo,
+                 hi);
+        TRY(ld_num_value(L, m, is->min, is->max, what, &st->reservation[k]));
+    }
+    return TS_OK;
+}
+
+static ts_status load_strategy(loader *L, const config_setting_t *actor, int a)
+{
+    ts_strategy *st = &L->sc->actors[a].strategy;
+    strategy_defaults(L->sc, a);
+    const config_setting_t *g = config_setting_get_member(actor, "strategy");
+    if (!g)
+        return TS_OK;
+    TRY(ld_need_group(L, g));
+    int kind = TS_STRAT_HOLD;
+    const char *kinds[TS_STRAT_COUNT];
+    for (int i = 0; i < TS_STRAT_COUNT; i++)
+        kinds[i] = ts_strategy_kind_name(i);
+    TRY(ld_get_enum(L, g, "kind", kinds, TS_STRAT_COUNT, &kind));
+    st->kind = (ts_strategy_kind)kind;
+    TRY(check_strategy_keys(L, g, kind));
     for (const ts_strategy_param *p = ts_strategy_param_table(); p->key; p++)
         if (p->kinds & LD_BIT(kind))
             TRY(ld_get_num(L, g, p->key, p->def, p->lo, p->hi, strategy_field(st, p->offset)));
-    const config_setting_t *s = config_setting_get_member(g, "deadline");
-    if (s) {
-        if (config_setting_type(s) == CONFIG_TYPE_STRING) {
-            int32_t day;
-            if (sc->calendar.unit == TS_STEP_ABSTRACT)
-                return ld_fail(L, s, "expected a step number (the calendar is abstract), got a "
-                               "string");
-            TRY(ld_date_value(L, s, &day));
-            int step = ts_calendar_step_of_day(&sc->calendar, day);
-            if (day < sc->calendar.start_day || step < 1)
-                return ld_fail(L, s, "expected a date after the first step and within the "
-                               "calendar, got '%s'", config_setting_get_string(s));
-            st->deadline = step;
-        } else {
-            long long v;
-            TRY(ld_int_value(L, s, 1, sc->calendar.steps > 1 ? sc->calendar.steps - 1 : 1, &v));
-            st->deadline = (int)v;
-        }
-    }
-    s = config_setting_get_member(g, "reservation");
-    if (s) {
-        TRY(ld_need_group(L, s));
-        int nr = config_setting_length(s);
-        for (int i = 0; i < nr; i++) {
-            const config_setting_t *m = config_setting_get_elem(s, (unsigned)i);
-            ts_status bad = TS_OK;
-            int k = ld_issue_ref(L, m, config_setting_name(m), &bad);
-            if (k < 0)
-                return bad;
-            const ts_issue *is = &sc->issues[k];
-            if (is->owner != a)
-                return ld_fail(L, m, "'%s' is a lever of '%s'; a reservation is for own levers",
-                               is->id, sc->actors[is->owner].id);
-            char what[256], lo[40], hi[40];
-            ld_fmt_num(is->min, lo, sizeof lo);
-            ld_fmt_num(is->max, hi, sizeof hi);
-            snprintf(what, sizeof what, "a number in [min, max] of '%s' ([%s, %s])", is->id, lo,
-                     hi);
-            TRY(ld_num_value(L, m, is->min, is->max, what, &st->reservation[k]));
-        }
-    }
-    return TS_OK;
+    TRY(load_deadline(L, g, st));
+    return load_reservation(L, g, a);
 }
 
 static ts_status load_actor(loader *L, const config_setting_t *g, int a)
@@ -441,11 +471,9 @@ static ts_status check_share(loader *L, const config_setting_t *g, const ts_issu
     return ld_check_share_value(L, s ? s : g, is, share, margin);
 }
 
-/* Second pass over an issue: everything but the id. */
-static ts_status load_issue(loader *L, const config_setting_t *g, int k)
+/* An issue's kind and owner, which decide what else it may hold. */
+static ts_status load_kind_and_owner(loader *L, const config_setting_t *g, ts_issue *is)
 {
-    ts_scenario *sc = L->sc;
-    ts_issue *is = &sc->issues[k];
     const config_setting_t *s = config_setting_get_member(g, "kind");
     if (!s)
         return ld_fail_key(L, g, "kind", "missing: expected one of 'tariff', 'chip_licence', "
@@ -465,7 +493,13 @@ static ts_status load_issue(loader *L, const config_setting_t *g, int k)
     is->owner = ld_actor_ref(L, s, owner, &bad);
     if (is->owner < 0)
         return bad;
+    return TS_OK;
+}
 
+/* Keys of this kind; keys of other kinds are reported as misplaced, with
+ * the kind they belong to. */
+static ts_status check_issue_keys(loader *L, const config_setting_t *g, int kind)
+{
     const char *keys[64], *others[64];
     int nk = 0, no = 0;
     keys[nk++] = "id";
@@ -504,46 +538,73 @@ static ts_status load_issue(loader *L, const config_setting_t *g, int k)
                                ts_issue_kind_name(kind), belongs);
             }
     }
-    TRY(ld_check_keys(L, g, keys, NULL, NULL));
+    return ld_check_keys(L, g, keys, NULL, NULL);
+}
 
-    for (const ts_param_info *p = ts_param_table(); p->key; p++) {
-        if (p->target != TS_TARGET_ISSUE || !(p->kinds & LD_BIT(kind)))
-            continue;
-        double *f = issue_field(is, p->offset);
-        const char *key = p->key;
-        s = config_setting_get_member(g, key);
-        char what[256], lo[40], hi[40];
-        if (!strcmp(key, "min")) {
-            TRY(ld_get_num(L, g, key, p->def, p->lo, p->hi, f));
-            TRY(check_kind_min(L, s, is));
-        } else if (!strcmp(key, "max")) {
-            ld_fmt_num(is->min, lo, sizeof lo);
-            snprintf(what, sizeof what, "a number > min (%s)", lo);
-            *f = is->min >= p->def ? is->min + 1.0 : p->def;
-            if (s) {
-                TRY(ld_num_value(L, s, -INFINITY, INFINITY, what, f));
-                if (*f <= is->min)
-                    return ld_fail(L, s, "expected %s, got %.15g", what, *f);
-                if (is_share_lever(is->kind) && *f > 1.0)
-                    return ld_fail(L, s, "expected a number in (min, 1] (%s levers are shares), "
-                                   "got %.15g",
-                                   ts_issue_kind_name(is->kind), *f);
-            }
-        } else if (!strcmp(key, "initial")) {
-            ld_fmt_num(is->min, lo, sizeof lo);
-            ld_fmt_num(is->max, hi, sizeof hi);
-            snprintf(what, sizeof what, "a number in [min, max] ([%s, %s])", lo, hi);
-            *f = is->min;
-            if (s)
-                TRY(ld_num_value(L, s, is->min, is->max, what, f));
-        } else if (!strcmp(key, "max_step")) {
-            *f = is->max - is->min;
-            if (s)
-                TRY(ld_num_value(L, s, p->lo, p->hi, NULL, f));
-        } else {
-            TRY(ld_get_num(L, g, key, p->def, p->lo, p->hi, f));
-        }
+/* max: above min (default 1, or min + 1 when min >= 1); at most 1 for a
+ * share lever. s is the setting, or NULL. */
+static ts_status load_max(loader *L, const config_setting_t *s, const ts_param_info *p,
+                          ts_issue *is)
+{
+    char what[256], lo[40];
+    ld_fmt_num(is->min, lo, sizeof lo);
+    snprintf(what, sizeof what, "a number > min (%s)", lo);
+    is->max = is->min >= p->def ? is->min + 1.0 : p->def;
+    if (!s)
+        return TS_OK;
+    TRY(ld_num_value(L, s, -INFINITY, INFINITY, what, &is->max));
+    if (is->max <= is->min)
+        return ld_fail(L, s, "expected %s, got %.15g", what, is->max);
+    if (is_share_lever(is->kind) && is->max > 1.0)
+        return ld_fail(L, s, "expected a number in (min, 1] (%s levers are shares), "
+                       "got %.15g",
+                       ts_issue_kind_name(is->kind), is->max);
+    return TS_OK;
+}
+
+/* One numeric parameter p of the issue. The table lists min, max, initial
+ * and max_step in that order, so each bound can be checked against those
+ * before it; their defaults follow from them (docs/scenario-format.md,
+ * "Issues"). */
+static ts_status load_issue_param(loader *L, const config_setting_t *g, const ts_param_info *p,
+                                  ts_issue *is)
+{
+    double *f = issue_field(is, p->offset);
+    const char *key = p->key;
+    const config_setting_t *s = config_setting_get_member(g, key);
+    char what[256], lo[40], hi[40];
+    if (!strcmp(key, "min")) {
+        TRY(ld_get_num(L, g, key, p->def, p->lo, p->hi, f));
+        TRY(check_kind_min(L, s, is));
+    } else if (!strcmp(key, "max")) {
+        TRY(load_max(L, s, p, is));
+    } else if (!strcmp(key, "initial")) {
+        ld_fmt_num(is->min, lo, sizeof lo);
+        ld_fmt_num(is->max, hi, sizeof hi);
+        snprintf(what, sizeof what, "a number in [min, max] ([%s, %s])", lo, hi);
+        *f = is->min;
+        if (s)
+            TRY(ld_num_value(L, s, is->min, is->max, what, f));
+    } else if (!strcmp(key, "max_step")) {
+        *f = is->max - is->min;
+        if (s)
+            TRY(ld_num_value(L, s, p->lo, p->hi, NULL, f));
+    } else {
+        TRY(ld_get_num(L, g, key, p->def, p->lo, p->hi, f));
     }
+    return TS_OK;
+}
+
+/* Second pass over an issue: everything but the id. */
+static ts_status load_issue(loader *L, const config_setting_t *g, int k)
+{
+    ts_issue *is = &L->sc->issues[k];
+    TRY(load_kind_and_owner(L, g, is));
+    ts_issue_kind kind = is->kind;
+    TRY(check_issue_keys(L, g, kind));
+    for (const ts_param_info *p = ts_param_table(); p->key; p++)
+        if (p->target == TS_TARGET_ISSUE && (p->kinds & LD_BIT(kind)))
+            TRY(load_issue_param(L, g, p, is));
     if (kind == TS_ISSUE_CUSTOM)
         TRY(load_payoff(L, g, is));
     if (kind == TS_ISSUE_TARIFF)
