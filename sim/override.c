@@ -73,6 +73,143 @@ static bool parse_override_value(config_t *tmp, const char *value)
     return ok;
 }
 
+/* VALUE as setting "v" of tmp (initialised by the caller): as libconfig reads
+ * it, else a bare string. NULL when out of memory. */
+static config_setting_t *override_value(config_t *tmp, const char *value)
+{
+    if (parse_override_value(tmp, value))
+        return config_setting_get_member(config_root_setting(tmp), "v");
+    config_destroy(tmp);
+    config_init(tmp);
+    config_setting_t *src = config_setting_add(config_root_setting(tmp), "v", CONFIG_TYPE_STRING);
+    if (src)
+        config_setting_set_string(src, value);
+    return src;
+}
+
+/* One component of KEY: "[N]" (*index, with N in *idx) or a setting name. */
+static ts_status parse_component(loader *L, const char *ov, const char *comp, bool *index,
+                                 long *idx)
+{
+    *index = comp[0] == '[';
+    *idx = -1;
+    if (*index) {
+        char *end;
+        *idx = strtol(comp + 1, &end, 10);
+        if (end == comp + 1 || strcmp(end, "]") != 0 || *idx < 0)
+            return ts_error_set(L->err, TS_EBAD, "--set %s: bad index '%s' (expected [N])",
+                                ov, comp);
+    } else if (!ld_valid_id(comp)) {
+        return ts_error_set(L->err, TS_EBAD, "--set %s: bad setting name '%s'", ov, comp);
+    }
+    return TS_OK;
+}
+
+/* Element idx of a list or array, or member comp of a group; NULL if none. */
+static config_setting_t *child_of(config_setting_t *cur, const char *comp, bool index, long idx)
+{
+    int ct = config_setting_type(cur);
+    if (index && (ct == CONFIG_TYPE_LIST || ct == CONFIG_TYPE_ARRAY))
+        return config_setting_get_elem(cur, (unsigned)idx);
+    if (!index && ct == CONFIG_TYPE_GROUP)
+        return config_setting_get_member(cur, comp);
+    return NULL;
+}
+
+/* A group the file leaves to its defaults (monte_carlo for -r): created
+ * where the enclosing group is, so that messages point there; the loader
+ * then checks its name like any other. NULL when out of memory. */
+static config_setting_t *add_group(config_setting_t *cur, const char *comp)
+{
+    unsigned line = cur->line;
+    const char *file = cur->file;
+    config_setting_t *child = config_setting_add(cur, comp, CONFIG_TYPE_GROUP);
+    if (child) {
+        child->line = line;
+        child->file = file;
+    }
+    return child;
+}
+
+/* Replaces a list or array element by scalar src in place: elements keep
+ * their place, so only scalars are replaced (ct: the container's type). */
+static ts_status replace_element(loader *L, const char *ov, const char *walked, int ct,
+                                 config_setting_t *child, const config_setting_t *src)
+{
+    if (!config_setting_is_scalar(child) || !config_setting_is_scalar(src) ||
+        (ct == CONFIG_TYPE_ARRAY && config_setting_type(src) != config_setting_type(child)))
+        return ts_error_set(L->err, TS_EBAD,
+                            "--set %s: can only replace '%s' by a value of the same "
+                            "kind (%s)", ov, walked, ld_type_name(child));
+    unsigned line = child->line;
+    const char *file = child->file;
+    /* libconfig's setters adopt a type only from NONE. */
+    if (config_setting_type(child) == CONFIG_TYPE_STRING)
+        config_setting_set_string(child, NULL);
+    child->type = CONFIG_TYPE_NONE;
+    switch (config_setting_type(src)) {
+    case CONFIG_TYPE_INT:
+        config_setting_set_int(child, config_setting_get_int(src));
+        break;
+    case CONFIG_TYPE_INT64:
+        config_setting_set_int64(child, config_setting_get_int64(src));
+        break;
+    case CONFIG_TYPE_FLOAT:
+        config_setting_set_float(child, config_setting_get_float(src));
+        break;
+    case CONFIG_TYPE_BOOL:
+        config_setting_set_bool(child, config_setting_get_bool(src));
+        break;
+    default:
+        child->value.sval = NULL;
+        config_setting_set_string(child, config_setting_get_string(src));
+    }
+    child->line = line;
+    child->file = file;
+    return TS_OK;
+}
+
+/* Sets member comp of group cur (child: the present one, or NULL) to a copy
+ * of src, at the file and line of the value it replaces or of the group. */
+static ts_status replace_member(loader *L, const char *ov, config_setting_t *cur,
+                                const char *comp, config_setting_t *child,
+                                const config_setting_t *src)
+{
+    unsigned line = child ? child->line : cur->line;
+    const char *file = child ? child->file : cur->file;
+    if (child)
+        config_setting_remove(cur, comp);
+    config_setting_t *s = copy_setting(cur, comp, src);
+    if (!s)
+        return ts_error_set(L->err, TS_EIO, "--set %s: out of memory", ov);
+    s->line = line;
+    s->file = file;
+    return TS_OK;
+}
+
+/* The last component of KEY (walked: KEY so far, for messages): replaced if
+ * present; created if missing from a group. */
+static ts_status set_last(loader *L, const char *ov, const char *walked, config_setting_t *cur,
+                          const char *comp, bool index, config_setting_t *child,
+                          const char *value)
+{
+    int ct = config_setting_type(cur);
+    if (!child && (index || ct != CONFIG_TYPE_GROUP))
+        return ts_error_set(L->err, TS_EBAD, "--set %s: no such setting '%s'", ov, walked);
+    config_t tmp;
+    config_init(&tmp);
+    config_setting_t *src = override_value(&tmp, value);
+    ts_status st;
+    if (!src)
+        st = ts_error_set(L->err, TS_EIO, "--set %s: out of memory", ov);
+    else if (index)
+        st = replace_element(L, ov, walked, ct, child, src);
+    else
+        st = replace_member(L, ov, cur, comp, child, src);
+    config_destroy(&tmp);
+    return st;
+}
+
 ts_status ld_apply_override(loader *L, const char *ov)
 {
     const char *eq = strchr(ov, '=');
@@ -93,108 +230,19 @@ ts_status ld_apply_override(loader *L, const char *ov)
     char *comp = strtok_r(key, ".", &save);
     while (comp) {
         char *next = strtok_r(NULL, ".", &save);
-        bool index = comp[0] == '[';
+        bool index = false;
         long idx = -1;
-        if (index) {
-            char *end;
-            idx = strtol(comp + 1, &end, 10);
-            if (end == comp + 1 || strcmp(end, "]") != 0 || idx < 0)
-                return ts_error_set(L->err, TS_EBAD, "--set %s: bad index '%s' (expected [N])",
-                                    ov, comp);
-        } else if (!ld_valid_id(comp)) {
-            return ts_error_set(L->err, TS_EBAD, "--set %s: bad setting name '%s'", ov, comp);
-        }
+        TRY(parse_component(L, ov, comp, &index, &idx));
         size_t wl = strlen(walked);
         snprintf(walked + wl, sizeof walked - wl, "%s%s", wl ? "." : "", comp);
-        int ct = config_setting_type(cur);
-        config_setting_t *child = NULL;
-        if (index && (ct == CONFIG_TYPE_LIST || ct == CONFIG_TYPE_ARRAY))
-            child = config_setting_get_elem(cur, (unsigned)idx);
-        else if (!index && ct == CONFIG_TYPE_GROUP)
-            child = config_setting_get_member(cur, comp);
-        if (next && !child && !index && ct == CONFIG_TYPE_GROUP) {
-            /* A group the file leaves to its defaults (monte_carlo for -r):
-             * create it; the loader then checks its name like any other. */
-            unsigned line = cur->line;
-            const char *file = cur->file;
-            child = config_setting_add(cur, comp, CONFIG_TYPE_GROUP);
-            if (!child)
-                return ts_error_set(L->err, TS_EIO, "--set %s: out of memory", ov);
-            child->line = line;
-            child->file = file;
-        }
-        if (next && !child)
+        config_setting_t *child = child_of(cur, comp, index, idx);
+        if (!next)
+            return set_last(L, ov, walked, cur, comp, index, child, value);
+        if (!child && !index && config_setting_type(cur) == CONFIG_TYPE_GROUP &&
+            !(child = add_group(cur, comp)))
+            return ts_error_set(L->err, TS_EIO, "--set %s: out of memory", ov);
+        if (!child)
             return ts_error_set(L->err, TS_EBAD, "--set %s: no such setting '%s'", ov, walked);
-        if (!next) {
-            if (!child && (index || ct != CONFIG_TYPE_GROUP))
-                return ts_error_set(L->err, TS_EBAD, "--set %s: no such setting '%s'", ov,
-                                    walked);
-            config_t tmp;
-            config_init(&tmp);
-            config_setting_t *src = NULL;
-            if (parse_override_value(&tmp, value))
-                src = config_setting_get_member(config_root_setting(&tmp), "v");
-            else {
-                config_destroy(&tmp);
-                config_init(&tmp);
-                src = config_setting_add(config_root_setting(&tmp), "v", CONFIG_TYPE_STRING);
-                if (src)
-                    config_setting_set_string(src, value);
-            }
-            ts_status st = TS_OK;
-            if (!src) {
-                st = ts_error_set(L->err, TS_EIO, "--set %s: out of memory", ov);
-            } else if (index) {
-                /* Elements keep their place: only scalars are replaced. */
-                if (!config_setting_is_scalar(child) || !config_setting_is_scalar(src) ||
-                    (ct == CONFIG_TYPE_ARRAY &&
-                     config_setting_type(src) != config_setting_type(child)))
-                    st = ts_error_set(L->err, TS_EBAD,
-                                      "--set %s: can only replace '%s' by a value of the same "
-                                      "kind (%s)", ov, walked, ld_type_name(child));
-                else {
-                    unsigned line = child->line;
-                    const char *file = child->file;
-                    /* libconfig's setters adopt a type only from NONE. */
-                    if (config_setting_type(child) == CONFIG_TYPE_STRING)
-                        config_setting_set_string(child, NULL);
-                    child->type = CONFIG_TYPE_NONE;
-                    switch (config_setting_type(src)) {
-                    case CONFIG_TYPE_INT:
-                        config_setting_set_int(child, config_setting_get_int(src));
-                        break;
-                    case CONFIG_TYPE_INT64:
-                        config_setting_set_int64(child, config_setting_get_int64(src));
-                        break;
-                    case CONFIG_TYPE_FLOAT:
-                        config_setting_set_float(child, config_setting_get_float(src));
-                        break;
-                    case CONFIG_TYPE_BOOL:
-                        config_setting_set_bool(child, config_setting_get_bool(src));
-                        break;
-                    default:
-                        child->value.sval = NULL;
-                        config_setting_set_string(child, config_setting_get_string(src));
-                    }
-                    child->line = line;
-                    child->file = file;
-                }
-            } else {
-                unsigned line = child ? child->line : cur->line;
-                const char *file = child ? child->file : cur->file;
-                if (child)
-                    config_setting_remove(cur, comp);
-                config_setting_t *s = copy_setting(cur, comp, src);
-                if (!s)
-                    st = ts_error_set(L->err, TS_EIO, "--set %s: out of memory", ov);
-                else {
-                    s->line = line;
-                    s->file = file;
-                }
-            }
-            config_destroy(&tmp);
-            return st;
-        }
         cur = child;
         comp = next;
     }
