@@ -4,8 +4,10 @@
  *
  *   loader.c           messages, "did you mean" suggestions, typed getters
  *   override.c         --set overrides and the @include pre-check
- *   scenario.c         top level, calendar, actors, strategies, issues, and
- *                      the entry points ts_scenario_parse/load/free
+ *   scenario.c         top level, calendar, actors and strategies,
+ *                      interactions, and the entry points
+ *                      ts_scenario_parse/load/free
+ *   scenario_issues.c  issues
  *   scenario_events.c  talks, the talks hazard and events
  *
  * Every helper that can fail records one line "FILE:LINE: PATH: message" in
@@ -133,7 +135,9 @@ ts_status ld_check_includes(const char *text, const char *dir, const char *where
 
 /* ---- sections shared across files --------------------------------------- */
 
-/* scenario.c: a chip's revenue share against its margin, reported at s. */
+/* scenario_issues.c: issue k, all but its id (read first, by scenario.c);
+ * and a chip's revenue share against its margin, reported at s. */
+ts_status ld_load_issue(loader *L, const config_setting_t *g, int k);
 ts_status ld_check_share_value(loader *L, const config_setting_t *s, const ts_issue *is,
                                double share, double margin);
 

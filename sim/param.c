@@ -148,6 +148,26 @@ double ts_tariff_incidence(double eps, double eps_star, double fallback)
     return eps + eps_star > 0.0 ? eps / (eps + eps_star) : fallback;
 }
 
+#define SK(k) (1u << (k))
+
+/* Strategy parameters: one row per key, iterated by the loader, the writer,
+ * ts_scenario_equal and the docs check. */
+static const ts_strategy_param strategy_params[] = {
+    {"threshold", SK(TS_STRAT_GRIM_TRIGGER), offsetof(ts_strategy, threshold), 0.0, 0.0, 1.0},
+    {"reactivity", SK(TS_STRAT_RICHARDSON), offsetof(ts_strategy, reactivity), 0.5, 0.0, 10.0},
+    {"fatigue", SK(TS_STRAT_RICHARDSON), offsetof(ts_strategy, fatigue), 0.5, 0.0, 10.0},
+    {"grievance", SK(TS_STRAT_RICHARDSON), offsetof(ts_strategy, grievance), 0.0, -1.0, 1.0},
+    {"speed", SK(TS_STRAT_BEST_RESPONSE), offsetof(ts_strategy, speed), 1.0, 0.001, 1.0},
+    {"k", SK(TS_STRAT_TIME_DEPENDENT), offsetof(ts_strategy, k), 0.0, 0.0, 1.0},
+    {"beta", SK(TS_STRAT_TIME_DEPENDENT), offsetof(ts_strategy, beta), 1.0, 0.01, 100.0},
+    {NULL, 0, 0, 0.0, 0.0, 0.0},
+};
+
+const ts_strategy_param *ts_strategy_param_table(void)
+{
+    return strategy_params;
+}
+
 static const char *const issue_kind_names[TS_ISSUE_KIND_COUNT] = {
     "tariff", "chip_licence", "export_control", "pledge", "custom"};
 
@@ -179,24 +199,4 @@ int ts_scenario_issue_index(const ts_scenario *sc, const char *id)
         if (strcmp(sc->issues[i].id, id) == 0)
             return i;
     return -1;
-}
-
-#define SK(k) (1u << (k))
-
-/* Strategy parameters: one row per key, iterated by the loader, the writer,
- * ts_scenario_equal and the docs check. */
-static const ts_strategy_param strategy_params[] = {
-    {"threshold", SK(TS_STRAT_GRIM_TRIGGER), offsetof(ts_strategy, threshold), 0.0, 0.0, 1.0},
-    {"reactivity", SK(TS_STRAT_RICHARDSON), offsetof(ts_strategy, reactivity), 0.5, 0.0, 10.0},
-    {"fatigue", SK(TS_STRAT_RICHARDSON), offsetof(ts_strategy, fatigue), 0.5, 0.0, 10.0},
-    {"grievance", SK(TS_STRAT_RICHARDSON), offsetof(ts_strategy, grievance), 0.0, -1.0, 1.0},
-    {"speed", SK(TS_STRAT_BEST_RESPONSE), offsetof(ts_strategy, speed), 1.0, 0.001, 1.0},
-    {"k", SK(TS_STRAT_TIME_DEPENDENT), offsetof(ts_strategy, k), 0.0, 0.0, 1.0},
-    {"beta", SK(TS_STRAT_TIME_DEPENDENT), offsetof(ts_strategy, beta), 1.0, 0.01, 100.0},
-    {NULL, 0, 0, 0.0, 0.0, 0.0},
-};
-
-const ts_strategy_param *ts_strategy_param_table(void)
-{
-    return strategy_params;
 }

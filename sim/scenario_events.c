@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* ---- talks ------------------------------------------------------------- */
+
 static double step_days(ts_step_unit u)
 {
     /* Mean Gregorian month: 365.2425 / 12 days. */
@@ -249,6 +251,8 @@ ts_status ld_load_hazard(loader *L, const config_setting_t *root)
     TRY(ld_get_num(L, g, "sensitivity", 0.0, 0.0, INFINITY, &h->sensitivity));
     return load_talk_terms(L, g, &h->talk);
 }
+
+/* ---- events ------------------------------------------------------------ */
 
 static ts_status load_event_levels(loader *L, const config_setting_t *g, const char *key,
                                    bool add, ts_event *ev)
