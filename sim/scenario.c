@@ -25,6 +25,41 @@
 
 static const char *const step_names[] = {"day", "week", "month", "abstract"};
 
+/* A dated calendar's steps up to its end date (steps: the steps given too,
+ * or 0): those whose date is on or before end. */
+static ts_status steps_to_end(loader *L, const config_setting_t *s_end,
+                              const config_setting_t *s_steps, int steps, ts_calendar *cal)
+{
+    char a[11];
+    TRY(ld_date_value(L, s_end, &cal->end_day));
+    if (cal->end_day < cal->start_day) {
+        ts_date_format(cal->start_day, a);
+        return ld_fail(L, s_end, "expected a date on or after start (%s), got '%s'", a,
+                       config_setting_get_string(s_end));
+    }
+    /* Count the steps whose date is on or before end: a search over
+     * step indices, since month lengths vary. */
+    ts_calendar probe = *cal;
+    long lo = 1, hi = (long)(cal->end_day - cal->start_day) + 1;
+    probe.steps = TS_MAX_STEPS + 1;
+    if (ts_calendar_step_day(&probe, TS_MAX_STEPS) <= cal->end_day)
+        return ld_fail(L, s_end, "the calendar would have more than %d steps", TS_MAX_STEPS);
+    if (hi > TS_MAX_STEPS)
+        hi = TS_MAX_STEPS;
+    while (lo < hi) { /* largest n with step_day(n-1) <= end */
+        long mid = lo + (hi - lo + 1) / 2;
+        if (ts_calendar_step_day(&probe, (int)mid - 1) <= cal->end_day)
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    if (s_steps && steps != (int)lo)
+        return ld_fail(L, s_steps, "expected %ld (the steps from start to end), got %d", lo,
+                       steps);
+    cal->steps = (int)lo;
+    return TS_OK;
+}
+
 static ts_status load_calendar(loader *L, const config_setting_t *root)
 {
     static const char *const keys[] = {"start", "end", "step", "steps", NULL};
@@ -69,33 +104,7 @@ static ts_status load_calendar(loader *L, const config_setting_t *root)
     int32_t last_day;
     ts_date_parse("9999-12-31", &last_day);
     if (s_end) {
-        char a[11];
-        TRY(ld_date_value(L, s_end, &cal->end_day));
-        if (cal->end_day < cal->start_day) {
-            ts_date_format(cal->start_day, a);
-            return ld_fail(L, s_end, "expected a date on or after start (%s), got '%s'", a,
-                           config_setting_get_string(s_end));
-        }
-        /* Count the steps whose date is on or before end: a search over
-         * step indices, since month lengths vary. */
-        ts_calendar probe = *cal;
-        long lo = 1, hi = (long)(cal->end_day - cal->start_day) + 1;
-        probe.steps = TS_MAX_STEPS + 1;
-        if (ts_calendar_step_day(&probe, TS_MAX_STEPS) <= cal->end_day)
-            return ld_fail(L, s_end, "the calendar would have more than %d steps", TS_MAX_STEPS);
-        if (hi > TS_MAX_STEPS)
-            hi = TS_MAX_STEPS;
-        while (lo < hi) { /* largest n with step_day(n-1) <= end */
-            long mid = lo + (hi - lo + 1) / 2;
-            if (ts_calendar_step_day(&probe, (int)mid - 1) <= cal->end_day)
-                lo = mid;
-            else
-                hi = mid - 1;
-        }
-        if (s_steps && steps != (int)lo)
-            return ld_fail(L, s_steps, "expected %ld (the steps from start to end), got %d", lo,
-                           steps);
-        cal->steps = (int)lo;
+        TRY(steps_to_end(L, s_end, s_steps, steps, cal));
     } else {
         cal->steps = steps;
         if (ts_calendar_step_day(cal, steps) - 1 > last_day)
@@ -104,6 +113,51 @@ static ts_status load_calendar(loader *L, const config_setting_t *root)
     }
     if (cal->end_day > last_day)
         return ld_fail(L, s_end, "expected a date before year 10000");
+    return TS_OK;
+}
+
+/* A seed in [0, 2^64 - 1]: seeds beyond the int64 range may be written as
+ * decimal strings. */
+static ts_status seed_value(loader *L, const config_setting_t *s, uint64_t *seed)
+{
+    int t = config_setting_type(s);
+    const char *expect = "expected an integer in [0, 18446744073709551615]";
+    if (t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64) {
+        long long v = t == CONFIG_TYPE_INT ? config_setting_get_int(s)
+                                           : config_setting_get_int64(s);
+        if (v < 0)
+            return ld_fail(L, s, "%s, got %lld", expect, v);
+        *seed = (uint64_t)v;
+    } else if (t == CONFIG_TYPE_STRING) {
+        const char *v = config_setting_get_string(s);
+        char *end;
+        errno = 0;
+        unsigned long long u = strtoull(v, &end, 10);
+        if (!*v || *end || errno || v[0] < '0' || v[0] > '9')
+            return ld_fail(L, s, "%s, got '%s'", expect, v);
+        *seed = (uint64_t)u;
+    } else {
+        return ld_fail(L, s, "%s, got %s", expect, ld_type_name(s));
+    }
+    return TS_OK;
+}
+
+/* The name of one of GSL's generators. */
+static ts_status rng_value(loader *L, const config_setting_t *s, ts_scenario *sc)
+{
+    TRY(ld_string_value(L, s, sizeof sc->rng, sc->rng));
+    ld_suggester sg = {sc->rng, NULL, 99};
+    bool found = false;
+    for (const gsl_rng_type **t = gsl_rng_types_setup(); *t && !found; t++) {
+        found = strcmp((*t)->name, sc->rng) == 0;
+        ld_suggest_add(&sg, (*t)->name);
+    }
+    if (!found) {
+        char dym[96];
+        ld_suggest_text(&sg, dym, sizeof dym);
+        return ld_fail(L, s, "expected a GSL generator name (e.g. 'taus2', 'mt19937'), got "
+                       "'%s'%s", sc->rng, dym);
+    }
     return TS_OK;
 }
 
@@ -121,44 +175,11 @@ static ts_status load_monte_carlo(loader *L, const config_setting_t *root)
     TRY(ld_check_keys(L, g, keys, NULL, NULL));
     TRY(ld_get_int(L, g, "replicates", 100, 1, TS_MAX_REPLICATES, &sc->replicates));
     const config_setting_t *s = config_setting_get_member(g, "seed");
-    if (s) {
-        /* Seeds beyond the int64 range may be written as decimal strings. */
-        int t = config_setting_type(s);
-        const char *expect = "expected an integer in [0, 18446744073709551615]";
-        if (t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64) {
-            long long v = t == CONFIG_TYPE_INT ? config_setting_get_int(s)
-                                               : config_setting_get_int64(s);
-            if (v < 0)
-                return ld_fail(L, s, "%s, got %lld", expect, v);
-            sc->seed = (uint64_t)v;
-        } else if (t == CONFIG_TYPE_STRING) {
-            const char *v = config_setting_get_string(s);
-            char *end;
-            errno = 0;
-            unsigned long long u = strtoull(v, &end, 10);
-            if (!*v || *end || errno || v[0] < '0' || v[0] > '9')
-                return ld_fail(L, s, "%s, got '%s'", expect, v);
-            sc->seed = (uint64_t)u;
-        } else {
-            return ld_fail(L, s, "%s, got %s", expect, ld_type_name(s));
-        }
-    }
+    if (s)
+        TRY(seed_value(L, s, &sc->seed));
     s = config_setting_get_member(g, "rng");
-    if (s) {
-        TRY(ld_string_value(L, s, sizeof sc->rng, sc->rng));
-        ld_suggester sg = {sc->rng, NULL, 99};
-        bool found = false;
-        for (const gsl_rng_type **t = gsl_rng_types_setup(); *t && !found; t++) {
-            found = strcmp((*t)->name, sc->rng) == 0;
-            ld_suggest_add(&sg, (*t)->name);
-        }
-        if (!found) {
-            char dym[96];
-            ld_suggest_text(&sg, dym, sizeof dym);
-            return ld_fail(L, s, "expected a GSL generator name (e.g. 'taus2', 'mt19937'), got "
-                           "'%s'%s", sc->rng, dym);
-        }
-    }
+    if (s)
+        TRY(rng_value(L, s, sc));
     return TS_OK;
 }
 
