@@ -24,7 +24,9 @@
 #define I(kinds, f) TS_TARGET_ISSUE, (kinds), offsetof(ts_issue, f)
 
 /* Defaults of min/max/initial/max_step describe a lever on [0, 1]; the
- * loader derives initial (= min) and max_step (= max - min) when absent. */
+ * loader derives initial (= min) and max_step (= max - min) when absent.
+ * These four lead the issue parameters, in this order: the loader checks each
+ * bound against those before it. */
 static const ts_param_info param_table[] = {
     {"discount", A(discount), 0.0, 0.0, 1.0, "1/year",
      "annual discount rate; the per-step factor is (1+discount)^-step_years"},
