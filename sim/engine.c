@@ -140,11 +140,13 @@ ts_replicate *ts_replicate_alloc(const ts_engine *e)
     r->memo_buf = malloc(n * sizeof *r->memo_buf);
     r->memo_stale_buf = calloc(n, sizeof *r->memo_stale_buf);
     r->contrib = calloc(2 * (n + 1), sizeof *r->contrib);
+    r->chan = sc->channels ? calloc(n * 2 * TS_N_CHANNELS, sizeof *r->chan) : NULL;
     r->fired = calloc(sc->n_events > 0 ? (size_t)sc->n_events : 1, sizeof *r->fired);
     r->rng = gsl_rng_alloc(e->rng_type);
     r->ws = ts_strategy_ws_alloc();
     if (!r->issue_buf || !r->st_buf || !r->held_buf || !r->seen_buf || !r->memo_buf ||
-        !r->memo_stale_buf || !r->contrib || !r->fired || !r->rng || !r->ws) {
+        !r->memo_stale_buf || !r->contrib || (sc->channels && !r->chan) || !r->fired || !r->rng ||
+        !r->ws) {
         ts_replicate_free(r);
         return NULL;
     }
@@ -164,6 +166,7 @@ void ts_replicate_free(ts_replicate *r)
     free(r->memo_buf);
     free(r->memo_stale_buf);
     free(r->contrib);
+    free(r->chan);
     free(r->fired);
     if (r->rng)
         gsl_rng_free(r->rng);
@@ -188,6 +191,8 @@ void ts_replicate_reset(const ts_engine *e, ts_replicate *r, int k)
     r->deals = r->breaches = r->failed_talks = 0;
     r->agreement = -1;
     memset(r->contrib, 0, 2 * ((size_t)sc->n_issues + 1) * sizeof *r->contrib);
+    if (r->chan)
+        memset(r->chan, 0, (size_t)sc->n_issues * 2 * TS_N_CHANNELS * sizeof *r->chan);
     ts_log_clear(&r->log);
 }
 
@@ -336,6 +341,25 @@ static void step_issues(ts_world *w, gsl_rng *rng, double *row, double pay[2], b
     pay[1] = p1;
 }
 
+/* Each issue's flows this step by channel, weighted as its contribution to
+ * the totals (discount and h), before step_issues moves the state on: the
+ * state the flows use. Off the hot path unless output.channels asks. */
+static void add_channels(const ts_world *w, double *chan)
+{
+    double ch[2][TS_N_CHANNELS];
+    for (int i = 0; i < w->n_issues; i++) {
+        const ts_issue *is = &w->issue[i];
+        ts_issue_channels(is, &w->st[i], w->st[i].x, ch);
+        double *ci = chan + (size_t)i * 2 * TS_N_CHANNELS;
+        for (int side = 0; side < 2; side++) {
+            int a = side == 0 ? is->owner : 1 - is->owner;
+            double wgt = w->disc[a] * w->h;
+            for (int c = 0; c < TS_N_CHANNELS; c++)
+                ci[a * TS_N_CHANNELS + c] += wgt * ch[side][c];
+        }
+    }
+}
+
 ts_status ts_replicate_step(const ts_engine *e, ts_replicate *r, ts_talks_hook talks,
                             void *talks_ctx, double *row, ts_error *err)
 {
@@ -352,6 +376,8 @@ ts_status ts_replicate_step(const ts_engine *e, ts_replicate *r, ts_talks_hook t
     ts_strategy_move(w, 1, r->ws, r->rng);
     double pay[2], num[2], num_seen[2];
     bool noisy[2] = {false, false};
+    if (r->chan)
+        add_channels(w, r->chan);
     step_issues(w, r->rng, row, pay, noisy, num, num_seen, r->contrib);
     for (int a = 0; a < 2; a++) {
         w->payoff[a] = pay[a];
@@ -477,6 +503,7 @@ void ts_run_free(ts_run *run)
     free(run->total);
     free(run->status_quo);
     free(run->contrib);
+    free(run->chan);
     free(run->traj);
     free(run->agreement);
     free(run);
@@ -523,12 +550,13 @@ static ts_run *run_alloc(const ts_engine *e)
     run->status_quo = calloc(R * 2, sizeof(double));
     run->n_contrib = sc->n_issues + (sc->n_interactions > 0);
     run->contrib = calloc(R * 2 * (size_t)run->n_contrib + 1, sizeof(double));
+    run->chan = sc->channels ? calloc(R * n * 2 * TS_N_CHANNELS, sizeof(double)) : NULL;
     run->traj = ts_store_alloc(ts_engine_run_bytes(e));
     run->agreement = malloc(((size_t)run->n_traj * (size_t)e->T + 1) * sizeof(int));
     run->log = calloc(R, sizeof *run->log);
     if (!run->seed || !run->deal || !run->first_deal_step || !run->deals || !run->breaches ||
         !run->failed_talks || !run->final || !run->mean || !run->total || !run->status_quo ||
-        !run->contrib || !run->traj ||
+        !run->contrib || (sc->channels && !run->chan) || !run->traj ||
         !run->agreement || !run->log) {
         ts_run_free(run);
         return NULL;
@@ -584,6 +612,10 @@ static ts_status run_one(mc_shared *sh, ts_replicate *r, int k, ts_error *err)
     for (int a = 0; a < 2; a++)
         for (int i = 0; i < nc; i++)
             contrib[a * nc + i] = r->contrib[2 * i + a];
+    if (r->chan) {
+        size_t m = (size_t)e->sc->n_issues * 2 * TS_N_CHANNELS;
+        memcpy(run->chan + (size_t)k * m, r->chan, m * sizeof *r->chan);
+    }
     /* The replicate's world is done with: its own status quo, when a random
      * event changed a parameter in it, reuses it. */
     double *sq = run->status_quo + 2 * (size_t)k;

@@ -74,5 +74,16 @@ ts_status ts_guard_replicate(const ts_scenario *sc, const char *const *columns, 
                 return report(sc, k, -1, name, c[j], err);
             }
     }
+    if (run->chan) {
+        size_t m = (size_t)run->n_issues * 2 * TS_N_CHANNELS;
+        const double *ch = run->chan + (size_t)k * m;
+        for (size_t j = 0; j < m; j++)
+            if (!isfinite(ch[j])) {
+                int q = (int)(j / (2 * TS_N_CHANNELS)), a = (int)(j / TS_N_CHANNELS % 2);
+                snprintf(name, sizeof name, "%s_%s_%s_total", sc->actors[a].id, sc->issues[q].id,
+                         ts_channel_name((ts_channel)(j % TS_N_CHANNELS)));
+                return report(sc, k, -1, name, ch[j], err);
+            }
+    }
     return TS_OK;
 }

@@ -142,6 +142,28 @@ const char *ts_channel_name(ts_channel c)
     return (unsigned)c < TS_N_CHANNELS ? channel_names[c] : "";
 }
 
+#define CH(c) (1u << (c))
+
+unsigned ts_issue_channel_mask(ts_issue_kind kind, int side)
+{
+    switch (kind) {
+    case TS_ISSUE_TARIFF:
+        return side == 0 ? CH(TS_CHANNEL_CONSUMER_SURPLUS) | CH(TS_CHANNEL_REVENUE) |
+                               CH(TS_CHANNEL_TERMS_OF_TRADE)
+                         : CH(TS_CHANNEL_PRODUCER_SURPLUS);
+    case TS_ISSUE_CHIP_LICENCE:
+        return side == 0 ? CH(TS_CHANNEL_FIRM_PROFIT) | CH(TS_CHANNEL_REVENUE) |
+                               CH(TS_CHANNEL_SECURITY)
+                         : CH(TS_CHANNEL_ACCESS) | CH(TS_CHANNEL_CONSUMER_SURPLUS);
+    case TS_ISSUE_EXPORT_CONTROL:
+        return side == 0 ? CH(TS_CHANNEL_PRODUCER_SURPLUS) | CH(TS_CHANNEL_REPUTATION)
+                         : CH(TS_CHANNEL_DISRUPTION);
+    case TS_ISSUE_PLEDGE: return CH(TS_CHANNEL_ENFORCEMENT);
+    case TS_ISSUE_CUSTOM:
+    default: return CH(TS_CHANNEL_OTHER);
+    }
+}
+
 /* Tariff: the consumer-surplus change as in ts_tariff_eq_flows; revenue
  * tau p* M = (p - 1) M + (1 - p*) M split by who pays it. */
 static void tariff_channels(const ts_issue *is, const ts_issue_state *st, double x,

@@ -36,6 +36,13 @@ static void put_date(ts_csv *c, const char (*dates)[11], int t)
         ts_csv_empty(c);
 }
 
+/* The channels actor a has in issue i's payoffs (output.channels). */
+static unsigned channel_mask(const ts_scenario *sc, int i, int a)
+{
+    const ts_issue *is = &sc->issues[i];
+    return ts_issue_channel_mask(is->kind, is->owner == a ? 0 : 1);
+}
+
 static void write_summary(ts_csv *c, const ts_scenario *sc, const ts_run *run,
                           const char (*dates)[11])
 {
@@ -71,6 +78,17 @@ static void write_summary(ts_csv *c, const ts_scenario *sc, const ts_run *run,
                      i < sc->n_issues ? sc->issues[i].id : "interactions");
             ts_csv_str(c, name);
         }
+    if (run->chan)
+        for (int a = 0; a < 2; a++)
+            for (int i = 0; i < sc->n_issues; i++) {
+                unsigned mask = channel_mask(sc, i, a);
+                for (int ch = 0; ch < TS_N_CHANNELS; ch++)
+                    if (mask & (1u << ch)) {
+                        snprintf(name, sizeof name, "%s_%s_%s_total", sc->actors[a].id,
+                                 sc->issues[i].id, ts_channel_name((ts_channel)ch));
+                        ts_csv_str(c, name);
+                    }
+            }
     ts_csv_end_row(c);
     int n = run->n_issues;
     for (int k = 0; k < run->R; k++) {
@@ -104,6 +122,16 @@ static void write_summary(ts_csv *c, const ts_scenario *sc, const ts_run *run,
         const double *contrib = run->contrib + (size_t)k * 2 * nc;
         for (int j = 0; j < 2 * nc; j++)
             ts_csv_num(c, contrib[j]);
+        if (run->chan) {
+            const double *ck = run->chan + (size_t)k * n * 2 * TS_N_CHANNELS;
+            for (int a = 0; a < 2; a++)
+                for (int i = 0; i < n; i++) {
+                    unsigned mask = channel_mask(sc, i, a);
+                    for (int ch = 0; ch < TS_N_CHANNELS; ch++)
+                        if (mask & (1u << ch))
+                            ts_csv_num(c, ck[((size_t)i * 2 + (size_t)a) * TS_N_CHANNELS + ch]);
+                }
+        }
         ts_csv_end_row(c);
     }
 }

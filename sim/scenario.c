@@ -185,7 +185,7 @@ static ts_status load_monte_carlo(loader *L, const config_setting_t *root)
 
 static ts_status load_output(loader *L, const config_setting_t *root)
 {
-    static const char *const keys[] = {"trajectories", "precision", NULL};
+    static const char *const keys[] = {"trajectories", "precision", "channels", NULL};
     ts_scenario *sc = L->sc;
     sc->trajectories = 10;
     sc->precision = 6;
@@ -196,6 +196,7 @@ static ts_status load_output(loader *L, const config_setting_t *root)
     TRY(ld_check_keys(L, g, keys, NULL, NULL));
     TRY(ld_get_int(L, g, "trajectories", 10, -1, TS_MAX_REPLICATES, &sc->trajectories));
     TRY(ld_get_int(L, g, "precision", 6, 1, 17, &sc->precision));
+    TRY(ld_get_bool(L, g, "channels", false, &sc->channels));
     return TS_OK;
 }
 

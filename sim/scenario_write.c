@@ -161,8 +161,8 @@ char *ts_scenario_to_string(const ts_scenario *sc)
         put(&b, "monte_carlo = { replicates = %d; seed = \"%" PRIu64 "\"; rng = ", sc->replicates,
             sc->seed);
     put_str(&b, sc->rng);
-    put(&b, "; };\noutput = { trajectories = %d; precision = %d; };\n", sc->trajectories,
-        sc->precision);
+    put(&b, "; };\noutput = { trajectories = %d; precision = %d; channels = %s; };\n",
+        sc->trajectories, sc->precision, sc->channels ? "true" : "false");
 
     put(&b, "actors = (");
     for (int a = 0; a < 2; a++) {
@@ -338,6 +338,7 @@ bool ts_scenario_equal(const ts_scenario *a, const ts_scenario *b)
          (ca->start_day != cb->start_day || ca->end_day != cb->end_day)) ||
         a->replicates != b->replicates || a->seed != b->seed || strcmp(a->rng, b->rng) ||
         a->trajectories != b->trajectories || a->precision != b->precision ||
+        a->channels != b->channels ||
         a->n_issues != b->n_issues || a->n_interactions != b->n_interactions ||
         a->n_talks != b->n_talks || a->n_events != b->n_events)
         return false;

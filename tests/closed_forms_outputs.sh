@@ -9,7 +9,12 @@
 #   closed forms worked out in the file, within 1e-12 (sums of a few dozen
 #   terms of size ~1);
 # - -j 1 and -j 2 write the same bytes; batch.csv carries each actor's mean
-#   vs_status_quo with its interval; compare lists the vs_status_quo metrics.
+#   vs_status_quo with its interval; compare lists the vs_status_quo metrics;
+# - output.channels: a tariff of 100% held 4 abstract steps with M0 = 100,
+#   e = 2, tot_share 0 splits its -25 a step into consumer surplus -50 and
+#   revenue +25 (terms of trade and the exporters' loss 0); on the shipped
+#   baseline (every kind but custom, 20 replicates) each actor's channels of
+#   an issue sum to its <actor>_<issue>_total within 1e-12 relative.
 # Usage: closed_forms_outputs.sh TRADESIM_BIN REPO_ROOT
 set -u
 bin=$1
@@ -107,5 +112,47 @@ END { if (!seen) print "no outputs_params row" }' "$tmp/batch/batch.csv")
 for m in a_vs_status_quo b_vs_status_quo joint_vs_status_quo a_pl_total; do
     grep -q ",$m," "$tmp/cmp.csv" || fail "compare: no metric $m"
 done
+
+# Channels: a closed form, then sums on the shipped baseline.
+"$bin" run "$root/tests/closed_forms/tariff/exact_loss.cfg" -o "$tmp/ch" -q \
+    --set output.channels=true || fail "channels exact_loss: exit $?"
+out=$(awk -F, '
+NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+{
+    n = split("o_tariff_total=-100 o_tariff_consumer_surplus_total=-200 " \
+              "o_tariff_revenue_total=100 o_tariff_terms_of_trade_total=0 " \
+              "f_tariff_producer_surplus_total=0", kv, " ")
+    for (k = 1; k <= n; k++) {
+        split(kv[k], p, "=")
+        if (!(p[1] in col)) { print "no column " p[1]; continue }
+        d = $col[p[1]] - p[2]; if (d < 0) d = -d
+        if (!(d <= 1e-12)) printf "%s = %s, closed form %s\n", p[1], $col[p[1]], p[2]
+    }
+}' "$tmp/ch/exact_loss/summary.csv")
+[ -z "$out" ] || fail "channels, exact_loss: $out"
+"$bin" run "$root/scenarios/baseline_nov2025.cfg" -o "$tmp/ch" -q -r 20 \
+    --set output.channels=true --set output.precision=17 || fail "channels baseline: exit $?"
+out=$(awk -F, '
+NR == 1 { for (i = 1; i <= NF; i++) { col[$i] = i; name[i] = $i } ; nf = NF; next }
+{
+    for (i = 1; i <= nf; i++) {
+        if (name[i] !~ /_total$/ || name[i] ~ /^(us|cn|joint)_total$/) continue
+        base = name[i]; sub(/_total$/, "", base)
+        # a channel column: its issue total is the longest "<actor>_<issue>_total" prefix
+        for (j = 1; j <= nf; j++) {
+            t = name[j]; sub(/_total$/, "", t)
+            if (j != i && index(base, t "_") == 1 && t ~ /^(us|cn)_/) sum[t] += $i
+        }
+    }
+    for (t in sum) {
+        tot = $col[t "_total"]; d = sum[t] - tot; if (d < 0) d = -d
+        m = tot < 0 ? -tot : tot
+        if (!(d <= 1e-12 * (1 + m))) printf "row %d: %s channels sum to %s, total %s\n", NR - 1, t, sum[t], tot
+        checked++
+    }
+    delete sum
+}
+END { if (checked < 200) print "checked only " checked " issue totals" }' "$tmp/ch/baseline_nov2025/summary.csv")
+[ -z "$out" ] || fail "channels, baseline sums: $out"
 
 finish "closed_forms_outputs: all passed"

@@ -72,6 +72,10 @@ typedef struct {
     /* [n_issues + 1][2]: each issue's discounted payoff to each actor so far,
      * the interactions' last; they sum to w.total up to rounding. */
     double *contrib;
+    /* With output.channels: [n_issues][2][TS_N_CHANNELS], each issue's
+     * discounted payoff to each actor by channel (ts_issue_channels); NULL
+     * otherwise. */
+    double *chan;
 } ts_replicate;
 
 /* The talks phase: called at step 2 of every step. It may change levers
@@ -128,6 +132,8 @@ typedef struct {
     int n_contrib;                  /* n_issues, + 1 when the scenario has interactions */
     double *contrib;                /* [R][2][n_contrib]: each issue's discounted part of
                                        an actor's total, the interactions' last */
+    double *chan;                   /* with output.channels: [R][n_issues][2][TS_N_CHANNELS],
+                                       each issue's part by channel; else NULL */
     double *traj;                   /* [R][T][C] */
     int *agreement;                 /* [n_traj][T], -1 none */
     ts_log *log;                    /* [R] */

@@ -312,6 +312,10 @@ typedef enum {
 /* "consumer_surplus", "revenue", ... (snake case of the enum). */
 const char *ts_channel_name(ts_channel c);
 
+/* The channels an issue of this kind can move: side 0 its owner, 1 the other
+ * side; bit (1u << c) per channel. */
+unsigned ts_issue_channel_mask(ts_issue_kind kind, int side);
+
 /* Annual flows of is at level x split into channels: out[0] the owner's,
  * out[1] the other side's (as ts_issue_flows's *po, *pf), every entry set. */
 void ts_issue_channels(const ts_issue *is, const ts_issue_state *st, double x,

@@ -219,6 +219,7 @@ typedef struct {
     char rng[64];        /* gsl_rng type name, default "taus2" */
     int trajectories;    /* replicates with full paths written; -1 = all; default 10 */
     int precision;       /* significant digits in CSVs, 1..17, default 6 */
+    bool channels;       /* summary.csv splits each issue's totals by channel; default false */
     ts_actor actors[2];
     int n_issues;
     ts_issue *issues;
