@@ -1,0 +1,197 @@
+/* Talks: the subgame-perfect equilibrium of finite alternating offers
+ * (ts_talks_rubinstein; Rubinstein 1982, Osborne & Rubinstein 1990, ch. 3).
+ *
+ * Backward induction over packages: from the last round, each round's
+ * proposer offers the package best for itself among those worth at least
+ * the responder's discounted continuation, by the constrained offer of
+ * talks.c at a finer accuracy, until the responders' thresholds repeat
+ * (docs/model.md, "Bargaining solvers"). Only the latest package of each
+ * parity is kept (the workspace's two offer buffers), so any number of
+ * rounds costs no memory. Threads: the workspace is the call's only mutable
+ * state. */
+#include "talks_impl.h"
+
+#include <math.h>
+#include <string.h>
+
+/* Each round's offer is solved at SPE_XTOL (or the problem's xtol if finer):
+ * an offer's error moves every earlier round's threshold, and the errors add
+ * up over the recursion (by at most 1 / (1 - delta_A delta_B) times one
+ * offer's), so the recursion needs offers finer than the package. */
+#define SPE_XTOL 1e-7
+/* The recursion stops when a responder's threshold repeats the one two rounds
+ * later to SPE_STOP S (1 - delta_A delta_B): what the remaining rounds could
+ * still move then is below SPE_STOP S, far below any package tolerance. */
+#define SPE_STOP 1e-7
+#define SPE_OUTER 40            /* further multiplier updates of an offer at most */
+#define SPE_EXTRA_EVALS 4       /* their budget, in tk_solve_offer's budgets */
+#define SPE_RHO_MAX 1e8         /* largest penalty (values / S) */
+
+/* One offer of the recursion: tk_solve_offer, then, if its multiplier updates
+ * did not converge (the constraint neither met to the offer's accuracy nor
+ * slack with a zero multiplier: the right multiplier was far from the one
+ * carried in), more augmented-Lagrangian steps from its point and multiplier
+ * with the penalty raised tenfold whenever the violation has not fallen
+ * fourfold (Nocedal & Wright 2006, Framework 17.3). */
+static ts_status spe_offer(solver *s, int who, double floor, double *lambda,
+                           const double *const *starts, double (*sv)[2], int n_starts,
+                           bool *found, ts_error *err)
+{
+    ts_talks_workspace *ws = s->ws;
+    int n = s->p->n;
+    double xtol = s->p->xtol;
+    ts_status st = tk_solve_offer(s, who, floor, lambda, starts, (const double (*)[2])sv, n_starts,
+                               found, err);
+    if (st != TS_OK)
+        return st;
+    double c = s->have_f ? (s->target - s->f_v[who]) / s->scale : 0.0;
+    if (*found && (fabs(c) <= 10.0 * xtol || *lambda == 0.0))
+        return TS_OK;
+    s->lambda = *lambda;
+    s->max_evals = s->evals + SPE_EXTRA_EVALS * tk_eval_budget(s->p);
+    double viol = fabs(c);
+    memcpy(ws->start, s->have_best ? ws->best_x : ws->fx, (size_t)n * sizeof(double));
+    for (int outer = 0; outer < SPE_OUTER && s->evals < s->max_evals; outer++) {
+        if ((st = tk_run_simplex(s, ws->start, AL_STEP, err)) != TS_OK)
+            return st;
+        if (!s->have_f)
+            break;
+        c = (s->target - s->f_v[who]) / s->scale;
+        double next = fmax(0.0, s->lambda + s->rho * c);
+        bool done = fabs(c) <= 10.0 * xtol || (c < 0 && next == 0.0);
+        s->lambda = next;
+        if (done)
+            break;
+        if (fabs(c) > 0.25 * viol && s->rho < SPE_RHO_MAX)
+            s->rho *= 10.0;
+        viol = fabs(c);
+        memcpy(ws->start, ws->fx, (size_t)n * sizeof(double));
+    }
+    *lambda = s->lambda;
+    *found = s->have_best;
+    return TS_OK;
+}
+
+ts_status ts_talks_rubinstein(ts_talks_workspace *ws, const ts_talks_problem *p,
+                              const double delta[2], int rounds, int opener, double min_gain,
+                              ts_talks_result *res, ts_error *err)
+{
+    ts_status st = tk_check_problem(ws, p, res, err);
+    if (st != TS_OK)
+        return st;
+    if (!delta || !(delta[0] > 0 && delta[0] <= 1 && delta[1] > 0 && delta[1] <= 1))
+        return ts_error_set(err, TS_EBAD, "talks: per-round discount factors must be in (0, 1]");
+    if (opener != 0 && opener != 1)
+        return ts_error_set(err, TS_EBAD, "talks: opener must be actor 0 or 1, got %d", opener);
+    if ((st = tk_check_rounds(ws, rounds, err)) != TS_OK)
+        return st;
+    if ((st = tk_check_min_gain(min_gain, err)) != TS_OK)
+        return st;
+    tk_clear_result(res);
+    res->trace = ws->trace;
+
+    ts_talks_problem fine = *p;
+    fine.xtol = fmin(p->xtol > 0 ? p->xtol : DEFAULT_XTOL, SPE_XTOL);
+    int n = p->n;
+    size_t bytes = (size_t)n * sizeof(double);
+    solver s = {.p = &fine, .ws = ws, .kind = OBJ_OFFER, .status = TS_OK};
+    s.max_evals = N_CAND;
+    double cv[2 * N_CAND];
+    if ((st = tk_evaluate_candidates(&s, cv, err)) != TS_OK)
+        return st;
+    double f[2] = {p->d[0] + min_gain, p->d[1] + min_gain};
+    double lambda[2] = {1.0, 1.0};
+    /* the latest package solved for a round of each parity (rounds r + 1 and
+     * r + 2 when round r is solved), its values and its responder's threshold */
+    double *pkg[2] = {ws->offer[0], ws->offer[1]};
+    double vk[2][2] = {{0, 0}, {0, 0}}, thr_k[2] = {0, 0};
+    bool have[2] = {false, false};
+    double stop = SPE_STOP * s.scale * (1.0 - delta[0] * delta[1]);
+    int solved = 0;
+
+    for (int r = rounds - 1; r >= 0; r--) {
+        int k = r % 2, pr = k == 0 ? opener : 1 - opener, q = 1 - pr;
+        /* q's floor plus its gain from proposing in round r + 1, one round later */
+        double thr = f[q];
+        if (r < rounds - 1)
+            thr += delta[q] * (vk[1 - k][q] - f[q]);
+        /* round r + 2's problem again: every earlier round repeats the last
+         * two, and round 0's package is the one of its parity */
+        if (have[k] && fabs(thr - thr_k[k]) <= stop)
+            break;
+        const double *starts[N_CAND];
+        double sv[N_CAND][2];
+        int ns = 0;
+        if (r == rounds - 1) {
+            for (int c = 0; c < N_CAND; c++, ns++) {
+                starts[ns] = ws->cand + c * n;
+                sv[ns][0] = cv[2 * c];
+                sv[ns][1] = cv[2 * c + 1];
+            }
+        } else {
+            /* round r + 1's package meets thr (q's gain there is >= 0);
+             * round r + 2's, the same proposer's, is a near answer */
+            for (int j = 0; j < 2; j++) {
+                int kk = j == 0 ? 1 - k : k;
+                if (!have[kk])
+                    continue;
+                starts[ns] = pkg[kk];
+                sv[ns][0] = vk[kk][0];
+                sv[ns++][1] = vk[kk][1];
+            }
+        }
+        bool found;
+        if ((st = spe_offer(&s, q, thr, &lambda[q], starts, sv, ns, &found, err)) != TS_OK)
+            return st;
+        if (r == rounds - 1 && (!found || !(s.best_v[pr] > f[pr]))) {
+            /* no package gives the last proposer more than its floor with the
+             * other at its floor: no package gives both more */
+            tk_no_zone(res, p, cv, min_gain, s.evals);
+            res->backward_rounds = 1;
+            return TS_OK;
+        }
+        if (found) {   /* else (never seen) keep round r + 1's package, which meets thr */
+            memcpy(pkg[k], ws->best_x, bytes);
+            vk[k][0] = s.best_v[0];
+            vk[k][1] = s.best_v[1];
+        } else {
+            memcpy(pkg[k], pkg[1 - k], bytes);
+            vk[k][0] = vk[1 - k][0];
+            vk[k][1] = vk[1 - k][1];
+        }
+        thr_k[k] = thr;
+        have[k] = true;
+        solved++;
+        if (r == rounds - 1) {
+            /* from here on the gains at stake are those of the last round's
+             * package, not the candidates' (a corner may lose far more): a
+             * scale of that size keeps the multiplier's updates effective */
+            double g = fmax(vk[k][pr] - f[pr], vk[k][q] - f[q]);
+            s.scale = fmin(s.scale, g);
+            stop = SPE_STOP * s.scale * (1.0 - delta[0] * delta[1]);
+        }
+    }
+
+    /* the equilibrium: round 0's offer, accepted at once */
+    int q0 = 1 - opener;
+    memcpy(res->x, pkg[0], bytes);
+    for (int a = 0; a < 2; a++) {
+        res->value[a] = vk[0][a];
+        res->gain[a] = vk[0][a] - p->d[a];
+    }
+    res->outcome = TS_TALKS_AGREEMENT;
+    res->agreement = true;
+    res->round = 0;
+    res->evaluations = s.evals;
+    res->backward_rounds = solved;
+    ts_talks_offer *o = &ws->trace[0];
+    o->round = 0;
+    o->proposer = opener;
+    o->value[0] = vk[0][0];
+    o->value[1] = vk[0][1];
+    o->aspiration[opener] = vk[0][opener];
+    o->aspiration[q0] = thr_k[0];
+    o->accepted = true;
+    res->n_trace = 1;
+    return TS_OK;
+}
