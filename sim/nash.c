@@ -12,6 +12,65 @@
 #include <math.h>
 #include <string.h>
 
+/* The best candidate not yet used (lowest objective cf), or -1; one equal
+ * to a used one (x0 may equal a corner) is marked used and skipped. */
+static int next_start(const double *cand, int n, const double *cf, bool used[N_CAND])
+{
+    int pick = -1;
+    for (int k = 0; k < N_CAND; k++) {
+        if (used[k])
+            continue;
+        bool dup = false;
+        for (int j = 0; j < N_CAND && !dup; j++)
+            dup = used[j] && !memcmp(cand + j * n, cand + k * n, (size_t)n * sizeof(double));
+        if (dup) {
+            used[k] = true;
+            continue;
+        }
+        if (pick < 0 || cf[k] < cf[pick])
+            pick = k;
+    }
+    return pick;
+}
+
+/* The simplex path: the candidates evaluated, then a run from each of the
+ * best p->starts distinct ones. */
+static ts_status nash_simplex(solver *s, ts_error *err)
+{
+    const ts_talks_problem *p = s->p;
+    ts_talks_workspace *ws = s->ws;
+    int n = p->n;
+    double cv[2 * N_CAND], cf[N_CAND];
+    ts_status st = tk_evaluate_candidates(s, cv, err);
+    if (st != TS_OK)
+        return st;
+    for (int k = 0; k < N_CAND; k++) {
+        cf[k] = tk_score(s, cv + 2 * k);
+        tk_consider(s, ws->cand + k * n, cv + 2 * k, cf[k]);
+    }
+    int starts = p->starts > 0 ? (p->starts < N_CAND ? p->starts : N_CAND) : 1;
+    bool used[N_CAND] = {false};
+    for (int run = 0; run < starts; run++) {
+        int pick = next_start(ws->cand, n, cf, used);
+        if (pick < 0)
+            break;
+        used[pick] = true;
+        memcpy(ws->start, ws->cand + pick * n, (size_t)n * sizeof(double));
+        if ((st = tk_run_simplex(s, ws->start, STEP_FRESH, err)) != TS_OK)
+            return st;
+    }
+    return TS_OK;
+}
+
+/* The best package evaluated, as the result. */
+static void nash_result(ts_talks_result *res, const solver *s, double min_gain)
+{
+    tk_fill_result(res, s->p, s->ws->best_x, s->best_v, min_gain);
+    res->round = 0;
+    res->evaluations = s->evals;
+    res->lever_evaluations = s->levals;
+}
+
 /* ---- Nash ------------------------------------------------------------ */
 
 ts_status ts_talks_nash(ts_talks_workspace *ws, const ts_talks_problem *p, const double w[2],
@@ -34,53 +93,15 @@ ts_status ts_talks_nash(ts_talks_workspace *ws, const ts_talks_problem *p, const
         if ((st = tk_nash_newton(&s, err)) != TS_OK)
             return st;
         if (!s.mixed) {
-            tk_fill_result(res, p, ws->best_x, s.best_v, min_gain);
-            res->round = 0;
-            res->evaluations = s.evals;
-            res->lever_evaluations = s.levals;
+            nash_result(res, &s, min_gain);
             return TS_OK;
         }
         /* the values are not the levers' sum: the simplex, afresh */
         s.have_best = s.have_f = false;
         s.max_evals = s.evals + tk_eval_budget(p) + N_CAND;
     }
-    int n = p->n;
-    double cv[2 * N_CAND], cf[N_CAND];
-    if ((st = tk_evaluate_candidates(&s, cv, err)) != TS_OK)
+    if ((st = nash_simplex(&s, err)) != TS_OK)
         return st;
-    for (int k = 0; k < N_CAND; k++) {
-        cf[k] = tk_score(&s, cv + 2 * k);
-        tk_consider(&s, ws->cand + k * n, cv + 2 * k, cf[k]);
-    }
-    /* run from the best `starts` distinct candidates (x0 may equal a corner) */
-    int starts = p->starts > 0 ? (p->starts < N_CAND ? p->starts : N_CAND) : 1;
-    bool used[N_CAND] = {false};
-    for (int run = 0; run < starts; run++) {
-        int pick = -1;
-        for (int k = 0; k < N_CAND; k++) {
-            if (used[k])
-                continue;
-            bool dup = false;
-            for (int j = 0; j < N_CAND && !dup; j++)
-                dup = used[j] && !memcmp(ws->cand + j * n, ws->cand + k * n,
-                                         (size_t)n * sizeof(double));
-            if (dup) {
-                used[k] = true;
-                continue;
-            }
-            if (pick < 0 || cf[k] < cf[pick])
-                pick = k;
-        }
-        if (pick < 0)
-            break;
-        used[pick] = true;
-        memcpy(ws->start, ws->cand + pick * n, (size_t)n * sizeof(double));
-        if ((st = tk_run_simplex(&s, ws->start, STEP_FRESH, err)) != TS_OK)
-            return st;
-    }
-    tk_fill_result(res, p, ws->best_x, s.best_v, min_gain);
-    res->round = 0;
-    res->evaluations = s.evals;
-    res->lever_evaluations = s.levals;
+    nash_result(res, &s, min_gain);
     return TS_OK;
 }
