@@ -72,6 +72,132 @@ static ts_status spe_offer(solver *s, int who, double floor, double *lambda,
     return TS_OK;
 }
 
+/* The recursion's state: the floors f_i = d_i + min_gain; the multipliers
+ * carried from offer to offer; the latest package solved for a round of
+ * each parity (rounds r + 1 and r + 2 when round r is solved; the
+ * workspace's offer buffers), its values and its responder's threshold;
+ * when a threshold counts as repeated; the rounds solved. */
+typedef struct {
+    double f[2], lambda[2];
+    double *pkg[2];
+    double vk[2][2], thr_k[2];
+    bool have[2];
+    double stop;
+    int solved;
+} backward;
+
+/* Starts of the offer of a round of parity k: in the last round the start
+ * candidates (values cv); else round r + 1's package, which meets the
+ * threshold (q's gain there is >= 0), and round r + 2's, the same
+ * proposer's, a near answer. Returns their number. */
+static int round_starts(const solver *s, const backward *b, const double *cv, bool last, int k,
+                        const double *starts[N_CAND], double sv[N_CAND][2])
+{
+    int n = s->p->n, ns = 0;
+    if (last) {
+        for (int c = 0; c < N_CAND; c++, ns++) {
+            starts[ns] = s->ws->cand + c * n;
+            sv[ns][0] = cv[2 * c];
+            sv[ns][1] = cv[2 * c + 1];
+        }
+        return ns;
+    }
+    for (int j = 0; j < 2; j++) {
+        int kk = j == 0 ? 1 - k : k;
+        if (!b->have[kk])
+            continue;
+        starts[ns] = b->pkg[kk];
+        sv[ns][0] = b->vk[kk][0];
+        sv[ns++][1] = b->vk[kk][1];
+    }
+    return ns;
+}
+
+/* Keeps the package of a round of parity k, solved for threshold thr. */
+static void keep_round(backward *b, const solver *s, int k, bool found, double thr)
+{
+    size_t bytes = (size_t)s->p->n * sizeof(double);
+    if (found) {   /* else (never seen) keep round r + 1's package, which meets thr */
+        memcpy(b->pkg[k], s->ws->best_x, bytes);
+        b->vk[k][0] = s->best_v[0];
+        b->vk[k][1] = s->best_v[1];
+    } else {
+        memcpy(b->pkg[k], b->pkg[1 - k], bytes);
+        b->vk[k][0] = b->vk[1 - k][0];
+        b->vk[k][1] = b->vk[1 - k][1];
+    }
+    b->thr_k[k] = thr;
+    b->have[k] = true;
+    b->solved++;
+}
+
+/* Rounds rounds - 1, rounds - 2, ... until round 0 or the thresholds
+ * repeat. *no_zone (then nothing kept) when the last round has no package
+ * giving its proposer more than its floor with the other at its floor. */
+static ts_status backward_induction(solver *s, backward *b, const double delta[2], int rounds,
+                                    int opener, const double *cv, bool *no_zone, ts_error *err)
+{
+    *no_zone = false;
+    for (int r = rounds - 1; r >= 0; r--) {
+        int k = r % 2, pr = k == 0 ? opener : 1 - opener, q = 1 - pr;
+        /* q's floor plus its gain from proposing in round r + 1, one round later */
+        double thr = b->f[q];
+        if (r < rounds - 1)
+            thr += delta[q] * (b->vk[1 - k][q] - b->f[q]);
+        /* round r + 2's problem again: every earlier round repeats the last
+         * two, and round 0's package is the one of its parity */
+        if (b->have[k] && fabs(thr - b->thr_k[k]) <= b->stop)
+            break;
+        const double *starts[N_CAND];
+        double sv[N_CAND][2];
+        int ns = round_starts(s, b, cv, r == rounds - 1, k, starts, sv);
+        bool found;
+        ts_status st = spe_offer(s, q, thr, &b->lambda[q], starts, sv, ns, &found, err);
+        if (st != TS_OK)
+            return st;
+        if (r == rounds - 1 && (!found || !(s->best_v[pr] > b->f[pr]))) {
+            *no_zone = true;
+            return TS_OK;
+        }
+        keep_round(b, s, k, found, thr);
+        if (r == rounds - 1) {
+            /* from here on the gains at stake are those of the last round's
+             * package, not the candidates' (a corner may lose far more): a
+             * scale of that size keeps the multiplier's updates effective */
+            double g = fmax(b->vk[k][pr] - b->f[pr], b->vk[k][q] - b->f[q]);
+            s->scale = fmin(s->scale, g);
+            b->stop = SPE_STOP * s->scale * (1.0 - delta[0] * delta[1]);
+        }
+    }
+    return TS_OK;
+}
+
+/* The equilibrium: round 0's offer, accepted at once. */
+static void equilibrium(ts_talks_result *res, ts_talks_workspace *ws, const ts_talks_problem *p,
+                        const backward *b, int opener, int evals)
+{
+    int q0 = 1 - opener;
+    memcpy(res->x, b->pkg[0], (size_t)p->n * sizeof(double));
+    for (int a = 0; a < 2; a++) {
+        res->value[a] = b->vk[0][a];
+        res->gain[a] = b->vk[0][a] - p->d[a];
+    }
+    res->outcome = TS_TALKS_AGREEMENT;
+    res->agreement = true;
+    res->round = 0;
+    res->evaluations = evals;
+    res->backward_rounds = b->solved;
+    ts_talks_offer *o = &ws->trace[0];
+    o->round = 0;
+    o->proposer = opener;
+    o->value[0] = b->vk[0][0];
+    o->value[1] = b->vk[0][1];
+    o->aspiration[opener] = b->vk[0][opener];
+    o->aspiration[q0] = b->thr_k[0];
+    o->accepted = true;
+    res->n_trace = 1;
+}
+
 ts_status ts_talks_rubinstein(ts_talks_workspace *ws, const ts_talks_problem *p,
                               const double delta[2], int rounds, int opener, double min_gain,
                               ts_talks_result *res, ts_error *err)
@@ -92,106 +218,24 @@ ts_status ts_talks_rubinstein(ts_talks_workspace *ws, const ts_talks_problem *p,
 
     ts_talks_problem fine = *p;
     fine.xtol = fmin(p->xtol > 0 ? p->xtol : DEFAULT_XTOL, SPE_XTOL);
-    int n = p->n;
-    size_t bytes = (size_t)n * sizeof(double);
     solver s = {.p = &fine, .ws = ws, .kind = OBJ_OFFER, .status = TS_OK};
     s.max_evals = N_CAND;
     double cv[2 * N_CAND];
     if ((st = tk_evaluate_candidates(&s, cv, err)) != TS_OK)
         return st;
-    double f[2] = {p->d[0] + min_gain, p->d[1] + min_gain};
-    double lambda[2] = {1.0, 1.0};
-    /* the latest package solved for a round of each parity (rounds r + 1 and
-     * r + 2 when round r is solved), its values and its responder's threshold */
-    double *pkg[2] = {ws->offer[0], ws->offer[1]};
-    double vk[2][2] = {{0, 0}, {0, 0}}, thr_k[2] = {0, 0};
-    bool have[2] = {false, false};
-    double stop = SPE_STOP * s.scale * (1.0 - delta[0] * delta[1]);
-    int solved = 0;
-
-    for (int r = rounds - 1; r >= 0; r--) {
-        int k = r % 2, pr = k == 0 ? opener : 1 - opener, q = 1 - pr;
-        /* q's floor plus its gain from proposing in round r + 1, one round later */
-        double thr = f[q];
-        if (r < rounds - 1)
-            thr += delta[q] * (vk[1 - k][q] - f[q]);
-        /* round r + 2's problem again: every earlier round repeats the last
-         * two, and round 0's package is the one of its parity */
-        if (have[k] && fabs(thr - thr_k[k]) <= stop)
-            break;
-        const double *starts[N_CAND];
-        double sv[N_CAND][2];
-        int ns = 0;
-        if (r == rounds - 1) {
-            for (int c = 0; c < N_CAND; c++, ns++) {
-                starts[ns] = ws->cand + c * n;
-                sv[ns][0] = cv[2 * c];
-                sv[ns][1] = cv[2 * c + 1];
-            }
-        } else {
-            /* round r + 1's package meets thr (q's gain there is >= 0);
-             * round r + 2's, the same proposer's, is a near answer */
-            for (int j = 0; j < 2; j++) {
-                int kk = j == 0 ? 1 - k : k;
-                if (!have[kk])
-                    continue;
-                starts[ns] = pkg[kk];
-                sv[ns][0] = vk[kk][0];
-                sv[ns++][1] = vk[kk][1];
-            }
-        }
-        bool found;
-        if ((st = spe_offer(&s, q, thr, &lambda[q], starts, sv, ns, &found, err)) != TS_OK)
-            return st;
-        if (r == rounds - 1 && (!found || !(s.best_v[pr] > f[pr]))) {
-            /* no package gives the last proposer more than its floor with the
-             * other at its floor: no package gives both more */
-            tk_no_zone(res, p, cv, min_gain, s.evals);
-            res->backward_rounds = 1;
-            return TS_OK;
-        }
-        if (found) {   /* else (never seen) keep round r + 1's package, which meets thr */
-            memcpy(pkg[k], ws->best_x, bytes);
-            vk[k][0] = s.best_v[0];
-            vk[k][1] = s.best_v[1];
-        } else {
-            memcpy(pkg[k], pkg[1 - k], bytes);
-            vk[k][0] = vk[1 - k][0];
-            vk[k][1] = vk[1 - k][1];
-        }
-        thr_k[k] = thr;
-        have[k] = true;
-        solved++;
-        if (r == rounds - 1) {
-            /* from here on the gains at stake are those of the last round's
-             * package, not the candidates' (a corner may lose far more): a
-             * scale of that size keeps the multiplier's updates effective */
-            double g = fmax(vk[k][pr] - f[pr], vk[k][q] - f[q]);
-            s.scale = fmin(s.scale, g);
-            stop = SPE_STOP * s.scale * (1.0 - delta[0] * delta[1]);
-        }
+    backward b = {.f = {p->d[0] + min_gain, p->d[1] + min_gain}, .lambda = {1.0, 1.0},
+                  .pkg = {ws->offer[0], ws->offer[1]},
+                  .stop = SPE_STOP * s.scale * (1.0 - delta[0] * delta[1])};
+    bool no_zone;
+    if ((st = backward_induction(&s, &b, delta, rounds, opener, cv, &no_zone, err)) != TS_OK)
+        return st;
+    if (no_zone) {
+        /* no package gives the last proposer more than its floor with the
+         * other at its floor: no package gives both more */
+        tk_no_zone(res, p, cv, min_gain, s.evals);
+        res->backward_rounds = 1;
+        return TS_OK;
     }
-
-    /* the equilibrium: round 0's offer, accepted at once */
-    int q0 = 1 - opener;
-    memcpy(res->x, pkg[0], bytes);
-    for (int a = 0; a < 2; a++) {
-        res->value[a] = vk[0][a];
-        res->gain[a] = vk[0][a] - p->d[a];
-    }
-    res->outcome = TS_TALKS_AGREEMENT;
-    res->agreement = true;
-    res->round = 0;
-    res->evaluations = s.evals;
-    res->backward_rounds = solved;
-    ts_talks_offer *o = &ws->trace[0];
-    o->round = 0;
-    o->proposer = opener;
-    o->value[0] = vk[0][0];
-    o->value[1] = vk[0][1];
-    o->aspiration[opener] = vk[0][opener];
-    o->aspiration[q0] = thr_k[0];
-    o->accepted = true;
-    res->n_trace = 1;
+    equilibrium(res, ws, p, &b, opener, s.evals);
     return TS_OK;
 }
