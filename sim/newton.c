@@ -70,6 +70,109 @@ static double model_phi(const model *m, const double *d)
     return nash_phi(m->w, g);
 }
 
+/* The model's gradient g at ws->d and its Hessian's diagonal part, negated,
+ * in dg; k[a] >= 0 weighs the rank-two part (the logarithms' curvature) and
+ * *hmax bounds the Hessian's entries. Returns the largest move of the
+ * projected gradient step, 0 where d is stationary on the box. */
+static double model_gradient(const model *m, ts_talks_workspace *ws, double k[2], double *hmax)
+{
+    int n = m->n;
+    const double *d = ws->d, *dl = ws->dl, *dh = ws->dh;
+    double *g = ws->g, *dg = ws->dg;
+    double gm[2], p1[2];
+    model_gains(m, d, gm);
+    for (int a = 0; a < 2; a++) {
+        p1[a] = m->w[a] * log_ext_d1(gm[a]);
+        k[a] = -m->w[a] * log_ext_d2(gm[a]);   /* >= 0 */
+    }
+    double pg = 0.0, hm = 0.0;
+    for (int j = 0; j < n; j++) {
+        double v0 = m->b[0][j] + m->c[0][j] * d[j], v1 = m->b[1][j] + m->c[1][j] * d[j];
+        g[j] = p1[0] * v0 + p1[1] * v1;
+        dg[j] = -(p1[0] * m->c[0][j] + p1[1] * m->c[1][j]);
+        double y = fmin(dh[j], fmax(dl[j], d[j] + g[j]));
+        pg = fmax(pg, fabs(y - d[j]));
+        hm = fmax(hm, fabs(dg[j]) + k[0] * v0 * v0 + k[1] * v1 * v1);
+    }
+    *hmax = hm;
+    return pg;
+}
+
+/* The projected-Newton direction ws->p: coordinates at a bound that the
+ * gradient pushes outwards (within the epsilon-active set) are fixed
+ * (ws->idx marks the free ones); on the others, the negated Hessian, its
+ * diagonal raised to a floor, is inverted by Sherman-Morrison-Woodbury. A
+ * direction that rounding spoilt becomes the scaled gradient. */
+static void newton_direction(const model *m, ts_talks_workspace *ws, const double k[2], double pg,
+                             double hmax)
+{
+    int n = m->n;
+    const double *d = ws->d, *dl = ws->dl, *dh = ws->dh, *g = ws->g;
+    double *p = ws->p, *dg = ws->dg;
+    int *is_free = ws->idx;
+    double eps = fmin(ACTIVE_EPS, pg), floor = 1e-12 * hmax + 1e-300;
+    double s00 = 0.0, s01 = 0.0, s11 = 0.0, q0 = 0.0, q1 = 0.0;
+    for (int j = 0; j < n; j++) {
+        is_free[j] = dl[j] < dh[j] && !(d[j] <= dl[j] + eps && g[j] < 0.0) &&
+                     !(d[j] >= dh[j] - eps && g[j] > 0.0);
+        if (!is_free[j])
+            continue;
+        double v0 = m->b[0][j] + m->c[0][j] * d[j], v1 = m->b[1][j] + m->c[1][j] * d[j];
+        dg[j] = dg[j] > floor ? dg[j] : floor;
+        s00 += v0 * v0 / dg[j];
+        s01 += v0 * v1 / dg[j];
+        s11 += v1 * v1 / dg[j];
+        q0 += v0 * g[j] / dg[j];
+        q1 += v1 * g[j] / dg[j];
+    }
+    /* (I + K S) t = K q; det >= 1 since K >= 0 and S is positive semidefinite */
+    double a00 = 1.0 + k[0] * s00, a01 = k[0] * s01, a10 = k[1] * s01, a11 = 1.0 + k[1] * s11;
+    double det = a00 * a11 - a01 * a10, r0 = k[0] * q0, r1 = k[1] * q1;
+    double t0 = (r0 * a11 - a01 * r1) / det, t1 = (a00 * r1 - a10 * r0) / det;
+    double slope = 0.0;
+    for (int j = 0; j < n; j++) {
+        p[j] = 0.0;
+        if (!is_free[j])
+            continue;
+        double v0 = m->b[0][j] + m->c[0][j] * d[j], v1 = m->b[1][j] + m->c[1][j] * d[j];
+        p[j] = (g[j] - v0 * t0 - v1 * t1) / dg[j];
+        slope += g[j] * p[j];
+    }
+    if (!(slope > 0.0) || !isfinite(slope))   /* rounding spoilt the direction */
+        for (int j = 0; j < n; j++)
+            p[j] = is_free[j] ? g[j] / (hmax > 0.0 ? hmax : 1.0) : 0.0;
+}
+
+/* Armijo search along the projected path d + alpha p (alpha = 1, 1/2, ...):
+ * the first point that rises enough becomes ws->d, its value *phi. True
+ * when it moved measurably. */
+static bool model_line_search(const model *m, ts_talks_workspace *ws, double *phi)
+{
+    int n = m->n;
+    double *d = ws->d, *dt = ws->dt;
+    const double *dl = ws->dl, *dh = ws->dh, *g = ws->g, *p = ws->p;
+    double alpha = 1.0;
+    for (int ls = 0; ls < 60; ls++, alpha *= 0.5) {
+        double lin = 0.0, dmax = 0.0;
+        for (int j = 0; j < n; j++) {
+            dt[j] = fmin(dh[j], fmax(dl[j], d[j] + alpha * p[j]));
+            lin += g[j] * (dt[j] - d[j]);
+            dmax = fmax(dmax, fabs(dt[j] - d[j]));
+        }
+        if (dmax == 0.0)
+            break;
+        double pt = model_phi(m, dt);
+        if (pt >= *phi + 1e-4 * lin && pt >= *phi) {
+            bool moved = pt > *phi;
+            memcpy(d, dt, (size_t)n * sizeof *d);
+            bool tiny = dmax <= 1e-14 || pt - *phi <= 1e-16 * (1.0 + fabs(*phi));
+            *phi = pt;
+            return moved && !tiny;
+        }
+    }
+    return false;
+}
+
 /* Maximises the model over ws->dl <= d <= ws->dh (a box holding 0) by
  * projected Newton (Bertsekas 1982): coordinates at a bound that the
  * gradient pushes outwards stay there; the others take a Newton step on the
@@ -79,84 +182,16 @@ static double model_phi(const model *m, const double *d)
  * ascent. Leaves the maximiser in ws->d and returns the model's value there. */
 static double solve_model(const model *m, ts_talks_workspace *ws)
 {
-    int n = m->n;
-    double *d = ws->d, *dt = ws->dt, *g = ws->g, *p = ws->p, *dg = ws->dg;
-    const double *dl = ws->dl, *dh = ws->dh;
-    int *is_free = ws->idx;
-    for (int j = 0; j < n; j++)
-        d[j] = 0.0;
-    double phi = model_phi(m, d);
+    for (int j = 0; j < m->n; j++)
+        ws->d[j] = 0.0;
+    double phi = model_phi(m, ws->d);
     for (int it = 0; it < INNER_MAX; it++) {
-        double gm[2], p1[2], k[2];
-        model_gains(m, d, gm);
-        for (int a = 0; a < 2; a++) {
-            p1[a] = m->w[a] * log_ext_d1(gm[a]);
-            k[a] = -m->w[a] * log_ext_d2(gm[a]);   /* >= 0 */
-        }
-        double pg = 0.0, hmax = 0.0;
-        for (int j = 0; j < n; j++) {
-            double v0 = m->b[0][j] + m->c[0][j] * d[j], v1 = m->b[1][j] + m->c[1][j] * d[j];
-            g[j] = p1[0] * v0 + p1[1] * v1;
-            dg[j] = -(p1[0] * m->c[0][j] + p1[1] * m->c[1][j]);
-            double y = fmin(dh[j], fmax(dl[j], d[j] + g[j]));
-            pg = fmax(pg, fabs(y - d[j]));
-            hmax = fmax(hmax, fabs(dg[j]) + k[0] * v0 * v0 + k[1] * v1 * v1);
-        }
+        double k[2], hmax;
+        double pg = model_gradient(m, ws, k, &hmax);
         if (!(pg > 1e-15))
             break;   /* stationary on the box */
-        double eps = fmin(ACTIVE_EPS, pg), floor = 1e-12 * hmax + 1e-300;
-        double s00 = 0.0, s01 = 0.0, s11 = 0.0, q0 = 0.0, q1 = 0.0;
-        for (int j = 0; j < n; j++) {
-            is_free[j] = dl[j] < dh[j] && !(d[j] <= dl[j] + eps && g[j] < 0.0) &&
-                         !(d[j] >= dh[j] - eps && g[j] > 0.0);
-            if (!is_free[j])
-                continue;
-            double v0 = m->b[0][j] + m->c[0][j] * d[j], v1 = m->b[1][j] + m->c[1][j] * d[j];
-            dg[j] = dg[j] > floor ? dg[j] : floor;
-            s00 += v0 * v0 / dg[j];
-            s01 += v0 * v1 / dg[j];
-            s11 += v1 * v1 / dg[j];
-            q0 += v0 * g[j] / dg[j];
-            q1 += v1 * g[j] / dg[j];
-        }
-        /* (I + K S) t = K q; det >= 1 since K >= 0 and S is positive semidefinite */
-        double a00 = 1.0 + k[0] * s00, a01 = k[0] * s01, a10 = k[1] * s01, a11 = 1.0 + k[1] * s11;
-        double det = a00 * a11 - a01 * a10, r0 = k[0] * q0, r1 = k[1] * q1;
-        double t0 = (r0 * a11 - a01 * r1) / det, t1 = (a00 * r1 - a10 * r0) / det;
-        double slope = 0.0;
-        for (int j = 0; j < n; j++) {
-            p[j] = 0.0;
-            if (!is_free[j])
-                continue;
-            double v0 = m->b[0][j] + m->c[0][j] * d[j], v1 = m->b[1][j] + m->c[1][j] * d[j];
-            p[j] = (g[j] - v0 * t0 - v1 * t1) / dg[j];
-            slope += g[j] * p[j];
-        }
-        if (!(slope > 0.0) || !isfinite(slope))   /* rounding spoilt the direction */
-            for (int j = 0; j < n; j++)
-                p[j] = is_free[j] ? g[j] / (hmax > 0.0 ? hmax : 1.0) : 0.0;
-        bool moved = false;
-        double alpha = 1.0;
-        for (int ls = 0; ls < 60; ls++, alpha *= 0.5) {
-            double lin = 0.0, dmax = 0.0;
-            for (int j = 0; j < n; j++) {
-                dt[j] = fmin(dh[j], fmax(dl[j], d[j] + alpha * p[j]));
-                lin += g[j] * (dt[j] - d[j]);
-                dmax = fmax(dmax, fabs(dt[j] - d[j]));
-            }
-            if (dmax == 0.0)
-                break;
-            double pt = model_phi(m, dt);
-            if (pt >= phi + 1e-4 * lin && pt >= phi) {
-                moved = pt > phi;
-                memcpy(d, dt, (size_t)n * sizeof *d);
-                bool tiny = dmax <= 1e-14 || pt - phi <= 1e-16 * (1.0 + fabs(phi));
-                phi = pt;
-                moved = moved && !tiny;
-                break;
-            }
-        }
-        if (!moved)
+        newton_direction(m, ws, k, pg, hmax);
+        if (!model_line_search(m, ws, &phi))
             break;
     }
     return phi;
