@@ -270,6 +270,52 @@ static double scaled_phi(const solver *s, const double v[2])
     return nash_phi(s->w, g);
 }
 
+/* The model around ws->xk: each lever's slope and curvature (from
+ * lever_derivatives where ws->have says they are stale, their values'
+ * changes added to du) and its step's bounds, the box intersected with the
+ * trust region |d_j| <= radius. A lever without range is fixed. */
+static ts_status model_at_xk(solver *s, double radius, double du[2])
+{
+    const ts_talks_problem *p = s->p;
+    ts_talks_workspace *ws = s->ws;
+    for (int j = 0; j < p->n; j++) {
+        double r = p->hi[j] - p->lo[j];
+        if (!(r > 0.0)) {
+            ws->b[0][j] = ws->b[1][j] = ws->c[0][j] = ws->c[1][j] = 0.0;
+            ws->dl[j] = ws->dh[j] = 0.0;
+            continue;
+        }
+        if (!ws->have[j]) {
+            double dj[2];
+            if (lever_derivatives(s, j, dj) != TS_OK)
+                return s->status;
+            du[0] += dj[0];
+            du[1] += dj[1];
+            ws->have[j] = 1;
+        }
+        ws->dl[j] = fmax((p->lo[j] - ws->xk[j]) / r, -radius);
+        ws->dh[j] = fmin((p->hi[j] - ws->xk[j]) / r, radius);
+        ws->dl[j] = fmin(ws->dl[j], 0.0);
+        ws->dh[j] = fmax(ws->dh[j], 0.0);
+    }
+    return TS_OK;
+}
+
+/* The trial package ws->xn = ws->xk + the model's step ws->d (in shares of
+ * each range); a step to the bound lands on it exactly. */
+static void trial_point(const ts_talks_problem *p, ts_talks_workspace *ws)
+{
+    for (int j = 0; j < p->n; j++) {
+        double r = p->hi[j] - p->lo[j], xj = ws->xk[j];
+        if (ws->d[j] != 0.0) {
+            xj = ws->d[j] >= (p->hi[j] - xj) / r ? p->hi[j]
+               : ws->d[j] <= (p->lo[j] - xj) / r ? p->lo[j] : xj + r * ws->d[j];
+            xj = fmin(p->hi[j], fmax(p->lo[j], xj));
+        }
+        ws->xn[j] = xj;
+    }
+}
+
 /* The trust-region iteration from x (values v; ws->uk holds the levers'
  * values there), until a kept step is within xtol of every range or the
  * model sees nothing left to gain. Every package evaluated goes through
@@ -289,26 +335,8 @@ static ts_status newton_run(solver *s, const double *x, const double v[2], ts_er
         ws->have[j] = 0;
     for (int it = 0; it < TR_MAX_ITER && s->evals < s->max_evals; it++) {
         double du[2] = {0.0, 0.0};
-        for (int j = 0; j < n; j++) {
-            double r = p->hi[j] - p->lo[j];
-            if (!(r > 0.0)) {
-                ws->b[0][j] = ws->b[1][j] = ws->c[0][j] = ws->c[1][j] = 0.0;
-                ws->dl[j] = ws->dh[j] = 0.0;
-                continue;
-            }
-            if (!ws->have[j]) {
-                double dj[2];
-                if (lever_derivatives(s, j, dj) != TS_OK)
-                    return failed(s, err);
-                du[0] += dj[0];
-                du[1] += dj[1];
-                ws->have[j] = 1;
-            }
-            ws->dl[j] = fmax((p->lo[j] - ws->xk[j]) / r, -radius);
-            ws->dh[j] = fmin((p->hi[j] - ws->xk[j]) / r, radius);
-            ws->dl[j] = fmin(ws->dl[j], 0.0);
-            ws->dh[j] = fmax(ws->dh[j], 0.0);
-        }
+        if (model_at_xk(s, radius, du) != TS_OK)
+            return failed(s, err);
         if (!additive(s, vk, vo, du)) {
             s->mixed = true;
             return TS_OK;
@@ -322,16 +350,7 @@ static ts_status newton_run(solver *s, const double *x, const double v[2], ts_er
             step = fmax(step, fabs(ws->d[j]));
         if (step <= 1e-3 * xtol || !(pred > 1e-15 * (1.0 + fabs(phik))))
             break;   /* nothing measurable left to gain */
-        for (int j = 0; j < n; j++) {
-            double r = p->hi[j] - p->lo[j], xj = ws->xk[j];
-            if (ws->d[j] != 0.0) {
-                /* a step to the bound lands on it exactly */
-                xj = ws->d[j] >= (p->hi[j] - xj) / r ? p->hi[j]
-                   : ws->d[j] <= (p->lo[j] - xj) / r ? p->lo[j] : xj + r * ws->d[j];
-                xj = fmin(p->hi[j], fmax(p->lo[j], xj));
-            }
-            ws->xn[j] = xj;
-        }
+        trial_point(p, ws);
         double vn[2];
         if (tk_call_value(s, ws->xn, vn) != TS_OK)
             return failed(s, err);
