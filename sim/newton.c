@@ -379,19 +379,13 @@ static ts_status newton_run(solver *s, const double *x, const double v[2], ts_er
     return TS_OK;
 }
 
-/* The separable start: each lever valued at N_LEVELS levels (five across
- * its range and its status quo), U(x0) by `value` for the constants c_a;
- * the best combination of the levels by the separable sum is found by
- * coordinate ascent from the best of the uniform ones (all levers at the
- * same level). Sets s->scale from the uniform ones (the status quo, the
- * corners, the centre: as the simplex does); leaves the combination in
- * ws->idx. v0 gets U(x0). */
-static ts_status separable_start(solver *s, double v0[2], ts_error *err)
+/* ws->lev and ws->tab: each lever's N_LEVELS levels and its values there
+ * (0 for a lever without range, whose level never changes). */
+static ts_status level_table(solver *s, ts_error *err)
 {
     const ts_talks_problem *p = s->p;
     ts_talks_workspace *ws = s->ws;
     int n = p->n;
-    const double *tab = ws->tab;
     for (int l = 0; l < N_LEVELS; l++)
         for (int j = 0; j < n; j++) {
             double r = p->hi[j] - p->lo[j];
@@ -404,8 +398,18 @@ static ts_status separable_start(solver *s, double v0[2], ts_error *err)
             ws->tab[l * n + j] = u[0];
             ws->tab[(N_LEVELS + l) * n + j] = u[1];
         }
-    if (tk_call_value(s, p->x0, v0) != TS_OK)
-        return failed(s, err);
+    return TS_OK;
+}
+
+/* The uniform combinations (every lever at level l) by the separable sum,
+ * with the constants from U(x0) = v0: sets s->scale from their gains and
+ * ws->idx to the best one, whose gains go to gb. Returns its Nash product. */
+static double best_uniform(solver *s, const double v0[2], double gb[2])
+{
+    const ts_talks_problem *p = s->p;
+    ts_talks_workspace *ws = s->ws;
+    int n = p->n;
+    const double *tab = ws->tab;
     double c[2];
     for (int a = 0; a < 2; a++) {
         c[a] = v0[a] - p->d[a];
@@ -424,7 +428,7 @@ static ts_status separable_start(solver *s, double v0[2], ts_error *err)
         }
     s->scale = scale > 0 ? scale : 1.0;
     int best = N_LEVELS - 1;
-    double gb[2], fb = -BIG;
+    double fb = -BIG;
     for (int l = 0; l < N_LEVELS; l++) {
         double g[2] = {gu[l][0] / s->scale, gu[l][1] / s->scale};
         double f = nash_phi(s->w, g);
@@ -437,6 +441,17 @@ static ts_status separable_start(solver *s, double v0[2], ts_error *err)
     gb[1] = gu[best][1];
     for (int j = 0; j < n; j++)
         ws->idx[j] = best;
+    return fb;
+}
+
+/* Coordinate ascent on the levels' combination ws->idx (gains gb, Nash
+ * product fb): each lever in turn moves to the level that raises the
+ * product most, until a pass changes nothing. */
+static void coordinate_ascent(solver *s, double gb[2], double fb)
+{
+    ts_talks_workspace *ws = s->ws;
+    int n = s->p->n;
+    const double *tab = ws->tab;
     for (int pass = 0; pass < 4 * n + 8; pass++) {
         bool changed = false;
         for (int j = 0; j < n; j++) {
@@ -464,19 +479,36 @@ static ts_status separable_start(solver *s, double v0[2], ts_error *err)
         if (!changed)
             break;
     }
+}
+
+/* The separable start: each lever valued at N_LEVELS levels (five across
+ * its range and its status quo), U(x0) by `value` for the constants c_a;
+ * the best combination of the levels by the separable sum is found by
+ * coordinate ascent from the best of the uniform ones (all levers at the
+ * same level). Sets s->scale from the uniform ones (the status quo, the
+ * corners, the centre: as the simplex does); leaves the combination in
+ * ws->idx. v0 gets U(x0). */
+static ts_status separable_start(solver *s, double v0[2], ts_error *err)
+{
+    ts_status st = level_table(s, err);
+    if (st != TS_OK)
+        return st;
+    if (tk_call_value(s, s->p->x0, v0) != TS_OK)
+        return failed(s, err);
+    double gb[2];
+    double fb = best_uniform(s, v0, gb);
+    coordinate_ascent(s, gb, fb);
     return TS_OK;
 }
 
-ts_status tk_nash_newton(solver *s, ts_error *err)
+/* The first run, from the separable start's combination (U(x0) = v0): its
+ * package is valued, and checked against the levers' sum, unless it is x0. */
+static ts_status first_run(solver *s, const double v0[2], ts_error *err)
 {
     const ts_talks_problem *p = s->p;
     ts_talks_workspace *ws = s->ws;
     int n = p->n;
-    double v0[2], v[2];
-    ts_status st = separable_start(s, v0, err);
-    if (st != TS_OK)
-        return st;
-    tk_consider(s, p->x0, v0, tk_score(s, v0));
+    double v[2];
     bool at_x0 = true;
     double du[2] = {0.0, 0.0};
     for (int j = 0; j < n; j++) {
@@ -499,33 +531,53 @@ ts_status tk_nash_newton(solver *s, ts_error *err)
             return TS_OK;
         }
     }
-    if ((st = newton_run(s, ws->start, v, err)) != TS_OK || s->mixed)
-        return st;
-    /* more starts: the simplex's candidates, best first by the separable sum */
+    return newton_run(s, ws->start, v, err);
+}
+
+/* The simplex's candidates as levels of the table: status quo, centre,
+ * all-lo, all-hi. */
+static const int cand_level[N_CAND] = {N_LEVELS - 1, 2, 0, N_LEVELS - 2};
+
+/* The unused candidate with the highest Nash product by the separable sum
+ * (U(x0) = v0). */
+static int best_candidate(const solver *s, const double v0[2], const bool used[N_CAND])
+{
+    const ts_talks_problem *p = s->p;
+    const ts_talks_workspace *ws = s->ws;
+    int n = p->n, pick = -1;
+    double fp = -BIG;
+    for (int k = 0; k < N_CAND; k++) {
+        if (used[k])
+            continue;
+        int l = cand_level[k];
+        double g[2];
+        for (int a = 0; a < 2; a++) {
+            g[a] = v0[a] - p->d[a];
+            for (int j = 0; j < n; j++)
+                g[a] += ws->tab[(a * N_LEVELS + l) * n + j] -
+                        ws->tab[(a * N_LEVELS + N_LEVELS - 1) * n + j];
+            g[a] /= s->scale;
+        }
+        double f = nash_phi(s->w, g);
+        if (pick < 0 || f > fp) {
+            pick = k;
+            fp = f;
+        }
+    }
+    return pick;
+}
+
+/* More starts (p->starts - 1, at most N_CAND): the simplex's candidates,
+ * best first by the separable sum. */
+static ts_status more_runs(solver *s, const double v0[2], ts_error *err)
+{
+    const ts_talks_problem *p = s->p;
+    ts_talks_workspace *ws = s->ws;
+    int n = p->n;
     int more = p->starts > 1 ? (p->starts - 1 < N_CAND ? p->starts - 1 : N_CAND) : 0;
-    static const int cand_level[N_CAND] = {N_LEVELS - 1, 2, 0, N_LEVELS - 2};
     bool used[N_CAND] = {false};
     for (int run = 0; run < more; run++) {
-        int pick = -1;
-        double fp = -BIG;
-        for (int k = 0; k < N_CAND; k++) {
-            if (used[k])
-                continue;
-            int l = cand_level[k];
-            double g[2];
-            for (int a = 0; a < 2; a++) {
-                g[a] = v0[a] - p->d[a];
-                for (int j = 0; j < n; j++)
-                    g[a] += ws->tab[(a * N_LEVELS + l) * n + j] -
-                            ws->tab[(a * N_LEVELS + N_LEVELS - 1) * n + j];
-                g[a] /= s->scale;
-            }
-            double f = nash_phi(s->w, g);
-            if (pick < 0 || f > fp) {
-                pick = k;
-                fp = f;
-            }
-        }
+        int pick = best_candidate(s, v0, used);
         used[pick] = true;
         int l = cand_level[pick];
         for (int j = 0; j < n; j++) {
@@ -533,11 +585,25 @@ ts_status tk_nash_newton(solver *s, ts_error *err)
             for (int a = 0; a < 2; a++)
                 ws->uk[a][j] = ws->tab[(a * N_LEVELS + l) * n + j];
         }
+        double v[2];
         if (tk_call_value(s, ws->start, v) != TS_OK)
             return failed(s, err);
         tk_consider(s, ws->start, v, tk_score(s, v));
-        if ((st = newton_run(s, ws->start, v, err)) != TS_OK || s->mixed)
+        ts_status st = newton_run(s, ws->start, v, err);
+        if (st != TS_OK || s->mixed)
             return st;
     }
     return TS_OK;
+}
+
+ts_status tk_nash_newton(solver *s, ts_error *err)
+{
+    double v0[2];
+    ts_status st = separable_start(s, v0, err);
+    if (st != TS_OK)
+        return st;
+    tk_consider(s, s->p->x0, v0, tk_score(s, v0));
+    if ((st = first_run(s, v0, err)) != TS_OK || s->mixed)
+        return st;
+    return more_runs(s, v0, err);
 }
