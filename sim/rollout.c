@@ -125,14 +125,13 @@ static void term_block(rollout_term *tm, double h, int nb, double *restrict u0,
     }
 }
 
-void ts_world_rollout(const ts_world *from, const int *levers, const double *levels,
-                       int n_fixed, int n_steps, bool pledge_trust, double out[2])
+/* The levels a roll-out holds: x[i] each issue's (a fixed lever's clamped
+ * to its range, else its current one); recv[i] the level a pledge's
+ * receiver values with pledge_trust (its trust-weighted level), else NaN. */
+static void rollout_levels(const ts_world *from, const int *levers, const double *levels,
+                           int n_fixed, bool pledge_trust, double *x, double *recv)
 {
-    int n = from->n_issues;
-    double h = from->h;
-    double x[TS_MAX_ISSUES];
-    double recv[TS_MAX_ISSUES];   /* level the receiver values; NaN = the level itself */
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; i < from->n_issues; i++) {
         x[i] = from->st[i].x;
         recv[i] = NAN;
     }
@@ -146,10 +145,19 @@ void ts_world_rollout(const ts_world *from, const int *levers, const double *lev
         }
         x[i] = xk;
     }
+}
+
+/* One term per issue in issue order, but the leading run of constant terms
+ * summed into p[0], p[1], and the interactions too when every term is
+ * constant (*ni = 0; else *ni = their number, added every step). Returns
+ * the number of terms. */
+static int rollout_terms(const ts_world *from, const double *x, const double *recv,
+                         rollout_term *term, double p[2], int *ni)
+{
+    int n = from->n_issues;
+    double h = from->h;
     const ts_scenario *sc = from->sc;
-    rollout_term term[TS_MAX_ISSUES];
     int nt = 0;
-    double p0 = 0.0, p1 = 0.0;    /* the leading constant terms, summed */
     for (int i = 0; i < n; i++) {
         const ts_issue *is = &from->issue[i];
         rollout_term *tm = &term[nt];
@@ -198,8 +206,8 @@ void ts_world_rollout(const ts_world *from, const int *levers, const double *lev
         double q[2];
         const_payoff(is, &from->st[i], x[i], recv[i], h, q);
         if (nt == 0) {
-            p0 += q[0];
-            p1 += q[1];
+            p[0] += q[0];
+            p[1] += q[1];
         } else {
             tm->kind = TERM_CONST;
             tm->c[0] = q[0];
@@ -208,18 +216,34 @@ void ts_world_rollout(const ts_world *from, const int *levers, const double *lev
         }
     }
     /* Interactions (levels constant): folded in when nothing before them changes. */
-    int ni = sc->n_interactions;
+    *ni = sc->n_interactions;
     if (nt == 0) {
-        for (int k = 0; k < ni; k++) {
+        for (int k = 0; k < sc->n_interactions; k++) {
             const ts_interaction *in = &sc->interactions[k];
             double v = in->coef * x[in->issue_a] * x[in->issue_b] * h;
             if (in->actor == 0)
-                p0 += v;
+                p[0] += v;
             else
-                p1 += v;
+                p[1] += v;
         }
-        ni = 0;
+        *ni = 0;
     }
+    return nt;
+}
+
+void ts_world_rollout(const ts_world *from, const int *levers, const double *levels,
+                       int n_fixed, int n_steps, bool pledge_trust, double out[2])
+{
+    double h = from->h;
+    double x[TS_MAX_ISSUES];
+    double recv[TS_MAX_ISSUES];   /* level the receiver values; NaN = the level itself */
+    rollout_levels(from, levers, levels, n_fixed, pledge_trust, x, recv);
+    const ts_scenario *sc = from->sc;
+    rollout_term term[TS_MAX_ISSUES];
+    double p[2] = {0.0, 0.0};    /* the leading constant terms, summed */
+    int ni;
+    int nt = rollout_terms(from, x, recv, term, p, &ni);
+    double p0 = p[0], p1 = p[1];
     double f0 = from->factor[0], f1 = from->factor[1];
     double disc0 = 1.0, disc1 = 1.0, tot0 = 0.0, tot1 = 0.0;
     double u0[ROLLOUT_BLOCK], u1[ROLLOUT_BLOCK];
