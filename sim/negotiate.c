@@ -109,14 +109,13 @@ static bool separable(const ts_world *w, const ts_talk *tk)
     return true;
 }
 
-ts_status ag_negotiate(const ts_agreement_opts *aopts, ts_talks_workspace *ws, const ts_world *w,
-                       const ts_talk *tk, const double *x0, ts_talks_result *res, double d[2],
-                       talk_setup *ts, ts_error *err)
+/* The agenda's box lo, hi and the disagreement point sq: the status quo
+ * (x0, NULL = the current levels, clamped to the box), or the
+ * noncooperative threat point when asked for and found (recorded in ts). */
+static void disagreement_point(const ts_world *w, const ts_talk *tk, const double *x0,
+                               double *lo, double *hi, double *sq, talk_setup *ts)
 {
-    if (!aopts)
-        aopts = &ag_default_opts;
     int n = tk->n_agenda;
-    double lo[TS_MAX_ISSUES], hi[TS_MAX_ISSUES], sq[TS_MAX_ISSUES];
     for (int k = 0; k < n; k++) {
         const ts_issue *is = &w->issue[tk->agenda[k]];
         lo[k] = is->min;
@@ -132,6 +131,40 @@ ts_status ag_negotiate(const ts_agreement_opts *aopts, ts_talks_workspace *ws, c
         if (ts->converged)
             memcpy(sq, ts->threat, (size_t)n * sizeof *sq);
     }
+}
+
+/* Nash weights into ts->wt: by power, or with weights = patience those of
+ * Binmore, Rubinstein & Wolinsky (1986), w_A = ln d_B / (ln d_A + ln d_B),
+ * falling back to power when both discounts are 0. */
+static void nash_weights(const ts_world *w, const ts_talk *tk, talk_setup *ts)
+{
+    double pw = w->actor[0].power + w->actor[1].power;
+    ts->wt[0] = ts->wt[1] = 0.5;
+    if (pw > 0.0) {
+        ts->wt[0] = w->actor[0].power / pw;
+        ts->wt[1] = w->actor[1].power / pw;
+    }
+    if (tk->weights == TS_WEIGHTS_PATIENCE) {
+        double la = log(w->factor[0]), lb = log(w->factor[1]);
+        ts->patience = true;
+        if (la + lb < 0.0) {
+            ts->wt[0] = lb / (la + lb);
+            ts->wt[1] = 1.0 - ts->wt[0];
+        } else {
+            ts->patience_fallback = true;
+        }
+    }
+}
+
+ts_status ag_negotiate(const ts_agreement_opts *aopts, ts_talks_workspace *ws, const ts_world *w,
+                       const ts_talk *tk, const double *x0, ts_talks_result *res, double d[2],
+                       talk_setup *ts, ts_error *err)
+{
+    if (!aopts)
+        aopts = &ag_default_opts;
+    int n = tk->n_agenda;
+    double lo[TS_MAX_ISSUES], hi[TS_MAX_ISSUES], sq[TS_MAX_ISSUES];
+    disagreement_point(w, tk, x0, lo, hi, sq, ts);
     value_ctx vc = {w, tk->agenda, n, tk->duration_steps, true, {0.0, 0.0}};
     for (int a = 0; a < 2; a++) {
         double disc = 1.0;
@@ -149,26 +182,9 @@ ts_status ag_negotiate(const ts_agreement_opts *aopts, ts_talks_workspace *ws, c
     d[0] = p.d[0];
     d[1] = p.d[1];
     switch (tk->protocol) {
-    case TS_PROTO_NASH: {
-        double pw = w->actor[0].power + w->actor[1].power;
-        ts->wt[0] = ts->wt[1] = 0.5;
-        if (pw > 0.0) {
-            ts->wt[0] = w->actor[0].power / pw;
-            ts->wt[1] = w->actor[1].power / pw;
-        }
-        if (tk->weights == TS_WEIGHTS_PATIENCE) {
-            /* Binmore, Rubinstein & Wolinsky (1986): w_A = ln d_B / (ln d_A + ln d_B) */
-            double la = log(w->factor[0]), lb = log(w->factor[1]);
-            ts->patience = true;
-            if (la + lb < 0.0) {
-                ts->wt[0] = lb / (la + lb);
-                ts->wt[1] = 1.0 - ts->wt[0];
-            } else {
-                ts->patience_fallback = true;
-            }
-        }
+    case TS_PROTO_NASH:
+        nash_weights(w, tk, ts);
         return ts_talks_nash(ws, &p, ts->wt, tk->min_gain, res, err);
-    }
     case TS_PROTO_ALTERNATING:
         for (int a = 0; a < 2; a++)
             ts->delta[a] = pow(w->factor[a], tk->round_length);
