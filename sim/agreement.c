@@ -317,12 +317,10 @@ static void snapback(ts_world *w, const agreement *ag, int only_owner)
             ts_world_set_level(w, ag->lever[k], ag->pre[k]);
 }
 
-/* Observations of the previous step (trust) and breach. */
-static ts_status observe(ts_replicate *r, talks_state *s, bool *breached, ts_error *err)
+/* Each actor's trust moves towards 1 when the other kept the agreement as
+ * the actor saw it in the previous step, towards 0 when not. */
+static void update_trust(ts_world *w, const agreement *ag)
 {
-    ts_world *w = &r->w;
-    agreement *ag = &s->ag;
-    *breached = false;
     for (int o = 0; o < 2; o++) {
         int seen = 0, kept = 1;
         for (int k = 0; k < ag->n; k++) {
@@ -336,16 +334,12 @@ static ts_status observe(ts_replicate *r, talks_state *s, bool *breached, ts_err
         if (seen)
             w->trust[o] += w->actor[o].trust_rate * ((double)kept - w->trust[o]);
     }
-    int broke[2] = {0, 0};
-    for (int k = 0; k < ag->n; k++) {
-        int i = ag->lever[k];
-        if (fabs(w->st[i].x - ag->agreed[k]) > w->issue[i].tolerance + LEVEL_EPS)
-            broke[w->issue[i].owner] = 1;
-    }
-    if (!broke[0] && !broke[1])
-        return TS_OK;
-    *breached = true;
-    r->breaches++;
+}
+
+/* The breach's log text: who broke which lever, each victim's reaction,
+ * the trust now. */
+static void put_breach(talks_state *s, const ts_world *w, const agreement *ag, const int broke[2])
+{
     const ts_scenario *sc = w->sc;
     reset_detail(s);
     for (int k = 0, first = 1; k < ag->n; k++) {
@@ -379,6 +373,26 @@ static ts_status observe(ts_replicate *r, talks_state *s, bool *breached, ts_err
     }
     put(s, "; trust %s=%.3g %s=%.3g", sc->actors[0].id, w->trust[0], sc->actors[1].id,
         w->trust[1]);
+}
+
+/* Observations of the previous step (trust) and breach. */
+static ts_status observe(ts_replicate *r, talks_state *s, bool *breached, ts_error *err)
+{
+    ts_world *w = &r->w;
+    agreement *ag = &s->ag;
+    *breached = false;
+    update_trust(w, ag);
+    int broke[2] = {0, 0};
+    for (int k = 0; k < ag->n; k++) {
+        int i = ag->lever[k];
+        if (fabs(w->st[i].x - ag->agreed[k]) > w->issue[i].tolerance + LEVEL_EPS)
+            broke[w->issue[i].owner] = 1;
+    }
+    if (!broke[0] && !broke[1])
+        return TS_OK;
+    *breached = true;
+    r->breaches++;
+    put_breach(s, w, ag, broke);
     char label[32];
     agreement_label(ag, label, sizeof label);
     if (log_row(r, s, TS_LOG_BREACH, label, err) != TS_OK)
