@@ -147,6 +147,44 @@ static void rollout_levels(const ts_world *from, const int *levers, const double
     }
 }
 
+/* Issue i's chip-licence term at level x: its state's closed-form
+ * coefficients after the step's refresh. */
+static void chip_term(rollout_term *tm, const ts_world *from, int i, double x)
+{
+    const ts_issue *is = &from->issue[i];
+    ts_issue_state st = from->st[i];
+    st.x = x;
+    ts_issue_state_refresh(is, from->h, &st);
+    tm->kind = TERM_CHIP;
+    tm->s = st.market;
+    tm->ds = st.m_decay;
+    tm->ms = st.m_star;
+    tm->v = st.value;
+    tm->dv = st.v_factor;
+    tm->k0 = 1.0 - x;
+    tm->k1 = st.chip_o;
+    tm->k2 = is->strategic_value_bn;
+    tm->k3 = st.chip_f;
+    tm->chip = is;
+}
+
+/* Issue i's export-control term at level x. */
+static void export_term(rollout_term *tm, const ts_world *from, int i, double x)
+{
+    const ts_issue *is = &from->issue[i];
+    ts_issue_state st = from->st[i];
+    st.x = x;
+    ts_issue_state_refresh(is, from->h, &st);
+    tm->kind = TERM_EXPORT;
+    tm->s = st.dependence;
+    tm->ds = st.d_decay;
+    tm->k0 = x;
+    tm->k1 = -is->exports_bn;
+    tm->k2 = is->reputation_bn * x;
+    tm->k3 = -is->disruption_bn;
+    tm->g = is->convexity;
+}
+
 /* One term per issue in issue order, but the leading run of constant terms
  * summed into p[0], p[1], and the interactions too when every term is
  * constant (*ni = 0; else *ni = their number, added every step). Returns
@@ -163,35 +201,12 @@ static int rollout_terms(const ts_world *from, const double *x, const double *re
         rollout_term *tm = &term[nt];
         tm->o = is->owner;
         if (is->kind == TS_ISSUE_CHIP_LICENCE) {
-            ts_issue_state st = from->st[i];
-            st.x = x[i];
-            ts_issue_state_refresh(is, h, &st);
-            tm->kind = TERM_CHIP;
-            tm->s = st.market;
-            tm->ds = st.m_decay;
-            tm->ms = st.m_star;
-            tm->v = st.value;
-            tm->dv = st.v_factor;
-            tm->k0 = 1.0 - x[i];
-            tm->k1 = st.chip_o;
-            tm->k2 = is->strategic_value_bn;
-            tm->k3 = st.chip_f;
-            tm->chip = is;
+            chip_term(tm, from, i, x[i]);
             nt++;
             continue;
         }
         if (is->kind == TS_ISSUE_EXPORT_CONTROL) {
-            ts_issue_state st = from->st[i];
-            st.x = x[i];
-            ts_issue_state_refresh(is, h, &st);
-            tm->kind = TERM_EXPORT;
-            tm->s = st.dependence;
-            tm->ds = st.d_decay;
-            tm->k0 = x[i];
-            tm->k1 = -is->exports_bn;
-            tm->k2 = is->reputation_bn * x[i];
-            tm->k3 = -is->disruption_bn;
-            tm->g = is->convexity;
+            export_term(tm, from, i, x[i]);
             nt++;
             continue;
         }
