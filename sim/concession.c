@@ -12,6 +12,7 @@
 #include <math.h>
 #include <string.h>
 
+/* Faratin's time-dependent tactic with k = 0. */
 static double aspiration(double best, double floor, double beta, int r, int rounds)
 {
     double t;

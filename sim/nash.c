@@ -71,8 +71,6 @@ static void nash_result(ts_talks_result *res, const solver *s, double min_gain)
     res->lever_evaluations = s->levals;
 }
 
-/* ---- Nash ------------------------------------------------------------ */
-
 ts_status ts_talks_nash(ts_talks_workspace *ws, const ts_talks_problem *p, const double w[2],
                         double min_gain, ts_talks_result *res, ts_error *err)
 {
