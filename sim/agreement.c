@@ -55,7 +55,7 @@ typedef struct {
     size_t len;
 } talks_state;
 
-const ts_agreement_opts ag_default_opts = {TS_AGREEMENT_XTOL, 0, 0, false};
+const ts_agreement_opts ts_ag_default_opts = {TS_AGREEMENT_XTOL, 0, 0, false};
 
 /* ---- small helpers ---------------------------------------------------- */
 
@@ -280,7 +280,7 @@ static ts_status hold_talk(const ts_agreement_opts *o, ts_replicate *r, talks_st
         sq[k] = x0 ? x0[k] : w->st[tk->agenda[k]].x;
     ts_talks_result res;
     talk_setup ts;
-    ts_status st = ag_negotiate(o, s->ws, w, tk, sq, &res, d, &ts, err);
+    ts_status st = ts_ag_negotiate(o, s->ws, w, tk, sq, &res, d, &ts, err);
     if (st != TS_OK)
         return st;
     *agreed = res.agreement;
@@ -517,7 +517,7 @@ static ts_status random_talk(const ts_agreement_opts *o, ts_replicate *r, talks_
 
 ts_status ts_agreement_hook(void *ctx, const ts_engine *e, ts_replicate *r, ts_error *err)
 {
-    const ts_agreement_opts *o = ctx ? ctx : &ag_default_opts;
+    const ts_agreement_opts *o = ctx ? ctx : &ts_ag_default_opts;
     const ts_scenario *sc = ts_engine_scenario(e);
     if (sc->n_talks == 0 && !sc->talks_hazard.enabled)
         return TS_OK;
@@ -568,5 +568,5 @@ ts_status ts_agreement_hook(void *ctx, const ts_engine *e, ts_replicate *r, ts_e
 void ts_agreement_hook_opts(ts_engine_opts *opts, const ts_agreement_opts *aopts)
 {
     opts->talks = ts_agreement_hook;
-    opts->talks_ctx = (void *)(aopts ? aopts : &ag_default_opts);
+    opts->talks_ctx = (void *)(aopts ? aopts : &ts_ag_default_opts);
 }

@@ -1,7 +1,7 @@
 /* Agreements internals: what agreement.c (the hook, the lifecycle, the log
  * text) and negotiate.c (setting up and solving one talk) share. Not
  * installed; the API is include/tradesim/agreement.h. Functions and data
- * shared between the files carry the prefix ag_. */
+ * shared between the files carry the prefix ts_ag_. */
 #ifndef TRADESIM_AGREEMENT_IMPL_H
 #define TRADESIM_AGREEMENT_IMPL_H
 
@@ -22,11 +22,11 @@ typedef struct {
 } talk_setup;
 
 /* The options used when none are given. */
-extern const ts_agreement_opts ag_default_opts;
+extern const ts_agreement_opts ts_ag_default_opts;
 
 /* ts_agreement_negotiate, also telling how the talk was set up (ts). */
-ts_status ag_negotiate(const ts_agreement_opts *aopts, ts_talks_workspace *ws, const ts_world *w,
-                       const ts_talk *tk, const double *x0, ts_talks_result *res, double d[2],
-                       talk_setup *ts, ts_error *err);
+ts_status ts_ag_negotiate(const ts_agreement_opts *aopts, ts_talks_workspace *ws, const ts_world *w,
+                          const ts_talk *tk, const double *x0, ts_talks_result *res, double d[2],
+                          talk_setup *ts, ts_error *err);
 
 #endif

@@ -52,8 +52,8 @@ static ts_status best_packages(solver *s, concession *c, const double *cv, bool 
             sv[k][1] = cv[2 * k + 1];
         }
         bool found;
-        ts_status st = tk_solve_offer(s, 1 - i, c->floor[1 - i], &c->lambda[1 - i], starts,
-                                      (const double (*)[2])sv, N_CAND, &found, err);
+        ts_status st = ts_tk_solve_offer(s, 1 - i, c->floor[1 - i], &c->lambda[1 - i], starts,
+                                         (const double (*)[2])sv, N_CAND, &found, err);
         if (st != TS_OK)
             return st;
         if (!found) {
@@ -96,8 +96,8 @@ static ts_status propose(solver *s, concession *c, int pr, double a_p, double v[
                 sv[ns++][1] = c->voffer[a][1];
             }
         bool found;
-        ts_status st = tk_solve_offer(s, pr, a_p, &c->lambda[pr], starts,
-                                      (const double (*)[2])sv, ns, &found, err);
+        ts_status st = ts_tk_solve_offer(s, pr, a_p, &c->lambda[pr], starts,
+                                         (const double (*)[2])sv, ns, &found, err);
         if (st != TS_OK)
             return st;
         /* xbest[pr] meets any aspiration (a_p < best[pr]), so found holds */
@@ -135,22 +135,22 @@ ts_status ts_talks_alternating(ts_talks_workspace *ws, const ts_talks_problem *p
                                const double beta[2], int rounds, double min_gain,
                                ts_talks_result *res, ts_error *err)
 {
-    ts_status st = tk_check_problem(ws, p, res, err);
+    ts_status st = ts_tk_check_problem(ws, p, res, err);
     if (st != TS_OK)
         return st;
     if (!beta || !(beta[0] > 0 && beta[1] > 0 && isfinite(beta[0]) && isfinite(beta[1])))
         return ts_error_set(err, TS_EBAD, "talks: beta must be finite and > 0 for both actors");
-    if ((st = tk_check_rounds(ws, rounds, err)) != TS_OK)
+    if ((st = ts_tk_check_rounds(ws, rounds, err)) != TS_OK)
         return st;
-    if ((st = tk_check_min_gain(min_gain, err)) != TS_OK)
+    if ((st = ts_tk_check_min_gain(min_gain, err)) != TS_OK)
         return st;
-    tk_clear_result(res);
+    ts_tk_clear_result(res);
     res->trace = ws->trace;
 
     solver s = {.p = p, .ws = ws, .kind = OBJ_OFFER, .status = TS_OK};
     s.max_evals = N_CAND;
     double cv[2 * N_CAND];
-    if ((st = tk_evaluate_candidates(&s, cv, err)) != TS_OK)
+    if ((st = ts_tk_evaluate_candidates(&s, cv, err)) != TS_OK)
         return st;
     concession c = {.floor = {p->d[0] + min_gain, p->d[1] + min_gain}, .lambda = {1.0, 1.0}};
     bool zone;
@@ -158,7 +158,7 @@ ts_status ts_talks_alternating(ts_talks_workspace *ws, const ts_talks_problem *p
         return st;
     if (!zone) {
         /* no package gives both more than their floors */
-        tk_no_zone(res, p, cv, min_gain, s.evals);
+        ts_tk_no_zone(res, p, cv, min_gain, s.evals);
         return TS_OK;
     }
 
@@ -174,13 +174,13 @@ ts_status ts_talks_alternating(ts_talks_workspace *ws, const ts_talks_problem *p
         bool accept = record_offer(ws, &c, r, a_p, a_q, v);
         res->n_trace = r + 1;
         if (accept) {
-            tk_fill_result(res, p, last_x, v, min_gain);
+            ts_tk_fill_result(res, p, last_x, v, min_gain);
             res->round = r;
             res->evaluations = s.evals;
             return TS_OK;
         }
     }
-    tk_fill_result(res, p, last_x, v, min_gain);
+    ts_tk_fill_result(res, p, last_x, v, min_gain);
     res->outcome = TS_TALKS_NO_ACCEPTANCE;
     res->agreement = false;
     res->round = -1;

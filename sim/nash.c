@@ -41,12 +41,12 @@ static ts_status nash_simplex(solver *s, ts_error *err)
     ts_talks_workspace *ws = s->ws;
     int n = p->n;
     double cv[2 * N_CAND], cf[N_CAND];
-    ts_status st = tk_evaluate_candidates(s, cv, err);
+    ts_status st = ts_tk_evaluate_candidates(s, cv, err);
     if (st != TS_OK)
         return st;
     for (int k = 0; k < N_CAND; k++) {
-        cf[k] = tk_score(s, cv + 2 * k);
-        tk_consider(s, ws->cand + k * n, cv + 2 * k, cf[k]);
+        cf[k] = ts_tk_score(s, cv + 2 * k);
+        ts_tk_consider(s, ws->cand + k * n, cv + 2 * k, cf[k]);
     }
     int starts = p->starts > 0 ? (p->starts < N_CAND ? p->starts : N_CAND) : 1;
     bool used[N_CAND] = {false};
@@ -56,7 +56,7 @@ static ts_status nash_simplex(solver *s, ts_error *err)
             break;
         used[pick] = true;
         memcpy(ws->start, ws->cand + pick * n, (size_t)n * sizeof(double));
-        if ((st = tk_run_simplex(s, ws->start, STEP_FRESH, err)) != TS_OK)
+        if ((st = ts_tk_run_simplex(s, ws->start, STEP_FRESH, err)) != TS_OK)
             return st;
     }
     return TS_OK;
@@ -65,7 +65,7 @@ static ts_status nash_simplex(solver *s, ts_error *err)
 /* The best package evaluated, as the result. */
 static void nash_result(ts_talks_result *res, const solver *s, double min_gain)
 {
-    tk_fill_result(res, s->p, s->ws->best_x, s->best_v, min_gain);
+    ts_tk_fill_result(res, s->p, s->ws->best_x, s->best_v, min_gain);
     res->round = 0;
     res->evaluations = s->evals;
     res->lever_evaluations = s->levals;
@@ -74,21 +74,21 @@ static void nash_result(ts_talks_result *res, const solver *s, double min_gain)
 ts_status ts_talks_nash(ts_talks_workspace *ws, const ts_talks_problem *p, const double w[2],
                         double min_gain, ts_talks_result *res, ts_error *err)
 {
-    ts_status st = tk_check_problem(ws, p, res, err);
+    ts_status st = ts_tk_check_problem(ws, p, res, err);
     if (st != TS_OK)
         return st;
     if (!w || !(w[0] >= 0 && w[1] >= 0 && isfinite(w[0] + w[1]) && w[0] + w[1] > 0))
         return ts_error_set(err, TS_EBAD, "talks: Nash weights must be >= 0 with a positive sum");
-    if ((st = tk_check_min_gain(min_gain, err)) != TS_OK)
+    if ((st = ts_tk_check_min_gain(min_gain, err)) != TS_OK)
         return st;
-    tk_clear_result(res);
+    ts_tk_clear_result(res);
 
     solver s = {.p = p, .ws = ws, .kind = OBJ_NASH, .status = TS_OK};
     s.w[0] = w[0] / (w[0] + w[1]);
     s.w[1] = w[1] / (w[0] + w[1]);
-    s.max_evals = tk_eval_budget(p) + N_CAND;
+    s.max_evals = ts_tk_eval_budget(p) + N_CAND;
     if (p->lever) {
-        if ((st = tk_nash_newton(&s, err)) != TS_OK)
+        if ((st = ts_tk_nash_newton(&s, err)) != TS_OK)
             return st;
         if (!s.mixed) {
             nash_result(res, &s, min_gain);
@@ -96,7 +96,7 @@ ts_status ts_talks_nash(ts_talks_workspace *ws, const ts_talks_problem *p, const
         }
         /* the values are not the levers' sum: the simplex, afresh */
         s.have_best = s.have_f = false;
-        s.max_evals = s.evals + tk_eval_budget(p) + N_CAND;
+        s.max_evals = s.evals + ts_tk_eval_budget(p) + N_CAND;
     }
     if ((st = nash_simplex(&s, err)) != TS_OK)
         return st;

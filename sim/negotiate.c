@@ -156,12 +156,12 @@ static void nash_weights(const ts_world *w, const ts_talk *tk, talk_setup *ts)
     }
 }
 
-ts_status ag_negotiate(const ts_agreement_opts *aopts, ts_talks_workspace *ws, const ts_world *w,
-                       const ts_talk *tk, const double *x0, ts_talks_result *res, double d[2],
-                       talk_setup *ts, ts_error *err)
+ts_status ts_ag_negotiate(const ts_agreement_opts *aopts, ts_talks_workspace *ws, const ts_world *w,
+                          const ts_talk *tk, const double *x0, ts_talks_result *res, double d[2],
+                          talk_setup *ts, ts_error *err)
 {
     if (!aopts)
-        aopts = &ag_default_opts;
+        aopts = &ts_ag_default_opts;
     int n = tk->n_agenda;
     double lo[TS_MAX_ISSUES], hi[TS_MAX_ISSUES], sq[TS_MAX_ISSUES];
     disagreement_point(w, tk, x0, lo, hi, sq, ts);
@@ -201,5 +201,5 @@ ts_status ts_agreement_negotiate(const ts_agreement_opts *aopts, ts_talks_worksp
                                  ts_talks_result *res, double d[2], ts_error *err)
 {
     talk_setup ts;
-    return ag_negotiate(aopts, ws, w, tk, x0, res, d, &ts, err);
+    return ts_ag_negotiate(aopts, ws, w, tk, x0, res, d, &ts, err);
 }

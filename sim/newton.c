@@ -17,7 +17,7 @@
  * near the edge of the zone of agreement: there log g is far from its
  * quadratic expansion and plain Newton steps only double the smaller gain.
  *
- * Invariants: every package evaluated by `value` goes through tk_consider(),
+ * Invariants: every package evaluated by `value` goes through ts_tk_consider(),
  * so the caller's result is the best of them; the model's buffers are the
  * workspace's (nothing allocated). Threads: one workspace per thread.
  * docs/model.md ("Search methods") states the method and its tolerances. */
@@ -319,7 +319,7 @@ static void trial_point(const ts_talks_problem *p, ts_talks_workspace *ws)
 /* The trust-region iteration from x (values v; ws->uk holds the levers'
  * values there), until a kept step is within xtol of every range or the
  * model sees nothing left to gain. Every package evaluated goes through
- * tk_consider(). After each kept step the change of the values is checked
+ * ts_tk_consider(). After each kept step the change of the values is checked
  * against the levers' changes (no extra call); a mismatch sets s->mixed and
  * ends the run. */
 static ts_status newton_run(solver *s, const double *x, const double v[2], ts_error *err)
@@ -352,9 +352,9 @@ static ts_status newton_run(solver *s, const double *x, const double v[2], ts_er
             break;   /* nothing measurable left to gain */
         trial_point(p, ws);
         double vn[2];
-        if (tk_call_value(s, ws->xn, vn) != TS_OK)
+        if (ts_tk_call_value(s, ws->xn, vn) != TS_OK)
             return failed(s, err);
-        tk_consider(s, ws->xn, vn, tk_score(s, vn));
+        ts_tk_consider(s, ws->xn, vn, ts_tk_score(s, vn));
         double phin = scaled_phi(s, vn), rho = (phin - phik) / pred;
         if (rho >= 0.1) {
             for (int j = 0; j < n; j++)
@@ -493,7 +493,7 @@ static ts_status separable_start(solver *s, double v0[2], ts_error *err)
     ts_status st = level_table(s, err);
     if (st != TS_OK)
         return st;
-    if (tk_call_value(s, s->p->x0, v0) != TS_OK)
+    if (ts_tk_call_value(s, s->p->x0, v0) != TS_OK)
         return failed(s, err);
     double gb[2];
     double fb = best_uniform(s, v0, gb);
@@ -523,9 +523,9 @@ static ts_status first_run(solver *s, const double v0[2], ts_error *err)
         v[0] = v0[0];
         v[1] = v0[1];
     } else {
-        if (tk_call_value(s, ws->start, v) != TS_OK)
+        if (ts_tk_call_value(s, ws->start, v) != TS_OK)
             return failed(s, err);
-        tk_consider(s, ws->start, v, tk_score(s, v));
+        ts_tk_consider(s, ws->start, v, ts_tk_score(s, v));
         if (!additive(s, v, v0, du)) {
             s->mixed = true;
             return TS_OK;
@@ -586,9 +586,9 @@ static ts_status more_runs(solver *s, const double v0[2], ts_error *err)
                 ws->uk[a][j] = ws->tab[(a * N_LEVELS + l) * n + j];
         }
         double v[2];
-        if (tk_call_value(s, ws->start, v) != TS_OK)
+        if (ts_tk_call_value(s, ws->start, v) != TS_OK)
             return failed(s, err);
-        tk_consider(s, ws->start, v, tk_score(s, v));
+        ts_tk_consider(s, ws->start, v, ts_tk_score(s, v));
         ts_status st = newton_run(s, ws->start, v, err);
         if (st != TS_OK || s->mixed)
             return st;
@@ -596,13 +596,13 @@ static ts_status more_runs(solver *s, const double v0[2], ts_error *err)
     return TS_OK;
 }
 
-ts_status tk_nash_newton(solver *s, ts_error *err)
+ts_status ts_tk_nash_newton(solver *s, ts_error *err)
 {
     double v0[2];
     ts_status st = separable_start(s, v0, err);
     if (st != TS_OK)
         return st;
-    tk_consider(s, s->p->x0, v0, tk_score(s, v0));
+    ts_tk_consider(s, s->p->x0, v0, ts_tk_score(s, v0));
     if ((st = first_run(s, v0, err)) != TS_OK || s->mixed)
         return st;
     return more_runs(s, v0, err);

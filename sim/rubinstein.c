@@ -24,10 +24,10 @@
  * still move then is below SPE_STOP S, far below any package tolerance. */
 #define SPE_STOP 1e-7
 #define SPE_OUTER 40            /* further multiplier updates of an offer at most */
-#define SPE_EXTRA_EVALS 4       /* their budget, in tk_solve_offer's budgets */
+#define SPE_EXTRA_EVALS 4       /* their budget, in ts_tk_solve_offer's budgets */
 #define SPE_RHO_MAX 1e8         /* largest penalty (values / S) */
 
-/* One offer of the recursion: tk_solve_offer, then, if its multiplier updates
+/* One offer of the recursion: ts_tk_solve_offer, then, if its multiplier updates
  * did not converge (the constraint neither met to the offer's accuracy nor
  * slack with a zero multiplier: the right multiplier was far from the one
  * carried in), more augmented-Lagrangian steps from its point and multiplier
@@ -40,19 +40,19 @@ static ts_status spe_offer(solver *s, int who, double floor, double *lambda,
     ts_talks_workspace *ws = s->ws;
     int n = s->p->n;
     double xtol = s->p->xtol;
-    ts_status st = tk_solve_offer(s, who, floor, lambda, starts, (const double (*)[2])sv, n_starts,
-                               found, err);
+    ts_status st = ts_tk_solve_offer(s, who, floor, lambda, starts, (const double (*)[2])sv,
+                                     n_starts, found, err);
     if (st != TS_OK)
         return st;
     double c = s->have_f ? (s->target - s->f_v[who]) / s->scale : 0.0;
     if (*found && (fabs(c) <= 10.0 * xtol || *lambda == 0.0))
         return TS_OK;
     s->lambda = *lambda;
-    s->max_evals = s->evals + SPE_EXTRA_EVALS * tk_eval_budget(s->p);
+    s->max_evals = s->evals + SPE_EXTRA_EVALS * ts_tk_eval_budget(s->p);
     double viol = fabs(c);
     memcpy(ws->start, s->have_best ? ws->best_x : ws->fx, (size_t)n * sizeof(double));
     for (int outer = 0; outer < SPE_OUTER && s->evals < s->max_evals; outer++) {
-        if ((st = tk_run_simplex(s, ws->start, AL_STEP, err)) != TS_OK)
+        if ((st = ts_tk_run_simplex(s, ws->start, AL_STEP, err)) != TS_OK)
             return st;
         if (!s->have_f)
             break;
@@ -202,18 +202,18 @@ ts_status ts_talks_rubinstein(ts_talks_workspace *ws, const ts_talks_problem *p,
                               const double delta[2], int rounds, int opener, double min_gain,
                               ts_talks_result *res, ts_error *err)
 {
-    ts_status st = tk_check_problem(ws, p, res, err);
+    ts_status st = ts_tk_check_problem(ws, p, res, err);
     if (st != TS_OK)
         return st;
     if (!delta || !(delta[0] > 0 && delta[0] <= 1 && delta[1] > 0 && delta[1] <= 1))
         return ts_error_set(err, TS_EBAD, "talks: per-round discount factors must be in (0, 1]");
     if (opener != 0 && opener != 1)
         return ts_error_set(err, TS_EBAD, "talks: opener must be actor 0 or 1, got %d", opener);
-    if ((st = tk_check_rounds(ws, rounds, err)) != TS_OK)
+    if ((st = ts_tk_check_rounds(ws, rounds, err)) != TS_OK)
         return st;
-    if ((st = tk_check_min_gain(min_gain, err)) != TS_OK)
+    if ((st = ts_tk_check_min_gain(min_gain, err)) != TS_OK)
         return st;
-    tk_clear_result(res);
+    ts_tk_clear_result(res);
     res->trace = ws->trace;
 
     ts_talks_problem fine = *p;
@@ -221,7 +221,7 @@ ts_status ts_talks_rubinstein(ts_talks_workspace *ws, const ts_talks_problem *p,
     solver s = {.p = &fine, .ws = ws, .kind = OBJ_OFFER, .status = TS_OK};
     s.max_evals = N_CAND;
     double cv[2 * N_CAND];
-    if ((st = tk_evaluate_candidates(&s, cv, err)) != TS_OK)
+    if ((st = ts_tk_evaluate_candidates(&s, cv, err)) != TS_OK)
         return st;
     backward b = {.f = {p->d[0] + min_gain, p->d[1] + min_gain}, .lambda = {1.0, 1.0},
                   .pkg = {ws->offer[0], ws->offer[1]},
@@ -232,7 +232,7 @@ ts_status ts_talks_rubinstein(ts_talks_workspace *ws, const ts_talks_problem *p,
     if (no_zone) {
         /* no package gives the last proposer more than its floor with the
          * other at its floor: no package gives both more */
-        tk_no_zone(res, p, cv, min_gain, s.evals);
+        ts_tk_no_zone(res, p, cv, min_gain, s.evals);
         res->backward_rounds = 1;
         return TS_OK;
     }

@@ -142,7 +142,7 @@ static double finite_or_big(double f)
     return isfinite(f) && f < BIG ? f : BIG;
 }
 
-double tk_score(const solver *s, const double v[2])
+double ts_tk_score(const solver *s, const double v[2])
 {
     const ts_talks_problem *p = s->p;
     if (s->kind == OBJ_NASH) {
@@ -162,7 +162,7 @@ double tk_score(const solver *s, const double v[2])
 
 /* Keeps x if it is the best so far. Offers rank packages that meet the floor
  * by the responder's value alone, so the penalty never shows in a result. */
-void tk_consider(solver *s, const double *x, const double v[2], double f)
+void ts_tk_consider(solver *s, const double *x, const double v[2], double f)
 {
     size_t bytes = (size_t)s->p->n * sizeof *x;
     if (!s->have_f || f < s->f_min) {
@@ -187,7 +187,7 @@ void tk_consider(solver *s, const double *x, const double v[2], double f)
     }
 }
 
-ts_status tk_call_value(solver *s, const double *x, double v[2])
+ts_status ts_tk_call_value(solver *s, const double *x, double v[2])
 {
     if (s->status != TS_OK)
         return s->status;
@@ -207,10 +207,10 @@ static double objective(const gsl_vector *zv, void *params)
         return BIG;
     double *x = s->ws->x, v[2];
     z_to_x(s->p, zv, x);
-    if (tk_call_value(s, x, v) != TS_OK)
+    if (ts_tk_call_value(s, x, v) != TS_OK)
         return BIG;
-    double f = tk_score(s, v);
-    tk_consider(s, x, v, f);
+    double f = ts_tk_score(s, v);
+    ts_tk_consider(s, x, v, f);
     return f;
 }
 
@@ -229,7 +229,7 @@ static bool converged(const ts_talks_problem *p, const gsl_vector *z, double siz
 
 /* Runs the simplex from x_start (restarting while restarts improve) and
  * leaves the best point in s. */
-ts_status tk_run_simplex(solver *s, const double *x_start, double step, ts_error *err)
+ts_status ts_tk_run_simplex(solver *s, const double *x_start, double step, ts_error *err)
 {
     const ts_talks_problem *p = s->p;
     ts_talks_workspace *ws = s->ws;
@@ -280,8 +280,8 @@ ts_status tk_run_simplex(solver *s, const double *x_start, double step, ts_error
 
 /* ---- arguments, candidates, results ---------------------------------- */
 
-ts_status tk_check_problem(const ts_talks_workspace *ws, const ts_talks_problem *p,
-                           const ts_talks_result *res, ts_error *err)
+ts_status ts_tk_check_problem(const ts_talks_workspace *ws, const ts_talks_problem *p,
+                              const ts_talks_result *res, ts_error *err)
 {
     if (!ws || !p || !res)
         return ts_error_set(err, TS_EBAD, "talks: workspace, problem and result are required");
@@ -306,7 +306,7 @@ ts_status tk_check_problem(const ts_talks_workspace *ws, const ts_talks_problem 
     return TS_OK;
 }
 
-ts_status tk_check_rounds(const ts_talks_workspace *ws, int rounds, ts_error *err)
+ts_status ts_tk_check_rounds(const ts_talks_workspace *ws, int rounds, ts_error *err)
 {
     if (rounds < 1 || rounds > ws->max_rounds)
         return ts_error_set(err, TS_EBAD, "talks: %d rounds (workspace takes 1..%d)", rounds,
@@ -314,21 +314,21 @@ ts_status tk_check_rounds(const ts_talks_workspace *ws, int rounds, ts_error *er
     return TS_OK;
 }
 
-ts_status tk_check_min_gain(double min_gain, ts_error *err)
+ts_status ts_tk_check_min_gain(double min_gain, ts_error *err)
 {
     if (!(min_gain >= 0 && isfinite(min_gain)))
         return ts_error_set(err, TS_EBAD, "talks: min_gain must be finite and >= 0");
     return TS_OK;
 }
 
-int tk_eval_budget(const ts_talks_problem *p)
+int ts_tk_eval_budget(const ts_talks_problem *p)
 {
     return p->max_evals > 0 ? p->max_evals : 500 * (p->n + 1);
 }
 
 /* Fills ws->cand with the start candidates, evaluates them into v (2 per
  * candidate) and sets s->scale from their gains. */
-ts_status tk_evaluate_candidates(solver *s, double *v, ts_error *err)
+ts_status ts_tk_evaluate_candidates(solver *s, double *v, ts_error *err)
 {
     const ts_talks_problem *p = s->p;
     int n = p->n;
@@ -341,7 +341,7 @@ ts_status tk_evaluate_candidates(solver *s, double *v, ts_error *err)
     }
     double scale = 0;
     for (int k = 0; k < N_CAND; k++) {
-        if (tk_call_value(s, c + k * n, v + 2 * k) != TS_OK)
+        if (ts_tk_call_value(s, c + k * n, v + 2 * k) != TS_OK)
             return ts_error_set(err, s->status,
                                 "talks: the value function failed or returned a non-finite value");
         for (int a = 0; a < 2; a++)
@@ -352,8 +352,8 @@ ts_status tk_evaluate_candidates(solver *s, double *v, ts_error *err)
     return TS_OK;
 }
 
-void tk_fill_result(ts_talks_result *res, const ts_talks_problem *p, const double *x,
-                    const double v[2], double min_gain)
+void ts_tk_fill_result(ts_talks_result *res, const ts_talks_problem *p, const double *x,
+                       const double v[2], double min_gain)
 {
     memcpy(res->x, x, (size_t)p->n * sizeof *x);
     for (int a = 0; a < 2; a++) {
@@ -369,7 +369,7 @@ void tk_fill_result(ts_talks_result *res, const ts_talks_problem *p, const doubl
     res->agreement = res->outcome == TS_TALKS_AGREEMENT;
 }
 
-void tk_clear_result(ts_talks_result *res)
+void ts_tk_clear_result(ts_talks_result *res)
 {
     memset(res, 0, sizeof *res);
     res->round = -1;
@@ -377,10 +377,10 @@ void tk_clear_result(ts_talks_result *res)
 
 /* With min_gain > 0, "no package gives both more than their floors"
  * includes "some gain, but not enough". */
-void tk_no_zone(ts_talks_result *res, const ts_talks_problem *p, const double v[2],
-                double min_gain, int evals)
+void ts_tk_no_zone(ts_talks_result *res, const ts_talks_problem *p, const double v[2],
+                   double min_gain, int evals)
 {
-    tk_fill_result(res, p, p->x0, v, min_gain);
+    ts_tk_fill_result(res, p, p->x0, v, min_gain);
     res->outcome = min_gain > 0 ? TS_TALKS_BELOW_MIN_GAIN : TS_TALKS_NO_ZONE;
     res->agreement = false;
     res->round = -1;
@@ -397,9 +397,9 @@ void tk_no_zone(ts_talks_result *res, const ts_talks_problem *p, const double v[
  * offer to the next, where it is nearly right already. Returns false in
  * *found when no evaluated package met the floor. The package is left in
  * ws->best_x, its values in s->best_v. */
-ts_status tk_solve_offer(solver *s, int who, double floor, double *lambda,
-                         const double *const *starts, const double (*sv)[2], int n_starts,
-                         bool *found, ts_error *err)
+ts_status ts_tk_solve_offer(solver *s, int who, double floor, double *lambda,
+                            const double *const *starts, const double (*sv)[2], int n_starts,
+                            bool *found, ts_error *err)
 {
     ts_talks_workspace *ws = s->ws;
     int n = s->p->n;
@@ -414,13 +414,13 @@ ts_status tk_solve_offer(solver *s, int who, double floor, double *lambda,
     s->lambda = *lambda;
     s->have_best = false;
     s->have_f = false;
-    s->max_evals = s->evals + tk_eval_budget(s->p);
+    s->max_evals = s->evals + ts_tk_eval_budget(s->p);
     for (int k = 0; k < n_starts; k++)
-        tk_consider(s, starts[k], sv[k], tk_score(s, sv[k]));
+        ts_tk_consider(s, starts[k], sv[k], ts_tk_score(s, sv[k]));
     /* from the best package meeting the floor, else the lowest Lagrangian */
     memcpy(ws->start, s->have_best ? ws->best_x : ws->fx, (size_t)n * sizeof(double));
     for (int outer = 0; outer < AL_OUTER; outer++) {
-        ts_status st = tk_run_simplex(s, ws->start, outer == 0 ? STEP_FRESH : AL_STEP, err);
+        ts_status st = ts_tk_run_simplex(s, ws->start, outer == 0 ? STEP_FRESH : AL_STEP, err);
         if (st != TS_OK)
             return st;
         if (!s->have_f || s->evals >= s->max_evals)

@@ -9,11 +9,12 @@
  *   rubinstein.c  ts_talks_rubinstein (backward induction)
  *
  * A solver call keeps its state in one `solver`, which is also the GSL
- * callback's params; every package it evaluates goes through tk_consider(),
+ * callback's params; every package it evaluates goes through ts_tk_consider(),
  * so the best one is known whatever the search ended on. The methods, their
  * tolerances and conventions are in docs/model.md ("Bargaining solvers").
- * Functions shared between the files carry the prefix tk_, so the library
- * exports no bare names; nothing here allocates. */
+ * Functions shared between the files carry the prefix ts_tk_ (the library's
+ * own, as Lua's internals carry luaX_), so the library exports no bare
+ * names; nothing here allocates. */
 #ifndef TRADESIM_TALKS_IMPL_H
 #define TRADESIM_TALKS_IMPL_H
 
@@ -92,47 +93,47 @@ static inline double log_ext(double g)
 /* ---- talks.c: search machinery ---------------------------------------- */
 
 /* The objective of s's kind at values v (lower is better; finite). */
-double tk_score(const solver *s, const double v[2]);
+double ts_tk_score(const solver *s, const double v[2]);
 /* Offers x (values v, objective f) as the best point of the run and of the
  * call. */
-void tk_consider(solver *s, const double *x, const double v[2], double f);
+void ts_tk_consider(solver *s, const double *x, const double v[2], double f);
 /* The value function at x, counted; a failure or a non-finite value is
  * kept in s->status and returned. */
-ts_status tk_call_value(solver *s, const double *x, double v[2]);
+ts_status ts_tk_call_value(solver *s, const double *x, double v[2]);
 /* The simplex from x_start with the given initial step (radians in z),
  * restarted while restarts gain; the best point is left in s. */
-ts_status tk_run_simplex(solver *s, const double *x_start, double step, ts_error *err);
+ts_status ts_tk_run_simplex(solver *s, const double *x_start, double step, ts_error *err);
 /* Package maximising actor 1-who's value with actor who's value >= floor,
  * by the augmented Lagrangian method (talks.c). */
-ts_status tk_solve_offer(solver *s, int who, double floor, double *lambda,
-                         const double *const *starts, const double (*sv)[2], int n_starts,
-                         bool *found, ts_error *err);
+ts_status ts_tk_solve_offer(solver *s, int who, double floor, double *lambda,
+                            const double *const *starts, const double (*sv)[2], int n_starts,
+                            bool *found, ts_error *err);
 
 /* ---- talks.c: arguments, candidates, results -------------------------- */
 
-ts_status tk_check_problem(const ts_talks_workspace *ws, const ts_talks_problem *p,
-                           const ts_talks_result *res, ts_error *err);
-ts_status tk_check_rounds(const ts_talks_workspace *ws, int rounds, ts_error *err);
-ts_status tk_check_min_gain(double min_gain, ts_error *err);
+ts_status ts_tk_check_problem(const ts_talks_workspace *ws, const ts_talks_problem *p,
+                              const ts_talks_result *res, ts_error *err);
+ts_status ts_tk_check_rounds(const ts_talks_workspace *ws, int rounds, ts_error *err);
+ts_status ts_tk_check_min_gain(double min_gain, ts_error *err);
 /* Value-function calls per search: max_evals, else 500 (n + 1). */
-int tk_eval_budget(const ts_talks_problem *p);
+int ts_tk_eval_budget(const ts_talks_problem *p);
 /* The N_CAND start candidates into ws->cand, their values into v (2 each),
  * s->scale from their gains. */
-ts_status tk_evaluate_candidates(solver *s, double *v, ts_error *err);
+ts_status ts_tk_evaluate_candidates(solver *s, double *v, ts_error *err);
 /* Package x with values v into res, the outcome by min_gain. */
-void tk_fill_result(ts_talks_result *res, const ts_talks_problem *p, const double *x,
-                    const double v[2], double min_gain);
-void tk_clear_result(ts_talks_result *res);
+void ts_tk_fill_result(ts_talks_result *res, const ts_talks_problem *p, const double *x,
+                       const double v[2], double min_gain);
+void ts_tk_clear_result(ts_talks_result *res);
 /* No package gives both more than their floors: the status quo (values v),
  * no_zone, or below_min_gain when min_gain > 0. */
-void tk_no_zone(ts_talks_result *res, const ts_talks_problem *p, const double v[2],
-                double min_gain, int evals);
+void ts_tk_no_zone(ts_talks_result *res, const ts_talks_problem *p, const double v[2],
+                   double min_gain, int evals);
 
 /* ---- newton.c --------------------------------------------------------- */
 
 /* Nash by trust-region Newton from the separable start (and more starts
  * with p->starts > 1); sets s->mixed, having stopped, when the values turn
  * out not to be the levers' sum. */
-ts_status tk_nash_newton(solver *s, ts_error *err);
+ts_status ts_tk_nash_newton(solver *s, ts_error *err);
 
 #endif
