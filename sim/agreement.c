@@ -10,8 +10,13 @@
  * (strategies leave them) and agreed[k] is the level agreed for the current
  * step; a deviation of the true level from it beyond the issue's tolerance is
  * a breach, detected in the step after it happened. The per-replicate state
- * is reset whenever the hook is called at step 0. */
-#include "tradesim/agreement.h"
+ * is reset whenever the hook is called at step 0.
+ *
+ * This file holds the hook, the lifecycle and the log text; setting up and
+ * solving one talk is negotiate.c's (ts_agreement_negotiate), the
+ * noncooperative threat point threat.c's. Threads: all mutable state is the
+ * replicate's talks_state (include/tradesim/agreement.h). */
+#include "agreement_impl.h"
 
 #include <limits.h>
 #include <math.h>
@@ -50,7 +55,7 @@ typedef struct {
     size_t len;
 } talks_state;
 
-static const ts_agreement_opts default_opts = {TS_AGREEMENT_XTOL, 0, 0, false};
+const ts_agreement_opts ts_ag_default_opts = {TS_AGREEMENT_XTOL, 0, 0, false};
 
 /* ---- small helpers ---------------------------------------------------- */
 
@@ -128,301 +133,6 @@ static void agreement_label(const agreement *ag, char *buf, size_t n)
 static const char *talk_label(const ts_talk *tk, const char *fallback)
 {
     return tk->label[0] ? tk->label : fallback;
-}
-
-/* ---- valuing and solving -------------------------------------------- */
-
-typedef struct {
-    const ts_world *w;
-    const int *lever;
-    int n, steps;
-    bool pledge_trust;
-    double dsum[2];   /* sum over the roll-out of each actor's discount weights */
-} value_ctx;
-
-static ts_status package_value(const double *x, double out[2], void *ctx)
-{
-    const value_ctx *v = ctx;
-    ts_world_rollout(v->w, v->lever, x, v->n, v->steps, v->pledge_trust, out);
-    return TS_OK;
-}
-
-/* One agenda issue's own part of a roll-out (package_value's terms of issue
- * lever[j] and of the interactions joining it to a lever off the agenda):
- * the values are its sum with terms that do not depend on the package. An
- * issue without state variables has the same flows every step of a
- * roll-out (ts_world_rollout's constant terms), so it is one flow times
- * the discount weights' sum; one with state is stepped as the roll-out
- * steps it. */
-static ts_status issue_value(int j, double xj, double out[2], void *ctx)
-{
-    const value_ctx *v = ctx;
-    const ts_world *w = v->w;
-    int i = v->lever[j];
-    const ts_issue *is = &w->issue[i];
-    double h = w->h, x = xj < is->min ? is->min : xj > is->max ? is->max : xj;
-    ts_issue_state st = w->st[i];
-    st.x = x;
-    ts_issue_state_refresh(is, h, &st);
-    double q[2], recv = x;
-    bool trust = v->pledge_trust && is->kind == TS_ISSUE_PLEDGE;
-    if (trust) {
-        double tr = w->trust[1 - is->owner];
-        recv = tr * x + (1.0 - tr) * w->st[i].x;
-    }
-    if (!ts_issue_time_varying(is)) {
-        ts_issue_payoff(is, &st, x, h, q);
-        if (trust) {
-            double qr[2];
-            ts_issue_payoff(is, &st, recv, h, qr);
-            q[1 - is->owner] = qr[1 - is->owner];
-        }
-        out[0] = q[0] * v->dsum[0];
-        out[1] = q[1] * v->dsum[1];
-    } else {
-        double disc[2] = {1.0, 1.0};
-        out[0] = out[1] = 0.0;
-        for (int t = 0; t < v->steps; t++) {
-            ts_issue_payoff(is, &st, x, h, q);
-            for (int a = 0; a < 2; a++) {
-                out[a] += disc[a] * q[a];
-                disc[a] *= w->factor[a];
-            }
-            ts_issue_advance(is, &st, h);
-        }
-    }
-    const ts_scenario *sc = w->sc;
-    for (int k = 0; k < sc->n_interactions; k++) {
-        const ts_interaction *in = &sc->interactions[k];
-        if (in->issue_a != i && in->issue_b != i)
-            continue;
-        double xa = in->issue_a == i ? x : w->st[in->issue_a].x;
-        double xb = in->issue_b == i ? x : w->st[in->issue_b].x;
-        out[in->actor] += in->coef * xa * xb * h * v->dsum[in->actor];
-    }
-    return TS_OK;
-}
-
-/* The values are separable in the agenda's levers unless an interaction
- * joins two of them: every issue's flows and state depend on its own lever
- * only (a promised pledge too: its receiver's trust-weighted level is its
- * own), and the roll-out holds the package from its first step (no
- * phase-in). */
-static bool separable(const ts_world *w, const ts_talk *tk)
-{
-    const ts_scenario *sc = w->sc;
-    for (int k = 0; k < sc->n_interactions; k++) {
-        const ts_interaction *in = &sc->interactions[k];
-        if (in->issue_a == in->issue_b)
-            continue;
-        bool a = false, b = false;
-        for (int j = 0; j < tk->n_agenda; j++) {
-            a = a || tk->agenda[j] == in->issue_a;
-            b = b || tk->agenda[j] == in->issue_b;
-        }
-        if (a && b)
-            return false;
-    }
-    return true;
-}
-
-double ts_agreement_hazard(const ts_talks_hazard *h, double loss0, double loss1)
-{
-    double loss = (loss0 > 0.0 ? loss0 : 0.0) + (loss1 > 0.0 ? loss1 : 0.0);
-    return -expm1(-(h->base + h->sensitivity * loss));
-}
-
-/* ---- the noncooperative threat point ----------------------------------- */
-
-#define NC_GRID 21          /* grid of a best response before the golden-section search */
-#define NC_GOLDEN_TOL 1e-10 /* golden-section bracket, as a share of the lever's range */
-#define NC_TOL 1e-7         /* fixed point: no lever moved more than this share of its
-                             * range in a sweep (an argmax is resolved to ~sqrt(eps)) */
-#define NC_MAX_SWEEPS 100
-
-typedef struct {
-    const ts_world *w;
-    const ts_talk *tk;
-    double *x;              /* the agenda's levels, x[k] varied */
-    int k, a;
-} br_rollout;
-
-/* Owner a's value over the talk's duration with agenda lever k at level t
- * and the other agenda levers at x: what a threat costs or gains its owner. */
-static double own_value(br_rollout *c, double t)
-{
-    double out[2], keep = c->x[c->k];
-    c->x[c->k] = t;
-    ts_world_rollout(c->w, c->tk->agenda, c->x, c->tk->n_agenda, c->tk->duration_steps, false,
-                      out);
-    c->x[c->k] = keep;
-    return out[c->a];
-}
-
-/* The level of agenda lever k maximising its owner's value given the others:
- * the best point of a grid, refined by golden-section search between its
- * neighbours (nothing allocated). A value flat in the lever leaves it. */
-static double rollout_best_level(br_rollout *c, double lo, double hi)
-{
-    if (!(hi > lo))
-        return lo;
-    double f[NC_GRID], fmin = INFINITY, fmax = -INFINITY;
-    int best = 0;
-    for (int g = 0; g < NC_GRID; g++) {
-        f[g] = own_value(c, lo + (hi - lo) * g / (NC_GRID - 1));
-        if (f[g] > f[best])
-            best = g;
-        fmin = fmin < f[g] ? fmin : f[g];
-        fmax = fmax > f[g] ? fmax : f[g];
-    }
-    if (fmax - fmin <= 1e-12 * (1.0 + fabs(fmax)))
-        return c->x[c->k];
-    double a = lo + (hi - lo) * (best > 0 ? best - 1 : 0) / (NC_GRID - 1);
-    double b = lo + (hi - lo) * (best < NC_GRID - 1 ? best + 1 : NC_GRID - 1) / (NC_GRID - 1);
-    const double r = 0.6180339887498949;   /* (sqrt 5 - 1) / 2 */
-    double u = b - r * (b - a), v = a + r * (b - a);
-    double fu = own_value(c, u), fv = own_value(c, v);
-    while (b - a > NC_GOLDEN_TOL * (hi - lo)) {
-        if (fu >= fv) {
-            b = v;
-            v = u;
-            fv = fu;
-            u = b - r * (b - a);
-            fu = own_value(c, u);
-        } else {
-            a = u;
-            u = v;
-            fu = fv;
-            v = a + r * (b - a);
-            fv = own_value(c, v);
-        }
-    }
-    double t = fu >= fv ? u : v, ft = fu >= fv ? fu : fv;
-    /* the grid's ends are not inside the bracket's interior: compare */
-    double g = lo + (hi - lo) * best / (NC_GRID - 1);
-    return f[best] > ft ? g : t;
-}
-
-bool ts_agreement_threat_point(const ts_world *w, const ts_talk *tk, double *x, int *sweeps)
-{
-    double lo[TS_MAX_ISSUES], hi[TS_MAX_ISSUES];
-    for (int k = 0; k < tk->n_agenda; k++) {
-        lo[k] = w->issue[tk->agenda[k]].min;
-        hi[k] = w->issue[tk->agenda[k]].max;
-        x[k] = x[k] < lo[k] ? lo[k] : x[k] > hi[k] ? hi[k] : x[k];
-    }
-    br_rollout c = {w, tk, x, 0, 0};
-    for (int sweep = 1; sweep <= NC_MAX_SWEEPS; sweep++) {
-        double moved = 0.0;
-        for (int a = 0; a < 2; a++)
-            for (int k = 0; k < tk->n_agenda; k++) {
-                if (w->issue[tk->agenda[k]].owner != a)
-                    continue;
-                c.k = k;
-                c.a = a;
-                double t = rollout_best_level(&c, lo[k], hi[k]);
-                if (hi[k] > lo[k])
-                    moved = fmax(moved, fabs(t - x[k]) / (hi[k] - lo[k]));
-                x[k] = t;
-            }
-        if (moved <= NC_TOL) {
-            *sweeps = sweep;
-            return true;
-        }
-    }
-    *sweeps = NC_MAX_SWEEPS;
-    return false;
-}
-
-/* How a talk was set up, for its log row. */
-typedef struct {
-    double threat[TS_MAX_ISSUES];  /* the disagreement point's levels */
-    bool noncooperative;           /* asked for */
-    bool converged;                /* threat point found (else the status quo is used) */
-    int sweeps;
-    bool patience;                 /* nash weights from patience */
-    bool patience_fallback;        /* both discounts 0: power weights used */
-    double wt[2];                  /* nash weights used */
-    double delta[2];               /* alternating: per-round factors */
-} talk_setup;
-
-static ts_status negotiate(const ts_agreement_opts *aopts, ts_talks_workspace *ws,
-                           const ts_world *w, const ts_talk *tk, const double *x0,
-                           ts_talks_result *res, double d[2], talk_setup *ts, ts_error *err)
-{
-    if (!aopts)
-        aopts = &default_opts;
-    int n = tk->n_agenda;
-    double lo[TS_MAX_ISSUES], hi[TS_MAX_ISSUES], sq[TS_MAX_ISSUES];
-    for (int k = 0; k < n; k++) {
-        const ts_issue *is = &w->issue[tk->agenda[k]];
-        lo[k] = is->min;
-        hi[k] = is->max;
-        double x = x0 ? x0[k] : w->st[tk->agenda[k]].x;
-        sq[k] = x < lo[k] ? lo[k] : x > hi[k] ? hi[k] : x;
-    }
-    memset(ts, 0, sizeof *ts);
-    ts->noncooperative = tk->disagreement == TS_DISAGREE_NONCOOPERATIVE;
-    if (ts->noncooperative) {
-        memcpy(ts->threat, sq, (size_t)n * sizeof *sq);
-        ts->converged = ts_agreement_threat_point(w, tk, ts->threat, &ts->sweeps);
-        if (ts->converged)
-            memcpy(sq, ts->threat, (size_t)n * sizeof *sq);
-    }
-    value_ctx vc = {w, tk->agenda, n, tk->duration_steps, true, {0.0, 0.0}};
-    for (int a = 0; a < 2; a++) {
-        double disc = 1.0;
-        for (int t = 0; t < tk->duration_steps; t++, disc *= w->factor[a])
-            vc.dsum[a] += disc;
-    }
-    ts_talks_problem p = {.n = n, .lo = lo, .hi = hi, .x0 = sq, .value = package_value,
-                          .ctx = &vc, .xtol = aopts->xtol > 0.0 ? aopts->xtol : TS_AGREEMENT_XTOL,
-                          .max_evals = aopts->max_evals, .starts = aopts->starts};
-    if (!aopts->simplex && separable(w, tk))
-        p.lever = issue_value;
-    /* The disagreement point is what happens without a deal, not a promise:
-     * pledges there are valued at their levels. */
-    ts_world_rollout(w, tk->agenda, sq, n, tk->duration_steps, false, p.d);
-    d[0] = p.d[0];
-    d[1] = p.d[1];
-    switch (tk->protocol) {
-    case TS_PROTO_NASH: {
-        double pw = w->actor[0].power + w->actor[1].power;
-        ts->wt[0] = ts->wt[1] = 0.5;
-        if (pw > 0.0) {
-            ts->wt[0] = w->actor[0].power / pw;
-            ts->wt[1] = w->actor[1].power / pw;
-        }
-        if (tk->weights == TS_WEIGHTS_PATIENCE) {
-            /* Binmore, Rubinstein & Wolinsky (1986): w_A = ln d_B / (ln d_A + ln d_B) */
-            double la = log(w->factor[0]), lb = log(w->factor[1]);
-            ts->patience = true;
-            if (la + lb < 0.0) {
-                ts->wt[0] = lb / (la + lb);
-                ts->wt[1] = 1.0 - ts->wt[0];
-            } else {
-                ts->patience_fallback = true;
-            }
-        }
-        return ts_talks_nash(ws, &p, ts->wt, tk->min_gain, res, err);
-    }
-    case TS_PROTO_ALTERNATING:
-        for (int a = 0; a < 2; a++)
-            ts->delta[a] = pow(w->factor[a], tk->round_length);
-        return ts_talks_rubinstein(ws, &p, ts->delta, tk->rounds, tk->opener, tk->min_gain, res,
-                                   err);
-    case TS_PROTO_CONCESSION:
-    default:
-        return ts_talks_concession(ws, &p, tk->beta, tk->rounds, tk->min_gain, res, err);
-    }
-}
-
-ts_status ts_agreement_negotiate(const ts_agreement_opts *aopts, ts_talks_workspace *ws,
-                                 const ts_world *w, const ts_talk *tk, const double *x0,
-                                 ts_talks_result *res, double d[2], ts_error *err)
-{
-    talk_setup ts;
-    return negotiate(aopts, ws, w, tk, x0, res, d, &ts, err);
 }
 
 /* ---- log text --------------------------------------------------------- */
@@ -570,7 +280,7 @@ static ts_status hold_talk(const ts_agreement_opts *o, ts_replicate *r, talks_st
         sq[k] = x0 ? x0[k] : w->st[tk->agenda[k]].x;
     ts_talks_result res;
     talk_setup ts;
-    ts_status st = negotiate(o, s->ws, w, tk, sq, &res, d, &ts, err);
+    ts_status st = ts_ag_negotiate(o, s->ws, w, tk, sq, &res, d, &ts, err);
     if (st != TS_OK)
         return st;
     *agreed = res.agreement;
@@ -607,12 +317,10 @@ static void snapback(ts_world *w, const agreement *ag, int only_owner)
             ts_world_set_level(w, ag->lever[k], ag->pre[k]);
 }
 
-/* Observations of the previous step (trust) and breach. */
-static ts_status observe(ts_replicate *r, talks_state *s, bool *breached, ts_error *err)
+/* Each actor's trust moves towards 1 when the other kept the agreement as
+ * the actor saw it in the previous step, towards 0 when not. */
+static void update_trust(ts_world *w, const agreement *ag)
 {
-    ts_world *w = &r->w;
-    agreement *ag = &s->ag;
-    *breached = false;
     for (int o = 0; o < 2; o++) {
         int seen = 0, kept = 1;
         for (int k = 0; k < ag->n; k++) {
@@ -626,16 +334,12 @@ static ts_status observe(ts_replicate *r, talks_state *s, bool *breached, ts_err
         if (seen)
             w->trust[o] += w->actor[o].trust_rate * ((double)kept - w->trust[o]);
     }
-    int broke[2] = {0, 0};
-    for (int k = 0; k < ag->n; k++) {
-        int i = ag->lever[k];
-        if (fabs(w->st[i].x - ag->agreed[k]) > w->issue[i].tolerance + LEVEL_EPS)
-            broke[w->issue[i].owner] = 1;
-    }
-    if (!broke[0] && !broke[1])
-        return TS_OK;
-    *breached = true;
-    r->breaches++;
+}
+
+/* The breach's log text: who broke which lever, each victim's reaction,
+ * the trust now. */
+static void put_breach(talks_state *s, const ts_world *w, const agreement *ag, const int broke[2])
+{
     const ts_scenario *sc = w->sc;
     reset_detail(s);
     for (int k = 0, first = 1; k < ag->n; k++) {
@@ -669,6 +373,26 @@ static ts_status observe(ts_replicate *r, talks_state *s, bool *breached, ts_err
     }
     put(s, "; trust %s=%.3g %s=%.3g", sc->actors[0].id, w->trust[0], sc->actors[1].id,
         w->trust[1]);
+}
+
+/* Observations of the previous step (trust) and breach. */
+static ts_status observe(ts_replicate *r, talks_state *s, bool *breached, ts_error *err)
+{
+    ts_world *w = &r->w;
+    agreement *ag = &s->ag;
+    *breached = false;
+    update_trust(w, ag);
+    int broke[2] = {0, 0};
+    for (int k = 0; k < ag->n; k++) {
+        int i = ag->lever[k];
+        if (fabs(w->st[i].x - ag->agreed[k]) > w->issue[i].tolerance + LEVEL_EPS)
+            broke[w->issue[i].owner] = 1;
+    }
+    if (!broke[0] && !broke[1])
+        return TS_OK;
+    *breached = true;
+    r->breaches++;
+    put_breach(s, w, ag, broke);
     char label[32];
     agreement_label(ag, label, sizeof label);
     if (log_row(r, s, TS_LOG_BREACH, label, err) != TS_OK)
@@ -752,6 +476,12 @@ static void comply(ts_replicate *r, talks_state *s)
 
 /* ---- the hook ----------------------------------------------------------- */
 
+double ts_agreement_hazard(const ts_talks_hazard *h, double loss0, double loss1)
+{
+    double loss = (loss0 > 0.0 ? loss0 : 0.0) + (loss1 > 0.0 ? loss1 : 0.0);
+    return -expm1(-(h->base + h->sensitivity * loss));
+}
+
 static void hazard_reference(const ts_world *w, double ref[2])
 {
     const ts_scenario *sc = w->sc;
@@ -787,7 +517,7 @@ static ts_status random_talk(const ts_agreement_opts *o, ts_replicate *r, talks_
 
 ts_status ts_agreement_hook(void *ctx, const ts_engine *e, ts_replicate *r, ts_error *err)
 {
-    const ts_agreement_opts *o = ctx ? ctx : &default_opts;
+    const ts_agreement_opts *o = ctx ? ctx : &ts_ag_default_opts;
     const ts_scenario *sc = ts_engine_scenario(e);
     if (sc->n_talks == 0 && !sc->talks_hazard.enabled)
         return TS_OK;
@@ -838,5 +568,5 @@ ts_status ts_agreement_hook(void *ctx, const ts_engine *e, ts_replicate *r, ts_e
 void ts_agreement_hook_opts(ts_engine_opts *opts, const ts_agreement_opts *aopts)
 {
     opts->talks = ts_agreement_hook;
-    opts->talks_ctx = (void *)(aopts ? aopts : &default_opts);
+    opts->talks_ctx = (void *)(aopts ? aopts : &ts_ag_default_opts);
 }

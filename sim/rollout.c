@@ -125,14 +125,13 @@ static void term_block(rollout_term *tm, double h, int nb, double *restrict u0,
     }
 }
 
-void ts_world_rollout(const ts_world *from, const int *levers, const double *levels,
-                       int n_fixed, int n_steps, bool pledge_trust, double out[2])
+/* The levels a roll-out holds: x[i] each issue's (a fixed lever's clamped
+ * to its range, else its current one); recv[i] the level a pledge's
+ * receiver values with pledge_trust (its trust-weighted level), else NaN. */
+static void rollout_levels(const ts_world *from, const int *levers, const double *levels,
+                           int n_fixed, bool pledge_trust, double *x, double *recv)
 {
-    int n = from->n_issues;
-    double h = from->h;
-    double x[TS_MAX_ISSUES];
-    double recv[TS_MAX_ISSUES];   /* level the receiver values; NaN = the level itself */
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; i < from->n_issues; i++) {
         x[i] = from->st[i].x;
         recv[i] = NAN;
     }
@@ -146,44 +145,68 @@ void ts_world_rollout(const ts_world *from, const int *levers, const double *lev
         }
         x[i] = xk;
     }
+}
+
+/* Issue i's chip-licence term at level x: its state's closed-form
+ * coefficients after the step's refresh. */
+static void chip_term(rollout_term *tm, const ts_world *from, int i, double x)
+{
+    const ts_issue *is = &from->issue[i];
+    ts_issue_state st = from->st[i];
+    st.x = x;
+    ts_issue_state_refresh(is, from->h, &st);
+    tm->kind = TERM_CHIP;
+    tm->s = st.market;
+    tm->ds = st.m_decay;
+    tm->ms = st.m_star;
+    tm->v = st.value;
+    tm->dv = st.v_factor;
+    tm->k0 = 1.0 - x;
+    tm->k1 = st.chip_o;
+    tm->k2 = is->strategic_value_bn;
+    tm->k3 = st.chip_f;
+    tm->chip = is;
+}
+
+/* Issue i's export-control term at level x. */
+static void export_term(rollout_term *tm, const ts_world *from, int i, double x)
+{
+    const ts_issue *is = &from->issue[i];
+    ts_issue_state st = from->st[i];
+    st.x = x;
+    ts_issue_state_refresh(is, from->h, &st);
+    tm->kind = TERM_EXPORT;
+    tm->s = st.dependence;
+    tm->ds = st.d_decay;
+    tm->k0 = x;
+    tm->k1 = -is->exports_bn;
+    tm->k2 = is->reputation_bn * x;
+    tm->k3 = -is->disruption_bn;
+    tm->g = is->convexity;
+}
+
+/* One term per issue in issue order, but the leading run of constant terms
+ * summed into p[0], p[1], and the interactions too when every term is
+ * constant (*ni = 0; else *ni = their number, added every step). Returns
+ * the number of terms. */
+static int rollout_terms(const ts_world *from, const double *x, const double *recv,
+                         rollout_term *term, double p[2], int *ni)
+{
+    int n = from->n_issues;
+    double h = from->h;
     const ts_scenario *sc = from->sc;
-    rollout_term term[TS_MAX_ISSUES];
     int nt = 0;
-    double p0 = 0.0, p1 = 0.0;    /* the leading constant terms, summed */
     for (int i = 0; i < n; i++) {
         const ts_issue *is = &from->issue[i];
         rollout_term *tm = &term[nt];
         tm->o = is->owner;
         if (is->kind == TS_ISSUE_CHIP_LICENCE) {
-            ts_issue_state st = from->st[i];
-            st.x = x[i];
-            ts_issue_state_refresh(is, h, &st);
-            tm->kind = TERM_CHIP;
-            tm->s = st.market;
-            tm->ds = st.m_decay;
-            tm->ms = st.m_star;
-            tm->v = st.value;
-            tm->dv = st.v_factor;
-            tm->k0 = 1.0 - x[i];
-            tm->k1 = st.chip_o;
-            tm->k2 = is->strategic_value_bn;
-            tm->k3 = st.chip_f;
-            tm->chip = is;
+            chip_term(tm, from, i, x[i]);
             nt++;
             continue;
         }
         if (is->kind == TS_ISSUE_EXPORT_CONTROL) {
-            ts_issue_state st = from->st[i];
-            st.x = x[i];
-            ts_issue_state_refresh(is, h, &st);
-            tm->kind = TERM_EXPORT;
-            tm->s = st.dependence;
-            tm->ds = st.d_decay;
-            tm->k0 = x[i];
-            tm->k1 = -is->exports_bn;
-            tm->k2 = is->reputation_bn * x[i];
-            tm->k3 = -is->disruption_bn;
-            tm->g = is->convexity;
+            export_term(tm, from, i, x[i]);
             nt++;
             continue;
         }
@@ -198,8 +221,8 @@ void ts_world_rollout(const ts_world *from, const int *levers, const double *lev
         double q[2];
         const_payoff(is, &from->st[i], x[i], recv[i], h, q);
         if (nt == 0) {
-            p0 += q[0];
-            p1 += q[1];
+            p[0] += q[0];
+            p[1] += q[1];
         } else {
             tm->kind = TERM_CONST;
             tm->c[0] = q[0];
@@ -208,18 +231,34 @@ void ts_world_rollout(const ts_world *from, const int *levers, const double *lev
         }
     }
     /* Interactions (levels constant): folded in when nothing before them changes. */
-    int ni = sc->n_interactions;
+    *ni = sc->n_interactions;
     if (nt == 0) {
-        for (int k = 0; k < ni; k++) {
+        for (int k = 0; k < sc->n_interactions; k++) {
             const ts_interaction *in = &sc->interactions[k];
             double v = in->coef * x[in->issue_a] * x[in->issue_b] * h;
             if (in->actor == 0)
-                p0 += v;
+                p[0] += v;
             else
-                p1 += v;
+                p[1] += v;
         }
-        ni = 0;
+        *ni = 0;
     }
+    return nt;
+}
+
+void ts_world_rollout(const ts_world *from, const int *levers, const double *levels,
+                       int n_fixed, int n_steps, bool pledge_trust, double out[2])
+{
+    double h = from->h;
+    double x[TS_MAX_ISSUES];
+    double recv[TS_MAX_ISSUES];   /* level the receiver values; NaN = the level itself */
+    rollout_levels(from, levers, levels, n_fixed, pledge_trust, x, recv);
+    const ts_scenario *sc = from->sc;
+    rollout_term term[TS_MAX_ISSUES];
+    double p[2] = {0.0, 0.0};    /* the leading constant terms, summed */
+    int ni;
+    int nt = rollout_terms(from, x, recv, term, p, &ni);
+    double p0 = p[0], p1 = p[1];
     double f0 = from->factor[0], f1 = from->factor[1];
     double disc0 = 1.0, disc1 = 1.0, tot0 = 0.0, tot1 = 0.0;
     double u0[ROLLOUT_BLOCK], u1[ROLLOUT_BLOCK];
