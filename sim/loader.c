@@ -22,7 +22,7 @@
 
 /* ---- messages ---------------------------------------------------------- */
 
-const char *ld_type_name(const config_setting_t *s)
+const char *ts_ld_type_name(const config_setting_t *s)
 {
     switch (config_setting_type(s)) {
     case CONFIG_TYPE_INT:
@@ -82,7 +82,7 @@ static ts_status failv(loader *L, const config_setting_t *s, const char *key, co
     return ts_error_set(L->err, TS_EBAD, "%s: %s: %s", file, path, msg);
 }
 
-ts_status ld_fail(loader *L, const config_setting_t *s, const char *fmt, ...)
+ts_status ts_ld_fail(loader *L, const config_setting_t *s, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -91,7 +91,7 @@ ts_status ld_fail(loader *L, const config_setting_t *s, const char *fmt, ...)
     return st;
 }
 
-ts_status ld_fail_key(loader *L, const config_setting_t *s, const char *key,
+ts_status ts_ld_fail_key(loader *L, const config_setting_t *s, const char *key,
                       const char *fmt, ...)
 {
     va_list ap;
@@ -128,7 +128,7 @@ static int edit_distance(const char *a, const char *b)
     return d[la][lb];
 }
 
-void ld_suggest_add(ld_suggester *g, const char *cand)
+void ts_ld_suggest_add(ts_ld_suggester *g, const char *cand)
 {
     int dist = edit_distance(g->word, cand);
     if (dist <= 2 && dist < g->dist) {
@@ -137,7 +137,7 @@ void ld_suggest_add(ld_suggester *g, const char *cand)
     }
 }
 
-void ld_suggest_text(const ld_suggester *g, char *buf, size_t n)
+void ts_ld_suggest_text(const ts_ld_suggester *g, char *buf, size_t n)
 {
     if (g->best)
         snprintf(buf, n, " (did you mean '%s'?)", g->best);
@@ -145,7 +145,7 @@ void ld_suggest_text(const ld_suggester *g, char *buf, size_t n)
         buf[0] = '\0';
 }
 
-void ld_fmt_num(double v, char *buf, size_t n)
+void ts_ld_fmt_num(double v, char *buf, size_t n)
 {
     snprintf(buf, n, "%.15g", v);
 }
@@ -153,8 +153,8 @@ void ld_fmt_num(double v, char *buf, size_t n)
 static void range_text(double lo, double hi, char *buf, size_t n)
 {
     char a[40], b[40];
-    ld_fmt_num(lo, a, sizeof a);
-    ld_fmt_num(hi, b, sizeof b);
+    ts_ld_fmt_num(lo, a, sizeof a);
+    ts_ld_fmt_num(hi, b, sizeof b);
     if (isinf(lo) && isinf(hi))
         snprintf(buf, n, "a number");
     else if (isinf(hi))
@@ -186,7 +186,7 @@ static double number_of(const config_setting_t *s)
 }
 
 /* A number from setting s in [lo, hi]; `what` replaces the range text. */
-ts_status ld_num_value(loader *L, const config_setting_t *s, double lo, double hi,
+ts_status ts_ld_num_value(loader *L, const config_setting_t *s, double lo, double hi,
                        const char *what, double *out)
 {
     char rt[128];
@@ -195,26 +195,26 @@ ts_status ld_num_value(loader *L, const config_setting_t *s, double lo, double h
     else
         range_text(lo, hi, rt, sizeof rt);
     if (!is_number(s))
-        return ld_fail(L, s, "expected %s, got %s", rt, ld_type_name(s));
+        return ts_ld_fail(L, s, "expected %s, got %s", rt, ts_ld_type_name(s));
     double v = number_of(s);
     if (!isfinite(v))
-        return ld_fail(L, s, "expected %s, got a non-finite number", rt);
+        return ts_ld_fail(L, s, "expected %s, got a non-finite number", rt);
     if (fabs(v) > TS_NUM_LIMIT) {
         char got[40];
-        ld_fmt_num(v, got, sizeof got);
-        return ld_fail(L, s, "expected %s of magnitude at most 1e9 (larger ones overflow the "
+        ts_ld_fmt_num(v, got, sizeof got);
+        return ts_ld_fail(L, s, "expected %s of magnitude at most 1e9 (larger ones overflow the "
                        "model's payoff sums), got %s", rt, got);
     }
     if (v < lo || v > hi) {
         char got[40];
-        ld_fmt_num(v, got, sizeof got);
-        return ld_fail(L, s, "expected %s, got %s", rt, got);
+        ts_ld_fmt_num(v, got, sizeof got);
+        return ts_ld_fail(L, s, "expected %s, got %s", rt, got);
     }
     *out = v;
     return TS_OK;
 }
 
-ts_status ld_get_num(loader *L, const config_setting_t *g, const char *key, double def,
+ts_status ts_ld_get_num(loader *L, const config_setting_t *g, const char *key, double def,
                      double lo, double hi, double *out)
 {
     const config_setting_t *s = config_setting_get_member(g, key);
@@ -222,29 +222,29 @@ ts_status ld_get_num(loader *L, const config_setting_t *g, const char *key, doub
         *out = def;
         return TS_OK;
     }
-    return ld_num_value(L, s, lo, hi, NULL, out);
+    return ts_ld_num_value(L, s, lo, hi, NULL, out);
 }
 
-ts_status ld_int_value(loader *L, const config_setting_t *s, long long lo, long long hi,
+ts_status ts_ld_int_value(loader *L, const config_setting_t *s, long long lo, long long hi,
                        long long *out)
 {
     int t = config_setting_type(s);
     if (t == CONFIG_TYPE_FLOAT) {
         char got[40];
-        ld_fmt_num(config_setting_get_float(s), got, sizeof got);
-        return ld_fail(L, s, "expected an integer in [%lld, %lld], got %s", lo, hi, got);
+        ts_ld_fmt_num(config_setting_get_float(s), got, sizeof got);
+        return ts_ld_fail(L, s, "expected an integer in [%lld, %lld], got %s", lo, hi, got);
     }
     if (t != CONFIG_TYPE_INT && t != CONFIG_TYPE_INT64)
-        return ld_fail(L, s, "expected an integer in [%lld, %lld], got %s", lo, hi,
-                       ld_type_name(s));
+        return ts_ld_fail(L, s, "expected an integer in [%lld, %lld], got %s", lo, hi,
+                       ts_ld_type_name(s));
     long long v = t == CONFIG_TYPE_INT ? config_setting_get_int(s) : config_setting_get_int64(s);
     if (v < lo || v > hi)
-        return ld_fail(L, s, "expected an integer in [%lld, %lld], got %lld", lo, hi, v);
+        return ts_ld_fail(L, s, "expected an integer in [%lld, %lld], got %lld", lo, hi, v);
     *out = v;
     return TS_OK;
 }
 
-ts_status ld_get_int(loader *L, const config_setting_t *g, const char *key, int def, int lo,
+ts_status ts_ld_get_int(loader *L, const config_setting_t *g, const char *key, int def, int lo,
                      int hi, int *out)
 {
     const config_setting_t *s = config_setting_get_member(g, key);
@@ -253,13 +253,13 @@ ts_status ld_get_int(loader *L, const config_setting_t *g, const char *key, int 
         return TS_OK;
     }
     long long v = 0;   /* set on success; -O3 cannot see that */
-    ts_status st = ld_int_value(L, s, lo, hi, &v);
+    ts_status st = ts_ld_int_value(L, s, lo, hi, &v);
     if (st == TS_OK)
         *out = (int)v;
     return st;
 }
 
-ts_status ld_get_bool(loader *L, const config_setting_t *g, const char *key, bool def,
+ts_status ts_ld_get_bool(loader *L, const config_setting_t *g, const char *key, bool def,
                       bool *out)
 {
     const config_setting_t *s = config_setting_get_member(g, key);
@@ -268,23 +268,23 @@ ts_status ld_get_bool(loader *L, const config_setting_t *g, const char *key, boo
         return TS_OK;
     }
     if (config_setting_type(s) != CONFIG_TYPE_BOOL)
-        return ld_fail(L, s, "expected true or false, got %s", ld_type_name(s));
+        return ts_ld_fail(L, s, "expected true or false, got %s", ts_ld_type_name(s));
     *out = config_setting_get_bool(s) != 0;
     return TS_OK;
 }
 
-ts_status ld_string_value(loader *L, const config_setting_t *s, size_t cap, char *out)
+ts_status ts_ld_string_value(loader *L, const config_setting_t *s, size_t cap, char *out)
 {
     if (config_setting_type(s) != CONFIG_TYPE_STRING)
-        return ld_fail(L, s, "expected a string, got %s", ld_type_name(s));
+        return ts_ld_fail(L, s, "expected a string, got %s", ts_ld_type_name(s));
     const char *v = config_setting_get_string(s);
     if (strlen(v) >= cap)
-        return ld_fail(L, s, "expected a string of at most %zu bytes, got %zu", cap - 1, strlen(v));
+        return ts_ld_fail(L, s, "expected a string of at most %zu bytes, got %zu", cap - 1, strlen(v));
     memcpy(out, v, strlen(v) + 1);
     return TS_OK;
 }
 
-ts_status ld_get_string(loader *L, const config_setting_t *g, const char *key,
+ts_status ts_ld_get_string(loader *L, const config_setting_t *g, const char *key,
                         const char *def, size_t cap, char *out)
 {
     const config_setting_t *s = config_setting_get_member(g, key);
@@ -296,11 +296,11 @@ ts_status ld_get_string(loader *L, const config_setting_t *g, const char *key,
         out[n] = '\0';
         return TS_OK;
     }
-    return ld_string_value(L, s, cap, out);
+    return ts_ld_string_value(L, s, cap, out);
 }
 
 /* One of names[0..n-1]; *out keeps def when the key is absent. */
-ts_status ld_get_enum(loader *L, const config_setting_t *g, const char *key,
+ts_status ts_ld_get_enum(loader *L, const config_setting_t *g, const char *key,
                       const char *const *names, int n, int *out)
 {
     const config_setting_t *s = config_setting_get_member(g, key);
@@ -312,24 +312,24 @@ ts_status ld_get_enum(loader *L, const config_setting_t *g, const char *key,
         snprintf(list + len, sizeof list - len, "%s'%s'", i ? ", " : "", names[i]);
     }
     if (config_setting_type(s) != CONFIG_TYPE_STRING)
-        return ld_fail(L, s, "expected one of %s, got %s", list, ld_type_name(s));
+        return ts_ld_fail(L, s, "expected one of %s, got %s", list, ts_ld_type_name(s));
     const char *v = config_setting_get_string(s);
-    ld_suggester g2 = {v, NULL, 99};
+    ts_ld_suggester g2 = {.word = v, .dist = 99};
     for (int i = 0; i < n; i++) {
         if (strcmp(v, names[i]) == 0) {
             *out = i;
             return TS_OK;
         }
-        ld_suggest_add(&g2, names[i]);
+        ts_ld_suggest_add(&g2, names[i]);
     }
     char dym[96];
-    ld_suggest_text(&g2, dym, sizeof dym);
-    return ld_fail(L, s, "expected one of %s, got '%s'%s", list, v, dym);
+    ts_ld_suggest_text(&g2, dym, sizeof dym);
+    return ts_ld_fail(L, s, "expected one of %s, got '%s'%s", list, v, dym);
 }
 
 /* Ids are also setting names in the resolved scenario (reservation, set,
  * payoff groups), and libconfig's names start with a letter. */
-bool ld_valid_id(const char *s)
+bool ts_ld_valid_id(const char *s)
 {
     if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z')))
         return false;
@@ -343,7 +343,7 @@ bool ld_valid_id(const char *s)
 /* Checks that every member of group g is in keys (NULL-terminated); others
  * (extra, NULL-terminated or NULL) are known but belong elsewhere, and get
  * `elsewhere` as the reason. */
-ts_status ld_check_keys(loader *L, const config_setting_t *g, const char *const *keys,
+ts_status ts_ld_check_keys(loader *L, const config_setting_t *g, const char *const *keys,
                         const char *const *extra, const char *elsewhere)
 {
     int n = config_setting_length(g);
@@ -357,62 +357,62 @@ ts_status ld_check_keys(loader *L, const config_setting_t *g, const char *const 
             continue;
         for (const char *const *k = extra; k && *k; k++)
             if (strcmp(*k, name) == 0)
-                return ld_fail(L, m, "%s", elsewhere);
-        ld_suggester sg = {name, NULL, 99};
+                return ts_ld_fail(L, m, "%s", elsewhere);
+        ts_ld_suggester sg = {.word = name, .dist = 99};
         for (const char *const *k = keys; *k; k++)
-            ld_suggest_add(&sg, *k);
+            ts_ld_suggest_add(&sg, *k);
         char dym[96];
-        ld_suggest_text(&sg, dym, sizeof dym);
-        return ld_fail(L, m, "unknown setting%s", dym);
+        ts_ld_suggest_text(&sg, dym, sizeof dym);
+        return ts_ld_fail(L, m, "unknown setting%s", dym);
     }
     return TS_OK;
 }
 
-ts_status ld_need_group(loader *L, const config_setting_t *s)
+ts_status ts_ld_need_group(loader *L, const config_setting_t *s)
 {
     if (config_setting_type(s) != CONFIG_TYPE_GROUP)
-        return ld_fail(L, s, "expected a group { ... }, got %s", ld_type_name(s));
+        return ts_ld_fail(L, s, "expected a group { ... }, got %s", ts_ld_type_name(s));
     return TS_OK;
 }
 
-ts_status ld_need_list(loader *L, const config_setting_t *s, const char *of)
+ts_status ts_ld_need_list(loader *L, const config_setting_t *s, const char *of)
 {
     if (config_setting_type(s) != CONFIG_TYPE_LIST)
-        return ld_fail(L, s, "expected a list ( %s ), got %s", of, ld_type_name(s));
+        return ts_ld_fail(L, s, "expected a list ( %s ), got %s", of, ts_ld_type_name(s));
     return TS_OK;
 }
 
 /* Looks an issue or actor id up, with a suggestion on failure. */
-int ld_issue_ref(loader *L, const config_setting_t *s, const char *id, ts_status *st)
+int ts_ld_issue_ref(loader *L, const config_setting_t *s, const char *id, ts_status *st)
 {
     int k = ts_scenario_issue_index(L->sc, id);
     if (k >= 0)
         return k;
-    ld_suggester sg = {id, NULL, 99};
+    ts_ld_suggester sg = {.word = id, .dist = 99};
     for (int i = 0; i < L->sc->n_issues; i++)
-        ld_suggest_add(&sg, L->sc->issues[i].id);
+        ts_ld_suggest_add(&sg, L->sc->issues[i].id);
     char dym[96];
-    ld_suggest_text(&sg, dym, sizeof dym);
-    *st = ld_fail(L, s, "unknown issue '%s'%s", id, dym);
+    ts_ld_suggest_text(&sg, dym, sizeof dym);
+    *st = ts_ld_fail(L, s, "unknown issue '%s'%s", id, dym);
     return -1;
 }
 
-int ld_actor_ref(loader *L, const config_setting_t *s, const char *id, ts_status *st)
+int ts_ld_actor_ref(loader *L, const config_setting_t *s, const char *id, ts_status *st)
 {
     int k = ts_scenario_actor_index(L->sc, id);
     if (k >= 0)
         return k;
-    *st = ld_fail(L, s, "unknown actor '%s' (expected '%s' or '%s')", id, L->sc->actors[0].id,
+    *st = ts_ld_fail(L, s, "unknown actor '%s' (expected '%s' or '%s')", id, L->sc->actors[0].id,
                   L->sc->actors[1].id);
     return -1;
 }
 
-ts_status ld_date_value(loader *L, const config_setting_t *s, int32_t *day)
+ts_status ts_ld_date_value(loader *L, const config_setting_t *s, int32_t *day)
 {
     if (config_setting_type(s) != CONFIG_TYPE_STRING)
-        return ld_fail(L, s, "expected a date \"YYYY-MM-DD\", got %s", ld_type_name(s));
+        return ts_ld_fail(L, s, "expected a date \"YYYY-MM-DD\", got %s", ts_ld_type_name(s));
     const char *v = config_setting_get_string(s);
     if (!ts_date_parse(v, day))
-        return ld_fail(L, s, "expected a date \"YYYY-MM-DD\", got '%s' (not a real date)", v);
+        return ts_ld_fail(L, s, "expected a date \"YYYY-MM-DD\", got '%s' (not a real date)", v);
     return TS_OK;
 }

@@ -57,93 +57,93 @@ typedef struct {
 /* ---- messages (loader.c) ------------------------------------------------ */
 
 /* "an integer", "a string", ...: what setting s holds, for messages. */
-const char *ld_type_name(const config_setting_t *s);
+const char *ts_ld_type_name(const config_setting_t *s);
 
 /* Records "FILE:LINE: PATH: message" for setting s and returns TS_EBAD. */
-ts_status ld_fail(loader *L, const config_setting_t *s, const char *fmt, ...) LD_PRINTF(3, 4);
+ts_status ts_ld_fail(loader *L, const config_setting_t *s, const char *fmt, ...) LD_PRINTF(3, 4);
 
 /* The same for a key missing from group s: PATH ends in ".key". */
-ts_status ld_fail_key(loader *L, const config_setting_t *s, const char *key,
+ts_status ts_ld_fail_key(loader *L, const config_setting_t *s, const char *key,
                       const char *fmt, ...) LD_PRINTF(4, 5);
 
 /* Collects candidate names and picks the nearest within two edits:
- * ld_suggester g = {word, NULL, 99}; ld_suggest_add(&g, ...) per candidate;
- * ld_suggest_text gives " (did you mean 'x'?)" or "". */
+ * ts_ld_suggester g = {.word = word, .dist = 99}; ts_ld_suggest_add(&g, ...) per candidate;
+ * ts_ld_suggest_text gives " (did you mean 'x'?)" or "". */
 typedef struct {
     const char *word;
     const char *best;
     int dist;
-} ld_suggester;
+} ts_ld_suggester;
 
-void ld_suggest_add(ld_suggester *g, const char *cand);
-void ld_suggest_text(const ld_suggester *g, char *buf, size_t n);
+void ts_ld_suggest_add(ts_ld_suggester *g, const char *cand);
+void ts_ld_suggest_text(const ts_ld_suggester *g, char *buf, size_t n);
 
 /* A number as messages show it (%.15g). */
-void ld_fmt_num(double v, char *buf, size_t n);
+void ts_ld_fmt_num(double v, char *buf, size_t n);
 
 /* ---- typed getters (loader.c) ------------------------------------------- */
 
-/* The value of setting s. ld_num_value: a number in [lo, hi], of magnitude
+/* The value of setting s. ts_ld_num_value: a number in [lo, hi], of magnitude
  * at most 1e9 (docs/limits.md); `what` replaces the range in messages. */
-ts_status ld_num_value(loader *L, const config_setting_t *s, double lo, double hi,
+ts_status ts_ld_num_value(loader *L, const config_setting_t *s, double lo, double hi,
                        const char *what, double *out);
-ts_status ld_int_value(loader *L, const config_setting_t *s, long long lo, long long hi,
+ts_status ts_ld_int_value(loader *L, const config_setting_t *s, long long lo, long long hi,
                        long long *out);
 /* A string shorter than cap bytes. */
-ts_status ld_string_value(loader *L, const config_setting_t *s, size_t cap, char *out);
-ts_status ld_date_value(loader *L, const config_setting_t *s, int32_t *day);
+ts_status ts_ld_string_value(loader *L, const config_setting_t *s, size_t cap, char *out);
+ts_status ts_ld_date_value(loader *L, const config_setting_t *s, int32_t *day);
 
 /* Member `key` of group g, or def when it is absent. */
-ts_status ld_get_num(loader *L, const config_setting_t *g, const char *key, double def,
+ts_status ts_ld_get_num(loader *L, const config_setting_t *g, const char *key, double def,
                      double lo, double hi, double *out);
-ts_status ld_get_int(loader *L, const config_setting_t *g, const char *key, int def, int lo,
+ts_status ts_ld_get_int(loader *L, const config_setting_t *g, const char *key, int def, int lo,
                      int hi, int *out);
-ts_status ld_get_bool(loader *L, const config_setting_t *g, const char *key, bool def,
+ts_status ts_ld_get_bool(loader *L, const config_setting_t *g, const char *key, bool def,
                       bool *out);
-ts_status ld_get_string(loader *L, const config_setting_t *g, const char *key,
+ts_status ts_ld_get_string(loader *L, const config_setting_t *g, const char *key,
                         const char *def, size_t cap, char *out);
 /* One of names[0..n-1] as its index; *out is left as it is when the key is
  * absent. */
-ts_status ld_get_enum(loader *L, const config_setting_t *g, const char *key,
+ts_status ts_ld_get_enum(loader *L, const config_setting_t *g, const char *key,
                       const char *const *names, int n, int *out);
 
 /* An id: letters, digits and '_', starting with a letter. */
-bool ld_valid_id(const char *s);
+bool ts_ld_valid_id(const char *s);
 
 /* Every member of group g is one of keys (NULL-terminated); a member in
  * extra (NULL-terminated, or NULL) is known but misplaced, and reported with
  * `elsewhere`; any other gets "unknown setting" and a suggestion. */
-ts_status ld_check_keys(loader *L, const config_setting_t *g, const char *const *keys,
+ts_status ts_ld_check_keys(loader *L, const config_setting_t *g, const char *const *keys,
                         const char *const *extra, const char *elsewhere);
-ts_status ld_need_group(loader *L, const config_setting_t *s);
+ts_status ts_ld_need_group(loader *L, const config_setting_t *s);
 /* `of` shows the expected elements in the message. */
-ts_status ld_need_list(loader *L, const config_setting_t *s, const char *of);
+ts_status ts_ld_need_list(loader *L, const config_setting_t *s, const char *of);
 
 /* Index of an issue or actor id, or -1 with the failure in *st. */
-int ld_issue_ref(loader *L, const config_setting_t *s, const char *id, ts_status *st);
-int ld_actor_ref(loader *L, const config_setting_t *s, const char *id, ts_status *st);
+int ts_ld_issue_ref(loader *L, const config_setting_t *s, const char *id, ts_status *st);
+int ts_ld_actor_ref(loader *L, const config_setting_t *s, const char *id, ts_status *st);
 
 /* ---- overrides and includes (override.c) -------------------------------- */
 
 /* Applies one "KEY=VALUE" to the tree in L->cfg before it is loaded. */
-ts_status ld_apply_override(loader *L, const char *ov);
+ts_status ts_ld_apply_override(loader *L, const char *ov);
 
 /* Refuses an @include of a folder, FIFO, device or huge file, which
  * libconfig cannot handle safely; `where` names the text in messages. */
-ts_status ld_check_includes(const char *text, const char *dir, const char *where, int depth,
+ts_status ts_ld_check_includes(const char *text, const char *dir, const char *where, int depth,
                             ts_error *err);
 
 /* ---- sections shared across files --------------------------------------- */
 
 /* scenario_issues.c: issue k, all but its id (read first, by scenario.c);
  * and a chip's revenue share against its margin, reported at s. */
-ts_status ld_load_issue(loader *L, const config_setting_t *g, int k);
-ts_status ld_check_share_value(loader *L, const config_setting_t *s, const ts_issue *is,
+ts_status ts_ld_load_issue(loader *L, const config_setting_t *g, int k);
+ts_status ts_ld_check_share_value(loader *L, const config_setting_t *s, const ts_issue *is,
                                double share, double margin);
 
 /* scenario_events.c: the lists and groups after actors and issues. */
-ts_status ld_load_talks(loader *L, const config_setting_t *root);
-ts_status ld_load_hazard(loader *L, const config_setting_t *root);
-ts_status ld_load_events(loader *L, const config_setting_t *root);
+ts_status ts_ld_load_talks(loader *L, const config_setting_t *root);
+ts_status ts_ld_load_hazard(loader *L, const config_setting_t *root);
+ts_status ts_ld_load_events(loader *L, const config_setting_t *root);
 
 #endif

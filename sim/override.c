@@ -99,7 +99,7 @@ static ts_status parse_component(loader *L, const char *ov, const char *comp, bo
         if (end == comp + 1 || strcmp(end, "]") != 0 || *idx < 0)
             return ts_error_set(L->err, TS_EBAD, "--set %s: bad index '%s' (expected [N])",
                                 ov, comp);
-    } else if (!ld_valid_id(comp)) {
+    } else if (!ts_ld_valid_id(comp)) {
         return ts_error_set(L->err, TS_EBAD, "--set %s: bad setting name '%s'", ov, comp);
     }
     return TS_OK;
@@ -140,7 +140,7 @@ static ts_status replace_element(loader *L, const char *ov, const char *walked, 
         (ct == CONFIG_TYPE_ARRAY && config_setting_type(src) != config_setting_type(child)))
         return ts_error_set(L->err, TS_EBAD,
                             "--set %s: can only replace '%s' by a value of the same "
-                            "kind (%s)", ov, walked, ld_type_name(child));
+                            "kind (%s)", ov, walked, ts_ld_type_name(child));
     unsigned line = child->line;
     const char *file = child->file;
     /* libconfig's setters adopt a type only from NONE. */
@@ -210,7 +210,7 @@ static ts_status set_last(loader *L, const char *ov, const char *walked, config_
     return st;
 }
 
-ts_status ld_apply_override(loader *L, const char *ov)
+ts_status ts_ld_apply_override(loader *L, const char *ov)
 {
     const char *eq = strchr(ov, '=');
     if (!eq || eq == ov)
@@ -261,7 +261,7 @@ ts_status ld_apply_override(loader *L, const char *ov)
  * file of a sane size; included files are checked the same way. A missing
  * file is left to libconfig ("cannot open include file"). Commented-out
  * includes are checked too: harmless, they only fail on a non-file. */
-ts_status ld_check_includes(const char *text, const char *dir, const char *where,
+ts_status ts_ld_check_includes(const char *text, const char *dir, const char *where,
                             int depth, ts_error *err)
 {
     int line = 1;
@@ -300,7 +300,7 @@ ts_status ld_check_includes(const char *text, const char *dir, const char *where
                         if (buf) {
                             size_t got = fread(buf, 1, (size_t)sb.st_size, f);
                             buf[got] = '\0';
-                            st = ld_check_includes(buf, dir, full, depth + 1, err);
+                            st = ts_ld_check_includes(buf, dir, full, depth + 1, err);
                         }
                         free(buf);
                         if (f)

@@ -31,10 +31,10 @@ static ts_status steps_to_end(loader *L, const config_setting_t *s_end,
                               const config_setting_t *s_steps, int steps, ts_calendar *cal)
 {
     char a[11];
-    TRY(ld_date_value(L, s_end, &cal->end_day));
+    TRY(ts_ld_date_value(L, s_end, &cal->end_day));
     if (cal->end_day < cal->start_day) {
         ts_date_format(cal->start_day, a);
-        return ld_fail(L, s_end, "expected a date on or after start (%s), got '%s'", a,
+        return ts_ld_fail(L, s_end, "expected a date on or after start (%s), got '%s'", a,
                        config_setting_get_string(s_end));
     }
     /* Count the steps whose date is on or before end: a search over
@@ -43,7 +43,7 @@ static ts_status steps_to_end(loader *L, const config_setting_t *s_end,
     long lo = 1, hi = (long)(cal->end_day - cal->start_day) + 1;
     probe.steps = TS_MAX_STEPS + 1;
     if (ts_calendar_step_day(&probe, TS_MAX_STEPS) <= cal->end_day)
-        return ld_fail(L, s_end, "the calendar would have more than %d steps", TS_MAX_STEPS);
+        return ts_ld_fail(L, s_end, "the calendar would have more than %d steps", TS_MAX_STEPS);
     if (hi > TS_MAX_STEPS)
         hi = TS_MAX_STEPS;
     while (lo < hi) { /* largest n with step_day(n-1) <= end */
@@ -54,7 +54,7 @@ static ts_status steps_to_end(loader *L, const config_setting_t *s_end,
             hi = mid - 1;
     }
     if (s_steps && steps != (int)lo)
-        return ld_fail(L, s_steps, "expected %ld (the steps from start to end), got %d", lo,
+        return ts_ld_fail(L, s_steps, "expected %ld (the steps from start to end), got %d", lo,
                        steps);
     cal->steps = (int)lo;
     return TS_OK;
@@ -66,16 +66,16 @@ static ts_status load_calendar(loader *L, const config_setting_t *root)
     ts_calendar *cal = &L->sc->calendar;
     const config_setting_t *g = config_setting_get_member(root, "calendar");
     if (!g)
-        return ld_fail_key(L, root, "calendar",
+        return ts_ld_fail_key(L, root, "calendar",
                            "missing: expected { start = \"YYYY-MM-DD\"; end = \"YYYY-MM-DD\"; "
                            "step = \"week\"; } or { step = \"abstract\"; steps = N; }");
-    TRY(ld_need_group(L, g));
-    TRY(ld_check_keys(L, g, keys, NULL, NULL));
+    TRY(ts_ld_need_group(L, g));
+    TRY(ts_ld_check_keys(L, g, keys, NULL, NULL));
     const config_setting_t *s_start = config_setting_get_member(g, "start");
     const config_setting_t *s_end = config_setting_get_member(g, "end");
     const config_setting_t *s_steps = config_setting_get_member(g, "steps");
     int unit = s_start ? TS_STEP_WEEK : TS_STEP_ABSTRACT;
-    TRY(ld_get_enum(L, g, "step", step_names, 4, &unit));
+    TRY(ts_ld_get_enum(L, g, "step", step_names, 4, &unit));
     cal->unit = (ts_step_unit)unit;
     cal->step_years = unit == TS_STEP_DAY     ? 1.0 / 365.25
                       : unit == TS_STEP_WEEK  ? 7.0 / 365.25
@@ -83,23 +83,23 @@ static ts_status load_calendar(loader *L, const config_setting_t *root)
                                               : 1.0;
     int steps = 0;
     if (s_steps)
-        TRY(ld_get_int(L, g, "steps", 0, 1, TS_MAX_STEPS, &steps));
+        TRY(ts_ld_get_int(L, g, "steps", 0, 1, TS_MAX_STEPS, &steps));
     if (unit == TS_STEP_ABSTRACT) {
         if (s_start)
-            return ld_fail(L, s_start, "not used by an abstract calendar (give steps only)");
+            return ts_ld_fail(L, s_start, "not used by an abstract calendar (give steps only)");
         if (s_end)
-            return ld_fail(L, s_end, "not used by an abstract calendar (give steps only)");
+            return ts_ld_fail(L, s_end, "not used by an abstract calendar (give steps only)");
         if (!s_steps)
-            return ld_fail_key(L, g, "steps", "missing: an abstract calendar needs steps = N");
+            return ts_ld_fail_key(L, g, "steps", "missing: an abstract calendar needs steps = N");
         cal->steps = steps;
         cal->start_day = cal->end_day = 0;
         return TS_OK;
     }
     if (!s_start)
-        return ld_fail_key(L, g, "start", "missing: a dated calendar needs start = \"YYYY-MM-DD\"");
-    TRY(ld_date_value(L, s_start, &cal->start_day));
+        return ts_ld_fail_key(L, g, "start", "missing: a dated calendar needs start = \"YYYY-MM-DD\"");
+    TRY(ts_ld_date_value(L, s_start, &cal->start_day));
     if (!s_end && !s_steps)
-        return ld_fail_key(L, g, "end", "missing: give end = \"YYYY-MM-DD\" or steps = N");
+        return ts_ld_fail_key(L, g, "end", "missing: give end = \"YYYY-MM-DD\" or steps = N");
     /* Last representable step: dates stay within year 9999. */
     int32_t last_day;
     ts_date_parse("9999-12-31", &last_day);
@@ -108,11 +108,11 @@ static ts_status load_calendar(loader *L, const config_setting_t *root)
     } else {
         cal->steps = steps;
         if (ts_calendar_step_day(cal, steps) - 1 > last_day)
-            return ld_fail(L, s_steps, "the last step falls after year 9999");
+            return ts_ld_fail(L, s_steps, "the last step falls after year 9999");
         cal->end_day = ts_calendar_step_day(cal, steps) - 1;
     }
     if (cal->end_day > last_day)
-        return ld_fail(L, s_end, "expected a date before year 10000");
+        return ts_ld_fail(L, s_end, "expected a date before year 10000");
     return TS_OK;
 }
 
@@ -126,7 +126,7 @@ static ts_status seed_value(loader *L, const config_setting_t *s, uint64_t *seed
         long long v = t == CONFIG_TYPE_INT ? config_setting_get_int(s)
                                            : config_setting_get_int64(s);
         if (v < 0)
-            return ld_fail(L, s, "%s, got %lld", expect, v);
+            return ts_ld_fail(L, s, "%s, got %lld", expect, v);
         *seed = (uint64_t)v;
     } else if (t == CONFIG_TYPE_STRING) {
         const char *v = config_setting_get_string(s);
@@ -134,10 +134,10 @@ static ts_status seed_value(loader *L, const config_setting_t *s, uint64_t *seed
         errno = 0;
         unsigned long long u = strtoull(v, &end, 10);
         if (!*v || *end || errno || v[0] < '0' || v[0] > '9')
-            return ld_fail(L, s, "%s, got '%s'", expect, v);
+            return ts_ld_fail(L, s, "%s, got '%s'", expect, v);
         *seed = (uint64_t)u;
     } else {
-        return ld_fail(L, s, "%s, got %s", expect, ld_type_name(s));
+        return ts_ld_fail(L, s, "%s, got %s", expect, ts_ld_type_name(s));
     }
     return TS_OK;
 }
@@ -145,17 +145,17 @@ static ts_status seed_value(loader *L, const config_setting_t *s, uint64_t *seed
 /* The name of one of GSL's generators. */
 static ts_status rng_value(loader *L, const config_setting_t *s, ts_scenario *sc)
 {
-    TRY(ld_string_value(L, s, sizeof sc->rng, sc->rng));
-    ld_suggester sg = {sc->rng, NULL, 99};
+    TRY(ts_ld_string_value(L, s, sizeof sc->rng, sc->rng));
+    ts_ld_suggester sg = {.word = sc->rng, .dist = 99};
     bool found = false;
     for (const gsl_rng_type **t = gsl_rng_types_setup(); *t && !found; t++) {
         found = strcmp((*t)->name, sc->rng) == 0;
-        ld_suggest_add(&sg, (*t)->name);
+        ts_ld_suggest_add(&sg, (*t)->name);
     }
     if (!found) {
         char dym[96];
-        ld_suggest_text(&sg, dym, sizeof dym);
-        return ld_fail(L, s, "expected a GSL generator name (e.g. 'taus2', 'mt19937'), got "
+        ts_ld_suggest_text(&sg, dym, sizeof dym);
+        return ts_ld_fail(L, s, "expected a GSL generator name (e.g. 'taus2', 'mt19937'), got "
                        "'%s'%s", sc->rng, dym);
     }
     return TS_OK;
@@ -171,9 +171,9 @@ static ts_status load_monte_carlo(loader *L, const config_setting_t *root)
     const config_setting_t *g = config_setting_get_member(root, "monte_carlo");
     if (!g)
         return TS_OK;
-    TRY(ld_need_group(L, g));
-    TRY(ld_check_keys(L, g, keys, NULL, NULL));
-    TRY(ld_get_int(L, g, "replicates", 100, 1, TS_MAX_REPLICATES, &sc->replicates));
+    TRY(ts_ld_need_group(L, g));
+    TRY(ts_ld_check_keys(L, g, keys, NULL, NULL));
+    TRY(ts_ld_get_int(L, g, "replicates", 100, 1, TS_MAX_REPLICATES, &sc->replicates));
     const config_setting_t *s = config_setting_get_member(g, "seed");
     if (s)
         TRY(seed_value(L, s, &sc->seed));
@@ -192,11 +192,11 @@ static ts_status load_output(loader *L, const config_setting_t *root)
     const config_setting_t *g = config_setting_get_member(root, "output");
     if (!g)
         return TS_OK;
-    TRY(ld_need_group(L, g));
-    TRY(ld_check_keys(L, g, keys, NULL, NULL));
-    TRY(ld_get_int(L, g, "trajectories", 10, -1, TS_MAX_REPLICATES, &sc->trajectories));
-    TRY(ld_get_int(L, g, "precision", 6, 1, 17, &sc->precision));
-    TRY(ld_get_bool(L, g, "channels", false, &sc->channels));
+    TRY(ts_ld_need_group(L, g));
+    TRY(ts_ld_check_keys(L, g, keys, NULL, NULL));
+    TRY(ts_ld_get_int(L, g, "trajectories", 10, -1, TS_MAX_REPLICATES, &sc->trajectories));
+    TRY(ts_ld_get_int(L, g, "precision", 6, 1, 17, &sc->precision));
+    TRY(ts_ld_get_bool(L, g, "channels", false, &sc->channels));
     return TS_OK;
 }
 
@@ -205,18 +205,18 @@ static ts_status load_id(loader *L, const config_setting_t *g, char out[TS_ID_MA
 {
     const config_setting_t *s = config_setting_get_member(g, "id");
     if (!s)
-        return ld_fail_key(L, g, "id", "missing: every actor and issue needs an id");
-    TRY(ld_string_value(L, s, TS_ID_MAX, out));
-    if (!ld_valid_id(out))
-        return ld_fail(L, s, "expected an id of letters, digits and '_' starting with a "
+        return ts_ld_fail_key(L, g, "id", "missing: every actor and issue needs an id");
+    TRY(ts_ld_string_value(L, s, TS_ID_MAX, out));
+    if (!ts_ld_valid_id(out))
+        return ts_ld_fail(L, s, "expected an id of letters, digits and '_' starting with a "
                        "letter, got '%s'", out);
     for (int i = 0; i < 2; i++)
         if (L->sc->actors[i].id[0] && &L->sc->actors[i].id[0] != out &&
             strcmp(L->sc->actors[i].id, out) == 0)
-            return ld_fail(L, s, "duplicate id '%s' (already an actor)", out);
+            return ts_ld_fail(L, s, "duplicate id '%s' (already an actor)", out);
     for (int i = 0; i < L->sc->n_issues; i++)
         if (&L->sc->issues[i].id[0] != out && strcmp(L->sc->issues[i].id, out) == 0)
-            return ld_fail(L, s, "duplicate id '%s' (already an issue)", out);
+            return ts_ld_fail(L, s, "duplicate id '%s' (already an issue)", out);
     return TS_OK;
 }
 
@@ -282,10 +282,10 @@ static ts_status check_strategy_keys(loader *L, const config_setting_t *g, int k
                     for (int k = 0; k < TS_STRAT_COUNT; k++)
                         if (p->kinds & LD_BIT(k))
                             snprintf(owners, sizeof owners, "%s", ts_strategy_kind_name(k));
-            return ld_fail(L, m, "not a parameter of strategy '%s' (only of '%s')",
+            return ts_ld_fail(L, m, "not a parameter of strategy '%s' (only of '%s')",
                            ts_strategy_kind_name(kind), owners);
         }
-        TRY(ld_check_keys(L, g, keys, NULL, NULL));
+        TRY(ts_ld_check_keys(L, g, keys, NULL, NULL));
     }
     return TS_OK;
 }
@@ -300,17 +300,17 @@ static ts_status load_deadline(loader *L, const config_setting_t *g, ts_strategy
     if (config_setting_type(s) == CONFIG_TYPE_STRING) {
         int32_t day;
         if (cal->unit == TS_STEP_ABSTRACT)
-            return ld_fail(L, s, "expected a step number (the calendar is abstract), got a "
+            return ts_ld_fail(L, s, "expected a step number (the calendar is abstract), got a "
                            "string");
-        TRY(ld_date_value(L, s, &day));
+        TRY(ts_ld_date_value(L, s, &day));
         int step = ts_calendar_step_of_day(cal, day);
         if (day < cal->start_day || step < 1)
-            return ld_fail(L, s, "expected a date after the first step and within the "
+            return ts_ld_fail(L, s, "expected a date after the first step and within the "
                            "calendar, got '%s'", config_setting_get_string(s));
         st->deadline = step;
     } else {
         long long v;
-        TRY(ld_int_value(L, s, 1, cal->steps > 1 ? cal->steps - 1 : 1, &v));
+        TRY(ts_ld_int_value(L, s, 1, cal->steps > 1 ? cal->steps - 1 : 1, &v));
         st->deadline = (int)v;
     }
     return TS_OK;
@@ -324,24 +324,24 @@ static ts_status load_reservation(loader *L, const config_setting_t *g, int a)
     const config_setting_t *s = config_setting_get_member(g, "reservation");
     if (!s)
         return TS_OK;
-    TRY(ld_need_group(L, s));
+    TRY(ts_ld_need_group(L, s));
     int nr = config_setting_length(s);
     for (int i = 0; i < nr; i++) {
         const config_setting_t *m = config_setting_get_elem(s, (unsigned)i);
         ts_status bad = TS_OK;
-        int k = ld_issue_ref(L, m, config_setting_name(m), &bad);
+        int k = ts_ld_issue_ref(L, m, config_setting_name(m), &bad);
         if (k < 0)
             return bad;
         const ts_issue *is = &sc->issues[k];
         if (is->owner != a)
-            return ld_fail(L, m, "'%s' is a lever of '%s'; a reservation is for own levers",
+            return ts_ld_fail(L, m, "'%s' is a lever of '%s'; a reservation is for own levers",
                            is->id, sc->actors[is->owner].id);
         char what[256], lo[40], hi[40];
-        ld_fmt_num(is->min, lo, sizeof lo);
-        ld_fmt_num(is->max, hi, sizeof hi);
+        ts_ld_fmt_num(is->min, lo, sizeof lo);
+        ts_ld_fmt_num(is->max, hi, sizeof hi);
         snprintf(what, sizeof what, "a number in [min, max] of '%s' ([%s, %s])", is->id, lo,
                  hi);
-        TRY(ld_num_value(L, m, is->min, is->max, what, &st->reservation[k]));
+        TRY(ts_ld_num_value(L, m, is->min, is->max, what, &st->reservation[k]));
     }
     return TS_OK;
 }
@@ -353,17 +353,17 @@ static ts_status load_strategy(loader *L, const config_setting_t *actor, int a)
     const config_setting_t *g = config_setting_get_member(actor, "strategy");
     if (!g)
         return TS_OK;
-    TRY(ld_need_group(L, g));
+    TRY(ts_ld_need_group(L, g));
     int kind = TS_STRAT_HOLD;
     const char *kinds[TS_STRAT_COUNT];
     for (int i = 0; i < TS_STRAT_COUNT; i++)
         kinds[i] = ts_strategy_kind_name(i);
-    TRY(ld_get_enum(L, g, "kind", kinds, TS_STRAT_COUNT, &kind));
+    TRY(ts_ld_get_enum(L, g, "kind", kinds, TS_STRAT_COUNT, &kind));
     st->kind = (ts_strategy_kind)kind;
     TRY(check_strategy_keys(L, g, kind));
     for (const ts_strategy_param *p = ts_strategy_param_table(); p->key; p++)
         if (p->kinds & LD_BIT(kind))
-            TRY(ld_get_num(L, g, p->key, p->def, p->lo, p->hi, strategy_field(st, p->offset)));
+            TRY(ts_ld_get_num(L, g, p->key, p->def, p->lo, p->hi, strategy_field(st, p->offset)));
     TRY(load_deadline(L, g, st));
     return load_reservation(L, g, a);
 }
@@ -380,11 +380,11 @@ static ts_status load_actor(loader *L, const config_setting_t *g, int a)
             akeys[nk++] = p->key;
     akeys[nk] = NULL;
     ts_actor *ac = &L->sc->actors[a];
-    TRY(ld_check_keys(L, g, akeys, NULL, NULL));
-    TRY(ld_get_string(L, g, "name", ac->id, TS_NAME_MAX, ac->name));
+    TRY(ts_ld_check_keys(L, g, akeys, NULL, NULL));
+    TRY(ts_ld_get_string(L, g, "name", ac->id, TS_NAME_MAX, ac->name));
     for (const ts_param_info *p = ts_param_table(); p->key; p++)
         if (p->target == TS_TARGET_ACTOR)
-            TRY(ld_get_num(L, g, p->key, p->def, p->lo, p->hi,
+            TRY(ts_ld_get_num(L, g, p->key, p->def, p->lo, p->hi,
                            (double *)(void *)((char *)ac + p->offset)));
     return load_strategy(L, g, a);
 }
@@ -396,7 +396,7 @@ static ts_status load_interactions(loader *L, const config_setting_t *root)
     const config_setting_t *l = config_setting_get_member(root, "interactions");
     if (!l)
         return TS_OK;
-    TRY(ld_need_list(L, l, "{ actor = ...; issues = [\"a\", \"b\"]; coef = ...; }, ..."));
+    TRY(ts_ld_need_list(L, l, "{ actor = ...; issues = [\"a\", \"b\"]; coef = ...; }, ..."));
     int n = config_setting_length(l);
     sc->interactions = calloc((size_t)n + 1, sizeof *sc->interactions);
     if (!sc->interactions)
@@ -405,32 +405,32 @@ static ts_status load_interactions(loader *L, const config_setting_t *root)
         const config_setting_t *g = config_setting_get_elem(l, (unsigned)i);
         ts_interaction *in = &sc->interactions[i];
         sc->n_interactions = i + 1;
-        TRY(ld_need_group(L, g));
-        TRY(ld_check_keys(L, g, keys, NULL, NULL));
+        TRY(ts_ld_need_group(L, g));
+        TRY(ts_ld_check_keys(L, g, keys, NULL, NULL));
         in->line = (int)config_setting_source_line(g);
         const config_setting_t *s = config_setting_get_member(g, "actor");
         if (!s)
-            return ld_fail_key(L, g, "actor", "missing: expected the id of the actor paid");
+            return ts_ld_fail_key(L, g, "actor", "missing: expected the id of the actor paid");
         char id[TS_ID_MAX];
-        TRY(ld_string_value(L, s, sizeof id, id));
+        TRY(ts_ld_string_value(L, s, sizeof id, id));
         ts_status bad = TS_OK;
-        if ((in->actor = ld_actor_ref(L, s, id, &bad)) < 0)
+        if ((in->actor = ts_ld_actor_ref(L, s, id, &bad)) < 0)
             return bad;
         s = config_setting_get_member(g, "issues");
         if (!s)
-            return ld_fail_key(L, g, "issues", "missing: expected two issue ids [\"a\", \"b\"]");
+            return ts_ld_fail_key(L, g, "issues", "missing: expected two issue ids [\"a\", \"b\"]");
         if (config_setting_type(s) != CONFIG_TYPE_ARRAY || config_setting_length(s) != 2)
-            return ld_fail(L, s, "expected two issue ids [\"a\", \"b\"], got %s",
+            return ts_ld_fail(L, s, "expected two issue ids [\"a\", \"b\"], got %s",
                            config_setting_type(s) == CONFIG_TYPE_ARRAY ? "another count"
-                                                                       : ld_type_name(s));
+                                                                       : ts_ld_type_name(s));
         int *ix[2] = {&in->issue_a, &in->issue_b};
         for (int j = 0; j < 2; j++) {
             const config_setting_t *e = config_setting_get_elem(s, (unsigned)j);
-            TRY(ld_string_value(L, e, sizeof id, id));
-            if ((*ix[j] = ld_issue_ref(L, e, id, &bad)) < 0)
+            TRY(ts_ld_string_value(L, e, sizeof id, id));
+            if ((*ix[j] = ts_ld_issue_ref(L, e, id, &bad)) < 0)
                 return bad;
         }
-        TRY(ld_get_num(L, g, "coef", 0.0, -INFINITY, INFINITY, &in->coef));
+        TRY(ts_ld_get_num(L, g, "coef", 0.0, -INFINITY, INFINITY, &in->coef));
     }
     return TS_OK;
 }
@@ -440,39 +440,39 @@ static ts_status load_actors_and_issues(loader *L, const config_setting_t *root)
     ts_scenario *sc = L->sc;
     const config_setting_t *la = config_setting_get_member(root, "actors");
     if (!la)
-        return ld_fail_key(L, root, "actors", "missing: expected a list of exactly two actors");
-    TRY(ld_need_list(L, la, "{ id = ...; }, { id = ...; }"));
+        return ts_ld_fail_key(L, root, "actors", "missing: expected a list of exactly two actors");
+    TRY(ts_ld_need_list(L, la, "{ id = ...; }, { id = ...; }"));
     if (config_setting_length(la) != 2)
-        return ld_fail(L, la, "expected exactly two actors, got %d", config_setting_length(la));
+        return ts_ld_fail(L, la, "expected exactly two actors, got %d", config_setting_length(la));
     for (int a = 0; a < 2; a++) {
         const config_setting_t *g = config_setting_get_elem(la, (unsigned)a);
-        TRY(ld_need_group(L, g));
+        TRY(ts_ld_need_group(L, g));
         sc->actors[a].line = (int)config_setting_source_line(g);
         TRY(load_id(L, g, sc->actors[a].id));
     }
     const config_setting_t *li = config_setting_get_member(root, "issues");
     if (!li)
-        return ld_fail_key(L, root, "issues", "missing: expected a list of issues (levers)");
-    TRY(ld_need_list(L, li, "{ id = ...; kind = ...; owner = ...; }, ..."));
+        return ts_ld_fail_key(L, root, "issues", "missing: expected a list of issues (levers)");
+    TRY(ts_ld_need_list(L, li, "{ id = ...; kind = ...; owner = ...; }, ..."));
     int n = config_setting_length(li);
     if (n < 1 || n > TS_MAX_ISSUES)
-        return ld_fail(L, li, "expected 1 to %d issues, got %d", TS_MAX_ISSUES, n);
+        return ts_ld_fail(L, li, "expected 1 to %d issues, got %d", TS_MAX_ISSUES, n);
     sc->issues = calloc((size_t)n, sizeof *sc->issues);
     if (!sc->issues)
         return ts_error_set(L->err, TS_EIO, "%s: out of memory", L->path);
     for (int k = 0; k < n; k++) {
         const config_setting_t *g = config_setting_get_elem(li, (unsigned)k);
-        TRY(ld_need_group(L, g));
+        TRY(ts_ld_need_group(L, g));
         sc->issues[k].line = (int)config_setting_source_line(g);
         TRY(load_id(L, g, sc->issues[k].id));
         sc->n_issues = k + 1;
     }
     for (int k = 0; k < n; k++)
-        TRY(ld_load_issue(L, config_setting_get_elem(li, (unsigned)k), k));
+        TRY(ts_ld_load_issue(L, config_setting_get_elem(li, (unsigned)k), k));
     for (int a = 0; a < 2; a++)
         TRY(load_actor(L, config_setting_get_elem(la, (unsigned)a), a));
     if (sc->actors[0].power + sc->actors[1].power <= 0.0)
-        return ld_fail_key(L, config_setting_get_elem(la, 0), "power",
+        return ts_ld_fail_key(L, config_setting_get_elem(la, 0), "power",
                            "the two actors' powers must not both be 0");
     return TS_OK;
 }
@@ -483,7 +483,7 @@ static ts_status load_root(loader *L, const config_setting_t *root)
                                        "output", "actors",      "issues",       "interactions",
                                        "talks",  "talks_hazard", "events",      NULL};
     ts_scenario *sc = L->sc;
-    TRY(ld_check_keys(L, root, keys, NULL, NULL));
+    TRY(ts_ld_check_keys(L, root, keys, NULL, NULL));
     /* Default name: the file's base name without its extension. */
     const char *base = strrchr(L->path, '/');
     base = base ? base + 1 : L->path;
@@ -496,21 +496,21 @@ static ts_status load_root(loader *L, const config_setting_t *root)
     sc->name[len] = '\0';
     const config_setting_t *s = config_setting_get_member(root, "name");
     if (s) {
-        TRY(ld_string_value(L, s, sizeof sc->name, sc->name));
+        TRY(ts_ld_string_value(L, s, sizeof sc->name, sc->name));
         /* The name becomes an output folder: keep it a plain file name. */
         if (!sc->name[0] || sc->name[0] == '.' || strchr(sc->name, '/') || strchr(sc->name, '\\'))
-            return ld_fail(L, s, "expected a plain folder name (no '/', not starting with '.'), "
+            return ts_ld_fail(L, s, "expected a plain folder name (no '/', not starting with '.'), "
                            "got '%s'", sc->name);
     }
-    TRY(ld_get_string(L, root, "description", "", sizeof sc->description, sc->description));
+    TRY(ts_ld_get_string(L, root, "description", "", sizeof sc->description, sc->description));
     TRY(load_calendar(L, root));
     TRY(load_monte_carlo(L, root));
     TRY(load_output(L, root));
     TRY(load_actors_and_issues(L, root));
     TRY(load_interactions(L, root));
-    TRY(ld_load_talks(L, root));
-    TRY(ld_load_hazard(L, root));
-    TRY(ld_load_events(L, root));
+    TRY(ts_ld_load_talks(L, root));
+    TRY(ts_ld_load_hazard(L, root));
+    TRY(ts_ld_load_events(L, root));
     return TS_OK;
 }
 
@@ -547,14 +547,14 @@ ts_scenario *ts_scenario_parse(const char *text, const char *path,
     loader L = {.path = path, .err = err, .sc = sc, .cfg = &cfg};
     for (int k = 0; k < TS_MAX_ISSUES; k++)
         L.ev_share_max[k] = L.ev_margin_min[k] = NAN;
-    ts_status st = ld_check_includes(text ? text : "", slash ? dir : NULL, path, 1, err);
+    ts_status st = ts_ld_check_includes(text ? text : "", slash ? dir : NULL, path, 1, err);
     if (st == TS_OK && config_read_string(&cfg, text ? text : "") != CONFIG_TRUE) {
         const char *file = config_error_file(&cfg);
         st = ts_error_set(err, TS_EBAD, "%s:%d: %s", file ? file : path, config_error_line(&cfg),
                           config_error_text(&cfg));
     }
     for (int i = 0; st == TS_OK && i < n_overrides; i++)
-        st = ld_apply_override(&L, overrides[i]);
+        st = ts_ld_apply_override(&L, overrides[i]);
     if (st == TS_OK)
         st = load_root(&L, config_root_setting(&cfg));
     config_destroy(&cfg);

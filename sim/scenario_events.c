@@ -40,30 +40,30 @@ static ts_status load_when(loader *L, const config_setting_t *g, bool random_ok,
     int given = (sd != NULL) + (ss != NULL) + (sp != NULL);
     const char *choices = random_ok ? "'date', 'step' or 'probability'" : "'date' or 'step'";
     if (given == 0)
-        return ld_fail(L, g, "missing when: give one of %s", choices);
+        return ts_ld_fail(L, g, "missing when: give one of %s", choices);
     if (given > 1)
-        return ld_fail(L, sd && ss ? ss : sp, "give only one of %s", choices);
+        return ts_ld_fail(L, sd && ss ? ss : sp, "give only one of %s", choices);
     *day = INT32_MIN;
     *prob = 0.0;
     if (sp) {
         *step = -1;
-        return ld_num_value(L, sp, 0.0, 1.0, "a probability in [0, 1]", prob);
+        return ts_ld_num_value(L, sp, 0.0, 1.0, "a probability in [0, 1]", prob);
     }
     if (ss) {
         long long v;
-        TRY(ld_int_value(L, ss, 0, cal->steps - 1, &v));
+        TRY(ts_ld_int_value(L, ss, 0, cal->steps - 1, &v));
         *step = (int)v;
         return TS_OK;
     }
     if (cal->unit == TS_STEP_ABSTRACT)
-        return ld_fail(L, sd, "the calendar is abstract: give step = N instead of a date");
-    TRY(ld_date_value(L, sd, day));
+        return ts_ld_fail(L, sd, "the calendar is abstract: give step = N instead of a date");
+    TRY(ts_ld_date_value(L, sd, day));
     char a[11], b[11];
     int t = ts_calendar_step_of_day(cal, *day);
     if (*day < cal->start_day || t < 0) {
         ts_date_format(cal->start_day, a);
         ts_date_format(ts_calendar_step_day(cal, cal->steps - 1), b);
-        return ld_fail(L, sd, "expected a date within the calendar's steps (%s to %s), got '%s'",
+        return ts_ld_fail(L, sd, "expected a date within the calendar's steps (%s to %s), got '%s'",
                        a, b, config_setting_get_string(sd));
     }
     *step = t;
@@ -81,21 +81,21 @@ static ts_status load_agenda(loader *L, const config_setting_t *g, ts_talk *tk)
         return TS_OK;
     }
     if (config_setting_type(s) != CONFIG_TYPE_ARRAY || config_setting_length(s) == 0)
-        return ld_fail(L, s, "expected a non-empty array of issue ids [\"a\", ...], got %s",
+        return ts_ld_fail(L, s, "expected a non-empty array of issue ids [\"a\", ...], got %s",
                        config_setting_type(s) == CONFIG_TYPE_ARRAY ? "an empty one"
-                                                                   : ld_type_name(s));
+                                                                   : ts_ld_type_name(s));
     int n = config_setting_length(s);
     for (int i = 0; i < n; i++) {
         const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
         char id[TS_ID_MAX];
-        TRY(ld_string_value(L, e, sizeof id, id));
+        TRY(ts_ld_string_value(L, e, sizeof id, id));
         ts_status bad = TS_OK;
-        int k = ld_issue_ref(L, e, id, &bad);
+        int k = ts_ld_issue_ref(L, e, id, &bad);
         if (k < 0)
             return bad;
         for (int j = 0; j < tk->n_agenda; j++)
             if (tk->agenda[j] == k)
-                return ld_fail(L, e, "'%s' is already on the agenda", id);
+                return ts_ld_fail(L, e, "'%s' is already on the agenda", id);
         tk->agenda[tk->n_agenda++] = k;
     }
     return TS_OK;
@@ -127,50 +127,50 @@ static ts_status load_talk_terms(loader *L, const config_setting_t *g, ts_talk *
 {
     const ts_calendar *cal = &L->sc->calendar;
     bool abstract = cal->unit == TS_STEP_ABSTRACT;
-    TRY(ld_get_string(L, g, "label", "", TS_NAME_MAX, tk->label));
+    TRY(ts_ld_get_string(L, g, "label", "", TS_NAME_MAX, tk->label));
     TRY(load_agenda(L, g, tk));
     int v = TS_PROTO_NASH;
-    TRY(ld_get_enum(L, g, "protocol", protocol_names, 3, &v));
+    TRY(ts_ld_get_enum(L, g, "protocol", protocol_names, 3, &v));
     tk->protocol = (ts_protocol)v;
-    TRY(ld_get_num(L, g, "duration", abstract ? 13.0 : 90.0, 0.0, abstract ? TS_MAX_STEPS : 3.7e6,
+    TRY(ts_ld_get_num(L, g, "duration", abstract ? 13.0 : 90.0, 0.0, abstract ? TS_MAX_STEPS : 3.7e6,
                    &tk->duration));
     const config_setting_t *s = config_setting_get_member(g, "duration");
     if (s && tk->duration <= 0.0)
-        return ld_fail(L, s, "expected a number > 0 (%s), got 0", abstract ? "steps" : "days");
+        return ts_ld_fail(L, s, "expected a number > 0 (%s), got 0", abstract ? "steps" : "days");
     double steps = abstract ? tk->duration : tk->duration / step_days(cal->unit);
     /* Guard against 90/7-style quotients landing a hair above an integer. */
     double c = ceil(steps - 1e-9);
     tk->duration_steps = c < 1.0 ? 1 : c > TS_MAX_STEPS ? TS_MAX_STEPS : (int)c;
     v = TS_EXPIRY_SNAPBACK;
-    TRY(ld_get_enum(L, g, "on_expiry", expiry_names, 3, &v));
+    TRY(ts_ld_get_enum(L, g, "on_expiry", expiry_names, 3, &v));
     tk->on_expiry = (ts_expiry)v;
     v = TS_BREACH_REACT;
-    TRY(ld_get_enum(L, g, "on_breach", breach_names, 2, &v));
+    TRY(ts_ld_get_enum(L, g, "on_breach", breach_names, 2, &v));
     tk->on_breach = (ts_on_breach)v;
-    TRY(ld_get_num(L, g, "min_gain", 0.0, 0.0, INFINITY, &tk->min_gain));
-    TRY(ld_get_int(L, g, "rounds", 10, 1, 1000, &tk->rounds));
-    TRY(ld_get_int(L, g, "round_length", 1, 1, TS_MAX_STEPS, &tk->round_length));
-    TRY(ld_get_int(L, g, "phase_in", 0, 0, TS_MAX_STEPS, &tk->phase_in));
+    TRY(ts_ld_get_num(L, g, "min_gain", 0.0, 0.0, INFINITY, &tk->min_gain));
+    TRY(ts_ld_get_int(L, g, "rounds", 10, 1, 1000, &tk->rounds));
+    TRY(ts_ld_get_int(L, g, "round_length", 1, 1, TS_MAX_STEPS, &tk->round_length));
+    TRY(ts_ld_get_int(L, g, "phase_in", 0, 0, TS_MAX_STEPS, &tk->phase_in));
     tk->opener = 0;
     s = config_setting_get_member(g, "opener");
     if (s) {
         char id[TS_ID_MAX];
-        TRY(ld_string_value(L, s, sizeof id, id));
+        TRY(ts_ld_string_value(L, s, sizeof id, id));
         ts_status bad = TS_OK;
-        if ((tk->opener = ld_actor_ref(L, s, id, &bad)) < 0)
+        if ((tk->opener = ts_ld_actor_ref(L, s, id, &bad)) < 0)
             return bad;
     }
     v = TS_WEIGHTS_POWER;
-    TRY(ld_get_enum(L, g, "weights", weights_names, 2, &v));
+    TRY(ts_ld_get_enum(L, g, "weights", weights_names, 2, &v));
     tk->weights = (ts_nash_weights)v;
     /* ln d_A + ln d_B = 0: patience weights are undefined */
     s = config_setting_get_member(g, "weights");
     if (tk->protocol == TS_PROTO_NASH && tk->weights == TS_WEIGHTS_PATIENCE &&
         L->sc->actors[0].discount == 0.0 && L->sc->actors[1].discount == 0.0)
-        return ld_fail(L, s, "patience weights need a positive discount for at least one actor "
+        return ts_ld_fail(L, s, "patience weights need a positive discount for at least one actor "
                        "(both are 0)");
     v = TS_DISAGREE_STATUS_QUO;
-    TRY(ld_get_enum(L, g, "disagreement", disagreement_names, 2, &v));
+    TRY(ts_ld_get_enum(L, g, "disagreement", disagreement_names, 2, &v));
     tk->disagreement = (ts_disagreement)v;
     tk->beta[0] = tk->beta[1] = 1.0;
     s = config_setting_get_member(g, "beta");
@@ -179,19 +179,19 @@ static ts_status load_talk_terms(loader *L, const config_setting_t *g, ts_talk *
         int t = config_setting_type(s);
         if (t == CONFIG_TYPE_ARRAY || t == CONFIG_TYPE_LIST) {
             if (config_setting_length(s) != 2)
-                return ld_fail(L, s, "expected %s, got %d numbers", what, config_setting_length(s));
+                return ts_ld_fail(L, s, "expected %s, got %d numbers", what, config_setting_length(s));
             for (int i = 0; i < 2; i++)
-                TRY(ld_num_value(L, config_setting_get_elem(s, (unsigned)i), 0.01, 100.0, NULL,
+                TRY(ts_ld_num_value(L, config_setting_get_elem(s, (unsigned)i), 0.01, 100.0, NULL,
                                  &tk->beta[i]));
         } else {
-            TRY(ld_num_value(L, s, 0.01, 100.0, what, &tk->beta[0]));
+            TRY(ts_ld_num_value(L, s, 0.01, 100.0, what, &tk->beta[0]));
             tk->beta[1] = tk->beta[0];
         }
     }
     return TS_OK;
 }
 
-ts_status ld_load_talks(loader *L, const config_setting_t *root)
+ts_status ts_ld_load_talks(loader *L, const config_setting_t *root)
 {
     static const char *const keys[] = {"date",     "step",      "label",    "agenda",
                                        "protocol", "duration",  "on_expiry", "on_breach",
@@ -202,7 +202,7 @@ ts_status ld_load_talks(loader *L, const config_setting_t *root)
     const config_setting_t *l = config_setting_get_member(root, "talks");
     if (!l)
         return TS_OK;
-    TRY(ld_need_list(L, l, "{ date = ...; agenda = [...]; ... }, ..."));
+    TRY(ts_ld_need_list(L, l, "{ date = ...; agenda = [...]; ... }, ..."));
     int n = config_setting_length(l);
     sc->talks = calloc((size_t)n + 1, sizeof *sc->talks);
     if (!sc->talks)
@@ -212,14 +212,14 @@ ts_status ld_load_talks(loader *L, const config_setting_t *root)
         const config_setting_t *g = config_setting_get_elem(l, (unsigned)i);
         ts_talk *tk = &sc->talks[i];
         sc->n_talks = i + 1;
-        TRY(ld_need_group(L, g));
-        TRY(ld_check_keys(L, g, keys, NULL, NULL));
+        TRY(ts_ld_need_group(L, g));
+        TRY(ts_ld_check_keys(L, g, keys, NULL, NULL));
         tk->line = (int)config_setting_source_line(g);
         int32_t day;
         double prob;
         TRY(load_when(L, g, false, &tk->step, &day, &prob));
         if (i > 0 && (tk->step < sc->talks[i - 1].step || (day != INT32_MIN && day < prev_day)))
-            return ld_fail(L, g, "talks must be listed in date order (this one comes before the "
+            return ts_ld_fail(L, g, "talks must be listed in date order (this one comes before the "
                            "previous one)");
         if (day != INT32_MIN)
             prev_day = day;
@@ -228,7 +228,7 @@ ts_status ld_load_talks(loader *L, const config_setting_t *root)
     return TS_OK;
 }
 
-ts_status ld_load_hazard(loader *L, const config_setting_t *root)
+ts_status ts_ld_load_hazard(loader *L, const config_setting_t *root)
 {
     static const char *const keys[] = {"base",     "sensitivity", "label",     "agenda",
                                        "protocol", "duration",    "on_expiry", "on_breach",
@@ -243,12 +243,12 @@ ts_status ld_load_hazard(loader *L, const config_setting_t *root)
         talk_defaults(L->sc, &h->talk);
         return TS_OK;
     }
-    TRY(ld_need_group(L, g));
-    TRY(ld_check_keys(L, g, keys, misplaced, "random talks have no date or step"));
+    TRY(ts_ld_need_group(L, g));
+    TRY(ts_ld_check_keys(L, g, keys, misplaced, "random talks have no date or step"));
     h->enabled = true;
     h->talk.line = (int)config_setting_source_line(g);
-    TRY(ld_get_num(L, g, "base", 0.0, 0.0, INFINITY, &h->base));
-    TRY(ld_get_num(L, g, "sensitivity", 0.0, 0.0, INFINITY, &h->sensitivity));
+    TRY(ts_ld_get_num(L, g, "base", 0.0, 0.0, INFINITY, &h->base));
+    TRY(ts_ld_get_num(L, g, "sensitivity", 0.0, 0.0, INFINITY, &h->sensitivity));
     return load_talk_terms(L, g, &h->talk);
 }
 
@@ -261,7 +261,7 @@ static ts_status load_event_levels(loader *L, const config_setting_t *g, const c
     const config_setting_t *s = config_setting_get_member(g, key);
     if (!s)
         return TS_OK;
-    TRY(ld_need_group(L, s));
+    TRY(ts_ld_need_group(L, s));
     int n = config_setting_length(s);
     ts_event_set *grown = realloc(ev->sets, ((size_t)ev->n_sets + (size_t)n + 1) * sizeof *grown);
     if (!grown)
@@ -270,7 +270,7 @@ static ts_status load_event_levels(loader *L, const config_setting_t *g, const c
     for (int i = 0; i < n; i++) {
         const config_setting_t *m = config_setting_get_elem(s, (unsigned)i);
         ts_status bad = TS_OK;
-        int k = ld_issue_ref(L, m, config_setting_name(m), &bad);
+        int k = ts_ld_issue_ref(L, m, config_setting_name(m), &bad);
         if (k < 0)
             return bad;
         const ts_issue *is = &sc->issues[k];
@@ -278,14 +278,14 @@ static ts_status load_event_levels(loader *L, const config_setting_t *g, const c
         es->issue = k;
         es->add = add;
         if (add) {
-            TRY(ld_num_value(L, m, -INFINITY, INFINITY, NULL, &es->value));
+            TRY(ts_ld_num_value(L, m, -INFINITY, INFINITY, NULL, &es->value));
         } else {
             char what[256], lo[40], hi[40];
-            ld_fmt_num(is->min, lo, sizeof lo);
-            ld_fmt_num(is->max, hi, sizeof hi);
+            ts_ld_fmt_num(is->min, lo, sizeof lo);
+            ts_ld_fmt_num(is->max, hi, sizeof hi);
             snprintf(what, sizeof what, "a level in [min, max] of '%s' ([%s, %s])", is->id, lo,
                      hi);
-            TRY(ld_num_value(L, m, is->min, is->max, what, &es->value));
+            TRY(ts_ld_num_value(L, m, is->min, is->max, what, &es->value));
         }
         ev->n_sets++;
     }
@@ -303,14 +303,14 @@ static ts_status check_event_share(loader *L, const config_setting_t *e, int k, 
         double m = is->margin;
         if (L->ev_margin_min[k] < m)
             m = L->ev_margin_min[k];
-        TRY(ld_check_share_value(L, e, is, v, m));
+        TRY(ts_ld_check_share_value(L, e, is, v, m));
         if (!(L->ev_share_max[k] >= v))
             L->ev_share_max[k] = v;
     } else if (offset == offsetof(ts_issue, margin)) {
         double r = is->revenue_share;
         if (L->ev_share_max[k] > r)
             r = L->ev_share_max[k];
-        TRY(ld_check_share_value(L, e, is, r, v));
+        TRY(ts_ld_check_share_value(L, e, is, r, v));
         if (!(L->ev_margin_min[k] <= v))
             L->ev_margin_min[k] = v;
     }
@@ -323,7 +323,7 @@ static ts_status load_event_params(loader *L, const config_setting_t *g, ts_even
     const config_setting_t *s = config_setting_get_member(g, "param");
     if (!s)
         return TS_OK;
-    TRY(ld_need_group(L, s));
+    TRY(ts_ld_need_group(L, s));
     int n = config_setting_length(s);
     for (int i = 0; i < n; i++) {
         const config_setting_t *t = config_setting_get_elem(s, (unsigned)i);
@@ -331,16 +331,16 @@ static ts_status load_event_params(loader *L, const config_setting_t *g, ts_even
         int a = ts_scenario_actor_index(sc, id);
         int k = a < 0 ? ts_scenario_issue_index(sc, id) : -1;
         if (a < 0 && k < 0) {
-            ld_suggester sg = {id, NULL, 99};
-            ld_suggest_add(&sg, sc->actors[0].id);
-            ld_suggest_add(&sg, sc->actors[1].id);
+            ts_ld_suggester sg = {.word = id, .dist = 99};
+            ts_ld_suggest_add(&sg, sc->actors[0].id);
+            ts_ld_suggest_add(&sg, sc->actors[1].id);
             for (int j = 0; j < sc->n_issues; j++)
-                ld_suggest_add(&sg, sc->issues[j].id);
+                ts_ld_suggest_add(&sg, sc->issues[j].id);
             char dym[96];
-            ld_suggest_text(&sg, dym, sizeof dym);
-            return ld_fail(L, t, "unknown actor or issue '%s'%s", id, dym);
+            ts_ld_suggest_text(&sg, dym, sizeof dym);
+            return ts_ld_fail(L, t, "unknown actor or issue '%s'%s", id, dym);
         }
-        TRY(ld_need_group(L, t));
+        TRY(ts_ld_need_group(L, t));
         int m = config_setting_length(t);
         ts_event_param *grown =
             realloc(ev->params, ((size_t)ev->n_params + (size_t)m + 1) * sizeof *grown);
@@ -355,18 +355,18 @@ static ts_status load_event_params(loader *L, const config_setting_t *g, ts_even
             const ts_param_info *p = ts_param_find(target, kind, key);
             /* Bounds move only with the lever itself: set levels instead. */
             if (p && (!strcmp(key, "min") || !strcmp(key, "max") || !strcmp(key, "initial")))
-                return ld_fail(L, e, "'%s' cannot be changed by an event (use set or add)", key);
+                return ts_ld_fail(L, e, "'%s' cannot be changed by an event (use set or add)", key);
             if (!p) {
-                ld_suggester sg = {key, NULL, 99};
+                ts_ld_suggester sg = {.word = key, .dist = 99};
                 for (const ts_param_info *q = ts_param_table(); q->key; q++)
                     if (q->target == target &&
                         (target == TS_TARGET_ACTOR || (q->kinds & LD_BIT(kind))))
-                        ld_suggest_add(&sg, q->key);
+                        ts_ld_suggest_add(&sg, q->key);
                 char dym[96];
-                ld_suggest_text(&sg, dym, sizeof dym);
+                ts_ld_suggest_text(&sg, dym, sizeof dym);
                 if (target == TS_TARGET_ACTOR)
-                    return ld_fail(L, e, "not a numeric parameter of an actor%s", dym);
-                return ld_fail(L, e, "not a numeric parameter of a %s issue%s",
+                    return ts_ld_fail(L, e, "not a numeric parameter of an actor%s", dym);
+                return ts_ld_fail(L, e, "not a numeric parameter of a %s issue%s",
                                ts_issue_kind_name(kind), dym);
             }
             ts_event_param *ep = &ev->params[ev->n_params];
@@ -374,7 +374,7 @@ static ts_status load_event_params(loader *L, const config_setting_t *g, ts_even
             ep->index = a >= 0 ? a : k;
             ep->offset = p->offset;
             ep->key = p->key;
-            TRY(ld_num_value(L, e, p->lo, p->hi, NULL, &ep->value));
+            TRY(ts_ld_num_value(L, e, p->lo, p->hi, NULL, &ep->value));
             if (k >= 0 && kind == TS_ISSUE_CHIP_LICENCE)
                 TRY(check_event_share(L, e, k, p->offset, ep->value));
             ev->n_params++;
@@ -383,7 +383,7 @@ static ts_status load_event_params(loader *L, const config_setting_t *g, ts_even
     return TS_OK;
 }
 
-ts_status ld_load_events(loader *L, const config_setting_t *root)
+ts_status ts_ld_load_events(loader *L, const config_setting_t *root)
 {
     static const char *const keys[] = {"date", "step", "probability", "once", "label",
                                        "set",  "add",  "param",       NULL};
@@ -391,7 +391,7 @@ ts_status ld_load_events(loader *L, const config_setting_t *root)
     const config_setting_t *l = config_setting_get_member(root, "events");
     if (!l)
         return TS_OK;
-    TRY(ld_need_list(L, l, "{ date = ...; set = { ... }; }, ..."));
+    TRY(ts_ld_need_list(L, l, "{ date = ...; set = { ... }; }, ..."));
     int n = config_setting_length(l);
     ts_event *evs = calloc((size_t)n + 1, sizeof *evs);
     sc->events = calloc((size_t)n + 1, sizeof *sc->events);
@@ -407,8 +407,8 @@ ts_status ld_load_events(loader *L, const config_setting_t *root)
         const config_setting_t *g = config_setting_get_elem(l, (unsigned)i);
         ts_event *ev = &evs[i];
         loaded = i + 1;
-        if ((st = ld_need_group(L, g)) != TS_OK ||
-            (st = ld_check_keys(L, g, keys, NULL, NULL)) != TS_OK)
+        if ((st = ts_ld_need_group(L, g)) != TS_OK ||
+            (st = ts_ld_check_keys(L, g, keys, NULL, NULL)) != TS_OK)
             break;
         ev->line = (int)config_setting_source_line(g);
         int32_t day;
@@ -416,7 +416,7 @@ ts_status ld_load_events(loader *L, const config_setting_t *root)
             break;
         if (ev->step >= 0) {
             if (ev->step < prev_step || (day != INT32_MIN && day < prev_day)) {
-                st = ld_fail(L, g, "dated events must be listed in date order (this one comes "
+                st = ts_ld_fail(L, g, "dated events must be listed in date order (this one comes "
                              "before the previous one)");
                 break;
             }
@@ -424,8 +424,8 @@ ts_status ld_load_events(loader *L, const config_setting_t *root)
             if (day != INT32_MIN)
                 prev_day = day;
         }
-        if ((st = ld_get_bool(L, g, "once", false, &ev->once)) != TS_OK ||
-            (st = ld_get_string(L, g, "label", "", TS_NAME_MAX, ev->label)) != TS_OK ||
+        if ((st = ts_ld_get_bool(L, g, "once", false, &ev->once)) != TS_OK ||
+            (st = ts_ld_get_string(L, g, "label", "", TS_NAME_MAX, ev->label)) != TS_OK ||
             (st = load_event_levels(L, g, "set", false, ev)) != TS_OK ||
             (st = load_event_levels(L, g, "add", true, ev)) != TS_OK ||
             (st = load_event_params(L, g, ev)) != TS_OK)

@@ -26,18 +26,18 @@ static ts_status load_payoff(loader *L, const config_setting_t *g, ts_issue *is)
     const config_setting_t *p = config_setting_get_member(g, "payoff");
     if (!p)
         return TS_OK;
-    TRY(ld_need_group(L, p));
+    TRY(ts_ld_need_group(L, p));
     int n = config_setting_length(p);
     for (int i = 0; i < n; i++) {
         const config_setting_t *m = config_setting_get_elem(p, (unsigned)i);
         ts_status bad = TS_OK;
-        int a = ld_actor_ref(L, m, config_setting_name(m), &bad);
+        int a = ts_ld_actor_ref(L, m, config_setting_name(m), &bad);
         if (a < 0)
             return bad;
-        TRY(ld_need_group(L, m));
-        TRY(ld_check_keys(L, m, coef_keys, NULL, NULL));
+        TRY(ts_ld_need_group(L, m));
+        TRY(ts_ld_check_keys(L, m, coef_keys, NULL, NULL));
         for (int c = 0; c < 3; c++)
-            TRY(ld_get_num(L, m, coef_keys[c], 0.0, -INFINITY, INFINITY, &is->payoff[a][c]));
+            TRY(ts_ld_get_num(L, m, coef_keys[c], 0.0, -INFINITY, INFINITY, &is->payoff[a][c]));
     }
     return TS_OK;
 }
@@ -55,12 +55,12 @@ static ts_status check_kind_min(loader *L, const config_setting_t *s, const ts_i
     if (!s)
         return TS_OK;
     char got[40];
-    ld_fmt_num(is->min, got, sizeof got);
+    ts_ld_fmt_num(is->min, got, sizeof got);
     if (is_share_lever(is->kind) && (is->min < 0.0 || is->min >= 1.0))
-        return ld_fail(L, s, "expected a number in [0, 1) (%s levers are shares), got %s",
+        return ts_ld_fail(L, s, "expected a number in [0, 1) (%s levers are shares), got %s",
                        ts_issue_kind_name(is->kind), got);
     if (is->kind == TS_ISSUE_TARIFF && is->min < 0.0)
-        return ld_fail(L, s, "expected a number >= 0 (a tariff rate; the import demand "
+        return ts_ld_fail(L, s, "expected a number >= 0 (a tariff rate; the import demand "
                        "(1 + tau)^-elasticity is infinite at tau = -1), got %s", got);
     return TS_OK;
 }
@@ -74,11 +74,11 @@ static ts_status finish_tariff(loader *L, const config_setting_t *g, ts_issue *i
     const config_setting_t *th = config_setting_get_member(g, "tot_share");
     const config_setting_t *es = config_setting_get_member(g, "supply_elasticity");
     if (th && es)
-        return ld_fail(L, es, "give tot_share or supply_elasticity, not both "
+        return ts_ld_fail(L, es, "give tot_share or supply_elasticity, not both "
                        "(tot_share = elasticity / (elasticity + supply_elasticity))");
     if (es) {
         if (is->elasticity + is->supply_elasticity <= 0.0)
-            return ld_fail(L, es, "expected a number > 0 when elasticity is 0 (the share borne "
+            return ts_ld_fail(L, es, "expected a number > 0 when elasticity is 0 (the share borne "
                            "by exporters is undefined; give tot_share), got 0");
         is->tot_share = ts_tariff_incidence(is->elasticity, is->supply_elasticity, 0.0);
     }
@@ -87,7 +87,7 @@ static ts_status finish_tariff(loader *L, const config_setting_t *g, ts_issue *i
     if (!sr)
         is->elasticity_short_run = is->elasticity;
     else if (is->elasticity_short_run != is->elasticity && !(is->elasticity_half_life > 0.0))
-        return ld_fail(L, sr, "differs from elasticity (%.15g) but elasticity_half_life is 0: "
+        return ts_ld_fail(L, sr, "differs from elasticity (%.15g) but elasticity_half_life is 0: "
                        "give the half-life of the path to the long run", is->elasticity);
     return TS_OK;
 }
@@ -95,17 +95,17 @@ static ts_status finish_tariff(loader *L, const config_setting_t *g, ts_issue *i
 /* A revenue share at or above the margin only with sell_at_loss; and never
  * the whole of sales (the buyer's price would be infinite). s names the
  * setting in messages (the issue's own key, or an event's). */
-ts_status ld_check_share_value(loader *L, const config_setting_t *s, const ts_issue *is,
+ts_status ts_ld_check_share_value(loader *L, const config_setting_t *s, const ts_issue *is,
                                double share, double margin)
 {
     if (is->sell_at_loss) {
         if (share >= 1.0)
-            return ld_fail(L, s, "a revenue_share of 1 leaves the seller nothing: expected a "
+            return ts_ld_fail(L, s, "a revenue_share of 1 leaves the seller nothing: expected a "
                            "number below 1");
         return TS_OK;
     }
     if (share > 0.0 && share >= margin)
-        return ld_fail(L, s, "revenue_share %.15g is at or above the margin %.15g: the government "
+        return ts_ld_fail(L, s, "revenue_share %.15g is at or above the margin %.15g: the government "
                        "would take the seller's whole margin (set sell_at_loss = true to allow "
                        "it)", share, margin);
     return TS_OK;
@@ -117,7 +117,7 @@ static ts_status check_share(loader *L, const config_setting_t *g, const ts_issu
     const config_setting_t *s = config_setting_get_member(g, key);
     if (!s)
         s = config_setting_get_member(g, "margin");
-    return ld_check_share_value(L, s ? s : g, is, share, margin);
+    return ts_ld_check_share_value(L, s ? s : g, is, share, margin);
 }
 
 /* An issue's kind and owner, which decide what else it may hold. */
@@ -125,21 +125,21 @@ static ts_status load_kind_and_owner(loader *L, const config_setting_t *g, ts_is
 {
     const config_setting_t *s = config_setting_get_member(g, "kind");
     if (!s)
-        return ld_fail_key(L, g, "kind", "missing: expected one of 'tariff', 'chip_licence', "
+        return ts_ld_fail_key(L, g, "kind", "missing: expected one of 'tariff', 'chip_licence', "
                            "'export_control', 'pledge', 'custom'");
     int kind = 0;
     const char *kinds[TS_ISSUE_KIND_COUNT];
     for (int i = 0; i < TS_ISSUE_KIND_COUNT; i++)
         kinds[i] = ts_issue_kind_name(i);
-    TRY(ld_get_enum(L, g, "kind", kinds, TS_ISSUE_KIND_COUNT, &kind));
+    TRY(ts_ld_get_enum(L, g, "kind", kinds, TS_ISSUE_KIND_COUNT, &kind));
     is->kind = (ts_issue_kind)kind;
     s = config_setting_get_member(g, "owner");
     if (!s)
-        return ld_fail_key(L, g, "owner", "missing: expected the id of the actor that sets it");
+        return ts_ld_fail_key(L, g, "owner", "missing: expected the id of the actor that sets it");
     char owner[TS_ID_MAX];
-    TRY(ld_string_value(L, s, sizeof owner, owner));
+    TRY(ts_ld_string_value(L, s, sizeof owner, owner));
     ts_status bad = TS_OK;
-    is->owner = ld_actor_ref(L, s, owner, &bad);
+    is->owner = ts_ld_actor_ref(L, s, owner, &bad);
     if (is->owner < 0)
         return bad;
     return TS_OK;
@@ -183,11 +183,11 @@ static ts_status check_issue_keys(loader *L, const config_setting_t *g, int kind
                         for (int q = 0; q < TS_ISSUE_KIND_COUNT; q++)
                             if (p->kinds & LD_BIT(q))
                                 belongs = ts_issue_kind_name(q);
-                return ld_fail(L, m, "not a parameter of a %s issue (only of %s)",
+                return ts_ld_fail(L, m, "not a parameter of a %s issue (only of %s)",
                                ts_issue_kind_name(kind), belongs);
             }
     }
-    return ld_check_keys(L, g, keys, NULL, NULL);
+    return ts_ld_check_keys(L, g, keys, NULL, NULL);
 }
 
 /* max: above min (default 1, or min + 1 when min >= 1); at most 1 for a
@@ -196,16 +196,16 @@ static ts_status load_max(loader *L, const config_setting_t *s, const ts_param_i
                           ts_issue *is)
 {
     char what[256], lo[40];
-    ld_fmt_num(is->min, lo, sizeof lo);
+    ts_ld_fmt_num(is->min, lo, sizeof lo);
     snprintf(what, sizeof what, "a number > min (%s)", lo);
     is->max = is->min >= p->def ? is->min + 1.0 : p->def;
     if (!s)
         return TS_OK;
-    TRY(ld_num_value(L, s, -INFINITY, INFINITY, what, &is->max));
+    TRY(ts_ld_num_value(L, s, -INFINITY, INFINITY, what, &is->max));
     if (is->max <= is->min)
-        return ld_fail(L, s, "expected %s, got %.15g", what, is->max);
+        return ts_ld_fail(L, s, "expected %s, got %.15g", what, is->max);
     if (is_share_lever(is->kind) && is->max > 1.0)
-        return ld_fail(L, s, "expected a number in (min, 1] (%s levers are shares), "
+        return ts_ld_fail(L, s, "expected a number in (min, 1] (%s levers are shares), "
                        "got %.15g",
                        ts_issue_kind_name(is->kind), is->max);
     return TS_OK;
@@ -223,29 +223,29 @@ static ts_status load_issue_param(loader *L, const config_setting_t *g, const ts
     const config_setting_t *s = config_setting_get_member(g, key);
     char what[256], lo[40], hi[40];
     if (!strcmp(key, "min")) {
-        TRY(ld_get_num(L, g, key, p->def, p->lo, p->hi, f));
+        TRY(ts_ld_get_num(L, g, key, p->def, p->lo, p->hi, f));
         TRY(check_kind_min(L, s, is));
     } else if (!strcmp(key, "max")) {
         TRY(load_max(L, s, p, is));
     } else if (!strcmp(key, "initial")) {
-        ld_fmt_num(is->min, lo, sizeof lo);
-        ld_fmt_num(is->max, hi, sizeof hi);
+        ts_ld_fmt_num(is->min, lo, sizeof lo);
+        ts_ld_fmt_num(is->max, hi, sizeof hi);
         snprintf(what, sizeof what, "a number in [min, max] ([%s, %s])", lo, hi);
         *f = is->min;
         if (s)
-            TRY(ld_num_value(L, s, is->min, is->max, what, f));
+            TRY(ts_ld_num_value(L, s, is->min, is->max, what, f));
     } else if (!strcmp(key, "max_step")) {
         *f = is->max - is->min;
         if (s)
-            TRY(ld_num_value(L, s, p->lo, p->hi, NULL, f));
+            TRY(ts_ld_num_value(L, s, p->lo, p->hi, NULL, f));
     } else {
-        TRY(ld_get_num(L, g, key, p->def, p->lo, p->hi, f));
+        TRY(ts_ld_get_num(L, g, key, p->def, p->lo, p->hi, f));
     }
     return TS_OK;
 }
 
 /* Second pass over an issue: everything but the id. */
-ts_status ld_load_issue(loader *L, const config_setting_t *g, int k)
+ts_status ts_ld_load_issue(loader *L, const config_setting_t *g, int k)
 {
     ts_issue *is = &L->sc->issues[k];
     TRY(load_kind_and_owner(L, g, is));
@@ -259,7 +259,7 @@ ts_status ld_load_issue(loader *L, const config_setting_t *g, int k)
     if (kind == TS_ISSUE_TARIFF)
         TRY(finish_tariff(L, g, is));
     if (kind == TS_ISSUE_CHIP_LICENCE) {
-        TRY(ld_get_bool(L, g, "sell_at_loss", false, &is->sell_at_loss));
+        TRY(ts_ld_get_bool(L, g, "sell_at_loss", false, &is->sell_at_loss));
         TRY(check_share(L, g, is, "revenue_share", is->revenue_share, is->margin));
     }
     return TS_OK;
