@@ -18,17 +18,11 @@
 #include <gsl/gsl_sort.h>
 #include <gsl/gsl_statistics_double.h>
 
+#include "benchutil.h"
 #include "tradesim/engine.h"
 #include "tradesim/output.h"
 
 #define REPEAT 3
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + 1e-9 * ts.tv_nsec;
-}
 
 /* The straightforward aggregates, laid out as ts_output_aggregates'. */
 static double *baseline(const ts_run *run)
@@ -74,22 +68,22 @@ int main(int argc, char **argv)
         return 3;
     ts_engine_opts opts = {.threads = 1};
     ts_run *run = NULL;
-    double t0 = now();
+    double t0 = bench_now();
     if (ts_engine_run(e, &opts, &run, &err) != TS_OK) {
         fprintf(stderr, "%s\n", err.msg);
         return 3;
     }
-    double t_engine = now() - t0;
+    double t_engine = bench_now() - t0;
     double best_a = 1e30, best_b = 1e30;
     double *a = NULL, *b = NULL;
     for (int rep = 0; rep < REPEAT; rep++) {
         free(a);
         free(b);
-        t0 = now();
+        t0 = bench_now();
         a = ts_output_aggregates(run, 1);
-        double t1 = now();
+        double t1 = bench_now();
         b = baseline(run);
-        double t2 = now();
+        double t2 = bench_now();
         if (!a || !b) {
             fprintf(stderr, "bench_aggregate: out of memory\n");
             return 3;

@@ -24,17 +24,13 @@
 #include <string.h>
 #include <time.h>
 
+#include <gsl/gsl_sort.h>
+
+#include "benchutil.h"
 #include "tradesim/agreement.h"
 #include "tradesim/rollout.h"
 
 #define TARGET_US 50.0
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + 1e-9 * ts.tv_nsec;
-}
 
 /* The roll-out as the model defines it: each step, every issue's payoff
  * (the receiver's at the trust-weighted level for a promised pledge) and
@@ -182,12 +178,6 @@ static int random_agendas(const ts_scenario *sc, ts_replicate *r, double *sink)
     return 0;
 }
 
-static int cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -218,20 +208,20 @@ int main(int argc, char **argv)
     for (int k = 0; k < tk->n_agenda; k++)
         lv[k] = r->w.st[tk->agenda[k]].x;
     int nv = 20000;
-    double t0 = now();
+    double t0 = bench_now();
     for (int i = 0; i < nv; i++) {
         lv[0] = (double)(i % 1000) / 500.0;
         ts_world_rollout(&r->w, tk->agenda, lv, tk->n_agenda, tk->duration_steps, true, out);
         sink += out[0];
     }
-    double us_eval = (now() - t0) / nv * 1e6;
-    t0 = now();
+    double us_eval = (bench_now() - t0) / nv * 1e6;
+    t0 = bench_now();
     for (int i = 0; i < nv; i++) {
         lv[0] = (double)(i % 1000) / 500.0;
         plain_rollout(&r->w, tk->agenda, lv, tk->n_agenda, tk->duration_steps, true, out);
         sink += out[0];
     }
-    double us_plain = (now() - t0) / nv * 1e6;
+    double us_plain = (bench_now() - t0) / nv * 1e6;
     /* Random packages (levels at and beyond the bounds included), both
      * valuations, and horizons across the block length. */
     int mismatches = 0;
@@ -278,7 +268,7 @@ int main(int argc, char **argv)
         double batch[5];
         long evals = 0, levals = 0;
         for (int b = 0; b < 5; b++) {
-            t0 = now();
+            t0 = bench_now();
             for (int i = 0; i < talks; i++) {
                 if (ts_agreement_negotiate(&runs[j].o, ws, &r->w, tk, NULL, &res, d, &err) !=
                     TS_OK) {
@@ -289,9 +279,9 @@ int main(int argc, char **argv)
                 levals += res.lever_evaluations;
                 sink += res.x[0];
             }
-            batch[b] = (now() - t0) / talks * 1e6;
+            batch[b] = (bench_now() - t0) / talks * 1e6;
         }
-        qsort(batch, 5, sizeof batch[0], cmp);
+        gsl_sort(batch, 1, 5);
         if (j == 0)
             base_us = batch[2];
         double dg = 0.0;

@@ -41,18 +41,12 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
+#include "benchutil.h"
 #include "tradesim/engine.h"
 
 #define REPEAT 5        /* at least */
 #define REPEAT_MAX 200
 #define REPEAT_SECONDS 1.0
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + 1e-9 * ts.tv_nsec;
-}
 
 static double clamp(double x, double lo, double hi) { return x < lo ? lo : x > hi ? hi : x; }
 
@@ -360,12 +354,12 @@ static bool timed_run(const ts_engine *e, const ts_engine_opts *opts, double *se
 {
     ts_error err;
     ts_run *run = NULL;
-    double t0 = now();
+    double t0 = bench_now();
     if (ts_engine_run(e, opts, &run, &err) != TS_OK) {
         fprintf(stderr, "%s\n", err.msg);
         return false;
     }
-    *seconds = now() - t0;
+    *seconds = bench_now() - t0;
     if (tot) {
         tot[0] = run->total[0];
         tot[1] = run->total[1];
@@ -433,12 +427,12 @@ int main(int argc, char **argv)
         double sec;
         if (!timed_run(e, &opts, &sec, eng_tot))
             return 3;
-        double t2 = now();
+        double t2 = bench_now();
         double *traj = ts_store_alloc(ts_engine_run_bytes(e));
         if (!traj)
             return 3;
         base(sc, sc->replicates, traj, base_tot);
-        double t3 = now();
+        double t3 = bench_now();
         free(traj);   /* the engine's run is also freed outside its timing */
         best_e = sec < best_e ? sec : best_e;
         best_b = t3 - t2 < best_b ? t3 - t2 : best_b;

@@ -12,21 +12,11 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include <gsl/gsl_sort.h>
+
+#include "benchutil.h"
 #include "tradesim/agreement.h"
 #include "tradesim/rollout.h"
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + 1e-9 * ts.tv_nsec;
-}
-
-static int cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 int main(int argc, char **argv)
 {
@@ -52,14 +42,14 @@ int main(int argc, char **argv)
     ts_replicate_reset(e, r, 0);
     ts_talk tk = sc->talks[0];
     double out[2], sink = 0.0;
-    double t0 = now();
+    double t0 = bench_now();
     long n = 0;
-    while (now() - t0 < 0.2) {
+    while (bench_now() - t0 < 0.2) {
         ts_world_rollout(&r->w, tk.agenda, NULL, 0, tk.duration_steps, false, out);
         sink += out[0];
         n++;
     }
-    double us_eval = (now() - t0) / n * 1e6;
+    double us_eval = (bench_now() - t0) / n * 1e6;
     printf("%s: %d levers, %d-step roll-out %.3f us; per-step factors %.6g %.6g, round_length %d\n",
            sc->name, tk.n_agenda, tk.duration_steps, us_eval, r->w.factor[0], r->w.factor[1],
            tk.round_length);
@@ -70,7 +60,7 @@ int main(int argc, char **argv)
         double d[2], batch[3];
         int reps = 1;
         for (int b = 0; b < 3; b++) {
-            double t = now();
+            double t = bench_now();
             int done = 0;
             do {
                 if (ts_agreement_negotiate(NULL, ws, &r->w, &tk, NULL, &res, d, &err) != TS_OK) {
@@ -79,12 +69,12 @@ int main(int argc, char **argv)
                 }
                 sink += res.x[0];
                 done++;
-            } while (b == 0 ? now() - t < budget / 3 : done < reps);
+            } while (b == 0 ? bench_now() - t < budget / 3 : done < reps);
             if (b == 0)
                 reps = done;
-            batch[b] = (now() - t) / done * 1e6;
+            batch[b] = (bench_now() - t) / done * 1e6;
         }
-        qsort(batch, 3, sizeof batch[0], cmp);
+        gsl_sort(batch, 1, 3);
         printf("  %4d rounds: %10.1f us/talk, %8d evaluations (%.0f roll-outs' time), %4d rounds "
                "solved, opener's gain %.6g, %s\n",
                rounds[j], batch[1], res.evaluations, batch[1] / us_eval, res.backward_rounds,

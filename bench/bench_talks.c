@@ -24,6 +24,9 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include <gsl/gsl_sort.h>
+
+#include "benchutil.h"
 #include "tradesim/talks.h"
 
 #define STEPS 13
@@ -115,19 +118,6 @@ static ts_status lever_value(int j, double xj, double out[2], void *ctx)
     return TS_OK;
 }
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + 1e-9 * ts.tv_nsec;
-}
-
-static int cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 int main(int argc, char **argv)
 {
     int talks = argc > 1 ? atoi(argv[1]) : 2000;
@@ -151,22 +141,22 @@ int main(int argc, char **argv)
     /* baseline: the value function alone */
     double sink = 0, v[2], xs[5];
     int nv = 200000;
-    double t0 = now();
+    double t0 = bench_now();
     for (int i = 0; i < nv; i++) {
         for (int k = 0; k < 5; k++)
             xs[k] = (double)((i + k * 7919) % 1000) / 1000.0;
         rollout_value(xs, v, &r);
         sink += v[0] + v[1];
     }
-    double us_eval = (now() - t0) / nv * 1e6;
+    double us_eval = (bench_now() - t0) / nv * 1e6;
 
     double lv[2], us_lever = 0;
-    t0 = now();
+    t0 = bench_now();
     for (int i = 0; i < nv; i++) {
         lever_value(i % 5, (double)(i % 1000) / 1000.0, lv, &r);
         sink += lv[0];
     }
-    us_lever = (now() - t0) / nv * 1e6;
+    us_lever = (bench_now() - t0) / nv * 1e6;
 
     double base_us = 0, xs_base[5];
     for (int method = 0; method < 2; method++) {
@@ -175,7 +165,7 @@ int main(int argc, char **argv)
         long evals = 0, levals = 0;
         int deals = 0;
         for (int b = 0; b < 5; b++) {
-            t0 = now();
+            t0 = bench_now();
             for (int i = 0; i < talks; i++) {
                 /* a slightly different disagreement point each talk, as in a run */
                 p.d[0] -= 1e-9;
@@ -188,9 +178,9 @@ int main(int argc, char **argv)
                 deals += res.agreement;
                 sink += res.x[0];
             }
-            batch_us[b] = (now() - t0) / talks * 1e6;
+            batch_us[b] = (bench_now() - t0) / talks * 1e6;
         }
-        qsort(batch_us, 5, sizeof batch_us[0], cmp);
+        gsl_sort(batch_us, 1, 5);
         double ev = (double)evals / (5.0 * talks), lev = (double)levals / (5.0 * talks);
         double cost = ev * us_eval + lev * us_lever;
         if (method == 0) {
@@ -223,7 +213,7 @@ int main(int argc, char **argv)
     int at = talks / 20 > 0 ? talks / 20 : 1;
     double beta[2] = {1.0, 1.0};
     long evals = 0;
-    t0 = now();
+    t0 = bench_now();
     for (int i = 0; i < at; i++) {
         if (ts_talks_alternating(ws, &p, beta, 10, 0.0, &res, &err) != TS_OK) {
             fprintf(stderr, "bench_talks: %s\n", err.msg);
@@ -231,7 +221,7 @@ int main(int argc, char **argv)
         }
         evals += res.evaluations;
     }
-    double us_alt = (now() - t0) / at * 1e6;
+    double us_alt = (bench_now() - t0) / at * 1e6;
     printf("alternating talk, 10 rounds, beta 1: %.1f us/talk, %.0f evaluations/talk, "
            "agreement in round %d\n", us_alt, (double)evals / at, res.round);
     ts_talks_workspace_free(ws);
