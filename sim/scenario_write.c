@@ -132,156 +132,203 @@ static void put_strategy(ts_text *b, const ts_scenario *sc, int a)
     put(b, " };");
 }
 
-char *ts_scenario_to_string(const ts_scenario *sc)
+/* The header comment, name, description, calendar, and the run settings
+ * (monte_carlo, output). */
+static void put_settings(ts_text *b, const ts_scenario *sc)
 {
-    ts_text b = {0};
-    const ts_param_info *tab = ts_param_table();
-    char t[40];
-    put(&b, "# Resolved by tradesim %s: every default explicit.\n", TRADESIM_VERSION);
-    put(&b, "name = ");
-    put_str(&b, sc->name);
-    put(&b, ";\ndescription = ");
-    put_str(&b, sc->description);
-    put(&b, ";\n");
+    put(b, "# Resolved by tradesim %s: every default explicit.\n", TRADESIM_VERSION);
+    put(b, "name = ");
+    put_str(b, sc->name);
+    put(b, ";\ndescription = ");
+    put_str(b, sc->description);
+    put(b, ";\n");
 
     const ts_calendar *cal = &sc->calendar;
     if (cal->unit == TS_STEP_ABSTRACT) {
-        put(&b, "calendar = { step = \"abstract\"; steps = %d; };\n", cal->steps);
+        put(b, "calendar = { step = \"abstract\"; steps = %d; };\n", cal->steps);
     } else {
         char s[11], e[11];
         ts_date_format(cal->start_day, s);
         ts_date_format(cal->end_day, e);
-        put(&b, "calendar = { start = \"%s\"; end = \"%s\"; step = \"%s\"; };  # %d steps\n", s,
+        put(b, "calendar = { start = \"%s\"; end = \"%s\"; step = \"%s\"; };  # %d steps\n", s,
             e, step_names[cal->unit], cal->steps);
     }
     if (sc->seed <= (uint64_t)INT64_MAX)
-        put(&b, "monte_carlo = { replicates = %d; seed = %" PRIu64 "L; rng = ", sc->replicates,
+        put(b, "monte_carlo = { replicates = %d; seed = %" PRIu64 "L; rng = ", sc->replicates,
             sc->seed);
     else
-        put(&b, "monte_carlo = { replicates = %d; seed = \"%" PRIu64 "\"; rng = ", sc->replicates,
+        put(b, "monte_carlo = { replicates = %d; seed = \"%" PRIu64 "\"; rng = ", sc->replicates,
             sc->seed);
-    put_str(&b, sc->rng);
-    put(&b, "; };\noutput = { trajectories = %d; precision = %d; };\n", sc->trajectories,
+    put_str(b, sc->rng);
+    put(b, "; };\noutput = { trajectories = %d; precision = %d; };\n", sc->trajectories,
         sc->precision);
+}
 
-    put(&b, "actors = (");
+static void put_actors(ts_text *b, const ts_scenario *sc)
+{
+    put(b, "actors = (");
     for (int a = 0; a < 2; a++) {
         const ts_actor *ac = &sc->actors[a];
-        put(&b, "%s\n    { id = \"%s\"; name = ", a ? "," : "", ac->id);
-        put_str(&b, ac->name);
-        put(&b, ";\n     ");
-        for (const ts_param_info *p = tab; p->key; p++)
+        put(b, "%s\n    { id = \"%s\"; name = ", a ? "," : "", ac->id);
+        put_str(b, ac->name);
+        put(b, ";\n     ");
+        for (const ts_param_info *p = ts_param_table(); p->key; p++)
             if (p->target == TS_TARGET_ACTOR)
-                put_kv_num(&b, p->key, *(const double *)(const void *)((const char *)ac + p->offset));
-        put_strategy(&b, sc, a);
-        put(&b, " }");
+                put_kv_num(b, p->key, *(const double *)(const void *)((const char *)ac + p->offset));
+        put_strategy(b, sc, a);
+        put(b, " }");
     }
-    put(&b, "\n);\n");
+    put(b, "\n);\n");
+}
 
-    put(&b, "issues = (");
-    for (int k = 0; k < sc->n_issues; k++) {
-        const ts_issue *is = &sc->issues[k];
-        put(&b, "%s\n    { id = \"%s\"; kind = \"%s\"; owner = \"%s\";\n     ", k ? "," : "", is->id,
-            ts_issue_kind_name(is->kind), sc->actors[is->owner].id);
-        int col = 0;
-        for (const ts_param_info *p = tab; p->key; p++) {
-            if (p->target != TS_TARGET_ISSUE || !(p->kinds & (1u << is->kind)))
-                continue;
-            /* Stated by tot_share (the loader derives it; both is an error). */
-            if (p->offset == offsetof(ts_issue, supply_elasticity))
-                continue;
-            if (col && col % 4 == 0)
-                put(&b, "\n     ");
-            put_kv_num(&b, p->key, *(const double *)(const void *)((const char *)is + p->offset));
-            col++;
-        }
-        if (is->kind == TS_ISSUE_CHIP_LICENCE)
-            put(&b, "\n      sell_at_loss = %s;", is->sell_at_loss ? "true" : "false");
-        if (is->kind == TS_ISSUE_CUSTOM) {
-            put(&b, "\n      payoff = {");
-            for (int a = 0; a < 2; a++) {
-                put(&b, "\n        %s = {", sc->actors[a].id);
-                put_kv_num(&b, "constant", is->payoff[a][0]);
-                put_kv_num(&b, "linear", is->payoff[a][1]);
-                put_kv_num(&b, "quadratic", is->payoff[a][2]);
-                put(&b, " };");
-            }
-            put(&b, " };");
-        }
-        put(&b, " }");
+/* One issue: its kind's parameters four to a line, then what only some kinds
+ * have (a chip licence's sell_at_loss, a custom issue's payoff). */
+static void put_issue(ts_text *b, const ts_scenario *sc, int k)
+{
+    const ts_issue *is = &sc->issues[k];
+    put(b, "%s\n    { id = \"%s\"; kind = \"%s\"; owner = \"%s\";\n     ", k ? "," : "", is->id,
+        ts_issue_kind_name(is->kind), sc->actors[is->owner].id);
+    int col = 0;
+    for (const ts_param_info *p = ts_param_table(); p->key; p++) {
+        if (p->target != TS_TARGET_ISSUE || !(p->kinds & (1u << is->kind)))
+            continue;
+        /* Stated by tot_share (the loader derives it; both is an error). */
+        if (p->offset == offsetof(ts_issue, supply_elasticity))
+            continue;
+        if (col && col % 4 == 0)
+            put(b, "\n     ");
+        put_kv_num(b, p->key, *(const double *)(const void *)((const char *)is + p->offset));
+        col++;
     }
-    put(&b, "\n);\n");
+    if (is->kind == TS_ISSUE_CHIP_LICENCE)
+        put(b, "\n      sell_at_loss = %s;", is->sell_at_loss ? "true" : "false");
+    if (is->kind == TS_ISSUE_CUSTOM) {
+        put(b, "\n      payoff = {");
+        for (int a = 0; a < 2; a++) {
+            put(b, "\n        %s = {", sc->actors[a].id);
+            put_kv_num(b, "constant", is->payoff[a][0]);
+            put_kv_num(b, "linear", is->payoff[a][1]);
+            put_kv_num(b, "quadratic", is->payoff[a][2]);
+            put(b, " };");
+        }
+        put(b, " };");
+    }
+    put(b, " }");
+}
 
-    put(&b, "interactions = (");
+static void put_issues(ts_text *b, const ts_scenario *sc)
+{
+    put(b, "issues = (");
+    for (int k = 0; k < sc->n_issues; k++)
+        put_issue(b, sc, k);
+    put(b, "\n);\n");
+}
+
+static void put_interactions(ts_text *b, const ts_scenario *sc)
+{
+    char t[40];
+    put(b, "interactions = (");
     for (int i = 0; i < sc->n_interactions; i++) {
         const ts_interaction *in = &sc->interactions[i];
-        put(&b, "%s\n    { actor = \"%s\"; issues = [\"%s\", \"%s\"]; coef = %s; }", i ? "," : "",
+        put(b, "%s\n    { actor = \"%s\"; issues = [\"%s\", \"%s\"]; coef = %s; }", i ? "," : "",
             sc->actors[in->actor].id, sc->issues[in->issue_a].id, sc->issues[in->issue_b].id,
             dbl(in->coef, t));
     }
-    put(&b, "%s);\n", sc->n_interactions ? "\n" : " ");
+    put(b, "%s);\n", sc->n_interactions ? "\n" : " ");
+}
 
-    put(&b, "talks = (");
+/* The scheduled talks, then the hazard of unscheduled ones when enabled. */
+static void put_talks(ts_text *b, const ts_scenario *sc)
+{
+    put(b, "talks = (");
     for (int i = 0; i < sc->n_talks; i++) {
-        put(&b, "%s\n    {", i ? "," : "");
-        put_when(&b, sc, sc->talks[i].step);
-        put_talk_terms(&b, sc, &sc->talks[i]);
-        put(&b, " }");
+        put(b, "%s\n    {", i ? "," : "");
+        put_when(b, sc, sc->talks[i].step);
+        put_talk_terms(b, sc, &sc->talks[i]);
+        put(b, " }");
     }
-    put(&b, "%s);\n", sc->n_talks ? "\n" : " ");
+    put(b, "%s);\n", sc->n_talks ? "\n" : " ");
 
     if (sc->talks_hazard.enabled) {
-        put(&b, "talks_hazard = {");
-        put_kv_num(&b, "base", sc->talks_hazard.base);
-        put_kv_num(&b, "sensitivity", sc->talks_hazard.sensitivity);
-        put_talk_terms(&b, sc, &sc->talks_hazard.talk);
-        put(&b, " };\n");
+        put(b, "talks_hazard = {");
+        put_kv_num(b, "base", sc->talks_hazard.base);
+        put_kv_num(b, "sensitivity", sc->talks_hazard.sensitivity);
+        put_talk_terms(b, sc, &sc->talks_hazard.talk);
+        put(b, " };\n");
     }
+}
 
-    put(&b, "events = (");
+/* An event's `set = {...}` and then `add = {...}` groups of levels, each
+ * written only when it has an entry. */
+static void put_event_levels(ts_text *b, const ts_scenario *sc, const ts_event *ev)
+{
+    for (int add = 0; add < 2; add++) {
+        bool any = false;
+        for (int j = 0; j < ev->n_sets; j++) {
+            if (ev->sets[j].add != (add == 1))
+                continue;
+            if (!any)
+                put(b, "\n      %s = {", add ? "add" : "set");
+            any = true;
+            put_kv_num(b, sc->issues[ev->sets[j].issue].id, ev->sets[j].value);
+        }
+        if (any)
+            put(b, " };");
+    }
+}
+
+/* An event's `param = {...}`: consecutive entries for the same actor or issue
+ * share one inner group. */
+static void put_event_params(ts_text *b, const ts_scenario *sc, const ts_event *ev)
+{
+    if (!ev->n_params)
+        return;
+    put(b, "\n      param = {");
+    for (int j = 0; j < ev->n_params; j++) {
+        const ts_event_param *ep = &ev->params[j];
+        bool first = j == 0 || ep->target != ev->params[j - 1].target ||
+                     ep->index != ev->params[j - 1].index;
+        bool last = j == ev->n_params - 1 || ep->target != ev->params[j + 1].target ||
+                    ep->index != ev->params[j + 1].index;
+        if (first)
+            put(b, " %s = {", ep->target == TS_TARGET_ACTOR ? sc->actors[ep->index].id
+                                                            : sc->issues[ep->index].id);
+        put_kv_num(b, ep->key, ep->value);
+        if (last)
+            put(b, " };");
+    }
+    put(b, " };");
+}
+
+static void put_events(ts_text *b, const ts_scenario *sc)
+{
+    put(b, "events = (");
     for (int i = 0; i < sc->n_events; i++) {
         const ts_event *ev = &sc->events[i];
-        put(&b, "%s\n    {", i ? "," : "");
+        put(b, "%s\n    {", i ? "," : "");
         if (ev->step >= 0)
-            put_when(&b, sc, ev->step);
+            put_when(b, sc, ev->step);
         else
-            put_kv_num(&b, "probability", ev->probability);
-        put(&b, " once = %s; label = ", ev->once ? "true" : "false");
-        put_str(&b, ev->label);
-        put(&b, ";");
-        for (int add = 0; add < 2; add++) {
-            bool any = false;
-            for (int j = 0; j < ev->n_sets; j++) {
-                if (ev->sets[j].add != (add == 1))
-                    continue;
-                if (!any)
-                    put(&b, "\n      %s = {", add ? "add" : "set");
-                any = true;
-                put_kv_num(&b, sc->issues[ev->sets[j].issue].id, ev->sets[j].value);
-            }
-            if (any)
-                put(&b, " };");
-        }
-        if (ev->n_params) {
-            put(&b, "\n      param = {");
-            for (int j = 0; j < ev->n_params; j++) {
-                const ts_event_param *ep = &ev->params[j];
-                bool first = j == 0 || ep->target != ev->params[j - 1].target ||
-                             ep->index != ev->params[j - 1].index;
-                bool last = j == ev->n_params - 1 || ep->target != ev->params[j + 1].target ||
-                            ep->index != ev->params[j + 1].index;
-                if (first)
-                    put(&b, " %s = {", ep->target == TS_TARGET_ACTOR ? sc->actors[ep->index].id
-                                                                     : sc->issues[ep->index].id);
-                put_kv_num(&b, ep->key, ep->value);
-                if (last)
-                    put(&b, " };");
-            }
-            put(&b, " };");
-        }
-        put(&b, " }");
+            put_kv_num(b, "probability", ev->probability);
+        put(b, " once = %s; label = ", ev->once ? "true" : "false");
+        put_str(b, ev->label);
+        put(b, ";");
+        put_event_levels(b, sc, ev);
+        put_event_params(b, sc, ev);
+        put(b, " }");
     }
-    put(&b, "%s);\n", sc->n_events ? "\n" : " ");
+    put(b, "%s);\n", sc->n_events ? "\n" : " ");
+}
+
+char *ts_scenario_to_string(const ts_scenario *sc)
+{
+    ts_text b = {0};
+    put_settings(&b, sc);
+    put_actors(&b, sc);
+    put_issues(&b, sc);
+    put_interactions(&b, sc);
+    put_talks(&b, sc);
+    put_events(&b, sc);
     if (b.oom) {
         free(b.s);
         return NULL;
