@@ -174,7 +174,8 @@ static void put_actors(ts_text *b, const ts_scenario *sc)
         put(b, ";\n     ");
         for (const ts_param_info *p = ts_param_table(); p->key; p++)
             if (p->target == TS_TARGET_ACTOR)
-                put_kv_num(b, p->key, *(const double *)(const void *)((const char *)ac + p->offset));
+                put_kv_num(b, p->key,
+                           *(const double *)(const void *)((const char *)ac + p->offset));
         put_strategy(b, sc, a);
         put(b, " }");
     }
@@ -376,78 +377,106 @@ static bool field_equal(const void *a, const void *b, size_t offset)
     return x == y;
 }
 
-bool ts_scenario_equal(const ts_scenario *a, const ts_scenario *b)
+/* Name, description, calendar, run settings and the sizes of every list. */
+static bool settings_equal(const ts_scenario *a, const ts_scenario *b)
 {
     const ts_calendar *ca = &a->calendar, *cb = &b->calendar;
-    if (strcmp(a->name, b->name) || strcmp(a->description, b->description) ||
-        ca->unit != cb->unit || ca->steps != cb->steps || ca->step_years != cb->step_years ||
-        (ca->unit != TS_STEP_ABSTRACT &&
-         (ca->start_day != cb->start_day || ca->end_day != cb->end_day)) ||
-        a->replicates != b->replicates || a->seed != b->seed || strcmp(a->rng, b->rng) ||
-        a->trajectories != b->trajectories || a->precision != b->precision ||
-        a->n_issues != b->n_issues || a->n_interactions != b->n_interactions ||
-        a->n_talks != b->n_talks || a->n_events != b->n_events)
+    return !(strcmp(a->name, b->name) || strcmp(a->description, b->description) ||
+             ca->unit != cb->unit || ca->steps != cb->steps || ca->step_years != cb->step_years ||
+             (ca->unit != TS_STEP_ABSTRACT &&
+              (ca->start_day != cb->start_day || ca->end_day != cb->end_day)) ||
+             a->replicates != b->replicates || a->seed != b->seed || strcmp(a->rng, b->rng) ||
+             a->trajectories != b->trajectories || a->precision != b->precision ||
+             a->n_issues != b->n_issues || a->n_interactions != b->n_interactions ||
+             a->n_talks != b->n_talks || a->n_events != b->n_events);
+}
+
+/* Two actors of scenarios with n_issues issues each. */
+static bool actor_equal(const ts_actor *x, const ts_actor *y, int n_issues)
+{
+    const ts_strategy *s = &x->strategy, *t = &y->strategy;
+    if (strcmp(x->id, y->id) || strcmp(x->name, y->name) || s->kind != t->kind ||
+        s->deadline != t->deadline)
         return false;
-    const ts_param_info *tab = ts_param_table();
-    for (int i = 0; i < 2; i++) {
-        const ts_actor *x = &a->actors[i], *y = &b->actors[i];
-        const ts_strategy *s = &x->strategy, *t = &y->strategy;
-        if (strcmp(x->id, y->id) || strcmp(x->name, y->name) || s->kind != t->kind ||
-            s->deadline != t->deadline)
+    for (const ts_strategy_param *p = ts_strategy_param_table(); p->key; p++)
+        if (strategy_value(s, p->offset) != strategy_value(t, p->offset))
             return false;
-        for (const ts_strategy_param *p = ts_strategy_param_table(); p->key; p++)
-            if (strategy_value(s, p->offset) != strategy_value(t, p->offset))
-                return false;
-        for (int k = 0; k < a->n_issues; k++)
-            if (s->reservation[k] != t->reservation[k])
-                return false;
-        for (const ts_param_info *p = tab; p->key; p++)
-            if (p->target == TS_TARGET_ACTOR && !field_equal(x, y, p->offset))
-                return false;
-    }
-    for (int k = 0; k < a->n_issues; k++) {
-        const ts_issue *x = &a->issues[k], *y = &b->issues[k];
-        if (strcmp(x->id, y->id) || x->kind != y->kind || x->owner != y->owner ||
-            x->sell_at_loss != y->sell_at_loss)
+    for (int k = 0; k < n_issues; k++)
+        if (s->reservation[k] != t->reservation[k])
             return false;
-        for (const ts_param_info *p = tab; p->key; p++)
-            if (p->target == TS_TARGET_ISSUE && !field_equal(x, y, p->offset))
-                return false;
-        for (int i = 0; i < 2; i++)
-            for (int c = 0; c < 3; c++)
-                if (x->payoff[i][c] != y->payoff[i][c])
-                    return false;
-    }
-    for (int i = 0; i < a->n_interactions; i++) {
-        const ts_interaction *x = &a->interactions[i], *y = &b->interactions[i];
-        if (x->actor != y->actor || x->issue_a != y->issue_a || x->issue_b != y->issue_b ||
-            x->coef != y->coef)
+    for (const ts_param_info *p = ts_param_table(); p->key; p++)
+        if (p->target == TS_TARGET_ACTOR && !field_equal(x, y, p->offset))
             return false;
-    }
+    return true;
+}
+
+static bool issue_equal(const ts_issue *x, const ts_issue *y)
+{
+    if (strcmp(x->id, y->id) || x->kind != y->kind || x->owner != y->owner ||
+        x->sell_at_loss != y->sell_at_loss)
+        return false;
+    for (const ts_param_info *p = ts_param_table(); p->key; p++)
+        if (p->target == TS_TARGET_ISSUE && !field_equal(x, y, p->offset))
+            return false;
+    for (int i = 0; i < 2; i++)
+        for (int c = 0; c < 3; c++)
+            if (x->payoff[i][c] != y->payoff[i][c])
+                return false;
+    return true;
+}
+
+static bool interaction_equal(const ts_interaction *x, const ts_interaction *y)
+{
+    return x->actor == y->actor && x->issue_a == y->issue_a && x->issue_b == y->issue_b &&
+           x->coef == y->coef;
+}
+
+static bool hazard_equal(const ts_talks_hazard *ha, const ts_talks_hazard *hb)
+{
+    return !(ha->enabled != hb->enabled ||
+             (ha->enabled && (ha->base != hb->base || ha->sensitivity != hb->sensitivity ||
+                              !talk_equal(&ha->talk, &hb->talk))));
+}
+
+static bool event_equal(const ts_event *x, const ts_event *y)
+{
+    if (x->step != y->step || x->probability != y->probability || x->once != y->once ||
+        strcmp(x->label, y->label) || x->n_sets != y->n_sets || x->n_params != y->n_params)
+        return false;
+    for (int j = 0; j < x->n_sets; j++)
+        if (x->sets[j].issue != y->sets[j].issue || x->sets[j].value != y->sets[j].value ||
+            x->sets[j].add != y->sets[j].add)
+            return false;
+    for (int j = 0; j < x->n_params; j++)
+        if (x->params[j].target != y->params[j].target ||
+            x->params[j].index != y->params[j].index ||
+            x->params[j].offset != y->params[j].offset ||
+            x->params[j].value != y->params[j].value)
+            return false;
+    return true;
+}
+
+bool ts_scenario_equal(const ts_scenario *a, const ts_scenario *b)
+{
+    if (!settings_equal(a, b))
+        return false;
+    for (int i = 0; i < 2; i++)
+        if (!actor_equal(&a->actors[i], &b->actors[i], a->n_issues))
+            return false;
+    for (int k = 0; k < a->n_issues; k++)
+        if (!issue_equal(&a->issues[k], &b->issues[k]))
+            return false;
+    for (int i = 0; i < a->n_interactions; i++)
+        if (!interaction_equal(&a->interactions[i], &b->interactions[i]))
+            return false;
     for (int i = 0; i < a->n_talks; i++)
         if (!talk_equal(&a->talks[i], &b->talks[i]))
             return false;
-    const ts_talks_hazard *ha = &a->talks_hazard, *hb = &b->talks_hazard;
-    if (ha->enabled != hb->enabled ||
-        (ha->enabled && (ha->base != hb->base || ha->sensitivity != hb->sensitivity ||
-                         !talk_equal(&ha->talk, &hb->talk))))
+    if (!hazard_equal(&a->talks_hazard, &b->talks_hazard))
         return false;
-    for (int i = 0; i < a->n_events; i++) {
-        const ts_event *x = &a->events[i], *y = &b->events[i];
-        if (x->step != y->step || x->probability != y->probability || x->once != y->once ||
-            strcmp(x->label, y->label) || x->n_sets != y->n_sets || x->n_params != y->n_params)
+    for (int i = 0; i < a->n_events; i++)
+        if (!event_equal(&a->events[i], &b->events[i]))
             return false;
-        for (int j = 0; j < x->n_sets; j++)
-            if (x->sets[j].issue != y->sets[j].issue || x->sets[j].value != y->sets[j].value ||
-                x->sets[j].add != y->sets[j].add)
-                return false;
-        for (int j = 0; j < x->n_params; j++)
-            if (x->params[j].target != y->params[j].target ||
-                x->params[j].index != y->params[j].index ||
-                x->params[j].offset != y->params[j].offset ||
-                x->params[j].value != y->params[j].value)
-                return false;
-    }
     return true;
 }
 
