@@ -341,8 +341,12 @@ char *ts_plot_totals_script(const ts_plot_data *const *d, size_t n, const ts_plo
     put_x_axis(&body, d, n, dates);
     int w = PANEL_W, h = PANEL_H;
     if (n == 1 ? !put_totals_one(&blocks, &body, &t, d[0], dates, err)
-               : !put_totals_each_actor(&blocks, &body, &t, d, n, dates, &w, &h, err))
+               : !put_totals_each_actor(&blocks, &body, &t, d, n, dates, &w, &h, err)) {
+        ts_text_free(&blocks);
+        ts_text_free(&body);
+        ts_text_free(&t);
         return NULL;
+    }
     body.oom = body.oom || t.oom;
     free(t.s);
     return finish(&blocks, &body, files, w, h, err);
