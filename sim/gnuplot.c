@@ -1,4 +1,5 @@
-/* Running gnuplot on one chart's script (see plot.h, ts_plot_draw()).
+/* Running gnuplot on one chart's script (see plot.h, ts_plot_draw(), and
+ * docs/cli.md, "Files and failures" under `tradesim plot`).
  *
  * The script and gnuplot's error log go to fresh hidden files in the output
  * folder (mkstemp), and the charts to hidden names `.<stem>.png.tmp.<pid>` and

@@ -1,6 +1,7 @@
 /* Charts of result folders: gnuplot scripts, and drawing every chart of one
- * or several folders (see plot.h). Loading aggregate.csv is plot_data.c's
- * part, running gnuplot gnuplot.c's.
+ * or several folders (see plot.h; the charts are described in docs/cli.md,
+ * `tradesim plot`). Loading aggregate.csv is plot_data.c's part, running
+ * gnuplot gnuplot.c's.
  *
  * Every script is self-contained: the data it plots is inlined as datablocks
  * ($s0, $s1, ...), so gnuplot opens no input file and never sees a path but

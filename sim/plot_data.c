@@ -1,4 +1,5 @@
-/* Loading a result folder's aggregate.csv for the charts (see plot.h).
+/* Loading a result folder's aggregate.csv for the charts (see plot.h, and
+ * docs/cli.md, "What is plotted" under `tradesim plot`).
  *
  * The header's `X_mean` columns are sorted into issues (levels) and actors
  * (`<actor>_total`, cumulative discounted payoff); the other trajectory
