@@ -295,95 +295,119 @@ static void put_num(ts_csv *c, double v)
         ts_csv_empty(c);
 }
 
-ts_status ts_batch_write(const char *path, const ts_batch_row *rows, int n, int precision,
-                         ts_error *err)
+/* The issues and actors of all rows, first-seen order, the actors ending
+ * with "joint" (joint_total always last). Each set is allocated (caller
+ * frees v); false when memory runs out. */
+static bool collect_names(const ts_batch_row *rows, int n, name_set *issues, name_set *actors)
 {
     int max_issues = 0, max_actors = 0;
     for (int i = 0; i < n; i++) {
         max_issues += rows[i].n_issues;
         max_actors += rows[i].n_actors;
     }
-    name_set issues = {calloc((size_t)max_issues + 1, sizeof(char *)), 0};
-    name_set actors = {calloc((size_t)max_actors + 1, sizeof(char *)), 0};
-    if (!issues.v || !actors.v) {
-        free(issues.v);
-        free(actors.v);
-        return ts_error_set(err, TS_EIO, "%s: out of memory", path);
-    }
+    *issues = (name_set){.v = calloc((size_t)max_issues + 1, sizeof(char *)), .n = 0};
+    *actors = (name_set){.v = calloc((size_t)max_actors + 1, sizeof(char *)), .n = 0};
+    if (!issues->v || !actors->v)
+        return false;
     for (int i = 0; i < n; i++) {
         for (int k = 0; k < rows[i].n_issues; k++)
-            if (name_index(&issues, rows[i].issue[k]) < 0)
-                issues.v[issues.n++] = rows[i].issue[k];
+            if (name_index(issues, rows[i].issue[k]) < 0)
+                issues->v[issues->n++] = rows[i].issue[k];
         for (int k = 0; k < rows[i].n_actors; k++)
-            if (strcmp(rows[i].actor[k], "joint") != 0 && name_index(&actors, rows[i].actor[k]) < 0)
-                actors.v[actors.n++] = rows[i].actor[k];
+            if (strcmp(rows[i].actor[k], "joint") != 0 && name_index(actors, rows[i].actor[k]) < 0)
+                actors->v[actors->n++] = rows[i].actor[k];
     }
-    actors.v[actors.n++] = "joint";   /* joint_total always last */
+    actors->v[actors->n++] = "joint";
+    return true;
+}
 
-    ts_csv *c = ts_csv_open(path, precision, err);
-    if (!c) {
-        free(issues.v);
-        free(actors.v);
-        return TS_EIO;
-    }
+static const char *const actor_stat_sfx[] = {"_total_mean", "_total_lo", "_total_hi",
+                                             "_vs_status_quo_mean", "_vs_status_quo_lo",
+                                             "_vs_status_quo_hi"};
+
+static void put_header(ts_csv *c, const name_set *issues, const name_set *actors)
+{
     static const char *const head[] = {"scenario", "status", "replicates", "deal_probability",
                                        "deal_probability_lo", "deal_probability_hi",
                                        "first_deal_step_median"};
     for (size_t k = 0; k < sizeof head / sizeof head[0]; k++)
         ts_csv_str(c, head[k]);
     char buf[TS_ID_MAX + 32];
-    for (int k = 0; k < issues.n; k++) {
-        snprintf(buf, sizeof buf, "%s_final_mean", issues.v[k]);
+    for (int k = 0; k < issues->n; k++) {
+        snprintf(buf, sizeof buf, "%s_final_mean", issues->v[k]);
         ts_csv_str(c, buf);
     }
-    static const char *const stat_sfx[] = {"_total_mean", "_total_lo", "_total_hi",
-                                           "_vs_status_quo_mean", "_vs_status_quo_lo",
-                                           "_vs_status_quo_hi"};
-    for (int k = 0; k < actors.n; k++)
+    for (int k = 0; k < actors->n; k++)
         for (int j = 0; j < 6; j++) {
-            snprintf(buf, sizeof buf, "%s%s", actors.v[k], stat_sfx[j]);
+            snprintf(buf, sizeof buf, "%s%s", actors->v[k], actor_stat_sfx[j]);
             ts_csv_str(c, buf);
         }
     ts_csv_str(c, "error");
     ts_csv_end_row(c);
+}
 
-    for (int i = 0; i < n; i++) {
-        const ts_batch_row *r = &rows[i];
-        ts_csv_str(c, r->name);
-        ts_csv_str(c, r->error ? "failed" : "ok");
-        if (r->error)
-            ts_csv_empty(c);
-        else
-            ts_csv_u64(c, r->replicates);
-        put_num(c, r->deal_p);
-        put_num(c, r->deal_lo);
-        put_num(c, r->deal_hi);
-        put_num(c, r->first_deal_median);
-        for (int k = 0; k < issues.n; k++) {
-            int j = -1;
-            for (int q = 0; q < r->n_issues && j < 0; q++)
-                if (strcmp(r->issue[q], issues.v[k]) == 0)
-                    j = q;
-            put_num(c, j >= 0 ? r->final_mean[j] : NAN);
-        }
-        for (int k = 0; k < actors.n; k++) {
-            int j = -1;
-            for (int q = 0; q < r->n_actors && j < 0; q++)
-                if (strcmp(r->actor[q], actors.v[k]) == 0)
-                    j = q;
-            put_num(c, j >= 0 ? r->total_mean[j] : NAN);
-            put_num(c, j >= 0 ? r->total_lo[j] : NAN);
-            put_num(c, j >= 0 ? r->total_hi[j] : NAN);
-            put_num(c, j >= 0 ? r->vsq_mean[j] : NAN);
-            put_num(c, j >= 0 ? r->vsq_lo[j] : NAN);
-            put_num(c, j >= 0 ? r->vsq_hi[j] : NAN);
-        }
-        if (r->error)
-            ts_csv_str(c, r->error);
-        else
-            ts_csv_empty(c);
-        ts_csv_end_row(c);
+/* Where name is among names[0..n), or -1. */
+static int row_index(char *const *names, int n, const char *name)
+{
+    for (int q = 0; q < n; q++)
+        if (strcmp(names[q], name) == 0)
+            return q;
+    return -1;
+}
+
+/* One scenario's row: empty cells for what it lacks (an issue or actor of
+ * another row, or every figure of a failed scenario). */
+static void put_row(ts_csv *c, const ts_batch_row *r, const name_set *issues,
+                    const name_set *actors)
+{
+    ts_csv_str(c, r->name);
+    ts_csv_str(c, r->error ? "failed" : "ok");
+    if (r->error)
+        ts_csv_empty(c);
+    else
+        ts_csv_u64(c, r->replicates);
+    put_num(c, r->deal_p);
+    put_num(c, r->deal_lo);
+    put_num(c, r->deal_hi);
+    put_num(c, r->first_deal_median);
+    for (int k = 0; k < issues->n; k++) {
+        int j = row_index(r->issue, r->n_issues, issues->v[k]);
+        put_num(c, j >= 0 ? r->final_mean[j] : NAN);
     }
+    for (int k = 0; k < actors->n; k++) {
+        int j = row_index(r->actor, r->n_actors, actors->v[k]);
+        put_num(c, j >= 0 ? r->total_mean[j] : NAN);
+        put_num(c, j >= 0 ? r->total_lo[j] : NAN);
+        put_num(c, j >= 0 ? r->total_hi[j] : NAN);
+        put_num(c, j >= 0 ? r->vsq_mean[j] : NAN);
+        put_num(c, j >= 0 ? r->vsq_lo[j] : NAN);
+        put_num(c, j >= 0 ? r->vsq_hi[j] : NAN);
+    }
+    if (r->error)
+        ts_csv_str(c, r->error);
+    else
+        ts_csv_empty(c);
+    ts_csv_end_row(c);
+}
+
+ts_status ts_batch_write(const char *path, const ts_batch_row *rows, int n, int precision,
+                         ts_error *err)
+{
+    name_set issues, actors;
+    if (!collect_names(rows, n, &issues, &actors)) {
+        free(issues.v);
+        free(actors.v);
+        return ts_error_set(err, TS_EIO, "%s: out of memory", path);
+    }
+    ts_csv *c = ts_csv_open(path, precision, err);
+    if (!c) {
+        free(issues.v);
+        free(actors.v);
+        return TS_EIO;
+    }
+    put_header(c, &issues, &actors);
+    for (int i = 0; i < n; i++)
+        put_row(c, &rows[i], &issues, &actors);
     free(issues.v);
     free(actors.v);
     return ts_csv_commit(c, err);

@@ -249,6 +249,162 @@ const ts_cli_spec ts_cmd_batch_spec = {
     "  -q, --quiet            no progress on stderr\n",
 };
 
+/* The job's arrays for n scenarios and threads workers; false when memory
+ * runs out. */
+static bool job_alloc(batch_job *j, int n, const char *outdir, int threads, bool resume)
+{
+    memset(j, 0, sizeof *j);
+    j->n = n;
+    j->outdir = outdir;
+    j->resume = resume;
+    j->sc = calloc((size_t)n, sizeof *j->sc);
+    j->rows = calloc((size_t)n, sizeof *j->rows);
+    j->status = calloc((size_t)n, sizeof *j->status);
+    j->order = calloc((size_t)n, sizeof *j->order);
+    j->engine_threads = threads;
+    j->n_workers = threads < n ? threads : n;
+    j->wp = calloc((size_t)j->n_workers + 1, sizeof *j->wp);
+    return j->sc && j->rows && j->status && j->order && j->wp;
+}
+
+static void job_free(batch_job *j)
+{
+    for (int i = 0; j->sc && j->rows && i < j->n; i++) {
+        ts_scenario_free(j->sc[i]);
+        ts_batch_row_free(&j->rows[i]);
+    }
+    free(j->sc);
+    free(j->rows);
+    free(j->status);
+    free(j->order);
+    free(j->wp);
+}
+
+/* Loads every scenario before any runs, so all bad files are reported at
+ * once; a scenario whose name an earlier one has (both would write the same
+ * folder) is refused. A refused scenario is left NULL with a failed row.
+ * Returns the worst status met. */
+static int load_all(batch_job *j, const ts_path_list *files, const ts_cli_opts *o, FILE *err)
+{
+    int status = TS_OK;
+    ts_error e;
+    ts_error_clear(&e);
+    for (int i = 0; i < j->n; i++) {
+        j->sc[i] = ts_scenario_load(files->paths[i], o->sets, o->n_sets, &e);
+        if (!j->sc[i]) {
+            fprintf(err, "%s\n", e.msg);
+            status = worst(status, e.code);
+            ts_batch_row_failed(&j->rows[i], files->paths[i], e.msg);
+            continue;
+        }
+        for (int k = 0; k < i; k++) {
+            if (j->sc[k] && strcmp(j->sc[k]->name, j->sc[i]->name) == 0) {
+                ts_error_set(&e, TS_EBAD,
+                             "%s: name '%s' is also the name of %s; both would write %s/%s",
+                             files->paths[i], j->sc[i]->name, files->paths[k], j->outdir,
+                             j->sc[i]->name);
+                fprintf(err, "%s\n", e.msg);
+                status = worst(status, TS_EBAD);
+                ts_batch_row_failed(&j->rows[i], j->sc[i]->name, e.msg);
+                ts_scenario_free(j->sc[i]);
+                j->sc[i] = NULL;
+                break;
+            }
+        }
+        if (j->sc[i]) {
+            j->work_total += (long long)j->sc[i]->replicates * j->sc[i]->calendar.steps;
+            j->reps_total += j->sc[i]->replicates;
+        }
+    }
+    return status;
+}
+
+/* Runs every loaded scenario on the pool, largest first, with progress on
+ * err when it is a terminal (and not quiet). Returns the signal that
+ * interrupted the batch, or 0. */
+static int run_all(batch_job *j, bool quiet, FILE *err)
+{
+    order_by_work(j);
+    atomic_init(&j->slots, 0);
+    atomic_init(&j->ran, 0);
+    atomic_init(&j->resumed, 0);
+    pthread_mutex_init(&j->lock, NULL);
+    clock_gettime(CLOCK_MONOTONIC, &j->t0);
+    j->err = !quiet && isatty(fileno(err)) ? err : NULL;
+
+    ts_interrupt in;
+    bool watching = ts_interrupt_start(&in);
+    j->in = &in;
+    for (int w = 0; w < j->n_workers; w++)
+        j->wp[w] = (worker_progress){.job = j, .scenario = -1, .done = 0};
+    /* Interruption is read below (ts_interrupted), so the pool's own status
+     * adds nothing: every scenario's outcome is in its row. */
+    ts_pool_job pool = {.threads = j->n_workers,
+                        .n_tasks = j->n,
+                        .ctx = j,
+                        .begin = worker_begin,
+                        .task = scenario_task,
+                        .cancel = &in.flag,
+                        .name = "tradesim batch"};
+    ts_error pe;
+    ts_error_clear(&pe);
+    (void)ts_pool_run(&pool, &pe);
+    pthread_mutex_destroy(&j->lock);
+    if (j->err && j->last_len > 0)
+        fputc('\n', err);
+    int sig = ts_interrupted(&in);
+    if (watching)
+        ts_interrupt_stop(&in);
+    j->in = NULL;   /* in ends here */
+    return sig ? sig : ts_interrupted(&in);
+}
+
+/* After an interruption: how far the batch got, and how to go on. */
+static void report_interrupted(const batch_job *j, int sig, FILE *err)
+{
+    int complete = 0;
+    for (int i = 0; i < j->n; i++)
+        complete += j->sc[i] && j->status[i] == TS_OK && j->rows[i].name;
+    fprintf(err, "tradesim batch: interrupted by signal %d with %d of %d scenarios done; "
+                 "complete folders are kept, run again with --resume\n",
+            sig, complete, j->n);
+}
+
+/* Reports each failed run (in file order) and writes DIR/batch.csv with the
+ * first loaded scenario's precision, then the one-line summary on out unless
+ * quiet. Returns the worst of status and what it met. */
+static int report_and_write(const batch_job *j, int status, bool quiet, FILE *out, FILE *err)
+{
+    for (int i = 0; i < j->n; i++)
+        if (j->sc[i] && j->status[i] != TS_OK) {
+            fprintf(err, "%s\n", j->rows[i].error ? j->rows[i].error : "failed");
+            status = worst(status, j->status[i]);
+        }
+    char path[4096];
+    int precision = 6;
+    for (int i = 0; i < j->n; i++)
+        if (j->sc[i]) {
+            precision = j->sc[i]->precision;
+            break;
+        }
+    ts_error e;
+    ts_error_clear(&e);
+    if (snprintf(path, sizeof path, "%s/batch.csv", j->outdir) >= (int)sizeof path) {
+        fprintf(err, "tradesim batch: %s/batch.csv: path too long\n", j->outdir);
+        status = worst(status, TS_EIO);
+    } else if (ts_batch_write(path, j->rows, j->n, precision, &e) != TS_OK) {
+        fprintf(err, "%s\n", e.msg);
+        status = worst(status, TS_EIO);
+    } else if (!quiet) {
+        int failed = 0;
+        for (int i = 0; i < j->n; i++)
+            failed += j->rows[i].error != NULL;
+        fprintf(out, "%s: %d scenarios (%d run, %d resumed, %d failed)\n", path, j->n,
+                atomic_load(&j->ran), atomic_load(&j->resumed), failed);
+    }
+    return status;
+}
+
 int ts_cmd_batch(int argc, char **argv, FILE *out, FILE *err)
 {
     ts_cli_opts o;
@@ -269,143 +425,27 @@ int ts_cmd_batch(int argc, char **argv, FILE *out, FILE *err)
         ts_path_list_free(&files);
         return TS_EBAD;
     }
-
-    int n = files.n;
     batch_job j;
-    memset(&j, 0, sizeof j);
-    j.n = n;
-    j.outdir = outdir;
-    j.resume = o.resume;
-    j.sc = calloc((size_t)n, sizeof *j.sc);
-    j.rows = calloc((size_t)n, sizeof *j.rows);
-    j.status = calloc((size_t)n, sizeof *j.status);
-    j.order = calloc((size_t)n, sizeof *j.order);
-    int threads = ts_threads((int)o.threads);
-    j.engine_threads = threads;
-    j.n_workers = threads < n ? threads : n;
-    j.wp = calloc((size_t)j.n_workers + 1, sizeof *j.wp);
-    if (!j.sc || !j.rows || !j.status || !j.order || !j.wp) {
+    if (!job_alloc(&j, files.n, outdir, ts_threads((int)o.threads), o.resume)) {
         fprintf(err, "tradesim batch: out of memory\n");
-        free(j.sc);
-        free(j.rows);
-        free(j.status);
-        free(j.order);
-        free(j.wp);
+        job_free(&j);
         ts_path_list_free(&files);
         return TS_EIO;
     }
-    int status = TS_OK;
-    for (int i = 0; i < n; i++) {
-        j.sc[i] = ts_scenario_load(files.paths[i], o.sets, o.n_sets, &e);
-        if (!j.sc[i]) {
-            fprintf(err, "%s\n", e.msg);
-            status = worst(status, e.code);
-            ts_batch_row_failed(&j.rows[i], files.paths[i], e.msg);
-            continue;
-        }
-        for (int k = 0; k < i; k++) {
-            if (j.sc[k] && strcmp(j.sc[k]->name, j.sc[i]->name) == 0) {
-                ts_error_set(&e, TS_EBAD,
-                             "%s: name '%s' is also the name of %s; both would write %s/%s",
-                             files.paths[i], j.sc[i]->name, files.paths[k], outdir,
-                             j.sc[i]->name);
-                fprintf(err, "%s\n", e.msg);
-                status = worst(status, TS_EBAD);
-                ts_batch_row_failed(&j.rows[i], j.sc[i]->name, e.msg);
-                ts_scenario_free(j.sc[i]);
-                j.sc[i] = NULL;
-                break;
-            }
-        }
-        if (j.sc[i]) {
-            j.work_total += (long long)j.sc[i]->replicates * j.sc[i]->calendar.steps;
-            j.reps_total += j.sc[i]->replicates;
-        }
-    }
+    int status = load_all(&j, &files, &o, err);
     if (ts_fs_mkdirs(outdir, &e) != TS_OK) {
         fprintf(err, "%s\n", e.msg);
         status = TS_EIO;
-        goto done;
-    }
-
-    order_by_work(&j);
-    atomic_init(&j.slots, 0);
-    atomic_init(&j.ran, 0);
-    atomic_init(&j.resumed, 0);
-    pthread_mutex_init(&j.lock, NULL);
-    clock_gettime(CLOCK_MONOTONIC, &j.t0);
-    j.err = !o.quiet && isatty(fileno(err)) ? err : NULL;
-
-    ts_interrupt in;
-    bool watching = ts_interrupt_start(&in);
-    j.in = &in;
-    for (int w = 0; w < j.n_workers; w++)
-        j.wp[w] = (worker_progress){&j, -1, 0};
-    /* Interruption is read below (ts_interrupted), so the pool's own status
-     * adds nothing: every scenario's outcome is in its row. */
-    ts_pool_job pool = {.threads = j.n_workers,
-                        .n_tasks = n,
-                        .ctx = &j,
-                        .begin = worker_begin,
-                        .task = scenario_task,
-                        .cancel = &in.flag,
-                        .name = "tradesim batch"};
-    ts_error pe;
-    ts_error_clear(&pe);
-    (void)ts_pool_run(&pool, &pe);
-    pthread_mutex_destroy(&j.lock);
-    if (j.err && j.last_len > 0)
-        fputc('\n', err);
-    int sig = ts_interrupted(&in);
-    if (watching)
-        ts_interrupt_stop(&in);
-    sig = sig ? sig : ts_interrupted(&in);
-
-    for (int i = 0; i < n && !sig; i++)
-        if (j.sc[i] && j.status[i] != TS_OK) {
-            fprintf(err, "%s\n", j.rows[i].error ? j.rows[i].error : "failed");
-            status = worst(status, j.status[i]);
-        }
-    if (sig) {
-        int complete = 0;
-        for (int i = 0; i < n; i++)
-            complete += j.sc[i] && j.status[i] == TS_OK && j.rows[i].name;
-        fprintf(err, "tradesim batch: interrupted by signal %d with %d of %d scenarios done; "
-                     "complete folders are kept, run again with --resume\n",
-                sig, complete, n);
-        status = TS_EIO;
     } else {
-        char path[4096];
-        int precision = 6;
-        for (int i = 0; i < n; i++)
-            if (j.sc[i]) {
-                precision = j.sc[i]->precision;
-                break;
-            }
-        if (snprintf(path, sizeof path, "%s/batch.csv", outdir) >= (int)sizeof path) {
-            fprintf(err, "tradesim batch: %s/batch.csv: path too long\n", outdir);
-            status = worst(status, TS_EIO);
-        } else if (ts_batch_write(path, j.rows, n, precision, &e) != TS_OK) {
-            fprintf(err, "%s\n", e.msg);
-            status = worst(status, TS_EIO);
-        } else if (!o.quiet) {
-            int failed = 0;
-            for (int i = 0; i < n; i++)
-                failed += j.rows[i].error != NULL;
-            fprintf(out, "%s: %d scenarios (%d run, %d resumed, %d failed)\n", path, n,
-                    atomic_load(&j.ran), atomic_load(&j.resumed), failed);
+        int sig = run_all(&j, o.quiet, err);
+        if (sig) {
+            report_interrupted(&j, sig, err);
+            status = TS_EIO;
+        } else {
+            status = report_and_write(&j, status, o.quiet, out, err);
         }
     }
-done:
-    for (int i = 0; i < n; i++) {
-        ts_scenario_free(j.sc[i]);
-        ts_batch_row_free(&j.rows[i]);
-    }
-    free(j.sc);
-    free(j.rows);
-    free(j.status);
-    free(j.order);
-    free(j.wp);
+    job_free(&j);
     ts_path_list_free(&files);
     return status;
 }

@@ -159,6 +159,47 @@ static int count_rest(ts_csvread *r, size_t width, size_t *rows, ts_error *e)
     }
 }
 
+/* Compares the current records of a and b (both na wide), the row-th data
+ * row, listing the first MAX_LISTED differing cells over the whole diff.
+ * True when the row differs. */
+static bool diff_row(ts_csvread *a, ts_csvread *b, char **ha, size_t na, size_t row,
+                     diff_state *st, FILE *out)
+{
+    bool row_differs = false;
+    for (size_t i = 0; i < na; i++) {
+        const char *x = ts_csvread_field(a, i), *y = ts_csvread_field(b, i);
+        if (cells_equal(x, y, st->atol, st->rtol))
+            continue;
+        row_differs = true;
+        if (++st->cells <= MAX_LISTED) {
+            fprintf(out, "row %zu (line %zu), column %s: ", row, ts_csvread_line(a), ha[i]);
+            print_cell(out, x);
+            fputs(" vs ", out);
+            print_cell(out, y);
+            fputc('\n', out);
+        }
+    }
+    return row_differs;
+}
+
+/* The closing lines of a diff: cells not listed, differing row counts, the
+ * totals. TS_OK when the files agree, TS_EDIFF otherwise. */
+static int report(const ts_csvread *a, const ts_csvread *b, const diff_state *st, size_t rows_a,
+                  size_t rows_b, FILE *out)
+{
+    if (st->cells > MAX_LISTED)
+        fprintf(out, "... and %zu more differing cells\n", st->cells - MAX_LISTED);
+    if (rows_a != rows_b)
+        fprintf(out, "row counts differ: '%s' has %zu rows, '%s' has %zu\n", ts_csvread_path(a),
+                rows_a, ts_csvread_path(b), rows_b);
+    if (st->cells == 0 && rows_a == rows_b)
+        return TS_OK;
+    fprintf(out, "'%s' and '%s' differ: %zu cells in %zu of %zu rows compared (atol %g, rtol %g)\n",
+            ts_csvread_path(a), ts_csvread_path(b), st->cells, st->rows,
+            rows_a < rows_b ? rows_a : rows_b, st->atol, st->rtol);
+    return TS_EDIFF;
+}
+
 static int diff_files(ts_csvread *a, ts_csvread *b, diff_state *st, FILE *out, FILE *err)
 {
     ts_error e;
@@ -207,36 +248,12 @@ static int diff_files(ts_csvread *a, ts_csvread *b, diff_state *st, FILE *out, F
         }
         rows_a++;
         rows_b++;
-        bool row_differs = false;
-        for (size_t i = 0; i < na; i++) {
-            const char *x = ts_csvread_field(a, i), *y = ts_csvread_field(b, i);
-            if (cells_equal(x, y, st->atol, st->rtol))
-                continue;
-            row_differs = true;
-            if (++st->cells <= MAX_LISTED) {
-                fprintf(out, "row %zu (line %zu), column %s: ", rows_a, ts_csvread_line(a), ha[i]);
-                print_cell(out, x);
-                fputs(" vs ", out);
-                print_cell(out, y);
-                fputc('\n', out);
-            }
-        }
-        st->rows += row_differs;
+        st->rows += diff_row(a, b, ha, na, rows_a, st, out);
     }
     free_header(ha, na);
     if (rc != TS_OK)
         return rc;
-    if (st->cells > MAX_LISTED)
-        fprintf(out, "... and %zu more differing cells\n", st->cells - MAX_LISTED);
-    if (rows_a != rows_b)
-        fprintf(out, "row counts differ: '%s' has %zu rows, '%s' has %zu\n", ts_csvread_path(a),
-                rows_a, ts_csvread_path(b), rows_b);
-    if (st->cells == 0 && rows_a == rows_b)
-        return TS_OK;
-    fprintf(out, "'%s' and '%s' differ: %zu cells in %zu of %zu rows compared (atol %g, rtol %g)\n",
-            ts_csvread_path(a), ts_csvread_path(b), st->cells, st->rows,
-            rows_a < rows_b ? rows_a : rows_b, st->atol, st->rtol);
-    return TS_EDIFF;
+    return report(a, b, st, rows_a, rows_b, out);
 }
 
 const ts_cli_spec ts_cmd_diff_spec = {

@@ -61,55 +61,61 @@ const ts_cli_spec ts_cmd_run_spec = {
     "  -q, --quiet            no progress on stderr\n",
 };
 
-int ts_cmd_run(int argc, char **argv, FILE *out, FILE *err)
-{
-    ts_cli_opts o;
-    int rc = ts_cli_begin(argc, argv, &ts_cmd_run_spec, &o, out, err);
-    if (rc >= 0)
-        return rc;
-    const char *overrides[TS_CLI_MAX_SETS + 3];
-    char rbuf[64], sbuf[256], tbuf[64];
-    int n = 0;
-    for (int i = 0; i < o.n_sets; i++)
-        overrides[n++] = o.sets[i];
-    if (o.replicates > 0) {
-        snprintf(rbuf, sizeof rbuf, "monte_carlo.replicates=%ld", o.replicates);
-        overrides[n++] = rbuf;
-    }
-    if (o.seed) {
-        size_t len = strlen(o.seed);
-        if (len == 0 || len > 200) {
-            fprintf(err, "tradesim run: --seed '%s': expected a whole number\n", o.seed);
-            return TS_EBAD;
-        }
-        bool has_l = o.seed[len - 1] == 'L' || o.seed[len - 1] == 'l';
-        snprintf(sbuf, sizeof sbuf, "monte_carlo.seed=%s%s", o.seed, has_l ? "" : "L");
-        overrides[n++] = sbuf;
-    }
-    if (o.trajectories != LONG_MIN) {
-        snprintf(tbuf, sizeof tbuf, "output.trajectories=%ld", o.trajectories);
-        overrides[n++] = tbuf;
-    }
+/* The overrides of one run: every --set, then those -r, -s and
+ * --trajectories stand for (pointing into the buffers here). */
+typedef struct {
+    const char *v[TS_CLI_MAX_SETS + 3];
+    int n;
+    char replicates[64], seed[256], trajectories[64];
+} override_list;
 
+/* Fills ov from o; false (with the message on err) when --seed cannot be a
+ * whole number. */
+static bool collect_overrides(const ts_cli_opts *o, override_list *ov, FILE *err)
+{
+    ov->n = 0;
+    for (int i = 0; i < o->n_sets; i++)
+        ov->v[ov->n++] = o->sets[i];
+    if (o->replicates > 0) {
+        snprintf(ov->replicates, sizeof ov->replicates, "monte_carlo.replicates=%ld",
+                 o->replicates);
+        ov->v[ov->n++] = ov->replicates;
+    }
+    if (o->seed) {
+        size_t len = strlen(o->seed);
+        if (len == 0 || len > 200) {
+            fprintf(err, "tradesim run: --seed '%s': expected a whole number\n", o->seed);
+            return false;
+        }
+        bool has_l = o->seed[len - 1] == 'L' || o->seed[len - 1] == 'l';
+        snprintf(ov->seed, sizeof ov->seed, "monte_carlo.seed=%s%s", o->seed, has_l ? "" : "L");
+        ov->v[ov->n++] = ov->seed;
+    }
+    if (o->trajectories != LONG_MIN) {
+        snprintf(ov->trajectories, sizeof ov->trajectories, "output.trajectories=%ld",
+                 o->trajectories);
+        ov->v[ov->n++] = ov->trajectories;
+    }
+    return true;
+}
+
+/* Runs the loaded scenario, writes its folder and reports the outcome (an
+ * interruption, an error, or the folder written). Returns the exit code. */
+static int run_scenario(const ts_scenario *sc, const ts_cli_opts *o, FILE *out, FILE *err)
+{
     ts_error e;
     ts_error_clear(&e);
-    ts_scenario *sc = ts_scenario_load(o.positional[0], overrides, n, &e);
-    if (!sc) {
-        fprintf(err, "%s\n", e.msg);
-        return e.code != TS_OK ? (int)e.code : TS_EBAD;
-    }
     ts_engine *eng = ts_engine_alloc(sc, &e);
     if (!eng) {
         fprintf(err, "%s\n", e.msg);
-        ts_scenario_free(sc);
         return e.code;
     }
-    progress_ctx pc = {err, sc->name};
+    progress_ctx pc = {.err = err, .name = sc->name};
     ts_interrupt in;
     bool watching = ts_interrupt_start(&in);
-    ts_engine_opts opts = {.threads = (int)(o.threads < 0 ? 0 : o.threads), .cancel = &in.flag};
+    ts_engine_opts opts = {.threads = (int)(o->threads < 0 ? 0 : o->threads), .cancel = &in.flag};
     ts_agreement_hook_opts(&opts, NULL);
-    if (!o.quiet && isatty(fileno(err))) {
+    if (!o->quiet && isatty(fileno(err))) {
         opts.progress = progress;
         opts.progress_ctx = &pc;
     }
@@ -117,7 +123,7 @@ int ts_cmd_run(int argc, char **argv, FILE *out, FILE *err)
     ts_status s = ts_engine_run(eng, &opts, &run, &e);
     int sig = ts_interrupted(&in);
     if (s == TS_OK && !sig)
-        s = ts_output_write(eng, run, o.out ? o.out : "results", opts.threads, &e);
+        s = ts_output_write(eng, run, o->out ? o->out : "results", opts.threads, &e);
     bool wrote = s == TS_OK && !sig;
     if (watching)
         ts_interrupt_stop(&in);
@@ -131,14 +137,34 @@ int ts_cmd_run(int argc, char **argv, FILE *out, FILE *err)
         s = TS_EIO;
     } else if (s != TS_OK)
         fprintf(err, "%s\n", e.msg);
-    else if (!o.quiet) {
+    else if (!o->quiet) {
         char folder[4096];
-        if (ts_result_folder(sc, o.out ? o.out : "results", folder, sizeof folder))
+        if (ts_result_folder(sc, o->out ? o->out : "results", folder, sizeof folder))
             fprintf(out, "%s: %d replicates x %d steps\n", folder, sc->replicates,
                     sc->calendar.steps);
     }
     ts_run_free(run);
     ts_engine_free(eng);
-    ts_scenario_free(sc);
     return s;
+}
+
+int ts_cmd_run(int argc, char **argv, FILE *out, FILE *err)
+{
+    ts_cli_opts o;
+    int rc = ts_cli_begin(argc, argv, &ts_cmd_run_spec, &o, out, err);
+    if (rc >= 0)
+        return rc;
+    override_list ov;
+    if (!collect_overrides(&o, &ov, err))
+        return TS_EBAD;
+    ts_error e;
+    ts_error_clear(&e);
+    ts_scenario *sc = ts_scenario_load(o.positional[0], ov.v, ov.n, &e);
+    if (!sc) {
+        fprintf(err, "%s\n", e.msg);
+        return e.code != TS_OK ? (int)e.code : TS_EBAD;
+    }
+    rc = run_scenario(sc, &o, out, err);
+    ts_scenario_free(sc);
+    return rc;
 }

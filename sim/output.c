@@ -43,8 +43,10 @@ static unsigned channel_mask(const ts_scenario *sc, int i, int a)
     return ts_issue_channel_mask(is->kind, is->owner == a ? 0 : 1);
 }
 
-static void write_summary(ts_csv *c, const ts_scenario *sc, const ts_run *run,
-                          const char (*dates)[11])
+/* summary.csv's header: the per-replicate counts, each issue's final and
+ * mean level, the actors' totals and gains over the status quo, and each
+ * actor's total by issue (then interactions). */
+static void put_summary_header(ts_csv *c, const ts_scenario *sc, const ts_run *run)
 {
     ts_csv_str(c, "replicate");
     ts_csv_str(c, "seed");
@@ -90,50 +92,62 @@ static void write_summary(ts_csv *c, const ts_scenario *sc, const ts_run *run,
                     }
             }
     ts_csv_end_row(c);
-    int n = run->n_issues;
-    for (int k = 0; k < run->R; k++) {
-        ts_csv_int(c, k);
-        ts_csv_u64(c, run->seed[k]);
-        ts_csv_int(c, run->deal[k]);
-        int fd = run->first_deal_step[k];
-        if (fd >= 0 && fd < run->T) {
-            ts_csv_int(c, fd);
-            put_date(c, dates, fd);
-        } else {
-            ts_csv_empty(c);
-            ts_csv_empty(c);
-        }
-        ts_csv_int(c, run->deals[k]);
-        ts_csv_int(c, run->breaches[k]);
-        ts_csv_int(c, run->failed_talks[k]);
-        for (int i = 0; i < n; i++) {
-            ts_csv_num(c, run->final[(size_t)k * n + i]);
-            ts_csv_num(c, run->mean[(size_t)k * n + i]);
-        }
-        double t0 = run->total[2 * (size_t)k], t1 = run->total[2 * (size_t)k + 1];
-        ts_csv_num(c, t0);
-        ts_csv_num(c, t1);
-        ts_csv_num(c, t0 + t1);
-        double v0 = t0 - run->status_quo[2 * (size_t)k];
-        double v1 = t1 - run->status_quo[2 * (size_t)k + 1];
-        ts_csv_num(c, v0);
-        ts_csv_num(c, v1);
-        ts_csv_num(c, v0 + v1);
-        const double *contrib = run->contrib + (size_t)k * 2 * nc;
-        for (int j = 0; j < 2 * nc; j++)
-            ts_csv_num(c, contrib[j]);
-        if (run->chan) {
-            const double *ck = run->chan + (size_t)k * n * 2 * TS_N_CHANNELS;
-            for (int a = 0; a < 2; a++)
-                for (int i = 0; i < n; i++) {
-                    unsigned mask = channel_mask(sc, i, a);
-                    for (int ch = 0; ch < TS_N_CHANNELS; ch++)
-                        if (mask & (1u << ch))
-                            ts_csv_num(c, ck[((size_t)i * 2 + (size_t)a) * TS_N_CHANNELS + ch]);
-                }
-        }
-        ts_csv_end_row(c);
+}
+
+/* Replicate k's row of summary.csv. */
+static void put_summary_row(ts_csv *c, const ts_scenario *sc, const ts_run *run,
+                            const char (*dates)[11], int k)
+{
+    int n = run->n_issues, nc = run->n_contrib;
+    ts_csv_int(c, k);
+    ts_csv_u64(c, run->seed[k]);
+    ts_csv_int(c, run->deal[k]);
+    int fd = run->first_deal_step[k];
+    if (fd >= 0 && fd < run->T) {
+        ts_csv_int(c, fd);
+        put_date(c, dates, fd);
+    } else {
+        ts_csv_empty(c);
+        ts_csv_empty(c);
     }
+    ts_csv_int(c, run->deals[k]);
+    ts_csv_int(c, run->breaches[k]);
+    ts_csv_int(c, run->failed_talks[k]);
+    for (int i = 0; i < n; i++) {
+        ts_csv_num(c, run->final[(size_t)k * n + i]);
+        ts_csv_num(c, run->mean[(size_t)k * n + i]);
+    }
+    double t0 = run->total[2 * (size_t)k], t1 = run->total[2 * (size_t)k + 1];
+    ts_csv_num(c, t0);
+    ts_csv_num(c, t1);
+    ts_csv_num(c, t0 + t1);
+    double v0 = t0 - run->status_quo[2 * (size_t)k];
+    double v1 = t1 - run->status_quo[2 * (size_t)k + 1];
+    ts_csv_num(c, v0);
+    ts_csv_num(c, v1);
+    ts_csv_num(c, v0 + v1);
+    const double *contrib = run->contrib + (size_t)k * 2 * nc;
+    for (int j = 0; j < 2 * nc; j++)
+        ts_csv_num(c, contrib[j]);
+    if (run->chan) {
+        const double *ck = run->chan + (size_t)k * n * 2 * TS_N_CHANNELS;
+        for (int a = 0; a < 2; a++)
+            for (int i = 0; i < n; i++) {
+                unsigned mask = channel_mask(sc, i, a);
+                for (int ch = 0; ch < TS_N_CHANNELS; ch++)
+                    if (mask & (1u << ch))
+                        ts_csv_num(c, ck[((size_t)i * 2 + (size_t)a) * TS_N_CHANNELS + ch]);
+            }
+    }
+    ts_csv_end_row(c);
+}
+
+static void write_summary(ts_csv *c, const ts_scenario *sc, const ts_run *run,
+                          const char (*dates)[11])
+{
+    put_summary_header(c, sc, run);
+    for (int k = 0; k < run->R; k++)
+        put_summary_row(c, sc, run, dates, k);
 }
 
 /* Places the element of rank r (0-based) at x[r] when x[lo..n) holds exactly

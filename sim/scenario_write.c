@@ -132,156 +132,204 @@ static void put_strategy(ts_text *b, const ts_scenario *sc, int a)
     put(b, " };");
 }
 
-char *ts_scenario_to_string(const ts_scenario *sc)
+/* The header comment, name, description, calendar, and the run settings
+ * (monte_carlo, output). */
+static void put_settings(ts_text *b, const ts_scenario *sc)
 {
-    ts_text b = {0};
-    const ts_param_info *tab = ts_param_table();
-    char t[40];
-    put(&b, "# Resolved by tradesim %s: every default explicit.\n", TRADESIM_VERSION);
-    put(&b, "name = ");
-    put_str(&b, sc->name);
-    put(&b, ";\ndescription = ");
-    put_str(&b, sc->description);
-    put(&b, ";\n");
+    put(b, "# Resolved by tradesim %s: every default explicit.\n", TRADESIM_VERSION);
+    put(b, "name = ");
+    put_str(b, sc->name);
+    put(b, ";\ndescription = ");
+    put_str(b, sc->description);
+    put(b, ";\n");
 
     const ts_calendar *cal = &sc->calendar;
     if (cal->unit == TS_STEP_ABSTRACT) {
-        put(&b, "calendar = { step = \"abstract\"; steps = %d; };\n", cal->steps);
+        put(b, "calendar = { step = \"abstract\"; steps = %d; };\n", cal->steps);
     } else {
         char s[11], e[11];
         ts_date_format(cal->start_day, s);
         ts_date_format(cal->end_day, e);
-        put(&b, "calendar = { start = \"%s\"; end = \"%s\"; step = \"%s\"; };  # %d steps\n", s,
+        put(b, "calendar = { start = \"%s\"; end = \"%s\"; step = \"%s\"; };  # %d steps\n", s,
             e, step_names[cal->unit], cal->steps);
     }
     if (sc->seed <= (uint64_t)INT64_MAX)
-        put(&b, "monte_carlo = { replicates = %d; seed = %" PRIu64 "L; rng = ", sc->replicates,
+        put(b, "monte_carlo = { replicates = %d; seed = %" PRIu64 "L; rng = ", sc->replicates,
             sc->seed);
     else
-        put(&b, "monte_carlo = { replicates = %d; seed = \"%" PRIu64 "\"; rng = ", sc->replicates,
+        put(b, "monte_carlo = { replicates = %d; seed = \"%" PRIu64 "\"; rng = ", sc->replicates,
             sc->seed);
-    put_str(&b, sc->rng);
-    put(&b, "; };\noutput = { trajectories = %d; precision = %d; channels = %s; };\n",
+    put_str(b, sc->rng);
+    put(b, "; };\noutput = { trajectories = %d; precision = %d; channels = %s; };\n",
         sc->trajectories, sc->precision, sc->channels ? "true" : "false");
+}
 
-    put(&b, "actors = (");
+static void put_actors(ts_text *b, const ts_scenario *sc)
+{
+    put(b, "actors = (");
     for (int a = 0; a < 2; a++) {
         const ts_actor *ac = &sc->actors[a];
-        put(&b, "%s\n    { id = \"%s\"; name = ", a ? "," : "", ac->id);
-        put_str(&b, ac->name);
-        put(&b, ";\n     ");
-        for (const ts_param_info *p = tab; p->key; p++)
+        put(b, "%s\n    { id = \"%s\"; name = ", a ? "," : "", ac->id);
+        put_str(b, ac->name);
+        put(b, ";\n     ");
+        for (const ts_param_info *p = ts_param_table(); p->key; p++)
             if (p->target == TS_TARGET_ACTOR)
-                put_kv_num(&b, p->key, *(const double *)(const void *)((const char *)ac + p->offset));
-        put_strategy(&b, sc, a);
-        put(&b, " }");
+                put_kv_num(b, p->key,
+                           *(const double *)(const void *)((const char *)ac + p->offset));
+        put_strategy(b, sc, a);
+        put(b, " }");
     }
-    put(&b, "\n);\n");
+    put(b, "\n);\n");
+}
 
-    put(&b, "issues = (");
-    for (int k = 0; k < sc->n_issues; k++) {
-        const ts_issue *is = &sc->issues[k];
-        put(&b, "%s\n    { id = \"%s\"; kind = \"%s\"; owner = \"%s\";\n     ", k ? "," : "", is->id,
-            ts_issue_kind_name(is->kind), sc->actors[is->owner].id);
-        int col = 0;
-        for (const ts_param_info *p = tab; p->key; p++) {
-            if (p->target != TS_TARGET_ISSUE || !(p->kinds & (1u << is->kind)))
-                continue;
-            /* Stated by tot_share (the loader derives it; both is an error). */
-            if (p->offset == offsetof(ts_issue, supply_elasticity))
-                continue;
-            if (col && col % 4 == 0)
-                put(&b, "\n     ");
-            put_kv_num(&b, p->key, *(const double *)(const void *)((const char *)is + p->offset));
-            col++;
-        }
-        if (is->kind == TS_ISSUE_CHIP_LICENCE)
-            put(&b, "\n      sell_at_loss = %s;", is->sell_at_loss ? "true" : "false");
-        if (is->kind == TS_ISSUE_CUSTOM) {
-            put(&b, "\n      payoff = {");
-            for (int a = 0; a < 2; a++) {
-                put(&b, "\n        %s = {", sc->actors[a].id);
-                put_kv_num(&b, "constant", is->payoff[a][0]);
-                put_kv_num(&b, "linear", is->payoff[a][1]);
-                put_kv_num(&b, "quadratic", is->payoff[a][2]);
-                put(&b, " };");
-            }
-            put(&b, " };");
-        }
-        put(&b, " }");
+/* One issue: its kind's parameters four to a line, then what only some kinds
+ * have (a chip licence's sell_at_loss, a custom issue's payoff). */
+static void put_issue(ts_text *b, const ts_scenario *sc, int k)
+{
+    const ts_issue *is = &sc->issues[k];
+    put(b, "%s\n    { id = \"%s\"; kind = \"%s\"; owner = \"%s\";\n     ", k ? "," : "", is->id,
+        ts_issue_kind_name(is->kind), sc->actors[is->owner].id);
+    int col = 0;
+    for (const ts_param_info *p = ts_param_table(); p->key; p++) {
+        if (p->target != TS_TARGET_ISSUE || !(p->kinds & (1u << is->kind)))
+            continue;
+        /* Stated by tot_share (the loader derives it; both is an error). */
+        if (p->offset == offsetof(ts_issue, supply_elasticity))
+            continue;
+        if (col && col % 4 == 0)
+            put(b, "\n     ");
+        put_kv_num(b, p->key, *(const double *)(const void *)((const char *)is + p->offset));
+        col++;
     }
-    put(&b, "\n);\n");
+    if (is->kind == TS_ISSUE_CHIP_LICENCE)
+        put(b, "\n      sell_at_loss = %s;", is->sell_at_loss ? "true" : "false");
+    if (is->kind == TS_ISSUE_CUSTOM) {
+        put(b, "\n      payoff = {");
+        for (int a = 0; a < 2; a++) {
+            put(b, "\n        %s = {", sc->actors[a].id);
+            put_kv_num(b, "constant", is->payoff[a][0]);
+            put_kv_num(b, "linear", is->payoff[a][1]);
+            put_kv_num(b, "quadratic", is->payoff[a][2]);
+            put(b, " };");
+        }
+        put(b, " };");
+    }
+    put(b, " }");
+}
 
-    put(&b, "interactions = (");
+static void put_issues(ts_text *b, const ts_scenario *sc)
+{
+    put(b, "issues = (");
+    for (int k = 0; k < sc->n_issues; k++)
+        put_issue(b, sc, k);
+    put(b, "\n);\n");
+}
+
+static void put_interactions(ts_text *b, const ts_scenario *sc)
+{
+    char t[40];
+    put(b, "interactions = (");
     for (int i = 0; i < sc->n_interactions; i++) {
         const ts_interaction *in = &sc->interactions[i];
-        put(&b, "%s\n    { actor = \"%s\"; issues = [\"%s\", \"%s\"]; coef = %s; }", i ? "," : "",
+        put(b, "%s\n    { actor = \"%s\"; issues = [\"%s\", \"%s\"]; coef = %s; }", i ? "," : "",
             sc->actors[in->actor].id, sc->issues[in->issue_a].id, sc->issues[in->issue_b].id,
             dbl(in->coef, t));
     }
-    put(&b, "%s);\n", sc->n_interactions ? "\n" : " ");
+    put(b, "%s);\n", sc->n_interactions ? "\n" : " ");
+}
 
-    put(&b, "talks = (");
+/* The scheduled talks, then the hazard of unscheduled ones when enabled. */
+static void put_talks(ts_text *b, const ts_scenario *sc)
+{
+    put(b, "talks = (");
     for (int i = 0; i < sc->n_talks; i++) {
-        put(&b, "%s\n    {", i ? "," : "");
-        put_when(&b, sc, sc->talks[i].step);
-        put_talk_terms(&b, sc, &sc->talks[i]);
-        put(&b, " }");
+        put(b, "%s\n    {", i ? "," : "");
+        put_when(b, sc, sc->talks[i].step);
+        put_talk_terms(b, sc, &sc->talks[i]);
+        put(b, " }");
     }
-    put(&b, "%s);\n", sc->n_talks ? "\n" : " ");
+    put(b, "%s);\n", sc->n_talks ? "\n" : " ");
 
     if (sc->talks_hazard.enabled) {
-        put(&b, "talks_hazard = {");
-        put_kv_num(&b, "base", sc->talks_hazard.base);
-        put_kv_num(&b, "sensitivity", sc->talks_hazard.sensitivity);
-        put_talk_terms(&b, sc, &sc->talks_hazard.talk);
-        put(&b, " };\n");
+        put(b, "talks_hazard = {");
+        put_kv_num(b, "base", sc->talks_hazard.base);
+        put_kv_num(b, "sensitivity", sc->talks_hazard.sensitivity);
+        put_talk_terms(b, sc, &sc->talks_hazard.talk);
+        put(b, " };\n");
     }
+}
 
-    put(&b, "events = (");
+/* An event's `set = {...}` and then `add = {...}` groups of levels, each
+ * written only when it has an entry. */
+static void put_event_levels(ts_text *b, const ts_scenario *sc, const ts_event *ev)
+{
+    for (int add = 0; add < 2; add++) {
+        bool any = false;
+        for (int j = 0; j < ev->n_sets; j++) {
+            if (ev->sets[j].add != (add == 1))
+                continue;
+            if (!any)
+                put(b, "\n      %s = {", add ? "add" : "set");
+            any = true;
+            put_kv_num(b, sc->issues[ev->sets[j].issue].id, ev->sets[j].value);
+        }
+        if (any)
+            put(b, " };");
+    }
+}
+
+/* An event's `param = {...}`: consecutive entries for the same actor or issue
+ * share one inner group. */
+static void put_event_params(ts_text *b, const ts_scenario *sc, const ts_event *ev)
+{
+    if (!ev->n_params)
+        return;
+    put(b, "\n      param = {");
+    for (int j = 0; j < ev->n_params; j++) {
+        const ts_event_param *ep = &ev->params[j];
+        bool first = j == 0 || ep->target != ev->params[j - 1].target ||
+                     ep->index != ev->params[j - 1].index;
+        bool last = j == ev->n_params - 1 || ep->target != ev->params[j + 1].target ||
+                    ep->index != ev->params[j + 1].index;
+        if (first)
+            put(b, " %s = {", ep->target == TS_TARGET_ACTOR ? sc->actors[ep->index].id
+                                                            : sc->issues[ep->index].id);
+        put_kv_num(b, ep->key, ep->value);
+        if (last)
+            put(b, " };");
+    }
+    put(b, " };");
+}
+
+static void put_events(ts_text *b, const ts_scenario *sc)
+{
+    put(b, "events = (");
     for (int i = 0; i < sc->n_events; i++) {
         const ts_event *ev = &sc->events[i];
-        put(&b, "%s\n    {", i ? "," : "");
+        put(b, "%s\n    {", i ? "," : "");
         if (ev->step >= 0)
-            put_when(&b, sc, ev->step);
+            put_when(b, sc, ev->step);
         else
-            put_kv_num(&b, "probability", ev->probability);
-        put(&b, " once = %s; label = ", ev->once ? "true" : "false");
-        put_str(&b, ev->label);
-        put(&b, ";");
-        for (int add = 0; add < 2; add++) {
-            bool any = false;
-            for (int j = 0; j < ev->n_sets; j++) {
-                if (ev->sets[j].add != (add == 1))
-                    continue;
-                if (!any)
-                    put(&b, "\n      %s = {", add ? "add" : "set");
-                any = true;
-                put_kv_num(&b, sc->issues[ev->sets[j].issue].id, ev->sets[j].value);
-            }
-            if (any)
-                put(&b, " };");
-        }
-        if (ev->n_params) {
-            put(&b, "\n      param = {");
-            for (int j = 0; j < ev->n_params; j++) {
-                const ts_event_param *ep = &ev->params[j];
-                bool first = j == 0 || ep->target != ev->params[j - 1].target ||
-                             ep->index != ev->params[j - 1].index;
-                bool last = j == ev->n_params - 1 || ep->target != ev->params[j + 1].target ||
-                            ep->index != ev->params[j + 1].index;
-                if (first)
-                    put(&b, " %s = {", ep->target == TS_TARGET_ACTOR ? sc->actors[ep->index].id
-                                                                     : sc->issues[ep->index].id);
-                put_kv_num(&b, ep->key, ep->value);
-                if (last)
-                    put(&b, " };");
-            }
-            put(&b, " };");
-        }
-        put(&b, " }");
+            put_kv_num(b, "probability", ev->probability);
+        put(b, " once = %s; label = ", ev->once ? "true" : "false");
+        put_str(b, ev->label);
+        put(b, ";");
+        put_event_levels(b, sc, ev);
+        put_event_params(b, sc, ev);
+        put(b, " }");
     }
-    put(&b, "%s);\n", sc->n_events ? "\n" : " ");
+    put(b, "%s);\n", sc->n_events ? "\n" : " ");
+}
+
+char *ts_scenario_to_string(const ts_scenario *sc)
+{
+    ts_text b = {0};
+    put_settings(&b, sc);
+    put_actors(&b, sc);
+    put_issues(&b, sc);
+    put_interactions(&b, sc);
+    put_talks(&b, sc);
+    put_events(&b, sc);
     if (b.oom) {
         free(b.s);
         return NULL;
@@ -329,79 +377,107 @@ static bool field_equal(const void *a, const void *b, size_t offset)
     return x == y;
 }
 
-bool ts_scenario_equal(const ts_scenario *a, const ts_scenario *b)
+/* Name, description, calendar, run settings and the sizes of every list. */
+static bool settings_equal(const ts_scenario *a, const ts_scenario *b)
 {
     const ts_calendar *ca = &a->calendar, *cb = &b->calendar;
-    if (strcmp(a->name, b->name) || strcmp(a->description, b->description) ||
-        ca->unit != cb->unit || ca->steps != cb->steps || ca->step_years != cb->step_years ||
-        (ca->unit != TS_STEP_ABSTRACT &&
-         (ca->start_day != cb->start_day || ca->end_day != cb->end_day)) ||
-        a->replicates != b->replicates || a->seed != b->seed || strcmp(a->rng, b->rng) ||
-        a->trajectories != b->trajectories || a->precision != b->precision ||
-        a->channels != b->channels ||
-        a->n_issues != b->n_issues || a->n_interactions != b->n_interactions ||
-        a->n_talks != b->n_talks || a->n_events != b->n_events)
+    return !(strcmp(a->name, b->name) || strcmp(a->description, b->description) ||
+             ca->unit != cb->unit || ca->steps != cb->steps || ca->step_years != cb->step_years ||
+             (ca->unit != TS_STEP_ABSTRACT &&
+              (ca->start_day != cb->start_day || ca->end_day != cb->end_day)) ||
+             a->replicates != b->replicates || a->seed != b->seed || strcmp(a->rng, b->rng) ||
+             a->trajectories != b->trajectories || a->precision != b->precision ||
+             a->channels != b->channels ||
+             a->n_issues != b->n_issues || a->n_interactions != b->n_interactions ||
+             a->n_talks != b->n_talks || a->n_events != b->n_events);
+}
+
+/* Two actors of scenarios with n_issues issues each. */
+static bool actor_equal(const ts_actor *x, const ts_actor *y, int n_issues)
+{
+    const ts_strategy *s = &x->strategy, *t = &y->strategy;
+    if (strcmp(x->id, y->id) || strcmp(x->name, y->name) || s->kind != t->kind ||
+        s->deadline != t->deadline)
         return false;
-    const ts_param_info *tab = ts_param_table();
-    for (int i = 0; i < 2; i++) {
-        const ts_actor *x = &a->actors[i], *y = &b->actors[i];
-        const ts_strategy *s = &x->strategy, *t = &y->strategy;
-        if (strcmp(x->id, y->id) || strcmp(x->name, y->name) || s->kind != t->kind ||
-            s->deadline != t->deadline)
+    for (const ts_strategy_param *p = ts_strategy_param_table(); p->key; p++)
+        if (strategy_value(s, p->offset) != strategy_value(t, p->offset))
             return false;
-        for (const ts_strategy_param *p = ts_strategy_param_table(); p->key; p++)
-            if (strategy_value(s, p->offset) != strategy_value(t, p->offset))
-                return false;
-        for (int k = 0; k < a->n_issues; k++)
-            if (s->reservation[k] != t->reservation[k])
-                return false;
-        for (const ts_param_info *p = tab; p->key; p++)
-            if (p->target == TS_TARGET_ACTOR && !field_equal(x, y, p->offset))
-                return false;
-    }
-    for (int k = 0; k < a->n_issues; k++) {
-        const ts_issue *x = &a->issues[k], *y = &b->issues[k];
-        if (strcmp(x->id, y->id) || x->kind != y->kind || x->owner != y->owner ||
-            x->sell_at_loss != y->sell_at_loss)
+    for (int k = 0; k < n_issues; k++)
+        if (s->reservation[k] != t->reservation[k])
             return false;
-        for (const ts_param_info *p = tab; p->key; p++)
-            if (p->target == TS_TARGET_ISSUE && !field_equal(x, y, p->offset))
-                return false;
-        for (int i = 0; i < 2; i++)
-            for (int c = 0; c < 3; c++)
-                if (x->payoff[i][c] != y->payoff[i][c])
-                    return false;
-    }
-    for (int i = 0; i < a->n_interactions; i++) {
-        const ts_interaction *x = &a->interactions[i], *y = &b->interactions[i];
-        if (x->actor != y->actor || x->issue_a != y->issue_a || x->issue_b != y->issue_b ||
-            x->coef != y->coef)
+    for (const ts_param_info *p = ts_param_table(); p->key; p++)
+        if (p->target == TS_TARGET_ACTOR && !field_equal(x, y, p->offset))
             return false;
-    }
+    return true;
+}
+
+static bool issue_equal(const ts_issue *x, const ts_issue *y)
+{
+    if (strcmp(x->id, y->id) || x->kind != y->kind || x->owner != y->owner ||
+        x->sell_at_loss != y->sell_at_loss)
+        return false;
+    for (const ts_param_info *p = ts_param_table(); p->key; p++)
+        if (p->target == TS_TARGET_ISSUE && !field_equal(x, y, p->offset))
+            return false;
+    for (int i = 0; i < 2; i++)
+        for (int c = 0; c < 3; c++)
+            if (x->payoff[i][c] != y->payoff[i][c])
+                return false;
+    return true;
+}
+
+static bool interaction_equal(const ts_interaction *x, const ts_interaction *y)
+{
+    return x->actor == y->actor && x->issue_a == y->issue_a && x->issue_b == y->issue_b &&
+           x->coef == y->coef;
+}
+
+static bool hazard_equal(const ts_talks_hazard *ha, const ts_talks_hazard *hb)
+{
+    return !(ha->enabled != hb->enabled ||
+             (ha->enabled && (ha->base != hb->base || ha->sensitivity != hb->sensitivity ||
+                              !talk_equal(&ha->talk, &hb->talk))));
+}
+
+static bool event_equal(const ts_event *x, const ts_event *y)
+{
+    if (x->step != y->step || x->probability != y->probability || x->once != y->once ||
+        strcmp(x->label, y->label) || x->n_sets != y->n_sets || x->n_params != y->n_params)
+        return false;
+    for (int j = 0; j < x->n_sets; j++)
+        if (x->sets[j].issue != y->sets[j].issue || x->sets[j].value != y->sets[j].value ||
+            x->sets[j].add != y->sets[j].add)
+            return false;
+    for (int j = 0; j < x->n_params; j++)
+        if (x->params[j].target != y->params[j].target ||
+            x->params[j].index != y->params[j].index ||
+            x->params[j].offset != y->params[j].offset ||
+            x->params[j].value != y->params[j].value)
+            return false;
+    return true;
+}
+
+bool ts_scenario_equal(const ts_scenario *a, const ts_scenario *b)
+{
+    if (!settings_equal(a, b))
+        return false;
+    for (int i = 0; i < 2; i++)
+        if (!actor_equal(&a->actors[i], &b->actors[i], a->n_issues))
+            return false;
+    for (int k = 0; k < a->n_issues; k++)
+        if (!issue_equal(&a->issues[k], &b->issues[k]))
+            return false;
+    for (int i = 0; i < a->n_interactions; i++)
+        if (!interaction_equal(&a->interactions[i], &b->interactions[i]))
+            return false;
     for (int i = 0; i < a->n_talks; i++)
         if (!talk_equal(&a->talks[i], &b->talks[i]))
             return false;
-    const ts_talks_hazard *ha = &a->talks_hazard, *hb = &b->talks_hazard;
-    if (ha->enabled != hb->enabled ||
-        (ha->enabled && (ha->base != hb->base || ha->sensitivity != hb->sensitivity ||
-                         !talk_equal(&ha->talk, &hb->talk))))
+    if (!hazard_equal(&a->talks_hazard, &b->talks_hazard))
         return false;
-    for (int i = 0; i < a->n_events; i++) {
-        const ts_event *x = &a->events[i], *y = &b->events[i];
-        if (x->step != y->step || x->probability != y->probability || x->once != y->once ||
-            strcmp(x->label, y->label) || x->n_sets != y->n_sets || x->n_params != y->n_params)
+    for (int i = 0; i < a->n_events; i++)
+        if (!event_equal(&a->events[i], &b->events[i]))
             return false;
-        for (int j = 0; j < x->n_sets; j++)
-            if (x->sets[j].issue != y->sets[j].issue || x->sets[j].value != y->sets[j].value ||
-                x->sets[j].add != y->sets[j].add)
-                return false;
-        for (int j = 0; j < x->n_params; j++)
-            if (x->params[j].target != y->params[j].target ||
-                x->params[j].index != y->params[j].index ||
-                x->params[j].offset != y->params[j].offset ||
-                x->params[j].value != y->params[j].value)
-                return false;
-    }
     return true;
 }
 
