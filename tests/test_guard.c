@@ -15,7 +15,7 @@
 #include <cmocka.h>
 
 #include "tradesim/engine.h"
-#include "tradesim/guard.h"
+#include "model/guard.h"
 #include "tradesim/scenario.h"
 
 static const char *const text =

@@ -1,4 +1,4 @@
-/* Tests of the aggregates (sim/output.c): the selection of the ranks GSL's
+/* Tests of the aggregates (sim/io/output.c): the selection of the ranks GSL's
  * quantile formula reads, and for large columns their bracketing from a
  * sample, must give the same bits as sorting the whole column and calling
  * gsl_stats_quantile_from_sorted_data, whatever the data: ties, NaN, n = 0,
@@ -23,7 +23,7 @@
 #include <gsl/gsl_rng.h>
 #include <gsl/gsl_sort.h>
 
-#include "../sim/output.c"
+#include "../sim/io/output.c"
 #include "testutil.h"
 
 #define MAX_N 20001

@@ -10,7 +10,7 @@
 /* madvise(MADV_HUGEPAGE) for the trajectory store. */
 #define _DEFAULT_SOURCE
 #include "tradesim/engine.h"
-#include "tradesim/guard.h"
+#include "guard.h"
 #include "tradesim/pool.h"
 
 #include <math.h>

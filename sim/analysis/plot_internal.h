@@ -1,5 +1,5 @@
 /* What the three files of the charts share (private to sim/plot*.c and
- * sim/gnuplot.c; the public face is tradesim/plot.h).
+ * sim/analysis/gnuplot.c; the public face is tradesim/plot.h).
  *
  * plot_data.c loads a folder's aggregate.csv into a ts_plot_data, plot.c
  * builds gnuplot scripts from it and holds the public entry point, and

@@ -1,7 +1,7 @@
 /* The numeric guard (see guard.h). A replicate's values are scanned once
  * after it ends, as a flat array (cheap next to the steps that made them);
  * only when something is wrong is the position worked out for the message. */
-#include "tradesim/guard.h"
+#include "guard.h"
 
 #include <math.h>
 #include <stdio.h>
