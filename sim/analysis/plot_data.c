@@ -100,7 +100,7 @@ static ts_status classify(ts_plot_data *d, char *const *names, const char *path,
         char *base = strndup(names[c], strlen(names[c]) - strlen("_mean"));
         if (!base)
             return ts_error_set(err, TS_EIO, "%s: out of memory", path);
-        pl_series s = {base, {0}};
+        pl_series s = {.id = base};
         for (int k = 0; k < PL_N_STATS; k++) {
             long col = find_col(names, d->n_cols, base, stat_suffix[k]);
             if (col < 0) {

@@ -280,7 +280,7 @@ int ts_cmd_diff(int argc, char **argv, FILE *out, FILE *err)
     int rc = ts_cli_begin(argc, argv, &ts_cmd_diff_spec, &o, out, err);
     if (rc >= 0)
         return rc;
-    diff_state st = {o.atol < 0 ? 0.0 : o.atol, o.rtol < 0 ? 0.0 : o.rtol, 0, 0};
+    diff_state st = {.atol = o.atol < 0 ? 0.0 : o.atol, .rtol = o.rtol < 0 ? 0.0 : o.rtol};
     ts_error e;
     ts_csvread *a = ts_csvread_open(o.positional[0], &e);
     if (!a)

@@ -55,7 +55,7 @@ typedef struct {
     size_t len;
 } talks_state;
 
-const ts_agreement_opts ts_ag_default_opts = {TS_AGREEMENT_XTOL, 0, 0, false};
+const ts_agreement_opts ts_ag_default_opts = {.xtol = TS_AGREEMENT_XTOL};
 
 /* ---- small helpers ---------------------------------------------------- */
 

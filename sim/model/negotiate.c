@@ -165,7 +165,8 @@ ts_status ts_ag_negotiate(const ts_agreement_opts *aopts, ts_talks_workspace *ws
     int n = tk->n_agenda;
     double lo[TS_MAX_ISSUES], hi[TS_MAX_ISSUES], sq[TS_MAX_ISSUES];
     disagreement_point(w, tk, x0, lo, hi, sq, ts);
-    value_ctx vc = {w, tk->agenda, n, tk->duration_steps, true, {0.0, 0.0}};
+    value_ctx vc = {.w = w, .lever = tk->agenda, .n = n, .steps = tk->duration_steps,
+                    .pledge_trust = true};
     for (int a = 0; a < 2; a++) {
         double disc = 1.0;
         for (int t = 0; t < tk->duration_steps; t++, disc *= w->factor[a])

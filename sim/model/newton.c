@@ -341,9 +341,11 @@ static ts_status newton_run(solver *s, const double *x, const double v[2], ts_er
             s->mixed = true;
             return TS_OK;
         }
-        model m = {n, {s->w[0], s->w[1]},
-                   {(vk[0] - p->d[0]) / s->scale, (vk[1] - p->d[1]) / s->scale},
-                   {ws->b[0], ws->b[1]}, {ws->c[0], ws->c[1]}};
+        model m = {.n = n,
+                   .w = {s->w[0], s->w[1]},
+                   .g0 = {(vk[0] - p->d[0]) / s->scale, (vk[1] - p->d[1]) / s->scale},
+                   .b = {ws->b[0], ws->b[1]},
+                   .c = {ws->c[0], ws->c[1]}};
         /* the model at d = 0 is phik itself (same gains, same arithmetic) */
         double pred = solve_model(&m, ws) - phik, step = 0.0;
         for (int j = 0; j < n; j++)

@@ -238,7 +238,7 @@ ts_status ts_tk_run_simplex(solver *s, const double *x_start, double step, ts_er
     /* |dx| <= (hi - lo) |dz| / 2, so a simplex of size 2 xtol in z is xtol in x */
     double ztol = 2.0 * xtol;
     gsl_multimin_fminimizer *m = ws->nm[n - 1];
-    gsl_multimin_function fn = {objective, (size_t)n, s};
+    gsl_multimin_function fn = {.f = objective, .n = (size_t)n, .params = s};
     gsl_vector_view zv = gsl_vector_view_array(ws->z, (size_t)n);
     gsl_vector_view sv = gsl_vector_view_array(ws->step, (size_t)n);
     for (int i = 0; i < n; i++)

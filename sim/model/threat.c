@@ -89,7 +89,7 @@ bool ts_agreement_threat_point(const ts_world *w, const ts_talk *tk, double *x, 
         hi[k] = w->issue[tk->agenda[k]].max;
         x[k] = x[k] < lo[k] ? lo[k] : x[k] > hi[k] ? hi[k] : x[k];
     }
-    br_rollout c = {w, tk, x, 0, 0};
+    br_rollout c = {.w = w, .tk = tk, .x = x};
     for (int sweep = 1; sweep <= NC_MAX_SWEEPS; sweep++) {
         double moved = 0.0;
         for (int a = 0; a < 2; a++)
