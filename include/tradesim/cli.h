@@ -26,6 +26,7 @@ typedef struct {
     bool recursive;            /* -R, --recursive */
     double rtol, atol;         /* --rtol, --atol; negative unset */
     bool help;                 /* -h, --help */
+    char log_set[32];          /* --log LEVEL, as the --set it stands for */
     const char *positional[4096];
     int n_positional;
 } ts_cli_opts;
