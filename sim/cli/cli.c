@@ -114,6 +114,20 @@ static int apply(const opt_spec *sp, const char *val, const char *cmd, ts_cli_op
     return TS_OK;
 }
 
+int ts_cli_spec_options(const ts_cli_spec *spec, ts_cli_option *out, int max)
+{
+    int n = 0;
+    for (size_t k = 0; k < sizeof specs / sizeof specs[0]; k++)
+        if (strchr(spec->accept, specs[k].letter)) {
+            if (n < max)
+                out[n] = (ts_cli_option){.shortf = specs[k].shortf,
+                                         .longf = specs[k].longf,
+                                         .takes_value = specs[k].takes_value};
+            n++;
+        }
+    return n;
+}
+
 int ts_cli_parse(int argc, char **argv, const char *accept, const char *cmd, ts_cli_opts *o,
                  FILE *err)
 {
