@@ -114,6 +114,11 @@ rc=$?
     fail "--log some: exit $rc, '$msg'"
 "$bin" batch "$scen" -o "$tmp/batch" --log none -q || fail "batch --log none exit $?"
 [ "$(wc -l <"$tmp/batch/baseline_nov2025/log.csv")" = 1 ] || fail "batch --log none kept log rows"
+# The level is part of the resolved scenario: --resume runs again when it changes.
+out=$("$bin" batch "$scen" -o "$tmp/batch" --log none --resume 2>&1)
+case $out in *"(0 run, 1 resumed"*) ;; *) fail "batch --resume, same level: $out" ;; esac
+out=$("$bin" batch "$scen" -o "$tmp/batch" --log events --resume 2>&1)
+case $out in *"(1 run, 0 resumed"*) ;; *) fail "batch --resume, another level: $out" ;; esac
 
 # ---- seeds -----------------------------------------------------------------
 out=$(awk -F, 'NR > 1 && $2 !~ /^0x[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f]$/ { print NR ": " $2 }' "$d/summary.csv")
