@@ -55,11 +55,51 @@ static void test_growth_and_clear(void **state)
     ts_log_free(&log);
 }
 
+/* Talk records: levels laid out per record, strings owned, cleared with
+ * the rows; the log levels keep what docs/cli.md says. */
+static void test_talks_and_levels(void **state)
+{
+    (void)state;
+    ts_log log = {0};
+    for (int i = 0; i < 100; i++) {
+        double *lv = NULL;
+        ts_log_talk t = {.step = i, .label = "talk", .agreement = i % 2 ? i : -1,
+                         .end = TS_END_NONE, .end_step = -1};
+        assert_int_equal(ts_log_add_talk(&log, &t, 3, &lv), TS_OK);
+        assert_non_null(lv);
+        for (int k = 0; k < 6; k++) {
+            assert_true(lv[k] == 0.0);
+            lv[k] = i * 10 + k;
+        }
+    }
+    assert_int_equal(log.n_talks, 100);
+    assert_int_equal(log.n_levels, 600);
+    assert_int_equal(log.talks[42].first, 252);
+    assert_true(log.levels[log.talks[42].first + 5] == 425.0);
+    assert_string_equal(log.talks[99].label, "talk");
+    assert_true(log.talks[99].label != log.talks[98].label);
+    ts_log_clear(&log);
+    assert_int_equal(log.n_talks, 0);
+    assert_int_equal(log.n_levels, 0);
+    ts_log_free(&log);
+    assert_null(log.talks);
+
+    assert_true(ts_log_keeps(TS_LOGLEVEL_ALL, TS_LOG_TALK));
+    assert_false(ts_log_keeps(TS_LOGLEVEL_EVENTS, TS_LOG_TALK));
+    assert_true(ts_log_keeps(TS_LOGLEVEL_EVENTS, TS_LOG_EVENT));
+    assert_true(ts_log_keeps(TS_LOGLEVEL_EVENTS, TS_LOG_BREACH));
+    assert_false(ts_log_keeps(TS_LOGLEVEL_NONE, TS_LOG_EVENT));
+    assert_string_equal(ts_log_end_name(TS_END_SUPERSEDED), "superseded");
+    assert_string_equal(ts_log_end_name(TS_END_NONE), "");
+    assert_string_equal(ts_log_end_name((ts_log_end)99), "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rows),
         cmocka_unit_test(test_growth_and_clear),
+        cmocka_unit_test(test_talks_and_levels),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -344,8 +344,9 @@ static void test_summary_columns(void **state)
                         "joint_total,us_vs_status_quo,cn_vs_status_quo,joint_vs_status_quo,"
                         "us_t_total,us_p_total,us_interactions_total,cn_t_total,cn_p_total,"
                         "cn_interactions_total\n"
-                        "0,11,0,,,0,0,0,0.5,0.5,0.25,0.5,3.5,-1,2.5,2.5,0.5,3,1,2,0.5,-1,0,0\n"
-                        "1,12,0,,,0,0,0,1,1,0,0,2,4,6,0,-1,-1,2,0,0,3,1,0\n");
+                        "0,0x000000000000000b,0,,,0,0,0,0.5,0.5,0.25,0.5,3.5,-1,2.5,2.5,0.5,3,1,2,"
+                        "0.5,-1,0,0\n"
+                        "1,0x000000000000000c,0,,,0,0,0,1,1,0,0,2,4,6,0,-1,-1,2,0,0,3,1,0\n");
     free(got);
     ts_test_remove_tree(dir);
     ts_scenario_free(sc);

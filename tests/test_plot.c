@@ -323,6 +323,94 @@ static void test_scripts_overlay_and_step_axis(void **state)
     ts_plot_free(d[1]);
 }
 
+/* With the folder's scenario.cfg: the lever's range and unit on the y axis
+ * (a tariff and a chip licence as %, the data scaled to match), the owner's
+ * and actors' names; one key for a multi-panel chart; from four scenarios on,
+ * a dash pattern and markers per scenario and no mean lines. */
+static const char meta_cfg[] =
+    "name = \"base\";\n"
+    "calendar = { start = \"2025-01-06\"; end = \"2025-02-02\"; step = \"week\"; };\n"
+    "actors = ( { id = \"us\"; name = \"United States\"; }, { id = \"cn\"; name = \"China\"; } );\n"
+    "issues = ( { id = \"us_tariff\"; kind = \"tariff\"; owner = \"us\"; max = 2.0; },\n"
+    "           { id = \"h20_licence\"; kind = \"chip_licence\"; owner = \"us\"; } );\n";
+
+static void test_scripts_from_scenario_cfg(void **state)
+{
+    fixture *f = *state;
+    char *csv = synthetic_csv(true, 4);
+    const char *names[4] = {"base", "v1", "v2", "v3"};
+    ts_plot_data *d[4];
+    ts_error e;
+    for (int i = 0; i < 4; i++) {
+        char *dir = make_folder(f, names[i], csv);
+        char path[600];
+        snprintf(path, sizeof path, "%s/scenario.cfg", dir);
+        write_text(path, meta_cfg);
+        d[i] = ts_plot_load(dir, &e);
+        assert_non_null(d[i]);
+    }
+    free(csv);
+    const ts_plot_data *all[] = {d[0], d[1], d[2], d[3]};
+    ts_plot_files files = {.png = "/o/c.png", .svg = "/o/c.svg"};
+
+    char *s = ts_plot_issue_script(all, 1, "us_tariff", &files, &e);
+    assert_non_null(s);
+    assert_non_null(strstr(s, "set ylabel 'us_tariff: tariff rate (%)'\n"));
+    assert_non_null(strstr(s, "set yrange [-6:206]\nset ytics 0, 50, 200\n"));
+    assert_non_null(strstr(s, "set title 'base: us_tariff (set by United States)'"));
+    /* mean 0.102, p05 0.05, p50 0.1, p95 0.16 as percentages */
+    assert_non_null(strstr(s, "$s0 << EOD\n2025-01-06 10.2 5 10 16\n"));
+    free(s);
+    s = ts_plot_issue_script(all, 1, "h20_licence", &files, &e);
+    assert_non_null(s);
+    assert_non_null(strstr(s, "set ylabel 'h20_licence: share of sales denied (%)'\n"));
+    assert_non_null(strstr(s, "set yrange [-3:103]\nset ytics 0, 20, 100\n"));
+    free(s);
+
+    /* Totals: actors by name, one key for the page (drawn with the first panel). */
+    s = ts_plot_totals_script(all, 1, &files, &e);
+    assert_non_null(s);
+    assert_non_null(strstr(s, "title 'United States'"));
+    assert_non_null(strstr(s, "title 'China'"));
+    free(s);
+    s = ts_plot_totals_script(all, 2, &files, &e);
+    assert_non_null(s);
+    char *svg = strstr(s, "set terminal svg");   /* the same body again: check one */
+    assert_non_null(svg);
+    *svg = '\0';
+    assert_non_null(strstr(s, "set title 'United States'"));
+    assert_non_null(strstr(s, "set title 'China'"));
+    const char *key = strstr(s, "set key at screen");
+    assert_non_null(key);
+    assert_null(strstr(key + 1, "set key at screen"));
+    const char *first = strstr(s, "\nplot "), *unset = strstr(s, "unset key\n");
+    assert_non_null(unset);
+    assert_true(first < unset);
+    assert_true(strstr(first + 1, "\nplot ") > unset);   /* the second panel has no key */
+    /* Two scenarios: solid medians, dashed means. */
+    assert_non_null(strstr(s, "using 1:2 with lines lw 1.5 dt 2"));
+    assert_null(strstr(s, "linespoints"));
+    free(s);
+
+    /* Four scenarios: each median its own dash and marker, bands edged, no means. */
+    s = ts_plot_issue_script(all, 4, "us_tariff", &files, &e);
+    assert_non_null(s);
+    assert_non_null(strstr(s, "set title 'us_tariff (set by United States): 4 scenarios'"));
+    const char *style[4] = {"dt 1 pt 7", "dt 2 pt 5", "dt 4 pt 9", "dt 5 pt 11"};
+    for (int i = 0; i < 4; i++) {
+        char want[96];
+        snprintf(want, sizeof want, "$s%d using 1:4 with linespoints lw 2 %s", i, style[i]);
+        assert_non_null(strstr(s, want));
+        snprintf(want, sizeof want, "$s%d using 1:3 with lines lw 0.8 dt 3", i);
+        assert_non_null(strstr(s, want));
+    }
+    assert_null(strstr(s, "using 1:2 "));
+    assert_non_null(strstr(s, "title 'v3'"));
+    free(s);
+    for (int i = 0; i < 4; i++)
+        ts_plot_free(d[i]);
+}
+
 static bool png_ok(const char *path)
 {
     static const unsigned char sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
@@ -444,6 +532,7 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_issue_script_single, setup, teardown),
         cmocka_unit_test_setup_teardown(test_scripts_overlay_and_step_axis, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_scripts_from_scenario_cfg, setup, teardown),
         cmocka_unit_test_setup_teardown(test_draw_single_and_compare, setup, teardown),
         cmocka_unit_test_setup_teardown(test_draw_failures_leave_nothing, setup, teardown),
     };

@@ -6,6 +6,7 @@
 #define TRADESIM_CLI_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 
 #include "tradesim/error.h"
@@ -26,6 +27,7 @@ typedef struct {
     bool recursive;            /* -R, --recursive */
     double rtol, atol;         /* --rtol, --atol; negative unset */
     bool help;                 /* -h, --help */
+    char log_set[32];          /* --log LEVEL, as the --set it stands for */
     const char *positional[4096];
     int n_positional;
 } ts_cli_opts;
@@ -63,6 +65,30 @@ int ts_cmd_check(int argc, char **argv, FILE *out, FILE *err);
 int ts_cmd_compare(int argc, char **argv, FILE *out, FILE *err);
 int ts_cmd_diff(int argc, char **argv, FILE *out, FILE *err);
 int ts_cmd_plot(int argc, char **argv, FILE *out, FILE *err);
+
+/* One subcommand: its spec and its function. */
+typedef struct {
+    const ts_cli_spec *spec;
+    int (*fn)(int argc, char **argv, FILE *out, FILE *err);
+} ts_cli_command;
+
+/* Every subcommand, in `tradesim --help`'s order (*n of them). */
+const ts_cli_command *ts_cli_commands(size_t *n);
+/* The subcommand called name; NULL if none. */
+const ts_cli_command *ts_cli_find_command(const char *name);
+/* `tradesim --help`: usage, the subcommands' summaries, exit codes. */
+void ts_cli_main_usage(FILE *out);
+
+/* An option as the parser spells it: short form (NULL when none), long
+ * form, and whether it takes a value. */
+typedef struct {
+    const char *shortf, *longf;
+    bool takes_value;
+} ts_cli_option;
+
+/* The options spec accepts, in the parser's order, into out (up to max);
+ * returns how many there are. */
+int ts_cli_spec_options(const ts_cli_spec *spec, ts_cli_option *out, int max);
 
 extern const ts_cli_spec ts_cmd_run_spec, ts_cmd_batch_spec, ts_cmd_check_spec,
     ts_cmd_compare_spec, ts_cmd_diff_spec, ts_cmd_plot_spec;

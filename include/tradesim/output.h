@@ -1,8 +1,8 @@
 /* Output: the run's files in DIR/<name>/ (docs/cli.md, "Output files").
  *
- * summary.csv, aggregate.csv, trajectories.csv, log.csv and scenario.cfg
- * are each written through ts_csv (a temporary file renamed when complete).
- * All five are written and fsynced before the first is renamed, so a write
+ * summary.csv, aggregate.csv, trajectories.csv, log.csv, agreements.csv and
+ * scenario.cfg are each written through ts_csv (a temporary file renamed when complete).
+ * All six are written and fsynced before the first is renamed, so a write
  * failure (full disk) leaves the earlier set whole; a read-only results file
  * is refused before anything is written (the error says which file).
  *
@@ -17,7 +17,7 @@
 #include "tradesim/engine.h"
 #include "tradesim/error.h"
 
-/* Creates dir and dir/<name> as needed and writes the five files, computing
+/* Creates dir and dir/<name> as needed and writes the six files, computing
  * the aggregates on up to `threads` threads (0: one per core; the bytes do not
  * depend on it).
  * TS_EIO with a message naming the path on failure. */

@@ -1,7 +1,7 @@
 /* Result folders: what `run` and `batch` write into DIR/<name>/ and what
  * `batch` and `compare` read back.
  *
- * One home for the folder as a unit: the names of its five files (written in
+ * One home for the folder as a unit: the names of its six files (written in
  * this order by output.c), the folder's path, the `.complete` marker (the
  * resolved scenario's hash, written after every file and removed before any
  * is replaced: a folder without it is incomplete) and the one reader of
@@ -28,11 +28,13 @@ enum {
     TS_RESULT_AGGREGATE,
     TS_RESULT_TRAJECTORIES,
     TS_RESULT_LOG,
+    TS_RESULT_AGREEMENTS,
     TS_RESULT_SCENARIO,
     TS_RESULT_N_FILES
 };
 
-/* "summary.csv", "aggregate.csv", "trajectories.csv", "log.csv", "scenario.cfg". */
+/* "summary.csv", "aggregate.csv", "trajectories.csv", "log.csv",
+ * "agreements.csv", "scenario.cfg". */
 const char *ts_result_file(int which);
 
 #define TS_RESULT_MARKER ".complete"

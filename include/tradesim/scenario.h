@@ -209,6 +209,20 @@ typedef struct {
 
 /* ---- the scenario -------------------------------------------------- */
 
+/* How much of the story log.csv keeps (output.log, --log): all rows; the
+ * rows that changed the world (events, agreements, breaches, expiries: no
+ * talk rows); none (the header only). agreements.csv is written whatever. */
+typedef enum {
+    TS_LOGLEVEL_ALL,
+    TS_LOGLEVEL_EVENTS,
+    TS_LOGLEVEL_NONE,
+    TS_LOGLEVEL_COUNT
+} ts_log_level;
+
+/* "all", "events", "none", in ts_log_level's order. */
+extern const char *const ts_log_level_names[TS_LOGLEVEL_COUNT];
+
+
 typedef struct {
     char name[TS_NAME_MAX];
     char description[TS_DESC_MAX];
@@ -220,6 +234,7 @@ typedef struct {
     int trajectories;    /* replicates with full paths written; -1 = all; default 10 */
     int precision;       /* significant digits in CSVs, 1..17, default 6 */
     bool channels;       /* summary.csv splits each issue's totals by channel; default false */
+    ts_log_level log;    /* log.csv's rows; default all */
     ts_actor actors[2];
     int n_issues;
     ts_issue *issues;

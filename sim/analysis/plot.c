@@ -23,9 +23,18 @@
 #include "plot_internal.h"
 #include "tradesim/calendar.h"
 #include "tradesim/fs.h"
+#include "tradesim/scenario.h"
 #include "tradesim/text.h"
 
 /* ---- gnuplot text ------------------------------------------------------ */
+
+/* A round tick interval giving about five intervals over span: 1, 2, 2.5 or
+ * 5 times a power of ten. */
+static double nice_step(double span)
+{
+    double raw = span / 5.0, mag = pow(10.0, floor(log10(raw))), f = raw / mag;
+    return (f <= 1.0 ? 1.0 : f <= 2.0 ? 2.0 : f <= 2.5 ? 2.5 : f <= 5.0 ? 5.0 : 10.0) * mag;
+}
 
 /* Appends s as a gnuplot single-quoted string. */
 static void sb_quote(ts_text *b, const char *s)
@@ -49,7 +58,7 @@ static const char *const palette[] = {"#0072B2", "#D55E00", "#009E73", "#CC79A7"
                                       "#E69F00", "#56B4E9", "#000000", "#999999"};
 #define N_PALETTE (sizeof palette / sizeof palette[0])
 
-enum { PANEL_W = 960, PANEL_H = 560 };
+enum { PANEL_W = 960, PANEL_H = 560, KEY_W = 300 };
 
 /* A folder's label: its name, or its path when another folder has the same name. */
 static const char *label_of(const ts_plot_data *const *d, size_t n, size_t i)
@@ -75,9 +84,10 @@ static long day_of(const char *iso)
     return day;
 }
 
-/* Inlines one series of one folder: x, mean, p05, p50, p95. */
+/* Inlines one series of one folder: x, mean, p05, p50, p95, the values
+ * times scale (100 for percentages). */
 static void put_block(ts_text *b, int idx, const ts_plot_data *d, const pl_series *s,
-                      bool dates)
+                      bool dates, double scale)
 {
     ts_text_printf(b, "$s%d << EOD\n", idx);
     for (size_t r = 0; r < d->n_rows; r++) {
@@ -91,7 +101,7 @@ static void put_block(ts_text *b, int idx, const ts_plot_data *d, const pl_serie
             if (isnan(x))
                 ts_text_puts(b, " ?");
             else
-                ts_text_printf(b, " %.10g", x);
+                ts_text_printf(b, " %.10g", x * scale);
         }
         ts_text_puts(b, "\n");
     }
@@ -130,32 +140,63 @@ static void put_common(ts_text *b)
 /* One panel's plot command: bands first so every line is drawn on top. */
 typedef struct {
     int block;
-    const char *colour;
+    int style;           /* the folder's index: its colour, dash and marker */
     const char *title;   /* of the median line */
+    size_t rows;
 } curve;
+
+/* From MANY_SCENARIOS overlaid, colour alone does not tell the scenarios
+ * apart where bands overlap: each median gets its own dash pattern and
+ * markers, the bands are fainter with dotted edges, and the means are left
+ * out. */
+#define MANY_SCENARIOS 4
+static const int dashes[] = {1, 2, 4, 5};
+static const int markers[] = {7, 5, 9, 11, 13, 4, 6, 8};
 
 static void put_plot(ts_text *b, const curve *c, size_t n, bool single)
 {
+    bool many = !single && n >= MANY_SCENARIOS;
     ts_text_puts(b, "plot ");
     for (size_t i = 0; i < n; i++) {
+        const char *col = palette[(size_t)c[i].style % N_PALETTE];
         ts_text_printf(b, "$s%d using 1:3:5 with filledcurves fc rgb '%s' fs transparent solid %s "
                      "noborder",
-                  c[i].block, c[i].colour, n > 1 ? "0.18" : "0.3");
+                  c[i].block, col, many ? "0.08" : n > 1 ? "0.18" : "0.3");
         if (single)
             ts_text_puts(b, " title '5-95% of replicates'");
+        if (many)
+            ts_text_printf(b, ", \\\n     $s%d using 1:3 with lines lw 0.8 dt 3 lc rgb '%s', "
+                           "\\\n     $s%d using 1:5 with lines lw 0.8 dt 3 lc rgb '%s'",
+                           c[i].block, col, c[i].block, col);
         ts_text_puts(b, ", \\\n     ");
     }
     for (size_t i = 0; i < n; i++) {
+        const char *col = palette[(size_t)c[i].style % N_PALETTE];
+        if (many) {
+            size_t every = c[i].rows / 10 ? c[i].rows / 10 : 1;
+            ts_text_printf(b, "$s%d using 1:4 with linespoints lw 2 dt %d pt %d ps 1.1 pi %zu "
+                           "lc rgb '%s' title ", c[i].block,
+                           dashes[(size_t)c[i].style % (sizeof dashes / sizeof dashes[0])],
+                           markers[(size_t)c[i].style % (sizeof markers / sizeof markers[0])],
+                           every, col);
+            sb_quote(b, c[i].title);
+            ts_text_puts(b, ", \\\n     ");
+            continue;
+        }
         ts_text_printf(b, "$s%d using 1:4 with lines lw 2.5 lc rgb '%s' title ", c[i].block,
-                  c[i].colour);
+                  col);
         sb_quote(b, single ? "median" : c[i].title);
         ts_text_printf(b, ", \\\n     $s%d using 1:2 with lines lw 1.5 dt 2 lc rgb '%s'", c[i].block,
-                  c[i].colour);
+                  col);
         if (single)
             ts_text_puts(b, " title 'mean'");
         ts_text_puts(b, i + 1 < n || !single ? ", \\\n     " : "\n");
     }
-    if (!single)
+    if (many)
+        ts_text_puts(b, "keyentry with filledcurves fc rgb '#808080' fs transparent solid 0.15 "
+                   "noborder title '5-95% band (dotted edges)', \\\n"
+                   "     keyentry with lines lw 2 lc rgb '#606060' title 'median'\n");
+    else if (!single)
         ts_text_puts(b, "keyentry with filledcurves fc rgb '#808080' fs transparent solid 0.3 "
                    "noborder title '5-95% band', \\\n"
                    "     keyentry with lines lw 2.5 lc rgb '#606060' title 'median (solid)', \\\n"
@@ -199,6 +240,55 @@ static char *finish(ts_text *blocks, ts_text *body, const ts_plot_files *files, 
     return s.s;
 }
 
+/* How an issue's levels are shown. */
+typedef struct {
+    double scale;        /* 100 for percentages */
+    bool ranged;         /* [lo, hi], the levers' range (scaled), is known */
+    double lo, hi;
+    char label[TS_ID_MAX + 64];
+} level_axis;
+
+/* The y axis of an issue's chart: with every folder's scenario.cfg read, the
+ * union of the levers' ranges and the kind's unit (rates and shares as %);
+ * else the bare level, autoscaled. */
+static void issue_axis(const char *issue, const pl_series *const *ser, size_t m, level_axis *ax)
+{
+    *ax = (level_axis){.scale = 1.0};
+    bool meta = true;
+    int kind = -1;
+    double lo = 0.0, hi = 0.0;
+    for (size_t i = 0; i < m; i++) {
+        if (!ser[i]->has_meta) {
+            meta = false;
+            break;
+        }
+        kind = i == 0 || ser[i]->kind == kind ? ser[i]->kind : -1;
+        lo = i == 0 || ser[i]->min < lo ? ser[i]->min : lo;
+        hi = i == 0 || ser[i]->max > hi ? ser[i]->max : hi;
+    }
+    if (!meta) {
+        snprintf(ax->label, sizeof ax->label, "%s (level)", issue);
+        return;
+    }
+    const char *what = "level";
+    bool percent = false;
+    switch (kind) {
+    case TS_ISSUE_TARIFF: what = "tariff rate"; percent = true; break;
+    case TS_ISSUE_CHIP_LICENCE: what = "share of sales denied"; percent = true; break;
+    case TS_ISSUE_EXPORT_CONTROL: what = "share of exports withheld"; percent = true; break;
+    case TS_ISSUE_PLEDGE:
+        what = "enforcement effort";
+        percent = lo >= 0.0 && hi <= 1.0;
+        break;
+    default: break;
+    }
+    ax->scale = percent ? 100.0 : 1.0;
+    ax->lo = lo * ax->scale;
+    ax->hi = hi * ax->scale;
+    ax->ranged = isfinite(ax->lo) && isfinite(ax->hi) && ax->hi > ax->lo;
+    snprintf(ax->label, sizeof ax->label, "%s: %s%s", issue, what, percent ? " (%)" : "");
+}
+
 char *ts_plot_issue_script(const ts_plot_data *const *d, size_t n, const char *issue,
                            const ts_plot_files *files, ts_error *err)
 {
@@ -213,7 +303,8 @@ char *ts_plot_issue_script(const ts_plot_data *const *d, size_t n, const char *i
         if (s) {
             with[m] = d[i];
             ser[m] = s;
-            cv[m] = (curve){(int)m, palette[i % N_PALETTE], label_of(d, n, i)};
+            cv[m] = (curve){.block = (int)m, .style = (int)i, .title = label_of(d, n, i),
+                            .rows = d[i]->n_rows};
             m++;
         }
     }
@@ -222,26 +313,34 @@ char *ts_plot_issue_script(const ts_plot_data *const *d, size_t n, const char *i
         return NULL;
     }
     bool dates = all_dated(with, m);
+    level_axis ax;
+    issue_axis(issue, ser, m, &ax);
     ts_text blocks = {0}, body = {0};
     for (size_t i = 0; i < m; i++)
-        put_block(&blocks, (int)i, with[i], ser[i], dates);
+        put_block(&blocks, (int)i, with[i], ser[i], dates, ax.scale);
     put_common(&body);
     put_x_axis(&body, with, m, dates);
     ts_text t = {0};
+    char owner[TS_NAME_MAX + 16] = "";
+    if (ser[0]->name)
+        snprintf(owner, sizeof owner, " (set by %s)", ser[0]->name);
     if (n == 1)
-        ts_text_printf(&t, "%s: %s", d[0]->name, issue);
+        ts_text_printf(&t, "%s: %s%s", d[0]->name, issue, owner);
     else
-        ts_text_printf(&t, "%s: %zu scenario%s", issue, m, m == 1 ? "" : "s");
+        ts_text_printf(&t, "%s%s: %zu scenario%s", issue, owner, m, m == 1 ? "" : "s");
     ts_text_puts(&body, "set title ");
     sb_quote(&body, t.s ? t.s : "");
     ts_text_puts(&body, " font 'Sans,13'\nset ylabel ");
-    free(t.s);
-    t = (ts_text){0};
-    ts_text_printf(&t, "%s (level)", issue);
-    sb_quote(&body, t.s ? t.s : "");
+    sb_quote(&body, ax.label);
+    ts_text_puts(&body, "\n");
+    if (ax.ranged) {
+        /* the lever's whole range, a little room so a line at an end shows */
+        double pad = 0.03 * (ax.hi - ax.lo);
+        ts_text_printf(&body, "set yrange [%.10g:%.10g]\nset ytics %.10g, %.10g, %.10g\n",
+                       ax.lo - pad, ax.hi + pad, ax.lo, nice_step(ax.hi - ax.lo), ax.hi);
+    }
     body.oom = body.oom || t.oom;
     free(t.s);
-    ts_text_puts(&body, "\n");
     put_plot(&body, cv, m, n == 1);
     return finish(&blocks, &body, files, PANEL_W, PANEL_H, err);
 }
@@ -264,8 +363,9 @@ static bool put_totals_one(ts_text *blocks, ts_text *body, ts_text *t, const ts_
     }
     curve cv[na];
     for (size_t a = 0; a < na; a++) {
-        put_block(blocks, (int)a, d, &d->actors[a], dates);
-        cv[a] = (curve){(int)a, palette[a % N_PALETTE], d->actors[a].id};
+        put_block(blocks, (int)a, d, &d->actors[a], dates, 1.0);
+        const char *name = d->actors[a].name ? d->actors[a].name : d->actors[a].id;
+        cv[a] = (curve){.block = (int)a, .style = (int)a, .title = name, .rows = d->n_rows};
     }
     ts_text_printf(t, "%s: cumulative payoff of each actor", d->name);
     put_totals_labels(body, t->s ? t->s : "");
@@ -306,26 +406,35 @@ static bool put_totals_each_actor(ts_text *blocks, ts_text *body, ts_text *t,
         return false;
     }
     size_t cols = na < 2 ? na : 2, rows = (na + cols - 1) / cols;
-    *w = (int)cols * 820;
+    /* One key for the page, right of the panels, drawn with the first. */
+    *w = (int)cols * 760 + KEY_W;
     *h = (int)rows * PANEL_H + 40;
+    double right = 1.0 - (double)KEY_W / *w;
     ts_text_puts(body, "set multiplot layout ");
     ts_text_printf(body, "%zu,%zu title ", rows, cols);
     ts_text_printf(t, "cumulative payoff: %zu scenarios", n);
     sb_quote(body, t->s ? t->s : "");
-    ts_text_puts(body, " font 'Sans,13'\n");
+    ts_text_printf(body, " font 'Sans,13' margins 0.06, %.4f, 0.14, 0.9 spacing 0.08, 0.12\n"
+                   "set key at screen %.4f, 0.9 left top vertical Left reverse\n",
+                   right, right + 0.01);
     int block = 0;
     for (size_t a = 0; a < na; a++) {
         curve cv[n];
         size_t m = 0;
+        const char *title = NULL;   /* the actor's name, from a folder that has it */
         for (size_t i = 0; i < n; i++) {
             const pl_series *s = ts_pl_find_series(d[i]->actors, d[i]->n_actors, actors[a]);
             if (!s)
                 continue;
-            put_block(blocks, block, d[i], s, dates);
-            cv[m++] = (curve){block++, palette[i % N_PALETTE], label_of(d, n, i)};
+            put_block(blocks, block, d[i], s, dates, 1.0);
+            cv[m++] = (curve){.block = block++, .style = (int)i, .title = label_of(d, n, i),
+                              .rows = d[i]->n_rows};
+            title = title ? title : s->name;
         }
-        put_totals_labels(body, actors[a]);
+        put_totals_labels(body, title ? title : actors[a]);
         put_plot(body, cv, m, false);
+        if (a == 0)
+            ts_text_puts(body, "unset key\n");
     }
     ts_text_puts(body, "unset multiplot\n");
     return true;

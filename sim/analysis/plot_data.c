@@ -24,6 +24,7 @@
 #include "plot_internal.h"
 #include "tradesim/calendar.h"
 #include "tradesim/csvread.h"
+#include "tradesim/scenario.h"
 #include "tradesim/text.h"
 
 static const char *const stat_suffix[PL_N_STATS] = {"_mean", "_p05", "_p50", "_p95"};
@@ -63,10 +64,14 @@ void ts_plot_free(ts_plot_data *d)
 {
     if (!d)
         return;
-    for (size_t i = 0; i < d->n_issues; i++)
+    for (size_t i = 0; i < d->n_issues; i++) {
         free(d->issues[i].id);
-    for (size_t i = 0; i < d->n_actors; i++)
+        free(d->issues[i].name);
+    }
+    for (size_t i = 0; i < d->n_actors; i++) {
         free(d->actors[i].id);
+        free(d->actors[i].name);
+    }
     free(d->issues);
     free(d->actors);
     free(d->v);
@@ -233,6 +238,58 @@ done:
     return rc;
 }
 
+/* A display name: the actor's name, or its id when it has none. */
+static char *actor_name(const ts_actor *a)
+{
+    return strdup(a->name[0] ? a->name : a->id);
+}
+
+/* Ranges, kinds and names from dir/scenario.cfg (the resolved scenario
+ * `tradesim run` writes beside aggregate.csv). Optional: a folder without
+ * one, or one this version cannot read, is charted from aggregate.csv
+ * alone. False only when memory runs out. */
+static bool load_meta(ts_plot_data *d)
+{
+    size_t plen = strlen(d->dir) + sizeof "/scenario.cfg";
+    char *path = malloc(plen);
+    if (!path)
+        return false;
+    snprintf(path, plen, "%s/scenario.cfg", d->dir);
+    struct stat st;
+    ts_scenario *sc = NULL;
+    if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
+        ts_error e;
+        sc = ts_scenario_load(path, NULL, 0, &e);
+    }
+    free(path);
+    if (!sc)
+        return true;
+    bool ok = true;
+    for (size_t i = 0; i < d->n_issues; i++) {
+        pl_series *s = &d->issues[i];
+        int k = ts_scenario_issue_index(sc, s->id);
+        if (k < 0)
+            continue;
+        const ts_issue *is = &sc->issues[k];
+        s->has_meta = true;
+        s->kind = (int)is->kind;
+        s->min = is->min;
+        s->max = is->max;
+        s->name = actor_name(&sc->actors[is->owner]);
+        ok = ok && s->name;
+    }
+    for (size_t i = 0; i < d->n_actors; i++) {
+        int a = ts_scenario_actor_index(sc, d->actors[i].id);
+        if (a < 0)
+            continue;
+        d->actors[i].has_meta = true;
+        d->actors[i].name = actor_name(&sc->actors[a]);
+        ok = ok && d->actors[i].name;
+    }
+    ts_scenario_free(sc);
+    return ok;
+}
+
 ts_plot_data *ts_plot_load(const char *dir, ts_error *err)
 {
     ts_error_clear(err);
@@ -262,6 +319,10 @@ ts_plot_data *ts_plot_load(const char *dir, ts_error *err)
     }
     if (read_aggregate(d, path, err) != TS_OK)
         goto fail;
+    if (!load_meta(d)) {
+        ts_error_set(err, TS_EIO, "%s: out of memory", dir);
+        goto fail;
+    }
     free(path);
     return d;
 fail:

@@ -26,6 +26,13 @@ enum { PL_MEAN, PL_P05, PL_P50, PL_P95, PL_N_STATS };
 typedef struct {
     char *id;
     size_t col[PL_N_STATS];
+    /* From the folder's scenario.cfg when it loads (else has_meta is false
+     * and the charts fall back to ids and autoscaled levels): an issue's
+     * kind, range and owner's name; an actor's name. */
+    bool has_meta;
+    int kind;           /* ts_issue_kind (issues) */
+    double min, max;    /* the lever's range (issues) */
+    char *name;         /* the actor's, or the issue owner's; NULL without meta */
 } pl_series;
 
 struct ts_plot_data {

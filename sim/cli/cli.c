@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tradesim/scenario.h"
+
 typedef struct {
     char letter;        /* key in the accept string */
     const char *shortf; /* "-o" or NULL */
@@ -26,6 +28,7 @@ static const opt_spec specs[] = {
     {'u', NULL, "--resume", false},      {'q', "-q", "--quiet", false},
     {'R', "-R", "--recursive", false},   {'a', NULL, "--atol", true},
     {'e', NULL, "--rtol", true},         {'h', "-h", "--help", false},
+    {'L', NULL, "--log", true},
 };
 
 static bool parse_long(const char *s, long lo, long hi, long *v)
@@ -94,8 +97,35 @@ static int apply(const opt_spec *sp, const char *val, const char *cmd, ts_cli_op
             return bad_value(err, cmd, name, val, "a number >= 0");
         break;
     case 'h': o->help = true; break;
+    case 'L': {
+        /* the same as --set output.log=LEVEL, checked here to name --log */
+        bool known = false;
+        for (int i = 0; i < TS_LOGLEVEL_COUNT; i++)
+            known = known || strcmp(val, ts_log_level_names[i]) == 0;
+        if (!known)
+            return bad_value(err, cmd, name, val, "none, events or all");
+        if (o->n_sets == TS_CLI_MAX_SETS)
+            return bad_value(err, cmd, name, val, "at most 256 --set options");
+        snprintf(o->log_set, sizeof o->log_set, "output.log=%s", val);
+        o->sets[o->n_sets++] = o->log_set;
+        break;
+    }
     }
     return TS_OK;
+}
+
+int ts_cli_spec_options(const ts_cli_spec *spec, ts_cli_option *out, int max)
+{
+    int n = 0;
+    for (size_t k = 0; k < sizeof specs / sizeof specs[0]; k++)
+        if (strchr(spec->accept, specs[k].letter)) {
+            if (n < max)
+                out[n] = (ts_cli_option){.shortf = specs[k].shortf,
+                                         .longf = specs[k].longf,
+                                         .takes_value = specs[k].takes_value};
+            n++;
+        }
+    return n;
 }
 
 int ts_cli_parse(int argc, char **argv, const char *accept, const char *cmd, ts_cli_opts *o,

@@ -230,13 +230,13 @@ static void order_by_work(batch_job *j)
 const ts_cli_spec ts_cmd_batch_spec = {
     .name = "batch",
     .summary = "run every *.cfg in files and folders, write batch.csv",
-    .accept = "ojRuSqh",
+    .accept = "ojRuSLqh",
     .min_pos = 1,
     .max_pos = -1,
     .what = "at least one scenario file or folder",
     .usage =
     "usage: tradesim batch PATH... [-o DIR] [-j THREADS] [-R] [--resume] [-q]\n"
-    "                      [--set KEY=VALUE]...\n"
+    "                      [--set KEY=VALUE]... [--log LEVEL]\n"
     "\n"
     "Runs every *.cfg file named or found in the folders named (sorted by path),\n"
     "each into DIR/<name>/, and writes DIR/batch.csv with one row per scenario.\n"
@@ -246,6 +246,7 @@ const ts_cli_spec ts_cmd_batch_spec = {
     "  -R, --recursive        descend into sub-folders\n"
     "      --resume           skip scenarios whose outputs are complete and unchanged\n"
     "      --set KEY=VALUE    override a setting in every scenario\n"
+    "      --log LEVEL        log.csv's rows: none, events or all (overrides output.log)\n"
     "  -q, --quiet            no progress on stderr\n",
 };
 

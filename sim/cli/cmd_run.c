@@ -41,16 +41,16 @@ static void progress(void *ctx, long done, long total)
 const ts_cli_spec ts_cmd_run_spec = {
     .name = "run",
     .summary = "run one scenario's Monte Carlo replicates, write outcome CSVs",
-    .accept = "orsjStqh",
+    .accept = "orsjStLqh",
     .min_pos = 1,
     .max_pos = 1,
     .what = "one scenario file",
     .usage =
     "usage: tradesim run SCENARIO.cfg [-o DIR] [-r N] [-s SEED] [-j THREADS]\n"
-    "                    [--set KEY=VALUE]... [--trajectories N] [-q]\n"
+    "                    [--set KEY=VALUE]... [--trajectories N] [--log LEVEL] [-q]\n"
     "\n"
     "Runs SCENARIO.cfg and writes summary.csv, aggregate.csv, trajectories.csv,\n"
-    "log.csv and scenario.cfg into DIR/<name>/ (default DIR: results).\n"
+    "log.csv, agreements.csv and scenario.cfg into DIR/<name>/ (default DIR: results).\n"
     "\n"
     "  -o, --output DIR       output folder (default results)\n"
     "  -r, --replicates N     Monte Carlo replicates (overrides monte_carlo.replicates)\n"
@@ -58,6 +58,7 @@ const ts_cli_spec ts_cmd_run_spec = {
     "  -j, --jobs THREADS     worker threads; 0 = one per core (default 0)\n"
     "      --set KEY=VALUE    override a setting by path, e.g. actors.[0].reliability=0.5\n"
     "      --trajectories N   replicates whose full paths are written (-1 = all)\n"
+    "      --log LEVEL        log.csv's rows: none, events or all (overrides output.log)\n"
     "  -q, --quiet            no progress on stderr\n",
 };
 
@@ -87,8 +88,12 @@ static bool collect_overrides(const ts_cli_opts *o, override_list *ov, FILE *err
             fprintf(err, "tradesim run: --seed '%s': expected a whole number\n", o->seed);
             return false;
         }
+        /* L makes libconfig read 64 bits; decimals beyond its int64 range
+         * stay text for the loader (with L libconfig would clamp them). */
         bool has_l = o->seed[len - 1] == 'L' || o->seed[len - 1] == 'l';
-        snprintf(ov->seed, sizeof ov->seed, "monte_carlo.seed=%s%s", o->seed, has_l ? "" : "L");
+        bool big = len >= 19 && strspn(o->seed, "0123456789") == len;
+        snprintf(ov->seed, sizeof ov->seed, "monte_carlo.seed=%s%s", o->seed,
+                 has_l || big ? "" : "L");
         ov->v[ov->n++] = ov->seed;
     }
     if (o->trajectories != LONG_MIN) {

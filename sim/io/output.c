@@ -1,6 +1,6 @@
 /* Writing a run's CSVs and resolved scenario (see output.h).
  *
- * All five files are written and fsynced as temporaries before the first is
+ * All six files are written and fsynced as temporaries before the first is
  * renamed into place; on a failure the temporary files are removed, never
  * renamed, so the folder keeps the earlier run's complete set. Aggregates gather a block of
  * steps' columns over the replicates into a scratch buffer per thread, take
@@ -10,6 +10,7 @@
 #include "tradesim/output.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -26,6 +27,7 @@
 #include "tradesim/pool.h"
 #include "tradesim/stats.h"
 #include "tradesim/resultdir.h"
+#include "tradesim/talks.h"
 
 
 static void put_date(ts_csv *c, const char (*dates)[11], int t)
@@ -100,7 +102,9 @@ static void put_summary_row(ts_csv *c, const ts_scenario *sc, const ts_run *run,
 {
     int n = run->n_issues, nc = run->n_contrib;
     ts_csv_int(c, k);
-    ts_csv_u64(c, run->seed[k]);
+    char seed[24];   /* hex text: spreadsheets and R keep all 64 bits */
+    snprintf(seed, sizeof seed, "0x%016" PRIx64, run->seed[k]);
+    ts_csv_str(c, seed);
     ts_csv_int(c, run->deal[k]);
     int fd = run->first_deal_step[k];
     if (fd >= 0 && fd < run->T) {
@@ -557,6 +561,8 @@ static void write_log(ts_csv *c, const ts_scenario *sc, const ts_run *run,
         const ts_log *log = &run->log[k];
         for (int i = 0; i < log->n; i++) {
             const ts_log_entry *r = &log->rows[i];
+            if (!ts_log_keeps(sc->log, r->type))
+                continue;   /* event rows stay in the run: the status quo reads them */
             ts_csv_int(c, k);
             ts_csv_int(c, r->step);
             if (r->step >= 0 && r->step < run->T)
@@ -574,6 +580,78 @@ static void write_log(ts_csv *c, const ts_scenario *sc, const ts_run *run,
                 ts_csv_str(c, r->detail ? r->detail : "");
             }
             ts_csv_end_row(c);
+        }
+    }
+}
+
+static void put_step(ts_csv *c, const ts_run *run, const char (*dates)[11], int step)
+{
+    if (step >= 0) {
+        ts_csv_int(c, step);
+        if (step < run->T)
+            put_date(c, dates, step);
+        else
+            ts_csv_empty(c);
+    } else {
+        ts_csv_empty(c);
+        ts_csv_empty(c);
+    }
+}
+
+/* agreements.csv: one row per talk held and agenda lever (docs/cli.md). */
+static void write_agreements(ts_csv *c, const ts_scenario *sc, const ts_run *run,
+                             const char (*dates)[11])
+{
+    static const char *const protocol[] = {"nash", "alternating", "concession"};
+    static const char *const expiry[] = {"snapback", "keep", "renegotiate"};
+    static const char *const head[] = {"replicate", "talk", "label", "step", "date", "protocol",
+                                       "outcome", "agreement", "lever", "before", "agreed"};
+    for (size_t i = 0; i < sizeof head / sizeof head[0]; i++)
+        ts_csv_str(c, head[i]);
+    char name[TS_ID_MAX + 16];
+    for (int a = 0; a < 2; a++) {
+        snprintf(name, sizeof name, "%s_gain", sc->actors[a].id);
+        ts_csv_str(c, name);
+    }
+    static const char *const tail[] = {"until_step", "until_date", "on_expiry",
+                                       "end", "end_step", "end_date"};
+    for (size_t i = 0; i < sizeof tail / sizeof tail[0]; i++)
+        ts_csv_str(c, tail[i]);
+    ts_csv_end_row(c);
+    for (int k = 0; k < run->R; k++) {
+        const ts_log *log = &run->log[k];
+        for (int j = 0; j < log->n_talks; j++) {
+            const ts_log_talk *t = &log->talks[j];
+            const double *lv = log->levels + t->first;
+            bool agreed = t->agreement >= 0;
+            for (int l = 0; l < t->tk->n_agenda; l++) {
+                ts_csv_int(c, k);
+                ts_csv_int(c, j + 1);
+                ts_csv_str(c, t->label ? t->label : "");
+                put_step(c, run, dates, t->step);
+                ts_csv_str(c, protocol[t->tk->protocol]);
+                ts_csv_str(c, ts_talks_outcome_name((ts_talks_outcome)t->outcome));
+                if (agreed)
+                    ts_csv_int(c, t->agreement);
+                else
+                    ts_csv_empty(c);
+                ts_csv_str(c, sc->issues[t->tk->agenda[l]].id);
+                ts_csv_num(c, lv[2 * l]);
+                if (agreed)
+                    ts_csv_num(c, lv[2 * l + 1]);
+                else
+                    ts_csv_empty(c);
+                ts_csv_num(c, t->gain[0]);
+                ts_csv_num(c, t->gain[1]);
+                put_step(c, run, dates, agreed ? t->until : -1);
+                if (agreed)
+                    ts_csv_str(c, expiry[t->tk->on_expiry]);
+                else
+                    ts_csv_empty(c);
+                ts_csv_str(c, ts_log_end_name(t->end));
+                put_step(c, run, dates, t->end == TS_END_NONE ? -1 : t->end_step);
+                ts_csv_end_row(c);
+            }
         }
     }
 }
@@ -609,6 +687,7 @@ ts_status ts_output_write(const ts_engine *e, const ts_run *run, const char *dir
     write_aggregate(c[TS_RESULT_AGGREGATE], e, run, (const char(*)[11])dates, stats);
     write_traj(c[TS_RESULT_TRAJECTORIES], e, run, (const char(*)[11])dates);
     write_log(c[TS_RESULT_LOG], sc, run, (const char(*)[11])dates);
+    write_agreements(c[TS_RESULT_AGREEMENTS], sc, run, (const char(*)[11])dates);
     char *text = ts_scenario_to_string(sc);
     if (!text) {
         s = ts_error_set(err, TS_EIO, "tradesim: out of memory writing %s", folder);

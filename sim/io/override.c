@@ -26,6 +26,7 @@ static config_setting_t *copy_setting(config_setting_t *dst, const char *name,
     config_setting_t *s = config_setting_add(dst, name, t);
     if (!s)
         return NULL;
+    config_setting_set_format(s, config_setting_get_format(src));   /* hex seeds */
     switch (t) {
     case CONFIG_TYPE_INT:
         config_setting_set_int(s, config_setting_get_int(src));
@@ -59,8 +60,12 @@ static config_setting_t *copy_setting(config_setting_t *dst, const char *name,
 static bool parse_override_value(config_t *tmp, const char *value)
 {
     size_t n = strlen(value);
-    /* Decimal seeds beyond the int64 range stay text, read by the loader. */
+    /* Decimal seeds beyond the int64 range stay text, read by the loader, and
+     * so do hex numbers over 8 digits without L (libconfig keeps 32 bits). */
     if (n >= 19 && strspn(value, "0123456789") == n)
+        return false;
+    if (n > 10 && value[0] == '0' && (value[1] == 'x' || value[1] == 'X') &&
+        strspn(value + 2, "0123456789abcdefABCDEF") == n - 2)
         return false;
     char *text = malloc(n + 8);
     if (!text)

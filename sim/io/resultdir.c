@@ -17,7 +17,8 @@
 const char *ts_result_file(int which)
 {
     static const char *const names[TS_RESULT_N_FILES] = {
-        "summary.csv", "aggregate.csv", "trajectories.csv", "log.csv", "scenario.cfg"};
+        "summary.csv", "aggregate.csv", "trajectories.csv", "log.csv", "agreements.csv",
+        "scenario.cfg"};
     return which >= 0 && which < TS_RESULT_N_FILES ? names[which] : "";
 }
 

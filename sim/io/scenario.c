@@ -116,24 +116,29 @@ static ts_status load_calendar(loader *L, const config_setting_t *root)
     return TS_OK;
 }
 
-/* A seed in [0, 2^64 - 1]: seeds beyond the int64 range may be written as
- * decimal strings. */
+/* A seed in [0, 2^64 - 1]: an integer (hex 64-bit integers such as
+ * 0xc37f0e2a4b1d9f80L stand for their 64 bits), or a string of decimal or
+ * 0x-prefixed hex digits, as summary.csv writes them (docs/cli.md). */
 static ts_status seed_value(loader *L, const config_setting_t *s, uint64_t *seed)
 {
     int t = config_setting_type(s);
-    const char *expect = "expected an integer in [0, 18446744073709551615]";
+    const char *expect = "expected an integer in [0, 18446744073709551615] or \"0x\" and up to 16 "
+                         "hex digits";
     if (t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64) {
         long long v = t == CONFIG_TYPE_INT ? config_setting_get_int(s)
                                            : config_setting_get_int64(s);
-        if (v < 0)
+        if (v < 0 && config_setting_get_format(s) != CONFIG_FORMAT_HEX)
             return ts_ld_fail(L, s, "%s, got %lld", expect, v);
         *seed = (uint64_t)v;
     } else if (t == CONFIG_TYPE_STRING) {
         const char *v = config_setting_get_string(s);
+        bool hex = v[0] == '0' && (v[1] == 'x' || v[1] == 'X');
+        const char *digits = hex ? v + 2 : v;
+        size_t n = strspn(digits, hex ? "0123456789abcdefABCDEF" : "0123456789");
         char *end;
         errno = 0;
-        unsigned long long u = strtoull(v, &end, 10);
-        if (!*v || *end || errno || v[0] < '0' || v[0] > '9')
+        unsigned long long u = strtoull(digits, &end, hex ? 16 : 10);
+        if (n == 0 || digits[n] || (hex && n > 16) || errno)
             return ts_ld_fail(L, s, "%s, got '%s'", expect, v);
         *seed = (uint64_t)u;
     } else {
@@ -185,10 +190,11 @@ static ts_status load_monte_carlo(loader *L, const config_setting_t *root)
 
 static ts_status load_output(loader *L, const config_setting_t *root)
 {
-    static const char *const keys[] = {"trajectories", "precision", "channels", NULL};
+    static const char *const keys[] = {"trajectories", "precision", "channels", "log", NULL};
     ts_scenario *sc = L->sc;
     sc->trajectories = 10;
     sc->precision = 6;
+    sc->log = TS_LOGLEVEL_ALL;
     const config_setting_t *g = config_setting_get_member(root, "output");
     if (!g)
         return TS_OK;
@@ -197,6 +203,9 @@ static ts_status load_output(loader *L, const config_setting_t *root)
     TRY(ts_ld_get_int(L, g, "trajectories", 10, -1, TS_MAX_REPLICATES, &sc->trajectories));
     TRY(ts_ld_get_int(L, g, "precision", 6, 1, 17, &sc->precision));
     TRY(ts_ld_get_bool(L, g, "channels", false, &sc->channels));
+    int level = TS_LOGLEVEL_ALL;
+    TRY(ts_ld_get_enum(L, g, "log", ts_log_level_names, TS_LOGLEVEL_COUNT, &level));
+    sc->log = (ts_log_level)level;
     return TS_OK;
 }
 

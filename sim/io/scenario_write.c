@@ -160,8 +160,9 @@ static void put_settings(ts_text *b, const ts_scenario *sc)
         put(b, "monte_carlo = { replicates = %d; seed = \"%" PRIu64 "\"; rng = ", sc->replicates,
             sc->seed);
     put_str(b, sc->rng);
-    put(b, "; };\noutput = { trajectories = %d; precision = %d; channels = %s; };\n",
-        sc->trajectories, sc->precision, sc->channels ? "true" : "false");
+    put(b, "; };\noutput = { trajectories = %d; precision = %d; channels = %s; log = \"%s\"; };\n",
+        sc->trajectories, sc->precision, sc->channels ? "true" : "false",
+        ts_log_level_names[sc->log < TS_LOGLEVEL_COUNT ? sc->log : TS_LOGLEVEL_ALL]);
 }
 
 static void put_actors(ts_text *b, const ts_scenario *sc)
@@ -387,7 +388,7 @@ static bool settings_equal(const ts_scenario *a, const ts_scenario *b)
               (ca->start_day != cb->start_day || ca->end_day != cb->end_day)) ||
              a->replicates != b->replicates || a->seed != b->seed || strcmp(a->rng, b->rng) ||
              a->trajectories != b->trajectories || a->precision != b->precision ||
-             a->channels != b->channels ||
+             a->channels != b->channels || a->log != b->log ||
              a->n_issues != b->n_issues || a->n_interactions != b->n_interactions ||
              a->n_talks != b->n_talks || a->n_events != b->n_events);
 }

@@ -43,6 +43,7 @@ typedef struct {
     double agreed[TS_MAX_ISSUES]; /* level agreed for the current step */
     int start;                    /* step the package was agreed */
     int end;                      /* step of expiry; INT_MAX once kept for good */
+    int rec;                      /* its talk's record in the log's talks */
 } agreement;
 
 typedef struct {
@@ -117,12 +118,48 @@ static void put_date(talks_state *s, const ts_scenario *sc, int step)
     put(s, " (%s)", d);
 }
 
+/* A log row, when output.log keeps rows of its type. */
 static ts_status log_row(ts_replicate *r, talks_state *s, ts_log_type type, const char *label,
                          ts_error *err)
 {
+    if (!ts_log_keeps(r->w.sc->log, type))
+        return TS_OK;
     if (ts_log_add(&r->log, r->w.step, type, label, s->detail) != TS_OK)
         return ts_error_set(err, TS_EIO, "tradesim: out of memory for the log");
     return TS_OK;
+}
+
+/* The talk's record for agreements.csv (the agreement's id and expiry are
+ * filled in once it starts). */
+static ts_status record_talk(ts_replicate *r, const ts_talk *tk, const char *label,
+                             const double *x0, const ts_talks_result *res, ts_error *err)
+{
+    ts_log_talk rec = {.step = r->w.step,
+                       .tk = tk,
+                       .label = (char *)label,
+                       .outcome = (int)res->outcome,
+                       .agreement = -1,
+                       .gain = {res->gain[0], res->gain[1]},
+                       .until = -1,
+                       .end = TS_END_NONE,
+                       .end_step = -1};
+    double *lv;
+    if (ts_log_add_talk(&r->log, &rec, tk->n_agenda, &lv) != TS_OK)
+        return ts_error_set(err, TS_EIO, "tradesim: out of memory for the agreements");
+    for (int k = 0; k < tk->n_agenda; k++) {
+        lv[2 * k] = x0[k];
+        lv[2 * k + 1] = res->x[k];
+    }
+    return TS_OK;
+}
+
+/* The active agreement's record: it ended now, how. */
+static void end_record(ts_replicate *r, const agreement *ag, ts_log_end how)
+{
+    if (ag->rec >= 0 && ag->rec < r->log.n_talks) {
+        r->log.talks[ag->rec].end = how;
+        r->log.talks[ag->rec].end_step = r->w.step;
+    }
 }
 
 static void agreement_label(const agreement *ag, char *buf, size_t n)
@@ -284,10 +321,15 @@ static ts_status hold_talk(const ts_agreement_opts *o, ts_replicate *r, talks_st
     if (st != TS_OK)
         return st;
     *agreed = res.agreement;
-    reset_detail(s);
-    put_talk(s, w, tk, sq, &res, &ts);
-    if (log_row(r, s, TS_LOG_TALK, label, err) != TS_OK)
+    if (ts_log_keeps(w->sc->log, TS_LOG_TALK)) {   /* the text only when it is kept */
+        reset_detail(s);
+        put_talk(s, w, tk, sq, &res, &ts);
+        if (log_row(r, s, TS_LOG_TALK, label, err) != TS_OK)
+            return TS_EIO;
+    }
+    if (record_talk(r, tk, label, sq, &res, err) != TS_OK)
         return TS_EIO;
+    int rec = r->log.n_talks - 1;
     if (!res.agreement) {
         r->failed_talks++;
         return TS_OK;
@@ -296,6 +338,8 @@ static ts_status hold_talk(const ts_agreement_opts *o, ts_replicate *r, talks_st
     r->deal = 1;
     if (r->first_deal_step < 0)
         r->first_deal_step = w->step;
+    if (s->ag.active)
+        end_record(r, &s->ag, renew ? TS_END_RENEGOTIATED : TS_END_SUPERSEDED);
     if (s->ag.active && !renew) {
         char old[32];
         agreement_label(&s->ag, old, sizeof old);
@@ -305,6 +349,9 @@ static ts_status hold_talk(const ts_agreement_opts *o, ts_replicate *r, talks_st
             return TS_EIO;
     }
     start_agreement(r, s, tk, &res, renew);
+    s->ag.rec = rec;
+    r->log.talks[rec].agreement = s->ag.id;
+    r->log.talks[rec].until = s->ag.end;
     return log_agreement(r, s, renew, err);
 }
 
@@ -392,6 +439,7 @@ static ts_status observe(ts_replicate *r, talks_state *s, bool *breached, ts_err
         return TS_OK;
     *breached = true;
     r->breaches++;
+    end_record(r, ag, TS_END_BREACH);
     put_breach(s, w, ag, broke);
     char label[32];
     agreement_label(ag, label, sizeof label);
@@ -439,6 +487,7 @@ static ts_status expire(const ts_agreement_opts *o, ts_replicate *r, talks_state
         put(s, "snapback to ");
     }
     put_levels(s, w, ag, ag->pre);
+    end_record(r, ag, TS_END_EXPIRED);
     snapback(w, ag, -1);
     release(w, ag);
     r->agreement = -1;

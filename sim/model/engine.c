@@ -625,7 +625,7 @@ static ts_status run_one(mc_shared *sh, ts_replicate *r, int k, ts_error *err)
         memcpy(sq, sh->status_quo, sizeof sh->status_quo);
     /* Hand the log over to the run: the replicate starts the next one empty. */
     run->log[k] = r->log;
-    r->log = (ts_log){NULL, 0, 0};
+    r->log = (ts_log){.rows = NULL};
     return ts_guard_replicate(e->sc, e->col_name, run, k, err);
 }
 

@@ -177,6 +177,8 @@ static const char *const strategy_kind_names[TS_STRAT_COUNT] = {
     "hold",       "scripted",       "tit_for_tat",   "grim_trigger", "always_escalate",
     "always_concede", "richardson", "best_response", "time_dependent", "reciprocity"};
 
+const char *const ts_log_level_names[TS_LOGLEVEL_COUNT] = {"all", "events", "none"};
+
 const char *ts_issue_kind_name(ts_issue_kind kind)
 {
     return (unsigned)kind < TS_ISSUE_KIND_COUNT ? issue_kind_names[kind] : "?";
