@@ -11,6 +11,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 typedef struct {
     char letter;        /* key in the accept string */
@@ -61,7 +62,11 @@ static int apply(const opt_spec *sp, const char *val, const char *cmd, ts_cli_op
 {
     const char *name = sp->longf;
     switch (sp->letter) {
-    case 'o': o->out = val; break;
+    case 'o':
+        if (!*val)   /* "" would put DIR/<name> at the filesystem's root */
+            return bad_value(err, cmd, name, val, "a folder (not an empty path)");
+        o->out = val;
+        break;
     case 'r':
         if (!parse_long(val, 1, 100000000L, &o->replicates))
             return bad_value(err, cmd, name, val, "a whole number from 1 to 100000000");
@@ -172,6 +177,22 @@ int ts_cli_begin(int argc, char **argv, const ts_cli_spec *spec, ts_cli_opts *o,
     if (o->n_positional < spec->min_pos || (spec->max_pos >= 0 && o->n_positional > spec->max_pos)) {
         fprintf(err, "tradesim %s: expected %s, got %d argument%s (see 'tradesim %s --help')\n",
                 cmd, spec->what, o->n_positional, o->n_positional == 1 ? "" : "s", cmd);
+        return TS_EBAD;
+    }
+    return -1;
+}
+
+int ts_cli_input_file(const char *cmd, const char *path, const char *folder_hint, FILE *err)
+{
+    struct stat sb;
+    if (stat(path, &sb) != 0) {
+        fprintf(err, "tradesim %s: %s: %s\n", cmd, path,
+                errno == ENOENT ? "no such file" : strerror(errno));
+        return TS_EBAD;
+    }
+    if (S_ISDIR(sb.st_mode)) {
+        fprintf(err, "tradesim %s: %s: is a folder, not a file%s\n", cmd, path,
+                folder_hint ? folder_hint : "");
         return TS_EBAD;
     }
     return -1;

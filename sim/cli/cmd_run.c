@@ -6,14 +6,18 @@
  * the resolved scenario.cfg records them and reproduces the run.
  *
  * SIGINT/SIGTERM during the run stop the workers after their current
- * replicate: nothing is written (the folder keeps whatever complete files an
- * earlier run left) and the exit code is 3. A signal that arrives while the
- * files are being written lets that short write finish (each file appears
- * whole or not at all) and is then reported the same way. */
+ * replicate: nothing is written, the folder has no completion marker, and the
+ * exit code is 3. A signal that arrives while the files are being written
+ * lets that short write finish (each file appears whole or not at all) and
+ * is then reported the same way. */
+#include <errno.h>
 #include <limits.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "tradesim/cli.h"
@@ -82,13 +86,28 @@ static bool collect_overrides(const ts_cli_opts *o, override_list *ov, FILE *err
         ov->v[ov->n++] = ov->replicates;
     }
     if (o->seed) {
+        /* A whole number in [0, 2^64 - 1], never saturated or wrapped: up to
+         * 2^63 - 1 as a 64-bit integer, above as the decimal text the
+         * loader reads exactly. */
         size_t len = strlen(o->seed);
-        if (len == 0 || len > 200) {
-            fprintf(err, "tradesim run: --seed '%s': expected a whole number\n", o->seed);
+        if (len > 0 && (o->seed[len - 1] == 'L' || o->seed[len - 1] == 'l'))
+            len--;
+        char digits[32];
+        errno = 0;
+        unsigned long long v = 0;
+        if (len > 0 && len < sizeof digits && strspn(o->seed, "0123456789") == len) {
+            memcpy(digits, o->seed, len);
+            digits[len] = '\0';
+            v = strtoull(digits, NULL, 10);
+        }
+        if (len == 0 || len >= sizeof digits || strspn(o->seed, "0123456789") != len ||
+            errno == ERANGE) {
+            fprintf(err, "tradesim run: --seed '%s': expected a whole number from 0 to "
+                         "18446744073709551615\n", o->seed);
             return false;
         }
-        bool has_l = o->seed[len - 1] == 'L' || o->seed[len - 1] == 'l';
-        snprintf(ov->seed, sizeof ov->seed, "monte_carlo.seed=%s%s", o->seed, has_l ? "" : "L");
+        snprintf(ov->seed, sizeof ov->seed, "monte_carlo.seed=%llu%s", v,
+                 v <= (unsigned long long)INT64_MAX ? "L" : "");
         ov->v[ov->n++] = ov->seed;
     }
     if (o->trajectories != LONG_MIN) {
@@ -99,17 +118,30 @@ static bool collect_overrides(const ts_cli_opts *o, override_list *ov, FILE *err
     return true;
 }
 
-/* Runs the loaded scenario, writes its folder and reports the outcome (an
- * interruption, an error, or the folder written). Returns the exit code. */
-static int run_scenario(const ts_scenario *sc, const ts_cli_opts *o, FILE *out, FILE *err)
+/* Runs the loaded scenario into its folder, locked and checked writable
+ * before the first replicate, with the marker removed first and written last
+ * (ts_result_seal), so a reader tells a complete folder from a mixed one;
+ * reports the outcome (an interruption, an error, or the folder written).
+ * The signal watcher covers every write. Returns the exit code. */
+static int run_scenario(const ts_scenario *sc, const ts_cli_opts *o, int argc, char **argv,
+                        FILE *out, FILE *err)
 {
+    const char *dir = o->out ? o->out : "results";
+    char folder[4096];
     ts_error e;
     ts_error_clear(&e);
-    ts_engine *eng = ts_engine_alloc(sc, &e);
+    int lock = -1;
+    if (!ts_result_folder(sc, dir, folder, sizeof folder))
+        ts_error_set(&e, TS_EIO, "%s/%s: path too long", dir, sc->name);
+    else if (ts_result_lock(dir, &lock, &e) == TS_OK)
+        ts_result_prepare(folder, &e);
+    ts_engine *eng = e.code == TS_OK ? ts_engine_alloc(sc, &e) : NULL;
     if (!eng) {
-        fprintf(err, "%s\n", e.msg);
+        fprintf(err, "tradesim run: %s\n", e.msg);
+        ts_result_unlock(lock);
         return e.code;
     }
+    ts_result_run_info info = {.argc = argc, .argv = argv, .start = time(NULL)};
     progress_ctx pc = {.err = err, .name = sc->name};
     ts_interrupt in;
     bool watching = ts_interrupt_start(&in);
@@ -119,11 +151,15 @@ static int run_scenario(const ts_scenario *sc, const ts_cli_opts *o, FILE *out, 
         opts.progress = progress;
         opts.progress_ctx = &pc;
     }
+    info.threads = opts.threads;
     ts_run *run = NULL;
     ts_status s = ts_engine_run(eng, &opts, &run, &e);
     int sig = ts_interrupted(&in);
     if (s == TS_OK && !sig)
-        s = ts_output_write(eng, run, o->out ? o->out : "results", opts.threads, &e);
+        s = ts_output_write(eng, run, dir, opts.threads, &e);
+    info.end = time(NULL);
+    if (s == TS_OK && !sig)
+        s = ts_result_seal(sc, folder, &info, &e);
     bool wrote = s == TS_OK && !sig;
     if (watching)
         ts_interrupt_stop(&in);
@@ -133,18 +169,16 @@ static int run_scenario(const ts_scenario *sc, const ts_cli_opts *o, FILE *out, 
             fputc('\n', err);
         fprintf(err, "tradesim run: %s: interrupted by signal %d; %s\n", sc->name, sig,
                 wrote ? "its output files were complete and are kept"
-                      : "no output written (earlier files are untouched)");
+                      : "the folder has no completion marker (tradesim verify tells)");
         s = TS_EIO;
     } else if (s != TS_OK)
         fprintf(err, "%s\n", e.msg);
-    else if (!o->quiet) {
-        char folder[4096];
-        if (ts_result_folder(sc, o->out ? o->out : "results", folder, sizeof folder))
-            fprintf(out, "%s: %d replicates x %d steps\n", folder, sc->replicates,
-                    sc->calendar.steps);
-    }
+    else if (!o->quiet)
+        fprintf(out, "%s: %d replicates x %d steps\n", folder, sc->replicates,
+                sc->calendar.steps);
     ts_run_free(run);
     ts_engine_free(eng);
+    ts_result_unlock(lock);
     return s;
 }
 
@@ -152,6 +186,10 @@ int ts_cmd_run(int argc, char **argv, FILE *out, FILE *err)
 {
     ts_cli_opts o;
     int rc = ts_cli_begin(argc, argv, &ts_cmd_run_spec, &o, out, err);
+    if (rc >= 0)
+        return rc;
+    rc = ts_cli_input_file("run", o.positional[0], "; to run every scenario in a folder: "
+                                                   "tradesim batch", err);
     if (rc >= 0)
         return rc;
     override_list ov;
@@ -164,7 +202,12 @@ int ts_cmd_run(int argc, char **argv, FILE *out, FILE *err)
         fprintf(err, "%s\n", e.msg);
         return e.code != TS_OK ? (int)e.code : TS_EBAD;
     }
-    rc = run_scenario(sc, &o, out, err);
+    if (ts_result_check_name(sc->name, o.positional[0], &e) != TS_OK) {
+        fprintf(err, "%s\n", e.msg);
+        ts_scenario_free(sc);
+        return TS_EBAD;
+    }
+    rc = run_scenario(sc, &o, argc, argv, out, err);
     ts_scenario_free(sc);
     return rc;
 }

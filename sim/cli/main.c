@@ -17,6 +17,7 @@ static const command commands[] = {
     {&ts_cmd_run_spec, ts_cmd_run},         {&ts_cmd_batch_spec, ts_cmd_batch},
     {&ts_cmd_check_spec, ts_cmd_check},     {&ts_cmd_compare_spec, ts_cmd_compare},
     {&ts_cmd_diff_spec, ts_cmd_diff},       {&ts_cmd_plot_spec, ts_cmd_plot},
+    {&ts_cmd_verify_spec, ts_cmd_verify},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
@@ -43,7 +44,7 @@ static void main_usage(FILE *out)
     fputs("\n"
           "tradesim <command> --help   options of one command\n"
           "tradesim --version          version\n"
-          "Exit codes: 0 ok, 1 differences found, 2 bad usage or scenario, 3 run-time\n"
+          "Exit codes: 0 ok, 1 differences found (diff, verify), 2 bad usage or scenario, 3 run-time\n"
           "or I/O failure.\n",
           out);
 }
@@ -70,7 +71,7 @@ static int run(int argc, char **argv, FILE *out, FILE *err)
     const command *c = find_command(name);
     if (!c) {
         fprintf(err, "tradesim: unknown command '%s' (commands: run, batch, check, compare, "
-                     "diff, plot; see 'tradesim --help')\n",
+                     "diff, plot, verify; see 'tradesim --help')\n",
                 name);
         return TS_EBAD;
     }
