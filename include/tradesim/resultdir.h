@@ -57,10 +57,10 @@ bool ts_result_folder(const ts_scenario *sc, const char *dir, char *buf, size_t 
 ts_status ts_result_lock(const char *dir, int *fd, ts_error *err);
 void ts_result_unlock(int fd);
 
-/* Before a folder's first replicate: creates it, checks it is writable,
+/* Before a folder's first replicate: creates it, checks it is writable and
  * removes stale temporaries ("*.tmp.<pid>.<n>" of processes no longer
- * running) and the completion marker, so the folder reads as incomplete
- * until ts_result_seal. TS_EIO naming the folder. */
+ * running). TS_EIO naming the folder. The writer removes the marker before
+ * it replaces the first file (output.c) and ts_result_seal writes it last. */
 ts_status ts_result_prepare(const char *folder, ts_error *err);
 
 /* What made a run: recorded in provenance.json (volatile, see docs/cli.md). */

@@ -6,8 +6,8 @@
  * the resolved scenario.cfg records them and reproduces the run.
  *
  * SIGINT/SIGTERM during the run stop the workers after their current
- * replicate: nothing is written, the folder has no completion marker, and the
- * exit code is 3. A signal that arrives while the files are being written
+ * replicate: nothing is written (an earlier complete folder stays complete)
+ * and the exit code is 3. A signal that arrives while the files are being written
  * lets that short write finish (each file appears whole or not at all) and
  * is then reported the same way. */
 #include <errno.h>
@@ -169,7 +169,7 @@ static int run_scenario(const ts_scenario *sc, const ts_cli_opts *o, int argc, c
             fputc('\n', err);
         fprintf(err, "tradesim run: %s: interrupted by signal %d; %s\n", sc->name, sig,
                 wrote ? "its output files were complete and are kept"
-                      : "the folder has no completion marker (tradesim verify tells)");
+                      : "no output written (earlier files are untouched)");
         s = TS_EIO;
     } else if (s != TS_OK)
         fprintf(err, "%s\n", e.msg);

@@ -161,8 +161,6 @@ ts_status ts_result_prepare(const char *folder, ts_error *err)
         s = probe(folder, err);
     if (s == TS_OK)
         s = remove_stale(folder, err);
-    if (s == TS_OK)
-        s = ts_result_unmark(folder, err);
     return s;
 }
 
