@@ -115,9 +115,7 @@ static int worst(int a, int b)
 static ts_status run_one(batch_job *j, const ts_scenario *sc, const char *folder,
                          worker_progress *wp, ts_error *e)
 {
-    ts_status s = ts_result_prepare(folder, e);
-    if (s != TS_OK)
-        return s;
+    ts_status s;
     ts_result_run_info info = j->info;
     info.start = time(NULL);
     ts_engine *eng = ts_engine_alloc(sc, e);
@@ -152,6 +150,8 @@ static void process(batch_job *j, int i, worker_progress *wp)
     bool ran = false;
     if (!ts_result_folder(sc, j->outdir, folder, sizeof folder)) {
         ts_error_set(&e, TS_EIO, "%s/%s: path too long", j->outdir, sc->name);
+    } else if (ts_result_prepare(folder, &e) != TS_OK) {
+        /* e says why: not writable, or a stale temporary that stays */
     } else if (j->resume && ts_result_is_complete(folder, ts_scenario_hash(sc))) {
         atomic_fetch_add(&j->resumed, 1);
     } else {
