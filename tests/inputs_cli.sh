@@ -42,6 +42,16 @@ cp "$mini" "$tmp/upper/scen.CFG"
 expect2 "batch of a folder with only scen.CFG" "no \*.cfg files in $tmp/upper" \
     "$bin" batch "$tmp/upper" -o "$tmp/o"
 
+# A file without line ends is refused at the record limit, not read into memory.
+expect2 "diff with /dev/zero" "/dev/zero:1: record longer than 16777216 bytes" \
+    "$bin" diff "$res/summary.csv" /dev/zero
+head -c 20000000 /dev/zero | tr '\0' 'x' >"$tmp/long.csv"
+expect2 "compare of a file without newlines" "long.csv:1: record longer than" \
+    "$bin" compare "$res" "$tmp/long.csv"
+# compare reads only summary.csv files: another result file is refused.
+expect2 "compare of aggregate.csv" "expected 'replicate', got 'step'" \
+    "$bin" compare "$res" "$res/aggregate.csv"
+
 # batch -R skips earlier output folders (their scenario.cfg is an output).
 mkdir -p "$tmp/tree/sub"
 cp "$mini" "$tmp/tree/a.cfg"

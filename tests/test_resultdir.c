@@ -259,11 +259,23 @@ static void test_summary_rules(void **state)
     expect_error("", "bad.csv: empty file (no header row)");
     expect_error("replicate,x_total\n0,1\n", "no 'deal' column: not a tradesim summary.csv");
     expect_error("replicate,deal\n", "bad.csv: no replicate rows");
-    expect_error("deal,x_total\n1,2\n0\n", "bad.csv:3: 1 fields, but the header has 2");
-    expect_error("deal,x_total\nyes,2\n", "bad.csv:2: column 1: expected deal 0 or 1, got 'yes'");
-    expect_error("deal,x_total\n1,abc\n", "bad.csv:2: column 2: expected a finite number");
-    expect_error("deal,x_total\n1,-inf\n", "column 2: expected a finite number, got '-inf'");
-    expect_error("deal,first_deal_step\n1,x\n", "column 2: expected a finite number, got 'x'");
+    expect_error("replicate,deal,x_total\n0,1,2\n1,0\n", "bad.csv:3: 2 fields, but the header has 3");
+    expect_error("replicate,deal,x_total\n0,yes,2\n",
+                 "bad.csv:2: column 2: expected deal 0 or 1, got 'yes'");
+    expect_error("replicate,deal,x_total\n0,1,abc\n", "bad.csv:2: column 3: expected a finite number");
+    expect_error("replicate,deal,x_total\n0,1,-inf\n", "column 3: expected a finite number, got '-inf'");
+    expect_error("replicate,deal,x_total\n0,1,nan\n", "column 3: expected a finite number, got 'nan'");
+    expect_error("replicate,deal,x_total\n0,1,1e999\n", "column 3: expected a finite number, got '1e999'");
+    expect_error("replicate,deal,x_total\n0,1,0x1p3\n", "column 3: expected a finite number, got '0x1p3'");
+    expect_error("replicate,deal,x_total\n0,1,-0X10\n", "column 3: expected a finite number, got '-0X10'");
+    expect_error("replicate,deal,first_deal_step\n0,1,x\n", "column 3: expected a finite number, got 'x'");
+    /* The header's roles: the other files of a result folder are refused. */
+    expect_error("step,date,us_tariff_mean\n0,2025-01-01,1\n",
+                 "bad.csv:1: column 1: expected 'replicate', got 'step': not a tradesim summary.csv");
+    expect_error("scenario,status,deal_probability\nbase,ok,0.5\n", "expected 'replicate', got 'scenario'");
+    expect_error("replicate,step,date,type,label,detail\n0,0,,event,a,b\n", "no 'deal' column");
+    expect_error("replicate,deal,x_total,x_total\n0,1,2,3\n", "bad.csv:1: column 4: 'x_total' is also column 3");
+    expect_error("replicate,deal\nfirst,1\n", "bad.csv:2: column 1: expected a replicate number, got 'first'");
     ts_summary s;
     ts_error err;
     char p[600];

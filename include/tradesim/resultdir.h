@@ -2,13 +2,18 @@
  * `batch` and `compare` read back.
  *
  * One home for the folder as a unit: the names of its five files (written in
- * this order by output.c), the folder's path, the `.complete` marker (the
- * resolved scenario's hash, written after every file and removed before any
- * is replaced: a folder without it is incomplete) and the one reader of
+ * this order by output.c), the folder's name and path, one writer at a time
+ * (a lock on the output folder), the `.complete` marker (the resolved
+ * scenario's hash and each file's size and SHA-256, written after every file
+ * and removed before any is replaced: a folder without it, or whose files
+ * differ from it, is incomplete), datapackage.json, and the one reader of
  * summary.csv, whose rules every reader shares:
- *   - a `deal` column is required; its cells are 0 or 1 (true/false accepted);
+ *   - the header's roles: column 1 is `replicate` (cells whole numbers), a
+ *     `deal` column is required, no name appears twice;
+ *   - `deal` cells are 0 or 1 (true/false accepted);
  *   - outcome columns are those whose names end in _final, _mean, _total or
- *     _vs_status_quo; their cells are finite numbers or empty (no value);
+ *     _vs_status_quo; their cells are finite decimal numbers or empty (no
+ *     value): no nan, inf, 1e999 or hexadecimal;
  *   - first_deal_step is a number or empty (no deal in that replicate);
  *   - every row has the header's number of fields.
  * Errors name the file and line (TS_EBAD), or say out of memory (TS_EIO). */

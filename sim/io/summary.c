@@ -10,7 +10,7 @@
 
 /* ---- summary.csv ---------------------------------------------------------- */
 
-enum { ROLE_OTHER = -1, ROLE_DEAL = -2, ROLE_FIRST = -3 };
+enum { ROLE_OTHER = -1, ROLE_DEAL = -2, ROLE_FIRST = -3, ROLE_REPLICATE = -4 };
 
 static bool is_outcome(const char *name)
 {
@@ -51,9 +51,20 @@ static ts_status read_header(ts_summary *s, ts_csvread *r, int **role, ts_error 
     if (!*role || !s->cols)
         return ts_error_set(e, TS_EIO, "out of memory");
     bool has_deal = false;
+    if (strcmp(ts_csvread_field(r, 0), "replicate") != 0)
+        return ts_error_set(e, TS_EBAD,
+                            "%s:%zu: column 1: expected 'replicate', got '%s': not a tradesim "
+                            "summary.csv",
+                            s->path, ts_csvread_line(r), ts_csvread_field(r, 0));
     for (size_t i = 0; i < n; i++) {
         const char *name = ts_csvread_field(r, i);
-        (*role)[i] = ROLE_OTHER;
+        for (size_t k = 0; k < i; k++)
+            if (strcmp(ts_csvread_field(r, k), name) == 0)
+                return ts_error_set(e, TS_EBAD, "%s:%zu: column %zu: '%s' is also column %zu",
+                                    s->path, ts_csvread_line(r), i + 1, name, k + 1);
+        (*role)[i] = i == 0 ? ROLE_REPLICATE : ROLE_OTHER;
+        if (i == 0)
+            continue;
         if (strcmp(name, "deal") == 0) {
             has_deal = true;
             (*role)[i] = ROLE_DEAL;
@@ -88,8 +99,13 @@ static ts_status read_rows(ts_summary *s, ts_csvread *r, const int *role, size_t
         for (size_t i = 0; i < width; i++) {
             const char *f = ts_csvread_field(r, i);
             double x;
-            if (role[i] == ROLE_OTHER || (*f == '\0' && role[i] != ROLE_DEAL))
+            if (role[i] == ROLE_OTHER || (*f == '\0' && role[i] != ROLE_DEAL && role[i] != ROLE_REPLICATE))
                 continue;
+            if (role[i] == ROLE_REPLICATE) {
+                if (*f == '\0' || strspn(f, "0123456789") != strlen(f))
+                    return bad_cell(r, i, "a replicate number", e);
+                continue;
+            }
             if (role[i] == ROLE_DEAL) {
                 if (strcmp(f, "1") == 0 || strcmp(f, "true") == 0)
                     s->deals++;
