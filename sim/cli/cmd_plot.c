@@ -132,7 +132,7 @@ int ts_cmd_plot(int argc, char **argv, FILE *out, FILE *err)
         }
     }
     if (rc == TS_OK) {
-        ts_plot_options opt = {.out_dir = out_dir, .list = out};
+        ts_plot_options opt = {.out_dir = out_dir, .list = out, .notes = err};
         rc = ts_plot_draw((const ts_plot_data *const *)d, n, &opt, &e);
         if (rc != TS_OK)
             fprintf(err, "tradesim plot: %s\n", e.msg);
