@@ -222,6 +222,12 @@ ts_status ts_ld_apply_override(loader *L, const char *ov)
     memcpy(key, ov, klen);
     key[klen] = '\0';
     const char *value = eq + 1;
+    /* As libconfig reads it (long decimals stay text, for seeds): never wrapped. */
+    size_t vl = strlen(value);
+    if (strspn(value, "-+0123456789") > 0 && !(vl >= 19 && strspn(value, "0123456789") == vl) &&
+        ts_ld_check_integers(value, "--set", L->err) != TS_OK)
+        return ts_error_set(L->err, TS_EBAD, "--set %s: integer out of range (at most 2147483647; "
+                            "64-bit integers end in L, e.g. 4294967296L)", ov);
 
     /* Walk all but the last component, which may be created. */
     config_setting_t *cur = config_root_setting(L->cfg);
@@ -301,6 +307,8 @@ ts_status ts_ld_check_includes(const char *text, const char *dir, const char *wh
                             size_t got = fread(buf, 1, (size_t)sb.st_size, f);
                             buf[got] = '\0';
                             st = ts_ld_check_includes(buf, dir, full, depth + 1, err);
+                            if (st == TS_OK)
+                                st = ts_ld_check_integers(buf, full, err);
                         }
                         free(buf);
                         if (f)
