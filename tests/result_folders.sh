@@ -157,4 +157,29 @@ for delay in 0.05 0.1 0.15 0.2 0.25 0.3; do
     [ "$left" = 0 ] || fail "SIGTERM after ${delay}s: $left temporary files left"
 done
 
+# 4. SIGTERM while a slow scenario loads (nested @include fans): the
+#    interruption message and exit 3, nothing written (or, where include work
+#    is bounded, a quick exit 2 before the signal).
+mkdir -p "$tmp/fan"
+for i in 0 1 2 3 4 5 6 7 8; do
+    n=$((i + 1))
+    printf '@include "l%d.inc"\n' $n $n $n $n >"$tmp/fan/l$i.inc"
+done
+: >"$tmp/fan/l9.inc"
+{ cat "$mini"; echo '@include "l0.inc"'; } >"$tmp/fan/fan.cfg"
+for c in run batch; do
+    "$bin" $c "$tmp/fan/fan.cfg" -o "$tmp/fanout" -q 2>"$tmp/err" &
+    pid=$!
+    sleep 0.3
+    kill -TERM "$pid" 2>/dev/null
+    wait "$pid"
+    rc=$?
+    if [ "$rc" = 3 ]; then
+        grep -q "interrupted by signal 15 while loading" "$tmp/err" || fail "$c: SIGTERM while loading: $(cat "$tmp/err")"
+    else
+        [ "$rc" = 2 ] || fail "$c: SIGTERM while loading: exit $rc ($(cat "$tmp/err"))"
+    fi
+    [ -e "$tmp/fanout" ] && fail "$c: interrupted while loading, yet wrote $tmp/fanout"
+done
+
 finish "result folders: one writer, stale temporaries, verify, resume, names, seeds, interrupts"

@@ -439,19 +439,25 @@ int ts_cmd_batch(int argc, char **argv, FILE *out, FILE *err)
         return TS_EIO;
     }
     j.info = (ts_result_run_info){.argc = argc, .argv = argv, .threads = j.engine_threads};
-    int status = load_all(&j, &files, &o, err);
-    /* One writer per folder, and a writable one, before the first replicate. */
-    int lock;
-    if (ts_result_lock(outdir, &lock, &e) != TS_OK) {
-        fprintf(err, "tradesim batch: %s\n", e.msg);
-        job_free(&j);
-        ts_path_list_free(&files);
-        return e.code;
-    }
-    /* The watcher covers batch.csv too: a signal while it is written lets
-     * that short write finish and is reported after. */
+    /* The watcher covers loading and batch.csv too: a signal while a file
+     * is written lets that short write finish and is reported after. */
     ts_interrupt in;
     bool watching = ts_interrupt_start(&in);
+    int status = load_all(&j, &files, &o, err);
+    /* One writer per folder, and a writable one, before the first replicate. */
+    int lock = -1;
+    if (ts_interrupted(&in) || ts_result_lock(outdir, &lock, &e) != TS_OK) {
+        if (watching)
+            ts_interrupt_stop(&in);
+        if (ts_interrupted(&in))
+            fprintf(err, "tradesim batch: interrupted by signal %d while loading scenarios; "
+                         "nothing written\n", ts_interrupted(&in));
+        else
+            fprintf(err, "tradesim batch: %s\n", e.msg);
+        job_free(&j);
+        ts_path_list_free(&files);
+        return ts_interrupted(&in) ? TS_EIO : e.code;
+    }
     run_all(&j, &in, o.quiet, err);
     if (!ts_interrupted(&in))
         status = report_and_write(&j, status, o.quiet, out, err);

@@ -124,7 +124,7 @@ static bool collect_overrides(const ts_cli_opts *o, override_list *ov, FILE *err
  * reports the outcome (an interruption, an error, or the folder written).
  * The signal watcher covers every write. Returns the exit code. */
 static int run_scenario(const ts_scenario *sc, const ts_cli_opts *o, int argc, char **argv,
-                        FILE *out, FILE *err)
+                        ts_interrupt *in, FILE *out, FILE *err)
 {
     const char *dir = o->out ? o->out : "results";
     char folder[4096];
@@ -137,15 +137,14 @@ static int run_scenario(const ts_scenario *sc, const ts_cli_opts *o, int argc, c
         ts_result_prepare(folder, &e);
     ts_engine *eng = e.code == TS_OK ? ts_engine_alloc(sc, &e) : NULL;
     if (!eng) {
+        ts_interrupt_stop(in);
         fprintf(err, "tradesim run: %s\n", e.msg);
         ts_result_unlock(lock);
         return e.code;
     }
     ts_result_run_info info = {.argc = argc, .argv = argv, .start = time(NULL)};
     progress_ctx pc = {.err = err, .name = sc->name};
-    ts_interrupt in;
-    bool watching = ts_interrupt_start(&in);
-    ts_engine_opts opts = {.threads = (int)(o->threads < 0 ? 0 : o->threads), .cancel = &in.flag};
+    ts_engine_opts opts = {.threads = (int)(o->threads < 0 ? 0 : o->threads), .cancel = &in->flag};
     ts_agreement_hook_opts(&opts, NULL);
     if (!o->quiet && isatty(fileno(err))) {
         opts.progress = progress;
@@ -154,16 +153,15 @@ static int run_scenario(const ts_scenario *sc, const ts_cli_opts *o, int argc, c
     info.threads = opts.threads;
     ts_run *run = NULL;
     ts_status s = ts_engine_run(eng, &opts, &run, &e);
-    int sig = ts_interrupted(&in);
+    int sig = ts_interrupted(in);
     if (s == TS_OK && !sig)
         s = ts_output_write(eng, run, dir, opts.threads, &e);
     info.end = time(NULL);
     if (s == TS_OK && !sig)
         s = ts_result_seal(sc, folder, &info, &e);
     bool wrote = s == TS_OK && !sig;
-    if (watching)
-        ts_interrupt_stop(&in);
-    sig = sig ? sig : ts_interrupted(&in);
+    ts_interrupt_stop(in);
+    sig = sig ? sig : ts_interrupted(in);
     if (sig) {
         if (opts.progress)
             fputc('\n', err);
@@ -197,17 +195,27 @@ int ts_cmd_run(int argc, char **argv, FILE *out, FILE *err)
         return TS_EBAD;
     ts_error e;
     ts_error_clear(&e);
+    /* Watching from before loading: a signal while a large scenario loads
+     * is reported as any other interruption. */
+    ts_interrupt in;
+    ts_interrupt_start(&in);
     ts_scenario *sc = ts_scenario_load(o.positional[0], ov.v, ov.n, &e);
-    if (!sc) {
-        fprintf(err, "%s\n", e.msg);
-        return e.code != TS_OK ? (int)e.code : TS_EBAD;
-    }
-    if (ts_result_check_name(sc->name, o.positional[0], &e) != TS_OK) {
-        fprintf(err, "%s\n", e.msg);
+    if (sc && ts_result_check_name(sc->name, o.positional[0], &e) != TS_OK) {
         ts_scenario_free(sc);
-        return TS_EBAD;
+        sc = NULL;
     }
-    rc = run_scenario(sc, &o, argc, argv, out, err);
+    if (!sc || ts_interrupted(&in)) {
+        ts_interrupt_stop(&in);
+        int sig = ts_interrupted(&in);
+        if (sig)
+            fprintf(err, "tradesim run: %s: interrupted by signal %d while loading; nothing "
+                         "written\n", o.positional[0], sig);
+        else
+            fprintf(err, "%s\n", e.msg);
+        ts_scenario_free(sc);
+        return sig ? TS_EIO : e.code != TS_OK ? (int)e.code : TS_EBAD;
+    }
+    rc = run_scenario(sc, &o, argc, argv, &in, out, err);
     ts_scenario_free(sc);
     return rc;
 }
