@@ -275,6 +275,8 @@ static void test_summary_rules(void **state)
     expect_error("scenario,status,deal_probability\nbase,ok,0.5\n", "expected 'replicate', got 'scenario'");
     expect_error("replicate,step,date,type,label,detail\n0,0,,event,a,b\n", "no 'deal' column");
     expect_error("replicate,deal,x_total,x_total\n0,1,2,3\n", "bad.csv:1: column 4: 'x_total' is also column 3");
+    /* Found by fuzzing: a quoted header cell with CR and LF stays one line. */
+    expect_error("\"\rotal\n0684257482\"\n", "column 1: expected 'replicate', got '?otal?0684257482'");
     expect_error("replicate,deal\nfirst,1\n", "bad.csv:2: column 1: expected a replicate number, got 'first'");
     ts_summary s;
     ts_error err;

@@ -49,7 +49,7 @@ static ts_status read_header(ts_summary *s, ts_csvread *r, int **role, ts_error 
     *role = malloc(n * sizeof **role);
     s->cols = calloc(n, sizeof *s->cols);
     if (!*role || !s->cols)
-        return ts_error_set(e, TS_EIO, "out of memory");
+        return ts_error_set(e, TS_EIO, "%s: out of memory", s->path);
     bool has_deal = false;
     if (strcmp(ts_csvread_field(r, 0), "replicate") != 0)
         return ts_error_set(e, TS_EBAD,
@@ -73,7 +73,7 @@ static ts_status read_header(ts_summary *s, ts_csvread *r, int **role, ts_error 
             (*role)[i] = ROLE_FIRST;
         } else if (is_outcome(name)) {
             if (!(s->cols[s->n_cols].name = strdup(name)))
-                return ts_error_set(e, TS_EIO, "out of memory");
+                return ts_error_set(e, TS_EIO, "%s: out of memory", s->path);
             (*role)[i] = (int)s->n_cols++;
         }
     }
@@ -116,7 +116,7 @@ static ts_status read_rows(ts_summary *s, ts_csvread *r, const int *role, size_t
             if (!ts_csvread_number(f, &x) || !isfinite(x))
                 return bad_cell(r, i, "a finite number", e);
             if (!ts_values_push(role[i] == ROLE_FIRST ? &s->first : &s->cols[role[i]].x, x))
-                return ts_error_set(e, TS_EIO, "out of memory");
+                return ts_error_set(e, TS_EIO, "%s: out of memory", s->path);
         }
     }
 }
@@ -125,7 +125,7 @@ ts_status ts_summary_read(const char *path, ts_summary *s, ts_error *err)
 {
     memset(s, 0, sizeof *s);
     if (!(s->path = strdup(path)))
-        return ts_error_set(err, TS_EIO, "out of memory");
+        return ts_error_set(err, TS_EIO, "%s: out of memory", path);
     ts_csvread *r = ts_csvread_open(path, err);
     if (!r) {
         ts_summary_free(s);
@@ -139,7 +139,12 @@ ts_status ts_summary_read(const char *path, ts_summary *s, ts_error *err)
         rc = ts_error_set(err, TS_EBAD, "%s: no replicate rows", path);
     free(role);
     ts_csvread_free(r);
-    if (rc != TS_OK)
+    if (rc != TS_OK) {
         ts_summary_free(s);
+        /* Cells echoed from the file may hold CR or LF: keep one line. */
+        for (char *p = err ? err->msg : NULL; p && *p; p++)
+            if ((unsigned char)*p < 0x20 || *p == 0x7f)
+                *p = '?';
+    }
     return rc;
 }
