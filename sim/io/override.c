@@ -258,6 +258,7 @@ ts_status ts_ld_apply_override(loader *L, const char *ov)
 /* ---- @include pre-check --------------------------------------------------- */
 
 #define TS_INCLUDE_DEPTH 10        /* libconfig's own nesting limit */
+#define TS_INCLUDE_MAX 256         /* includes expanded in all (a fan grows as its power) */
 #define TS_TEXT_MAX ((size_t)64 << 20)
 
 /* libconfig's scanner exits the process when an included path is a folder,
@@ -266,9 +267,11 @@ ts_status ts_ld_apply_override(loader *L, const char *ov)
  * libconfig will (include_dir + "/" + F, or F as is) and must be a regular
  * file of a sane size; included files are checked the same way. A missing
  * file is left to libconfig ("cannot open include file"). Commented-out
- * includes are checked too: harmless, they only fail on a non-file. */
-ts_status ts_ld_check_includes(const char *text, const char *dir, const char *where,
-                            int depth, ts_error *err)
+ * includes are checked too: harmless, they only fail on a non-file. The
+ * includes expanded in all are bounded (*budget), as libconfig expands a
+ * file at every place it is included. */
+static ts_status check_includes(const char *text, const char *dir, const char *where,
+                                int depth, long *budget, ts_error *err)
 {
     int line = 1;
     for (const char *p = text; *p; line++) {
@@ -290,6 +293,11 @@ ts_status ts_ld_check_includes(const char *text, const char *dir, const char *wh
                 name[n] = '\0';
                 snprintf(full, sizeof full, "%s%s%s", dir ? dir : "", dir ? "/" : "", name);
                 struct stat sb;
+                if (--*budget < 0)
+                    return ts_error_set(err, TS_EBAD,
+                                        "%s:%d: @include \"%s\": more than %d includes in all "
+                                        "(a file is read again at every place it is included)",
+                                        where, line, name, TS_INCLUDE_MAX);
                 if (stat(full, &sb) == 0) {
                     if (!S_ISREG(sb.st_mode))
                         return ts_error_set(err, TS_EBAD,
@@ -306,7 +314,7 @@ ts_status ts_ld_check_includes(const char *text, const char *dir, const char *wh
                         if (buf) {
                             size_t got = fread(buf, 1, (size_t)sb.st_size, f);
                             buf[got] = '\0';
-                            st = ts_ld_check_includes(buf, dir, full, depth + 1, err);
+                            st = check_includes(buf, dir, full, depth + 1, budget, err);
                             if (st == TS_OK)
                                 st = ts_ld_check_integers(buf, full, err);
                         }
@@ -325,4 +333,11 @@ ts_status ts_ld_check_includes(const char *text, const char *dir, const char *wh
         p = nl + 1;
     }
     return TS_OK;
+}
+
+ts_status ts_ld_check_includes(const char *text, const char *dir, const char *where, int depth,
+                               ts_error *err)
+{
+    long budget = TS_INCLUDE_MAX;
+    return check_includes(text, dir, where, depth, &budget, err);
 }
