@@ -2,6 +2,7 @@
  * datapackage.json (docs/cli.md, "tradesim verify"); the same check
  * --resume makes before it trusts a folder. */
 #include <stdio.h>
+#include <string.h>
 #include <sys/stat.h>
 
 #include "tradesim/cli.h"
@@ -34,7 +35,10 @@ int ts_cmd_verify(int argc, char **argv, FILE *out, FILE *err)
         return rc;
     int worst = TS_OK;
     for (int i = 0; i < o.n_positional; i++) {
-        const char *dir = o.positional[i];
+        char dir[4096];
+        snprintf(dir, sizeof dir, "%s", o.positional[i]);
+        for (size_t n = strlen(dir); n > 1 && dir[n - 1] == '/'; n--)
+            dir[n - 1] = '\0';   /* "results/x/" names its files "results/x/f" */
         struct stat sb;
         if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
             fprintf(err, "tradesim verify: %s: %s\n", dir,
