@@ -25,6 +25,7 @@
 #include "tradesim/engine.h"
 #include "tradesim/interrupt.h"
 #include "tradesim/output.h"
+#include "tradesim/pool.h"
 #include "tradesim/scenario.h"
 #include "tradesim/resultdir.h"
 
@@ -150,7 +151,7 @@ static int run_scenario(const ts_scenario *sc, const ts_cli_opts *o, int argc, c
         opts.progress = progress;
         opts.progress_ctx = &pc;
     }
-    info.threads = opts.threads;
+    info.threads = ts_threads(opts.threads);
     ts_run *run = NULL;
     ts_status s = ts_engine_run(eng, &opts, &run, &e);
     int sig = ts_interrupted(in);

@@ -202,7 +202,7 @@ ts_status ts_result_write_provenance(const ts_scenario *sc, const char *folder,
         snprintf(host, sizeof host, "unknown");
     host[sizeof host - 1] = '\0';
     snprintf(seed, sizeof seed, "%" PRIu64, sc->seed);
-    json_t *argv = json_array();
+    json_t *argv = json_pack("[s]", "tradesim");   /* argv[0] is the subcommand */
     for (int i = 0; i < info->argc; i++)
         json_array_append_new(argv, json_string(info->argv[i]));
     json_t *root = json_pack("{s:s, s:s, s:o, s:s, s:s, s:s, s:i, s:s}", "tradesim_version",
