@@ -45,6 +45,25 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* Room for one more path in *v (cap entries, k used); false when memory
+ * runs out, with *v freed. */
+static bool grow(char ***v, size_t k, size_t *cap)
+{
+    if (k < *cap)
+        return true;
+    char **g = realloc(*v, 2 * *cap * sizeof *g);
+    if (!g) {
+        for (size_t i = 0; i < k; i++)
+            free((*v)[i]);
+        free(*v);
+        *v = NULL;
+        return false;
+    }
+    *v = g;
+    *cap *= 2;
+    return true;
+}
+
 /* The folders to load: each argument, or for a batch's output folder its
  * result folders in name order. NULL when memory runs out. */
 static char **expand(char **args, int n, size_t *count, bool *batch)
@@ -64,21 +83,24 @@ static char **expand(char **args, int n, size_t *count, bool *batch)
                 snprintf(p, sizeof p, "%s/%s", args[i], de->d_name) >= (int)sizeof p ||
                 !has_file(p, "aggregate.csv"))
                 continue;
-            if (k == cap && !(v = realloc(v, (cap *= 2) * sizeof *v)))
-                break;
-            if (!(v[k++] = strdup(p)))
-                break;
+            char *dup = grow(&v, k, &cap) ? strdup(p) : NULL;
+            if (!dup) {
+                for (size_t j = 0; v && j < k; j++)
+                    free(v[j]);
+                free(v);
+                closedir(d);
+                return NULL;
+            }
+            v[k++] = dup;
             *batch = true;
         }
         if (d)
             closedir(d);
-        if (!v)
-            return NULL;
         if (k > first) {
             qsort(v + first, k - first, sizeof *v, cmp_str);
             continue;
         }
-        if (k == cap && !(v = realloc(v, (cap *= 2) * sizeof *v)))
+        if (!grow(&v, k, &cap))
             return NULL;
         v[k++] = strdup(args[i]);
     }
