@@ -56,7 +56,8 @@ int ts_cli_begin(int argc, char **argv, const ts_cli_spec *spec, ts_cli_opts *o,
                  FILE *err);
 
 /* One rule for every subcommand's inputs: a path that does not exist, cannot
- * be reached or is a folder where a file is expected is bad input (exit 2),
+ * be reached or opened, or is a folder where a file is expected is bad input
+ * (exit 2),
  * reported on err as one line; folder_hint (or NULL) follows the message for
  * a folder. Returns -1 when path is a file to go on with, else 2. */
 int ts_cli_input_file(const char *cmd, const char *path, const char *folder_hint, FILE *err);
