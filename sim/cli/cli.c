@@ -195,12 +195,12 @@ int ts_cli_input_file(const char *cmd, const char *path, const char *folder_hint
                 folder_hint ? folder_hint : "");
         return TS_EBAD;
     }
-    FILE *f = S_ISREG(sb.st_mode) ? fopen(path, "rb") : stdin;   /* a FIFO would block */
-    if (!f) {
+    FILE *f = S_ISREG(sb.st_mode) ? fopen(path, "rb") : NULL;   /* opening a FIFO would block */
+    if (S_ISREG(sb.st_mode) && !f) {
         fprintf(err, "tradesim %s: %s: cannot read: %s\n", cmd, path, strerror(errno));
         return TS_EBAD;
     }
-    if (f != stdin)
+    if (f)
         fclose(f);
     return -1;
 }
