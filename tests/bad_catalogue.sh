@@ -39,12 +39,13 @@ for cfg in *.cfg; do
 done
 rm -f /tmp/bad_catalogue.$$
 
-# An unreadable file is an I/O failure: exit 3.
+# A nonexistent input is bad input: exit 2, as for every subcommand
+# (docs/cli.md, exit codes; tests/inputs_cli.sh checks each).
 err=$("$bin" check no_such_file.cfg 2>&1 >/dev/null)
 rc=$?
-want="no_such_file.cfg: cannot read: No such file or directory"
-if [ "$rc" -ne 3 ] || [ "$err" != "$want" ]; then
-    echo "FAIL no_such_file: exit $rc (want 3): $err"
+want="tradesim check: no_such_file.cfg: no such file"
+if [ "$rc" -ne 2 ] || [ "$err" != "$want" ]; then
+    echo "FAIL no_such_file: exit $rc (want 2): $err"
     fail=$((fail + 1))
 fi
 count=$((count + 1))

@@ -14,7 +14,7 @@ declare -A rank=([base]=0 [model]=1 [io]=2 [analysis]=3 [cli]=4)
 # declares the scenario's types and tables (model/param.c) and its loading
 # (io/); the model may read its types, so it counts as the model's.
 declare -A layer=(
-    [error.h]=base [text.h]=base [stats.h]=base [fs.h]=base [pool.h]=base [calendar.h]=base
+    [error.h]=base [text.h]=base [stats.h]=base [fs.h]=base [digest.h]=base [pool.h]=base [calendar.h]=base
     [scenario.h]=model [model.h]=model [strategy.h]=model [rollout.h]=model [talks.h]=model
     [agreement.h]=model [engine.h]=model [log.h]=model
     [csv.h]=io [csvread.h]=io [output.h]=io [resultdir.h]=io

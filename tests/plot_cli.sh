@@ -116,4 +116,18 @@ rc=$?
 grep -q "something went wrong" "$tmp/err8" || fail "gnuplot's message not quoted: $(cat "$tmp/err8")"
 [ -z "$(ls -A "$tmp/broken" 2>/dev/null)" ] || fail "partial files left: $(ls -A "$tmp/broken")"
 
+# An issue whose every cell is NaN or infinite: skipped with a note, the
+# other charts drawn.
+if command -v gnuplot >/dev/null 2>&1; then
+    "$bin" run "$root/tests/good/minimal.cfg" -o "$tmp/nanres" -r 20 -q || fail "run for NaN exit $?"
+    sed -i '2,$s/^\([0-9]*\),\([0-9-]*\),[^,]*,[^,]*,[^,]*,[^,]*,/\1,\2,nan,inf,-inf,nan,/' \
+        "$tmp/nanres/minimal/aggregate.csv"
+    "$bin" plot "$tmp/nanres/minimal" -o "$tmp/nanplots" >"$tmp/out9" 2>"$tmp/err9"
+    rc=$?
+    [ $rc -eq 0 ] || fail "all-NaN issue: exit $rc ($(cat "$tmp/err9"))"
+    grep -q "note: us_tariff has no finite value" "$tmp/err9" || fail "all-NaN issue: no note: $(cat "$tmp/err9")"
+    [ -s "$tmp/nanplots/minimal_totals.png" ] || fail "all-NaN issue: the other charts not drawn"
+    [ -e "$tmp/nanplots/minimal_us_tariff.png" ] && fail "all-NaN issue: a chart drawn for it"
+fi
+
 finish "plot_cli: all checks passed"

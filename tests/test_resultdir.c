@@ -11,10 +11,13 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "testutil.h"
+#include "tradesim/csv.h"
 #include "tradesim/resultdir.h"
 
 TS_TEST_SCRATCH(tmpdir, "test_resultdir")
@@ -42,25 +45,167 @@ static void test_names_and_folder(void **state)
     assert_false(ts_result_folder(&sc, "a-very-long-folder", buf, sizeof buf));
 }
 
-static void test_markers(void **state)
+static ts_scenario *minimal(void)
+{
+    ts_error err;
+    ts_scenario *sc = ts_scenario_load(TS_SOURCE_DIR "/tests/good/minimal.cfg", NULL, 0, &err);
+    assert_non_null(sc);
+    return sc;
+}
+
+/* A sealed folder passes; one whose file changed, or that holds another
+ * scenario's files, or lost its marker, does not, and says why. */
+static void test_seal_and_verify(void **state)
 {
     (void)state;
     char dir[512], p[600];
     snprintf(dir, sizeof dir, "%s/m", tmpdir);
-    assert_int_equal(mkdir(dir, 0777), 0);
     ts_error err;
-    assert_false(ts_result_is_complete(dir, 42));
-    assert_int_equal(ts_result_mark_complete(dir, 42, &err), TS_OK);
-    assert_false(ts_result_is_complete(dir, 42));   /* the files are missing */
+    assert_int_equal(ts_result_prepare(dir, &err), TS_OK);
+    ts_scenario *sc = minimal();
+    uint64_t h = ts_scenario_hash(sc);
+    assert_false(ts_result_is_complete(dir, h));
     for (int i = 0; i < TS_RESULT_N_FILES; i++) {
         snprintf(p, sizeof p, "%s/%s", dir, ts_result_file(i));
-        write_file(p, "x\n");
+        write_file(p, "replicate,deal\n0,1\n");
     }
-    assert_true(ts_result_is_complete(dir, 42));
-    assert_false(ts_result_is_complete(dir, 43));   /* another scenario */
+    assert_false(ts_result_is_complete(dir, h));   /* no marker yet */
+    ts_result_run_info info = {.threads = 1};
+    assert_int_equal(ts_result_seal(sc, dir, &info, &err), TS_OK);
+    assert_true(ts_result_is_complete(dir, h));
+    assert_false(ts_result_is_complete(dir, h + 1));   /* another scenario */
+    ts_text why = {0};
+    assert_true(ts_result_verify(dir, NULL, &why));
+    assert_null(why.s);
+    /* Same size, other content: only the hash tells. */
+    snprintf(p, sizeof p, "%s/%s", dir, ts_result_file(TS_RESULT_LOG));
+    write_file(p, "replicate,deal\n0,0\n");
+    assert_false(ts_result_verify(dir, &h, &why));
+    assert_non_null(strstr(why.s, "log.csv: SHA-256 differs"));
+    ts_text_free(&why);
+    write_file(p, "replicate,deal\n");   /* truncated */
+    assert_false(ts_result_verify(dir, &h, &why));
+    assert_non_null(strstr(why.s, "log.csv: 15 bytes, recorded 19"));
+    ts_text_free(&why);
+    write_file(p, "replicate,deal\n0,1\n");
+    assert_true(ts_result_is_complete(dir, h));
+    /* datapackage.json is checked too. */
+    snprintf(p, sizeof p, "%s/%s", dir, TS_RESULT_DATAPACKAGE);
+    char *dp = ts_test_read_file(p, NULL);
+    assert_non_null(strstr(dp, "\"hash\": \"sha256:"));
+    assert_non_null(strstr(dp, "\"scenario_sha256\""));
+    assert_null(strstr(dp, "\"start\""));   /* nothing volatile in it */
+    free(dp);
+    write_file(p, "{}");
+    assert_false(ts_result_verify(dir, &h, &why));
+    assert_non_null(strstr(why.s, "datapackage.json"));
+    ts_text_free(&why);
     assert_int_equal(ts_result_unmark(dir, &err), TS_OK);
-    assert_false(ts_result_is_complete(dir, 42));
+    assert_false(ts_result_verify(dir, NULL, &why));
+    assert_non_null(strstr(why.s, "no .complete marker"));
+    ts_text_free(&why);
     assert_int_equal(ts_result_unmark(dir, &err), TS_OK);   /* already gone: fine */
+    /* A marker of the old format (the hash alone) is not trusted. */
+    snprintf(p, sizeof p, "%s/%s", dir, TS_RESULT_MARKER);
+    char old[32];
+    snprintf(old, sizeof old, "%016llx\n", (unsigned long long)h);
+    write_file(p, old);
+    assert_false(ts_result_is_complete(dir, h));
+    ts_scenario_free(sc);
+}
+
+/* One writer per folder: a second lock is refused at once, naming the
+ * folder; released, the folder can be locked again. */
+static void test_lock(void **state)
+{
+    (void)state;
+    char dir[512];
+    snprintf(dir, sizeof dir, "%s/out/deep", tmpdir);
+    ts_error err;
+    int a, b;
+    assert_int_equal(ts_result_lock(dir, &a, &err), TS_OK);
+    assert_int_equal(ts_result_lock(dir, &b, &err), TS_EIO);
+    assert_int_equal(b, -1);
+    assert_non_null(strstr(err.msg, "another tradesim is writing into this folder"));
+    assert_non_null(strstr(err.msg, dir));
+    ts_result_unlock(a);
+    assert_int_equal(ts_result_lock(dir, &b, &err), TS_OK);
+    ts_result_unlock(b);
+    assert_int_equal(ts_result_lock("", &b, &err), TS_EBAD);
+    assert_non_null(strstr(err.msg, "empty path"));
+}
+
+/* Temporaries of dead processes go; a live process's stay. */
+static void test_stale_temporaries(void **state)
+{
+    (void)state;
+    char dir[512], dead[600], live[600], other[600];
+    snprintf(dir, sizeof dir, "%s/s", tmpdir);
+    assert_int_equal(mkdir(dir, 0777), 0);
+    pid_t child = fork();
+    assert_true(child >= 0);
+    if (child == 0)
+        _exit(0);
+    assert_int_equal(waitpid(child, NULL, 0), child);
+    snprintf(dead, sizeof dead, "%s/summary.csv.tmp.%ld.12345", dir, (long)child);
+    snprintf(live, sizeof live, "%s/log.csv.tmp.%ld.7", dir, (long)getppid());
+    snprintf(other, sizeof other, "%s/notes.tmp.txt", dir);
+    write_file(dead, "half");
+    write_file(live, "busy");
+    write_file(other, "mine");
+    ts_error err;
+    assert_int_equal(ts_result_prepare(dir, &err), TS_OK);
+    struct stat sb;
+    assert_int_not_equal(stat(dead, &sb), 0);
+    assert_int_equal(stat(live, &sb), 0);
+    assert_int_equal(stat(other, &sb), 0);
+}
+
+/* A link planted at a temporary name is never written through: the marker
+ * (like every file) is written beside it and the link's target is intact. */
+static void test_planted_link_refused(void **state)
+{
+    (void)state;
+    char dir[512], victim[600], p[600];
+    snprintf(dir, sizeof dir, "%s/l", tmpdir);
+    snprintf(victim, sizeof victim, "%s/victim", tmpdir);
+    assert_int_equal(mkdir(dir, 0777), 0);
+    write_file(victim, "precious\n");
+    snprintf(p, sizeof p, "%s/%s", dir, TS_RESULT_MARKER);
+    ts_error err;
+    /* Learn the temporary name, free it, plant a link there: the next open
+     * (glibc reuses the freed block, so the same name comes first) must
+     * step past it. */
+    ts_csv *c = ts_csv_open(p, 6, &err);
+    assert_non_null(c);
+    char tmpname[700];
+    snprintf(tmpname, sizeof tmpname, "%s", ts_csv_temp_path(c));
+    ts_csv_abort(c);
+    assert_int_equal(symlink(victim, tmpname), 0);
+    c = ts_csv_open(p, 6, &err);
+    assert_non_null(c);
+    assert_string_not_equal(ts_csv_temp_path(c), tmpname);
+    ts_csv_raw(c, "x\n", 2);
+    assert_int_equal(ts_csv_commit(c, &err), TS_OK);
+    char *v = ts_test_read_file(victim, NULL);
+    assert_string_equal(v, "precious\n");
+    free(v);
+    struct stat sb;
+    assert_int_equal(lstat(tmpname, &sb), 0);
+    assert_true(S_ISLNK(sb.st_mode));
+}
+
+static void test_name_rule(void **state)
+{
+    (void)state;
+    ts_error err;
+    assert_int_equal(ts_result_check_name("baseline_2025", "a.cfg", &err), TS_OK);
+    assert_int_equal(ts_result_check_name(".hid", "x/.hid.cfg", &err), TS_EBAD);
+    assert_non_null(strstr(err.msg, "x/.hid.cfg: name '.hid' cannot be a result folder"));
+    assert_int_equal(ts_result_check_name("a\nb", "a\nb.cfg", &err), TS_EBAD);
+    assert_non_null(strstr(err.msg, "name 'a\\x0ab'"));
+    assert_int_equal(ts_result_check_name("", "x", &err), TS_EBAD);
+    assert_int_equal(ts_result_check_name("a/b", "x", &err), TS_EBAD);
 }
 
 static void test_summary_read(void **state)
@@ -114,11 +259,25 @@ static void test_summary_rules(void **state)
     expect_error("", "bad.csv: empty file (no header row)");
     expect_error("replicate,x_total\n0,1\n", "no 'deal' column: not a tradesim summary.csv");
     expect_error("replicate,deal\n", "bad.csv: no replicate rows");
-    expect_error("deal,x_total\n1,2\n0\n", "bad.csv:3: 1 fields, but the header has 2");
-    expect_error("deal,x_total\nyes,2\n", "bad.csv:2: column 1: expected deal 0 or 1, got 'yes'");
-    expect_error("deal,x_total\n1,abc\n", "bad.csv:2: column 2: expected a finite number");
-    expect_error("deal,x_total\n1,-inf\n", "column 2: expected a finite number, got '-inf'");
-    expect_error("deal,first_deal_step\n1,x\n", "column 2: expected a finite number, got 'x'");
+    expect_error("replicate,deal,x_total\n0,1,2\n1,0\n", "bad.csv:3: 2 fields, but the header has 3");
+    expect_error("replicate,deal,x_total\n0,yes,2\n",
+                 "bad.csv:2: column 2: expected deal 0 or 1, got 'yes'");
+    expect_error("replicate,deal,x_total\n0,1,abc\n", "bad.csv:2: column 3: expected a finite number");
+    expect_error("replicate,deal,x_total\n0,1,-inf\n", "column 3: expected a finite number, got '-inf'");
+    expect_error("replicate,deal,x_total\n0,1,nan\n", "column 3: expected a finite number, got 'nan'");
+    expect_error("replicate,deal,x_total\n0,1,1e999\n", "column 3: expected a finite number, got '1e999'");
+    expect_error("replicate,deal,x_total\n0,1,0x1p3\n", "column 3: expected a finite number, got '0x1p3'");
+    expect_error("replicate,deal,x_total\n0,1,-0X10\n", "column 3: expected a finite number, got '-0X10'");
+    expect_error("replicate,deal,first_deal_step\n0,1,x\n", "column 3: expected a finite number, got 'x'");
+    /* The header's roles: the other files of a result folder are refused. */
+    expect_error("step,date,us_tariff_mean\n0,2025-01-01,1\n",
+                 "bad.csv:1: column 1: expected 'replicate', got 'step': not a tradesim summary.csv");
+    expect_error("scenario,status,deal_probability\nbase,ok,0.5\n", "expected 'replicate', got 'scenario'");
+    expect_error("replicate,step,date,type,label,detail\n0,0,,event,a,b\n", "no 'deal' column");
+    expect_error("replicate,deal,x_total,x_total\n0,1,2,3\n", "bad.csv:1: column 4: 'x_total' is also column 3");
+    /* Found by fuzzing: a quoted header cell with CR and LF stays one line. */
+    expect_error("\"\rotal\n0684257482\"\n", "column 1: expected 'replicate', got '?otal?0684257482'");
+    expect_error("replicate,deal\nfirst,1\n", "bad.csv:2: column 1: expected a replicate number, got 'first'");
     ts_summary s;
     ts_error err;
     char p[600];
@@ -131,7 +290,11 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_names_and_folder),
-        cmocka_unit_test_setup_teardown(test_markers, tmpdir_setup, tmpdir_teardown),
+        cmocka_unit_test_setup_teardown(test_seal_and_verify, tmpdir_setup, tmpdir_teardown),
+        cmocka_unit_test_setup_teardown(test_lock, tmpdir_setup, tmpdir_teardown),
+        cmocka_unit_test_setup_teardown(test_stale_temporaries, tmpdir_setup, tmpdir_teardown),
+        cmocka_unit_test_setup_teardown(test_planted_link_refused, tmpdir_setup, tmpdir_teardown),
+        cmocka_unit_test(test_name_rule),
         cmocka_unit_test_setup_teardown(test_summary_read, tmpdir_setup, tmpdir_teardown),
         cmocka_unit_test_setup_teardown(test_summary_rules, tmpdir_setup, tmpdir_teardown),
     };

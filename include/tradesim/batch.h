@@ -20,7 +20,8 @@ typedef struct {
 } ts_path_list;
 
 /* Every *.cfg named in args or found in the folders named (sub-folders too
- * when recursive), sorted by path (byte order), duplicates removed. A named
+ * when recursive, except result folders tradesim wrote, whose scenario.cfg
+ * is an output), sorted by path (byte order), duplicates removed. A named
  * path that does not exist or is not a .cfg file is TS_EBAD. */
 ts_status ts_batch_collect(const char *const *args, int n, bool recursive, ts_path_list *out,
                            ts_error *err);

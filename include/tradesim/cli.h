@@ -57,6 +57,13 @@ int ts_cli_parse(int argc, char **argv, const char *accept, const char *cmd, ts_
 int ts_cli_begin(int argc, char **argv, const ts_cli_spec *spec, ts_cli_opts *o, FILE *out,
                  FILE *err);
 
+/* One rule for every subcommand's inputs: a path that does not exist, cannot
+ * be reached or opened, or is a folder where a file is expected is bad input
+ * (exit 2),
+ * reported on err as one line; folder_hint (or NULL) follows the message for
+ * a folder. Returns -1 when path is a file to go on with, else 2. */
+int ts_cli_input_file(const char *cmd, const char *path, const char *folder_hint, FILE *err);
+
 /* The subcommands: ts_cmd_<name>(argc, argv, out, err) returns the exit code
  * (0 ok, 1 differences, 2 bad usage or scenario, 3 run-time or I/O failure). */
 int ts_cmd_run(int argc, char **argv, FILE *out, FILE *err);
@@ -65,6 +72,7 @@ int ts_cmd_check(int argc, char **argv, FILE *out, FILE *err);
 int ts_cmd_compare(int argc, char **argv, FILE *out, FILE *err);
 int ts_cmd_diff(int argc, char **argv, FILE *out, FILE *err);
 int ts_cmd_plot(int argc, char **argv, FILE *out, FILE *err);
+int ts_cmd_verify(int argc, char **argv, FILE *out, FILE *err);
 
 /* One subcommand: its spec and its function. */
 typedef struct {
@@ -91,6 +99,6 @@ typedef struct {
 int ts_cli_spec_options(const ts_cli_spec *spec, ts_cli_option *out, int max);
 
 extern const ts_cli_spec ts_cmd_run_spec, ts_cmd_batch_spec, ts_cmd_check_spec,
-    ts_cmd_compare_spec, ts_cmd_diff_spec, ts_cmd_plot_spec;
+    ts_cmd_compare_spec, ts_cmd_diff_spec, ts_cmd_plot_spec, ts_cmd_verify_spec;
 
 #endif

@@ -46,6 +46,10 @@ ts_status ts_csv_commit(ts_csv *c, ts_error *err);
 /* Closes and removes the temporary file; frees c. Safe with NULL. */
 void ts_csv_abort(ts_csv *c);
 
+/* The temporary file's name ("<path>.tmp.<pid>.<n>"), valid until commit or
+ * abort. */
+const char *ts_csv_temp_path(const ts_csv *c);
+
 /* Test hook: make the n-th buffer flush from now fail with errno ENOSPC
  * (0 = never). Lets tests inject a full disk without one. */
 void ts_csv_fail_after(ts_csv *c, int n_flushes);

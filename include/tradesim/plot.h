@@ -62,6 +62,8 @@ typedef struct {
     const char *out_dir;   /* created (with parents) when missing */
     const char *gnuplot;   /* program looked up in PATH; NULL = "gnuplot" */
     FILE *list;            /* when non-NULL, each chart written is listed here */
+    FILE *notes;           /* when non-NULL, a series with no finite value (no chart
+                              drawn for it) is noted here */
 } ts_plot_options;
 
 /* Draws every chart of the n folders into opt->out_dir: one folder gives

@@ -2,13 +2,18 @@
  * `batch` and `compare` read back.
  *
  * One home for the folder as a unit: the names of its six files (written in
- * this order by output.c), the folder's path, the `.complete` marker (the
- * resolved scenario's hash, written after every file and removed before any
- * is replaced: a folder without it is incomplete) and the one reader of
+ * this order by output.c), the folder's name and path, one writer at a time
+ * (a lock on the output folder), the `.complete` marker (the resolved
+ * scenario's hash and each file's size and SHA-256, written after every file
+ * and removed before any is replaced: a folder without it, or whose files
+ * differ from it, is incomplete), datapackage.json, and the one reader of
  * summary.csv, whose rules every reader shares:
- *   - a `deal` column is required; its cells are 0 or 1 (true/false accepted);
+ *   - the header's roles: column 1 is `replicate` (cells whole numbers), a
+ *     `deal` column is required, no name appears twice;
+ *   - `deal` cells are 0 or 1 (true/false accepted);
  *   - outcome columns are those whose names end in _final, _mean, _total or
- *     _vs_status_quo; their cells are finite numbers or empty (no value);
+ *     _vs_status_quo; their cells are finite decimal numbers or empty (no
+ *     value): no nan, inf, 1e999 or hexadecimal;
  *   - first_deal_step is a number or empty (no deal in that replicate);
  *   - every row has the header's number of fields.
  * Errors name the file and line (TS_EBAD), or say out of memory (TS_EIO). */
@@ -18,10 +23,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "tradesim/error.h"
 #include "tradesim/scenario.h"
 #include "tradesim/stats.h"
+#include "tradesim/text.h"
 
 enum {
     TS_RESULT_SUMMARY,
@@ -38,15 +45,67 @@ enum {
 const char *ts_result_file(int which);
 
 #define TS_RESULT_MARKER ".complete"
+#define TS_RESULT_DATAPACKAGE "datapackage.json"
+#define TS_RESULT_PROVENANCE "provenance.json"
+
+/* The rule for a result folder's name, whether written as `name` or taken
+ * from the file name: not empty, no '/' or '\\', not starting with '.', no
+ * control character. TS_EBAD naming source (the scenario file) otherwise. */
+ts_status ts_result_check_name(const char *name, const char *source, ts_error *err);
 
 /* Writes "dir/<name>" into buf (n bytes); false when it does not fit. */
 bool ts_result_folder(const ts_scenario *sc, const char *dir, char *buf, size_t n);
 
-/* The completion marker: complete when the marker holds hash and every file
- * is there. */
+/* One writer per output folder: creates dir (with its parents), refuses an
+ * empty path (TS_EBAD), takes an exclusive flock on the folder itself
+ * (non-blocking: a second writer gets TS_EIO naming the folder), checks that
+ * a file can be created in it and removes the temporaries that dead processes
+ * left (ts_result_prepare). *fd is the lock, held until ts_result_unlock. */
+ts_status ts_result_lock(const char *dir, int *fd, ts_error *err);
+void ts_result_unlock(int fd);
+
+/* Before a folder's first replicate: creates it, checks it is writable and
+ * removes stale temporaries ("*.tmp.<pid>.<n>" of processes no longer
+ * running). TS_EIO naming the folder. The writer removes the marker before
+ * it replaces the first file (output.c) and ts_result_seal writes it last. */
+ts_status ts_result_prepare(const char *folder, ts_error *err);
+
+/* What made a run: recorded in provenance.json (volatile, see docs/cli.md). */
+typedef struct {
+    int argc;
+    char **argv;          /* the command line */
+    int threads;
+    time_t start, end;    /* wall-clock seconds */
+} ts_result_run_info;
+
+/* After every file of a run is in place: writes datapackage.json (schemas,
+ * sizes, SHA-256, the run's deterministic provenance), provenance.json
+ * (times, command line, host, build) and last the marker, which records the
+ * scenario's hash and each file's size and SHA-256. */
+ts_status ts_result_seal(const ts_scenario *sc, const char *folder,
+                         const ts_result_run_info *info, ts_error *err);
+
+/* Checks folder against its marker and datapackage.json: the marker is
+ * there and well formed, holds *hash (when hash is not NULL), lists every
+ * result file, and every file listed has its recorded size and SHA-256, in
+ * the marker and in datapackage.json. Each difference is appended to why (if
+ * not NULL) as one line. True when there is none. */
+bool ts_result_verify(const char *folder, const uint64_t *hash, ts_text *why);
+
+/* ts_result_verify(dir, &hash, NULL): what --resume trusts. */
 bool ts_result_is_complete(const char *dir, uint64_t hash);
-ts_status ts_result_mark_complete(const char *dir, uint64_t hash, ts_error *err);
 ts_status ts_result_unmark(const char *dir, ts_error *err);
+
+/* datapackage.json of folder (datapackage.c): resources with their schemas,
+ * bytes and hashes; written through ts_csv. hex: SHA-256 of each result file
+ * (TS_RESULT_N_FILES entries) and bytes their sizes. */
+ts_status ts_result_write_datapackage(const ts_scenario *sc, const char *folder,
+                                      char hex[][65], const uint64_t *bytes, ts_error *err);
+/* Compares datapackage.json's resources with the files; differences to why. */
+bool ts_result_check_datapackage(const char *folder, ts_text *why);
+/* provenance.json: the volatile record of the run. */
+ts_status ts_result_write_provenance(const ts_scenario *sc, const char *folder,
+                                     const ts_result_run_info *info, ts_error *err);
 
 typedef struct {
     char *name;

@@ -41,6 +41,23 @@ static ts_status push_path(ts_path_list *l, int *cap, const char *p, ts_error *e
     return TS_OK;
 }
 
+/* A folder tradesim wrote (a completion marker, or a resolved scenario.cfg
+ * beside a summary.csv): its scenario.cfg is an output, not an input. */
+static bool is_result_folder(const char *dir)
+{
+    char p[4096];
+    struct stat sb;
+    if (snprintf(p, sizeof p, "%s/%s", dir, TS_RESULT_MARKER) < (int)sizeof p &&
+        lstat(p, &sb) == 0)
+        return true;
+    return snprintf(p, sizeof p, "%s/%s", dir, ts_result_file(TS_RESULT_SUMMARY)) <
+               (int)sizeof p &&
+           stat(p, &sb) == 0 &&
+           snprintf(p, sizeof p, "%s/%s", dir, ts_result_file(TS_RESULT_SCENARIO)) <
+               (int)sizeof p &&
+           stat(p, &sb) == 0;
+}
+
 static ts_status scan_dir(const char *dir, bool recursive, int depth, ts_path_list *l, int *cap,
                           ts_error *err)
 {
@@ -66,7 +83,7 @@ static ts_status scan_dir(const char *dir, bool recursive, int depth, ts_path_li
         if (stat(p, &sb) != 0)
             continue;   /* dangling link: nothing to run */
         if (S_ISDIR(sb.st_mode)) {
-            if (recursive)
+            if (recursive && !is_result_folder(p))
                 s = scan_dir(p, recursive, depth + 1, l, cap, err);
         } else if (S_ISREG(sb.st_mode) && ts_text_ends_with(de->d_name, ".cfg")) {
             s = push_path(l, cap, p, err);

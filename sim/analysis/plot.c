@@ -479,6 +479,31 @@ static char *file_part(const char *prefix, const char *id)
     return s.s;
 }
 
+/* Whether any folder has one finite value in series id (an issue), or in
+ * any actor's series when id is NULL: gnuplot cannot draw a chart of none. */
+static bool has_value(const ts_plot_data *const *d, size_t n, const char *id)
+{
+    for (size_t i = 0; i < n; i++) {
+        const pl_series *s = id ? ts_pl_find_series(d[i]->issues, d[i]->n_issues, id) : NULL;
+        size_t from = 0, to = id ? (s != NULL) : d[i]->n_actors;
+        for (size_t a = from; a < to; a++) {
+            const pl_series *x = id ? s : &d[i]->actors[a];
+            for (size_t r = 0; r < d[i]->n_rows; r++)
+                for (int k = 0; k < PL_N_STATS; k++)
+                    if (isfinite(d[i]->v[r * d[i]->n_cols + x->col[k]]))
+                        return true;
+        }
+    }
+    return false;
+}
+
+static void skipped(const ts_plot_options *opt, const char *what)
+{
+    if (opt->notes)
+        fprintf(opt->notes, "note: %s has no finite value (all NaN or infinite): no chart\n",
+                what);
+}
+
 ts_status ts_plot_draw(const ts_plot_data *const *d, size_t n, const ts_plot_options *opt,
                        ts_error *err)
 {
@@ -496,6 +521,10 @@ ts_status ts_plot_draw(const ts_plot_data *const *d, size_t n, const ts_plot_opt
                 seen = ts_pl_find_series(d[j]->issues, d[j]->n_issues, id) != NULL;
             if (seen)
                 continue;
+            if (!has_value(d, n, id)) {
+                skipped(opt, id);
+                continue;
+            }
             char *stem = file_part(prefix, id);
             rc = stem ? ts_pl_draw_chart(d, n, id, stem, opt, err)
                       : ts_error_set(err, TS_EIO, "out of memory");
@@ -504,6 +533,10 @@ ts_status ts_plot_draw(const ts_plot_data *const *d, size_t n, const ts_plot_opt
     bool any_actor = false;
     for (size_t i = 0; i < n; i++)
         any_actor = any_actor || d[i]->n_actors > 0;
+    if (rc == TS_OK && any_actor && !has_value(d, n, NULL)) {
+        skipped(opt, "every actor's total");
+        any_actor = false;
+    }
     if (rc == TS_OK && any_actor) {
         char *stem = file_part(prefix, "totals");
         rc = stem ? ts_pl_draw_chart(d, n, NULL, stem, opt, err)

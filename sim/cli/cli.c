@@ -11,6 +11,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "tradesim/scenario.h"
 
@@ -64,7 +65,11 @@ static int apply(const opt_spec *sp, const char *val, const char *cmd, ts_cli_op
 {
     const char *name = sp->longf;
     switch (sp->letter) {
-    case 'o': o->out = val; break;
+    case 'o':
+        if (!*val)   /* "" would put DIR/<name> at the filesystem's root */
+            return bad_value(err, cmd, name, val, "a folder (not an empty path)");
+        o->out = val;
+        break;
     case 'r':
         if (!parse_long(val, 1, 100000000L, &o->replicates))
             return bad_value(err, cmd, name, val, "a whole number from 1 to 100000000");
@@ -204,5 +209,28 @@ int ts_cli_begin(int argc, char **argv, const ts_cli_spec *spec, ts_cli_opts *o,
                 cmd, spec->what, o->n_positional, o->n_positional == 1 ? "" : "s", cmd);
         return TS_EBAD;
     }
+    return -1;
+}
+
+int ts_cli_input_file(const char *cmd, const char *path, const char *folder_hint, FILE *err)
+{
+    struct stat sb;
+    if (stat(path, &sb) != 0) {
+        fprintf(err, "tradesim %s: %s: %s\n", cmd, path,
+                errno == ENOENT ? "no such file" : strerror(errno));
+        return TS_EBAD;
+    }
+    if (S_ISDIR(sb.st_mode)) {
+        fprintf(err, "tradesim %s: %s: is a folder, not a file%s\n", cmd, path,
+                folder_hint ? folder_hint : "");
+        return TS_EBAD;
+    }
+    FILE *f = S_ISREG(sb.st_mode) ? fopen(path, "rb") : NULL;   /* opening a FIFO would block */
+    if (S_ISREG(sb.st_mode) && !f) {
+        fprintf(err, "tradesim %s: %s: cannot read: %s\n", cmd, path, strerror(errno));
+        return TS_EBAD;
+    }
+    if (f)
+        fclose(f);
     return -1;
 }

@@ -24,7 +24,6 @@
 #include "tradesim/agreement.h"
 #include "tradesim/batch.h"
 #include "tradesim/cli.h"
-#include "tradesim/fs.h"
 #include "tradesim/engine.h"
 #include "tradesim/interrupt.h"
 #include "tradesim/output.h"
@@ -51,6 +50,7 @@ struct batch_job {
     int engine_threads;
     bool resume;
     ts_interrupt *in;
+    ts_result_run_info info;     /* the command line and threads, for provenance */
     atomic_int slots;            /* progress slots handed to workers */
     atomic_int ran, resumed;
     /* progress, guarded by lock */
@@ -115,9 +115,9 @@ static int worst(int a, int b)
 static ts_status run_one(batch_job *j, const ts_scenario *sc, const char *folder,
                          worker_progress *wp, ts_error *e)
 {
-    ts_status s = ts_result_unmark(folder, e);
-    if (s != TS_OK)
-        return s;
+    ts_status s;
+    ts_result_run_info info = j->info;
+    info.start = time(NULL);
     ts_engine *eng = ts_engine_alloc(sc, e);
     if (!eng)
         return e->code;
@@ -133,8 +133,9 @@ static ts_status run_one(batch_job *j, const ts_scenario *sc, const char *folder
         s = ts_error_set(e, TS_EIO, "%s: interrupted", sc->name);
     if (s == TS_OK)
         s = ts_output_write(eng, run, j->outdir, j->engine_threads, e);
+    info.end = time(NULL);
     if (s == TS_OK)
-        s = ts_result_mark_complete(folder, ts_scenario_hash(sc), e);
+        s = ts_result_seal(sc, folder, &info, e);
     ts_run_free(run);
     ts_engine_free(eng);
     return s;
@@ -149,14 +150,16 @@ static void process(batch_job *j, int i, worker_progress *wp)
     bool ran = false;
     if (!ts_result_folder(sc, j->outdir, folder, sizeof folder)) {
         ts_error_set(&e, TS_EIO, "%s/%s: path too long", j->outdir, sc->name);
+    } else if (ts_result_prepare(folder, &e) != TS_OK) {
+        /* e says why: not writable, or a stale temporary that stays */
     } else if (j->resume && ts_result_is_complete(folder, ts_scenario_hash(sc))) {
         atomic_fetch_add(&j->resumed, 1);
     } else {
         run_one(j, sc, folder, wp, &e);
         ran = e.code == TS_OK;
     }
-    if (ts_interrupted(j->in)) {
-        j->status[i] = TS_EIO;
+    if (e.code != TS_OK && ts_interrupted(j->in)) {
+        j->status[i] = TS_EIO;   /* stopped by the signal: no row, no message */
         return;
     }
     if (ran)
@@ -292,6 +295,10 @@ static int load_all(batch_job *j, const ts_path_list *files, const ts_cli_opts *
     ts_error_clear(&e);
     for (int i = 0; i < j->n; i++) {
         j->sc[i] = ts_scenario_load(files->paths[i], o->sets, o->n_sets, &e);
+        if (j->sc[i] && ts_result_check_name(j->sc[i]->name, files->paths[i], &e) != TS_OK) {
+            ts_scenario_free(j->sc[i]);
+            j->sc[i] = NULL;
+        }
         if (!j->sc[i]) {
             fprintf(err, "%s\n", e.msg);
             status = worst(status, e.code);
@@ -321,9 +328,8 @@ static int load_all(batch_job *j, const ts_path_list *files, const ts_cli_opts *
 }
 
 /* Runs every loaded scenario on the pool, largest first, with progress on
- * err when it is a terminal (and not quiet). Returns the signal that
- * interrupted the batch, or 0. */
-static int run_all(batch_job *j, bool quiet, FILE *err)
+ * err when it is a terminal (and not quiet), until done or in is raised. */
+static void run_all(batch_job *j, ts_interrupt *in, bool quiet, FILE *err)
 {
     order_by_work(j);
     atomic_init(&j->slots, 0);
@@ -332,10 +338,7 @@ static int run_all(batch_job *j, bool quiet, FILE *err)
     pthread_mutex_init(&j->lock, NULL);
     clock_gettime(CLOCK_MONOTONIC, &j->t0);
     j->err = !quiet && isatty(fileno(err)) ? err : NULL;
-
-    ts_interrupt in;
-    bool watching = ts_interrupt_start(&in);
-    j->in = &in;
+    j->in = in;
     for (int w = 0; w < j->n_workers; w++)
         j->wp[w] = (worker_progress){.job = j, .scenario = -1, .done = 0};
     /* Interruption is read below (ts_interrupted), so the pool's own status
@@ -345,7 +348,7 @@ static int run_all(batch_job *j, bool quiet, FILE *err)
                         .ctx = j,
                         .begin = worker_begin,
                         .task = scenario_task,
-                        .cancel = &in.flag,
+                        .cancel = &in->flag,
                         .name = "tradesim batch"};
     ts_error pe;
     ts_error_clear(&pe);
@@ -353,19 +356,18 @@ static int run_all(batch_job *j, bool quiet, FILE *err)
     pthread_mutex_destroy(&j->lock);
     if (j->err && j->last_len > 0)
         fputc('\n', err);
-    int sig = ts_interrupted(&in);
-    if (watching)
-        ts_interrupt_stop(&in);
-    j->in = NULL;   /* in ends here */
-    return sig ? sig : ts_interrupted(&in);
 }
 
-/* After an interruption: how far the batch got, and how to go on. */
+/* After an interruption: how far the batch got (the folders that pass the
+ * check --resume makes), and how to go on. */
 static void report_interrupted(const batch_job *j, int sig, FILE *err)
 {
     int complete = 0;
-    for (int i = 0; i < j->n; i++)
-        complete += j->sc[i] && j->status[i] == TS_OK && j->rows[i].name;
+    for (int i = 0; i < j->n; i++) {
+        char folder[4096];
+        complete += j->sc[i] && ts_result_folder(j->sc[i], j->outdir, folder, sizeof folder) &&
+                    ts_result_is_complete(folder, ts_scenario_hash(j->sc[i]));
+    }
     fprintf(err, "tradesim batch: interrupted by signal %d with %d of %d scenarios done; "
                  "complete folders are kept, run again with --resume\n",
             sig, complete, j->n);
@@ -421,8 +423,12 @@ int ts_cmd_batch(int argc, char **argv, FILE *out, FILE *err)
         return e.code;
     }
     if (files.n == 0) {
-        fprintf(err, "tradesim batch: no *.cfg files found%s\n",
-                o.recursive ? "" : " (use -R to descend into sub-folders)");
+        fprintf(err, "tradesim batch: no *.cfg files in");
+        for (int i = 0; i < o.n_positional; i++)
+            fprintf(err, " %s", o.positional[i]);
+        fprintf(err, " (names are matched in lower case%s)\n",
+                o.recursive ? "; result folders are skipped"
+                            : "; use -R to descend into sub-folders");
         ts_path_list_free(&files);
         return TS_EBAD;
     }
@@ -433,19 +439,38 @@ int ts_cmd_batch(int argc, char **argv, FILE *out, FILE *err)
         ts_path_list_free(&files);
         return TS_EIO;
     }
+    j.info = (ts_result_run_info){.argc = argc, .argv = argv, .threads = j.engine_threads};
+    /* The watcher covers loading and batch.csv too: a signal while a file
+     * is written lets that short write finish and is reported after. */
+    ts_interrupt in;
+    bool watching = ts_interrupt_start(&in);
     int status = load_all(&j, &files, &o, err);
-    if (ts_fs_mkdirs(outdir, &e) != TS_OK) {
-        fprintf(err, "%s\n", e.msg);
-        status = TS_EIO;
-    } else {
-        int sig = run_all(&j, o.quiet, err);
-        if (sig) {
-            report_interrupted(&j, sig, err);
-            status = TS_EIO;
-        } else {
-            status = report_and_write(&j, status, o.quiet, out, err);
-        }
+    /* One writer per folder, and a writable one, before the first replicate. */
+    int lock = -1;
+    if (ts_interrupted(&in) || ts_result_lock(outdir, &lock, &e) != TS_OK) {
+        if (watching)
+            ts_interrupt_stop(&in);
+        if (ts_interrupted(&in))
+            fprintf(err, "tradesim batch: interrupted by signal %d while loading scenarios; "
+                         "nothing written\n", ts_interrupted(&in));
+        else
+            fprintf(err, "tradesim batch: %s\n", e.msg);
+        job_free(&j);
+        ts_path_list_free(&files);
+        return ts_interrupted(&in) ? TS_EIO : e.code;
     }
+    run_all(&j, &in, o.quiet, err);
+    if (!ts_interrupted(&in))
+        status = report_and_write(&j, status, o.quiet, out, err);
+    if (watching)
+        ts_interrupt_stop(&in);
+    j.in = NULL;   /* in ends here */
+    int sig = ts_interrupted(&in);
+    if (sig) {
+        report_interrupted(&j, sig, err);
+        status = TS_EIO;
+    }
+    ts_result_unlock(lock);
     job_free(&j);
     ts_path_list_free(&files);
     return status;

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 
 #include "tradesim/cli.h"
+#include "tradesim/resultdir.h"
 #include "tradesim/scenario.h"
 
 const ts_cli_spec ts_cmd_check_spec = {
@@ -30,7 +31,16 @@ int ts_cmd_check(int argc, char **argv, FILE *out, FILE *err)
     int worst = TS_OK;
     for (int i = 0; i < o.n_positional; i++) {
         ts_error e;
+        rc = ts_cli_input_file("check", o.positional[i], NULL, err);
+        if (rc >= 0) {
+            worst = rc > worst ? rc : worst;
+            continue;
+        }
         ts_scenario *sc = ts_scenario_load(o.positional[i], o.sets, o.n_sets, &e);
+        if (sc && ts_result_check_name(sc->name, o.positional[i], &e) != TS_OK) {
+            ts_scenario_free(sc);
+            sc = NULL;
+        }
         if (!sc) {
             fprintf(err, "%s\n", e.msg);
             if ((int)e.code > worst)

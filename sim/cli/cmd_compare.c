@@ -18,6 +18,7 @@
 #include "tradesim/csv.h"
 #include "tradesim/csvread.h"
 #include "tradesim/resultdir.h"
+#include "tradesim/text.h"
 #include "tradesim/stats.h"
 
 #define LEVEL 0.95
@@ -43,6 +44,11 @@ static ts_status summary_load(summary *s, const char *arg, ts_error *e)
     s->arg = arg;
     struct stat st;
     bool is_dir = stat(arg, &st) == 0 && S_ISDIR(st.st_mode);
+    if (!is_dir && ts_text_ends_with(arg, ".cfg"))
+        return ts_error_set(e, TS_EBAD,
+                            "%s: a scenario, not a result: compare reads result folders (run "
+                            "it first: tradesim batch %s -o DIR, then compare DIR/<name>)",
+                            arg, arg);
     const char *file = ts_result_file(TS_RESULT_SUMMARY);
     size_t n = strlen(arg) + strlen(file) + 2;
     char *path = malloc(n);

@@ -2,10 +2,15 @@
  *
  * One folder: per issue `<name>_<issue>` and `<name>_totals`, by default in
  * RESULT_DIR/plots. Several: `compare_<issue>` and `compare_totals`, by
- * default in ./plots. Every folder is read before any chart is drawn, so a bad
+ * default in ./plots. A batch's output folder (batch.csv, no aggregate.csv)
+ * stands for its result folders, overlaid, by default in BATCH_DIR/plots.
+ * Every folder is read before any chart is drawn, so a bad
  * folder leaves nothing behind. The charts written are listed on stdout. */
+#include <dirent.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "tradesim/cli.h"
 #include "tradesim/error.h"
@@ -28,6 +33,81 @@ const ts_cli_spec ts_cmd_plot_spec = {
     "                         folder, ./plots for several)\n",
 };
 
+static bool has_file(const char *dir, const char *file)
+{
+    char p[4096];
+    struct stat st;
+    return snprintf(p, sizeof p, "%s/%s", dir, file) < (int)sizeof p && stat(p, &st) == 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Room for one more path in *v (cap entries, k used); false when memory
+ * runs out, with *v freed. */
+static bool grow(char ***v, size_t k, size_t *cap)
+{
+    if (k < *cap)
+        return true;
+    char **g = realloc(*v, 2 * *cap * sizeof *g);
+    if (!g) {
+        for (size_t i = 0; i < k; i++)
+            free((*v)[i]);
+        free(*v);
+        *v = NULL;
+        return false;
+    }
+    *v = g;
+    *cap *= 2;
+    return true;
+}
+
+/* The folders to load: each argument, or for a batch's output folder its
+ * result folders in name order. NULL when memory runs out. */
+static char **expand(char **args, int n, size_t *count, bool *batch)
+{
+    size_t cap = 16, k = 0;
+    char **v = malloc(cap * sizeof *v);
+    *batch = false;
+    for (int i = 0; v && i < n; i++) {
+        size_t first = k;
+        DIR *d = NULL;
+        if (!has_file(args[i], "aggregate.csv") && has_file(args[i], "batch.csv"))
+            d = opendir(args[i]);
+        struct dirent *de;
+        while (d && (de = readdir(d)) != NULL) {
+            char p[4096];
+            if (de->d_name[0] == '.' ||
+                snprintf(p, sizeof p, "%s/%s", args[i], de->d_name) >= (int)sizeof p ||
+                !has_file(p, "aggregate.csv"))
+                continue;
+            char *dup = grow(&v, k, &cap) ? strdup(p) : NULL;
+            if (!dup) {
+                for (size_t j = 0; v && j < k; j++)
+                    free(v[j]);
+                free(v);
+                closedir(d);
+                return NULL;
+            }
+            v[k++] = dup;
+            *batch = true;
+        }
+        if (d)
+            closedir(d);
+        if (k > first) {
+            qsort(v + first, k - first, sizeof *v, cmp_str);
+            continue;
+        }
+        if (!grow(&v, k, &cap))
+            return NULL;
+        v[k++] = strdup(args[i]);
+    }
+    *count = k;
+    return v;
+}
+
 int ts_cmd_plot(int argc, char **argv, FILE *out, FILE *err)
 {
     ts_cli_opts o;
@@ -35,16 +115,23 @@ int ts_cmd_plot(int argc, char **argv, FILE *out, FILE *err)
     if (rc >= 0)
         return rc;
     rc = TS_OK;
-    size_t n = (size_t)o.n_positional;
-    ts_plot_data **d = calloc(n, sizeof *d);
+    size_t n = 0;
+    bool batch = false;
+    char **dirs = expand((char **)o.positional, o.n_positional, &n, &batch);
+    ts_plot_data **d = dirs ? calloc(n ? n : 1, sizeof *d) : NULL;
     char *def_out = NULL;
     if (!d) {
         fprintf(err, "tradesim plot: out of memory\n");
+        for (size_t i = 0; dirs && i < n; i++)
+            free(dirs[i]);
+        free(dirs);
         return TS_EIO;
     }
     ts_error e;
     for (size_t i = 0; i < n && rc == TS_OK; i++) {
-        d[i] = ts_plot_load(o.positional[i], &e);
+        d[i] = dirs[i] ? ts_plot_load(dirs[i], &e) : NULL;
+        if (!dirs[i])
+            ts_error_set(&e, TS_EIO, "out of memory");
         if (!d[i]) {
             fprintf(err, "tradesim plot: %s\n", e.msg);
             rc = e.code;
@@ -52,7 +139,7 @@ int ts_cmd_plot(int argc, char **argv, FILE *out, FILE *err)
     }
     const char *out_dir = o.out;
     if (rc == TS_OK && !out_dir) {
-        if (n == 1) {
+        if (n == 1 || (batch && o.n_positional == 1)) {
             size_t len = strlen(o.positional[0]) + sizeof "/plots";
             def_out = malloc(len);
             if (def_out) {
@@ -67,13 +154,16 @@ int ts_cmd_plot(int argc, char **argv, FILE *out, FILE *err)
         }
     }
     if (rc == TS_OK) {
-        ts_plot_options opt = {.out_dir = out_dir, .list = out};
+        ts_plot_options opt = {.out_dir = out_dir, .list = out, .notes = err};
         rc = ts_plot_draw((const ts_plot_data *const *)d, n, &opt, &e);
         if (rc != TS_OK)
             fprintf(err, "tradesim plot: %s\n", e.msg);
     }
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         ts_plot_free(d[i]);
+        free(dirs[i]);
+    }
+    free(dirs);
     free(d);
     free(def_out);
     return rc;

@@ -6,14 +6,18 @@
  * the resolved scenario.cfg records them and reproduces the run.
  *
  * SIGINT/SIGTERM during the run stop the workers after their current
- * replicate: nothing is written (the folder keeps whatever complete files an
- * earlier run left) and the exit code is 3. A signal that arrives while the
- * files are being written lets that short write finish (each file appears
- * whole or not at all) and is then reported the same way. */
+ * replicate: nothing is written (an earlier complete folder stays complete)
+ * and the exit code is 3. A signal that arrives while the files are being written
+ * lets that short write finish (each file appears whole or not at all) and
+ * is then reported the same way. */
+#include <errno.h>
 #include <limits.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "tradesim/cli.h"
@@ -21,6 +25,7 @@
 #include "tradesim/engine.h"
 #include "tradesim/interrupt.h"
 #include "tradesim/output.h"
+#include "tradesim/pool.h"
 #include "tradesim/scenario.h"
 #include "tradesim/resultdir.h"
 
@@ -83,17 +88,34 @@ static bool collect_overrides(const ts_cli_opts *o, override_list *ov, FILE *err
         ov->v[ov->n++] = ov->replicates;
     }
     if (o->seed) {
-        size_t len = strlen(o->seed);
-        if (len == 0 || len > 200) {
-            fprintf(err, "tradesim run: --seed '%s': expected a whole number\n", o->seed);
+        /* A whole number in [0, 2^64 - 1], decimal or 0x hex (as summary.csv
+         * writes seeds), never saturated or wrapped: up to 2^63 - 1 as a
+         * 64-bit integer, above as the decimal text the loader reads exactly. */
+        const char *d = o->seed;
+        size_t len = strlen(d);
+        if (len > 0 && (d[len - 1] == 'L' || d[len - 1] == 'l'))
+            len--;
+        bool hex = len > 2 && d[0] == '0' && (d[1] == 'x' || d[1] == 'X');
+        const char *digits = hex ? "0123456789abcdefABCDEF" : "0123456789";
+        size_t skip = hex ? 2 : 0;
+        char text[32];
+        unsigned long long v = 0;
+        bool ok = len > skip && len - skip < sizeof text &&
+                  strspn(d + skip, digits) >= len - skip;
+        if (ok) {
+            memcpy(text, d + skip, len - skip);
+            text[len - skip] = '\0';
+            errno = 0;
+            v = strtoull(text, NULL, hex ? 16 : 10);
+            ok = errno != ERANGE;
+        }
+        if (!ok) {
+            fprintf(err, "tradesim run: --seed '%s': expected a whole number from 0 to "
+                         "18446744073709551615 (or 0x and up to 16 hex digits)\n", o->seed);
             return false;
         }
-        /* L makes libconfig read 64 bits; decimals beyond its int64 range
-         * stay text for the loader (with L libconfig would clamp them). */
-        bool has_l = o->seed[len - 1] == 'L' || o->seed[len - 1] == 'l';
-        bool big = len >= 19 && strspn(o->seed, "0123456789") == len;
-        snprintf(ov->seed, sizeof ov->seed, "monte_carlo.seed=%s%s", o->seed,
-                 has_l || big ? "" : "L");
+        snprintf(ov->seed, sizeof ov->seed, "monte_carlo.seed=%llu%s", v,
+                 v <= (unsigned long long)INT64_MAX ? "L" : "");
         ov->v[ov->n++] = ov->seed;
     }
     if (o->trajectories != LONG_MIN) {
@@ -104,35 +126,50 @@ static bool collect_overrides(const ts_cli_opts *o, override_list *ov, FILE *err
     return true;
 }
 
-/* Runs the loaded scenario, writes its folder and reports the outcome (an
- * interruption, an error, or the folder written). Returns the exit code. */
-static int run_scenario(const ts_scenario *sc, const ts_cli_opts *o, FILE *out, FILE *err)
+/* Runs the loaded scenario into its folder, locked and checked writable
+ * before the first replicate, with the marker removed first and written last
+ * (ts_result_seal), so a reader tells a complete folder from a mixed one;
+ * reports the outcome (an interruption, an error, or the folder written).
+ * The signal watcher covers every write. Returns the exit code. */
+static int run_scenario(const ts_scenario *sc, const ts_cli_opts *o, int argc, char **argv,
+                        ts_interrupt *in, FILE *out, FILE *err)
 {
+    const char *dir = o->out ? o->out : "results";
+    char folder[4096];
     ts_error e;
     ts_error_clear(&e);
-    ts_engine *eng = ts_engine_alloc(sc, &e);
+    int lock = -1;
+    if (!ts_result_folder(sc, dir, folder, sizeof folder))
+        ts_error_set(&e, TS_EIO, "%s/%s: path too long", dir, sc->name);
+    else if (ts_result_lock(dir, &lock, &e) == TS_OK)
+        ts_result_prepare(folder, &e);
+    ts_engine *eng = e.code == TS_OK ? ts_engine_alloc(sc, &e) : NULL;
     if (!eng) {
-        fprintf(err, "%s\n", e.msg);
+        ts_interrupt_stop(in);
+        fprintf(err, "tradesim run: %s\n", e.msg);
+        ts_result_unlock(lock);
         return e.code;
     }
+    ts_result_run_info info = {.argc = argc, .argv = argv, .start = time(NULL)};
     progress_ctx pc = {.err = err, .name = sc->name};
-    ts_interrupt in;
-    bool watching = ts_interrupt_start(&in);
-    ts_engine_opts opts = {.threads = (int)(o->threads < 0 ? 0 : o->threads), .cancel = &in.flag};
+    ts_engine_opts opts = {.threads = (int)(o->threads < 0 ? 0 : o->threads), .cancel = &in->flag};
     ts_agreement_hook_opts(&opts, NULL);
     if (!o->quiet && isatty(fileno(err))) {
         opts.progress = progress;
         opts.progress_ctx = &pc;
     }
+    info.threads = ts_threads(opts.threads);
     ts_run *run = NULL;
     ts_status s = ts_engine_run(eng, &opts, &run, &e);
-    int sig = ts_interrupted(&in);
+    int sig = ts_interrupted(in);
     if (s == TS_OK && !sig)
-        s = ts_output_write(eng, run, o->out ? o->out : "results", opts.threads, &e);
+        s = ts_output_write(eng, run, dir, opts.threads, &e);
+    info.end = time(NULL);
+    if (s == TS_OK && !sig)
+        s = ts_result_seal(sc, folder, &info, &e);
     bool wrote = s == TS_OK && !sig;
-    if (watching)
-        ts_interrupt_stop(&in);
-    sig = sig ? sig : ts_interrupted(&in);
+    ts_interrupt_stop(in);
+    sig = sig ? sig : ts_interrupted(in);
     if (sig) {
         if (opts.progress)
             fputc('\n', err);
@@ -142,14 +179,12 @@ static int run_scenario(const ts_scenario *sc, const ts_cli_opts *o, FILE *out, 
         s = TS_EIO;
     } else if (s != TS_OK)
         fprintf(err, "%s\n", e.msg);
-    else if (!o->quiet) {
-        char folder[4096];
-        if (ts_result_folder(sc, o->out ? o->out : "results", folder, sizeof folder))
-            fprintf(out, "%s: %d replicates x %d steps\n", folder, sc->replicates,
-                    sc->calendar.steps);
-    }
+    else if (!o->quiet)
+        fprintf(out, "%s: %d replicates x %d steps\n", folder, sc->replicates,
+                sc->calendar.steps);
     ts_run_free(run);
     ts_engine_free(eng);
+    ts_result_unlock(lock);
     return s;
 }
 
@@ -159,17 +194,36 @@ int ts_cmd_run(int argc, char **argv, FILE *out, FILE *err)
     int rc = ts_cli_begin(argc, argv, &ts_cmd_run_spec, &o, out, err);
     if (rc >= 0)
         return rc;
+    rc = ts_cli_input_file("run", o.positional[0], "; to run every scenario in a folder: "
+                                                   "tradesim batch", err);
+    if (rc >= 0)
+        return rc;
     override_list ov;
     if (!collect_overrides(&o, &ov, err))
         return TS_EBAD;
     ts_error e;
     ts_error_clear(&e);
+    /* Watching from before loading: a signal while a large scenario loads
+     * is reported as any other interruption. */
+    ts_interrupt in;
+    ts_interrupt_start(&in);
     ts_scenario *sc = ts_scenario_load(o.positional[0], ov.v, ov.n, &e);
-    if (!sc) {
-        fprintf(err, "%s\n", e.msg);
-        return e.code != TS_OK ? (int)e.code : TS_EBAD;
+    if (sc && ts_result_check_name(sc->name, o.positional[0], &e) != TS_OK) {
+        ts_scenario_free(sc);
+        sc = NULL;
     }
-    rc = run_scenario(sc, &o, out, err);
+    if (!sc || ts_interrupted(&in)) {
+        ts_interrupt_stop(&in);
+        int sig = ts_interrupted(&in);
+        if (sig)
+            fprintf(err, "tradesim run: %s: interrupted by signal %d while loading; nothing "
+                         "written\n", o.positional[0], sig);
+        else
+            fprintf(err, "%s\n", e.msg);
+        ts_scenario_free(sc);
+        return sig ? TS_EIO : e.code != TS_OK ? (int)e.code : TS_EBAD;
+    }
+    rc = run_scenario(sc, &o, argc, argv, &in, out, err);
     ts_scenario_free(sc);
     return rc;
 }

@@ -10,6 +10,7 @@ static const ts_cli_command commands[] = {
     {&ts_cmd_run_spec, ts_cmd_run},         {&ts_cmd_batch_spec, ts_cmd_batch},
     {&ts_cmd_check_spec, ts_cmd_check},     {&ts_cmd_compare_spec, ts_cmd_compare},
     {&ts_cmd_diff_spec, ts_cmd_diff},       {&ts_cmd_plot_spec, ts_cmd_plot},
+    {&ts_cmd_verify_spec, ts_cmd_verify},
 };
 
 const ts_cli_command *ts_cli_commands(size_t *n)
@@ -40,7 +41,7 @@ void ts_cli_main_usage(FILE *out)
     fputs("\n"
           "tradesim <command> --help   options of one command\n"
           "tradesim --version          version\n"
-          "Exit codes: 0 ok, 1 differences found, 2 bad usage or scenario, 3 run-time\n"
-          "or I/O failure.\n",
+          "Exit codes: 0 ok, 1 differences found (diff, verify), 2 bad usage or scenario,\n"
+          "3 run-time or I/O failure.\n",
           out);
 }

@@ -30,7 +30,7 @@ static int run(int argc, char **argv, FILE *out, FILE *err)
     const ts_cli_command *c = ts_cli_find_command(name);
     if (!c) {
         fprintf(err, "tradesim: unknown command '%s' (commands: run, batch, check, compare, "
-                     "diff, plot; see 'tradesim --help')\n",
+                     "diff, plot, verify; see 'tradesim --help')\n",
                 name);
         return TS_EBAD;
     }

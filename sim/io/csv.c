@@ -458,6 +458,11 @@ void ts_csv_end_row(ts_csv *c)
     c->row_started = false;
 }
 
+const char *ts_csv_temp_path(const ts_csv *c)
+{
+    return c->tmp;
+}
+
 void ts_csv_fail_after(ts_csv *c, int n_flushes)
 {
     c->fail_after = n_flushes < 0 ? 0 : n_flushes;

@@ -25,6 +25,7 @@ struct ts_csvread {
     size_t pos, len;    /* read position and fill of buf */
     int pushback;       /* one character put back, or -2 */
     int read_errno;     /* errno of a failed read; 0 = none */
+    bool too_long;      /* the record passed TS_CSVREAD_MAX_RECORD */
     char buf[READ_BUF];
 };
 
@@ -99,6 +100,10 @@ static int get(ts_csvread *r)
 
 static bool put(ts_csvread *r, char ch)
 {
+    if (r->text_len >= TS_CSVREAD_MAX_RECORD) {
+        r->too_long = true;
+        return false;
+    }
     if (r->text_len == r->text_cap) {
         size_t cap = r->text_cap ? 2 * r->text_cap : 1024;
         char *t = realloc(r->text, cap);
@@ -143,6 +148,17 @@ static ts_status read_failed(ts_csvread *r, ts_error *err)
     return ts_error_set(err, TS_EBAD, "cannot read '%s': %s", r->path, msg);
 }
 
+/* put or begin_field failed: a record over the limit, or no memory. */
+static ts_status no_room(ts_csvread *r, ts_error *err)
+{
+    if (r->too_long)
+        return ts_error_set(err, TS_EBAD,
+                            "%s:%zu: record longer than %d bytes (not a CSV file, or a line "
+                            "without its end)",
+                            r->path, r->rec_line, TS_CSVREAD_MAX_RECORD);
+    return ts_error_set(err, TS_EIO, "%s: out of memory", r->path);
+}
+
 static ts_status malformed(ts_csvread *r, ts_error *err, size_t line, const char *what)
 {
     return ts_error_set(err, TS_EBAD, "%s:%zu: %s", r->path, line, what);
@@ -164,7 +180,7 @@ ts_status ts_csvread_next(ts_csvread *r, bool *got, ts_error *err)
     r->rec_line = r->line;
     for (;;) { /* one field per iteration; c is its first character */
         if (!begin_field(r))
-            return ts_error_set(err, TS_EIO, "%s: out of memory", r->path);
+            return no_room(r, err);
         if (c == '"') {
             size_t qline = r->line;
             for (;;) {
@@ -179,7 +195,7 @@ ts_status ts_csvread_next(ts_csvread *r, bool *got, ts_error *err)
                     r->line++; /* CR and LF inside quotes are data */
                 }
                 if (!put(r, (char)c))
-                    return ts_error_set(err, TS_EIO, "%s: out of memory", r->path);
+                    return no_room(r, err);
             }
             if (c != ',' && c != '\n' && c != '\r' && c != -1)
                 return malformed(r, err, r->line, "text after a closing quote");
@@ -189,12 +205,12 @@ ts_status ts_csvread_next(ts_csvread *r, bool *got, ts_error *err)
                     return malformed(r, err, r->line,
                                      "quote inside an unquoted field (quote the whole field)");
                 if (!put(r, (char)c))
-                    return ts_error_set(err, TS_EIO, "%s: out of memory", r->path);
+                    return no_room(r, err);
                 c = get(r);
             }
         }
         if (!put(r, '\0'))
-            return ts_error_set(err, TS_EIO, "%s: out of memory", r->path);
+            return no_room(r, err);
         if (c == ',') {
             c = get(r);
             continue;
@@ -233,6 +249,9 @@ bool ts_csvread_number(const char *s, double *v)
 {
     if (*s == '\0' || isspace((unsigned char)*s))
         return false;
+    const char *d = s + (*s == '-' || *s == '+');
+    if (d[0] == '0' && (d[1] == 'x' || d[1] == 'X'))
+        return false;   /* C's hexadecimal floats are no CSV number */
     char *end;
     *v = strtod(s, &end);
     return *end == '\0';

@@ -133,6 +133,11 @@ ts_status ts_ld_apply_override(loader *L, const char *ov);
 ts_status ts_ld_check_includes(const char *text, const char *dir, const char *where, int depth,
                             ts_error *err);
 
+/* intrange.c: refuses an integer literal that libconfig would wrap (beyond
+ * 32 bits without L) or saturate (beyond 64 bits), naming where, line and
+ * setting. Run on every text before libconfig reads it. */
+ts_status ts_ld_check_integers(const char *text, const char *where, ts_error *err);
+
 /* ---- sections shared across files --------------------------------------- */
 
 /* scenario_issues.c: issue k, all but its id (read first, by scenario.c);

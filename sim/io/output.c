@@ -696,10 +696,13 @@ ts_status ts_output_write(const ts_engine *e, const ts_run *run, const char *dir
     ts_csv_raw(c[TS_RESULT_SCENARIO], text, strlen(text));
     free(text);
     /* Every file complete on disk before the first replaces its old version:
-     * a full disk leaves the earlier set as it was. */
+     * a full disk leaves the earlier set as it was. The marker goes before
+     * the first rename, so a folder mid-replacement never reads complete. */
     for (int f = 0; f < TS_RESULT_N_FILES; f++)
         if ((s = ts_csv_finish(c[f], err)) != TS_OK)
             goto done;
+    if ((s = ts_result_unmark(folder, err)) != TS_OK)
+        goto done;
     for (int f = 0; f < TS_RESULT_N_FILES; f++) {
         s = ts_csv_commit(c[f], err);
         c[f] = NULL;

@@ -55,17 +55,22 @@ static config_setting_t *copy_setting(config_setting_t *dst, const char *name,
     return s;
 }
 
+/* Decimal seeds beyond the int64 range stay text, read by the loader, and
+ * so do hex numbers over 8 digits without L (libconfig keeps 32 bits). */
+static bool stays_text(const char *value)
+{
+    size_t n = strlen(value);
+    return (n >= 19 && strspn(value, "0123456789") == n) ||
+           (n > 10 && value[0] == '0' && (value[1] == 'x' || value[1] == 'X') &&
+            strspn(value + 2, "0123456789abcdefABCDEF") == n - 2);
+}
+
 /* VALUE as libconfig would read it (int, 64-bit int, float, bool, "string",
  * [array], (list), {group}); anything it cannot read is a bare string. */
 static bool parse_override_value(config_t *tmp, const char *value)
 {
     size_t n = strlen(value);
-    /* Decimal seeds beyond the int64 range stay text, read by the loader, and
-     * so do hex numbers over 8 digits without L (libconfig keeps 32 bits). */
-    if (n >= 19 && strspn(value, "0123456789") == n)
-        return false;
-    if (n > 10 && value[0] == '0' && (value[1] == 'x' || value[1] == 'X') &&
-        strspn(value + 2, "0123456789abcdefABCDEF") == n - 2)
+    if (stays_text(value))
         return false;
     char *text = malloc(n + 8);
     if (!text)
@@ -227,6 +232,11 @@ ts_status ts_ld_apply_override(loader *L, const char *ov)
     memcpy(key, ov, klen);
     key[klen] = '\0';
     const char *value = eq + 1;
+    /* As libconfig reads it (long decimals stay text, for seeds): never wrapped. */
+    if (strspn(value, "-+0123456789") > 0 && !stays_text(value) &&
+        ts_ld_check_integers(value, "--set", L->err) != TS_OK)
+        return ts_error_set(L->err, TS_EBAD, "--set %s: integer out of range (at most 2147483647; "
+                            "64-bit integers end in L, e.g. 4294967296L)", ov);
 
     /* Walk all but the last component, which may be created. */
     config_setting_t *cur = config_root_setting(L->cfg);
@@ -257,6 +267,7 @@ ts_status ts_ld_apply_override(loader *L, const char *ov)
 /* ---- @include pre-check --------------------------------------------------- */
 
 #define TS_INCLUDE_DEPTH 10        /* libconfig's own nesting limit */
+#define TS_INCLUDE_MAX 256         /* includes expanded in all (a fan grows as its power) */
 #define TS_TEXT_MAX ((size_t)64 << 20)
 
 /* libconfig's scanner exits the process when an included path is a folder,
@@ -265,9 +276,11 @@ ts_status ts_ld_apply_override(loader *L, const char *ov)
  * libconfig will (include_dir + "/" + F, or F as is) and must be a regular
  * file of a sane size; included files are checked the same way. A missing
  * file is left to libconfig ("cannot open include file"). Commented-out
- * includes are checked too: harmless, they only fail on a non-file. */
-ts_status ts_ld_check_includes(const char *text, const char *dir, const char *where,
-                            int depth, ts_error *err)
+ * includes are checked too: harmless, they only fail on a non-file. The
+ * includes expanded in all are bounded (*budget), as libconfig expands a
+ * file at every place it is included. */
+static ts_status check_includes(const char *text, const char *dir, const char *where,
+                                int depth, long *budget, ts_error *err)
 {
     int line = 1;
     for (const char *p = text; *p; line++) {
@@ -289,6 +302,11 @@ ts_status ts_ld_check_includes(const char *text, const char *dir, const char *wh
                 name[n] = '\0';
                 snprintf(full, sizeof full, "%s%s%s", dir ? dir : "", dir ? "/" : "", name);
                 struct stat sb;
+                if (--*budget < 0)
+                    return ts_error_set(err, TS_EBAD,
+                                        "%s:%d: @include \"%s\": more than %d includes in all "
+                                        "(a file is read again at every place it is included)",
+                                        where, line, name, TS_INCLUDE_MAX);
                 if (stat(full, &sb) == 0) {
                     if (!S_ISREG(sb.st_mode))
                         return ts_error_set(err, TS_EBAD,
@@ -305,7 +323,9 @@ ts_status ts_ld_check_includes(const char *text, const char *dir, const char *wh
                         if (buf) {
                             size_t got = fread(buf, 1, (size_t)sb.st_size, f);
                             buf[got] = '\0';
-                            st = ts_ld_check_includes(buf, dir, full, depth + 1, err);
+                            st = check_includes(buf, dir, full, depth + 1, budget, err);
+                            if (st == TS_OK)
+                                st = ts_ld_check_integers(buf, full, err);
                         }
                         free(buf);
                         if (f)
@@ -322,4 +342,11 @@ ts_status ts_ld_check_includes(const char *text, const char *dir, const char *wh
         p = nl + 1;
     }
     return TS_OK;
+}
+
+ts_status ts_ld_check_includes(const char *text, const char *dir, const char *where, int depth,
+                               ts_error *err)
+{
+    long budget = TS_INCLUDE_MAX;
+    return check_includes(text, dir, where, depth, &budget, err);
 }

@@ -557,6 +557,8 @@ ts_scenario *ts_scenario_parse(const char *text, const char *path,
     for (int k = 0; k < TS_MAX_ISSUES; k++)
         L.ev_share_max[k] = L.ev_margin_min[k] = NAN;
     ts_status st = ts_ld_check_includes(text ? text : "", slash ? dir : NULL, path, 1, err);
+    if (st == TS_OK)
+        st = ts_ld_check_integers(text ? text : "", path, err);
     if (st == TS_OK && config_read_string(&cfg, text ? text : "") != CONFIG_TRUE) {
         const char *file = config_error_file(&cfg);
         st = ts_error_set(err, TS_EBAD, "%s:%d: %s", file ? file : path, config_error_line(&cfg),
