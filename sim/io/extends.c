@@ -68,6 +68,43 @@ static config_setting_t *find_element(config_setting_t *b, const char *key, cons
     return NULL;
 }
 
+/* Whether dated (or stepped) element a comes after element e: a later
+ * date ("YYYY-MM-DD" sorts as text) or step; undated ones never do. */
+static bool comes_after(const config_setting_t *a, const config_setting_t *e)
+{
+    if (config_setting_type(a) != CONFIG_TYPE_GROUP || config_setting_type(e) != CONFIG_TYPE_GROUP)
+        return false;
+    const config_setting_t *da = config_setting_get_member(a, "date");
+    const config_setting_t *de = config_setting_get_member(e, "date");
+    if (da && de && config_setting_type(da) == CONFIG_TYPE_STRING &&
+        config_setting_type(de) == CONFIG_TYPE_STRING)
+        return strcmp(config_setting_get_string(da), config_setting_get_string(de)) > 0;
+    const config_setting_t *sa = config_setting_get_member(a, "step");
+    const config_setting_t *se = config_setting_get_member(e, "step");
+    return sa && se && config_setting_type(sa) == CONFIG_TYPE_INT &&
+           config_setting_type(se) == CONFIG_TYPE_INT &&
+           config_setting_get_int(sa) > config_setting_get_int(se);
+}
+
+/* Adds a copy of e to list b; a dated talk or event goes before the first
+ * base element that comes after it, so the list stays in date order
+ * (libconfig only appends: the later elements are moved behind it). */
+static ts_status add_element(loader *L, config_setting_t *b, const config_setting_t *e)
+{
+    int n = config_setting_length(b), at = n;
+    for (int i = 0; i < n && at == n; i++)
+        if (comes_after(config_setting_get_elem(b, (unsigned)i), e))
+            at = i;
+    if (!ts_ld_copy_setting(b, NULL, e))
+        return no_memory(L);
+    for (int i = at; i < n; i++) {
+        if (!ts_ld_copy_setting(b, NULL, config_setting_get_elem(b, (unsigned)at)))
+            return no_memory(L);
+        config_setting_remove_elem(b, (unsigned)at);
+    }
+    return TS_OK;
+}
+
 /* List v into list b: elements matched by `key` (NULL: none are) merged,
  * the others added. */
 static ts_status merge_list(loader *L, config_setting_t *b, const config_setting_t *v,
@@ -96,8 +133,7 @@ static ts_status merge_list(loader *L, config_setting_t *b, const config_setting
         if (actors)
             return ts_ld_fail(L, k, "no actor '%s' in the base scenario (a scenario has exactly "
                            "two actors: change them by their ids)", config_setting_get_string(k));
-        if (!ts_ld_copy_setting(b, NULL, e))
-            return no_memory(L);
+        TRY(add_element(L, b, e));
     }
     return TS_OK;
 }

@@ -33,11 +33,11 @@ static bool parse_override_value(config_t *tmp, const char *value)
     return ok;
 }
 
-/* 1e3 for an integer setting: an exponent without a point or fraction is an
- * integer where it is exact (below 2^53), as the analyst meant. */
+/* 1e3 for an integer setting: a number written with an exponent whose value
+ * is a whole number below 2^53 is that integer, as the analyst meant. */
 static void integral_exponent(config_setting_t *v, const char *value)
 {
-    if (config_setting_type(v) != CONFIG_TYPE_FLOAT || strpbrk(value, ".xX") ||
+    if (config_setting_type(v) != CONFIG_TYPE_FLOAT || strpbrk(value, "xX") ||
         !strpbrk(value, "eE"))
         return;
     double d = config_setting_get_float(v);
