@@ -22,6 +22,13 @@
 
 /* ---- messages ---------------------------------------------------------- */
 
+ts_status ts_ld_check_cancel(loader *L)
+{
+    if (L->cancel && atomic_load_explicit(L->cancel, memory_order_relaxed))
+        return ts_error_set(L->err, TS_EIO, "%s: loading interrupted", L->path);
+    return TS_OK;
+}
+
 const char *ts_ld_type_name(const config_setting_t *s)
 {
     switch (config_setting_type(s)) {

@@ -22,6 +22,7 @@
 #define TRADESIM_LOADER_H
 
 #include <libconfig.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -77,12 +78,16 @@ typedef struct {
     ts_scenario *sc;
     config_t *cfg;
     ts_ld_sources src;
+    const atomic_int *cancel;   /* stop when non-zero (NULL: never) */
     /* Per chip issue, the largest revenue_share and smallest margin that param
      * events loaded so far set (NAN: none), so that every pair is checked. */
     double ev_share_max[TS_MAX_ISSUES], ev_margin_min[TS_MAX_ISSUES];
 } loader;
 
 /* ---- messages (loader.c) ------------------------------------------------ */
+
+/* TS_EIO "PATH: loading interrupted" when L->cancel is set, else TS_OK. */
+ts_status ts_ld_check_cancel(loader *L);
 
 /* "an integer", "a string", ...: what setting s holds, for messages. */
 const char *ts_ld_type_name(const config_setting_t *s);

@@ -516,8 +516,8 @@ static ts_status load_root(loader *L, const config_setting_t *root)
 
 /* ---- entry points ------------------------------------------------------- */
 
-ts_scenario *ts_scenario_parse(const char *text, const char *path,
-                               const char *const *overrides, int n_overrides, ts_error *err)
+static ts_scenario *parse(const char *text, const char *path, const char *const *overrides,
+                          int n_overrides, const atomic_int *cancel, ts_error *err)
 {
     ts_error_clear(err);
     if (!path)
@@ -528,7 +528,7 @@ ts_scenario *ts_scenario_parse(const char *text, const char *path,
         return NULL;
     }
     snprintf(sc->path, sizeof sc->path, "%s", path);
-    loader L = {.path = path, .err = err, .sc = sc};
+    loader L = {.path = path, .err = err, .sc = sc, .cancel = cancel};
     for (int k = 0; k < TS_MAX_ISSUES; k++)
         L.ev_share_max[k] = L.ev_margin_min[k] = NAN;
     /* Includes expanded and extends merged (source.c, extends.c), then
@@ -536,6 +536,8 @@ ts_scenario *ts_scenario_parse(const char *text, const char *path,
     ts_status st = ts_ld_load_tree(&L, text ? text : "", &L.cfg);
     for (int i = 0; st == TS_OK && i < n_overrides; i++)
         st = ts_ld_apply_override(&L, overrides[i]);
+    if (st == TS_OK)
+        st = ts_ld_check_cancel(&L);
     if (st == TS_OK)
         st = load_root(&L, config_root_setting(L.cfg));
     if (L.cfg) {
@@ -555,8 +557,20 @@ ts_scenario *ts_scenario_parse(const char *text, const char *path,
     return sc;
 }
 
+ts_scenario *ts_scenario_parse(const char *text, const char *path,
+                               const char *const *overrides, int n_overrides, ts_error *err)
+{
+    return parse(text, path, overrides, n_overrides, NULL, err);
+}
+
 ts_scenario *ts_scenario_load(const char *path, const char *const *overrides,
                               int n_overrides, ts_error *err)
+{
+    return ts_scenario_load_cancel(path, overrides, n_overrides, NULL, err);
+}
+
+ts_scenario *ts_scenario_load_cancel(const char *path, const char *const *overrides,
+                                     int n_overrides, const atomic_int *cancel, ts_error *err)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
@@ -598,7 +612,7 @@ ts_scenario *ts_scenario_load(const char *path, const char *const *overrides,
         ts_error_set(err, TS_EBAD, "%s: not a text file (contains NUL bytes)", path);
         return NULL;
     }
-    ts_scenario *sc = ts_scenario_parse(buf, path, overrides, n_overrides, err);
+    ts_scenario *sc = parse(buf, path, overrides, n_overrides, cancel, err);
     free(buf);
     return sc;
 }

@@ -27,6 +27,12 @@
 #define TS_INCLUDE_MAX 1000            /* @include expansions per scenario */
 #define TS_TEXT_MAX ((size_t)64 << 20) /* one file, and the expanded text */
 #define TS_LINES_MAX 1000000           /* lines of the expanded text */
+/* libconfig checks each new member of a group against all earlier ones,
+ * so a group of n settings costs n^2/2 comparisons: a group of 60,000 took
+ * 20 s. These bound that work to about a second. */
+#define TS_GROUP_MAX 1000              /* settings in one group */
+#define TS_SETTINGS_MAX 200000         /* settings in the whole text */
+#define TS_NEST_MAX 64                 /* nesting of groups, lists, arrays */
 
 /* The expanded text and, per line, where it came from. */
 typedef struct {
@@ -34,6 +40,11 @@ typedef struct {
     size_t len, cap;
     ts_ld_origin *org;
     int n_lines, cap_lines;
+    /* Per open bracket: whether it is a group, and its settings so far. */
+    int depth;
+    bool group[TS_NEST_MAX + 1];
+    int members[TS_NEST_MAX + 1];
+    long settings;
 } ld_text;
 
 /* The files being expanded, innermost last (cycle check). */
@@ -212,6 +223,7 @@ static ts_status include_at(loader *L, ld_text *T, int file, int line, const cha
     name[n] = '\0';
     *pp = end + 1;
     snprintf(what, sizeof what, "%s:%d: @include \"%s\"", where, line, name);
+    TRY(ts_ld_check_cancel(L));
     if (stk->depth >= TS_INCLUDE_DEPTH)
         return ts_error_set(L->err, TS_EBAD, "%s: includes nested more than %d levels deep",
                             what, TS_INCLUDE_DEPTH);
@@ -233,6 +245,32 @@ static ts_status include_at(loader *L, ld_text *T, int file, int line, const cha
     if (st == TS_OK && !new_line(T, file, line))
         st = ts_error_set(L->err, TS_EIO, "%s: out of memory", L->path);
     return st;
+}
+
+/* Keeps the settings per group and in all within bounds (c: a bracket or
+ * an assignment outside strings and comments). */
+static ts_status count_structure(loader *L, ld_text *T, char c, int file, int line)
+{
+    const char *where = L->src.names[file].name;
+    if (c == '{' || c == '(' || c == '[') {
+        if (T->depth == TS_NEST_MAX)
+            return ts_error_set(L->err, TS_EBAD, "%s:%d: nested more than %d levels deep",
+                                where, line, TS_NEST_MAX);
+        T->depth++;
+        T->group[T->depth] = c == '{';
+        T->members[T->depth] = 0;
+    } else if (c == '}' || c == ')' || c == ']') {
+        if (T->depth > 0)
+            T->depth--;
+    } else if (T->group[T->depth]) {
+        if (++T->members[T->depth] > TS_GROUP_MAX)
+            return ts_error_set(L->err, TS_EBAD, "%s:%d: more than %d settings in one group "
+                                "(docs/limits.md)", where, line, TS_GROUP_MAX);
+        if (++T->settings > TS_SETTINGS_MAX)
+            return ts_error_set(L->err, TS_EBAD, "%s:%d: more than %d settings in one scenario "
+                                "(docs/limits.md)", where, line, TS_SETTINGS_MAX);
+    }
+    return TS_OK;
 }
 
 /* The text of file into T with its includes expanded; T's current line
@@ -269,7 +307,12 @@ static ts_status expand(loader *L, ld_text *T, int file, ld_stack *stk)
                 return ts_error_set(L->err, TS_EIO, "%s: out of memory", L->path);
             TRY(include_at(L, T, file, line, &p, stk));
             continue;
+        } else if (state == CODE && strchr("{([)]}=:", *p)) {
+            TRY(count_structure(L, T, *p, file, line));
+            q = p + 1;
         } else if (*p == '\n') {
+            if ((line & 4095) == 0)
+                TRY(ts_ld_check_cancel(L));
             if (!new_line(T, file, ++line))
                 return ts_error_set(L->err, TS_EIO, "%s: out of memory", L->path);
             p++;
@@ -329,11 +372,13 @@ static const char *line_text(const ts_ld_file *F, int line)
 
 ts_status ts_ld_parse_source(loader *L, int file, config_t *cfg)
 {
-    ld_text T = {0};
+    ld_text T = {.group = {true}};
     ld_stack stk = {.file = {file}, .depth = 1};
     ts_status st = start_line(&T, file, 1) && put(&T, "", 0)
                        ? expand(L, &T, file, &stk)
                        : ts_error_set(L->err, TS_EIO, "%s: out of memory", L->path);
+    if (st == TS_OK)
+        st = ts_ld_check_cancel(L);
     if (st == TS_OK && config_read_string(cfg, T.buf) != CONFIG_TRUE) {
         int el = config_error_line(cfg);
         const ts_ld_origin o = el >= 1 && el <= T.n_lines ? T.org[el - 1]
