@@ -21,7 +21,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define TS_INCLUDE_DEPTH 10            /* nesting of @include */
 #define TS_INCLUDE_MAX 1000            /* @include expansions per scenario */
@@ -106,42 +108,54 @@ void ts_ld_resolve_name(const char *from, const char *name, char *full, size_t n
 }
 
 /* A file's text, read once: files already read (same device and inode) are
- * shared. `what` prefixes messages ("FILE:LINE: @include \"NAME\""). */
+ * shared. `what` prefixes messages ("FILE:LINE: @include \"NAME\""). The
+ * file is opened without blocking and checked through its descriptor, so a
+ * FIFO or device swapped in after a check cannot stall the load. */
 ts_status ts_ld_read_source(loader *L, const char *full, const char *what, int *index)
 {
     ts_ld_sources *S = &L->src;
-    struct stat sb;
-    if (stat(full, &sb) != 0)
+    int fd = open(full, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0)
         return ts_error_set(L->err, TS_EBAD, "%s: cannot open '%s': %s", what, full,
                             strerror(errno));
-    if (!S_ISREG(sb.st_mode))
-        return ts_error_set(L->err, TS_EBAD, "%s: not a regular file", what);
-    if ((size_t)sb.st_size >= TS_TEXT_MAX)
-        return ts_error_set(L->err, TS_EBAD, "%s: larger than %zu MiB", what, TS_TEXT_MAX >> 20);
-    for (int i = 0; i < S->n_names; i++)
+    struct stat sb;
+    ts_status st = TS_OK;
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode))
+        st = ts_error_set(L->err, TS_EBAD, "%s: not a regular file", what);
+    else if ((size_t)sb.st_size >= TS_TEXT_MAX)
+        st = ts_error_set(L->err, TS_EBAD, "%s: larger than %zu MiB", what, TS_TEXT_MAX >> 20);
+    for (int i = 0; st == TS_OK && i < S->n_names; i++)
         if (S->names[i].known && S->names[i].dev == sb.st_dev && S->names[i].ino == sb.st_ino) {
+            close(fd);
             *index = i;
             return TS_OK;
         }
-    FILE *f = fopen(full, "rb");
-    if (!f)
-        return ts_error_set(L->err, TS_EBAD, "%s: cannot open '%s': %s", what, full,
-                            strerror(errno));
-    char *buf = malloc((size_t)sb.st_size + 1);
-    size_t got = buf ? fread(buf, 1, (size_t)sb.st_size, f) : 0;
-    bool bad = buf && ferror(f);
-    fclose(f);
-    if (!buf || bad) {
-        free(buf);
-        return ts_error_set(L->err, TS_EBAD, "%s: cannot read '%s'", what, full);
+    if (st == TS_OK && S->bytes_read + (size_t)sb.st_size >= TS_TEXT_MAX)
+        st = ts_error_set(L->err, TS_EBAD, "%s: the included files hold more than %zu MiB "
+                          "(docs/limits.md)", what, TS_TEXT_MAX >> 20);
+    char *buf = st == TS_OK ? malloc((size_t)sb.st_size + 1) : NULL;
+    size_t got = 0;
+    if (st == TS_OK && !buf)
+        st = ts_error_set(L->err, TS_EIO, "%s: out of memory", L->path);
+    while (st == TS_OK && got < (size_t)sb.st_size) {
+        ssize_t r = read(fd, buf + got, (size_t)sb.st_size - got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            st = ts_error_set(L->err, TS_EIO, "%s: cannot read '%s': %s", what, full,
+                              strerror(errno));
+        if (r <= 0)
+            break;
+        got += (size_t)r;
     }
-    buf[got] = '\0';
-    if (memchr(buf, '\0', got)) {
-        free(buf);
-        return ts_error_set(L->err, TS_EBAD, "%s: not a text file (contains NUL bytes)", what);
+    close(fd);
+    if (st == TS_OK && memchr(buf, '\0', got))
+        st = ts_error_set(L->err, TS_EBAD, "%s: not a text file (contains NUL bytes)", what);
+    if (st == TS_OK) {
+        buf[got] = '\0';
+        S->bytes_read += got;
+        st = ts_ld_name_add(L, full, index);
     }
-    S->bytes_read += got;
-    ts_status st = ts_ld_name_add(L, full, index);
     if (st != TS_OK) {
         free(buf);
         return st;
@@ -348,9 +362,12 @@ static void remap(loader *L, const ld_text *T, config_setting_t *s)
 static const char *syntax_hint(const char *text)
 {
     size_t n = strcspn(text, "\n");
-    for (size_t i = 1; i < n; i++)
-        if (text[i] == '%' && text[i - 1] >= '0' && text[i - 1] <= '9')
+    bool quoted = false;
+    for (size_t i = 0; i < n && (quoted || text[i] != '#'); i++) {
+        quoted ^= text[i] == '"';
+        if (!quoted && i > 0 && text[i] == '%' && text[i - 1] >= '0' && text[i - 1] <= '9')
             return " (write a percentage as a fraction: 25% is 0.25)";
+    }
     for (size_t i = 0; i + 1 < n; i++)
         if (text[i] == '[' && text[i + 1] >= '0' && text[i + 1] <= '9' && i > 0 &&
             text[i - 1] != ' ' && text[i - 1] != '=' && text[i - 1] != '[' && text[i - 1] != ',')
