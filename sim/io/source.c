@@ -371,7 +371,8 @@ static const char *syntax_hint(const char *text)
     for (size_t i = 0; i + 1 < n; i++)
         if (text[i] == '[' && text[i + 1] >= '0' && text[i + 1] <= '9' && i > 0 &&
             text[i - 1] != ' ' && text[i - 1] != '=' && text[i - 1] != '[' && text[i - 1] != ',')
-            return " (settings are named, not indexed: elements are written in ( ... ) lists)";
+            return " (a file cannot address a list element as NAME[N]: change it with --set "
+                   "NAME.[N].KEY=VALUE, or by id in a scenario that extends this one)";
     return "";
 }
 
