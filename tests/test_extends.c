@@ -166,6 +166,31 @@ static void test_paths(void **state)
     ts_scenario_free(c);
 }
 
+/* The resolver other readers of paths call (ts_ld_path_lookup). */
+static void test_lookup(void **state)
+{
+    (void)state;
+    config_t cfg;
+    config_init(&cfg);
+    assert_int_equal(config_read_string(&cfg, "issues = ( { id = \"a\"; x = 1; }, "
+                                              "{ id = \"b\"; x = 2; } );\n"
+                                              "talks = ( { label = \"Round 1.5\"; d = 3; } );"),
+                     CONFIG_TRUE);
+    ts_error err;
+    loader L = {.path = "t.cfg", .err = &err, .cfg = &cfg};
+    config_setting_t *s = NULL;
+    assert_int_equal(ts_ld_path_lookup(&L, "issues.b.x", "uncertain.key", &s), TS_OK);
+    assert_int_equal(config_setting_get_int(s), 2);
+    assert_int_equal(ts_ld_path_lookup(&L, "issues.[0].x", "uncertain.key", &s), TS_OK);
+    assert_int_equal(config_setting_get_int(s), 1);
+    assert_int_equal(ts_ld_path_lookup(&L, "talks.\"Round 1.5\".d", "uncertain.key", &s), TS_OK);
+    assert_int_equal(config_setting_get_int(s), 3);
+    assert_int_equal(ts_ld_path_lookup(&L, "issues.c.x", "uncertain.key", &s), TS_EBAD);
+    assert_string_equal(err.msg, "uncertain.key: no element with id or label 'c' in 'issues' "
+                                 "(did you mean 'a'?)");
+    config_destroy(&cfg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -173,6 +198,7 @@ int main(void)
         cmocka_unit_test(test_chain_and_blame),
         cmocka_unit_test(test_include_relative),
         cmocka_unit_test(test_paths),
+        cmocka_unit_test(test_lookup),
     };
     return cmocka_run_group_tests(tests, scratch_setup, scratch_teardown);
 }

@@ -16,7 +16,8 @@ const ts_cli_spec ts_cmd_check_spec = {
     "usage: tradesim check SCENARIO.cfg... [--set KEY=VALUE]...\n"
     "\n"
     "Validates each scenario and prints it with every default filled in.\n"
-    "Exit 0 when all are valid, 2 (with one line per error) otherwise.\n"
+    "Exit 0 when all are valid, 2 (with one line per error) otherwise, 3 when\n"
+    "a file cannot be read or a signal stops the check.\n"
     "\n"
     "      --set KEY=VALUE    override a setting by path before validating\n"
     "  -q, --quiet            validate only; print nothing on success\n",
