@@ -14,6 +14,7 @@
 #ifndef TRADESIM_SCENARIO_H
 #define TRADESIM_SCENARIO_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -287,6 +288,11 @@ int ts_scenario_issue_index(const ts_scenario *sc, const char *id);
  * or an I/O message (code TS_EIO) when the file cannot be read. */
 ts_scenario *ts_scenario_load(const char *path, const char *const *overrides,
                               int n_overrides, ts_error *err);
+/* Same, stopping soon after *cancel becomes non-zero (polled while files are
+ * read and includes expanded, and between the loader's phases) with
+ * TS_EIO "PATH: loading interrupted"; cancel may be NULL. */
+ts_scenario *ts_scenario_load_cancel(const char *path, const char *const *overrides,
+                                     int n_overrides, const atomic_int *cancel, ts_error *err);
 /* Same from libconfig text in memory; path is used in messages and to
  * resolve @include (relative to its folder). */
 ts_scenario *ts_scenario_parse(const char *text, const char *path,

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 
 #include "tradesim/cli.h"
+#include "tradesim/interrupt.h"
 #include "tradesim/resultdir.h"
 #include "tradesim/scenario.h"
 
@@ -16,7 +17,8 @@ const ts_cli_spec ts_cmd_check_spec = {
     "usage: tradesim check SCENARIO.cfg... [--set KEY=VALUE]...\n"
     "\n"
     "Validates each scenario and prints it with every default filled in.\n"
-    "Exit 0 when all are valid, 2 (with one line per error) otherwise.\n"
+    "Exit 0 when all are valid, 2 (with one line per error) otherwise, 3 when\n"
+    "a file cannot be read or a signal stops the check.\n"
     "\n"
     "      --set KEY=VALUE    override a setting by path before validating\n"
     "  -q, --quiet            validate only; print nothing on success\n",
@@ -28,15 +30,23 @@ int ts_cmd_check(int argc, char **argv, FILE *out, FILE *err)
     int rc = ts_cli_begin(argc, argv, &ts_cmd_check_spec, &o, out, err);
     if (rc >= 0)
         return rc;
+    /* SIGINT/SIGTERM stop the loading (a scenario's includes may be many)
+     * with one line and exit 3, as for run and batch (docs/limits.md). */
+    ts_interrupt in;
+    bool watching = ts_interrupt_start(&in);
     int worst = TS_OK;
-    for (int i = 0; i < o.n_positional; i++) {
+    for (int i = 0; i < o.n_positional && !ts_interrupted(&in); i++) {
         ts_error e;
         rc = ts_cli_input_file("check", o.positional[i], NULL, err);
         if (rc >= 0) {
             worst = rc > worst ? rc : worst;
             continue;
         }
-        ts_scenario *sc = ts_scenario_load(o.positional[i], o.sets, o.n_sets, &e);
+        ts_scenario *sc = ts_scenario_load_cancel(o.positional[i], o.sets, o.n_sets, &in.flag, &e);
+        if (ts_interrupted(&in)) {
+            ts_scenario_free(sc);
+            break;
+        }
         if (sc && ts_result_check_name(sc->name, o.positional[i], &e) != TS_OK) {
             ts_scenario_free(sc);
             sc = NULL;
@@ -60,6 +70,14 @@ int ts_cmd_check(int argc, char **argv, FILE *out, FILE *err)
             }
         }
         ts_scenario_free(sc);
+    }
+    if (watching)
+        ts_interrupt_stop(&in);
+    int sig = ts_interrupted(&in);
+    if (sig) {
+        fprintf(err, "tradesim check: interrupted by signal %d; the scenarios after the last "
+                "one printed were not checked\n", sig);
+        return TS_EIO;
     }
     return worst;
 }

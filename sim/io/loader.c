@@ -22,6 +22,13 @@
 
 /* ---- messages ---------------------------------------------------------- */
 
+ts_status ts_ld_check_cancel(loader *L)
+{
+    if (L->cancel && atomic_load_explicit(L->cancel, memory_order_relaxed))
+        return ts_error_set(L->err, TS_EIO, "%s: loading interrupted", L->path);
+    return TS_OK;
+}
+
 const char *ts_ld_type_name(const config_setting_t *s)
 {
     switch (config_setting_type(s)) {
@@ -231,7 +238,12 @@ ts_status ts_ld_int_value(loader *L, const config_setting_t *s, long long lo, lo
     int t = config_setting_type(s);
     if (t == CONFIG_TYPE_FLOAT) {
         char got[40];
-        ts_ld_fmt_num(config_setting_get_float(s), got, sizeof got);
+        double d = config_setting_get_float(s);
+        ts_ld_fmt_num(d, got, sizeof got);
+        if (d == floor(d) && fabs(d) < 1e18)
+            return ts_ld_fail(L, s, "expected an integer in [%lld, %lld], got %s written as a "
+                           "number (write it as %.0f, without a point or exponent)", lo, hi, got,
+                           d);
         return ts_ld_fail(L, s, "expected an integer in [%lld, %lld], got %s", lo, hi, got);
     }
     if (t != CONFIG_TYPE_INT && t != CONFIG_TYPE_INT64)

@@ -3,7 +3,10 @@
  * it (it is not under include/):
  *
  *   loader.c           messages, "did you mean" suggestions, typed getters
- *   override.c         --set overrides and the @include pre-check
+ *   source.c           reading files, expanding @include, settings' origins
+ *   extends.c          scenario inheritance (extends = "base.cfg")
+ *   setpath.c          setting paths (by name, [N], id or label), tree copies
+ *   override.c         --set overrides
  *   scenario.c         top level, calendar, actors and strategies,
  *                      interactions, and the entry points
  *                      ts_scenario_parse/load/free
@@ -19,9 +22,12 @@
 #define TRADESIM_LOADER_H
 
 #include <libconfig.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include <sys/types.h>
 
 #include "tradesim/error.h"
 #include "tradesim/scenario.h"
@@ -42,6 +48,28 @@
             return st_;                                                                           \
     } while (0)
 
+/* A file read for one load (or a pseudo-file such as "--set KEY=VALUE"):
+ * settings' `file` points at name until the load ends. */
+typedef struct {
+    char *name;   /* as messages show it: the path tried */
+    char *text;   /* NULL for pseudo-files */
+    bool known;   /* dev and ino identify it (read once) */
+    dev_t dev;
+    ino_t ino;
+} ts_ld_file;
+
+/* Where a line of the expanded text came from (index into names). */
+typedef struct {
+    int file, line;
+} ts_ld_origin;
+
+typedef struct {
+    ts_ld_file *names;
+    int n_names, cap_names;
+    int n_includes;      /* @include expansions so far */
+    size_t bytes_read;
+} ts_ld_sources;
+
 /* One load: owned by ts_scenario_parse, which fills sc and frees it on
  * failure; the helpers only write through it. */
 typedef struct {
@@ -49,12 +77,17 @@ typedef struct {
     ts_error *err;
     ts_scenario *sc;
     config_t *cfg;
+    ts_ld_sources src;
+    const atomic_int *cancel;   /* stop when non-zero (NULL: never) */
     /* Per chip issue, the largest revenue_share and smallest margin that param
      * events loaded so far set (NAN: none), so that every pair is checked. */
     double ev_share_max[TS_MAX_ISSUES], ev_margin_min[TS_MAX_ISSUES];
 } loader;
 
 /* ---- messages (loader.c) ------------------------------------------------ */
+
+/* TS_EIO "PATH: loading interrupted" when L->cancel is set, else TS_OK. */
+ts_status ts_ld_check_cancel(loader *L);
 
 /* "an integer", "a string", ...: what setting s holds, for messages. */
 const char *ts_ld_type_name(const config_setting_t *s);
@@ -123,19 +156,72 @@ ts_status ts_ld_need_list(loader *L, const config_setting_t *s, const char *of);
 int ts_ld_issue_ref(loader *L, const config_setting_t *s, const char *id, ts_status *st);
 int ts_ld_actor_ref(loader *L, const config_setting_t *s, const char *id, ts_status *st);
 
-/* ---- overrides and includes (override.c) -------------------------------- */
+/* ---- sources (source.c) and inheritance (extends.c) ---------------------- */
+
+/* Adds name to L's file table (settings may point at it until the load
+ * ends); its index in *index. */
+ts_status ts_ld_name_add(loader *L, const char *name, int *index);
+void ts_ld_sources_free(ts_ld_sources *S);
+/* Path `name` as written in file `from`: relative to from's folder. */
+void ts_ld_resolve_name(const char *from, const char *name, char *full, size_t n);
+/* Reads file `full` once (a regular file below 64 MiB); `what` begins
+ * messages ("FILE:LINE: @include \"NAME\""). */
+ts_status ts_ld_read_source(loader *L, const char *full, const char *what, int *index);
+/* Parses file `file` of the table with its @includes expanded into cfg;
+ * every setting's file and line are where it was written. */
+ts_status ts_ld_parse_source(loader *L, int file, config_t *cfg);
+/* The tree of the scenario `text` (file L->path), with its extends chain
+ * merged in; *out is malloc'd, config_destroy and free it. */
+ts_status ts_ld_load_tree(loader *L, const char *text, config_t **out);
+
+/* ---- setting paths (setpath.c) ------------------------------------------ */
+
+#define TS_LD_PATH_MAX 16
+
+typedef struct {
+    char name[256]; /* a setting name, an id or label, or "[N]" */
+    bool index;     /* [N]: element idx */
+    bool quoted;    /* "LABEL": only an id or label */
+    long idx;
+} ts_ld_path_comp;
+
+typedef struct {
+    int n;
+    ts_ld_path_comp c[TS_LD_PATH_MAX];
+} ts_ld_path;
+
+/* Splits "issues.h20_licence.revenue_share", "actors.[0].power" or
+ * 'talks."Truce expiry: tariff talks".duration' into components; on failure
+ * *why says what is wrong (with the fix for "actors[0]"). */
+ts_status ts_ld_path_parse(const char *text, ts_ld_path *p, char *why, size_t n);
+/* Member c of a group, or the element of a list that c names ([N], id,
+ * else label); NULL if none. */
+config_setting_t *ts_ld_path_child(config_setting_t *cur, const ts_ld_path_comp *c);
+/* Why c is not a child of cur (walked: the path so far), with suggestions. */
+void ts_ld_path_missing(const config_setting_t *cur, const ts_ld_path_comp *c,
+                        const char *walked, char *why, size_t n);
+/* The setting at `path` in L->cfg; on failure the message starts with who
+ * (e.g. "--set KEY=VALUE"). */
+ts_status ts_ld_path_lookup(loader *L, const char *path, const char *who,
+                            config_setting_t **out);
+/* A list element's id, else its label, else NULL. */
+const char *ts_ld_element_key(const config_setting_t *e);
+
+/* Deep copy of src as member `name` (NULL in a list) of dst, each setting
+ * keeping its file and line. NULL when out of memory. */
+config_setting_t *ts_ld_copy_setting(config_setting_t *dst, const char *name,
+                                     const config_setting_t *src);
+/* Gives s and everything under it this file and line. */
+void ts_ld_stamp(config_setting_t *s, const char *file, unsigned line);
+
+/* ---- overrides (override.c) ---------------------------------------------- */
 
 /* Applies one "KEY=VALUE" to the tree in L->cfg before it is loaded. */
 ts_status ts_ld_apply_override(loader *L, const char *ov);
 
-/* Refuses an @include of a folder, FIFO, device or huge file, which
- * libconfig cannot handle safely; `where` names the text in messages. */
-ts_status ts_ld_check_includes(const char *text, const char *dir, const char *where, int depth,
-                            ts_error *err);
-
 /* intrange.c: refuses an integer literal that libconfig would wrap (beyond
  * 32 bits without L) or saturate (beyond 64 bits), naming where, line and
- * setting. Run on every text before libconfig reads it. */
+ * setting. Run on every source text before libconfig reads it. */
 ts_status ts_ld_check_integers(const char *text, const char *where, ts_error *err);
 
 /* ---- sections shared across files --------------------------------------- */

@@ -1,59 +1,17 @@
-/* The loader's edits and checks before the walk: `--set KEY=VALUE`
- * overrides and the @include pre-check.
+/* The loader's edits before the walk: `--set KEY=VALUE` overrides.
  *
- * An override is applied to the libconfig tree as it was read, before
- * validation, so an overridden value is checked like a written one
- * (docs/scenario-format.md, "Overrides"). A replaced or created setting keeps
- * the file and line of the setting it replaces (or of its group), so
- * messages still point into the file. The pre-check runs on the text before
- * libconfig parses it, because libconfig's scanner cannot recover from an
- * included folder or FIFO. */
+ * An override is applied to the libconfig tree as it was read (includes
+ * expanded, extends merged), before validation, so an overridden value is
+ * checked like a written one (docs/scenario-format.md, "Overrides"). KEY is
+ * a setting path (setpath.c): list elements by [N], id or label. A replaced
+ * or created setting is stamped with the pseudo-file "--set KEY=VALUE", so
+ * a message about it names the argument rather than a line of a file. */
 #include "loader.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <sys/stat.h>
-
-/* ---- --set overrides ---------------------------------------------------- */
-
-/* Deep copy of src as member `name` (NULL for list/array elements) of dst. */
-static config_setting_t *copy_setting(config_setting_t *dst, const char *name,
-                                      const config_setting_t *src)
-{
-    int t = config_setting_type(src);
-    config_setting_t *s = config_setting_add(dst, name, t);
-    if (!s)
-        return NULL;
-    config_setting_set_format(s, config_setting_get_format(src));   /* hex seeds */
-    switch (t) {
-    case CONFIG_TYPE_INT:
-        config_setting_set_int(s, config_setting_get_int(src));
-        break;
-    case CONFIG_TYPE_INT64:
-        config_setting_set_int64(s, config_setting_get_int64(src));
-        break;
-    case CONFIG_TYPE_FLOAT:
-        config_setting_set_float(s, config_setting_get_float(src));
-        break;
-    case CONFIG_TYPE_BOOL:
-        config_setting_set_bool(s, config_setting_get_bool(src));
-        break;
-    case CONFIG_TYPE_STRING:
-        config_setting_set_string(s, config_setting_get_string(src));
-        break;
-    default: {
-        int n = config_setting_length(src);
-        for (int i = 0; i < n; i++) {
-            const config_setting_t *e = config_setting_get_elem(src, (unsigned)i);
-            if (!copy_setting(s, t == CONFIG_TYPE_GROUP ? config_setting_name(e) : NULL, e))
-                return NULL;
-        }
-    }
-    }
-    return s;
-}
 
 /* Decimal seeds beyond the int64 range stay text, read by the loader, and
  * so do hex numbers over 8 digits without L (libconfig keeps 32 bits). */
@@ -70,7 +28,8 @@ static bool stays_text(const char *value)
 static bool parse_override_value(config_t *tmp, const char *value)
 {
     size_t n = strlen(value);
-    if (stays_text(value))
+    /* libconfig would open an @include relative to the working folder. */
+    if (stays_text(value) || strstr(value, "@include"))
         return false;
     char *text = malloc(n + 8);
     if (!text)
@@ -83,12 +42,29 @@ static bool parse_override_value(config_t *tmp, const char *value)
     return ok;
 }
 
+/* 1e3 for an integer setting: a number written with an exponent whose value
+ * is a whole number below 2^53 is that integer, as the analyst meant. */
+static void integral_exponent(config_setting_t *v, const char *value)
+{
+    if (config_setting_type(v) != CONFIG_TYPE_FLOAT || strpbrk(value, "xX") ||
+        !strpbrk(value, "eE"))
+        return;
+    double d = config_setting_get_float(v);
+    if (!(fabs(d) < 9007199254740992.0) || d != floor(d))
+        return;
+    v->type = CONFIG_TYPE_NONE;
+    config_setting_set_int64(v, (long long)d);
+}
+
 /* VALUE as setting "v" of tmp (initialised by the caller): as libconfig reads
  * it, else a bare string. NULL when out of memory. */
 static config_setting_t *override_value(config_t *tmp, const char *value)
 {
-    if (parse_override_value(tmp, value))
-        return config_setting_get_member(config_root_setting(tmp), "v");
+    if (parse_override_value(tmp, value)) {
+        config_setting_t *v = config_setting_get_member(config_root_setting(tmp), "v");
+        integral_exponent(v, value);
+        return v;
+    }
     config_destroy(tmp);
     config_init(tmp);
     config_setting_t *src = config_setting_add(config_root_setting(tmp), "v", CONFIG_TYPE_STRING);
@@ -97,62 +73,38 @@ static config_setting_t *override_value(config_t *tmp, const char *value)
     return src;
 }
 
-/* One component of KEY: "[N]" (*index, with N in *idx) or a setting name. */
-static ts_status parse_component(loader *L, const char *ov, const char *comp, bool *index,
-                                 long *idx)
+/* A value like 25%: the loader would see a string; say what to write. */
+static ts_status check_percent(loader *L, const char *ov, const char *value)
 {
-    *index = comp[0] == '[';
-    *idx = -1;
-    if (*index) {
-        char *end;
-        *idx = strtol(comp + 1, &end, 10);
-        if (end == comp + 1 || strcmp(end, "]") != 0 || *idx < 0)
-            return ts_error_set(L->err, TS_EBAD, "--set %s: bad index '%s' (expected [N])",
-                                ov, comp);
-    } else if (!ts_ld_valid_id(comp)) {
-        return ts_error_set(L->err, TS_EBAD, "--set %s: bad setting name '%s'", ov, comp);
-    }
+    char *end;
+    double d = strtod(value, &end);
+    if (end != value && strcmp(end, "%") == 0)
+        return ts_error_set(L->err, TS_EBAD, "--set %s: write a percentage as a fraction "
+                            "(%s is %g)", ov, value, d / 100.0);
     return TS_OK;
 }
 
-/* Element idx of a list or array, or member comp of a group; NULL if none. */
-static config_setting_t *child_of(config_setting_t *cur, const char *comp, bool index, long idx)
+/* A group the file leaves to its defaults (monte_carlo for -r), created in
+ * cur; stamped as the override's. NULL when out of memory. */
+static config_setting_t *add_group(config_setting_t *cur, const char *comp, const char *origin)
 {
-    int ct = config_setting_type(cur);
-    if (index && (ct == CONFIG_TYPE_LIST || ct == CONFIG_TYPE_ARRAY))
-        return config_setting_get_elem(cur, (unsigned)idx);
-    if (!index && ct == CONFIG_TYPE_GROUP)
-        return config_setting_get_member(cur, comp);
-    return NULL;
-}
-
-/* A group the file leaves to its defaults (monte_carlo for -r): created
- * where the enclosing group is, so that messages point there; the loader
- * then checks its name like any other. NULL when out of memory. */
-static config_setting_t *add_group(config_setting_t *cur, const char *comp)
-{
-    unsigned line = cur->line;
-    const char *file = cur->file;
     config_setting_t *child = config_setting_add(cur, comp, CONFIG_TYPE_GROUP);
-    if (child) {
-        child->line = line;
-        child->file = file;
-    }
+    if (child)
+        ts_ld_stamp(child, origin, 0);
     return child;
 }
 
 /* Replaces a list or array element by scalar src in place: elements keep
  * their place, so only scalars are replaced (ct: the container's type). */
 static ts_status replace_element(loader *L, const char *ov, const char *walked, int ct,
-                                 config_setting_t *child, const config_setting_t *src)
+                                 config_setting_t *child, const config_setting_t *src,
+                                 const char *origin)
 {
     if (!config_setting_is_scalar(child) || !config_setting_is_scalar(src) ||
         (ct == CONFIG_TYPE_ARRAY && config_setting_type(src) != config_setting_type(child)))
         return ts_error_set(L->err, TS_EBAD,
                             "--set %s: can only replace '%s' by a value of the same "
                             "kind (%s)", ov, walked, ts_ld_type_name(child));
-    unsigned line = child->line;
-    const char *file = child->file;
     /* libconfig's setters adopt a type only from NONE. */
     if (config_setting_type(child) == CONFIG_TYPE_STRING)
         config_setting_set_string(child, NULL);
@@ -174,50 +126,76 @@ static ts_status replace_element(loader *L, const char *ov, const char *walked, 
         child->value.sval = NULL;
         config_setting_set_string(child, config_setting_get_string(src));
     }
-    child->line = line;
-    child->file = file;
+    ts_ld_stamp(child, origin, 0);
     return TS_OK;
 }
 
-/* Sets member comp of group cur (child: the present one, or NULL) to a copy
- * of src, at the file and line of the value it replaces or of the group. */
+/* Sets member comp of group cur to a copy of src, stamped as the
+ * override's. */
 static ts_status replace_member(loader *L, const char *ov, config_setting_t *cur,
                                 const char *comp, config_setting_t *child,
-                                const config_setting_t *src)
+                                const config_setting_t *src, const char *origin)
 {
-    unsigned line = child ? child->line : cur->line;
-    const char *file = child ? child->file : cur->file;
     if (child)
         config_setting_remove(cur, comp);
-    config_setting_t *s = copy_setting(cur, comp, src);
+    config_setting_t *s = ts_ld_copy_setting(cur, comp, src);
     if (!s)
         return ts_error_set(L->err, TS_EIO, "--set %s: out of memory", ov);
-    s->line = line;
-    s->file = file;
+    ts_ld_stamp(s, origin, 0);
     return TS_OK;
 }
 
 /* The last component of KEY (walked: KEY so far, for messages): replaced if
  * present; created if missing from a group. */
 static ts_status set_last(loader *L, const char *ov, const char *walked, config_setting_t *cur,
-                          const char *comp, bool index, config_setting_t *child,
-                          const char *value)
+                          const ts_ld_path_comp *c, config_setting_t *child, const char *value,
+                          const char *origin)
 {
     int ct = config_setting_type(cur);
-    if (!child && (index || ct != CONFIG_TYPE_GROUP))
-        return ts_error_set(L->err, TS_EBAD, "--set %s: no such setting '%s'", ov, walked);
+    if (!child && (c->index || c->quoted || ct != CONFIG_TYPE_GROUP)) {
+        char why[512];
+        ts_ld_path_missing(cur, c, walked, why, sizeof why);
+        return ts_error_set(L->err, TS_EBAD, "--set %s: %s", ov, why);
+    }
+    TRY(check_percent(L, ov, value));
     config_t tmp;
     config_init(&tmp);
     config_setting_t *src = override_value(&tmp, value);
     ts_status st;
     if (!src)
         st = ts_error_set(L->err, TS_EIO, "--set %s: out of memory", ov);
-    else if (index)
-        st = replace_element(L, ov, walked, ct, child, src);
+    else if (ct != CONFIG_TYPE_GROUP)
+        st = replace_element(L, ov, walked, ct, child, src, origin);
     else
-        st = replace_member(L, ov, cur, comp, child, src);
+        st = replace_member(L, ov, cur, c->name, child, src, origin);
     config_destroy(&tmp);
     return st;
+}
+
+/* "actors[0]": the hint names this scenario's first element's id too. */
+static ts_status bad_key(loader *L, const char *ov, const char *key, const char *why)
+{
+    char name[256], id_hint[320] = "";
+    size_t n = strcspn(key, "[");
+    long idx = n < strlen(key) ? strtol(key + n + 1, NULL, 10) : -1;
+    if (n < sizeof name && idx >= 0 && strcspn(key, ".") > n) {
+        memcpy(name, key, n);
+        name[n] = '\0';
+        const config_setting_t *l = config_setting_get_member(config_root_setting(L->cfg), name);
+        const config_setting_t *e =
+            l && config_setting_type(l) == CONFIG_TYPE_LIST ? config_setting_get_elem(l, (unsigned)idx)
+                                                            : NULL;
+        const char *id = e ? ts_ld_element_key(e) : NULL;
+        if (id && ts_ld_valid_id(id))
+            snprintf(id_hint, sizeof id_hint, " or %s.%s", name, id);
+        else if (id)
+            snprintf(id_hint, sizeof id_hint, " or %s.\"%s\"", name, id);
+        if (l)
+            return ts_error_set(L->err, TS_EBAD, "--set %s: bad setting name '%.*s' (write "
+                                "%s.[%ld]%s)", ov, (int)strcspn(key, "."), key, name, idx,
+                                id_hint);
+    }
+    return ts_error_set(L->err, TS_EBAD, "--set %s: %s", ov, why);
 }
 
 ts_status ts_ld_apply_override(loader *L, const char *ov)
@@ -226,127 +204,46 @@ ts_status ts_ld_apply_override(loader *L, const char *ov)
     if (!eq || eq == ov)
         return ts_error_set(L->err, TS_EBAD, "--set %s: expected KEY=VALUE", ov);
     size_t klen = (size_t)(eq - ov);
-    char key[512];
+    char key[1024], why[512];
     if (klen >= sizeof key)
         return ts_error_set(L->err, TS_EBAD, "--set %s: key too long", ov);
     memcpy(key, ov, klen);
     key[klen] = '\0';
     const char *value = eq + 1;
-    /* As libconfig reads it (long decimals stay text, for seeds): never wrapped. */
+    /* As libconfig reads it (long decimals and hex stay text, for seeds): never
+     * wrapped or saturated (intrange.c). */
     if (strspn(value, "-+0123456789") > 0 && !stays_text(value) &&
         ts_ld_check_integers(value, "--set", L->err) != TS_OK)
         return ts_error_set(L->err, TS_EBAD, "--set %s: integer out of range (at most 2147483647; "
                             "64-bit integers end in L, e.g. 4294967296L)", ov);
+    ts_ld_path p;
+    if (ts_ld_path_parse(key, &p, why, sizeof why) != TS_OK)
+        return bad_key(L, ov, key, why);
+    char origin[1100];
+    snprintf(origin, sizeof origin, "--set %s", ov);
+    int oi;
+    TRY(ts_ld_name_add(L, origin, &oi));
+    const char *oname = L->src.names[oi].name;
 
     /* Walk all but the last component, which may be created. */
     config_setting_t *cur = config_root_setting(L->cfg);
-    char walked[512] = "";
-    char *save = NULL;
-    char *comp = strtok_r(key, ".", &save);
-    while (comp) {
-        char *next = strtok_r(NULL, ".", &save);
-        bool index = false;
-        long idx = -1;
-        TRY(parse_component(L, ov, comp, &index, &idx));
+    char walked[1024] = "";
+    for (int i = 0; i < p.n; i++) {
+        const ts_ld_path_comp *c = &p.c[i];
         size_t wl = strlen(walked);
-        snprintf(walked + wl, sizeof walked - wl, "%s%s", wl ? "." : "", comp);
-        config_setting_t *child = child_of(cur, comp, index, idx);
-        if (!next)
-            return set_last(L, ov, walked, cur, comp, index, child, value);
-        if (!child && !index && config_setting_type(cur) == CONFIG_TYPE_GROUP &&
-            !(child = add_group(cur, comp)))
+        snprintf(walked + wl, sizeof walked - wl, "%s%s%s%s", wl ? "." : "",
+                 c->quoted ? "\"" : "", c->name, c->quoted ? "\"" : "");
+        config_setting_t *child = ts_ld_path_child(cur, c);
+        if (i == p.n - 1)
+            return set_last(L, ov, walked, cur, c, child, value, oname);
+        if (!child && !c->index && !c->quoted && config_setting_type(cur) == CONFIG_TYPE_GROUP &&
+            !(child = add_group(cur, c->name, oname)))
             return ts_error_set(L->err, TS_EIO, "--set %s: out of memory", ov);
-        if (!child)
-            return ts_error_set(L->err, TS_EBAD, "--set %s: no such setting '%s'", ov, walked);
+        if (!child) {
+            ts_ld_path_missing(cur, c, walked, why, sizeof why);
+            return ts_error_set(L->err, TS_EBAD, "--set %s: %s", ov, why);
+        }
         cur = child;
-        comp = next;
     }
     return ts_error_set(L->err, TS_EBAD, "--set %s: expected KEY=VALUE", ov);
-}
-
-/* ---- @include pre-check --------------------------------------------------- */
-
-#define TS_INCLUDE_DEPTH 10        /* libconfig's own nesting limit */
-#define TS_INCLUDE_MAX 256         /* includes expanded in all (a fan grows as its power) */
-#define TS_TEXT_MAX ((size_t)64 << 20)
-
-/* libconfig's scanner exits the process when an included path is a folder,
- * and blocks or reads forever on a FIFO or device. So before parsing, every
- * `@include "F"` (at a line's start, as libconfig reads it) is resolved as
- * libconfig will (include_dir + "/" + F, or F as is) and must be a regular
- * file of a sane size; included files are checked the same way. A missing
- * file is left to libconfig ("cannot open include file"). Commented-out
- * includes are checked too: harmless, they only fail on a non-file. The
- * includes expanded in all are bounded (*budget), as libconfig expands a
- * file at every place it is included. */
-static ts_status check_includes(const char *text, const char *dir, const char *where,
-                                int depth, long *budget, ts_error *err)
-{
-    int line = 1;
-    for (const char *p = text; *p; line++) {
-        const char *q = p;
-        while (*q == ' ' || *q == '\t')
-            q++;
-        if (strncmp(q, "@include", 8) == 0 && (q[8] == ' ' || q[8] == '\t')) {
-            q += 8;
-            while (*q == ' ' || *q == '\t')
-                q++;
-            const char *end = *q == '"' ? strpbrk(q + 1, "\"\n") : NULL;
-            if (end && *end == '"') {
-                char name[4096], full[8192];
-                size_t n = (size_t)(end - (q + 1));
-                if (n >= sizeof name)
-                    return ts_error_set(err, TS_EBAD, "%s:%d: @include path too long", where,
-                                        line);
-                memcpy(name, q + 1, n);
-                name[n] = '\0';
-                snprintf(full, sizeof full, "%s%s%s", dir ? dir : "", dir ? "/" : "", name);
-                struct stat sb;
-                if (--*budget < 0)
-                    return ts_error_set(err, TS_EBAD,
-                                        "%s:%d: @include \"%s\": more than %d includes in all "
-                                        "(a file is read again at every place it is included)",
-                                        where, line, name, TS_INCLUDE_MAX);
-                if (stat(full, &sb) == 0) {
-                    if (!S_ISREG(sb.st_mode))
-                        return ts_error_set(err, TS_EBAD,
-                                            "%s:%d: @include \"%s\": not a regular file", where,
-                                            line, name);
-                    if ((size_t)sb.st_size >= TS_TEXT_MAX)
-                        return ts_error_set(err, TS_EBAD,
-                                            "%s:%d: @include \"%s\": larger than %zu MiB",
-                                            where, line, name, TS_TEXT_MAX >> 20);
-                    if (depth < TS_INCLUDE_DEPTH) {
-                        FILE *f = fopen(full, "rb");
-                        char *buf = f ? malloc((size_t)sb.st_size + 1) : NULL;
-                        ts_status st = TS_OK;
-                        if (buf) {
-                            size_t got = fread(buf, 1, (size_t)sb.st_size, f);
-                            buf[got] = '\0';
-                            st = check_includes(buf, dir, full, depth + 1, budget, err);
-                            if (st == TS_OK)
-                                st = ts_ld_check_integers(buf, full, err);
-                        }
-                        free(buf);
-                        if (f)
-                            fclose(f);
-                        if (st != TS_OK)
-                            return st;
-                    }
-                }
-            }
-        }
-        const char *nl = strchr(p, '\n');
-        if (!nl)
-            break;
-        p = nl + 1;
-    }
-    return TS_OK;
-}
-
-ts_status ts_ld_check_includes(const char *text, const char *dir, const char *where, int depth,
-                               ts_error *err)
-{
-    long budget = TS_INCLUDE_MAX;
-    return check_includes(text, dir, where, depth, &budget, err);
 }

@@ -525,50 +525,35 @@ static ts_status load_root(loader *L, const config_setting_t *root)
 
 /* ---- entry points ------------------------------------------------------- */
 
-ts_scenario *ts_scenario_parse(const char *text, const char *path,
-                               const char *const *overrides, int n_overrides, ts_error *err)
+static ts_scenario *parse(const char *text, const char *path, const char *const *overrides,
+                          int n_overrides, const atomic_int *cancel, ts_error *err)
 {
     ts_error_clear(err);
     if (!path)
         path = "-";
     ts_scenario *sc = calloc(1, sizeof *sc);
-    config_t cfg;
-    config_init(&cfg);
     if (!sc) {
         ts_error_set(err, TS_EIO, "%s: out of memory", path);
-        config_destroy(&cfg);
         return NULL;
     }
     snprintf(sc->path, sizeof sc->path, "%s", path);
-    /* @include resolves relative to the scenario's folder. */
-    char dir[4096];
-    const char *slash = strrchr(path, '/');
-    if (slash) {
-        size_t n = (size_t)(slash - path);
-        if (n == 0)
-            n = 1;
-        if (n >= sizeof dir)
-            n = sizeof dir - 1;
-        memcpy(dir, path, n);
-        dir[n] = '\0';
-        config_set_include_dir(&cfg, dir);
-    }
-    loader L = {.path = path, .err = err, .sc = sc, .cfg = &cfg};
+    loader L = {.path = path, .err = err, .sc = sc, .cancel = cancel};
     for (int k = 0; k < TS_MAX_ISSUES; k++)
         L.ev_share_max[k] = L.ev_margin_min[k] = NAN;
-    ts_status st = ts_ld_check_includes(text ? text : "", slash ? dir : NULL, path, 1, err);
-    if (st == TS_OK)
-        st = ts_ld_check_integers(text ? text : "", path, err);
-    if (st == TS_OK && config_read_string(&cfg, text ? text : "") != CONFIG_TRUE) {
-        const char *file = config_error_file(&cfg);
-        st = ts_error_set(err, TS_EBAD, "%s:%d: %s", file ? file : path, config_error_line(&cfg),
-                          config_error_text(&cfg));
-    }
+    /* Includes expanded and extends merged (source.c, extends.c), then
+     * overrides, then one validating walk. */
+    ts_status st = ts_ld_load_tree(&L, text ? text : "", &L.cfg);
     for (int i = 0; st == TS_OK && i < n_overrides; i++)
         st = ts_ld_apply_override(&L, overrides[i]);
     if (st == TS_OK)
-        st = load_root(&L, config_root_setting(&cfg));
-    config_destroy(&cfg);
+        st = ts_ld_check_cancel(&L);
+    if (st == TS_OK)
+        st = load_root(&L, config_root_setting(L.cfg));
+    if (L.cfg) {
+        config_destroy(L.cfg);
+        free(L.cfg);
+    }
+    ts_ld_sources_free(&L.src);
     if (st != TS_OK) {
         /* Values echoed from the file may hold newlines: keep one line. */
         if (err)
@@ -581,8 +566,20 @@ ts_scenario *ts_scenario_parse(const char *text, const char *path,
     return sc;
 }
 
+ts_scenario *ts_scenario_parse(const char *text, const char *path,
+                               const char *const *overrides, int n_overrides, ts_error *err)
+{
+    return parse(text, path, overrides, n_overrides, NULL, err);
+}
+
 ts_scenario *ts_scenario_load(const char *path, const char *const *overrides,
                               int n_overrides, ts_error *err)
+{
+    return ts_scenario_load_cancel(path, overrides, n_overrides, NULL, err);
+}
+
+ts_scenario *ts_scenario_load_cancel(const char *path, const char *const *overrides,
+                                     int n_overrides, const atomic_int *cancel, ts_error *err)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
@@ -624,7 +621,7 @@ ts_scenario *ts_scenario_load(const char *path, const char *const *overrides,
         ts_error_set(err, TS_EBAD, "%s: not a text file (contains NUL bytes)", path);
         return NULL;
     }
-    ts_scenario *sc = ts_scenario_parse(buf, path, overrides, n_overrides, err);
+    ts_scenario *sc = parse(buf, path, overrides, n_overrides, cancel, err);
     free(buf);
     return sc;
 }
