@@ -230,18 +230,47 @@ static ts_status run_events(const ts_engine *e, ts_replicate *r)
     return TS_OK;
 }
 
-/* Phase 4 and 5 in one pass over the issues: the observation draw of a
- * noisy pledge (in issue order, as nothing else draws after the moves), each
- * issue's payoff exactly as ts_world_payoffs computes it (same operations,
- * same order), its columns of the row, its state advanced to the next step,
- * what the other side saw (seen[]), and the numerators of each actor's
- * pressure index on the true and on the seen levels (ts_world_pressure's
- * sums: an actor's levers in file order, which is this loop's order).
- * noisy[a]: a owns a noisy pledge (else its two numerators are equal).
- * contrib[2 i + a] gains issue i's discounted payoff to actor a, and
- * contrib[2 n + a] the interactions' (the parts of w->total[a] this step adds). */
-static void step_issues(ts_world *w, gsl_rng *rng, double *row, double pay[2], bool noisy[2],
-                        double num[2], double num_seen[2], double *restrict contrib)
+/* Phase 4 and the level caches of phase 5: every call to libm or GSL a step
+ * makes after the moves. The caches by kind (one loop each, in the world's
+ * refresh lists; pledges and custom levers have none), then the observation
+ * draws of the noisy pledges in file order (nothing else draws after the
+ * moves). Kept out of account_issues, whose loop then holds its sums in
+ * registers across no call. */
+/* Refreshes the levers refresh[from..to) of the world, all of kind `kind`
+ * (a constant where it inlines). */
+static inline void refresh_run(ts_world *w, ts_issue_kind kind, int from, int to)
+{
+    const double h = w->h;
+    ts_level_memo *memo = w->memo;
+    for (int k = from; k < to; k++) {
+        int i = w->refresh[k];
+        ts_issue_state_refresh_kind(kind, &w->issue[i], h, &w->st[i], memo ? memo + i : NULL);
+    }
+}
+
+static void refresh_issues(ts_world *w, gsl_rng *rng)
+{
+    refresh_run(w, TS_ISSUE_TARIFF, 0, w->refresh_end[0]);
+    refresh_run(w, TS_ISSUE_CHIP_LICENCE, w->refresh_end[0], w->refresh_end[1]);
+    refresh_run(w, TS_ISSUE_EXPORT_CONTROL, w->refresh_end[1], w->refresh_end[2]);
+    for (int k = 0; k < w->n_noisy; k++) {
+        int i = w->noisy[k];
+        w->st[i].observed =
+            w->st[i].x + gsl_ran_gaussian_ziggurat(rng, w->issue[i].verification_noise);
+    }
+}
+
+/* The rest of phase 5 in one pass over the issues, after refresh_issues:
+ * each issue's payoff exactly as ts_world_payoffs computes it (same
+ * operations, same order), its columns of the row, its state advanced to the
+ * next step, what the other side saw (seen[]), and the numerators of each
+ * actor's pressure index on the true and on the seen levels
+ * (ts_world_pressure's sums: an actor's levers in file order, which is this
+ * loop's order). contrib[2 i + a] gains issue i's discounted payoff to actor
+ * a, and contrib[2 n + a] the interactions' (the parts of w->total[a] this
+ * step adds). */
+static void account_issues(ts_world *w, double *row, double pay[2], double num[2],
+                           double num_seen[2], double *restrict contrib)
 {
     double p0 = 0.0, p1 = 0.0, h = w->h, n0 = 0.0, n1 = 0.0, s0 = 0.0, s1 = 0.0;
     const double d0 = w->disc[0], d1 = w->disc[1];
@@ -249,13 +278,10 @@ static void step_issues(ts_world *w, gsl_rng *rng, double *row, double pay[2], b
     for (int i = 0; i < n; i++) {
         const ts_issue *is = &w->issue[i];
         ts_issue_state *st = &w->st[i];
-        ts_level_memo *memo = w->memo ? &w->memo[i] : NULL;
-        double x = st->x, po, pf, obs = x;
+        double x = st->x, po, pf;
         bool drawn = false;
-        /* One dispatch per issue; each case's calls then inline. */
         switch (is->kind) {
         case TS_ISSUE_TARIFF:
-            ts_issue_state_refresh_memo(is, h, st, memo);
             ts_tariff_flows(is, st, x, &po, &pf);
             if (row)
                 row[c++] = x;
@@ -263,7 +289,6 @@ static void step_issues(ts_world *w, gsl_rng *rng, double *row, double pay[2], b
                 ts_issue_advance(is, st, h);
             break;
         case TS_ISSUE_CHIP_LICENCE:
-            ts_issue_state_refresh_memo(is, h, st, memo);
             ts_chip_flows(is, st, x, &po, &pf);
             if (row) {
                 row[c++] = x;
@@ -273,7 +298,6 @@ static void step_issues(ts_world *w, gsl_rng *rng, double *row, double pay[2], b
             ts_issue_advance(is, st, h);
             break;
         case TS_ISSUE_EXPORT_CONTROL:
-            ts_issue_state_refresh_memo(is, h, st, memo);
             ts_export_flows(is, st, x, &po, &pf);
             if (row) {
                 row[c++] = x;
@@ -282,23 +306,19 @@ static void step_issues(ts_world *w, gsl_rng *rng, double *row, double pay[2], b
             ts_issue_advance(is, st, h);
             break;
         case TS_ISSUE_PLEDGE:
-            ts_issue_state_refresh_memo(is, h, st, memo);
             ts_pledge_flows(is, x, &po, &pf);
             if (row)
                 row[c++] = x;
+            drawn = is->verification_noise > 0.0;
             break;
         case TS_ISSUE_CUSTOM:
         default:
-            ts_issue_state_refresh_memo(is, h, st, memo);
             ts_custom_flows(is, x, &po, &pf);
             if (row)
                 row[c++] = x;
             break;
         }
-        if (is->kind == TS_ISSUE_PLEDGE && is->verification_noise > 0.0) {
-            obs = x + gsl_ran_gaussian_ziggurat(rng, is->verification_noise);
-            noisy[is->owner] = drawn = true;
-        }
+        double obs = drawn ? st->observed : x;
         st->observed = obs;
         w->seen[i] = obs;
         double pw = is->pressure_weight * ts_issue_pressure(is, x);
@@ -342,7 +362,7 @@ static void step_issues(ts_world *w, gsl_rng *rng, double *row, double pay[2], b
 }
 
 /* Each issue's flows this step by channel, weighted as its contribution to
- * the totals (discount and h), before step_issues moves the state on: the
+ * the totals (discount and h), before account_issues moves the state on: the
  * state the flows use. Off the hot path unless output.channels asks. */
 static void add_channels(const ts_world *w, double *chan)
 {
@@ -375,10 +395,10 @@ ts_status ts_replicate_step(const ts_engine *e, ts_replicate *r, ts_talks_hook t
     ts_strategy_move(w, 0, r->ws, r->rng);
     ts_strategy_move(w, 1, r->ws, r->rng);
     double pay[2], num[2], num_seen[2];
-    bool noisy[2] = {false, false};
     if (r->chan)
         add_channels(w, r->chan);
-    step_issues(w, r->rng, row, pay, noisy, num, num_seen, r->contrib);
+    refresh_issues(w, r->rng);
+    account_issues(w, row, pay, num, num_seen, r->contrib);
     for (int a = 0; a < 2; a++) {
         w->payoff[a] = pay[a];
         w->total[a] += w->disc[a] * pay[a];
@@ -388,7 +408,7 @@ ts_status ts_replicate_step(const ts_engine *e, ts_replicate *r, ts_talks_hook t
         w->pressure_fresh[a] = true;
         w->seen_p_prev[a] = w->seen_p[a];
         /* Without a noisy pledge a's levers were seen as they are: the same index. */
-        w->seen_p[a] = !noisy[a] ? w->pressure[a] : den > 0.0 ? num_seen[a] / den : 0.0;
+        w->seen_p[a] = !w->noisy_owner[a] ? w->pressure[a] : den > 0.0 ? num_seen[a] / den : 0.0;
     }
     if (row) {
         double *ra = row + (e->C - 8);

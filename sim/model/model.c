@@ -24,7 +24,11 @@ extern inline void ts_tariff_eq_flows(double m0, double eps, double theta, doubl
                                       double *po, double *pf);
 extern inline double ts_tariff_supply_share(double eps, double theta);
 extern inline void ts_tariff_path(const ts_issue *is, ts_issue_state *st);
+extern inline void ts_issue_state_compute(ts_issue_kind kind, const ts_issue *is, double h,
+                                          ts_issue_state *st);
 extern inline void ts_issue_state_refresh(const ts_issue *is, double h, ts_issue_state *st);
+extern inline void ts_issue_state_refresh_kind(ts_issue_kind kind, const ts_issue *is, double h,
+                                               ts_issue_state *st, ts_level_memo *m);
 extern inline void ts_issue_state_refresh_memo(const ts_issue *is, double h, ts_issue_state *st,
                                                ts_level_memo *m);
 extern inline void ts_tariff_flows(const ts_issue *is, const ts_issue_state *st, double x,
@@ -64,6 +68,9 @@ double ts_discount_factor(double rate, double h)
 
 void ts_level_memo_clear(ts_level_memo *m)
 {
+    /* A memo switched off is never read again. */
+    if (m->off)
+        return;
     for (int k = 0; k < TS_MEMO_SLOTS; k++)
         m->slot[k].key = TS_MEMO_EMPTY;
 }
@@ -237,17 +244,34 @@ void ts_world_bind(ts_world *w, const ts_scenario *sc, ts_issue *issue, ts_issue
 }
 
 /* Each actor's levers and pressure-weight sum: the pressure index's
- * denominator, summed in file order as the index's numerator is. */
+ * denominator, summed in file order as the index's numerator is; the
+ * engine's lists of levers to refresh and pledges to observe (ts_world). */
 static void world_owners(ts_world *w)
 {
+    static const ts_issue_kind cached[3] = {TS_ISSUE_TARIFF, TS_ISSUE_CHIP_LICENCE,
+                                            TS_ISSUE_EXPORT_CONTROL};
     for (int a = 0; a < 2; a++) {
         w->n_own[a] = 0;
         w->p_den[a] = 0.0;
+        w->noisy_owner[a] = false;
     }
+    w->n_noisy = 0;
     for (int i = 0; i < w->n_issues; i++) {
-        int a = w->issue[i].owner;
+        const ts_issue *is = &w->issue[i];
+        int a = is->owner;
         w->own[a][w->n_own[a]++] = i;
-        w->p_den[a] += w->issue[i].pressure_weight;
+        w->p_den[a] += is->pressure_weight;
+        if (is->kind == TS_ISSUE_PLEDGE && is->verification_noise > 0.0) {
+            w->noisy[w->n_noisy++] = i;
+            w->noisy_owner[a] = true;
+        }
+    }
+    int n = 0;
+    for (int j = 0; j < 3; j++) {
+        for (int i = 0; i < w->n_issues; i++)
+            if (w->issue[i].kind == cached[j])
+                w->refresh[n++] = i;
+        w->refresh_end[j] = n;
     }
 }
 
@@ -256,6 +280,8 @@ void ts_world_use_memo(ts_world *w, ts_level_memo *memo, bool *stale)
     w->memo = memo;
     w->memo_stale = stale;
     for (int i = 0; i < w->n_issues; i++) {
+        memo[i].hits = memo[i].misses = 0;
+        memo[i].off = false;
         ts_level_memo_clear(&memo[i]);
         stale[i] = false;
     }
