@@ -489,6 +489,14 @@ double ts_discount_factor(double rate, double h);
 
 /* ---- the world ------------------------------------------------------ */
 
+/* A lever's issue, state and memo (NULL: none), as the step's loops reach
+ * them: one load each instead of an index's arithmetic. */
+typedef struct {
+    const ts_issue *is;
+    ts_issue_state *st;
+    ts_level_memo *memo;
+} ts_lever_ref;
+
 typedef struct {
     const ts_scenario *sc;
     double h;                 /* step length in years (1 when abstract) */
@@ -530,7 +538,7 @@ typedef struct {
      * each; refresh_end[j] ends kind j's run in refresh[]), the pledges with
      * verification noise in file order, and whether actor a owns one. */
     int refresh_end[3];
-    int refresh[TS_MAX_ISSUES];
+    ts_lever_ref refresh[TS_MAX_ISSUES];
     int n_noisy;
     int noisy[TS_MAX_ISSUES];
     bool noisy_owner[2];

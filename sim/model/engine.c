@@ -36,6 +36,7 @@ struct ts_engine {
     bool sq_each;
     char (*col)[COL_NAME_MAX];
     const char **col_name;     /* col's rows, as the guard takes them */
+    int *level_col;            /* per issue: the column of its level */
 };
 
 /* ---- engine ----------------------------------------------------------- */
@@ -74,9 +75,12 @@ ts_engine *ts_engine_alloc(const ts_scenario *sc, ts_error *err)
     for (int i = 0; i < sc->n_issues; i++)
         C += 1 + ts_issue_n_state(sc->issues[i].kind);
     if (!e || !(e->col = calloc((size_t)C, sizeof *e->col)) ||
-        !(e->col_name = malloc((size_t)C * sizeof *e->col_name))) {
-        if (e)
+        !(e->col_name = malloc((size_t)C * sizeof *e->col_name)) ||
+        !(e->level_col = malloc((size_t)(sc->n_issues > 0 ? sc->n_issues : 1) * sizeof(int)))) {
+        if (e) {
             free(e->col);
+            free(e->col_name);
+        }
         free(e);
         ts_error_set(err, TS_EIO, "tradesim: out of memory");
         return NULL;
@@ -88,6 +92,7 @@ ts_engine *ts_engine_alloc(const ts_scenario *sc, ts_error *err)
     int c = 0;
     for (int i = 0; i < sc->n_issues; i++) {
         const ts_issue *is = &sc->issues[i];
+        e->level_col[i] = c;
         snprintf(e->col[c++], COL_NAME_MAX, "%s", is->id);
         for (int j = 0; j < ts_issue_n_state(is->kind); j++)
             snprintf(e->col[c++], COL_NAME_MAX, "%s_%s", is->id,
@@ -116,6 +121,7 @@ void ts_engine_free(ts_engine *e)
         return;
     free(e->col);
     free(e->col_name);
+    free(e->level_col);
     free(e);
 }
 
@@ -238,14 +244,11 @@ static ts_status run_events(const ts_engine *e, ts_replicate *r)
  * registers across no call. */
 /* Refreshes the levers refresh[from..to) of the world, all of kind `kind`
  * (a constant where it inlines). */
-static inline void refresh_run(ts_world *w, ts_issue_kind kind, int from, int to)
+static inline void refresh_run(const ts_world *w, ts_issue_kind kind, int from, int to)
 {
     const double h = w->h;
-    ts_level_memo *memo = w->memo;
-    for (int k = from; k < to; k++) {
-        int i = w->refresh[k];
-        ts_issue_state_refresh_kind(kind, &w->issue[i], h, &w->st[i], memo ? memo + i : NULL);
-    }
+    for (const ts_lever_ref *l = w->refresh + from, *end = w->refresh + to; l < end; l++)
+        ts_issue_state_refresh_kind(kind, l->is, h, l->st, l->memo);
 }
 
 static void refresh_issues(ts_world *w, gsl_rng *rng)
@@ -275,9 +278,11 @@ static void account_issues(ts_world *w, double *row, double pay[2], double num[2
     double p0 = 0.0, p1 = 0.0, h = w->h, n0 = 0.0, n1 = 0.0, s0 = 0.0, s1 = 0.0;
     const double d0 = w->disc[0], d1 = w->disc[1];
     int n = w->n_issues, c = 0;
-    for (int i = 0; i < n; i++) {
-        const ts_issue *is = &w->issue[i];
-        ts_issue_state *st = &w->st[i];
+    /* Walking pointers: no index arithmetic per issue. */
+    const ts_issue *is = w->issue;
+    ts_issue_state *st = w->st;
+    double *seen = w->seen, *ci = contrib;
+    for (int i = 0; i < n; i++, is++, st++, seen++, ci += 2) {
         double x = st->x, po, pf;
         bool drawn = false;
         switch (is->kind) {
@@ -320,7 +325,7 @@ static void account_issues(ts_world *w, double *row, double pay[2], double num[2
         }
         double obs = drawn ? st->observed : x;
         st->observed = obs;
-        w->seen[i] = obs;
+        *seen = obs;
         double pw = is->pressure_weight * ts_issue_pressure(is, x);
         double ps = drawn ? is->pressure_weight * ts_issue_pressure(is, obs) : pw;
         /* Named sums rather than [owner] stores: they stay in registers. */
@@ -333,7 +338,6 @@ static void account_issues(ts_world *w, double *row, double pay[2], double num[2
         }
         /* ts_flows_add's sums, and the same products weighted as w->total's. */
         double qo = po * h, qf = pf * h;
-        double *ci = contrib + 2 * i;
         if (is->owner == 0) {
             p0 += qo;
             p1 += qf;
@@ -599,15 +603,11 @@ static ts_status run_one(mc_shared *sh, ts_replicate *r, int k, ts_error *err)
     ts_replicate_reset(e, r, k);
     double *rows = run->traj + (size_t)k * T * C;
     double *mean = run->mean + (size_t)k * n;
-    for (int i = 0; i < n; i++)
-        mean[i] = 0.0;
     for (int t = 0; t < T; t++) {
         ts_status s = ts_replicate_step(e, r, sh->opts->talks, sh->opts->talks_ctx,
                                         rows + (size_t)t * C, err);
         if (s != TS_OK)
             return s;
-        for (int i = 0; i < n; i++)
-            mean[i] += r->w.st[i].x;
         if (k < run->n_traj)
             run->agreement[(size_t)k * T + t] = r->agreement;
         /* A replicate can run for seconds: look for a signal now and then. */
@@ -615,8 +615,15 @@ static ts_status run_one(mc_shared *sh, ts_replicate *r, int k, ts_error *err)
             return ts_error_set(err, TS_EIO, "%s: interrupted by signal %d", e->sc->name,
                                 atomic_load((atomic_int *)sh->opts->cancel));
     }
+    /* Each lever's mean level: the sum of its row column, step by step as a
+     * running sum in the loop above would add it (the row holds st[i].x as
+     * the step left it), divided once. */
     for (int i = 0; i < n; i++) {
-        mean[i] /= T > 0 ? T : 1;
+        const double *x = rows + e->level_col[i];
+        double sum = 0.0;
+        for (int t = 0; t < T; t++, x += C)
+            sum += *x;
+        mean[i] = sum / (T > 0 ? T : 1);
         run->final[(size_t)k * n + i] = r->w.st[i].x;
     }
     run->seed[k] = r->seed;

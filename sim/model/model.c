@@ -270,7 +270,9 @@ static void world_owners(ts_world *w)
     for (int j = 0; j < 3; j++) {
         for (int i = 0; i < w->n_issues; i++)
             if (w->issue[i].kind == cached[j])
-                w->refresh[n++] = i;
+                w->refresh[n++] = (ts_lever_ref){.is = &w->issue[i],
+                                                 .st = &w->st[i],
+                                                 .memo = w->memo ? &w->memo[i] : NULL};
         w->refresh_end[j] = n;
     }
 }
@@ -285,6 +287,7 @@ void ts_world_use_memo(ts_world *w, ts_level_memo *memo, bool *stale)
         ts_level_memo_clear(&memo[i]);
         stale[i] = false;
     }
+    world_owners(w);
 }
 
 void ts_world_reset(ts_world *w)
