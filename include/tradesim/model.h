@@ -579,6 +579,10 @@ inline double ts_world_pressure_now(const ts_world *w, int a)
 void ts_world_payoffs(ts_world *w, double pay[2]);
 /* Changes a double parameter (param event) and refreshes what depends on it. */
 void ts_world_set_param(ts_world *w, ts_target target, int index, size_t offset, double value);
+/* The n parameter changes of an event, in order, with what depends on them
+ * recomputed once per issue at the end: the same state as n calls of
+ * ts_world_set_param (the caches depend on the final parameters alone). */
+void ts_world_set_params(ts_world *w, const ts_event_param *p, int n);
 /* Sets lever i to x clamped to its bounds (events, agreements). */
 void ts_world_set_level(ts_world *w, int i, double x);
 

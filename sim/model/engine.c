@@ -210,10 +210,8 @@ static ts_status fire_event(ts_replicate *r, const ts_event *ev, int index)
         ts_world_set_level(w, s->issue, s->add ? w->st[s->issue].x + s->value : s->value);
         w->forced |= UINT64_C(1) << s->issue;
     }
-    for (int j = 0; j < ev->n_params; j++) {
-        const ts_event_param *p = &ev->params[j];
-        ts_world_set_param(w, p->target, p->index, p->offset, p->value);
-    }
+    if (ev->n_params > 0)
+        ts_world_set_params(w, ev->params, ev->n_params);
     r->fired[index] = true;
     return ts_log_add_event(&r->log, w->step, index);
 }
@@ -431,10 +429,8 @@ ts_status ts_replicate_step(const ts_engine *e, ts_replicate *r, ts_talks_hook t
 
 static void apply_params(ts_world *w, const ts_event *ev)
 {
-    for (int j = 0; j < ev->n_params; j++) {
-        const ts_event_param *p = &ev->params[j];
-        ts_world_set_param(w, p->target, p->index, p->offset, p->value);
-    }
+    if (ev->n_params > 0)
+        ts_world_set_params(w, ev->params, ev->n_params);
 }
 
 /* True when a random event that changes a parameter fired in the replicate

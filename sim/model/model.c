@@ -339,29 +339,59 @@ void ts_world_payoffs(ts_world *w, double pay[2])
     pay[1] = p1;
 }
 
-void ts_world_set_param(ts_world *w, ts_target target, int index, size_t offset, double value)
+/* Writes one parameter; a shock to the state where the parameter is an
+ * initial state. The caches wait for params_done. */
+static void put_param(ts_world *w, ts_target target, int index, size_t offset, double value)
 {
     if (target == TS_TARGET_ISSUE) {
-        ts_issue *is = &w->issue[index];
-        ts_issue_param_set(is, offset, value);
+        ts_issue_param_set(&w->issue[index], offset, value);
         /* The initial-state parameters double as shocks to the state now. */
         if (offset == offsetof(ts_issue, market_share))
             w->st[index].market = value;
         else if (offset == offsetof(ts_issue, dependence))
             w->st[index].dependence = value;
-        ts_issue_state_params_changed(is, w->h, &w->st[index]);
-        if (w->memo) {
-            /* Entries made from now on hold these parameters: the reset drops them. */
-            ts_level_memo_clear(&w->memo[index]);
-            w->memo_stale[index] = true;
-        }
-        world_owners(w);
-        w->pressure_fresh[0] = w->pressure_fresh[1] = false;
     } else {
         ts_actor *ac = &w->actor[index];
         memcpy((char *)ac + offset, &value, sizeof value);
         w->factor[index] = ts_discount_factor(ac->discount, w->h);
     }
+}
+
+/* What depends on the parameters of the issues in `touched` (bit i: issue
+ * i), recomputed once from their final values, as after each change. */
+static void params_done(ts_world *w, uint64_t touched)
+{
+    if (!touched)
+        return;
+    for (int i = 0; i < w->n_issues; i++) {
+        if (!((touched >> i) & 1u))
+            continue;
+        ts_issue_state_params_changed(&w->issue[i], w->h, &w->st[i]);
+        if (w->memo) {
+            /* Entries made from now on hold these parameters: the reset drops them. */
+            ts_level_memo_clear(&w->memo[i]);
+            w->memo_stale[i] = true;
+        }
+    }
+    world_owners(w);
+    w->pressure_fresh[0] = w->pressure_fresh[1] = false;
+}
+
+void ts_world_set_param(ts_world *w, ts_target target, int index, size_t offset, double value)
+{
+    put_param(w, target, index, offset, value);
+    params_done(w, target == TS_TARGET_ISSUE ? UINT64_C(1) << index : 0);
+}
+
+void ts_world_set_params(ts_world *w, const ts_event_param *p, int n)
+{
+    uint64_t touched = 0;
+    for (int j = 0; j < n; j++) {
+        put_param(w, p[j].target, p[j].index, p[j].offset, p[j].value);
+        if (p[j].target == TS_TARGET_ISSUE)
+            touched |= UINT64_C(1) << p[j].index;
+    }
+    params_done(w, touched);
 }
 
 void ts_world_set_level(ts_world *w, int i, double x)
