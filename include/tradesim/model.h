@@ -246,6 +246,8 @@ typedef struct {
 /* A NaN's bits: no level that reaches the memo has them. */
 #define TS_MEMO_EMPTY UINT64_MAX
 
+/* An empty memo, switched on, its trial not begun. */
+void ts_level_memo_init(ts_level_memo *m);
 /* Empties the slots (the trial's counts stay). */
 void ts_level_memo_clear(ts_level_memo *m);
 

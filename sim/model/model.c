@@ -66,6 +66,13 @@ double ts_discount_factor(double rate, double h)
     return rate > 0.0 ? pow(1.0 + rate, -h) : 1.0;
 }
 
+void ts_level_memo_init(ts_level_memo *m)
+{
+    m->hits = m->misses = 0;
+    m->off = false;
+    ts_level_memo_clear(m);
+}
+
 void ts_level_memo_clear(ts_level_memo *m)
 {
     /* A memo switched off is never read again. */
@@ -282,9 +289,7 @@ void ts_world_use_memo(ts_world *w, ts_level_memo *memo, bool *stale)
     w->memo = memo;
     w->memo_stale = stale;
     for (int i = 0; i < w->n_issues; i++) {
-        memo[i].hits = memo[i].misses = 0;
-        memo[i].off = false;
-        ts_level_memo_clear(&memo[i]);
+        ts_level_memo_init(&memo[i]);
         stale[i] = false;
     }
     world_owners(w);
