@@ -261,6 +261,32 @@ static void refresh_issues(ts_world *w, gsl_rng *rng)
     }
 }
 
+/* Actor a's end of the step, from account_issues's sums still in registers:
+ * its payoff pay, total and discount, its pressure index on the numerator
+ * num as its levers stand and on num_seen as the other side saw them, and
+ * its four columns at the end of the row (ra, or NULL). */
+static inline void actor_end(ts_world *w, int a, double pay, double num, double num_seen,
+                             double *ra)
+{
+    double den = w->p_den[a];
+    double total = w->total[a] + w->disc[a] * pay;
+    double pressure = den > 0.0 ? num / den : 0.0;
+    w->payoff[a] = pay;
+    w->total[a] = total;
+    w->disc[a] *= w->factor[a];
+    w->pressure[a] = pressure;
+    w->pressure_fresh[a] = true;
+    w->seen_p_prev[a] = w->seen_p[a];
+    /* Without a noisy pledge a's levers were seen as they are: the same index. */
+    w->seen_p[a] = !w->noisy_owner[a] ? pressure : den > 0.0 ? num_seen / den : 0.0;
+    if (ra) {
+        ra[0] = pressure;
+        ra[1] = w->trust[a];
+        ra[2] = pay;
+        ra[3] = total;
+    }
+}
+
 /* The rest of phase 5 in one pass over the issues, after refresh_issues:
  * each issue's payoff exactly as ts_world_payoffs computes it (same
  * operations, same order), its columns of the row, its state advanced to the
@@ -270,8 +296,7 @@ static void refresh_issues(ts_world *w, gsl_rng *rng)
  * loop's order). contrib[2 i + a] gains issue i's discounted payoff to actor
  * a, and contrib[2 n + a] the interactions' (the parts of w->total[a] this
  * step adds). */
-static void account_issues(ts_world *w, double *row, double pay[2], double num[2],
-                           double num_seen[2], double *restrict contrib)
+static void account_issues(ts_world *w, double *row, double *restrict contrib)
 {
     double p0 = 0.0, p1 = 0.0, h = w->h, n0 = 0.0, n1 = 0.0, s0 = 0.0, s1 = 0.0;
     const double d0 = w->disc[0], d1 = w->disc[1];
@@ -312,7 +337,10 @@ static void account_issues(ts_world *w, double *row, double pay[2], double num[2
             ts_pledge_flows(is, x, &po, &pf);
             if (row)
                 row[c++] = x;
+            /* A noisy pledge's observation is refresh_issues's draw. */
             drawn = is->verification_noise > 0.0;
+            if (!drawn)
+                st->observed = x;
             break;
         case TS_ISSUE_CUSTOM:
         default:
@@ -322,7 +350,6 @@ static void account_issues(ts_world *w, double *row, double pay[2], double num[2
             break;
         }
         double obs = drawn ? st->observed : x;
-        st->observed = obs;
         *seen = obs;
         double pw = is->pressure_weight * ts_issue_pressure(is, x);
         double ps = drawn ? is->pressure_weight * ts_issue_pressure(is, obs) : pw;
@@ -348,19 +375,16 @@ static void account_issues(ts_world *w, double *row, double pay[2], double num[2
             ci[1] += d1 * qo;
         }
     }
-    num[0] = n0;
-    num[1] = n1;
-    num_seen[0] = s0;
-    num_seen[1] = s1;
     if (w->sc->n_interactions > 0) {
         double q0 = 0.0, q1 = 0.0;
         ts_interactions_add(w->sc, w->st, h, &q0, &q1);
         contrib[2 * n] += d0 * q0;
         contrib[2 * n + 1] += d1 * q1;
+        ts_interactions_add(w->sc, w->st, h, &p0, &p1);
     }
-    ts_interactions_add(w->sc, w->st, h, &p0, &p1);
-    pay[0] = p0;
-    pay[1] = p1;
+    double *ra = row ? row + c : NULL;
+    actor_end(w, 0, p0, n0, s0, ra);
+    actor_end(w, 1, p1, n1, s1, ra ? ra + 4 : NULL);
 }
 
 /* Each issue's flows this step by channel, weighted as its contribution to
@@ -396,31 +420,10 @@ ts_status ts_replicate_step(const ts_engine *e, ts_replicate *r, ts_talks_hook t
     }
     ts_strategy_move(w, 0, r->ws, r->rng);
     ts_strategy_move(w, 1, r->ws, r->rng);
-    double pay[2], num[2], num_seen[2];
     if (r->chan)
         add_channels(w, r->chan);
     refresh_issues(w, r->rng);
-    account_issues(w, row, pay, num, num_seen, r->contrib);
-    for (int a = 0; a < 2; a++) {
-        w->payoff[a] = pay[a];
-        w->total[a] += w->disc[a] * pay[a];
-        w->disc[a] *= w->factor[a];
-        double den = w->p_den[a];
-        w->pressure[a] = den > 0.0 ? num[a] / den : 0.0;
-        w->pressure_fresh[a] = true;
-        w->seen_p_prev[a] = w->seen_p[a];
-        /* Without a noisy pledge a's levers were seen as they are: the same index. */
-        w->seen_p[a] = !w->noisy_owner[a] ? w->pressure[a] : den > 0.0 ? num_seen[a] / den : 0.0;
-    }
-    if (row) {
-        double *ra = row + (e->C - 8);
-        for (int a = 0; a < 2; a++) {
-            ra[4 * a] = w->pressure[a];
-            ra[4 * a + 1] = w->trust[a];
-            ra[4 * a + 2] = w->payoff[a];
-            ra[4 * a + 3] = w->total[a];
-        }
-    }
+    account_issues(w, row, r->contrib);
     w->step++;
     return TS_OK;
 }
