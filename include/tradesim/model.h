@@ -43,6 +43,7 @@ typedef struct {
     double eps;         /* elasticity in force this step, eps(t) */
     double theta;       /* incidence in force this step, eps(t) / (eps(t) + eps*) */
     double kf;          /* 1/(1 + eps*) at eps(t), theta(t): ts_tariff_supply_share */
+    double tk[3];       /* ts_tariff_coefs at imports_bn, eps(t), theta(t), kf */
     double eps_w;       /* 2^(-years / elasticity_half_life): weight of the short run */
     double eps_wf;      /* its per-step factor 2^(-h / elasticity_half_life) */
     /* caches, valid for x == key (key NaN = stale) and eps, theta */
@@ -135,14 +136,34 @@ inline double ts_exprel(double a)
  * through kf = 1/(1+eps*) = theta / (theta + eps (1-theta))
  * (ts_tariff_supply_share), so theta = 0 and 1 need no case, nor eps = 1
  * (a = 0). */
+/* The products of ts_tariff_eq_flows that depend on the parameters alone:
+ * k[0] = (1-eps)(1-theta), k[1] = -m0 (1-theta), k[2] = m0 kf, each the
+ * first two factors of a left-to-right product there, so a level's flows
+ * from them (ts_tariff_flows_at) are the same bits. A tariff's state caches
+ * them (ts_issue_state.tk). */
+inline void ts_tariff_coefs(double m0, double eps, double theta, double kf, double k[3])
+{
+    k[0] = (1.0 - eps) * (1.0 - theta);
+    k[1] = -m0 * (1.0 - theta);
+    k[2] = m0 * kf;
+}
+
+/* ts_tariff_eq_flows at tau from the coefficients k of ts_tariff_coefs. */
+inline void ts_tariff_flows_at(double m0, const double k[3], double tau, double *po, double *pf)
+{
+    double L = log1p(tau), a = k[0] * L, ea = expm1(a);
+    double inv = 1.0 / (1.0 + tau);
+    double cs = k[1] * L * (a == 0.0 ? 1.0 : ea / a);
+    *po = cs + tau * m0 * (1.0 + ea) * inv;
+    *pf = k[2] * (ea - tau) * inv;
+}
+
 inline void ts_tariff_eq_flows(double m0, double eps, double theta, double kf, double tau,
                                double *po, double *pf)
 {
-    double L = log1p(tau), a = (1.0 - eps) * (1.0 - theta) * L, ea = expm1(a);
-    double inv = 1.0 / (1.0 + tau);
-    double cs = -m0 * (1.0 - theta) * L * (a == 0.0 ? 1.0 : ea / a);
-    *po = cs + tau * m0 * (1.0 + ea) * inv;
-    *pf = m0 * kf * (ea - tau) * inv;
+    double k[3];
+    ts_tariff_coefs(m0, eps, theta, kf, k);
+    ts_tariff_flows_at(m0, k, tau, po, pf);
 }
 
 /* 1/(1+eps*) = theta / (theta + eps (1-theta)); 0 at theta = 0. */
@@ -166,6 +187,7 @@ inline void ts_tariff_path(const ts_issue *is, ts_issue_state *st)
         st->eps = e;
         st->theta = th;
         st->kf = ts_tariff_supply_share(e, th);
+        ts_tariff_coefs(is->imports_bn, e, th, st->kf, st->tk);
         st->key = NAN;
     }
 }
@@ -185,8 +207,7 @@ inline void ts_issue_state_compute(ts_issue_kind kind, const ts_issue *is, doubl
     st->key = x;
     switch (kind) {
     case TS_ISSUE_TARIFF:
-        ts_tariff_eq_flows(is->imports_bn, st->eps, st->theta, st->kf, x, &st->flow_o,
-                           &st->flow_f);
+        ts_tariff_flows_at(is->imports_bn, st->tk, x, &st->flow_o, &st->flow_f);
         break;
     case TS_ISSUE_CHIP_LICENCE: {
         double a = is->erosion * x, b = is->recovery * (1.0 - x), k = a + b;
@@ -367,7 +388,7 @@ inline void ts_tariff_flows(const ts_issue *is, const ts_issue_state *st, double
         *po = st->flow_o;
         *pf = st->flow_f;
     } else {
-        ts_tariff_eq_flows(is->imports_bn, st->eps, st->theta, st->kf, x, po, pf);
+        ts_tariff_flows_at(is->imports_bn, st->tk, x, po, pf);
     }
 }
 

@@ -23,6 +23,9 @@ extern inline double ts_exprel(double a);
 extern inline void ts_tariff_eq_flows(double m0, double eps, double theta, double kf, double tau,
                                       double *po, double *pf);
 extern inline double ts_tariff_supply_share(double eps, double theta);
+extern inline void ts_tariff_coefs(double m0, double eps, double theta, double kf, double k[3]);
+extern inline void ts_tariff_flows_at(double m0, const double k[3], double tau, double *po,
+                                      double *pf);
 extern inline void ts_tariff_path(const ts_issue *is, ts_issue_state *st);
 extern inline void ts_issue_state_compute(ts_issue_kind kind, const ts_issue *is, double h,
                                           ts_issue_state *st);
@@ -116,6 +119,8 @@ void ts_issue_state_params_changed(const ts_issue *is, double h, ts_issue_state 
     if (is->kind == TS_ISSUE_TARIFF) {
         st->eps_wf = is->elasticity_half_life > 0.0 ? exp2(-h / is->elasticity_half_life) : 1.0;
         ts_tariff_path(is, st);
+        /* imports_bn may have changed with eps and theta held. */
+        ts_tariff_coefs(is->imports_bn, st->eps, st->theta, st->kf, st->tk);
     }
     st->key = NAN;
     ts_issue_state_refresh(is, h, st);
