@@ -550,6 +550,29 @@ static void test_memo_trial(void **state)
     assert_true(again.hits > again.misses);
 }
 
+/* A tariff's cached coefficients follow a change of imports_bn (which moves
+ * neither eps nor theta): its flows stay ts_tariff_eq_flows's bits. */
+static void test_tariff_coefs_follow_params(void **state)
+{
+    (void)state;
+    ts_issue is = base_issue(TS_ISSUE_TARIFF, 0);
+    is.max = 2.0;
+    is.imports_bn = 439.0;
+    is.elasticity = 2.0;
+    is.tot_share = 0.3;
+    const double h = 7.0 / 365.25;
+    ts_issue_state st;
+    ts_issue_state_init(&is, h, &st);
+    ts_issue_param_set(&is, offsetof(ts_issue, imports_bn), 144.0);
+    ts_issue_state_params_changed(&is, h, &st);
+    st.x = 0.37;
+    ts_issue_state_refresh(&is, h, &st);
+    double po, pf;
+    ts_tariff_eq_flows(144.0, st.eps, st.theta, st.kf, 0.37, &po, &pf);
+    assert_memory_equal(&st.flow_o, &po, sizeof po);
+    assert_memory_equal(&st.flow_f, &pf, sizeof pf);
+}
+
 /* An event's parameter changes applied together leave the world as the same
  * changes one by one: issues, states (caches and shocks), owners' sums,
  * discount factors. */
@@ -616,6 +639,7 @@ int main(void)
         cmocka_unit_test(test_memo_params),
         cmocka_unit_test(test_memo_trial),
         cmocka_unit_test(test_set_params_together),
+        cmocka_unit_test(test_tariff_coefs_follow_params),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
