@@ -620,7 +620,11 @@ static ts_status run_one(mc_shared *sh, ts_replicate *r, int k, ts_error *err)
     for (int i = 0; i < n; i++) {
         const double *x = rows + e->level_col[i];
         double sum = 0.0;
-        for (int t = 0; t < T; t++, x += C)
+        int t = 0;
+        /* Four steps an iteration: the same additions, left to right. */
+        for (; t + 4 <= T; t += 4, x += 4 * (size_t)C)
+            sum = sum + x[0] + x[C] + x[2 * (size_t)C] + x[3 * (size_t)C];
+        for (; t < T; t++, x += C)
             sum += *x;
         mean[i] = sum / (T > 0 ? T : 1);
         run->final[(size_t)k * n + i] = r->w.st[i].x;

@@ -38,9 +38,9 @@ ts_status ts_guard_replicate(const ts_scenario *sc, const char *const *columns, 
      * nothing and the other checks follow, as for finite rows. */
     double acc[4] = {0.0, 0.0, 0.0, 0.0};
     size_t i = 0;
-    for (; i + 4 <= cells; i += 4)
+    for (; i + 8 <= cells; i += 8)
         for (int j = 0; j < 4; j++)
-            acc[j] += rows[i + (size_t)j];
+            acc[j] += rows[i + (size_t)j] + rows[i + 4 + (size_t)j];
     for (; i < cells; i++)
         acc[0] += rows[i];
     if (!isfinite(acc[0] + acc[1] + acc[2] + acc[3]))
