@@ -235,25 +235,24 @@ static ts_status run_events(const ts_engine *e, ts_replicate *r)
 }
 
 /* Phase 4 and the level caches of phase 5: every call to libm or GSL a step
- * makes after the moves. The caches by kind (one loop each, in the world's
- * refresh lists; pledges and custom levers have none), then the observation
- * draws of the noisy pledges in file order (nothing else draws after the
- * moves). Kept out of account_issues, whose loop then holds its sums in
- * registers across no call. */
-/* Refreshes the levers refresh[from..to) of the world, all of kind `kind`
- * (a constant where it inlines). */
-static inline void refresh_run(const ts_world *w, ts_issue_kind kind, int from, int to)
-{
-    const double h = w->h;
-    for (const ts_lever_ref *l = w->refresh + from, *end = w->refresh + to; l < end; l++)
-        ts_issue_state_refresh_kind(kind, l->is, h, l->st, l->memo);
-}
-
+ * makes after the moves. The levers with caches, grouped by kind in the
+ * world's refresh list (pledges and custom levers have none), then the
+ * observation draws of the noisy pledges in file order (nothing else draws
+ * after the moves). Kept out of account_issues, whose loop then holds its
+ * sums in registers across no call. */
 static void refresh_issues(ts_world *w, gsl_rng *rng)
 {
-    refresh_run(w, TS_ISSUE_TARIFF, 0, w->refresh_end[0]);
-    refresh_run(w, TS_ISSUE_CHIP_LICENCE, w->refresh_end[0], w->refresh_end[1]);
-    refresh_run(w, TS_ISSUE_EXPORT_CONTROL, w->refresh_end[1], w->refresh_end[2]);
+    const double h = w->h;
+    const ts_lever_ref *l = w->refresh;
+    /* One loop over the kinds' runs (the kind a constant in each call). */
+    for (int k = 0; k < w->refresh_end[2]; k++, l++) {
+        if (k < w->refresh_end[0])
+            ts_issue_state_refresh_kind(TS_ISSUE_TARIFF, l->is, h, l->st, l->memo);
+        else if (k < w->refresh_end[1])
+            ts_issue_state_refresh_kind(TS_ISSUE_CHIP_LICENCE, l->is, h, l->st, l->memo);
+        else
+            ts_issue_state_refresh_kind(TS_ISSUE_EXPORT_CONTROL, l->is, h, l->st, l->memo);
+    }
     for (int k = 0; k < w->n_noisy; k++) {
         int i = w->noisy[k];
         w->st[i].observed =
