@@ -330,7 +330,7 @@ static void test_elasticity_path(void **state)
     ts_issue_state st;
     ts_issue_state_init(&is, h, &st);
     ts_level_memo memo;
-    ts_level_memo_clear(&memo);
+    ts_level_memo_init(&memo);
     double es = 2.0 * 0.7 / 0.3;
     for (int t = 0; t < 240; t++) {
         double e = 2.0 + (0.76 - 2.0) * pow(2.0, -t * h / 2.5), o, f;
