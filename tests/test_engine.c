@@ -83,6 +83,37 @@ static void assert_runs_equal(const ts_run *a, const ts_run *b, int R)
     }
 }
 
+/* A replicate stepped by hand: each lever's running sum of its level after
+ * every step, divided by T, is the run's mean to the bit (the engine sums the
+ * level columns of the stored rows), and the last level its final. */
+static void test_means_of_levels(void **state)
+{
+    (void)state;
+    ts_scenario *sc = parse(noisy, NULL);
+    ts_engine *e = ts_engine_alloc(sc, NULL);
+    ts_run *run = run_with(e, 2);
+    ts_replicate *r = ts_replicate_alloc(e);
+    int n = sc->n_issues, T = run->T;
+    for (int k = 0; k < sc->replicates; k += 5) {
+        ts_replicate_reset(e, r, k);
+        double sum[TS_MAX_ISSUES] = {0.0};
+        for (int t = 0; t < T; t++) {
+            assert_int_equal(ts_replicate_step(e, r, NULL, NULL, NULL, NULL), TS_OK);
+            for (int i = 0; i < n; i++)
+                sum[i] += r->w.st[i].x;
+        }
+        for (int i = 0; i < n; i++) {
+            double mean = sum[i] / T;
+            assert_memory_equal(&run->mean[(size_t)k * n + i], &mean, sizeof mean);
+            assert_memory_equal(&run->final[(size_t)k * n + i], &r->w.st[i].x, sizeof mean);
+        }
+    }
+    ts_replicate_free(r);
+    ts_run_free(run);
+    ts_engine_free(e);
+    ts_scenario_free(sc);
+}
+
 static void test_threads_and_independence(void **state)
 {
     (void)state;
@@ -484,6 +515,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_seeds),
         cmocka_unit_test(test_threads_and_independence),
+        cmocka_unit_test(test_means_of_levels),
         cmocka_unit_test(test_events),
         cmocka_unit_test(test_talks_hook_and_held),
         cmocka_unit_test(test_memory_limit),

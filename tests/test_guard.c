@@ -30,7 +30,7 @@ static const char *const text =
 
 typedef struct {
     int replicate, step;
-    int what;   /* 0 trust NaN, 1 total +inf */
+    int what;   /* 0 trust NaN, 1 total +inf, 2 total 1e307 (finite) */
 } poison;
 
 static ts_status poison_hook(void *ctx, const ts_engine *e, ts_replicate *r, ts_error *err)
@@ -41,8 +41,10 @@ static ts_status poison_hook(void *ctx, const ts_engine *e, ts_replicate *r, ts_
     if (r->replicate == p->replicate && r->w.step == p->step) {
         if (p->what == 0)
             r->w.trust[1] = NAN;
-        else
+        else if (p->what == 1)
             r->w.total[0] = INFINITY;
+        else
+            r->w.total[0] = 1e307;
     }
     return TS_OK;
 }
@@ -111,12 +113,26 @@ static void test_infinity_named(void **state)
     ts_scenario_free(sc);
 }
 
+/* Values that are all finite pass however large, even when their sum would
+ * overflow (the guard's quick scan adds them up). */
+static void test_large_finite_passes(void **state)
+{
+    (void)state;
+    ts_error err;
+    ts_scenario *sc = ts_scenario_parse(text, "guard.cfg", NULL, 0, &err);
+    assert_non_null(sc);
+    poison p = {3, 1, 2};
+    assert_int_equal(run(sc, &p, 1, &err), TS_OK);
+    ts_scenario_free(sc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_clean_run_passes),
         cmocka_unit_test(test_nan_named),
         cmocka_unit_test(test_infinity_named),
+        cmocka_unit_test(test_large_finite_passes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -330,7 +330,7 @@ static void test_elasticity_path(void **state)
     ts_issue_state st;
     ts_issue_state_init(&is, h, &st);
     ts_level_memo memo;
-    ts_level_memo_clear(&memo);
+    ts_level_memo_init(&memo);
     double es = 2.0 * 0.7 / 0.3;
     for (int t = 0; t < 240; t++) {
         double e = 2.0 + (0.76 - 2.0) * pow(2.0, -t * h / 2.5), o, f;
@@ -462,7 +462,7 @@ static void test_memo_same_bits(void **state)
     int hits = 0;
     for (int k = 0; k < 3; k++) {
         ts_level_memo memo;
-        ts_level_memo_clear(&memo);
+        ts_level_memo_init(&memo);
         ts_issue_state a, b;
         ts_issue_state_init(&is[k], h, &a);
         ts_issue_state_init(&is[k], h, &b);
@@ -518,6 +518,109 @@ static void test_memo_params(void **state)
     assert_memory_equal(&f.w.st[0].m_decay, &before, sizeof before);
 }
 
+/* A memo whose levels never repeat switches off after TS_MEMO_TRIAL misses
+ * (and its caches stay those of a fresh refresh); one whose levels repeat
+ * stays on. */
+static void test_memo_trial(void **state)
+{
+    (void)state;
+    ts_issue is = base_issue(TS_ISSUE_TARIFF, 0);
+    is.max = 2.0;
+    is.imports_bn = 439.0;
+    is.elasticity = 2.0;
+    const double h = 7.0 / 365.25;
+    ts_level_memo once, again;
+    ts_level_memo_init(&once);
+    ts_level_memo_init(&again);
+    ts_issue_state a, b, c;
+    ts_issue_state_init(&is, h, &a);
+    ts_issue_state_init(&is, h, &b);
+    ts_issue_state_init(&is, h, &c);
+    for (int t = 0; t < 3 * TS_MEMO_TRIAL; t++) {
+        a.x = b.x = 0.5 + t * 1e-4;   /* new every step */
+        ts_issue_state_refresh_memo(&is, h, &a, &once);
+        b.key = NAN;
+        ts_issue_state_refresh(&is, h, &b);
+        assert_memory_equal(&a, &b, sizeof a);
+        assert_int_equal(once.off, t + 1 >= TS_MEMO_TRIAL);
+        c.x = 0.1 * (t % 3);          /* three levels, back and forth */
+        ts_issue_state_refresh_memo(&is, h, &c, &again);
+    }
+    assert_false(again.off);
+    assert_true(again.hits > again.misses);
+}
+
+/* A tariff's cached coefficients follow a change of imports_bn (which moves
+ * neither eps nor theta): its flows stay ts_tariff_eq_flows's bits. */
+static void test_tariff_coefs_follow_params(void **state)
+{
+    (void)state;
+    ts_issue is = base_issue(TS_ISSUE_TARIFF, 0);
+    is.max = 2.0;
+    is.imports_bn = 439.0;
+    is.elasticity = 2.0;
+    is.tot_share = 0.3;
+    const double h = 7.0 / 365.25;
+    ts_issue_state st;
+    ts_issue_state_init(&is, h, &st);
+    ts_issue_param_set(&is, offsetof(ts_issue, imports_bn), 144.0);
+    ts_issue_state_params_changed(&is, h, &st);
+    st.x = 0.37;
+    ts_issue_state_refresh(&is, h, &st);
+    double po, pf;
+    ts_tariff_eq_flows(144.0, st.eps, st.theta, st.kf, 0.37, &po, &pf);
+    assert_memory_equal(&st.flow_o, &po, sizeof po);
+    assert_memory_equal(&st.flow_f, &pf, sizeof pf);
+}
+
+/* An event's parameter changes applied together leave the world as the same
+ * changes one by one: issues, states (caches and shocks), owners' sums,
+ * discount factors. */
+static void test_set_params_together(void **state)
+{
+    (void)state;
+    fixture one, all;
+    make_world(&one);
+    make_world(&all);
+    const ts_event_param p[] = {
+        {.target = TS_TARGET_ISSUE,
+         .index = 0,
+         .offset = offsetof(ts_issue, sales_bn),
+         .key = "sales_bn",
+         .value = 18.0},
+        {.target = TS_TARGET_ISSUE,
+         .index = 0,
+         .offset = offsetof(ts_issue, market_share),
+         .key = "market_share",
+         .value = 0.05},
+        {.target = TS_TARGET_ACTOR,
+         .index = 1,
+         .offset = offsetof(ts_actor, discount),
+         .key = "discount",
+         .value = 0.2},
+        {.target = TS_TARGET_ISSUE,
+         .index = 1,
+         .offset = offsetof(ts_issue, pressure_weight),
+         .key = "pressure_weight",
+         .value = 3.0},
+        {.target = TS_TARGET_ISSUE,
+         .index = 0,
+         .offset = offsetof(ts_issue, generation_decay),
+         .key = "generation_decay",
+         .value = 0.3},
+    };
+    int n = (int)(sizeof p / sizeof p[0]);
+    for (int j = 0; j < n; j++)
+        ts_world_set_param(&one.w, p[j].target, p[j].index, p[j].offset, p[j].value);
+    ts_world_set_params(&all.w, p, n);
+    assert_memory_equal(one.copies, all.copies, sizeof one.copies);
+    assert_memory_equal(one.st, all.st, sizeof one.st);
+    assert_memory_equal(one.w.p_den, all.w.p_den, sizeof one.w.p_den);
+    assert_memory_equal(one.w.factor, all.w.factor, sizeof one.w.factor);
+    assert_float_equal(all.w.st[0].market, 0.05, 0.0);
+    assert_float_equal(all.w.p_den[1], 3.0, 0.0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -534,6 +637,9 @@ int main(void)
         cmocka_unit_test(test_world_params_and_pressure),
         cmocka_unit_test(test_memo_same_bits),
         cmocka_unit_test(test_memo_params),
+        cmocka_unit_test(test_memo_trial),
+        cmocka_unit_test(test_set_params_together),
+        cmocka_unit_test(test_tariff_coefs_follow_params),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -43,6 +43,7 @@ typedef struct {
     double eps;         /* elasticity in force this step, eps(t) */
     double theta;       /* incidence in force this step, eps(t) / (eps(t) + eps*) */
     double kf;          /* 1/(1 + eps*) at eps(t), theta(t): ts_tariff_supply_share */
+    double tk[3];       /* ts_tariff_coefs at imports_bn, eps(t), theta(t), kf */
     double eps_w;       /* 2^(-years / elasticity_half_life): weight of the short run */
     double eps_wf;      /* its per-step factor 2^(-h / elasticity_half_life) */
     /* caches, valid for x == key (key NaN = stale) and eps, theta */
@@ -135,14 +136,34 @@ inline double ts_exprel(double a)
  * through kf = 1/(1+eps*) = theta / (theta + eps (1-theta))
  * (ts_tariff_supply_share), so theta = 0 and 1 need no case, nor eps = 1
  * (a = 0). */
+/* The products of ts_tariff_eq_flows that depend on the parameters alone:
+ * k[0] = (1-eps)(1-theta), k[1] = -m0 (1-theta), k[2] = m0 kf, each the
+ * first two factors of a left-to-right product there, so a level's flows
+ * from them (ts_tariff_flows_at) are the same bits. A tariff's state caches
+ * them (ts_issue_state.tk). */
+inline void ts_tariff_coefs(double m0, double eps, double theta, double kf, double k[3])
+{
+    k[0] = (1.0 - eps) * (1.0 - theta);
+    k[1] = -m0 * (1.0 - theta);
+    k[2] = m0 * kf;
+}
+
+/* ts_tariff_eq_flows at tau from the coefficients k of ts_tariff_coefs. */
+inline void ts_tariff_flows_at(double m0, const double k[3], double tau, double *po, double *pf)
+{
+    double L = log1p(tau), a = k[0] * L, ea = expm1(a);
+    double inv = 1.0 / (1.0 + tau);
+    double cs = k[1] * L * (a == 0.0 ? 1.0 : ea / a);
+    *po = cs + tau * m0 * (1.0 + ea) * inv;
+    *pf = k[2] * (ea - tau) * inv;
+}
+
 inline void ts_tariff_eq_flows(double m0, double eps, double theta, double kf, double tau,
                                double *po, double *pf)
 {
-    double L = log1p(tau), a = (1.0 - eps) * (1.0 - theta) * L, ea = expm1(a);
-    double inv = 1.0 / (1.0 + tau);
-    double cs = -m0 * (1.0 - theta) * L * (a == 0.0 ? 1.0 : ea / a);
-    *po = cs + tau * m0 * (1.0 + ea) * inv;
-    *pf = m0 * kf * (ea - tau) * inv;
+    double k[3];
+    ts_tariff_coefs(m0, eps, theta, kf, k);
+    ts_tariff_flows_at(m0, k, tau, po, pf);
 }
 
 /* 1/(1+eps*) = theta / (theta + eps (1-theta)); 0 at theta = 0. */
@@ -166,6 +187,7 @@ inline void ts_tariff_path(const ts_issue *is, ts_issue_state *st)
         st->eps = e;
         st->theta = th;
         st->kf = ts_tariff_supply_share(e, th);
+        ts_tariff_coefs(is->imports_bn, e, th, st->kf, st->tk);
         st->key = NAN;
     }
 }
@@ -173,19 +195,19 @@ inline void ts_tariff_path(const ts_issue *is, ts_issue_state *st)
 /* Sets x = initial, m = market_share, v = 1, D = dependence, observed = x. */
 void ts_issue_state_init(const ts_issue *is, double h, ts_issue_state *st);
 
-/* Recomputes the level caches when x moved (cheap no-op otherwise).
+/* The level caches of an issue of kind `kind` (is->kind) at st->x, key set:
+ * a separate function so that a loop over one kind passes it as a constant
+ * and compiles that kind's code alone.
  * Chip market dm/dt = b - (a+b) m with a = erosion r, b = recovery (1-r):
  * over a step at constant r, m' = m* + (m - m*) exp(-(a+b) h). */
-inline void ts_issue_state_refresh(const ts_issue *is, double h, ts_issue_state *st)
+inline void ts_issue_state_compute(ts_issue_kind kind, const ts_issue *is, double h,
+                                   ts_issue_state *st)
 {
     double x = st->x;
-    if (x == st->key)
-        return;
     st->key = x;
-    switch (is->kind) {
+    switch (kind) {
     case TS_ISSUE_TARIFF:
-        ts_tariff_eq_flows(is->imports_bn, st->eps, st->theta, st->kf, x, &st->flow_o,
-                           &st->flow_f);
+        ts_tariff_flows_at(is->imports_bn, st->tk, x, &st->flow_o, &st->flow_f);
         break;
     case TS_ISSUE_CHIP_LICENCE: {
         double a = is->erosion * x, b = is->recovery * (1.0 - x), k = a + b;
@@ -205,6 +227,13 @@ inline void ts_issue_state_refresh(const ts_issue *is, double h, ts_issue_state 
     }
 }
 
+/* Recomputes the level caches when x moved (cheap no-op otherwise). */
+inline void ts_issue_state_refresh(const ts_issue *is, double h, ts_issue_state *st)
+{
+    if (st->x != st->key)
+        ts_issue_state_compute(is->kind, is, h, st);
+}
+
 /* A lever's recent levels and their caches. Strategies such as tit-for-tat
  * move levers back and forth over a few levels, so most steps meet a level
  * seen a few steps before: the memo hands back the caches computed then (the
@@ -215,6 +244,13 @@ inline void ts_issue_state_refresh(const ts_issue *is, double h, ts_issue_state 
  * 45,124 with 32 slots, 20,280 with 64, 13,699 with 128; 64 to 256 run at the
  * same speed (scripts/bench engine), so 64 (1.5 KiB per issue and thread). */
 #define TS_MEMO_SLOTS 64
+/* A lever whose levels rarely repeat (one moved by noisy observations) pays
+ * the look-up and the store on every step for nothing: after this many
+ * misses, a memo that served fewer than one hit per eight misses is switched
+ * off for the rest of the world's life (the caches are the same bits either
+ * way). On baseline_nov2025 the chip's and the export control's levels repeat
+ * in 1% of steps, the tariffs' in 29%. */
+#define TS_MEMO_TRIAL 512
 
 typedef struct {
     uint64_t key;       /* the level's bits; TS_MEMO_EMPTY when unused */
@@ -223,32 +259,41 @@ typedef struct {
 
 typedef struct {
     ts_memo_slot slot[TS_MEMO_SLOTS];
+    /* Since ts_world_use_memo, not reset by emptying: the levels' habits. */
+    uint32_t hits, misses;
+    bool off;           /* see TS_MEMO_TRIAL */
 } ts_level_memo;
 
 /* A NaN's bits: no level that reaches the memo has them. */
 #define TS_MEMO_EMPTY UINT64_MAX
 
+/* An empty memo, switched on, its trial not begun. */
+void ts_level_memo_init(ts_level_memo *m);
+/* Empties the slots (the trial's counts stay). */
 void ts_level_memo_clear(ts_level_memo *m);
 
-/* ts_issue_state_refresh through the memo m (NULL: none). */
-inline void ts_issue_state_refresh_memo(const ts_issue *is, double h, ts_issue_state *st,
-                                        ts_level_memo *m)
+/* ts_issue_state_refresh through the memo m (NULL: none) for an issue of
+ * kind `kind` (is->kind; a constant where the caller knows it, as
+ * ts_issue_state_compute). */
+inline void ts_issue_state_refresh_kind(ts_issue_kind kind, const ts_issue *is, double h,
+                                        ts_issue_state *st, ts_level_memo *m)
 {
     double x = st->x;
     if (x == st->key)
         return;
     /* A tariff on its elasticity path has caches of this step's eps(t) only. */
-    if (!m || is->kind == TS_ISSUE_PLEDGE || is->kind == TS_ISSUE_CUSTOM || isnan(x) ||
-        (is->kind == TS_ISSUE_TARIFF && st->eps != is->elasticity)) {
-        ts_issue_state_refresh(is, h, st);
+    if (!m || m->off || kind == TS_ISSUE_PLEDGE || kind == TS_ISSUE_CUSTOM || isnan(x) ||
+        (kind == TS_ISSUE_TARIFF && st->eps != is->elasticity)) {
+        ts_issue_state_compute(kind, is, h, st);
         return;
     }
     uint64_t bits;
     memcpy(&bits, &x, sizeof bits);
     ts_memo_slot *s = &m->slot[(bits * 0x9e3779b97f4a7c15ULL) >> (64 - 6)];
     if (s->key == bits) {
+        m->hits++;
         st->key = x;
-        switch (is->kind) {
+        switch (kind) {
         case TS_ISSUE_TARIFF:
             st->flow_o = s->c0;
             st->flow_f = s->c1;
@@ -261,9 +306,9 @@ inline void ts_issue_state_refresh_memo(const ts_issue *is, double h, ts_issue_s
         }
         return;
     }
-    ts_issue_state_refresh(is, h, st);
+    ts_issue_state_compute(kind, is, h, st);
     s->key = bits;
-    switch (is->kind) {
+    switch (kind) {
     case TS_ISSUE_TARIFF:
         s->c0 = st->flow_o;
         s->c1 = st->flow_f;
@@ -274,6 +319,14 @@ inline void ts_issue_state_refresh_memo(const ts_issue *is, double h, ts_issue_s
         break;
     default: s->c0 = st->d_decay; break;
     }
+    if (++m->misses == TS_MEMO_TRIAL)
+        m->off = m->hits < TS_MEMO_TRIAL / 8;
+}
+
+inline void ts_issue_state_refresh_memo(const ts_issue *is, double h, ts_issue_state *st,
+                                        ts_level_memo *m)
+{
+    ts_issue_state_refresh_kind(is->kind, is, h, st, m);
 }
 
 /* After a parameter of is changed: recomputes every cache. */
@@ -335,7 +388,7 @@ inline void ts_tariff_flows(const ts_issue *is, const ts_issue_state *st, double
         *po = st->flow_o;
         *pf = st->flow_f;
     } else {
-        ts_tariff_eq_flows(is->imports_bn, st->eps, st->theta, st->kf, x, po, pf);
+        ts_tariff_flows_at(is->imports_bn, st->tk, x, po, pf);
     }
 }
 
@@ -459,6 +512,14 @@ double ts_discount_factor(double rate, double h);
 
 /* ---- the world ------------------------------------------------------ */
 
+/* A lever's issue, state and memo (NULL: none), as the step's loops reach
+ * them: one load each instead of an index's arithmetic. */
+typedef struct {
+    const ts_issue *is;
+    ts_issue_state *st;
+    ts_level_memo *memo;
+} ts_lever_ref;
+
 typedef struct {
     const ts_scenario *sc;
     double h;                 /* step length in years (1 when abstract) */
@@ -495,6 +556,15 @@ typedef struct {
     int n_own[2];
     int own[2][TS_MAX_ISSUES];
     double p_den[2];
+    /* The same, for the engine's step: the levers with level caches by kind
+     * (tariffs, then chip licences, then export controls, file order within
+     * each; refresh_end[j] ends kind j's run in refresh[]), the pledges with
+     * verification noise in file order, and whether actor a owns one. */
+    int refresh_end[3];
+    ts_lever_ref refresh[TS_MAX_ISSUES];
+    int n_noisy;
+    int noisy[TS_MAX_ISSUES];
+    bool noisy_owner[2];
 } ts_world;
 
 /* Points w at caller-owned arrays of sc->n_issues elements and resets it. */
@@ -532,6 +602,10 @@ inline double ts_world_pressure_now(const ts_world *w, int a)
 void ts_world_payoffs(ts_world *w, double pay[2]);
 /* Changes a double parameter (param event) and refreshes what depends on it. */
 void ts_world_set_param(ts_world *w, ts_target target, int index, size_t offset, double value);
+/* The n parameter changes of an event, in order, with what depends on them
+ * recomputed once per issue at the end: the same state as n calls of
+ * ts_world_set_param (the caches depend on the final parameters alone). */
+void ts_world_set_params(ts_world *w, const ts_event_param *p, int n);
 /* Sets lever i to x clamped to its bounds (events, agreements). */
 void ts_world_set_level(ts_world *w, int i, double x);
 

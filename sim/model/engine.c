@@ -36,6 +36,7 @@ struct ts_engine {
     bool sq_each;
     char (*col)[COL_NAME_MAX];
     const char **col_name;     /* col's rows, as the guard takes them */
+    int *level_col;            /* per issue: the column of its level */
 };
 
 /* ---- engine ----------------------------------------------------------- */
@@ -74,9 +75,12 @@ ts_engine *ts_engine_alloc(const ts_scenario *sc, ts_error *err)
     for (int i = 0; i < sc->n_issues; i++)
         C += 1 + ts_issue_n_state(sc->issues[i].kind);
     if (!e || !(e->col = calloc((size_t)C, sizeof *e->col)) ||
-        !(e->col_name = malloc((size_t)C * sizeof *e->col_name))) {
-        if (e)
+        !(e->col_name = malloc((size_t)C * sizeof *e->col_name)) ||
+        !(e->level_col = malloc((size_t)(sc->n_issues > 0 ? sc->n_issues : 1) * sizeof(int)))) {
+        if (e) {
             free(e->col);
+            free(e->col_name);
+        }
         free(e);
         ts_error_set(err, TS_EIO, "tradesim: out of memory");
         return NULL;
@@ -88,6 +92,7 @@ ts_engine *ts_engine_alloc(const ts_scenario *sc, ts_error *err)
     int c = 0;
     for (int i = 0; i < sc->n_issues; i++) {
         const ts_issue *is = &sc->issues[i];
+        e->level_col[i] = c;
         snprintf(e->col[c++], COL_NAME_MAX, "%s", is->id);
         for (int j = 0; j < ts_issue_n_state(is->kind); j++)
             snprintf(e->col[c++], COL_NAME_MAX, "%s_%s", is->id,
@@ -116,6 +121,7 @@ void ts_engine_free(ts_engine *e)
         return;
     free(e->col);
     free(e->col_name);
+    free(e->level_col);
     free(e);
 }
 
@@ -204,10 +210,8 @@ static ts_status fire_event(ts_replicate *r, const ts_event *ev, int index)
         ts_world_set_level(w, s->issue, s->add ? w->st[s->issue].x + s->value : s->value);
         w->forced |= UINT64_C(1) << s->issue;
     }
-    for (int j = 0; j < ev->n_params; j++) {
-        const ts_event_param *p = &ev->params[j];
-        ts_world_set_param(w, p->target, p->index, p->offset, p->value);
-    }
+    if (ev->n_params > 0)
+        ts_world_set_params(w, ev->params, ev->n_params);
     r->fired[index] = true;
     return ts_log_add_event(&r->log, w->step, index);
 }
@@ -230,32 +234,81 @@ static ts_status run_events(const ts_engine *e, ts_replicate *r)
     return TS_OK;
 }
 
-/* Phase 4 and 5 in one pass over the issues: the observation draw of a
- * noisy pledge (in issue order, as nothing else draws after the moves), each
- * issue's payoff exactly as ts_world_payoffs computes it (same operations,
- * same order), its columns of the row, its state advanced to the next step,
- * what the other side saw (seen[]), and the numerators of each actor's
- * pressure index on the true and on the seen levels (ts_world_pressure's
- * sums: an actor's levers in file order, which is this loop's order).
- * noisy[a]: a owns a noisy pledge (else its two numerators are equal).
- * contrib[2 i + a] gains issue i's discounted payoff to actor a, and
- * contrib[2 n + a] the interactions' (the parts of w->total[a] this step adds). */
-static void step_issues(ts_world *w, gsl_rng *rng, double *row, double pay[2], bool noisy[2],
-                        double num[2], double num_seen[2], double *restrict contrib)
+/* Phase 4 and the level caches of phase 5: every call to libm or GSL a step
+ * makes after the moves. The levers with caches, grouped by kind in the
+ * world's refresh list (pledges and custom levers have none), then the
+ * observation draws of the noisy pledges in file order (nothing else draws
+ * after the moves). Kept out of account_issues, whose loop then holds its
+ * sums in registers across no call. */
+static void refresh_issues(ts_world *w, gsl_rng *rng)
+{
+    const double h = w->h;
+    const ts_lever_ref *l = w->refresh;
+    /* One loop over the kinds' runs (the kind a constant in each call). */
+    for (int k = 0; k < w->refresh_end[2]; k++, l++) {
+        if (k < w->refresh_end[0])
+            ts_issue_state_refresh_kind(TS_ISSUE_TARIFF, l->is, h, l->st, l->memo);
+        else if (k < w->refresh_end[1])
+            ts_issue_state_refresh_kind(TS_ISSUE_CHIP_LICENCE, l->is, h, l->st, l->memo);
+        else
+            ts_issue_state_refresh_kind(TS_ISSUE_EXPORT_CONTROL, l->is, h, l->st, l->memo);
+    }
+    for (int k = 0; k < w->n_noisy; k++) {
+        int i = w->noisy[k];
+        w->st[i].observed =
+            w->st[i].x + gsl_ran_gaussian_ziggurat(rng, w->issue[i].verification_noise);
+    }
+}
+
+/* Actor a's end of the step, from account_issues's sums still in registers:
+ * its payoff pay, total and discount, its pressure index on the numerator
+ * num as its levers stand and on num_seen as the other side saw them, and
+ * its four columns at the end of the row (ra, or NULL). */
+static inline void actor_end(ts_world *w, int a, double pay, double num, double num_seen,
+                             double *ra)
+{
+    double den = w->p_den[a];
+    double total = w->total[a] + w->disc[a] * pay;
+    double pressure = den > 0.0 ? num / den : 0.0;
+    w->payoff[a] = pay;
+    w->total[a] = total;
+    w->disc[a] *= w->factor[a];
+    w->pressure[a] = pressure;
+    w->pressure_fresh[a] = true;
+    w->seen_p_prev[a] = w->seen_p[a];
+    /* Without a noisy pledge a's levers were seen as they are: the same index. */
+    w->seen_p[a] = !w->noisy_owner[a] ? pressure : den > 0.0 ? num_seen / den : 0.0;
+    if (ra) {
+        ra[0] = pressure;
+        ra[1] = w->trust[a];
+        ra[2] = pay;
+        ra[3] = total;
+    }
+}
+
+/* The rest of phase 5 in one pass over the issues, after refresh_issues:
+ * each issue's payoff exactly as ts_world_payoffs computes it (same
+ * operations, same order), its columns of the row, its state advanced to the
+ * next step, what the other side saw (seen[]), and the numerators of each
+ * actor's pressure index on the true and on the seen levels
+ * (ts_world_pressure's sums: an actor's levers in file order, which is this
+ * loop's order). contrib[2 i + a] gains issue i's discounted payoff to actor
+ * a, and contrib[2 n + a] the interactions' (the parts of w->total[a] this
+ * step adds). */
+static void account_issues(ts_world *w, double *row, double *restrict contrib)
 {
     double p0 = 0.0, p1 = 0.0, h = w->h, n0 = 0.0, n1 = 0.0, s0 = 0.0, s1 = 0.0;
     const double d0 = w->disc[0], d1 = w->disc[1];
     int n = w->n_issues, c = 0;
-    for (int i = 0; i < n; i++) {
-        const ts_issue *is = &w->issue[i];
-        ts_issue_state *st = &w->st[i];
-        ts_level_memo *memo = w->memo ? &w->memo[i] : NULL;
-        double x = st->x, po, pf, obs = x;
+    /* Walking pointers: no index arithmetic per issue. */
+    const ts_issue *is = w->issue;
+    ts_issue_state *st = w->st;
+    double *seen = w->seen, *ci = contrib;
+    for (int i = 0; i < n; i++, is++, st++, seen++, ci += 2) {
+        double x = st->x, po, pf;
         bool drawn = false;
-        /* One dispatch per issue; each case's calls then inline. */
         switch (is->kind) {
         case TS_ISSUE_TARIFF:
-            ts_issue_state_refresh_memo(is, h, st, memo);
             ts_tariff_flows(is, st, x, &po, &pf);
             if (row)
                 row[c++] = x;
@@ -263,7 +316,6 @@ static void step_issues(ts_world *w, gsl_rng *rng, double *row, double pay[2], b
                 ts_issue_advance(is, st, h);
             break;
         case TS_ISSUE_CHIP_LICENCE:
-            ts_issue_state_refresh_memo(is, h, st, memo);
             ts_chip_flows(is, st, x, &po, &pf);
             if (row) {
                 row[c++] = x;
@@ -273,7 +325,6 @@ static void step_issues(ts_world *w, gsl_rng *rng, double *row, double pay[2], b
             ts_issue_advance(is, st, h);
             break;
         case TS_ISSUE_EXPORT_CONTROL:
-            ts_issue_state_refresh_memo(is, h, st, memo);
             ts_export_flows(is, st, x, &po, &pf);
             if (row) {
                 row[c++] = x;
@@ -282,25 +333,23 @@ static void step_issues(ts_world *w, gsl_rng *rng, double *row, double pay[2], b
             ts_issue_advance(is, st, h);
             break;
         case TS_ISSUE_PLEDGE:
-            ts_issue_state_refresh_memo(is, h, st, memo);
             ts_pledge_flows(is, x, &po, &pf);
             if (row)
                 row[c++] = x;
+            /* A noisy pledge's observation is refresh_issues's draw. */
+            drawn = is->verification_noise > 0.0;
+            if (!drawn)
+                st->observed = x;
             break;
         case TS_ISSUE_CUSTOM:
         default:
-            ts_issue_state_refresh_memo(is, h, st, memo);
             ts_custom_flows(is, x, &po, &pf);
             if (row)
                 row[c++] = x;
             break;
         }
-        if (is->kind == TS_ISSUE_PLEDGE && is->verification_noise > 0.0) {
-            obs = x + gsl_ran_gaussian_ziggurat(rng, is->verification_noise);
-            noisy[is->owner] = drawn = true;
-        }
-        st->observed = obs;
-        w->seen[i] = obs;
+        double obs = drawn ? st->observed : x;
+        *seen = obs;
         double pw = is->pressure_weight * ts_issue_pressure(is, x);
         double ps = drawn ? is->pressure_weight * ts_issue_pressure(is, obs) : pw;
         /* Named sums rather than [owner] stores: they stay in registers. */
@@ -313,7 +362,6 @@ static void step_issues(ts_world *w, gsl_rng *rng, double *row, double pay[2], b
         }
         /* ts_flows_add's sums, and the same products weighted as w->total's. */
         double qo = po * h, qf = pf * h;
-        double *ci = contrib + 2 * i;
         if (is->owner == 0) {
             p0 += qo;
             p1 += qf;
@@ -326,23 +374,20 @@ static void step_issues(ts_world *w, gsl_rng *rng, double *row, double pay[2], b
             ci[1] += d1 * qo;
         }
     }
-    num[0] = n0;
-    num[1] = n1;
-    num_seen[0] = s0;
-    num_seen[1] = s1;
     if (w->sc->n_interactions > 0) {
         double q0 = 0.0, q1 = 0.0;
         ts_interactions_add(w->sc, w->st, h, &q0, &q1);
         contrib[2 * n] += d0 * q0;
         contrib[2 * n + 1] += d1 * q1;
+        ts_interactions_add(w->sc, w->st, h, &p0, &p1);
     }
-    ts_interactions_add(w->sc, w->st, h, &p0, &p1);
-    pay[0] = p0;
-    pay[1] = p1;
+    double *ra = row ? row + c : NULL;
+    actor_end(w, 0, p0, n0, s0, ra);
+    actor_end(w, 1, p1, n1, s1, ra ? ra + 4 : NULL);
 }
 
 /* Each issue's flows this step by channel, weighted as its contribution to
- * the totals (discount and h), before step_issues moves the state on: the
+ * the totals (discount and h), before account_issues moves the state on: the
  * state the flows use. Off the hot path unless output.channels asks. */
 static void add_channels(const ts_world *w, double *chan)
 {
@@ -374,31 +419,10 @@ ts_status ts_replicate_step(const ts_engine *e, ts_replicate *r, ts_talks_hook t
     }
     ts_strategy_move(w, 0, r->ws, r->rng);
     ts_strategy_move(w, 1, r->ws, r->rng);
-    double pay[2], num[2], num_seen[2];
-    bool noisy[2] = {false, false};
     if (r->chan)
         add_channels(w, r->chan);
-    step_issues(w, r->rng, row, pay, noisy, num, num_seen, r->contrib);
-    for (int a = 0; a < 2; a++) {
-        w->payoff[a] = pay[a];
-        w->total[a] += w->disc[a] * pay[a];
-        w->disc[a] *= w->factor[a];
-        double den = w->p_den[a];
-        w->pressure[a] = den > 0.0 ? num[a] / den : 0.0;
-        w->pressure_fresh[a] = true;
-        w->seen_p_prev[a] = w->seen_p[a];
-        /* Without a noisy pledge a's levers were seen as they are: the same index. */
-        w->seen_p[a] = !noisy[a] ? w->pressure[a] : den > 0.0 ? num_seen[a] / den : 0.0;
-    }
-    if (row) {
-        double *ra = row + (e->C - 8);
-        for (int a = 0; a < 2; a++) {
-            ra[4 * a] = w->pressure[a];
-            ra[4 * a + 1] = w->trust[a];
-            ra[4 * a + 2] = w->payoff[a];
-            ra[4 * a + 3] = w->total[a];
-        }
-    }
+    refresh_issues(w, r->rng);
+    account_issues(w, row, r->contrib);
     w->step++;
     return TS_OK;
 }
@@ -407,10 +431,8 @@ ts_status ts_replicate_step(const ts_engine *e, ts_replicate *r, ts_talks_hook t
 
 static void apply_params(ts_world *w, const ts_event *ev)
 {
-    for (int j = 0; j < ev->n_params; j++) {
-        const ts_event_param *p = &ev->params[j];
-        ts_world_set_param(w, p->target, p->index, p->offset, p->value);
-    }
+    if (ev->n_params > 0)
+        ts_world_set_params(w, ev->params, ev->n_params);
 }
 
 /* True when a random event that changes a parameter fired in the replicate
@@ -579,15 +601,11 @@ static ts_status run_one(mc_shared *sh, ts_replicate *r, int k, ts_error *err)
     ts_replicate_reset(e, r, k);
     double *rows = run->traj + (size_t)k * T * C;
     double *mean = run->mean + (size_t)k * n;
-    for (int i = 0; i < n; i++)
-        mean[i] = 0.0;
     for (int t = 0; t < T; t++) {
         ts_status s = ts_replicate_step(e, r, sh->opts->talks, sh->opts->talks_ctx,
                                         rows + (size_t)t * C, err);
         if (s != TS_OK)
             return s;
-        for (int i = 0; i < n; i++)
-            mean[i] += r->w.st[i].x;
         if (k < run->n_traj)
             run->agreement[(size_t)k * T + t] = r->agreement;
         /* A replicate can run for seconds: look for a signal now and then. */
@@ -595,8 +613,19 @@ static ts_status run_one(mc_shared *sh, ts_replicate *r, int k, ts_error *err)
             return ts_error_set(err, TS_EIO, "%s: interrupted by signal %d", e->sc->name,
                                 atomic_load((atomic_int *)sh->opts->cancel));
     }
+    /* Each lever's mean level: the sum of its row column, step by step as a
+     * running sum in the loop above would add it (the row holds st[i].x as
+     * the step left it), divided once. */
     for (int i = 0; i < n; i++) {
-        mean[i] /= T > 0 ? T : 1;
+        const double *x = rows + e->level_col[i];
+        double sum = 0.0;
+        int t = 0;
+        /* Four steps an iteration: the same additions, left to right. */
+        for (; t + 4 <= T; t += 4, x += 4 * (size_t)C)
+            sum = sum + x[0] + x[C] + x[2 * (size_t)C] + x[3 * (size_t)C];
+        for (; t < T; t++, x += C)
+            sum += *x;
+        mean[i] = sum / (T > 0 ? T : 1);
         run->final[(size_t)k * n + i] = r->w.st[i].x;
     }
     run->seed[k] = r->seed;

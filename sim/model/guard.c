@@ -32,16 +32,18 @@ ts_status ts_guard_replicate(const ts_scenario *sc, const char *const *columns, 
 {
     size_t cells = (size_t)run->T * (size_t)run->C;
     const double *rows = run->traj + (size_t)k * cells;
-    /* x * 0 is 0 for a finite x and NaN otherwise: four running sums tell
-     * whether any value is not finite, without a branch per value. */
+    /* Four running sums stay finite when every value is (without a branch
+     * per value); an infinity or NaN makes one of them infinite or NaN. So
+     * can finite values whose sum overflows: then the scan below finds
+     * nothing and the other checks follow, as for finite rows. */
     double acc[4] = {0.0, 0.0, 0.0, 0.0};
     size_t i = 0;
-    for (; i + 4 <= cells; i += 4)
+    for (; i + 8 <= cells; i += 8)
         for (int j = 0; j < 4; j++)
-            acc[j] += rows[i + (size_t)j] * 0.0;
+            acc[j] += rows[i + (size_t)j] + rows[i + 4 + (size_t)j];
     for (; i < cells; i++)
-        acc[0] += rows[i] * 0.0;
-    if (isnan(acc[0] + acc[1] + acc[2] + acc[3]))
+        acc[0] += rows[i];
+    if (!isfinite(acc[0] + acc[1] + acc[2] + acc[3]))
         for (i = 0; i < cells; i++)
             if (!isfinite(rows[i]))
                 return report(sc, k, (int)(i / (size_t)run->C), columns[i % (size_t)run->C],

@@ -23,8 +23,15 @@ extern inline double ts_exprel(double a);
 extern inline void ts_tariff_eq_flows(double m0, double eps, double theta, double kf, double tau,
                                       double *po, double *pf);
 extern inline double ts_tariff_supply_share(double eps, double theta);
+extern inline void ts_tariff_coefs(double m0, double eps, double theta, double kf, double k[3]);
+extern inline void ts_tariff_flows_at(double m0, const double k[3], double tau, double *po,
+                                      double *pf);
 extern inline void ts_tariff_path(const ts_issue *is, ts_issue_state *st);
+extern inline void ts_issue_state_compute(ts_issue_kind kind, const ts_issue *is, double h,
+                                          ts_issue_state *st);
 extern inline void ts_issue_state_refresh(const ts_issue *is, double h, ts_issue_state *st);
+extern inline void ts_issue_state_refresh_kind(ts_issue_kind kind, const ts_issue *is, double h,
+                                               ts_issue_state *st, ts_level_memo *m);
 extern inline void ts_issue_state_refresh_memo(const ts_issue *is, double h, ts_issue_state *st,
                                                ts_level_memo *m);
 extern inline void ts_tariff_flows(const ts_issue *is, const ts_issue_state *st, double x,
@@ -62,8 +69,18 @@ double ts_discount_factor(double rate, double h)
     return rate > 0.0 ? pow(1.0 + rate, -h) : 1.0;
 }
 
+void ts_level_memo_init(ts_level_memo *m)
+{
+    m->hits = m->misses = 0;
+    m->off = false;
+    ts_level_memo_clear(m);
+}
+
 void ts_level_memo_clear(ts_level_memo *m)
 {
+    /* A memo switched off is never read again. */
+    if (m->off)
+        return;
     for (int k = 0; k < TS_MEMO_SLOTS; k++)
         m->slot[k].key = TS_MEMO_EMPTY;
 }
@@ -102,6 +119,8 @@ void ts_issue_state_params_changed(const ts_issue *is, double h, ts_issue_state 
     if (is->kind == TS_ISSUE_TARIFF) {
         st->eps_wf = is->elasticity_half_life > 0.0 ? exp2(-h / is->elasticity_half_life) : 1.0;
         ts_tariff_path(is, st);
+        /* imports_bn may have changed with eps and theta held. */
+        ts_tariff_coefs(is->imports_bn, st->eps, st->theta, st->kf, st->tk);
     }
     st->key = NAN;
     ts_issue_state_refresh(is, h, st);
@@ -237,17 +256,36 @@ void ts_world_bind(ts_world *w, const ts_scenario *sc, ts_issue *issue, ts_issue
 }
 
 /* Each actor's levers and pressure-weight sum: the pressure index's
- * denominator, summed in file order as the index's numerator is. */
+ * denominator, summed in file order as the index's numerator is; the
+ * engine's lists of levers to refresh and pledges to observe (ts_world). */
 static void world_owners(ts_world *w)
 {
+    static const ts_issue_kind cached[3] = {TS_ISSUE_TARIFF, TS_ISSUE_CHIP_LICENCE,
+                                            TS_ISSUE_EXPORT_CONTROL};
     for (int a = 0; a < 2; a++) {
         w->n_own[a] = 0;
         w->p_den[a] = 0.0;
+        w->noisy_owner[a] = false;
     }
+    w->n_noisy = 0;
     for (int i = 0; i < w->n_issues; i++) {
-        int a = w->issue[i].owner;
+        const ts_issue *is = &w->issue[i];
+        int a = is->owner;
         w->own[a][w->n_own[a]++] = i;
-        w->p_den[a] += w->issue[i].pressure_weight;
+        w->p_den[a] += is->pressure_weight;
+        if (is->kind == TS_ISSUE_PLEDGE && is->verification_noise > 0.0) {
+            w->noisy[w->n_noisy++] = i;
+            w->noisy_owner[a] = true;
+        }
+    }
+    int n = 0;
+    for (int j = 0; j < 3; j++) {
+        for (int i = 0; i < w->n_issues; i++)
+            if (w->issue[i].kind == cached[j])
+                w->refresh[n++] = (ts_lever_ref){.is = &w->issue[i],
+                                                 .st = &w->st[i],
+                                                 .memo = w->memo ? &w->memo[i] : NULL};
+        w->refresh_end[j] = n;
     }
 }
 
@@ -256,9 +294,10 @@ void ts_world_use_memo(ts_world *w, ts_level_memo *memo, bool *stale)
     w->memo = memo;
     w->memo_stale = stale;
     for (int i = 0; i < w->n_issues; i++) {
-        ts_level_memo_clear(&memo[i]);
+        ts_level_memo_init(&memo[i]);
         stale[i] = false;
     }
+    world_owners(w);
 }
 
 void ts_world_reset(ts_world *w)
@@ -310,29 +349,59 @@ void ts_world_payoffs(ts_world *w, double pay[2])
     pay[1] = p1;
 }
 
-void ts_world_set_param(ts_world *w, ts_target target, int index, size_t offset, double value)
+/* Writes one parameter; a shock to the state where the parameter is an
+ * initial state. The caches wait for params_done. */
+static void put_param(ts_world *w, ts_target target, int index, size_t offset, double value)
 {
     if (target == TS_TARGET_ISSUE) {
-        ts_issue *is = &w->issue[index];
-        ts_issue_param_set(is, offset, value);
+        ts_issue_param_set(&w->issue[index], offset, value);
         /* The initial-state parameters double as shocks to the state now. */
         if (offset == offsetof(ts_issue, market_share))
             w->st[index].market = value;
         else if (offset == offsetof(ts_issue, dependence))
             w->st[index].dependence = value;
-        ts_issue_state_params_changed(is, w->h, &w->st[index]);
-        if (w->memo) {
-            /* Entries made from now on hold these parameters: the reset drops them. */
-            ts_level_memo_clear(&w->memo[index]);
-            w->memo_stale[index] = true;
-        }
-        world_owners(w);
-        w->pressure_fresh[0] = w->pressure_fresh[1] = false;
     } else {
         ts_actor *ac = &w->actor[index];
         memcpy((char *)ac + offset, &value, sizeof value);
         w->factor[index] = ts_discount_factor(ac->discount, w->h);
     }
+}
+
+/* What depends on the parameters of the issues in `touched` (bit i: issue
+ * i), recomputed once from their final values, as after each change. */
+static void params_done(ts_world *w, uint64_t touched)
+{
+    if (!touched)
+        return;
+    for (int i = 0; i < w->n_issues; i++) {
+        if (!((touched >> i) & 1u))
+            continue;
+        ts_issue_state_params_changed(&w->issue[i], w->h, &w->st[i]);
+        if (w->memo) {
+            /* Entries made from now on hold these parameters: the reset drops them. */
+            ts_level_memo_clear(&w->memo[i]);
+            w->memo_stale[i] = true;
+        }
+    }
+    world_owners(w);
+    w->pressure_fresh[0] = w->pressure_fresh[1] = false;
+}
+
+void ts_world_set_param(ts_world *w, ts_target target, int index, size_t offset, double value)
+{
+    put_param(w, target, index, offset, value);
+    params_done(w, target == TS_TARGET_ISSUE ? UINT64_C(1) << index : 0);
+}
+
+void ts_world_set_params(ts_world *w, const ts_event_param *p, int n)
+{
+    uint64_t touched = 0;
+    for (int j = 0; j < n; j++) {
+        put_param(w, p[j].target, p[j].index, p[j].offset, p[j].value);
+        if (p[j].target == TS_TARGET_ISSUE)
+            touched |= UINT64_C(1) << p[j].index;
+    }
+    params_done(w, touched);
 }
 
 void ts_world_set_level(ts_world *w, int i, double x)

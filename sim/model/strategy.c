@@ -144,11 +144,12 @@ double ts_strategy_best_level(const ts_world *w, int a, int i, ts_strategy_ws *w
     return xb;
 }
 
-/* Moves lever i from x towards target within max_step, adds noise, clamps. */
-static inline void move_lever(ts_world *w, int i, double x, double target, double noise,
-                              gsl_rng *rng)
+/* Moves lever i from x towards target within max_step, adds noise, clamps.
+ * The loops below call it with their own copies of w's pointers (st), so the
+ * compiler need not reload them from w after every draw. */
+static inline void move_lever(const ts_issue *is, ts_issue_state *st, double x, double target,
+                              double noise, gsl_rng *rng)
 {
-    const ts_issue *is = &w->issue[i];
     double d = target - x, ms = is->max_step;
     if (d > ms)
         d = ms;
@@ -161,39 +162,88 @@ static inline void move_lever(ts_world *w, int i, double x, double target, doubl
         x = is->min;
     else if (x > is->max)
         x = is->max;
-    w->st[i].x = x;
+    st->x = x;
 }
 
 /* A lever the actor may move this step: no agreement holds it and no event
- * set or moved it this step (the event's level is that step's move). */
-static inline bool lever_free(const ts_world *w, int i)
+ * set or moved it this step (the event's level is that step's move). The
+ * loops pass their own copies of w->held and w->forced, which then stay in
+ * registers across the noise draws. */
+static inline bool lever_free(const bool *held, uint64_t forced, int i)
 {
-    return !w->held[i] && !((w->forced >> i) & 1u);
+    return !held[i] && !((forced >> i) & 1u);
 }
 
-/* One loop per strategy over the actor's free levers (no dispatch per lever);
- * each computes the target exactly as docs/model.md states it. */
-void ts_strategy_move(ts_world *w, int a, ts_strategy_ws *ws, gsl_rng *rng)
+/* Tit-for-tat (Axelrod's): copy the level of pressure the other side was
+ * seen at last step onto every free lever; the first move holds. The level is
+ * ts_issue_level_at_pressure's, its clamp of p made once for all levers. */
+static void move_tit_for_tat(ts_world *w, int a, gsl_rng *rng)
+{
+    const int *own = w->own[a];
+    int n = w->n_own[a];
+    const bool *held = w->held;
+    uint64_t forced = w->forced;
+    const ts_issue *issue = w->issue;
+    ts_issue_state *st = w->st;
+    double noise = w->actor[a].noise, p = w->seen_p[1 - a];
+    if (p < 0.0)
+        p = 0.0;
+    if (p > 1.0)
+        p = 1.0;
+    bool first = w->step == 0;
+    for (int k = 0; k < n; k++) {
+        int i = own[k];
+        if (!lever_free(held, forced, i))
+            continue;
+        const ts_issue *is = &issue[i];
+        double x = st[i].x, target = x;
+        if (!first) {
+            double q = is->kind == TS_ISSUE_PLEDGE ? 1.0 - p : p;
+            target = is->min + q * (is->max - is->min);
+        }
+        move_lever(is, &st[i], x, target, noise, rng);
+    }
+    w->pressure_fresh[a] = false;
+}
+
+/* Richardson: the engine keeps the index of the levels as they stand when
+ * nothing has moved them since it was computed (same function, same bits).
+ * Rates are per year (per step when abstract): one explicit Euler step of
+ * dp/dt = k p_other - a p + g over the step's h years. */
+static void move_richardson(ts_world *w, int a, gsl_rng *rng)
 {
     const ts_strategy *s = &w->actor[a].strategy;
-    int o = 1 - a, t = w->step, n = w->n_own[a];
     const int *own = w->own[a];
+    int n = w->n_own[a];
+    const bool *held = w->held;
+    uint64_t forced = w->forced;
+    ts_issue_state *st = w->st;
+    double noise = w->actor[a].noise;
+    double p = w->pressure_fresh[a] ? w->pressure[a] : ts_world_pressure_now(w, a);
+    double p_target = p + w->h * (s->reactivity * w->seen_p[1 - a] - s->fatigue * p + s->grievance);
+    for (int k = 0; k < n; k++) {
+        int i = own[k];
+        if (!lever_free(held, forced, i))
+            continue;
+        const ts_issue *is = &w->issue[i];
+        move_lever(is, &st[i], st[i].x, ts_issue_level_at_pressure(is, p_target), noise, rng);
+    }
+    w->pressure_fresh[a] = false;
+}
+
+/* The other strategies, one loop each over the actor's free levers; each
+ * computes the target exactly as docs/model.md states it. */
+static void move_other(ts_world *w, int a, ts_strategy_ws *ws, gsl_rng *rng)
+{
+    const ts_strategy *s = &w->actor[a].strategy;
+    int o = 1 - a, t = w->step;
+    const int *own = w->own[a];
+    int n = w->n_own[a];
+    const bool *held = w->held;
+    uint64_t forced = w->forced;
+    ts_issue_state *st = w->st;
     double noise = w->actor[a].noise;
     switch (s->kind) {
-    case TS_STRAT_TIT_FOR_TAT: {
-        /* Axelrod's: copy the level of pressure the other side was seen at
-         * last step onto every own lever; the first move holds. */
-        double p_other = w->seen_p[o];
-        for (int k = 0; k < n; k++) {
-            int i = own[k];
-            if (!lever_free(w, i))
-                continue;
-            const ts_issue *is = &w->issue[i];
-            double x = w->st[i].x;
-            move_lever(w, i, x, t > 0 ? ts_issue_level_at_pressure(is, p_other) : x, noise, rng);
-        }
-        break;
-    }
     case TS_STRAT_RECIPROCITY: {
         /* +1 escalate, -1 de-escalate, 0 hold; step 0 has no last move. */
         double dir = 0.0;
@@ -203,12 +253,12 @@ void ts_strategy_move(ts_world *w, int a, ts_strategy_ws *ws, gsl_rng *rng)
                                                      : 0.0;
         for (int k = 0; k < n; k++) {
             int i = own[k];
-            if (!lever_free(w, i))
+            if (!lever_free(held, forced, i))
                 continue;
             const ts_issue *is = &w->issue[i];
-            double x = w->st[i].x;
+            double x = st[i].x;
             double up = is->kind == TS_ISSUE_PLEDGE ? -is->max_step : is->max_step;
-            move_lever(w, i, x, x + dir * up, noise, rng);
+            move_lever(is, &st[i], x, x + dir * up, noise, rng);
         }
         break;
     }
@@ -217,66 +267,67 @@ void ts_strategy_move(ts_world *w, int a, ts_strategy_ws *ws, gsl_rng *rng)
             w->triggered[a] = true;
         for (int k = 0; k < n; k++) {
             int i = own[k];
-            if (!lever_free(w, i))
+            if (!lever_free(held, forced, i))
                 continue;
-            double x = w->st[i].x;
-            move_lever(w, i, x, w->triggered[a] ? ts_issue_escalated(&w->issue[i]) : x, noise, rng);
+            const ts_issue *is = &w->issue[i];
+            double x = st[i].x;
+            move_lever(is, &st[i], x, w->triggered[a] ? ts_issue_escalated(is) : x, noise, rng);
         }
         break;
     case TS_STRAT_ALWAYS_ESCALATE:
     case TS_STRAT_ALWAYS_CONCEDE:
         for (int k = 0; k < n; k++) {
             int i = own[k];
-            if (!lever_free(w, i))
+            if (!lever_free(held, forced, i))
                 continue;
             const ts_issue *is = &w->issue[i];
             double target = s->kind == TS_STRAT_ALWAYS_ESCALATE ? ts_issue_escalated(is)
                                                                 : ts_issue_conceded(is);
-            move_lever(w, i, w->st[i].x, target, noise, rng);
+            move_lever(is, &st[i], st[i].x, target, noise, rng);
         }
         break;
-    case TS_STRAT_RICHARDSON: {
-        /* The engine keeps the index of the levels as they stand when nothing
-         * has moved them since it was computed (same function, same bits).
-         * Rates are per year (per step when abstract): one explicit Euler
-         * step of dp/dt = k p_other - a p + g over the step's h years. */
-        double p = w->pressure_fresh[a] ? w->pressure[a] : ts_world_pressure_now(w, a);
-        double p_target = p + w->h * (s->reactivity * w->seen_p[o] - s->fatigue * p + s->grievance);
-        for (int k = 0; k < n; k++) {
-            int i = own[k];
-            if (!lever_free(w, i))
-                continue;
-            const ts_issue *is = &w->issue[i];
-            move_lever(w, i, w->st[i].x, ts_issue_level_at_pressure(is, p_target), noise, rng);
-        }
-        break;
-    }
     case TS_STRAT_BEST_RESPONSE:
         for (int k = 0; k < n; k++) {
             int i = own[k];
-            if (!lever_free(w, i))
+            if (!lever_free(held, forced, i))
                 continue;
-            double x = w->st[i].x;
+            double x = st[i].x;
             double target = x + s->speed * (ts_strategy_best_level(w, a, i, ws) - x);
-            move_lever(w, i, x, target, noise, rng);
+            move_lever(&w->issue[i], &st[i], x, target, noise, rng);
         }
         break;
     case TS_STRAT_TIME_DEPENDENT: {
         double alpha = ts_faratin_alpha(s->k, s->beta, t, s->deadline);
         for (int k = 0; k < n; k++) {
             int i = own[k];
-            if (!lever_free(w, i))
+            if (!lever_free(held, forced, i))
                 continue;
             double x0 = w->sc->issues[i].initial;
-            move_lever(w, i, w->st[i].x, x0 + alpha * (s->reservation[i] - x0), noise, rng);
+            move_lever(&w->issue[i], &st[i], st[i].x, x0 + alpha * (s->reservation[i] - x0),
+                       noise, rng);
         }
         break;
     }
     case TS_STRAT_HOLD:
     case TS_STRAT_SCRIPTED:
+    case TS_STRAT_TIT_FOR_TAT:
+    case TS_STRAT_RICHARDSON:
     case TS_STRAT_COUNT:
     default:
         return;
     }
     w->pressure_fresh[a] = false;
+}
+
+/* The two strategies of the shipped scenarios and benchmarks get a function
+ * each, reached by a jump from here: the dispatch costs no frame of its own. */
+void ts_strategy_move(ts_world *w, int a, ts_strategy_ws *ws, gsl_rng *rng)
+{
+    switch (w->actor[a].strategy.kind) {
+    case TS_STRAT_TIT_FOR_TAT: move_tit_for_tat(w, a, rng); return;
+    case TS_STRAT_RICHARDSON: move_richardson(w, a, rng); return;
+    case TS_STRAT_HOLD:
+    case TS_STRAT_SCRIPTED: return;
+    default: move_other(w, a, ws, rng); return;
+    }
 }
