@@ -42,14 +42,17 @@ done
 "$bin" batch "$tmp/long" -o "$tmp/ref" -q --set monte_carlo.replicates=1500 || fail "reference batch exit $?"
 "$bin" batch "$tmp/long" -o "$tmp/int" -q --set monte_carlo.replicates=1500 &
 pid=$!
-wait_running "$pid" || echo "note: batch ended before it could be interrupted" >&2
+wait_running "$pid"
 kill -INT "$pid" 2>/dev/null
 wait "$pid"
 rc=$?
-if [ -f "$tmp/int/batch.csv" ]; then
-    echo "note: batch finished before the signal; interruption not exercised" >&2
+# Only a machine that ran the whole batch between the first worker's start
+# and the signal can get here: the interruption is then not tested.
+if [ -f "$tmp/int/batch.csv" ] && [ "$rc" = 0 ]; then
+    skip "interrupting a batch (it finished before the signal)"
 else
     [ "$rc" = 3 ] || fail "interrupted batch exit $rc, expected 3"
+    [ ! -f "$tmp/int/batch.csv" ] || fail "interrupted batch wrote batch.csv"
 fi
 left=$(find "$tmp/int" -name '*.tmp.*' | wc -l)
 [ "$left" = 0 ] || fail "$left temporary files left after interruption"

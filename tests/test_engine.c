@@ -159,6 +159,43 @@ static void test_events(void **state)
     ts_scenario_free(sc);
 }
 
+/* A param event on pressure_weight mid-run: the owner's pressure index (in
+ * trajectories.csv's <actor>_pressure) follows from the next step on. Lever y
+ * runs from 1 to 3, so its pressure at 2.5 is 0.75. */
+static const char *const reweighted =
+    "name = \"rw\";\n"
+    "calendar = { step = \"abstract\"; steps = 6; };\n"
+    "monte_carlo = { replicates = 1; seed = 3L; };\n"
+    "actors = ( { id = \"a\"; strategy = { kind = \"hold\"; }; },\n"
+    "  { id = \"b\"; strategy = { kind = \"hold\"; }; } );\n"
+    "issues = ( { id = \"x\"; kind = \"custom\"; owner = \"a\"; min = 0; max = 1; initial = 0.2; },\n"
+    "  { id = \"y\"; kind = \"custom\"; owner = \"a\"; min = 1; max = 3; initial = 2.5; } );\n"
+    "events = ( { step = 3; param = { y = { pressure_weight = 3.0; }; }; label = \"w\"; } );\n";
+
+static void test_pressure_weight_event(void **state)
+{
+    (void)state;
+    ts_scenario *sc = parse(reweighted, NULL);
+    ts_engine *e = ts_engine_alloc(sc, NULL);
+    ts_replicate *r = ts_replicate_alloc(e);
+    ts_replicate_reset(e, r, 0);
+    assert_float_equal(r->w.pressure[0], (0.2 + 0.75) / 2, 1e-15);
+    for (int t = 0; t < 6; t++) {
+        assert_int_equal(ts_replicate_step(e, r, NULL, NULL, NULL, NULL), TS_OK);
+        double want = t < 3 ? (0.2 + 0.75) / 2 : (0.2 + 3 * 0.75) / 4;
+        assert_float_equal(r->w.pressure[0], want, 1e-15);
+        assert_float_equal(r->w.seen_p[0], want, 1e-15);
+        assert_float_equal(r->w.pressure[1], 0.0, 0.0);
+    }
+    assert_float_equal(sc->issues[1].pressure_weight, 1.0, 0.0);
+    /* the next replicate starts from the scenario's weights */
+    ts_replicate_reset(e, r, 1);
+    assert_float_equal(r->w.pressure[0], (0.2 + 0.75) / 2, 1e-15);
+    ts_replicate_free(r);
+    ts_engine_free(e);
+    ts_scenario_free(sc);
+}
+
 /* A talks phase that holds lever 0 at 0.3 from step 2 on. */
 static ts_status hold_hook(void *ctx, const ts_engine *e, ts_replicate *r, ts_error *err)
 {
@@ -485,6 +522,7 @@ int main(void)
         cmocka_unit_test(test_seeds),
         cmocka_unit_test(test_threads_and_independence),
         cmocka_unit_test(test_events),
+        cmocka_unit_test(test_pressure_weight_event),
         cmocka_unit_test(test_talks_hook_and_held),
         cmocka_unit_test(test_memory_limit),
         cmocka_unit_test(test_output_files),

@@ -1006,6 +1006,70 @@ static void test_rubinstein_curved(void **state)
     ts_talks_workspace_free(ws);
 }
 
+/* The offers' augmented Lagrangian works in units of the scale S of the
+ * gains at stake: values times a power of two (exact in binary) give the same
+ * packages bit for bit, the same number of evaluations and the values times
+ * that power, for the equilibrium and for concession, on the curved frontier
+ * above (whose right multiplier is far from 1) and a costly conflict lever. */
+typedef struct {
+    ts_talks_value_fn value;
+    void *ctx;
+    double factor;
+} times_ctx;
+
+static ts_status times_value(const double *x, double out[2], void *ctx)
+{
+    const times_ctx *c = ctx;
+    ts_status s = c->value(x, out, c->ctx);
+    out[0] *= c->factor;
+    out[1] *= c->factor;
+    return s;
+}
+
+static void test_offers_scale_invariant(void **state)
+{
+    (void)state;
+    ts_talks_workspace *ws = ts_talks_workspace_alloc(2, 9);
+    double k = 30.0;
+    surplus_ctx sc = {2, 0.5};
+    double lo[2] = {0, 0}, hi[2] = {1, 1}, x0[2] = {1.0, 0.2};
+    static const double factors[] = {1024.0, 1.0 / 1024.0, 65536.0};
+    for (int problem = 0; problem < 2; problem++) {
+        times_ctx one = {problem == 0 ? bliss_value : surplus_value,
+                         problem == 0 ? (void *)&k : (void *)&sc, 1.0};
+        ts_talks_problem p = {.n = problem == 0 ? 1 : 2, .lo = lo, .hi = hi, .x0 = x0,
+                              .value = times_value, .ctx = &one, .xtol = XTOL};
+        times_value(x0, p.d, &one);
+        double delta[2] = {0.9, 0.99}, beta[2] = {0.5, 2.0};
+        ts_talks_result ref[2], r;
+        assert_int_equal(ts_talks_rubinstein(ws, &p, delta, 3, 0, 0.0, &ref[0], NULL), TS_OK);
+        assert_int_equal(ts_talks_concession(ws, &p, beta, 9, 0.0, &ref[1], NULL), TS_OK);
+        assert_true(ref[0].agreement && ref[1].agreement);
+        for (size_t f = 0; f < sizeof factors / sizeof factors[0]; f++) {
+            times_ctx scaled = one;
+            scaled.factor = factors[f];
+            p.ctx = &scaled;
+            times_value(x0, p.d, &scaled);
+            for (int solver = 0; solver < 2; solver++) {
+                if (solver == 0)
+                    assert_int_equal(ts_talks_rubinstein(ws, &p, delta, 3, 0, 0.0, &r, NULL),
+                                     TS_OK);
+                else
+                    assert_int_equal(ts_talks_concession(ws, &p, beta, 9, 0.0, &r, NULL), TS_OK);
+                const ts_talks_result *e = &ref[solver];
+                assert_memory_equal(r.x, e->x, (size_t)p.n * sizeof(double));
+                assert_int_equal(r.evaluations, e->evaluations);
+                assert_int_equal(r.round, e->round);
+                for (int a = 0; a < 2; a++)
+                    assert_float_equal(r.gain[a], e->gain[a] * factors[f], 0.0);
+            }
+            p.ctx = &one;
+            times_value(x0, p.d, &one);
+        }
+    }
+    ts_talks_workspace_free(ws);
+}
+
 /* Random concave agendas: the round-0 package is individually rational and
  * gives the responder at least its floor; both solutions are Pareto-ranked
  * the same way a brute-force check would not beat by much. */
@@ -1156,6 +1220,7 @@ int main(void)
         cmocka_unit_test(test_rubinstein_limit),
         cmocka_unit_test(test_rubinstein_gains_discounted),
         cmocka_unit_test(test_rubinstein_curved),
+        cmocka_unit_test(test_offers_scale_invariant),
         cmocka_unit_test(test_rubinstein_individually_rational),
         cmocka_unit_test(test_concession_closed_form),
         cmocka_unit_test(test_concession_boulware_later),
