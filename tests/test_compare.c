@@ -101,6 +101,12 @@ static void test_identical_no_significance(void **state)
     const char *args[] = {a, a, "-o", csv};
     assert_int_equal(run(4, args), 0);
     assert_null(strstr(outbuf, "  *\n"));
+    /* -o's header row names the twelve columns docs/cli.md lists. */
+    char *text = ts_test_read_file(csv, NULL);
+    assert_non_null(text);
+    assert_true(strncmp(text, "base,other,metric,base_value,other_value,diff,lo,hi,significant,"
+                              "n_base,n_other,note\n", 84) == 0);
+    free(text);
     assert_non_null(strstr(outbuf, "deal_probability"));
     assert_non_null(strstr(outbuf, "time_to_first_deal"));
     const char *metrics[] = {"deal_probability", "time_to_first_deal", "x_final", "x_mean",

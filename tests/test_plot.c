@@ -271,6 +271,13 @@ static void test_issue_script_single(void **state)
     assert_non_null(strstr(s, "using 1:4 with lines"));
     assert_non_null(strstr(s, "using 1:2 with lines lw 1.5 dt 2"));
     assert_null(strstr(s, "$s1"));
+    /* One folder's key: its band, median and mean, no per-scenario entries. */
+    assert_non_null(strstr(s, "set key outside right top"));
+    assert_non_null(strstr(s, "noborder title '5-95% of replicates', \\\n"));
+    assert_non_null(strstr(s, "with lines lw 2.5 lc rgb '#0072B2' title 'median', \\\n"));
+    assert_non_null(strstr(s, "using 1:2 with lines lw 1.5 dt 2 lc rgb '#0072B2' title 'mean'\n"));
+    assert_null(strstr(s, "keyentry"));
+    assert_null(strstr(s, "title 'base'"));
     free(s);
 
     /* No such issue; a line break in a path. */

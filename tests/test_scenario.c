@@ -307,6 +307,55 @@ static void test_equal_and_hash_detect_changes(void **state)
     ts_scenario_free(b);
 }
 
+/* Scenario files around and past the loader's first 64 KiB buffer, which
+ * doubles as the file grows: the whole file is read (its last line, after
+ * the padding, counts), and a NUL byte past 64 KiB is still found. */
+static void test_large_files(void **state)
+{
+    (void)state;
+    char dir[64];
+    assert_true(ts_test_mkdtemp(dir, sizeof dir, "large"));
+    char *base = ts_test_read_file(GOOD "minimal.cfg", NULL);
+    assert_non_null(base);
+    const char tail[] = "description = \"the last line\";\n";
+    static const size_t sizes[] = {65534, 65535, 65536, 65537, 131071, 131072, 131073, 300000};
+    char path[128];
+    snprintf(path, sizeof path, "%s/big.cfg", dir);
+    for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+        size_t n = sizes[k], used = strlen(base), nt = strlen(tail);
+        char *text = malloc(n + 1);
+        assert_non_null(text);
+        memcpy(text, base, used);
+        /* comment lines of 64 bytes, then one shorter, up to the tail */
+        while (used + nt < n) {
+            size_t line = n - used - nt < 64 ? n - used - nt : 64;
+            memset(text + used, '#', line);
+            text[used + line - 1] = '\n';
+            used += line;
+        }
+        memcpy(text + used, tail, nt + 1);
+        assert_int_equal(strlen(text), n);
+        assert_true(ts_test_write_file(path, text));
+        ts_scenario *sc = load(path, NULL, 0);
+        assert_string_equal(sc->description, "the last line");
+        assert_int_equal(sc->n_issues, 1);
+        ts_scenario_free(sc);
+        /* the same with a NUL byte just before the tail */
+        text[n - nt - 2] = '\0';
+        FILE *f = fopen(path, "wb");
+        assert_non_null(f);
+        assert_int_equal(fwrite(text, 1, n, f), n);
+        assert_int_equal(fclose(f), 0);
+        ts_error err;
+        assert_null(ts_scenario_load(path, NULL, 0, &err));
+        assert_int_equal(err.code, TS_EBAD);
+        assert_non_null(strstr(err.msg, "not a text file (contains NUL bytes)"));
+        free(text);
+    }
+    free(base);
+    ts_test_remove_tree(dir);
+}
+
 /* Every numeric strategy parameter: read for its kind, written and read back
  * equal, and a change to it alone detected by ts_scenario_equal. */
 static void test_strategy_params(void **state)
@@ -449,6 +498,7 @@ int main(void)
         cmocka_unit_test(test_talk_keys),
         cmocka_unit_test(test_strategy_params),
         cmocka_unit_test(test_write_failure),
+        cmocka_unit_test(test_large_files),
         cmocka_unit_test(test_param_table),
         cmocka_unit_test(test_docs_list_every_key),
     };
