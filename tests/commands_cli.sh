@@ -2,7 +2,8 @@
 # End-to-end checks of what `run` and `check` print: `run --help` (and -h)
 # gives the usage on stdout with exit 0, the same text as `help run`; `run` on
 # a bad scenario prints exactly the catalogue's one error line, nothing on
-# stdout, and writes no folder; `check` prints the resolved scenario, which
+# stdout, and writes no folder; run's closing line, its progress line on a
+# terminal (once at the total), -q, and --seed's checks; `check` prints the resolved scenario, which
 # checks again to the same text (and under --set shows the override), `-q`
 # prints nothing, several files are headed by their names, and a bad file
 # among good ones still prints the good ones and exits 2.
@@ -39,6 +40,40 @@ cmp -s "$tmp/help.out" "$tmp/help2.out" || fail "run -h and help run differ"
 "$bin" run "$root/tests/bad/abstract_needs_steps.cfg" -o "$tmp/bad_out" >/dev/null 2>"$tmp/bad.err"
 [ "$(wc -l <"$tmp/bad.err")" = 1 ] && grep -q 'calendar.steps: missing' "$tmp/bad.err" ||
     fail "run without -q on a bad scenario: $(cat "$tmp/bad.err")"
+
+# run's closing line on stdout; no progress when stderr is not a terminal.
+"$bin" run "$good" -o "$tmp/ok" -r 20 >"$tmp/ok.out" 2>"$tmp/ok.err" || fail "run exit $?"
+[ "$(cat "$tmp/ok.out")" = "$tmp/ok/minimal: 20 replicates x 50 steps" ] ||
+    fail "run printed '$(cat "$tmp/ok.out")'"
+[ ! -s "$tmp/ok.err" ] || fail "run wrote on stderr off a terminal: $(cat "$tmp/ok.err")"
+"$bin" run "$good" -o "$tmp/ok" -r 20 -q >"$tmp/ok.out" 2>&1 || fail "run -q exit $?"
+[ ! -s "$tmp/ok.out" ] || fail "run -q printed: $(cat "$tmp/ok.out")"
+# On a terminal: the progress line, ending once at the total, then the
+# closing line; -q none.
+if command -v script >/dev/null 2>&1; then
+    script -qec "'$bin' run '$good' -o '$tmp/ok' -r 20" /dev/null | tr -d '\r' >"$tmp/tty.out"
+    [ "$(grep -c 'tradesim run: minimal: 20/20 replicates$' "$tmp/tty.out")" = 1 ] ||
+        fail "progress on a terminal: $(od -c "$tmp/tty.out" | head)"
+    [ "$(tail -n 1 "$tmp/tty.out")" = "$tmp/ok/minimal: 20 replicates x 50 steps" ] ||
+        fail "closing line on a terminal: $(tail -n 1 "$tmp/tty.out")"
+    script -qec "'$bin' run '$good' -o '$tmp/ok' -r 20 -q" /dev/null >"$tmp/tty.out"
+    [ ! -s "$tmp/tty.out" ] || fail "run -q on a terminal printed: $(cat "$tmp/tty.out")"
+else
+    skip "progress on a terminal (no script(1))"
+fi
+# --seed: empty or over 200 characters is refused before loading.
+for seed in "" "$(printf '%0201d' 1)"; do
+    "$bin" run "$good" -o "$tmp/ok" --seed "$seed" >/dev/null 2>"$tmp/seed.err"; rc=$?
+    [ "$rc" = 2 ] || fail "--seed of ${#seed} characters: exit $rc"
+    [ "$(cat "$tmp/seed.err")" = "tradesim run: --seed '$seed': expected a whole number" ] ||
+        fail "--seed of ${#seed} characters: $(cat "$tmp/seed.err")"
+done
+# a decimal seed past int64 is handed to the loader as text, which refuses it
+"$bin" run "$good" -o "$tmp/ok" -q --seed 99999999999999999999 2>"$tmp/seed.err"; rc=$?
+[ "$rc" = 2 ] && grep -q 'monte_carlo.seed' "$tmp/seed.err" ||
+    fail "--seed past 64 bits: exit $rc: $(cat "$tmp/seed.err")"
+"$bin" run "$good" -o "$tmp/ok" -q -r 5 --seed 7L || fail "--seed 7L: exit $?"
+grep -q 'seed = 7L;' "$tmp/ok/minimal/scenario.cfg" || fail "--seed 7L not in scenario.cfg"
 
 # check: the resolved scenario, stable under a second check.
 "$bin" check "$good" >"$tmp/c1.cfg" 2>"$tmp/c.err" || fail "check exit $?: $(cat "$tmp/c.err")"

@@ -83,6 +83,44 @@ static void assert_runs_equal(const ts_run *a, const ts_run *b, int R)
     }
 }
 
+/* Progress reports rise and reach the total exactly once, last: a progress
+ * line ends there, so a second report of the total would print it twice. */
+typedef struct {
+    long calls, at_total, last_done, last_total;
+    bool rising;
+} progress_log;
+
+static void record_progress(void *ctx, long done, long total)
+{
+    progress_log *p = ctx;
+    p->rising = p->rising && done >= p->last_done && done <= total;
+    p->calls++;
+    p->at_total += done == total;
+    p->last_done = done;
+    p->last_total = total;
+}
+
+static void test_progress_reports(void **state)
+{
+    (void)state;
+    ts_scenario *sc = parse(noisy, NULL);
+    ts_engine *e = ts_engine_alloc(sc, NULL);
+    for (int threads = 1; threads <= 2; threads++) {
+        progress_log p = {.rising = true};
+        ts_engine_opts o = {.threads = threads, .progress = record_progress, .progress_ctx = &p};
+        ts_run *run = NULL;
+        assert_int_equal(ts_engine_run(e, &o, &run, NULL), TS_OK);
+        assert_true(p.rising);
+        assert_true(p.calls >= 1);
+        assert_int_equal(p.at_total, 1);
+        assert_int_equal(p.last_done, sc->replicates);
+        assert_int_equal(p.last_total, sc->replicates);
+        ts_run_free(run);
+    }
+    ts_engine_free(e);
+    ts_scenario_free(sc);
+}
+
 static void test_threads_and_independence(void **state)
 {
     (void)state;
@@ -521,6 +559,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_seeds),
         cmocka_unit_test(test_threads_and_independence),
+        cmocka_unit_test(test_progress_reports),
         cmocka_unit_test(test_events),
         cmocka_unit_test(test_pressure_weight_event),
         cmocka_unit_test(test_talks_hook_and_held),
