@@ -119,14 +119,15 @@ static void test_text_cells_exact(void **state)
 static void test_quoted_cells_shown(void **state)
 {
     (void)state;
-    const char *a = file("qa.csv", "k,v\n1,\"a,b\"\n2,\"say \"\"hi\"\"\"\n3,\"x\ny\"\n4,\" pad\"\n5,\"c\r\"\n");
-    const char *b = file("qb.csv", "k,v\n1,ab\n2,say\n3,xy\n4,pad\n5,c\n");
+    const char *a = file("qa.csv", "k,v\n1,\"a,b\"\n2,\"say \"\"hi\"\"\"\n3,\"x\ny\"\n4,\" pad\"\n5,\"c\r\"\n6,\"end \"\n");
+    const char *b = file("qb.csv", "k,v\n1,ab\n2,say\n3,xy\n4,pad\n5,c\n6,end\n");
     assert_int_equal(run(a, b, NULL, NULL, NULL, NULL), 1);
     assert_non_null(strstr(outbuf, "column v: \"a,b\" vs ab\n"));
     assert_non_null(strstr(outbuf, "column v: \"say \"\"hi\"\"\" vs say\n"));
     assert_non_null(strstr(outbuf, "column v: \"x\\ny\" vs xy\n"));
     assert_non_null(strstr(outbuf, "column v: \" pad\" vs pad\n"));
     assert_non_null(strstr(outbuf, "column v: \"c\\r\" vs c\n"));
+    assert_non_null(strstr(outbuf, "column v: \"end \" vs end\n"));
 }
 
 static void test_header_mismatch(void **state)
