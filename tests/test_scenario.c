@@ -188,6 +188,18 @@ static void test_overrides(void **state)
     assert_non_null(sc);
     assert_int_equal(sc->replicates, 7);
     ts_scenario_free(sc);
+    /* An element of a number array replaced in place, the other kept. */
+    const char *beta[] = {"talks.[1].beta.[1]=3.25"};
+    sc = load(GOOD "all_kinds.cfg", beta, 1);
+    assert_true(sc->talks[1].beta[0] == 0.5);
+    assert_true(sc->talks[1].beta[1] == 3.25);
+    ts_scenario_free(sc);
+    /* A group, list or array given whole replaces the member. */
+    const char *whole[] = {"talks.[1].beta=[1.5, 0.75]", "monte_carlo={ replicates = 9; }"};
+    sc = load(GOOD "all_kinds.cfg", whole, 2);
+    assert_true(sc->talks[1].beta[0] == 1.5 && sc->talks[1].beta[1] == 0.75);
+    assert_int_equal(sc->replicates, 9);
+    ts_scenario_free(sc);
 }
 
 /* Loads path, writes it, reads the text back: must be an equal scenario
