@@ -8,6 +8,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -193,6 +194,54 @@ static void test_events(void **state)
     assert_true(gsl_rng_get(ref) == gsl_rng_get(r->rng));
     gsl_rng_free(ref);
     ts_replicate_free(r);
+    ts_engine_free(e);
+    ts_scenario_free(sc);
+}
+
+/* A long replicate notices a signal between steps (every 1024 steps), not
+ * only between replicates: the hook raises the flag at step 100. */
+static ts_status raise_hook(void *ctx, const ts_engine *e, ts_replicate *r, ts_error *err)
+{
+    (void)e;
+    (void)err;
+    if (r->w.step == 100)
+        atomic_store((atomic_int *)ctx, 15);
+    return TS_OK;
+}
+
+static void test_cancel_mid_replicate(void **state)
+{
+    (void)state;
+    ts_scenario *sc = parse(evented, "calendar.steps=5000");
+    ts_engine *e = ts_engine_alloc(sc, NULL);
+    atomic_int flag;
+    atomic_init(&flag, 0);
+    ts_engine_opts o = {.threads = 1, .talks = raise_hook, .talks_ctx = &flag, .cancel = &flag};
+    ts_run *run = NULL;
+    ts_error err;
+    assert_int_equal(ts_engine_run(e, &o, &run, &err), TS_EIO);
+    assert_null(run);
+    assert_string_equal(err.msg, "ev: interrupted by signal 15");
+    ts_engine_free(e);
+    ts_scenario_free(sc);
+}
+
+/* A generator name GSL does not know (the loader refuses it first; the
+ * engine checks again for scenarios built in code). */
+static void test_unknown_generator(void **state)
+{
+    (void)state;
+    ts_scenario *sc = parse(evented, NULL);
+    char keep[sizeof sc->rng];
+    memcpy(keep, sc->rng, sizeof keep);
+    snprintf(sc->rng, sizeof sc->rng, "nope");
+    ts_error err;
+    assert_null(ts_engine_alloc(sc, &err));
+    assert_int_equal(err.code, TS_EBAD);
+    assert_string_equal(err.msg, "test.cfg: monte_carlo.rng: 'nope' is not a GSL generator");
+    memcpy(sc->rng, keep, sizeof keep);
+    ts_engine *e = ts_engine_alloc(sc, &err);
+    assert_non_null(e);
     ts_engine_free(e);
     ts_scenario_free(sc);
 }
@@ -560,6 +609,8 @@ int main(void)
         cmocka_unit_test(test_seeds),
         cmocka_unit_test(test_threads_and_independence),
         cmocka_unit_test(test_progress_reports),
+        cmocka_unit_test(test_cancel_mid_replicate),
+        cmocka_unit_test(test_unknown_generator),
         cmocka_unit_test(test_events),
         cmocka_unit_test(test_pressure_weight_event),
         cmocka_unit_test(test_talks_hook_and_held),
