@@ -153,6 +153,17 @@ static void test_row_counts(void **state)
     assert_non_null(strstr(outbuf, "has 2\n"));
     assert_int_equal(run(b, a, NULL, NULL, NULL, NULL), 1);
     assert_non_null(strstr(outbuf, "has 2 rows"));
+    /* The longer file's extra rows are still read and checked: a short or
+     * broken one there is a bad file (exit 2), whichever side it is on. */
+    const char *c = file("c.csv", "v,w\n1,1\n2,2\n3\n");
+    const char *d = file("d.csv", "v,w\n1,1\n");
+    assert_int_equal(run(c, d, NULL, NULL, NULL, NULL), 2);
+    assert_non_null(strstr(errbuf, "c.csv:4: 1 fields, but the header has 2"));
+    assert_int_equal(run(d, c, NULL, NULL, NULL, NULL), 2);
+    assert_non_null(strstr(errbuf, "c.csv:4: 1 fields, but the header has 2"));
+    c = file("c.csv", "v,w\n1,1\n2,2\n\"3\n");
+    assert_int_equal(run(c, d, NULL, NULL, NULL, NULL), 2);
+    assert_non_null(strstr(errbuf, "c.csv:4: quoted field is never closed"));
 }
 
 static void test_first_ten_listed(void **state)
