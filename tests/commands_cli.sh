@@ -6,7 +6,8 @@
 # terminal (once at the total), -q, and --seed's checks; `check` prints the resolved scenario, which
 # checks again to the same text (and under --set shows the override), `-q`
 # prints nothing, several files are headed by their names, and a bad file
-# among good ones still prints the good ones and exits 2.
+# among good ones still prints the good ones and exits 2; the program without
+# a command, with an unknown one, help, --version and a full stdout.
 # Usage: commands_cli.sh TRADESIM_BIN REPO_ROOT
 set -u
 bin=$1
@@ -97,5 +98,31 @@ grep -qx "# $good" "$tmp/two.out" || fail "check of two: no '# $good'"
 [ "$rc" = 2 ] || fail "check of a bad and a good file: exit $rc"
 grep -q '^name = "minimal";$' "$tmp/mix.out" || fail "check of a bad and a good file: good one not printed"
 [ "$(wc -l <"$tmp/mix.err")" = 1 ] || fail "check of a bad and a good file: $(cat "$tmp/mix.err")"
+
+# The program itself: no command is a usage error (the usage on stderr); an
+# unknown one is named; help and --version answer on stdout; a full stdout
+# is an I/O failure, not a silent success.
+"$bin" >"$tmp/none.out" 2>"$tmp/none.err"; rc=$?
+[ "$rc" = 2 ] && [ ! -s "$tmp/none.out" ] && head -n 1 "$tmp/none.err" | grep -q '^usage: tradesim <command>' ||
+    fail "no command: exit $rc, stderr $(head -n 1 "$tmp/none.err")"
+"$bin" frob 2>"$tmp/frob.err"; rc=$?
+[ "$rc" = 2 ] && [ "$(cat "$tmp/frob.err")" = "tradesim: unknown command 'frob' (commands: run, batch, check, compare, diff, plot; see 'tradesim --help')" ] ||
+    fail "unknown command: exit $rc: $(cat "$tmp/frob.err")"
+for h in help --help -h "help nope"; do
+    # shellcheck disable=SC2086
+    "$bin" $h >"$tmp/top.out" 2>&1 || fail "$h: exit $?"
+    head -n 1 "$tmp/top.out" | grep -q '^usage: tradesim <command>' || fail "$h: $(head -n 1 "$tmp/top.out")"
+    grep -q '^  check     validate scenarios' "$tmp/top.out" || fail "$h does not list check"
+done
+"$bin" help check | head -n 1 | grep -q '^usage: tradesim check SCENARIO.cfg' || fail "help check"
+[ "$("$bin" --version)" = "tradesim $(sed -n 's/^project(tradesim VERSION \([0-9.]*\).*/\1/p' "$root/CMakeLists.txt")" ] ||
+    fail "--version: $("$bin" --version)"
+if [ -w /dev/full ]; then
+    "$bin" check "$good" >/dev/full 2>"$tmp/full.err"; rc=$?
+    [ "$rc" = 3 ] && [ "$(cat "$tmp/full.err")" = "tradesim check: cannot write to standard output" ] ||
+        fail "stdout full: exit $rc: $(cat "$tmp/full.err")"
+else
+    skip "a full standard output (no /dev/full)"
+fi
 
 finish "commands_cli: run --help, run on a bad scenario, check's output and -q"
