@@ -56,8 +56,9 @@ static config_setting_t *copy_setting(config_setting_t *dst, const char *name,
 }
 
 /* VALUE as libconfig would read it (int, 64-bit int, float, bool, "string",
- * [array], (list), {group}); anything it cannot read is a bare string. */
-static bool parse_override_value(config_t *tmp, const char *value)
+ * [array], (list), {group}); anything it cannot read is a bare string.
+ * *oom when it could not be tried. */
+static bool parse_override_value(config_t *tmp, const char *value, bool *oom)
 {
     size_t n = strlen(value);
     /* Decimal seeds beyond the int64 range stay text, read by the loader, and
@@ -68,8 +69,10 @@ static bool parse_override_value(config_t *tmp, const char *value)
         strspn(value + 2, "0123456789abcdefABCDEF") == n - 2)
         return false;
     char *text = malloc(n + 8);
-    if (!text)
+    if (!text) {
+        *oom = true;
         return false;
+    }
     snprintf(text, n + 8, "v = %s;", value);
     bool ok = config_read_string(tmp, text) == CONFIG_TRUE &&
               config_setting_length(config_root_setting(tmp)) == 1 &&
@@ -82,8 +85,11 @@ static bool parse_override_value(config_t *tmp, const char *value)
  * it, else a bare string. NULL when out of memory. */
 static config_setting_t *override_value(config_t *tmp, const char *value)
 {
-    if (parse_override_value(tmp, value))
+    bool oom = false;
+    if (parse_override_value(tmp, value, &oom))
         return config_setting_get_member(config_root_setting(tmp), "v");
+    if (oom)   /* not a bare string: the value could not be read */
+        return NULL;
     config_destroy(tmp);
     config_init(tmp);
     config_setting_t *src = config_setting_add(config_root_setting(tmp), "v", CONFIG_TYPE_STRING);

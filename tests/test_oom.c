@@ -1,0 +1,123 @@
+/* Out of memory everywhere: the library's malloc, calloc and realloc are
+ * wrapped (the linker's --wrap, set for this program in CMakeLists.txt) so
+ * that the k-th call fails, for every k up to the number a whole run makes:
+ * loading a scenario with --set and events, writing it as text, running
+ * replicates with talks and writing the six files. Each failure must be
+ * reported (a status and a message, no crash), leave no temporary file, and
+ * release what was allocated (the sanitizer and valgrind runs of this
+ * program check that). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "testutil.h"
+#include "tradesim/agreement.h"
+#include "tradesim/engine.h"
+#include "tradesim/output.h"
+#include "tradesim/scenario.h"
+
+/* The calls made so far and the one to fail (0: none). Atomic: the pool's
+ * threads allocate too. */
+static atomic_long calls, fail_at;
+
+void *__real_malloc(size_t n);
+void *__real_calloc(size_t k, size_t n);
+void *__real_realloc(void *p, size_t n);
+
+static bool fail_now(void)
+{
+    long c = atomic_fetch_add(&calls, 1) + 1;
+    return c == atomic_load(&fail_at);
+}
+
+void *__wrap_malloc(size_t n) { return fail_now() ? NULL : __real_malloc(n); }
+void *__wrap_calloc(size_t k, size_t n) { return fail_now() ? NULL : __real_calloc(k, n); }
+void *__wrap_realloc(void *p, size_t n) { return fail_now() ? NULL : __real_realloc(p, n); }
+
+static const char *const sets[] = {"monte_carlo.replicates=3", "output.trajectories=2",
+                                   "output.channels=true"};
+
+/* One whole run into dir; TS_OK, or the first failure's status and message. */
+static ts_status whole_run(const char *dir, ts_error *err)
+{
+    ts_scenario *sc = ts_scenario_load(TS_SOURCE_DIR "/tests/good/all_kinds.cfg", sets, 3, err);
+    if (!sc)
+        return err->code;
+    ts_status s = TS_OK;
+    char *text = ts_scenario_to_string(sc);
+    if (!text)
+        s = ts_error_set(err, TS_EIO, "out of memory for the scenario's text");
+    free(text);
+    ts_engine *e = s == TS_OK ? ts_engine_alloc(sc, err) : NULL;
+    if (s == TS_OK && !e)
+        s = err->code;
+    ts_run *run = NULL;
+    if (s == TS_OK) {
+        ts_engine_opts o = {.threads = 1};
+        ts_agreement_hook_opts(&o, NULL);
+        s = ts_engine_run(e, &o, &run, err);
+    }
+    if (s == TS_OK)
+        s = ts_output_write(e, run, dir, 1, err);
+    ts_run_free(run);
+    ts_engine_free(e);
+    ts_scenario_free(sc);
+    return s;
+}
+
+static bool temporaries_in(const char *dir)
+{
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "find %s -name '*.tmp.*' | grep -q .", dir);
+    return system(cmd) == 0;
+}
+
+static void test_every_allocation_fails_once(void **state)
+{
+    (void)state;
+    char dir[64];
+    assert_true(ts_test_mkdtemp(dir, sizeof dir, "oom"));
+    ts_error err;
+    atomic_store(&fail_at, 0);
+    atomic_store(&calls, 0);
+    assert_int_equal(whole_run(dir, &err), TS_OK);
+    long total = atomic_load(&calls);
+    assert_true(total > 50);
+    int failed = 0;
+    for (long k = 1; k <= total; k++) {
+        ts_error_clear(&err);
+        atomic_store(&calls, 0);
+        atomic_store(&fail_at, k);
+        ts_status s = whole_run(dir, &err);
+        atomic_store(&fail_at, 0);
+        if (s == TS_OK)
+            continue;   /* a failed allocation with a fallback (none today) */
+        failed++;
+        if (s != TS_EIO || !err.msg[0] || strchr(err.msg, '\n'))
+            print_error("allocation %ld of %ld: status %d, message '%s'\n", k, total, (int)s,
+                        err.msg);
+        assert_int_equal(s, TS_EIO);
+        assert_true(err.msg[0] != '\0');
+        assert_null(strchr(err.msg, '\n'));
+        assert_false(temporaries_in(dir));
+    }
+    assert_true(failed > total / 2);
+    /* and the folder is whole again after a run that succeeds */
+    assert_int_equal(whole_run(dir, &err), TS_OK);
+    ts_test_remove_tree(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_every_allocation_fails_once),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
