@@ -19,8 +19,11 @@
 
 #include "testutil.h"
 #include "tradesim/agreement.h"
+#include "tradesim/batch.h"
+#include "tradesim/cli.h"
 #include "tradesim/engine.h"
 #include "tradesim/output.h"
+#include "tradesim/plot.h"
 #include "tradesim/scenario.h"
 
 /* The calls made so far and the one to fail (0: none). Atomic: the pool's
@@ -114,10 +117,99 @@ static void test_every_allocation_fails_once(void **state)
     ts_test_remove_tree(dir);
 }
 
+/* The readers of a result folder, each allocation failing in turn: the
+ * charts' data and scripts, batch's row and batch.csv, diff and compare. */
+static int command(int (*fn)(int, char **, FILE *, FILE *), int argc, char **argv, char *msg,
+                   size_t n)
+{
+    FILE *out = tmpfile(), *err = tmpfile();
+    assert_non_null(out);
+    assert_non_null(err);
+    int rc = fn(argc, argv, out, err);
+    ts_test_slurp_stream(err, msg, n);   /* closes it */
+    fclose(out);
+    return rc;
+}
+
+static ts_status readers(const char *dir, const char *folder, ts_error *err)
+{
+    ts_plot_data *d = ts_plot_load(folder, err);
+    if (!d)
+        return err->code;
+    const ts_plot_data *one[] = {d};
+    ts_plot_files files = {.png = "/x/a.png", .svg = "/x/a.svg"};
+    char *s = ts_plot_issue_script(one, 1, "us_tariff", &files, err);
+    char *t = s ? ts_plot_totals_script(one, 1, &files, err) : NULL;
+    ts_status st = s && t ? TS_OK : err->code;
+    free(s);
+    free(t);
+    ts_plot_free(d);
+    if (st != TS_OK)
+        return st;
+    ts_batch_row row;
+    memset(&row, 0, sizeof row);
+    st = ts_batch_summarise(folder, "all_kinds", &row, err);
+    char path[128];
+    snprintf(path, sizeof path, "%s/batch.csv", dir);
+    if (st == TS_OK)
+        st = ts_batch_write(path, &row, 1, 6, err);
+    ts_batch_row_free(&row);
+    if (st != TS_OK)
+        return st;
+    char summary[128], msg[512];
+    snprintf(summary, sizeof summary, "%s/summary.csv", folder);
+    char *dargs[] = {"diff", summary, summary};
+    int rc = command(ts_cmd_diff, 3, dargs, msg, sizeof msg);
+    char *cargs[] = {"compare", (char *)folder, (char *)folder};
+    if (rc == 0)
+        rc = command(ts_cmd_compare, 3, cargs, msg, sizeof msg);
+    if (rc != 0) {
+        ts_error_set(err, rc, "%s", msg);
+        size_t len = strlen(err->msg);
+        if (len && err->msg[len - 1] == '\n')   /* the command's one line, without its end */
+            err->msg[len - 1] = '\0';
+        return (ts_status)rc;
+    }
+    return TS_OK;
+}
+
+static void test_readers(void **state)
+{
+    (void)state;
+    char dir[64], folder[128];
+    assert_true(ts_test_mkdtemp(dir, sizeof dir, "oomr"));
+    ts_error err;
+    atomic_store(&fail_at, 0);
+    assert_int_equal(whole_run(dir, &err), TS_OK);
+    snprintf(folder, sizeof folder, "%s/all_kinds", dir);
+    atomic_store(&calls, 0);
+    assert_int_equal(readers(dir, folder, &err), TS_OK);
+    long total = atomic_load(&calls);
+    assert_true(total > 20);
+    for (long k = 1; k <= total; k++) {
+        ts_error_clear(&err);
+        atomic_store(&calls, 0);
+        atomic_store(&fail_at, k);
+        ts_status s = readers(dir, folder, &err);
+        atomic_store(&fail_at, 0);
+        if (s == TS_OK)
+            continue;
+        if (s != TS_EIO || !err.msg[0] || strchr(err.msg, '\n'))
+            print_error("allocation %ld of %ld: status %d, message '%s'\n", k, total, (int)s,
+                        err.msg);
+        assert_int_equal(s, TS_EIO);
+        assert_true(err.msg[0] != '\0');
+        assert_null(strchr(err.msg, '\n'));
+        assert_false(temporaries_in(dir));
+    }
+    ts_test_remove_tree(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_allocation_fails_once),
+        cmocka_unit_test(test_readers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
