@@ -1,11 +1,13 @@
 /* Out of memory everywhere: the library's malloc, calloc and realloc are
  * wrapped (the linker's --wrap, set for this program in CMakeLists.txt) so
- * that the k-th call fails, for every k up to the number a whole run makes:
+ * that the k-th call fails, for every k up to the number a whole job makes:
  * loading a scenario with --set and events, writing it as text, running
- * replicates with talks and writing the six files. Each failure must be
- * reported (a status and a message, no crash), leave no temporary file, and
- * release what was allocated (the sanitizer and valgrind runs of this
- * program check that). */
+ * replicates with talks and writing the six files; reading the folder back
+ * (chart data and scripts, batch's row and batch.csv, diff, compare); the
+ * check and batch commands. Each failure must be reported as a run-time
+ * failure (status 3 and one line, no crash, not mistaken for bad input),
+ * leave no temporary file, and release what was allocated (the sanitizer and
+ * valgrind runs of this program check that). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -14,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <cmocka.h>
 
@@ -205,11 +208,71 @@ static void test_readers(void **state)
     ts_test_remove_tree(dir);
 }
 
+/* The commands as main calls them (run's own work is whole_run's), each
+ * allocation failing in turn: exit 0, or 3 with one line on stderr, and
+ * nothing half-written. */
+static int commands(const char *dir, char *msg, size_t n)
+{
+    char out[128], in[128];
+    snprintf(out, sizeof out, "%s/out", dir);
+    snprintf(in, sizeof in, "%s/in", dir);
+    char *check[] = {"check", "-q", TS_SOURCE_DIR "/tests/good/all_kinds.cfg", "--set",
+                     "monte_carlo.replicates=2"};
+    int rc = command(ts_cmd_check, 5, check, msg, n);
+    char *batch[] = {"batch", in, "-q", "-o", out, "-j", "1", "--set", "monte_carlo.replicates=2"};
+    if (rc == 0)
+        rc = command(ts_cmd_batch, 9, batch, msg, n);
+    return rc;
+}
+
+static void test_commands(void **state)
+{
+    (void)state;
+    char dir[64], path[128], msg[1024];
+    assert_true(ts_test_mkdtemp(dir, sizeof dir, "oomc"));
+    snprintf(path, sizeof path, "%s/in", dir);
+    assert_int_equal(mkdir(path, 0700), 0);
+    static const char *const names[] = {"minimal", "abstract"};
+    for (int i = 0; i < 2; i++) {
+        char src[256], dst[160];
+        snprintf(src, sizeof src, TS_SOURCE_DIR "/tests/good/%s.cfg", names[i]);
+        snprintf(dst, sizeof dst, "%s/in/%s.cfg", dir, names[i]);
+        char *text = ts_test_read_file(src, NULL);
+        assert_non_null(text);
+        assert_true(ts_test_write_file(dst, text));
+        free(text);
+    }
+    atomic_store(&fail_at, 0);
+    atomic_store(&calls, 0);
+    assert_int_equal(commands(dir, msg, sizeof msg), 0);
+    long total = atomic_load(&calls);
+    assert_true(total > 50);
+    /* Every other allocation: each batch stops its signal watcher, which
+     * takes up to 0.1 s, so all of them would cost half a minute. */
+    for (long k = 1; k <= total; k += 2) {
+        atomic_store(&calls, 0);
+        atomic_store(&fail_at, k);
+        int rc = commands(dir, msg, sizeof msg);
+        atomic_store(&fail_at, 0);
+        if (rc == 0)
+            continue;
+        /* batch reports a failed scenario's row and goes on: its line names it */
+        char *nl = strchr(msg, '\n');
+        if (rc != 3 || !nl || nl[1] != '\0')
+            print_error("allocation %ld of %ld: exit %d, stderr '%s'\n", k, total, rc, msg);
+        assert_int_equal(rc, 3);
+        assert_true(nl && nl[1] == '\0');
+        assert_false(temporaries_in(dir));
+    }
+    ts_test_remove_tree(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_allocation_fails_once),
         cmocka_unit_test(test_readers),
+        cmocka_unit_test(test_commands),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
