@@ -194,6 +194,18 @@ static void test_overrides(void **state)
     assert_true(sc->talks[1].beta[0] == 0.5);
     assert_true(sc->talks[1].beta[1] == 3.25);
     ts_scenario_free(sc);
+    /* The same in an array of integers (written [1, 2]): an integer in its place. */
+    char *text = ts_test_read_file(GOOD "all_kinds.cfg", NULL);
+    assert_non_null(text);
+    char *at = strstr(text, "beta = [0.5, 2.0]");
+    assert_non_null(at);
+    memcpy(at, "beta = [1  ,   2]", 17);
+    const char *ints[] = {"talks.[1].beta.[0]=3"};
+    sc = ts_scenario_parse(text, "ints.cfg", ints, 1, &err);
+    free(text);
+    assert_non_null(sc);
+    assert_true(sc->talks[1].beta[0] == 3.0 && sc->talks[1].beta[1] == 2.0);
+    ts_scenario_free(sc);
     /* A group, list or array given whole replaces the member. */
     const char *whole[] = {"talks.[1].beta=[1.5, 0.75]", "monte_carlo={ replicates = 9; }"};
     sc = load(GOOD "all_kinds.cfg", whole, 2);
