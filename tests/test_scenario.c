@@ -380,6 +380,44 @@ static void test_large_files(void **state)
     ts_test_remove_tree(dir);
 }
 
+/* ts_scenario_equal (and the hash) see a change in any one part: a setting,
+ * an actor's name, deadline, reservation or parameter, an issue's flag,
+ * parameter or payoff, an interaction, a talk, the random talks, an event's
+ * timing, label, set or parameter. */
+static void test_equal_sees_each_part(void **state)
+{
+    (void)state;
+    static const char *const changes[] = {
+        "name=\"other\"", "monte_carlo.replicates=201", "monte_carlo.seed=20250121L",
+        "output.precision=7", "actors.[0].name=\"US\"",
+        "actors.[0].strategy.deadline=\"2026-01-12\"",
+        "actors.[0].strategy.reservation.h20=0.5", "actors.[1].trust=0.45",
+        "actors.[1].strategy.fatigue=0.25", "issues.[1].sell_at_loss=true",
+        "issues.[0].max_step=0.4", "issues.[4].payoff.cn.quadratic=-0.02",
+        "issues.[4].payoff.us.linear=0.5", "interactions.[0].coef=-0.4",
+        "talks.[0].min_gain=0.6", "talks.[1].rounds=9", "talks.[1].beta.[1]=2.5",
+        "talks_hazard.base=0.002", "talks_hazard.sensitivity=0.001", "talks_hazard.duration=31",
+        "events.[0].date=\"2025-04-16\"", "events.[0].label=\"x\"",
+        "events.[1].probability=0.02", "events.[1].once=false", "events.[1].add.rare_earths=0.3",
+        "events.[2].param.h20.revenue_share=0.25", "events.[2].param.us.reliability=0.7",
+    };
+    ts_scenario *a = load(GOOD "all_kinds.cfg", NULL, 0);
+    ts_scenario *same = load(GOOD "all_kinds.cfg", NULL, 0);
+    assert_true(ts_scenario_equal(a, same));
+    assert_true(ts_scenario_hash(a) == ts_scenario_hash(same));
+    ts_scenario_free(same);
+    for (size_t k = 0; k < sizeof changes / sizeof changes[0]; k++) {
+        ts_scenario *b = load(GOOD "all_kinds.cfg", &changes[k], 1);
+        if (ts_scenario_equal(a, b))
+            print_error("--set %s: not seen\n", changes[k]);
+        assert_false(ts_scenario_equal(a, b));
+        assert_false(ts_scenario_equal(b, a));
+        assert_true(ts_scenario_hash(a) != ts_scenario_hash(b));
+        ts_scenario_free(b);
+    }
+    ts_scenario_free(a);
+}
+
 /* Every numeric strategy parameter: read for its kind, written and read back
  * equal, and a change to it alone detected by ts_scenario_equal. */
 static void test_strategy_params(void **state)
@@ -519,6 +557,7 @@ int main(void)
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_supply_elasticity_round_trip),
         cmocka_unit_test(test_equal_and_hash_detect_changes),
+        cmocka_unit_test(test_equal_sees_each_part),
         cmocka_unit_test(test_talk_keys),
         cmocka_unit_test(test_strategy_params),
         cmocka_unit_test(test_write_failure),
