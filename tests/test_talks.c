@@ -701,6 +701,33 @@ static void test_concession_closed_form(void **state)
     ts_talks_workspace_free(ws);
 }
 
+/* One round is an ultimatum: the proposer asks for all of its best at once
+ * and the responder, whose next aspiration is its floor (no round follows),
+ * accepts its floor plus min_gain. Two rounds end the same way at round 0. */
+static void test_concession_one_round(void **state)
+{
+    (void)state;
+    ts_talks_workspace *ws = ts_talks_workspace_alloc(1, 2);
+    surplus_ctx c = {1, 0};
+    double lo[1] = {0}, hi[1] = {1}, x0[1] = {0.5}, beta[2] = {1, 1};
+    ts_talks_problem p = surplus_problem(&c, lo, hi, x0, 0.2, 0.3);
+    for (int rounds = 1; rounds <= 2; rounds++)
+        for (int m = 0; m < 2; m++) {
+            double mg = 0.05 * m;
+            ts_talks_result r;
+            assert_int_equal(ts_talks_concession(ws, &p, beta, rounds, mg, &r, NULL), TS_OK);
+            assert_true(r.agreement);
+            assert_int_equal(r.round, 0);
+            assert_int_equal(r.n_trace, 1);
+            assert_near(r.value[1], 0.3 + mg, 1e-6);
+            assert_near(r.value[0], 0.7 - mg, 1e-6);
+            assert_float_equal(r.trace[0].aspiration[0], r.value[0], 1e-12);
+            assert_near(r.trace[0].aspiration[1], 0.3 + mg, 1e-12);
+            assert_true(r.trace[0].accepted);
+        }
+    ts_talks_workspace_free(ws);
+}
+
 static void test_concession_boulware_later(void **state)
 {
     (void)state;
@@ -1223,6 +1250,7 @@ int main(void)
         cmocka_unit_test(test_offers_scale_invariant),
         cmocka_unit_test(test_rubinstein_individually_rational),
         cmocka_unit_test(test_concession_closed_form),
+        cmocka_unit_test(test_concession_one_round),
         cmocka_unit_test(test_concession_boulware_later),
         cmocka_unit_test(test_concession_symmetric),
         cmocka_unit_test(test_concession_individually_rational),
