@@ -206,6 +206,11 @@ static void test_overrides(void **state)
     assert_non_null(sc);
     assert_true(sc->talks[1].beta[0] == 3.0 && sc->talks[1].beta[1] == 2.0);
     ts_scenario_free(sc);
+    /* One number for a concession's beta is both actors'. */
+    const char *one_beta[] = {"talks.[1].beta=2.5"};
+    sc = load(GOOD "all_kinds.cfg", one_beta, 1);
+    assert_true(sc->talks[1].beta[0] == 2.5 && sc->talks[1].beta[1] == 2.5);
+    ts_scenario_free(sc);
     /* A group, list or array given whole replaces the member. */
     const char *whole[] = {"talks.[1].beta=[1.5, 0.75]", "monte_carlo={ replicates = 9; }"};
     sc = load(GOOD "all_kinds.cfg", whole, 2);
