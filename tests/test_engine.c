@@ -129,6 +129,11 @@ static void test_threads_and_independence(void **state)
     ts_engine *e = ts_engine_alloc(sc, NULL);
     ts_run *one = run_with(e, 1), *three = run_with(e, 3);
     assert_runs_equal(one, three, sc->replicates);
+    /* No options: the defaults (one thread per core, no talks hook). */
+    ts_run *plain = NULL;
+    assert_int_equal(ts_engine_run(e, NULL, &plain, NULL), TS_OK);
+    assert_runs_equal(one, plain, sc->replicates);
+    ts_run_free(plain);
     /* Replicates differ from one another (the seeds mix). */
     assert_true(one->total[0] != one->total[2]);
     ts_run_free(three);

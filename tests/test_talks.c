@@ -944,6 +944,12 @@ static void test_rubinstein_limit(void **state)
     assert_int_equal(ts_talks_rubinstein(ws, &p, delta, 1000, 0, 0.0, &r, NULL), TS_OK);
     assert_near(r.gain[0], (1 - 0.8) / (1 - 0.9 * 0.8), 1e-5);
     assert_true(r.backward_rounds < 200);
+    /* Patient actors: the recursion converges slowly (by 0.9702 a round
+     * pair), and its stopping rule must shrink with 1 - d_A d_B to keep the
+     * package within 1e-5 of the limit. */
+    double patient[2] = {0.99, 0.98};
+    assert_int_equal(ts_talks_rubinstein(ws, &p, patient, 1000, 0, 0.0, &r, NULL), TS_OK);
+    assert_near(r.gain[0], (1 - 0.98) / (1 - 0.99 * 0.98), 1e-5);
     /* one round: the proposer takes everything; two: 1 - d_B */
     assert_int_equal(ts_talks_rubinstein(ws, &p, delta, 1, 0, 0.0, &r, NULL), TS_OK);
     assert_near(r.gain[0], 1.0, 1e-5);
