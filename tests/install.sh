@@ -52,7 +52,7 @@ if command -v man >/dev/null 2>&1; then
     found=$(MANPATH=$inst/share/man man -w tradesim run 2>/dev/null)
     [ "$found" = "$man1/tradesim-run.1" ] || fail "man tradesim run finds '$found'"
 else
-    echo "note: man not installed; pages not rendered" >&2
+    skip "rendering the man pages (man not installed)"
 fi
 
 # ---- bash completion -------------------------------------------------------------

@@ -141,4 +141,21 @@ done
     fail "short seeds exit $?"
 cmp -s "$tmp/s1/baseline_nov2025/summary.csv" "$tmp/s2/baseline_nov2025/summary.csv" || fail "-s 0x1f differs from -s 31"
 
+# An agreement in force past the calendar's end: its until_step lies beyond
+# the last step (94) and has no date (an empty cell), and every row keeps the
+# header's columns.
+"$bin" run "$root/tests/good/all_kinds.cfg" -q -o "$tmp/long_deal" -r 3 --set 'talks.[0].duration=900' ||
+    fail "long agreement run exit $?"
+ag=$tmp/long_deal/all_kinds/agreements.csv
+awk -F, 'NR == 1 { n = NF; for (i = 1; i <= NF; i++) col[$i] = i; next }
+    NF != n { print "row " NR " has " NF " fields, the header " n; bad = 1 }
+    $col["label"] == "Geneva" && $col["outcome"] == "agreement" {
+        seen = 1
+        if (!($col["until_step"] > 94) || $col["until_date"] != "") {
+            print "row " NR ": until_step " $col["until_step"] ", until_date [" $col["until_date"] "]"; bad = 1
+        }
+    }
+    END { if (!seen) print "no Geneva agreement"; exit bad || !seen }' "$ag" >"$tmp/ag.err" ||
+    fail "agreement past the end: $(cat "$tmp/ag.err")"
+
 finish "outputs: agreements.csv, log levels and seeds as documented"

@@ -51,6 +51,16 @@ static void test_format_round_trip(void **state)
     }
     ts_date_format(day_of("2028-02-29"), buf);
     assert_string_equal(buf, "2028-02-29");
+    /* The four-digit years' ends: 0001-01-01 and 9999-12-31 format; a day
+     * beyond either has no four-digit date and formats as empty text. */
+    ts_date_format(day_of("0001-01-01"), buf);
+    assert_string_equal(buf, "0001-01-01");
+    ts_date_format(day_of("9999-12-31"), buf);
+    assert_string_equal(buf, "9999-12-31");
+    ts_date_format(day_of("9999-12-31") + 1, buf);
+    assert_string_equal(buf, "");
+    ts_date_format(day_of("0001-01-01") - 367, buf);
+    assert_string_equal(buf, "");
 }
 
 static void test_week_steps(void **state)

@@ -101,6 +101,12 @@ static void test_identical_no_significance(void **state)
     const char *args[] = {a, a, "-o", csv};
     assert_int_equal(run(4, args), 0);
     assert_null(strstr(outbuf, "  *\n"));
+    /* -o's header row names the twelve columns docs/cli.md lists. */
+    char *text = ts_test_read_file(csv, NULL);
+    assert_non_null(text);
+    assert_true(strncmp(text, "base,other,metric,base_value,other_value,diff,lo,hi,significant,"
+                              "n_base,n_other,note\n", 84) == 0);
+    free(text);
     assert_non_null(strstr(outbuf, "deal_probability"));
     assert_non_null(strstr(outbuf, "time_to_first_deal"));
     const char *metrics[] = {"deal_probability", "time_to_first_deal", "x_final", "x_mean",
@@ -204,6 +210,55 @@ static void test_metric_on_one_side(void **state)
     assert_non_null(strstr(outbuf, "(only in other)"));
 }
 
+/* A summary.csv without first_deal_step (written by hand, or by another
+ * tool): time to first deal is a metric of the other side only. */
+static void drop_fourth_column(const char *folder)
+{
+    char path[300];
+    snprintf(path, sizeof path, "%s/summary.csv", folder);
+    char *text = ts_test_read_file(path, NULL);
+    assert_non_null(text);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    for (char *line = text, *next; *line; line = next) {
+        next = strchr(line, '\n');
+        next = next ? next + 1 : line + strlen(line);
+        int field = 0;
+        for (char *c = line; c < next; c++) {
+            if (field != 3)
+                fputc(*c, f);
+            if (*c == ',')
+                field++;
+        }
+    }
+    fclose(f);
+    free(text);
+}
+
+static void test_first_deal_on_one_side(void **state)
+{
+    (void)state;
+    const char *a = make_result("base", 50, 0.0, NULL);
+    const char *b = make_result("other", 50, 0.0, NULL);
+    drop_fourth_column(b);
+    char csv[300];
+    snprintf(csv, sizeof csv, "%s/cmp.csv", dir);
+    const char *args[] = {a, b, "-o", csv};
+    assert_int_equal(run(4, args), 0);
+    char row[12][64];
+    assert_true(csv_row(csv, b, "time_to_first_deal", row));
+    assert_string_equal(row[11], "only in base");
+    assert_float_equal(atof(row[3]), (7 * (10 + 11 + 12 + 13 + 14 + 15 + 16) + 10) / 50.0, 1e-9);
+    assert_string_equal(row[4], "");
+    assert_string_equal(row[5], "");
+    /* and the other way round */
+    const char *args2[] = {b, a, "-o", csv};
+    assert_int_equal(run(4, args2), 0);
+    assert_true(csv_row(csv, a, "time_to_first_deal", row));
+    assert_string_equal(row[11], "only in other");
+    assert_string_equal(row[3], "");
+}
+
 static void test_several_others_and_file_args(void **state)
 {
     (void)state;
@@ -278,6 +333,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_identical_no_significance, dir_setup, dir_teardown),
         cmocka_unit_test_setup_teardown(test_shifted_marked_with_sign, dir_setup, dir_teardown),
         cmocka_unit_test_setup_teardown(test_metric_on_one_side, dir_setup, dir_teardown),
+        cmocka_unit_test_setup_teardown(test_first_deal_on_one_side, dir_setup, dir_teardown),
         cmocka_unit_test_setup_teardown(test_several_others_and_file_args, dir_setup, dir_teardown),
         cmocka_unit_test_setup_teardown(test_errors, dir_setup, dir_teardown),
     };

@@ -241,6 +241,29 @@ static void test_failed_commit_keeps_old_file(void **state)
     unlink(path);
 }
 
+/* The rename itself fails (a folder took the file's place after the open
+ * checked it): the commit says so and the temporary file goes. */
+static void test_failed_rename_reported(void **state)
+{
+    (void)state;
+    char path[128], inside[160];
+    snprintf(path, sizeof path, "%s/late.csv", tmpdir);
+    ts_error err;
+    ts_csv *c = ts_csv_open(path, 6, &err);
+    assert_non_null(c);
+    ts_csv_str(c, "x");
+    ts_csv_end_row(c);
+    assert_int_equal(mkdir(path, 0700), 0);
+    snprintf(inside, sizeof inside, "%s/f", path);
+    assert_true(ts_test_write_file(inside, "y"));
+    assert_int_equal(ts_csv_commit(c, &err), TS_EIO);
+    assert_non_null(strstr(err.msg, "cannot write '"));
+    assert_non_null(strstr(err.msg, "late.csv': "));
+    assert_int_equal(ts_test_count_entries(tmpdir), 1);   /* the folder alone */
+    unlink(inside);
+    rmdir(path);
+}
+
 static void test_abort_removes_temporary(void **state)
 {
     (void)state;
@@ -390,6 +413,7 @@ int main(void)
                                         tmpdir_teardown),
         cmocka_unit_test_setup_teardown(test_failed_commit_keeps_old_file, tmpdir_setup,
                                         tmpdir_teardown),
+        cmocka_unit_test_setup_teardown(test_failed_rename_reported, tmpdir_setup, tmpdir_teardown),
         cmocka_unit_test_setup_teardown(test_abort_removes_temporary, tmpdir_setup, tmpdir_teardown),
         cmocka_unit_test_setup_teardown(test_two_writers_same_path, tmpdir_setup, tmpdir_teardown),
         cmocka_unit_test_setup_teardown(test_unwritable_folder, tmpdir_setup, tmpdir_teardown),

@@ -114,6 +114,22 @@ static void test_text_cells_exact(void **state)
     assert_non_null(strstr(outbuf, "column v: x vs \"\"")); /* empty shown as "" */
 }
 
+/* A differing cell that holds a comma, a quote, a line break or padding is
+ * shown quoted, quotes doubled and line breaks as \\n, \\r: as it reads. */
+static void test_quoted_cells_shown(void **state)
+{
+    (void)state;
+    const char *a = file("qa.csv", "k,v\n1,\"a,b\"\n2,\"say \"\"hi\"\"\"\n3,\"x\ny\"\n4,\" pad\"\n5,\"c\r\"\n6,\"end \"\n");
+    const char *b = file("qb.csv", "k,v\n1,ab\n2,say\n3,xy\n4,pad\n5,c\n6,end\n");
+    assert_int_equal(run(a, b, NULL, NULL, NULL, NULL), 1);
+    assert_non_null(strstr(outbuf, "column v: \"a,b\" vs ab\n"));
+    assert_non_null(strstr(outbuf, "column v: \"say \"\"hi\"\"\" vs say\n"));
+    assert_non_null(strstr(outbuf, "column v: \"x\\ny\" vs xy\n"));
+    assert_non_null(strstr(outbuf, "column v: \" pad\" vs pad\n"));
+    assert_non_null(strstr(outbuf, "column v: \"c\\r\" vs c\n"));
+    assert_non_null(strstr(outbuf, "column v: \"end \" vs end\n"));
+}
+
 static void test_header_mismatch(void **state)
 {
     (void)state;
@@ -137,6 +153,17 @@ static void test_row_counts(void **state)
     assert_non_null(strstr(outbuf, "has 2\n"));
     assert_int_equal(run(b, a, NULL, NULL, NULL, NULL), 1);
     assert_non_null(strstr(outbuf, "has 2 rows"));
+    /* The longer file's extra rows are still read and checked: a short or
+     * broken one there is a bad file (exit 2), whichever side it is on. */
+    const char *c = file("c.csv", "v,w\n1,1\n2,2\n3\n");
+    const char *d = file("d.csv", "v,w\n1,1\n");
+    assert_int_equal(run(c, d, NULL, NULL, NULL, NULL), 2);
+    assert_non_null(strstr(errbuf, "c.csv:4: 1 fields, but the header has 2"));
+    assert_int_equal(run(d, c, NULL, NULL, NULL, NULL), 2);
+    assert_non_null(strstr(errbuf, "c.csv:4: 1 fields, but the header has 2"));
+    c = file("c.csv", "v,w\n1,1\n2,2\n\"3\n");
+    assert_int_equal(run(c, d, NULL, NULL, NULL, NULL), 2);
+    assert_non_null(strstr(errbuf, "c.csv:4: quoted field is never closed"));
 }
 
 static void test_first_ten_listed(void **state)
@@ -229,6 +256,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_identical_and_equivalent, dir_setup, dir_teardown),
         cmocka_unit_test_setup_teardown(test_numbers_differ_exactly, dir_setup, dir_teardown),
         cmocka_unit_test_setup_teardown(test_atol, dir_setup, dir_teardown),
+        cmocka_unit_test_setup_teardown(test_quoted_cells_shown, dir_setup, dir_teardown),
         cmocka_unit_test_setup_teardown(test_rtol, dir_setup, dir_teardown),
         cmocka_unit_test_setup_teardown(test_text_cells_exact, dir_setup, dir_teardown),
         cmocka_unit_test_setup_teardown(test_header_mismatch, dir_setup, dir_teardown),

@@ -8,6 +8,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,6 +84,44 @@ static void assert_runs_equal(const ts_run *a, const ts_run *b, int R)
     }
 }
 
+/* Progress reports rise and reach the total exactly once, last: a progress
+ * line ends there, so a second report of the total would print it twice. */
+typedef struct {
+    long calls, at_total, last_done, last_total;
+    bool rising;
+} progress_log;
+
+static void record_progress(void *ctx, long done, long total)
+{
+    progress_log *p = ctx;
+    p->rising = p->rising && done >= p->last_done && done <= total;
+    p->calls++;
+    p->at_total += done == total;
+    p->last_done = done;
+    p->last_total = total;
+}
+
+static void test_progress_reports(void **state)
+{
+    (void)state;
+    ts_scenario *sc = parse(noisy, NULL);
+    ts_engine *e = ts_engine_alloc(sc, NULL);
+    for (int threads = 1; threads <= 2; threads++) {
+        progress_log p = {.rising = true};
+        ts_engine_opts o = {.threads = threads, .progress = record_progress, .progress_ctx = &p};
+        ts_run *run = NULL;
+        assert_int_equal(ts_engine_run(e, &o, &run, NULL), TS_OK);
+        assert_true(p.rising);
+        assert_true(p.calls >= 1);
+        assert_int_equal(p.at_total, 1);
+        assert_int_equal(p.last_done, sc->replicates);
+        assert_int_equal(p.last_total, sc->replicates);
+        ts_run_free(run);
+    }
+    ts_engine_free(e);
+    ts_scenario_free(sc);
+}
+
 /* A replicate stepped by hand: each lever's running sum of its level after
  * every step, divided by T, is the run's mean to the bit (the engine sums the
  * level columns of the stored rows), and the last level its final. */
@@ -121,6 +160,11 @@ static void test_threads_and_independence(void **state)
     ts_engine *e = ts_engine_alloc(sc, NULL);
     ts_run *one = run_with(e, 1), *three = run_with(e, 3);
     assert_runs_equal(one, three, sc->replicates);
+    /* No options: the defaults (one thread per core, no talks hook). */
+    ts_run *plain = NULL;
+    assert_int_equal(ts_engine_run(e, NULL, &plain, NULL), TS_OK);
+    assert_runs_equal(one, plain, sc->replicates);
+    ts_run_free(plain);
     /* Replicates differ from one another (the seeds mix). */
     assert_true(one->total[0] != one->total[2]);
     ts_run_free(three);
@@ -185,6 +229,91 @@ static void test_events(void **state)
         gsl_rng_uniform(ref);
     assert_true(gsl_rng_get(ref) == gsl_rng_get(r->rng));
     gsl_rng_free(ref);
+    ts_replicate_free(r);
+    ts_engine_free(e);
+    ts_scenario_free(sc);
+}
+
+/* A long replicate notices a signal between steps (every 1024 steps), not
+ * only between replicates: the hook raises the flag at step 100. */
+static ts_status raise_hook(void *ctx, const ts_engine *e, ts_replicate *r, ts_error *err)
+{
+    (void)e;
+    (void)err;
+    if (r->w.step == 100)
+        atomic_store((atomic_int *)ctx, 15);
+    return TS_OK;
+}
+
+static void test_cancel_mid_replicate(void **state)
+{
+    (void)state;
+    ts_scenario *sc = parse(evented, "calendar.steps=5000");
+    ts_engine *e = ts_engine_alloc(sc, NULL);
+    atomic_int flag;
+    atomic_init(&flag, 0);
+    ts_engine_opts o = {.threads = 1, .talks = raise_hook, .talks_ctx = &flag, .cancel = &flag};
+    ts_run *run = NULL;
+    ts_error err;
+    assert_int_equal(ts_engine_run(e, &o, &run, &err), TS_EIO);
+    assert_null(run);
+    assert_string_equal(err.msg, "ev: interrupted by signal 15");
+    ts_engine_free(e);
+    ts_scenario_free(sc);
+}
+
+/* A generator name GSL does not know (the loader refuses it first; the
+ * engine checks again for scenarios built in code). */
+static void test_unknown_generator(void **state)
+{
+    (void)state;
+    ts_scenario *sc = parse(evented, NULL);
+    char keep[sizeof sc->rng];
+    memcpy(keep, sc->rng, sizeof keep);
+    snprintf(sc->rng, sizeof sc->rng, "nope");
+    ts_error err;
+    assert_null(ts_engine_alloc(sc, &err));
+    assert_int_equal(err.code, TS_EBAD);
+    assert_string_equal(err.msg, "test.cfg: monte_carlo.rng: 'nope' is not a GSL generator");
+    memcpy(sc->rng, keep, sizeof keep);
+    ts_engine *e = ts_engine_alloc(sc, &err);
+    assert_non_null(e);
+    ts_engine_free(e);
+    ts_scenario_free(sc);
+}
+
+/* A param event on pressure_weight mid-run: the owner's pressure index (in
+ * trajectories.csv's <actor>_pressure) follows from the next step on. Lever y
+ * runs from 1 to 3, so its pressure at 2.5 is 0.75. */
+static const char *const reweighted =
+    "name = \"rw\";\n"
+    "calendar = { step = \"abstract\"; steps = 6; };\n"
+    "monte_carlo = { replicates = 1; seed = 3L; };\n"
+    "actors = ( { id = \"a\"; strategy = { kind = \"hold\"; }; },\n"
+    "  { id = \"b\"; strategy = { kind = \"hold\"; }; } );\n"
+    "issues = ( { id = \"x\"; kind = \"custom\"; owner = \"a\"; min = 0; max = 1; initial = 0.2; },\n"
+    "  { id = \"y\"; kind = \"custom\"; owner = \"a\"; min = 1; max = 3; initial = 2.5; } );\n"
+    "events = ( { step = 3; param = { y = { pressure_weight = 3.0; }; }; label = \"w\"; } );\n";
+
+static void test_pressure_weight_event(void **state)
+{
+    (void)state;
+    ts_scenario *sc = parse(reweighted, NULL);
+    ts_engine *e = ts_engine_alloc(sc, NULL);
+    ts_replicate *r = ts_replicate_alloc(e);
+    ts_replicate_reset(e, r, 0);
+    assert_float_equal(r->w.pressure[0], (0.2 + 0.75) / 2, 1e-15);
+    for (int t = 0; t < 6; t++) {
+        assert_int_equal(ts_replicate_step(e, r, NULL, NULL, NULL, NULL), TS_OK);
+        double want = t < 3 ? (0.2 + 0.75) / 2 : (0.2 + 3 * 0.75) / 4;
+        assert_float_equal(r->w.pressure[0], want, 1e-15);
+        assert_float_equal(r->w.seen_p[0], want, 1e-15);
+        assert_float_equal(r->w.pressure[1], 0.0, 0.0);
+    }
+    assert_float_equal(sc->issues[1].pressure_weight, 1.0, 0.0);
+    /* the next replicate starts from the scenario's weights */
+    ts_replicate_reset(e, r, 1);
+    assert_float_equal(r->w.pressure[0], (0.2 + 0.75) / 2, 1e-15);
     ts_replicate_free(r);
     ts_engine_free(e);
     ts_scenario_free(sc);
@@ -516,7 +645,11 @@ int main(void)
         cmocka_unit_test(test_seeds),
         cmocka_unit_test(test_threads_and_independence),
         cmocka_unit_test(test_means_of_levels),
+        cmocka_unit_test(test_progress_reports),
+        cmocka_unit_test(test_cancel_mid_replicate),
+        cmocka_unit_test(test_unknown_generator),
         cmocka_unit_test(test_events),
+        cmocka_unit_test(test_pressure_weight_event),
         cmocka_unit_test(test_talks_hook_and_held),
         cmocka_unit_test(test_memory_limit),
         cmocka_unit_test(test_output_files),

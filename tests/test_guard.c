@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "tradesim/engine.h"
+#include "tradesim/model.h"
 #include "model/guard.h"
 #include "tradesim/scenario.h"
 
@@ -113,6 +114,60 @@ static void test_infinity_named(void **state)
     ts_scenario_free(sc);
 }
 
+/* The values kept per replicate besides its rows, each named in the error
+ * and placed "at the end": a lever's final level or mean, an actor's total,
+ * its gain over the status quo, an issue's part of a total, a channel's. */
+static void test_end_values_named(void **state)
+{
+    (void)state;
+    ts_error err;
+    const char *ch[1] = {"output.channels=true"};
+    ts_scenario *sc = ts_scenario_parse(text, "guard.cfg", ch, 1, &err);
+    assert_non_null(sc);
+    ts_engine *e = ts_engine_alloc(sc, &err);
+    assert_non_null(e);
+    ts_engine_opts o = {.threads = 1};
+    ts_run *r = NULL;
+    assert_int_equal(ts_engine_run(e, &o, &r, &err), TS_OK);
+    assert_non_null(r->chan);
+    const char *cols[64];
+    for (int c = 0; c < r->C; c++)
+        cols[c] = ts_engine_column_name(e, c);
+    const int k = 3, ni = r->n_issues, nc = r->n_contrib;
+    assert_int_equal(ni, 2);
+    /* h20's consumer surplus channel of cn: [k][issue 1][actor 1][channel 0] */
+    size_t chan_at = (((size_t)k * ni + 1) * 2 + 1) * TS_N_CHANNELS + TS_CHANNEL_CONSUMER_SURPLUS;
+    struct {
+        double *cell;
+        double bad;
+        const char *name;
+    } cases[] = {
+        {&r->final[(size_t)k * ni + 1], NAN, "h20_final became NaN"},
+        {&r->mean[(size_t)k * ni + 0], INFINITY, "t_us_mean became infinite"},
+        {&r->total[2 * (size_t)k + 1], -INFINITY, "cn_total became infinite"},
+        {&r->status_quo[2 * (size_t)k], NAN, "us_vs_status_quo became NaN"},
+        {&r->contrib[((size_t)k * 2 + 1) * (size_t)nc + 0], NAN, "cn_t_us_total became NaN"},
+        {&r->chan[chan_at], INFINITY, "cn_h20_consumer_surplus_total became infinite"},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        double keep = *cases[c].cell;
+        *cases[c].cell = cases[c].bad;
+        assert_int_equal(ts_guard_replicate(sc, cols, r, k, &err), TS_EIO);
+        char want[160];
+        snprintf(want, sizeof want, "guard.cfg: replicate 3 at the end: %s; ", cases[c].name);
+        if (!strstr(err.msg, want))
+            print_error("want '%s', got '%s'\n", want, err.msg);
+        assert_non_null(strstr(err.msg, want));
+        /* other replicates are not affected */
+        assert_int_equal(ts_guard_replicate(sc, cols, r, k - 1, &err), TS_OK);
+        *cases[c].cell = keep;
+        assert_int_equal(ts_guard_replicate(sc, cols, r, k, &err), TS_OK);
+    }
+    ts_run_free(r);
+    ts_engine_free(e);
+    ts_scenario_free(sc);
+}
+
 /* Values that are all finite pass however large, even when their sum would
  * overflow (the guard's quick scan adds them up). */
 static void test_large_finite_passes(void **state)
@@ -133,6 +188,7 @@ int main(void)
         cmocka_unit_test(test_nan_named),
         cmocka_unit_test(test_infinity_named),
         cmocka_unit_test(test_large_finite_passes),
+        cmocka_unit_test(test_end_values_named),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -35,6 +35,18 @@ static void test_pressure(void **state)
     ts_issue flat = base_issue(TS_ISSUE_CUSTOM, 0);
     flat.max = 0.0;
     assert_float_equal(ts_issue_pressure(&flat, 0.0), 0.0, 0.0);
+    /* A lever whose range does not start at 0: pressure counts from min. */
+    ts_issue off = base_issue(TS_ISSUE_CUSTOM, 0);
+    off.min = 1.0;
+    off.max = 3.0;
+    assert_float_equal(ts_issue_pressure(&off, 2.5), 0.75, 1e-15);
+    assert_float_equal(ts_issue_pressure(&off, 1.0), 0.0, 0.0);
+    assert_float_equal(ts_issue_level_at_pressure(&off, 0.75), 2.5, 1e-15);
+    assert_float_equal(ts_issue_level_at_pressure(&off, -1.0), 1.0, 0.0);
+    assert_float_equal(ts_issue_level_at_pressure(&off, 2.0), 3.0, 0.0);
+    off.kind = TS_ISSUE_PLEDGE;
+    assert_float_equal(ts_issue_pressure(&off, 2.5), 0.25, 1e-15);
+    assert_float_equal(ts_issue_level_at_pressure(&off, 0.25), 2.5, 1e-15);
 }
 
 /* The tariff's partial equilibrium, by hand from the demand and supply
@@ -444,6 +456,31 @@ static void test_world_params_and_pressure(void **state)
     assert_float_equal(f.w.st[1].x, 0.3, 0.0);
 }
 
+/* A param event on pressure_weight reweights the owner's pressure index at
+ * once: actor 0 owning both levers (pressures 0.5 and 0.7) has index
+ * (0.5 + w 0.7) / (1 + w). */
+static void test_pressure_weight_param(void **state)
+{
+    (void)state;
+    fixture f;
+    make_world(&f);
+    f.issues[1].owner = 0;
+    ts_world_reset(&f.w);
+    assert_float_equal(ts_world_pressure_now(&f.w, 0), 0.6, 1e-15);
+    assert_float_equal(ts_world_pressure_now(&f.w, 1), 0.0, 0.0);   /* owns none */
+    ts_world_set_param(&f.w, TS_TARGET_ISSUE, 1, offsetof(ts_issue, pressure_weight), 3.0);
+    assert_float_equal(ts_world_pressure_now(&f.w, 0), (0.5 + 3 * 0.7) / 4, 1e-15);
+    const double x[2] = {1.0, 1.0};   /* lever 0 at max, the pledge fully kept */
+    assert_float_equal(ts_world_pressure(&f.w, 0, x), 1.0 / 4, 1e-15);
+    ts_world_set_param(&f.w, TS_TARGET_ISSUE, 0, offsetof(ts_issue, pressure_weight), 0.0);
+    assert_float_equal(ts_world_pressure_now(&f.w, 0), 0.7, 1e-15);
+    ts_world_set_param(&f.w, TS_TARGET_ISSUE, 1, offsetof(ts_issue, pressure_weight), 0.0);
+    assert_float_equal(ts_world_pressure_now(&f.w, 0), 0.0, 0.0);   /* weights sum to 0 */
+    /* the reset restores the scenario's weights */
+    ts_world_reset(&f.w);
+    assert_float_equal(ts_world_pressure_now(&f.w, 0), 0.6, 1e-15);
+}
+
 /* The caches a memo hands back are the bits a fresh refresh computes, for
  * every kind with caches, over levels that revisit, collide and evict. */
 static void test_memo_same_bits(void **state)
@@ -635,6 +672,7 @@ int main(void)
         cmocka_unit_test(test_export_pledge_custom),
         cmocka_unit_test(test_discount_factor),
         cmocka_unit_test(test_world_params_and_pressure),
+        cmocka_unit_test(test_pressure_weight_param),
         cmocka_unit_test(test_memo_same_bits),
         cmocka_unit_test(test_memo_params),
         cmocka_unit_test(test_memo_trial),

@@ -271,6 +271,13 @@ static void test_issue_script_single(void **state)
     assert_non_null(strstr(s, "using 1:4 with lines"));
     assert_non_null(strstr(s, "using 1:2 with lines lw 1.5 dt 2"));
     assert_null(strstr(s, "$s1"));
+    /* One folder's key: its band, median and mean, no per-scenario entries. */
+    assert_non_null(strstr(s, "set key outside right top"));
+    assert_non_null(strstr(s, "noborder title '5-95% of replicates', \\\n"));
+    assert_non_null(strstr(s, "with lines lw 2.5 lc rgb '#0072B2' title 'median', \\\n"));
+    assert_non_null(strstr(s, "using 1:2 with lines lw 1.5 dt 2 lc rgb '#0072B2' title 'mean'\n"));
+    assert_null(strstr(s, "keyentry"));
+    assert_null(strstr(s, "title 'base'"));
     free(s);
 
     /* No such issue; a line break in a path. */
@@ -507,6 +514,37 @@ static void test_draw_failures_leave_nothing(void **state)
     assert_int_equal(ts_plot_draw((const ts_plot_data *const *)&d, 1, &opt, &e), TS_EIO);
     assert_non_null(strstr(e.msg, "false failed (exit 1) drawing"));
     assert_int_equal(ts_test_count_entries(out), 0);
+
+    /* Stand-ins for gnuplot: "not found" from the shell (127), killed by a
+     * signal, exit 0 with no chart, a failure whose last non-blank line of
+     * stderr, trimmed, is quoted. None leaves a file behind. */
+    static const struct {
+        const char *name, *body, *msg;
+    } fakes[] = {
+        {"exit127", "exit 127\n", "exit127 not found; install gnuplot-nox"},
+        {"killed", "kill -9 $$\n", "killed by signal 9 while drawing "},
+        {"silent", "exit 0\n", "silent wrote an empty chart for "},
+        {"chatty",
+         "echo 'line 3: first' >&2\necho '  \"s\", line 9: undefined variable: foo  ' >&2\n"
+         "echo '' >&2\necho '   ' >&2\nexit 2\n",
+         "chatty failed (exit 2) drawing "},
+    };
+    for (size_t k = 0; k < sizeof fakes / sizeof fakes[0]; k++) {
+        char prog[700], body[300];
+        snprintf(prog, sizeof prog, "%s/%s", f->root, fakes[k].name);
+        snprintf(body, sizeof body, "#!/bin/sh\n%s", fakes[k].body);
+        write_text(prog, body);
+        assert_int_equal(chmod(prog, 0755), 0);
+        opt.gnuplot = prog;
+        assert_int_equal(ts_plot_draw((const ts_plot_data *const *)&d, 1, &opt, &e), TS_EIO);
+        if (!strstr(e.msg, fakes[k].msg))
+            print_error("%s: %s\n", fakes[k].name, e.msg);
+        assert_non_null(strstr(e.msg, fakes[k].msg));
+        assert_true(k == 0 || strstr(e.msg, "/base_"));   /* the chart it was drawing */
+        assert_int_equal(ts_test_count_entries(out), 0);
+    }
+    assert_non_null(strstr(e.msg, ".png: \"s\", line 9: undefined variable: foo"));
+    assert_null(strchr(e.msg, '\n'));
 
     /* The output folder cannot be made: a file is in the way. */
     char blocker[700];

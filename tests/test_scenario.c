@@ -188,6 +188,35 @@ static void test_overrides(void **state)
     assert_non_null(sc);
     assert_int_equal(sc->replicates, 7);
     ts_scenario_free(sc);
+    /* An element of a number array replaced in place, the other kept. */
+    const char *beta[] = {"talks.[1].beta.[1]=3.25"};
+    sc = load(GOOD "all_kinds.cfg", beta, 1);
+    assert_true(sc->talks[1].beta[0] == 0.5);
+    assert_true(sc->talks[1].beta[1] == 3.25);
+    ts_scenario_free(sc);
+    /* The same in an array of integers (written [1, 2]): an integer in its place. */
+    char *text = ts_test_read_file(GOOD "all_kinds.cfg", NULL);
+    assert_non_null(text);
+    char *at = strstr(text, "beta = [0.5, 2.0]");
+    assert_non_null(at);
+    memcpy(at, "beta = [1  ,   2]", 17);
+    const char *ints[] = {"talks.[1].beta.[0]=3"};
+    sc = ts_scenario_parse(text, "ints.cfg", ints, 1, &err);
+    free(text);
+    assert_non_null(sc);
+    assert_true(sc->talks[1].beta[0] == 3.0 && sc->talks[1].beta[1] == 2.0);
+    ts_scenario_free(sc);
+    /* One number for a concession's beta is both actors'. */
+    const char *one_beta[] = {"talks.[1].beta=2.5"};
+    sc = load(GOOD "all_kinds.cfg", one_beta, 1);
+    assert_true(sc->talks[1].beta[0] == 2.5 && sc->talks[1].beta[1] == 2.5);
+    ts_scenario_free(sc);
+    /* A group, list or array given whole replaces the member. */
+    const char *whole[] = {"talks.[1].beta=[1.5, 0.75]", "monte_carlo={ replicates = 9; }"};
+    sc = load(GOOD "all_kinds.cfg", whole, 2);
+    assert_true(sc->talks[1].beta[0] == 1.5 && sc->talks[1].beta[1] == 0.75);
+    assert_int_equal(sc->replicates, 9);
+    ts_scenario_free(sc);
 }
 
 /* Loads path, writes it, reads the text back: must be an equal scenario
@@ -305,6 +334,93 @@ static void test_equal_and_hash_detect_changes(void **state)
     assert_true(ts_scenario_hash(a) != ts_scenario_hash(b));
     ts_scenario_free(a);
     ts_scenario_free(b);
+}
+
+/* Scenario files around and past the loader's first 64 KiB buffer, which
+ * doubles as the file grows: the whole file is read (its last line, after
+ * the padding, counts), and a NUL byte past 64 KiB is still found. */
+static void test_large_files(void **state)
+{
+    (void)state;
+    char dir[64];
+    assert_true(ts_test_mkdtemp(dir, sizeof dir, "large"));
+    char *base = ts_test_read_file(GOOD "minimal.cfg", NULL);
+    assert_non_null(base);
+    const char tail[] = "description = \"the last line\";\n";
+    static const size_t sizes[] = {65534, 65535, 65536, 65537, 131071, 131072, 131073, 300000};
+    char path[128];
+    snprintf(path, sizeof path, "%s/big.cfg", dir);
+    for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+        size_t n = sizes[k], used = strlen(base), nt = strlen(tail);
+        char *text = malloc(n + 1);
+        assert_non_null(text);
+        memcpy(text, base, used);
+        /* comment lines of 64 bytes, then one shorter, up to the tail */
+        while (used + nt < n) {
+            size_t line = n - used - nt < 64 ? n - used - nt : 64;
+            memset(text + used, '#', line);
+            text[used + line - 1] = '\n';
+            used += line;
+        }
+        memcpy(text + used, tail, nt + 1);
+        assert_int_equal(strlen(text), n);
+        assert_true(ts_test_write_file(path, text));
+        ts_scenario *sc = load(path, NULL, 0);
+        assert_string_equal(sc->description, "the last line");
+        assert_int_equal(sc->n_issues, 1);
+        ts_scenario_free(sc);
+        /* the same with a NUL byte just before the tail */
+        text[n - nt - 2] = '\0';
+        FILE *f = fopen(path, "wb");
+        assert_non_null(f);
+        assert_int_equal(fwrite(text, 1, n, f), n);
+        assert_int_equal(fclose(f), 0);
+        ts_error err;
+        assert_null(ts_scenario_load(path, NULL, 0, &err));
+        assert_int_equal(err.code, TS_EBAD);
+        assert_non_null(strstr(err.msg, "not a text file (contains NUL bytes)"));
+        free(text);
+    }
+    free(base);
+    ts_test_remove_tree(dir);
+}
+
+/* ts_scenario_equal (and the hash) see a change in any one part: a setting,
+ * an actor's name, deadline, reservation or parameter, an issue's flag,
+ * parameter or payoff, an interaction, a talk, the random talks, an event's
+ * timing, label, set or parameter. */
+static void test_equal_sees_each_part(void **state)
+{
+    (void)state;
+    static const char *const changes[] = {
+        "name=\"other\"", "monte_carlo.replicates=201", "monte_carlo.seed=20250121L",
+        "output.precision=7", "actors.[0].name=\"US\"",
+        "actors.[0].strategy.deadline=\"2026-01-12\"",
+        "actors.[0].strategy.reservation.h20=0.5", "actors.[1].trust=0.45",
+        "actors.[1].strategy.fatigue=0.25", "issues.[1].sell_at_loss=true",
+        "issues.[0].max_step=0.4", "issues.[4].payoff.cn.quadratic=-0.02",
+        "issues.[4].payoff.us.linear=0.5", "interactions.[0].coef=-0.4",
+        "talks.[0].min_gain=0.6", "talks.[1].rounds=9", "talks.[1].beta.[1]=2.5",
+        "talks_hazard.base=0.002", "talks_hazard.sensitivity=0.001", "talks_hazard.duration=31",
+        "events.[0].date=\"2025-04-16\"", "events.[0].label=\"x\"",
+        "events.[1].probability=0.02", "events.[1].once=false", "events.[1].add.rare_earths=0.3",
+        "events.[2].param.h20.revenue_share=0.25", "events.[2].param.us.reliability=0.7",
+    };
+    ts_scenario *a = load(GOOD "all_kinds.cfg", NULL, 0);
+    ts_scenario *same = load(GOOD "all_kinds.cfg", NULL, 0);
+    assert_true(ts_scenario_equal(a, same));
+    assert_true(ts_scenario_hash(a) == ts_scenario_hash(same));
+    ts_scenario_free(same);
+    for (size_t k = 0; k < sizeof changes / sizeof changes[0]; k++) {
+        ts_scenario *b = load(GOOD "all_kinds.cfg", &changes[k], 1);
+        if (ts_scenario_equal(a, b))
+            print_error("--set %s: not seen\n", changes[k]);
+        assert_false(ts_scenario_equal(a, b));
+        assert_false(ts_scenario_equal(b, a));
+        assert_true(ts_scenario_hash(a) != ts_scenario_hash(b));
+        ts_scenario_free(b);
+    }
+    ts_scenario_free(a);
 }
 
 /* Every numeric strategy parameter: read for its kind, written and read back
@@ -446,9 +562,11 @@ int main(void)
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_supply_elasticity_round_trip),
         cmocka_unit_test(test_equal_and_hash_detect_changes),
+        cmocka_unit_test(test_equal_sees_each_part),
         cmocka_unit_test(test_talk_keys),
         cmocka_unit_test(test_strategy_params),
         cmocka_unit_test(test_write_failure),
+        cmocka_unit_test(test_large_files),
         cmocka_unit_test(test_param_table),
         cmocka_unit_test(test_docs_list_every_key),
     };

@@ -129,6 +129,11 @@ static void test_welch(void **state)
     ts_stats_welch(1.0, 0.0, 5, 2.0, 0.0, 5, 0.95, &d, &lo, &hi);
     assert_float_equal(lo, 1.0, 0.0);
     assert_float_equal(hi, 1.0, 0.0);
+    /* No value on a side: no difference either. */
+    ts_stats_welch(1.0, 0.5, 10, 0.0, 0.0, 0, 0.95, &d, &lo, &hi);
+    assert_true(isnan(d) && isnan(lo) && isnan(hi));
+    ts_stats_welch(0.0, 0.0, 0, 1.0, 0.5, 10, 0.95, &d, &lo, &hi);
+    assert_true(isnan(d) && isnan(lo) && isnan(hi));
     /* One value on a side: no variance estimate, no interval. */
     ts_stats_welch(1.0, 0.0, 1, 2.0, 1.0, 5, 0.95, &d, &lo, &hi);
     assert_float_equal(d, 1.0, 0.0);

@@ -224,6 +224,27 @@ static void test_best_response(void **state)
     f.w.issue[0].payoff[0][1] = 0.04;
     f.w.issue[0].payoff[0][0] = -0.0004;
     assert_float_equal(ts_strategy_best_level(&f.w, 0, 0, ws), 0.02, 1e-7);
+    /* Optimum inside the last grid cell: -(x - 0.98)^2. */
+    f.w.issue[0].payoff[0][0] = -0.9604;
+    f.w.issue[0].payoff[0][1] = 1.96;
+    assert_float_equal(ts_strategy_best_level(&f.w, 0, 0, ws), 0.98, 1e-7);
+    /* The same on a lever from 1 to 3 (grid step 1/8): -(x - 2.97)^2 and
+     * -(x - 1.02)^2, in the last and the first cell. */
+    f.w.issue[0].min = 1.0;
+    f.w.issue[0].max = 3.0;
+    f.w.issue[0].payoff[0][0] = -2.97 * 2.97;
+    f.w.issue[0].payoff[0][1] = 2 * 2.97;
+    assert_float_equal(ts_strategy_best_level(&f.w, 0, 0, ws), 2.97, 1e-7);
+    f.w.issue[0].payoff[0][0] = -1.02 * 1.02;
+    f.w.issue[0].payoff[0][1] = 2 * 1.02;
+    assert_float_equal(ts_strategy_best_level(&f.w, 0, 0, ws), 1.02, 1e-7);
+    /* Decreasing: the lower bound, which is min, not 0. */
+    memset(f.w.issue[0].payoff, 0, sizeof f.w.issue[0].payoff);
+    f.w.issue[0].payoff[0][1] = -1.0;
+    assert_float_equal(ts_strategy_best_level(&f.w, 0, 0, ws), 1.0, 0.0);
+    f.w.issue[0].min = 0.0;
+    f.w.issue[0].max = 1.0;
+    f.w.issue[0].payoff[0][1] = 0.0;
     /* An interaction with the other's lever as seen last step: u = x y - x^2/2
      * gives x = y. */
     ts_interaction in = {0, 0, 2, 1.0, 0};

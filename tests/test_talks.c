@@ -701,6 +701,33 @@ static void test_concession_closed_form(void **state)
     ts_talks_workspace_free(ws);
 }
 
+/* One round is an ultimatum: the proposer asks for all of its best at once
+ * and the responder, whose next aspiration is its floor (no round follows),
+ * accepts its floor plus min_gain. Two rounds end the same way at round 0. */
+static void test_concession_one_round(void **state)
+{
+    (void)state;
+    ts_talks_workspace *ws = ts_talks_workspace_alloc(1, 2);
+    surplus_ctx c = {1, 0};
+    double lo[1] = {0}, hi[1] = {1}, x0[1] = {0.5}, beta[2] = {1, 1};
+    ts_talks_problem p = surplus_problem(&c, lo, hi, x0, 0.2, 0.3);
+    for (int rounds = 1; rounds <= 2; rounds++)
+        for (int m = 0; m < 2; m++) {
+            double mg = 0.05 * m;
+            ts_talks_result r;
+            assert_int_equal(ts_talks_concession(ws, &p, beta, rounds, mg, &r, NULL), TS_OK);
+            assert_true(r.agreement);
+            assert_int_equal(r.round, 0);
+            assert_int_equal(r.n_trace, 1);
+            assert_near(r.value[1], 0.3 + mg, 1e-6);
+            assert_near(r.value[0], 0.7 - mg, 1e-6);
+            assert_float_equal(r.trace[0].aspiration[0], r.value[0], 1e-12);
+            assert_near(r.trace[0].aspiration[1], 0.3 + mg, 1e-12);
+            assert_true(r.trace[0].accepted);
+        }
+    ts_talks_workspace_free(ws);
+}
+
 static void test_concession_boulware_later(void **state)
 {
     (void)state;
@@ -917,6 +944,12 @@ static void test_rubinstein_limit(void **state)
     assert_int_equal(ts_talks_rubinstein(ws, &p, delta, 1000, 0, 0.0, &r, NULL), TS_OK);
     assert_near(r.gain[0], (1 - 0.8) / (1 - 0.9 * 0.8), 1e-5);
     assert_true(r.backward_rounds < 200);
+    /* Patient actors: the recursion converges slowly (by 0.9702 a round
+     * pair), and its stopping rule must shrink with 1 - d_A d_B to keep the
+     * package within 1e-5 of the limit. */
+    double patient[2] = {0.99, 0.98};
+    assert_int_equal(ts_talks_rubinstein(ws, &p, patient, 1000, 0, 0.0, &r, NULL), TS_OK);
+    assert_near(r.gain[0], (1 - 0.98) / (1 - 0.99 * 0.98), 1e-5);
     /* one round: the proposer takes everything; two: 1 - d_B */
     assert_int_equal(ts_talks_rubinstein(ws, &p, delta, 1, 0, 0.0, &r, NULL), TS_OK);
     assert_near(r.gain[0], 1.0, 1e-5);
@@ -1003,6 +1036,70 @@ static void test_rubinstein_curved(void **state)
             /* to the offer's accuracy, relative to the larger gain at stake */
             assert_near(r.gain[1], 0.16 * k * dbs[id], 1e-5 * fmax(0.4, 0.16 * k));
         }
+    ts_talks_workspace_free(ws);
+}
+
+/* The offers' augmented Lagrangian works in units of the scale S of the
+ * gains at stake: values times a power of two (exact in binary) give the same
+ * packages bit for bit, the same number of evaluations and the values times
+ * that power, for the equilibrium and for concession, on the curved frontier
+ * above (whose right multiplier is far from 1) and a costly conflict lever. */
+typedef struct {
+    ts_talks_value_fn value;
+    void *ctx;
+    double factor;
+} times_ctx;
+
+static ts_status times_value(const double *x, double out[2], void *ctx)
+{
+    const times_ctx *c = ctx;
+    ts_status s = c->value(x, out, c->ctx);
+    out[0] *= c->factor;
+    out[1] *= c->factor;
+    return s;
+}
+
+static void test_offers_scale_invariant(void **state)
+{
+    (void)state;
+    ts_talks_workspace *ws = ts_talks_workspace_alloc(2, 9);
+    double k = 30.0;
+    surplus_ctx sc = {2, 0.5};
+    double lo[2] = {0, 0}, hi[2] = {1, 1}, x0[2] = {1.0, 0.2};
+    static const double factors[] = {1024.0, 1.0 / 1024.0, 65536.0};
+    for (int problem = 0; problem < 2; problem++) {
+        times_ctx one = {problem == 0 ? bliss_value : surplus_value,
+                         problem == 0 ? (void *)&k : (void *)&sc, 1.0};
+        ts_talks_problem p = {.n = problem == 0 ? 1 : 2, .lo = lo, .hi = hi, .x0 = x0,
+                              .value = times_value, .ctx = &one, .xtol = XTOL};
+        times_value(x0, p.d, &one);
+        double delta[2] = {0.9, 0.99}, beta[2] = {0.5, 2.0};
+        ts_talks_result ref[2], r;
+        assert_int_equal(ts_talks_rubinstein(ws, &p, delta, 3, 0, 0.0, &ref[0], NULL), TS_OK);
+        assert_int_equal(ts_talks_concession(ws, &p, beta, 9, 0.0, &ref[1], NULL), TS_OK);
+        assert_true(ref[0].agreement && ref[1].agreement);
+        for (size_t f = 0; f < sizeof factors / sizeof factors[0]; f++) {
+            times_ctx scaled = one;
+            scaled.factor = factors[f];
+            p.ctx = &scaled;
+            times_value(x0, p.d, &scaled);
+            for (int solver = 0; solver < 2; solver++) {
+                if (solver == 0)
+                    assert_int_equal(ts_talks_rubinstein(ws, &p, delta, 3, 0, 0.0, &r, NULL),
+                                     TS_OK);
+                else
+                    assert_int_equal(ts_talks_concession(ws, &p, beta, 9, 0.0, &r, NULL), TS_OK);
+                const ts_talks_result *e = &ref[solver];
+                assert_memory_equal(r.x, e->x, (size_t)p.n * sizeof(double));
+                assert_int_equal(r.evaluations, e->evaluations);
+                assert_int_equal(r.round, e->round);
+                for (int a = 0; a < 2; a++)
+                    assert_float_equal(r.gain[a], e->gain[a] * factors[f], 0.0);
+            }
+            p.ctx = &one;
+            times_value(x0, p.d, &one);
+        }
+    }
     ts_talks_workspace_free(ws);
 }
 
@@ -1156,8 +1253,10 @@ int main(void)
         cmocka_unit_test(test_rubinstein_limit),
         cmocka_unit_test(test_rubinstein_gains_discounted),
         cmocka_unit_test(test_rubinstein_curved),
+        cmocka_unit_test(test_offers_scale_invariant),
         cmocka_unit_test(test_rubinstein_individually_rational),
         cmocka_unit_test(test_concession_closed_form),
+        cmocka_unit_test(test_concession_one_round),
         cmocka_unit_test(test_concession_boulware_later),
         cmocka_unit_test(test_concession_symmetric),
         cmocka_unit_test(test_concession_individually_rational),

@@ -143,7 +143,8 @@ typedef struct {
     int threads;                    /* 0 = one per core */
     ts_talks_hook talks;
     void *talks_ctx;
-    /* Called from the calling thread about every 0.2 s (may be NULL). */
+    /* Called from the calling thread about every 0.2 s, and once with
+     * done == total when the run succeeds (may be NULL). */
     void (*progress)(void *ctx, long done, long total);
     void *progress_ctx;
     /* When it becomes non-zero (a signal number, see interrupt.h) workers stop

@@ -24,16 +24,19 @@ static bool stays_text(const char *value)
 }
 
 /* VALUE as libconfig would read it (int, 64-bit int, float, bool, "string",
- * [array], (list), {group}); anything it cannot read is a bare string. */
-static bool parse_override_value(config_t *tmp, const char *value)
+ * [array], (list), {group}); anything it cannot read is a bare string.
+ * *oom when it could not be tried. */
+static bool parse_override_value(config_t *tmp, const char *value, bool *oom)
 {
     size_t n = strlen(value);
     /* libconfig would open an @include relative to the working folder. */
     if (stays_text(value) || strstr(value, "@include"))
         return false;
     char *text = malloc(n + 8);
-    if (!text)
+    if (!text) {
+        *oom = true;
         return false;
+    }
     snprintf(text, n + 8, "v = %s;", value);
     bool ok = config_read_string(tmp, text) == CONFIG_TRUE &&
               config_setting_length(config_root_setting(tmp)) == 1 &&
@@ -60,11 +63,14 @@ static void integral_exponent(config_setting_t *v, const char *value)
  * it, else a bare string. NULL when out of memory. */
 static config_setting_t *override_value(config_t *tmp, const char *value)
 {
-    if (parse_override_value(tmp, value)) {
+    bool oom = false;
+    if (parse_override_value(tmp, value, &oom)) {
         config_setting_t *v = config_setting_get_member(config_root_setting(tmp), "v");
         integral_exponent(v, value);
         return v;
     }
+    if (oom)   /* not a bare string: the value could not be read */
+        return NULL;
     config_destroy(tmp);
     config_init(tmp);
     config_setting_t *src = config_setting_add(config_root_setting(tmp), "v", CONFIG_TYPE_STRING);

@@ -129,7 +129,7 @@ ts_status ts_summary_read(const char *path, ts_summary *s, ts_error *err)
     ts_csvread *r = ts_csvread_open(path, err);
     if (!r) {
         ts_summary_free(s);
-        return TS_EBAD;
+        return err ? err->code : TS_EBAD;   /* a missing file, or out of memory */
     }
     int *role = NULL;
     ts_status rc = read_header(s, r, &role, err);

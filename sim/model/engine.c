@@ -681,7 +681,9 @@ static void replicate_end(void *ctx, void *local)
 static void replicate_poll(void *ctx, long done, long total)
 {
     const mc_shared *sh = ctx;
-    sh->opts->progress(sh->opts->progress_ctx, done, total);
+    /* the report of the total is ts_engine_run's own, made once */
+    if (done < total)
+        sh->opts->progress(sh->opts->progress_ctx, done, total);
 }
 
 ts_status ts_engine_run(const ts_engine *e, const ts_engine_opts *opts, ts_run **out,
