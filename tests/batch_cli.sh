@@ -89,12 +89,12 @@ done
 mkdir -p "$tmp/none/sub" "$tmp/empty"
 cp "$root/tests/good/minimal.cfg" "$tmp/none/sub/"
 "$bin" batch "$tmp/none" -o "$tmp/none_out" 2>"$tmp/none.err"; rc=$?
-[ "$rc" = 2 ] && [ "$(cat "$tmp/none.err")" = "tradesim batch: no *.cfg files found (use -R to descend into sub-folders)" ] ||
+[ "$rc" = 2 ] && [ "$(cat "$tmp/none.err")" = "tradesim batch: no *.cfg files in $tmp/none (names are matched in lower case; use -R to descend into sub-folders)" ] ||
     fail "no files: exit $rc: $(cat "$tmp/none.err")"
 "$bin" batch "$tmp/none" -R -q -o "$tmp/none_out" --set monte_carlo.replicates=5 || fail "-R: exit $?"
 [ -f "$tmp/none_out/minimal/.complete" ] || fail "-R did not find sub/minimal.cfg"
 "$bin" batch "$tmp/empty" -R -o "$tmp/none_out" 2>"$tmp/none.err"; rc=$?
-[ "$rc" = 2 ] && [ "$(cat "$tmp/none.err")" = "tradesim batch: no *.cfg files found" ] ||
+[ "$rc" = 2 ] && [ "$(cat "$tmp/none.err")" = "tradesim batch: no *.cfg files in $tmp/empty (names are matched in lower case; result folders are skipped)" ] ||
     fail "no files under -R: exit $rc: $(cat "$tmp/none.err")"
 
 # On a terminal: a status line that ends at every scenario and replicate
