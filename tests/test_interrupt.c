@@ -73,12 +73,38 @@ static void test_raise_and_edges(void **state)
     assert_int_equal(ts_interrupted(&in), 0);
 }
 
+/* Held (run and batch): a signal before the watcher starts waits for it, and
+ * after the watcher stops the signals stay blocked, so a late one cannot
+ * kill the process while it cleans up. Runs last: the hold is for good. */
+static void test_hold(void **state)
+{
+    (void)state;
+    assert_true(ts_interrupt_hold());
+    assert_true(blocked(SIGINT) && blocked(SIGTERM));
+    assert_int_equal(kill(getpid(), SIGTERM), 0);   /* before any watcher: pending */
+    sigset_t pending;
+    assert_int_equal(sigpending(&pending), 0);
+    assert_int_equal(sigismember(&pending, SIGTERM), 1);
+    ts_interrupt in;
+    assert_true(ts_interrupt_start(&in));
+    const struct timespec ms = {0, 1000000L};
+    for (int i = 0; i < 5000 && !ts_interrupted(&in); i++)
+        nanosleep(&ms, NULL);
+    assert_int_equal(ts_interrupted(&in), SIGTERM);
+    ts_interrupt_stop(&in);
+    assert_true(blocked(SIGINT) && blocked(SIGTERM));
+    assert_int_equal(kill(getpid(), SIGINT), 0);    /* after it: stays pending, harmless */
+    assert_int_equal(sigpending(&pending), 0);
+    assert_int_equal(sigismember(&pending, SIGINT), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_signal_to_flag),
         cmocka_unit_test(test_pending_at_stop),
         cmocka_unit_test(test_raise_and_edges),
+        cmocka_unit_test(test_hold),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -28,6 +28,12 @@ bool ts_interrupt_start(ts_interrupt *in);
 /* Stops the watcher and restores the signal mask. If a signal arrived, the
  * caller should exit with failure (the default action is not re-raised). */
 void ts_interrupt_stop(ts_interrupt *in);
+/* Blocks SIGINT and SIGTERM in the calling thread for good: a command that
+ * writes results calls it first, so a signal before its watcher starts stays
+ * pending for the watcher, and one after the watcher stopped (its outputs
+ * are complete) is dropped when the process exits instead of killing it
+ * mid-cleanup. Returns false when the mask cannot be changed. */
+bool ts_interrupt_hold(void);
 /* Sets the flag as if sig had arrived (tests; callers that stop on errors). */
 void ts_interrupt_raise(ts_interrupt *in, int sig);
 /* Signal number received, 0 if none. Safe from any thread; NULL gives 0. */

@@ -410,6 +410,7 @@ static int report_and_write(const batch_job *j, int status, bool quiet, FILE *ou
 
 int ts_cmd_batch(int argc, char **argv, FILE *out, FILE *err)
 {
+    ts_interrupt_hold();   /* signals wait for the watcher, or end with the process */
     ts_cli_opts o;
     int rc = ts_cli_begin(argc, argv, &ts_cmd_batch_spec, &o, out, err);
     if (rc >= 0)

@@ -190,6 +190,7 @@ static int run_scenario(const ts_scenario *sc, const ts_cli_opts *o, int argc, c
 
 int ts_cmd_run(int argc, char **argv, FILE *out, FILE *err)
 {
+    ts_interrupt_hold();   /* signals wait for the watcher, or end with the process */
     ts_cli_opts o;
     int rc = ts_cli_begin(argc, argv, &ts_cmd_run_spec, &o, out, err);
     if (rc >= 0)

@@ -22,6 +22,15 @@ static void *watch(void *arg)
     return NULL;
 }
 
+bool ts_interrupt_hold(void)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    return pthread_sigmask(SIG_BLOCK, &set, NULL) == 0;
+}
+
 bool ts_interrupt_start(ts_interrupt *in)
 {
     atomic_init(&in->flag, 0);
