@@ -1264,6 +1264,9 @@ static void test_deterministic_and_budget(void **state)
     p.max_evals = 50;   /* the budget caps the work; 4 start candidates extra */
     assert_int_equal(ts_talks_nash(ws, &p, w, 0, &b, NULL), TS_OK);
     assert_true(b.evaluations <= 54);
+    p.max_evals = 1;    /* the smallest budget is a budget too */
+    assert_int_equal(ts_talks_nash(ws, &p, w, 0, &b, NULL), TS_OK);
+    assert_true(b.evaluations <= 5);
     assert_true(b.value[0] - p.d[0] >= 0 || b.value[1] - p.d[1] >= 0);
     gsl_rng_free(rng);
     ts_talks_workspace_free(ws);
