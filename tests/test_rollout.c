@@ -1,6 +1,7 @@
 /* Tests of the roll-out for talks (rollout.h) against the world's own steps
  * summed here step by step: the discounted payoffs with the state advancing,
- * a promised pledge valued at trust, and a tariff on its elasticity path.
+ * a promised pledge valued at trust, a tariff on its elasticity path and
+ * an export control at each convexity.
  * Tolerance 1e-12: the same flows summed in the same order. */
 #include <math.h>
 #include <setjmp.h>
@@ -92,11 +93,51 @@ static void test_rollout_elasticity_path(void **state)
     assert_true(fabs(pay[1] - first[1]) > 1e-6);
 }
 
+/* An export control at each convexity the roll-out treats apart (1 and 2
+ * by products, others by pow), its dependence drifting and diversifying: the
+ * roll-out is the world's own steps summed, levels fixed. */
+static void test_rollout_export_convexities(void **state)
+{
+    (void)state;
+    static const double convexity[] = {1.0, 2.0, 1.5};
+    for (int c = 0; c < 3; c++) {
+        fixture f;
+        make_world(&f);
+        ts_issue *e = &f.issues[1];
+        *e = base_issue(TS_ISSUE_EXPORT_CONTROL, 1);
+        e->initial = 0.4;
+        e->exports_bn = 1.5;
+        e->disruption_bn = 60.0;
+        e->convexity = convexity[c];
+        e->dependence = 0.9;
+        e->diversification = 0.3;
+        e->drift = 0.05;
+        e->reputation_bn = 0.5;
+        ts_world_bind(&f.w, &f.sc, f.copies, f.st, f.held, f.seen);
+        double out[2];
+        ts_world_rollout(&f.w, NULL, NULL, 0, 12, false, out);
+        double tot[2] = {0, 0}, disc[2] = {1, 1}, pay[2];
+        for (int k = 0; k < 12; k++) {
+            ts_world_payoffs(&f.w, pay);
+            for (int a = 0; a < 2; a++) {
+                tot[a] += disc[a] * pay[a];
+                disc[a] *= f.w.factor[a];
+            }
+            for (int i = 0; i < 2; i++)
+                ts_issue_advance(&f.w.issue[i], &f.w.st[i], f.w.h);
+        }
+        assert_near(out[0], tot[0], 1e-12 * (1.0 + fabs(tot[0])));
+        assert_near(out[1], tot[1], 1e-12 * (1.0 + fabs(tot[1])));
+        assert_true(fabs(out[1]) > 1e-3);   /* the disruption counts */
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rollout),
         cmocka_unit_test(test_rollout_elasticity_path),
+        cmocka_unit_test(test_rollout_export_convexities),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -255,6 +255,19 @@ static void test_best_response(void **state)
     f.w.seen[2] = 0.8;
     f.w.st[2].x = 0.1;   /* its true current level is not what actor 0 sees */
     assert_float_equal(ts_strategy_best_level(&f.w, 0, 0, ws), 0.8, 1e-7);
+    /* The same with the lever second in the interaction; another actor's
+     * interaction, or one without the lever, leaves it alone. */
+    in = (ts_interaction){.actor = 0, .issue_a = 2, .issue_b = 0, .coef = 1.0};
+    assert_float_equal(ts_strategy_best_level(&f.w, 0, 0, ws), 0.8, 1e-7);
+    ts_interaction two[2] = {{.actor = 1, .issue_a = 0, .issue_b = 2, .coef = 5.0},
+                             {.actor = 0, .issue_a = 2, .issue_b = 2, .coef = 5.0}};
+    f.sc.interactions = two;
+    f.sc.n_interactions = 2;
+    f.w.issue[0].payoff[0][1] = 0.3;   /* alone: -x^2/2 + 0.3 x, best 0.3 */
+    assert_float_equal(ts_strategy_best_level(&f.w, 0, 0, ws), 0.3, 1e-7);
+    f.w.issue[0].payoff[0][1] = 0.0;
+    f.sc.interactions = &in;
+    f.sc.n_interactions = 1;
     /* speed 0.5 closes half the gap, within max_step 0.1. */
     f.w.actor[0].strategy.speed = 0.5;
     f.w.issue[0].max_step = 1.0;

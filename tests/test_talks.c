@@ -385,6 +385,33 @@ static void test_newton_unit_surplus(void **state)
     ts_talks_workspace_free(ws);
 }
 
+/* A workspace carries nothing from one talk to the next: after a talk where
+ * lever 1 moves, a talk where it is fixed (lo = hi) gives the bits a fresh
+ * workspace gives. */
+static void test_newton_workspace_reuse(void **state)
+{
+    (void)state;
+    ts_talks_workspace *used = ts_talks_workspace_alloc(2, 1), *fresh = ts_talks_workspace_alloc(2, 1);
+    surplus_ctx c = {2, 0.5};
+    double lo[2] = {0, 0}, hi[2] = {1, 1}, x0[2] = {0.5, 1.0}, w[2] = {0.3, 0.7};
+    ts_talks_problem p = surplus_problem(&c, lo, hi, x0, 0.1, -0.6);
+    p.lever = surplus_lever;
+    ts_talks_result a, b;
+    assert_int_equal(ts_talks_nash(used, &p, w, 0.0, &a, NULL), TS_OK);
+    lo[1] = hi[1] = x0[1] = 0.25;
+    surplus_value(x0, p.d, &c);
+    p.d[0] -= 0.2;
+    assert_int_equal(ts_talks_nash(used, &p, w, 0.0, &a, NULL), TS_OK);
+    assert_int_equal(ts_talks_nash(fresh, &p, w, 0.0, &b, NULL), TS_OK);
+    assert_true(a.agreement && b.agreement);
+    assert_memory_equal(a.x, b.x, 2 * sizeof(double));
+    assert_int_equal(a.evaluations, b.evaluations);
+    assert_int_equal(a.lever_evaluations, b.lever_evaluations);
+    assert_float_equal(a.x[1], 0.25, 0.0);
+    ts_talks_workspace_free(used);
+    ts_talks_workspace_free(fresh);
+}
+
 /* Random separable concave values: per lever and actor
  *   u(x) = lin x + quad x^2 + ex (exp(k x) - 1),  quad <= 0, ex <= 0,
  * or linear only (lin x: the frontier is a polygon and the solution a vertex
@@ -1237,6 +1264,9 @@ static void test_deterministic_and_budget(void **state)
     p.max_evals = 50;   /* the budget caps the work; 4 start candidates extra */
     assert_int_equal(ts_talks_nash(ws, &p, w, 0, &b, NULL), TS_OK);
     assert_true(b.evaluations <= 54);
+    p.max_evals = 1;    /* the smallest budget is a budget too */
+    assert_int_equal(ts_talks_nash(ws, &p, w, 0, &b, NULL), TS_OK);
+    assert_true(b.evaluations <= 5);
     assert_true(b.value[0] - p.d[0] >= 0 || b.value[1] - p.d[1] >= 0);
     gsl_rng_free(rng);
     ts_talks_workspace_free(ws);
@@ -1262,6 +1292,7 @@ int main(void)
         cmocka_unit_test(test_concession_individually_rational),
         cmocka_unit_test(test_concession_no_zone),
         cmocka_unit_test(test_newton_unit_surplus),
+        cmocka_unit_test(test_newton_workspace_reuse),
         cmocka_unit_test(test_newton_random_agendas),
         cmocka_unit_test(test_newton_not_separable),
         cmocka_unit_test(test_newton_no_zone_and_failures),
