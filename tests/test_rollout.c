@@ -17,6 +17,28 @@
 #include "testutil.h"
 #include "tradesim/rollout.h"
 
+/* The world's own steps summed by hand: each actor's payoffs discounted
+ * from weight 1, the state advancing after each step, as the roll-out
+ * promises. first (may be NULL) gets the first step's payoffs, last the
+ * last step's. Moves the world on by n steps. */
+static void stepped_sum(fixture *f, int n, double tot[2], double first[2], double last[2])
+{
+    double disc[2] = {1, 1}, pay[2];
+    tot[0] = tot[1] = 0.0;
+    for (int k = 0; k < n; k++) {
+        ts_world_payoffs(&f->w, pay);
+        if (k == 0 && first)
+            memcpy(first, pay, sizeof pay);
+        for (int a = 0; a < 2; a++) {
+            tot[a] += disc[a] * pay[a];
+            disc[a] *= f->w.factor[a];
+        }
+        for (int i = 0; i < 2; i++)
+            ts_issue_advance(&f->w.issue[i], &f->w.st[i], f->w.h);
+    }
+    memcpy(last, pay, sizeof pay);
+}
+
 /* The roll-out with nothing fixed is the discounted sum of ts_world_payoffs
  * over steps with the state advancing, computed here step by step. */
 static void test_rollout(void **state)
@@ -26,16 +48,8 @@ static void test_rollout(void **state)
     make_world(&f);
     double out[2];
     ts_world_rollout(&f.w, NULL, NULL, 0, 10, false, out);
-    double tot[2] = {0, 0}, disc[2] = {1, 1}, pay[2];
-    for (int t = 0; t < 10; t++) {
-        ts_world_payoffs(&f.w, pay);
-        for (int a = 0; a < 2; a++) {
-            tot[a] += disc[a] * pay[a];
-            disc[a] *= f.w.factor[a];
-        }
-        for (int i = 0; i < 2; i++)
-            ts_issue_advance(&f.w.issue[i], &f.w.st[i], f.w.h);
-    }
+    double tot[2], pay[2];
+    stepped_sum(&f, 10, tot, NULL, pay);
     assert_float_equal(out[0], tot[0], 1e-12);
     assert_float_equal(out[1], tot[1], 1e-12);
     /* The world itself was not moved by the roll-out. */
@@ -75,18 +89,8 @@ static void test_rollout_elasticity_path(void **state)
     ts_world_bind(&f.w, &f.sc, f.copies, f.st, f.held, f.seen);
     double out[2];
     ts_world_rollout(&f.w, NULL, NULL, 0, 10, false, out);
-    double tot[2] = {0, 0}, disc[2] = {1, 1}, pay[2], first[2];
-    for (int k = 0; k < 10; k++) {
-        ts_world_payoffs(&f.w, pay);
-        if (k == 0)
-            memcpy(first, pay, sizeof first);
-        for (int a = 0; a < 2; a++) {
-            tot[a] += disc[a] * pay[a];
-            disc[a] *= f.w.factor[a];
-        }
-        for (int i = 0; i < 2; i++)
-            ts_issue_advance(&f.w.issue[i], &f.w.st[i], f.w.h);
-    }
+    double tot[2], pay[2], first[2];
+    stepped_sum(&f, 10, tot, first, pay);
     assert_near(out[0], tot[0], 1e-12);
     assert_near(out[1], tot[1], 1e-12);
     /* The owner's flow moved with eps at a level that did not. */
@@ -116,16 +120,8 @@ static void test_rollout_export_convexities(void **state)
         ts_world_bind(&f.w, &f.sc, f.copies, f.st, f.held, f.seen);
         double out[2];
         ts_world_rollout(&f.w, NULL, NULL, 0, 12, false, out);
-        double tot[2] = {0, 0}, disc[2] = {1, 1}, pay[2];
-        for (int k = 0; k < 12; k++) {
-            ts_world_payoffs(&f.w, pay);
-            for (int a = 0; a < 2; a++) {
-                tot[a] += disc[a] * pay[a];
-                disc[a] *= f.w.factor[a];
-            }
-            for (int i = 0; i < 2; i++)
-                ts_issue_advance(&f.w.issue[i], &f.w.st[i], f.w.h);
-        }
+        double tot[2], pay[2];
+        stepped_sum(&f, 12, tot, NULL, pay);
         assert_near(out[0], tot[0], 1e-12 * (1.0 + fabs(tot[0])));
         assert_near(out[1], tot[1], 1e-12 * (1.0 + fabs(tot[1])));
         assert_true(fabs(out[1]) > 1e-3);   /* the disruption counts */
