@@ -81,6 +81,7 @@ static ts_status quad_value(const double *x, double out[2], void *ctx)
     return TS_OK;
 }
 
+
 /* Q = L L' + 0.2 I with L standard normal / sqrt(n): positive definite,
  * eigenvalues of order 1, so values on the unit box are of order 1. */
 static void random_quad(gsl_rng *rng, int n, quad_ctx *c)
@@ -103,6 +104,25 @@ static void random_quad(gsl_rng *rng, int n, quad_ctx *c)
         c->c[a] = gsl_ran_gaussian(rng, 1.0);
     }
 }
+
+/* A random concave agenda of n levers on the unit box, started at a random
+ * status quo whose values are the disagreement point (a zone exists unless
+ * x0 happens to be Pareto-efficient). c, lo, hi and x0 back the problem. */
+static ts_talks_problem unit_box_problem(gsl_rng *rng, int n, quad_ctx *c, double *lo,
+                                         double *hi, double *x0)
+{
+    random_quad(rng, n, c);
+    for (int i = 0; i < n; i++) {
+        lo[i] = 0;
+        hi[i] = 1;
+        x0[i] = gsl_rng_uniform(rng);
+    }
+    ts_talks_problem p = {.n = n, .lo = lo, .hi = hi, .x0 = x0, .value = quad_value,
+                          .ctx = c, .xtol = XTOL};
+    quad_value(x0, p.d, c);
+    return p;
+}
+
 
 static ts_status failing_value(const double *x, double out[2], void *ctx)
 {
@@ -836,16 +856,8 @@ static void test_concession_individually_rational(void **state)
     for (int n = 2; n <= 4; n++)
         for (int trial = 0; trial < 6; trial++) {
             quad_ctx c;
-            random_quad(rng, n, &c);
             double lo[QMAX], hi[QMAX], x0[QMAX];
-            for (int i = 0; i < n; i++) {
-                lo[i] = 0;
-                hi[i] = 1;
-                x0[i] = gsl_rng_uniform(rng);
-            }
-            ts_talks_problem p = {.n = n, .lo = lo, .hi = hi, .x0 = x0, .value = quad_value,
-                                  .ctx = &c, .xtol = XTOL};
-            quad_value(x0, p.d, &c);
+            ts_talks_problem p = unit_box_problem(rng, n, &c, lo, hi, x0);
             double beta[2] = {exp(gsl_ran_gaussian(rng, 1.0)), exp(gsl_ran_gaussian(rng, 1.0))};
             double mg = trial % 2 ? 0.0 : 0.01;
             ts_talks_result r;
@@ -1142,16 +1154,8 @@ static void test_rubinstein_individually_rational(void **state)
     for (int n = 2; n <= 4; n++)
         for (int trial = 0; trial < 4; trial++) {
             quad_ctx c;
-            random_quad(rng, n, &c);
             double lo[QMAX], hi[QMAX], x0[QMAX];
-            for (int i = 0; i < n; i++) {
-                lo[i] = 0;
-                hi[i] = 1;
-                x0[i] = gsl_rng_uniform(rng);
-            }
-            ts_talks_problem p = {.n = n, .lo = lo, .hi = hi, .x0 = x0, .value = quad_value,
-                                  .ctx = &c, .xtol = XTOL};
-            quad_value(x0, p.d, &c);
+            ts_talks_problem p = unit_box_problem(rng, n, &c, lo, hi, x0);
             double delta[2] = {0.5 + 0.5 * gsl_rng_uniform(rng), 0.5 + 0.5 * gsl_rng_uniform(rng)};
             ts_talks_result r;
             assert_int_equal(ts_talks_rubinstein(ws, &p, delta, 20, trial % 2, 0.0, &r, NULL),
