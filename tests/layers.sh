@@ -16,7 +16,7 @@ declare -A rank=([base]=0 [model]=1 [io]=2 [analysis]=3 [cli]=4)
 declare -A layer=(
     [error.h]=base [text.h]=base [stats.h]=base [fs.h]=base [digest.h]=base [pool.h]=base [calendar.h]=base
     [scenario.h]=model [model.h]=model [strategy.h]=model [rollout.h]=model [talks.h]=model
-    [agreement.h]=model [engine.h]=model [log.h]=model
+    [agreement.h]=model [engine.h]=model [log.h]=model [uncertain.h]=model
     [csv.h]=io [csvread.h]=io [output.h]=io [resultdir.h]=io
     [batch.h]=analysis [plot.h]=analysis
     [cli.h]=cli [interrupt.h]=cli

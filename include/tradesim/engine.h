@@ -58,6 +58,12 @@ typedef struct {
     int deals, breaches, failed_talks;
     int agreement;        /* active agreement id, -1 none (trajectory column) */
     ts_log log;
+    /* With uncertain parameters (sc->n_uncertain > 0): the scenario with
+     * this replicate's values, which w reads, and the values; else NULL. */
+    struct ts_variant *variant;
+    double *values;
+    ts_status start_status;   /* a failed ts_replicate_reset, reported by the step */
+    ts_error start_err;
     /* The talks hook's own per-replicate state (NULL until the hook sets it);
      * ts_replicate_free releases it with talks_state_free. */
     void *talks_state;
@@ -109,7 +115,14 @@ uint64_t ts_engine_replicate_seed(uint64_t seed, int k);
 
 ts_replicate *ts_replicate_alloc(const ts_engine *e);
 void ts_replicate_free(ts_replicate *r);
-/* Starts replicate k: initial state, generator seeded, log emptied. */
+/* Starts replicate k: initial state, generator seeded, log emptied; the
+ * uncertain parameters (if any) at values, or at replicate k's own draws
+ * when values is NULL (ts_uncertain_draw). TS_EBAD when the values break a
+ * rule of the scenario (the message names them). */
+ts_status ts_replicate_start(const ts_engine *e, ts_replicate *r, int k, const double *values,
+                             ts_error *err);
+/* ts_replicate_start with the replicate's own draws; a failure is reported
+ * by the first ts_replicate_step. */
 void ts_replicate_reset(const ts_engine *e, ts_replicate *r, int k);
 /* Runs one step (the order above) and advances r->w.step. If row is not NULL
  * the step's C trajectory values are written there. */
@@ -134,6 +147,8 @@ typedef struct {
                                        an actor's total, the interactions' last */
     double *chan;                   /* with output.channels: [R][n_issues][2][TS_N_CHANNELS],
                                        each issue's part by channel; else NULL */
+    int n_uncertain;                /* sc->n_uncertain */
+    double *uncertain;              /* [R][n_uncertain]: the values each replicate ran with */
     double *traj;                   /* [R][T][C] */
     int *agreement;                 /* [n_traj][T], -1 none */
     ts_log *log;                    /* [R] */
@@ -150,6 +165,9 @@ typedef struct {
     /* When it becomes non-zero (a signal number, see interrupt.h) workers stop
      * after their current replicate and the run fails with TS_EIO. May be NULL. */
     const atomic_int *cancel;
+    /* The uncertain parameters' values every replicate uses (an experiment's
+     * point); NULL: each replicate draws its own. */
+    const double *values;
 } ts_engine_opts;
 
 /* Bytes the run needs for its trajectory store. */

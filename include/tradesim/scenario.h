@@ -208,6 +208,59 @@ typedef struct {
     int line;
 } ts_event;
 
+/* ---- uncertain parameters ------------------------------------------- */
+
+/* The distribution of an uncertain setting (docs/scenario-format.md,
+ * "Uncertain parameters"); every value is a quantile of it (ts_dist_quantile,
+ * uncertain.h), so draws and designs share one map from (0, 1). */
+typedef enum {
+    TS_DIST_UNIFORM,     /* a = min, b = max */
+    TS_DIST_NORMAL,      /* a = mean, b = sd, truncated to [lo, hi] (-inf, inf: not) */
+    TS_DIST_LOGNORMAL,   /* a = mu, b = sigma of the log */
+    TS_DIST_TRIANGULAR,  /* a = min, b = mode, c = max */
+    TS_DIST_BETA,        /* a, b the shapes, on [lo, hi] */
+    TS_DIST_DISCRETE,    /* values[n], cumulative weights cum[n] (cum[n-1] = 1) */
+    TS_DIST_COUNT
+} ts_dist_kind;
+
+typedef struct {
+    ts_dist_kind kind;
+    double a, b, c;
+    double lo, hi;
+    int n;
+    double *values, *cum;
+} ts_dist;
+
+/* Where an uncertain setting's value lives in the scenario: the element
+ * `index` of a region (issues, actors, talks, interactions, events), the
+ * event's set or param `sub`, the byte offset of the double (or int) in
+ * the element. */
+typedef enum {
+    TS_SLOT_ISSUE,
+    TS_SLOT_ACTOR,
+    TS_SLOT_TALK,
+    TS_SLOT_HAZARD,          /* offset in ts_talks_hazard */
+    TS_SLOT_INTERACTION,
+    TS_SLOT_EVENT,           /* offset in ts_event */
+    TS_SLOT_EVENT_SET,       /* events[index].sets[sub].value */
+    TS_SLOT_EVENT_PARAM      /* events[index].params[sub].value */
+} ts_slot_region;
+
+typedef struct {
+    char name[TS_ID_MAX];    /* summary.csv's column */
+    char key[512];           /* the setting's path, as written */
+    char where[TS_NAME_MAX + 32];   /* "FILE:LINE" of the entry, for messages */
+    ts_dist dist;
+    ts_slot_region region;
+    int index, sub;
+    size_t offset;
+    bool integer;            /* an int setting: values are rounded */
+    double lo, hi;           /* the setting's allowed range */
+    double nominal;          /* the value the scenario gives it */
+    uint64_t name_hash;      /* FNV-1a of name: its own draw stream */
+    int line;
+} ts_uncertain;
+
 /* ---- the scenario -------------------------------------------------- */
 
 /* How much of the story log.csv keeps (output.log, --log): all rows; the
@@ -246,6 +299,8 @@ typedef struct {
     ts_talks_hazard talks_hazard;
     int n_events;
     ts_event *events;    /* dated/stepped ones in step order, then random ones */
+    int n_uncertain;
+    ts_uncertain *uncertain;   /* in the file's order */
 } ts_scenario;
 
 /* ---- parameter table --------------------------------------------------- */

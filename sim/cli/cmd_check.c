@@ -5,6 +5,7 @@
 #include "tradesim/interrupt.h"
 #include "tradesim/resultdir.h"
 #include "tradesim/scenario.h"
+#include "tradesim/uncertain.h"
 
 const ts_cli_spec ts_cmd_check_spec = {
     .name = "check",
@@ -67,6 +68,14 @@ int ts_cmd_check(int argc, char **argv, FILE *out, FILE *err)
                     fprintf(out, "# %s\n", o.positional[i]);
                 fputs(text, out);
                 free(text);
+                for (int j = 0; j < sc->n_uncertain; j++) {
+                    const ts_uncertain *u = &sc->uncertain[j];
+                    char d[512];
+                    ts_dist_describe(&u->dist, d, sizeof d);
+                    fprintf(out, "# uncertain %s: %s ~ %s; the scenario's value %.6g; its "
+                            "range [%.6g, %.6g]%s\n", u->name, u->key, d, u->nominal, u->lo,
+                            u->hi, u->integer ? "; rounded to integers" : "");
+                }
             }
         }
         ts_scenario_free(sc);

@@ -142,7 +142,7 @@ static ts_status merge(loader *L, config_setting_t *broot, const config_setting_
 {
     static const char *const lists[][2] = {{"actors", "id"},    {"issues", "id"},
                                            {"talks", "label"},  {"events", NULL},
-                                           {"interactions", NULL}};
+                                           {"interactions", NULL}, {"uncertain", "name"}};
     if (!config_setting_get_member(vroot, "name") && config_setting_get_member(broot, "name"))
         config_setting_remove(broot, "name");
     int n = config_setting_length(vroot);

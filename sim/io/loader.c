@@ -218,6 +218,8 @@ ts_status ts_ld_num_value(loader *L, const config_setting_t *s, double lo, doubl
         return ts_ld_fail(L, s, "expected %s, got %s", rt, got);
     }
     *out = v;
+    if (L->n_watch)
+        ts_ld_watch_read(L, s, NULL, NULL, out, false, lo, hi);
     return TS_OK;
 }
 
@@ -227,6 +229,8 @@ ts_status ts_ld_get_num(loader *L, const config_setting_t *g, const char *key, d
     const config_setting_t *s = config_setting_get_member(g, key);
     if (!s) {
         *out = def;
+        if (L->n_watch)
+            ts_ld_watch_read(L, NULL, g, key, out, false, lo, hi);
         return TS_OK;
     }
     return ts_ld_num_value(L, s, lo, hi, NULL, out);
@@ -253,6 +257,9 @@ ts_status ts_ld_int_value(loader *L, const config_setting_t *s, long long lo, lo
     if (v < lo || v > hi)
         return ts_ld_fail(L, s, "expected an integer in [%lld, %lld], got %lld", lo, hi, v);
     *out = v;
+    /* Not a field: ts_ld_get_int reports its own. */
+    if (L->n_watch)
+        ts_ld_watch_read(L, s, NULL, NULL, NULL, true, (double)lo, (double)hi);
     return TS_OK;
 }
 
@@ -262,12 +269,17 @@ ts_status ts_ld_get_int(loader *L, const config_setting_t *g, const char *key, i
     const config_setting_t *s = config_setting_get_member(g, key);
     if (!s) {
         *out = def;
+        if (L->n_watch)
+            ts_ld_watch_read(L, NULL, g, key, out, true, lo, hi);
         return TS_OK;
     }
     long long v = 0;   /* set on success; -O3 cannot see that */
     ts_status st = ts_ld_int_value(L, s, lo, hi, &v);
-    if (st == TS_OK)
+    if (st == TS_OK) {
         *out = (int)v;
+        if (L->n_watch)
+            ts_ld_watch_read(L, s, NULL, NULL, out, true, lo, hi);
+    }
     return st;
 }
 

@@ -70,6 +70,21 @@ typedef struct {
     size_t bytes_read;
 } ts_ld_sources;
 
+/* A setting an uncertain parameter names, watched during the walk: the
+ * getter that reads it records where the value went and its range. */
+typedef struct {
+    const config_setting_t *leaf;    /* the setting; NULL when it is absent */
+    const config_setting_t *parent;  /* else its group, and */
+    const char *member;              /* its name there */
+    bool seen;                       /* read by a getter */
+    bool located;                    /* into a field of a region below */
+    bool integer;
+    double lo, hi;
+    ts_slot_region region;
+    int index, sub;
+    size_t offset;
+} ts_ld_watch;
+
 /* One load: owned by ts_scenario_parse, which fills sc and frees it on
  * failure; the helpers only write through it. */
 typedef struct {
@@ -82,6 +97,11 @@ typedef struct {
     /* Per chip issue, the largest revenue_share and smallest margin that param
      * events loaded so far set (NAN: none), so that every pair is checked. */
     double ev_share_max[TS_MAX_ISSUES], ev_margin_min[TS_MAX_ISSUES];
+    /* One per element of `uncertain` (scenario_uncertain.c). */
+    ts_ld_watch *watch;
+    int n_watch;
+    ts_event *cur_event;   /* the event being read, at file index cur_event_index */
+    int cur_event_index;
 } loader;
 
 /* ---- messages (loader.c) ------------------------------------------------ */
@@ -231,6 +251,17 @@ ts_status ts_ld_check_integers(const char *text, const char *where, ts_error *er
 ts_status ts_ld_load_issue(loader *L, const config_setting_t *g, int k);
 ts_status ts_ld_check_share_value(loader *L, const config_setting_t *s, const ts_issue *is,
                                double share, double margin);
+
+/* scenario_uncertain.c: the settings `uncertain` names, found in the tree
+ * before the walk (ts_ld_watch_prepare); the getters report reading them
+ * (ts_ld_watch_read: leaf, or parent and member when absent; out NULL when
+ * the value goes to no field); the list itself after the walk. Events are
+ * read in file order and stored in another: new_index[i] is event i's. */
+ts_status ts_ld_watch_prepare(loader *L, const config_setting_t *root);
+void ts_ld_watch_read(loader *L, const config_setting_t *leaf, const config_setting_t *parent,
+                      const char *member, void *out, bool integer, double lo, double hi);
+void ts_ld_watch_events_reordered(loader *L, const int *new_index);
+ts_status ts_ld_load_uncertain(loader *L, const config_setting_t *root);
 
 /* scenario_events.c: the lists and groups after actors and issues. */
 ts_status ts_ld_load_talks(loader *L, const config_setting_t *root);

@@ -93,6 +93,8 @@ static void put_summary_header(ts_csv *c, const ts_scenario *sc, const ts_run *r
                         ts_csv_str(c, name);
                     }
             }
+    for (int j = 0; j < run->n_uncertain; j++)
+        ts_csv_str(c, sc->uncertain[j].name);
     ts_csv_end_row(c);
 }
 
@@ -143,6 +145,8 @@ static void put_summary_row(ts_csv *c, const ts_scenario *sc, const ts_run *run,
                         ts_csv_num(c, ck[((size_t)i * 2 + (size_t)a) * TS_N_CHANNELS + ch]);
             }
     }
+    for (int j = 0; j < run->n_uncertain; j++)
+        ts_csv_num(c, run->uncertain[(size_t)k * run->n_uncertain + j]);
     ts_csv_end_row(c);
 }
 

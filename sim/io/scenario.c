@@ -490,7 +490,8 @@ static ts_status load_root(loader *L, const config_setting_t *root)
 {
     static const char *const keys[] = {"name",   "description", "calendar",     "monte_carlo",
                                        "output", "actors",      "issues",       "interactions",
-                                       "talks",  "talks_hazard", "events",      NULL};
+                                       "talks",  "talks_hazard", "events",      "uncertain",
+                                       NULL};
     ts_scenario *sc = L->sc;
     TRY(ts_ld_check_keys(L, root, keys, NULL, NULL));
     /* Default name: the file's base name without its extension. */
@@ -512,6 +513,7 @@ static ts_status load_root(loader *L, const config_setting_t *root)
                            "got '%s'", sc->name);
     }
     TRY(ts_ld_get_string(L, root, "description", "", sizeof sc->description, sc->description));
+    TRY(ts_ld_watch_prepare(L, root));
     TRY(load_calendar(L, root));
     TRY(load_monte_carlo(L, root));
     TRY(load_output(L, root));
@@ -520,7 +522,7 @@ static ts_status load_root(loader *L, const config_setting_t *root)
     TRY(ts_ld_load_talks(L, root));
     TRY(ts_ld_load_hazard(L, root));
     TRY(ts_ld_load_events(L, root));
-    return TS_OK;
+    return ts_ld_load_uncertain(L, root);
 }
 
 /* ---- entry points ------------------------------------------------------- */
@@ -554,6 +556,7 @@ static ts_scenario *parse(const char *text, const char *path, const char *const 
         free(L.cfg);
     }
     ts_ld_sources_free(&L.src);
+    free(L.watch);
     if (st != TS_OK) {
         /* Values echoed from the file may hold newlines: keep one line. */
         if (err)
@@ -638,5 +641,10 @@ void ts_scenario_free(ts_scenario *sc)
         free(sc->events[i].params);
     }
     free(sc->events);
+    for (int i = 0; i < sc->n_uncertain; i++) {
+        free(sc->uncertain[i].dist.values);
+        free(sc->uncertain[i].dist.cum);
+    }
+    free(sc->uncertain);
     free(sc);
 }

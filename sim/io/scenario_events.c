@@ -394,9 +394,11 @@ ts_status ts_ld_load_events(loader *L, const config_setting_t *root)
     TRY(ts_ld_need_list(L, l, "{ date = ...; set = { ... }; }, ..."));
     int n = config_setting_length(l);
     ts_event *evs = calloc((size_t)n + 1, sizeof *evs);
+    int *moved = calloc((size_t)n + 1, sizeof *moved);
     sc->events = calloc((size_t)n + 1, sizeof *sc->events);
-    if (!evs || !sc->events) {
+    if (!evs || !moved || !sc->events) {
         free(evs);
+        free(moved);
         return ts_error_set(L->err, TS_EIO, "%s: out of memory", L->path);
     }
     ts_status st = TS_OK;
@@ -407,6 +409,8 @@ ts_status ts_ld_load_events(loader *L, const config_setting_t *root)
         const config_setting_t *g = config_setting_get_elem(l, (unsigned)i);
         ts_event *ev = &evs[i];
         loaded = i + 1;
+        L->cur_event = ev;
+        L->cur_event_index = i;
         if ((st = ts_ld_need_group(L, g)) != TS_OK ||
             (st = ts_ld_check_keys(L, g, keys, NULL, NULL)) != TS_OK)
             break;
@@ -435,8 +439,13 @@ ts_status ts_ld_load_events(loader *L, const config_setting_t *root)
     int j = 0;
     for (int pass = 0; pass < 2; pass++)
         for (int i = 0; i < loaded; i++)
-            if ((evs[i].step >= 0) == (pass == 0))
+            if ((evs[i].step >= 0) == (pass == 0)) {
+                moved[i] = j;
                 sc->events[j++] = evs[i];
+            }
+    ts_ld_watch_events_reordered(L, moved);
+    free(moved);
+    L->cur_event = NULL;
     sc->n_events = loaded;
     free(evs);
     return st;

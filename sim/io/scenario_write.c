@@ -6,6 +6,7 @@
  * double with the fewest digits (15 to 17) that read back bit-identical, so
  * loading the output gives a scenario equal to the one written. */
 #include "tradesim/scenario.h"
+#include "tradesim/uncertain.h"
 #include "tradesim/csv.h"
 #include "tradesim/text.h"
 
@@ -322,6 +323,63 @@ static void put_events(ts_text *b, const ts_scenario *sc)
     put(b, "%s);\n", sc->n_events ? "\n" : " ");
 }
 
+static void put_uncertain(ts_text *b, const ts_scenario *sc)
+{
+    if (sc->n_uncertain == 0)
+        return;   /* absent: older readers of resolved scenarios see no new key */
+    put(b, "uncertain = (");
+    for (int i = 0; i < sc->n_uncertain; i++) {
+        const ts_uncertain *u = &sc->uncertain[i];
+        const ts_dist *d = &u->dist;
+        put(b, "%s\n    { name = ", i ? "," : "");
+        put_str(b, u->name);
+        put(b, "; key = ");
+        put_str(b, u->key);
+        put(b, "; dist = \"%s\";", ts_dist_names[d->kind]);
+        switch (d->kind) {
+        case TS_DIST_UNIFORM:
+            put_kv_num(b, "min", d->a);
+            put_kv_num(b, "max", d->b);
+            break;
+        case TS_DIST_NORMAL:
+            put_kv_num(b, "mean", d->a);
+            put_kv_num(b, "sd", d->b);
+            if (isfinite(d->lo))
+                put_kv_num(b, "min", d->lo);
+            if (isfinite(d->hi))
+                put_kv_num(b, "max", d->hi);
+            break;
+        case TS_DIST_LOGNORMAL:
+            put_kv_num(b, "mu", d->a);
+            put_kv_num(b, "sigma", d->b);
+            break;
+        case TS_DIST_TRIANGULAR:
+            put_kv_num(b, "min", d->a);
+            put_kv_num(b, "mode", d->b);
+            put_kv_num(b, "max", d->c);
+            break;
+        case TS_DIST_BETA:
+            put_kv_num(b, "a", d->a);
+            put_kv_num(b, "b", d->b);
+            put_kv_num(b, "min", d->lo);
+            put_kv_num(b, "max", d->hi);
+            break;
+        default: {
+            char t[40];
+            put(b, " values = [");
+            for (int j = 0; j < d->n; j++)
+                put(b, "%s%s", j ? ", " : "", dbl(d->values[j], t));
+            put(b, "]; weights = [");
+            for (int j = 0; j < d->n; j++)
+                put(b, "%s%s", j ? ", " : "", dbl(d->cum[j] - (j ? d->cum[j - 1] : 0.0), t));
+            put(b, "];");
+        }
+        }
+        put(b, " }");
+    }
+    put(b, "\n);\n");
+}
+
 char *ts_scenario_to_string(const ts_scenario *sc)
 {
     ts_text b = {0};
@@ -331,6 +389,7 @@ char *ts_scenario_to_string(const ts_scenario *sc)
     put_interactions(&b, sc);
     put_talks(&b, sc);
     put_events(&b, sc);
+    put_uncertain(&b, sc);
     if (b.oom) {
         free(b.s);
         return NULL;
@@ -458,6 +517,19 @@ static bool event_equal(const ts_event *x, const ts_event *y)
     return true;
 }
 
+static bool uncertain_equal(const ts_uncertain *x, const ts_uncertain *y)
+{
+    const ts_dist *p = &x->dist, *q = &y->dist;
+    if (strcmp(x->name, y->name) || x->region != y->region || x->index != y->index ||
+        x->sub != y->sub || x->offset != y->offset || p->kind != q->kind || p->a != q->a ||
+        p->b != q->b || p->c != q->c || p->lo != q->lo || p->hi != q->hi || p->n != q->n)
+        return false;
+    for (int j = 0; j < p->n; j++)
+        if (p->values[j] != q->values[j] || fabs(p->cum[j] - q->cum[j]) > 1e-15)
+            return false;
+    return true;
+}
+
 bool ts_scenario_equal(const ts_scenario *a, const ts_scenario *b)
 {
     if (!settings_equal(a, b))
@@ -478,6 +550,11 @@ bool ts_scenario_equal(const ts_scenario *a, const ts_scenario *b)
         return false;
     for (int i = 0; i < a->n_events; i++)
         if (!event_equal(&a->events[i], &b->events[i]))
+            return false;
+    if (a->n_uncertain != b->n_uncertain)
+        return false;
+    for (int i = 0; i < a->n_uncertain; i++)
+        if (!uncertain_equal(&a->uncertain[i], &b->uncertain[i]))
             return false;
     return true;
 }

@@ -567,7 +567,8 @@ static ts_status random_talk(const ts_agreement_opts *o, ts_replicate *r, talks_
 ts_status ts_agreement_hook(void *ctx, const ts_engine *e, ts_replicate *r, ts_error *err)
 {
     const ts_agreement_opts *o = ctx ? ctx : &ts_ag_default_opts;
-    const ts_scenario *sc = ts_engine_scenario(e);
+    (void)e;
+    const ts_scenario *sc = r->w.sc;   /* the replicate's values */
     if (sc->n_talks == 0 && !sc->talks_hazard.enabled)
         return TS_OK;
     talks_state *s = r->talks_state;

@@ -12,6 +12,7 @@
 #include "tradesim/engine.h"
 #include "guard.h"
 #include "tradesim/pool.h"
+#include "tradesim/uncertain.h"
 
 #include <math.h>
 #include <stdatomic.h>
@@ -150,13 +151,19 @@ ts_replicate *ts_replicate_alloc(const ts_engine *e)
     r->fired = calloc(sc->n_events > 0 ? (size_t)sc->n_events : 1, sizeof *r->fired);
     r->rng = gsl_rng_alloc(e->rng_type);
     r->ws = ts_strategy_ws_alloc();
+    if (sc->n_uncertain > 0) {
+        r->variant = ts_variant_alloc(sc);
+        r->values = calloc((size_t)sc->n_uncertain, sizeof *r->values);
+    }
     if (!r->issue_buf || !r->st_buf || !r->held_buf || !r->seen_buf || !r->memo_buf ||
         !r->memo_stale_buf || !r->contrib || (sc->channels && !r->chan) || !r->fired || !r->rng ||
-        !r->ws) {
+        !r->ws || (sc->n_uncertain > 0 && (!r->variant || !r->values))) {
         ts_replicate_free(r);
         return NULL;
     }
-    ts_world_bind(&r->w, sc, r->issue_buf, r->st_buf, r->held_buf, r->seen_buf);
+    /* The world reads the replicate's own copy when values vary. */
+    ts_world_bind(&r->w, r->variant ? ts_variant_scenario(r->variant) : sc, r->issue_buf, r->st_buf,
+                  r->held_buf, r->seen_buf);
     ts_world_use_memo(&r->w, r->memo_buf, r->memo_stale_buf);
     return r;
 }
@@ -177,15 +184,31 @@ void ts_replicate_free(ts_replicate *r)
     if (r->rng)
         gsl_rng_free(r->rng);
     ts_strategy_ws_free(r->ws);
+    ts_variant_free(r->variant);
+    free(r->values);
     ts_log_free(&r->log);
     if (r->talks_state && r->talks_state_free)
         r->talks_state_free(r->talks_state);
     free(r);
 }
 
-void ts_replicate_reset(const ts_engine *e, ts_replicate *r, int k)
+ts_status ts_replicate_start(const ts_engine *e, ts_replicate *r, int k, const double *values,
+                             ts_error *err)
 {
     const ts_scenario *sc = e->sc;
+    r->start_status = TS_OK;
+    if (r->variant) {
+        if (values)
+            memcpy(r->values, values, (size_t)sc->n_uncertain * sizeof *r->values);
+        else
+            ts_uncertain_draw(sc, k, r->values);
+        for (int j = 0; j < sc->n_uncertain; j++)
+            r->values[j] = ts_uncertain_value(&sc->uncertain[j], r->values[j]);
+        r->start_status = ts_variant_set(r->variant, r->values, &r->start_err);
+        /* The levers' caches belong to the parameters they were made with. */
+        for (int i = 0; i < sc->n_issues; i++)
+            r->memo_stale_buf[i] = true;
+    }
     ts_world_reset(&r->w);
     r->replicate = k;
     r->seed = ts_engine_replicate_seed(sc->seed, k);
@@ -200,6 +223,14 @@ void ts_replicate_reset(const ts_engine *e, ts_replicate *r, int k)
     if (r->chan)
         memset(r->chan, 0, (size_t)sc->n_issues * 2 * TS_N_CHANNELS * sizeof *r->chan);
     ts_log_clear(&r->log);
+    if (r->start_status != TS_OK && err)
+        *err = r->start_err;
+    return r->start_status;
+}
+
+void ts_replicate_reset(const ts_engine *e, ts_replicate *r, int k)
+{
+    (void)ts_replicate_start(e, r, k, NULL, NULL);
 }
 
 static ts_status fire_event(ts_replicate *r, const ts_event *ev, int index)
@@ -218,7 +249,7 @@ static ts_status fire_event(ts_replicate *r, const ts_event *ev, int index)
 
 static ts_status run_events(const ts_engine *e, ts_replicate *r)
 {
-    const ts_scenario *sc = e->sc;
+    const ts_scenario *sc = r->w.sc;   /* the replicate's values */
     int t = r->w.step;
     while (r->cursor < e->first_random && sc->events[r->cursor].step <= t) {
         int k = r->cursor++;
@@ -409,6 +440,11 @@ ts_status ts_replicate_step(const ts_engine *e, ts_replicate *r, ts_talks_hook t
                             void *talks_ctx, double *row, ts_error *err)
 {
     ts_world *w = &r->w;
+    if (r->start_status != TS_OK) {
+        if (err)
+            *err = r->start_err;
+        return r->start_status;
+    }
     w->forced = 0;
     if (e->sc->n_events > 0 && run_events(e, r) != TS_OK)
         return ts_error_set(err, TS_EIO, "tradesim: out of memory for the event log");
@@ -458,7 +494,7 @@ static bool random_params_fired(const ts_engine *e, const ts_log *log)
  * the status quo's final state. */
 static void status_quo(const ts_engine *e, ts_world *w, const ts_log *log, double out[2])
 {
-    const ts_scenario *sc = e->sc;
+    const ts_scenario *sc = w->sc;
     ts_world_reset(w);
     int next = 0, n = log ? log->n : e->first_random;
     for (int t = 0; t < e->T; t++) {
@@ -527,6 +563,7 @@ void ts_run_free(ts_run *run)
     free(run->contrib);
     free(run->chan);
     free(run->traj);
+    free(run->uncertain);
     free(run->agreement);
     free(run);
 }
@@ -573,12 +610,14 @@ static ts_run *run_alloc(const ts_engine *e)
     run->n_contrib = sc->n_issues + (sc->n_interactions > 0);
     run->contrib = calloc(R * 2 * (size_t)run->n_contrib + 1, sizeof(double));
     run->chan = sc->channels ? calloc(R * n * 2 * TS_N_CHANNELS, sizeof(double)) : NULL;
+    run->n_uncertain = sc->n_uncertain;
+    run->uncertain = calloc(R * (size_t)sc->n_uncertain + 1, sizeof(double));
     run->traj = ts_store_alloc(ts_engine_run_bytes(e));
     run->agreement = malloc(((size_t)run->n_traj * (size_t)e->T + 1) * sizeof(int));
     run->log = calloc(R, sizeof *run->log);
     if (!run->seed || !run->deal || !run->first_deal_step || !run->deals || !run->breaches ||
         !run->failed_talks || !run->final || !run->mean || !run->total || !run->status_quo ||
-        !run->contrib || (sc->channels && !run->chan) || !run->traj ||
+        !run->contrib || (sc->channels && !run->chan) || !run->traj || !run->uncertain ||
         !run->agreement || !run->log) {
         ts_run_free(run);
         return NULL;
@@ -598,7 +637,9 @@ static ts_status run_one(mc_shared *sh, ts_replicate *r, int k, ts_error *err)
     const ts_engine *e = sh->e;
     ts_run *run = sh->run;
     int T = e->T, C = e->C, n = e->sc->n_issues;
-    ts_replicate_reset(e, r, k);
+    ts_status st = ts_replicate_start(e, r, k, sh->opts->values, err);
+    if (st != TS_OK)
+        return st;
     double *rows = run->traj + (size_t)k * T * C;
     double *mean = run->mean + (size_t)k * n;
     for (int t = 0; t < T; t++) {
@@ -648,10 +689,14 @@ static ts_status run_one(mc_shared *sh, ts_replicate *r, int k, ts_error *err)
     /* The replicate's world is done with: its own status quo, when a random
      * event changed a parameter in it, reuses it. */
     double *sq = run->status_quo + 2 * (size_t)k;
-    if (e->sq_each && random_params_fired(e, &r->log))
-        status_quo(e, &r->w, &r->log, sq);
+    bool own = e->sq_each && random_params_fired(e, &r->log);
+    if (own || r->variant)   /* a replicate with its own values has its own status quo */
+        status_quo(e, &r->w, own ? &r->log : NULL, sq);
     else
         memcpy(sq, sh->status_quo, sizeof sh->status_quo);
+    if (r->variant)
+        memcpy(run->uncertain + (size_t)k * run->n_uncertain, r->values,
+               (size_t)run->n_uncertain * sizeof *r->values);
     /* Hand the log over to the run: the replicate starts the next one empty. */
     run->log[k] = r->log;
     r->log = (ts_log){.rows = NULL};
