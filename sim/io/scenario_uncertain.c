@@ -394,9 +394,6 @@ static ts_status place(loader *L, const config_setting_t *ks, const ts_ld_watch 
     u->lo = w->lo;
     u->hi = w->hi;
     u->nominal = nominal(L->sc, u);
-    if (u->region == TS_SLOT_EVENT || u->region == TS_SLOT_EVENT_SET ||
-        u->region == TS_SLOT_EVENT_PARAM)
-        event_key(u);
     return TS_OK;
 }
 
@@ -474,6 +471,9 @@ ts_status ts_ld_load_uncertain(loader *L, const config_setting_t *root)
         TRY(load_dist(L, g, &u->dist));
         TRY(place(L, ks, &L->watch[i], u));
         TRY(check_support(L, g, u));
+        if (u->region == TS_SLOT_EVENT || u->region == TS_SLOT_EVENT_SET ||
+            u->region == TS_SLOT_EVENT_PARAM)
+            event_key(u);
     }
     return TS_OK;
 }
