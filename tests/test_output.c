@@ -334,7 +334,8 @@ static void test_summary_columns(void **state)
     ts_csv *c = ts_csv_open(path, 6, &err);
     assert_non_null(c);
     const char dates[2][11] = {"", ""};
-    write_summary(c, sc, &run, dates);
+    double out[32];
+    write_summary(c, sc, &run, dates, out);
     assert_int_equal(ts_csv_commit(c, &err), TS_OK);
     char *got = ts_test_read_file(path, NULL);
     assert_non_null(got);

@@ -45,64 +45,130 @@ static unsigned channel_mask(const ts_scenario *sc, int i, int a)
     return ts_issue_channel_mask(is->kind, is->owner == a ? 0 : 1);
 }
 
-/* summary.csv's header: the per-replicate counts, each issue's final and
- * mean level, the actors' totals and gains over the status quo, and each
- * actor's total by issue (then interactions). */
-static void put_summary_header(ts_csv *c, const ts_scenario *sc, const ts_run *run)
+/* The outcome columns of summary.csv, after the counts: each issue's final
+ * and mean level, the actors' totals and gains over the status quo, each
+ * actor's total by issue (then interactions), and with output.channels each
+ * issue's part by channel. One list for the header, the rows and the
+ * experiments' means (ts_output_outcomes). */
+static int outcome_names(const ts_scenario *sc, const ts_run *run,
+                         void (*emit)(void *ctx, const char *name), void *ctx)
 {
-    ts_csv_str(c, "replicate");
-    ts_csv_str(c, "seed");
-    ts_csv_str(c, "deal");
-    ts_csv_str(c, "first_deal_step");
-    ts_csv_str(c, "first_deal_date");
-    ts_csv_str(c, "deals");
-    ts_csv_str(c, "breaches");
-    ts_csv_str(c, "failed_talks");
-    char name[2 * TS_ID_MAX + 32];
+    int m = 0;
+    char name[TS_OUTCOME_NAME];
+#define NAME(...) (snprintf(name, sizeof name, __VA_ARGS__), emit ? emit(ctx, name) : (void)0, m++)
     for (int i = 0; i < sc->n_issues; i++) {
-        snprintf(name, sizeof name, "%s_final", sc->issues[i].id);
-        ts_csv_str(c, name);
-        snprintf(name, sizeof name, "%s_mean", sc->issues[i].id);
-        ts_csv_str(c, name);
+        NAME("%s_final", sc->issues[i].id);
+        NAME("%s_mean", sc->issues[i].id);
     }
-    for (int a = 0; a < 2; a++) {
-        snprintf(name, sizeof name, "%s_total", sc->actors[a].id);
-        ts_csv_str(c, name);
-    }
-    ts_csv_str(c, "joint_total");
-    for (int a = 0; a < 2; a++) {
-        snprintf(name, sizeof name, "%s_vs_status_quo", sc->actors[a].id);
-        ts_csv_str(c, name);
-    }
-    ts_csv_str(c, "joint_vs_status_quo");
-    int nc = run->n_contrib;
     for (int a = 0; a < 2; a++)
-        for (int i = 0; i < nc; i++) {
-            snprintf(name, sizeof name, "%s_%s_total", sc->actors[a].id,
-                     i < sc->n_issues ? sc->issues[i].id : "interactions");
-            ts_csv_str(c, name);
-        }
+        NAME("%s_total", sc->actors[a].id);
+    NAME("joint_total");
+    for (int a = 0; a < 2; a++)
+        NAME("%s_vs_status_quo", sc->actors[a].id);
+    NAME("joint_vs_status_quo");
+    for (int a = 0; a < 2; a++)
+        for (int i = 0; i < run->n_contrib; i++)
+            NAME("%s_%s_total", sc->actors[a].id,
+                 i < sc->n_issues ? sc->issues[i].id : "interactions");
     if (run->chan)
         for (int a = 0; a < 2; a++)
             for (int i = 0; i < sc->n_issues; i++) {
                 unsigned mask = channel_mask(sc, i, a);
                 for (int ch = 0; ch < TS_N_CHANNELS; ch++)
-                    if (mask & (1u << ch)) {
-                        snprintf(name, sizeof name, "%s_%s_%s_total", sc->actors[a].id,
-                                 sc->issues[i].id, ts_channel_name((ts_channel)ch));
-                        ts_csv_str(c, name);
-                    }
+                    if (mask & (1u << ch))
+                        NAME("%s_%s_%s_total", sc->actors[a].id, sc->issues[i].id,
+                             ts_channel_name((ts_channel)ch));
             }
+#undef NAME
+    return m;
+}
+
+static void emit_csv(void *ctx, const char *name) { ts_csv_str(ctx, name); }
+
+typedef struct {
+    char (*names)[TS_OUTCOME_NAME];
+    int m;
+} name_list;
+
+static void emit_list(void *ctx, const char *name)
+{
+    name_list *l = ctx;
+    snprintf(l->names[l->m++], TS_OUTCOME_NAME, "%s", name);
+}
+
+/* Replicate k's outcomes, in outcome_names' order. */
+static void outcome_values(const ts_scenario *sc, const ts_run *run, int k, double *out)
+{
+    int n = run->n_issues, nc = run->n_contrib, m = 0;
+    for (int i = 0; i < n; i++) {
+        out[m++] = run->final[(size_t)k * n + i];
+        out[m++] = run->mean[(size_t)k * n + i];
+    }
+    double t0 = run->total[2 * (size_t)k], t1 = run->total[2 * (size_t)k + 1];
+    out[m++] = t0;
+    out[m++] = t1;
+    out[m++] = t0 + t1;
+    double v0 = t0 - run->status_quo[2 * (size_t)k];
+    double v1 = t1 - run->status_quo[2 * (size_t)k + 1];
+    out[m++] = v0;
+    out[m++] = v1;
+    out[m++] = v0 + v1;
+    const double *contrib = run->contrib + (size_t)k * 2 * nc;
+    for (int j = 0; j < 2 * nc; j++)
+        out[m++] = contrib[j];
+    if (run->chan) {
+        const double *ck = run->chan + (size_t)k * n * 2 * TS_N_CHANNELS;
+        for (int a = 0; a < 2; a++)
+            for (int i = 0; i < n; i++) {
+                unsigned mask = channel_mask(sc, i, a);
+                for (int ch = 0; ch < TS_N_CHANNELS; ch++)
+                    if (mask & (1u << ch))
+                        out[m++] = ck[((size_t)i * 2 + (size_t)a) * TS_N_CHANNELS + ch];
+            }
+    }
+}
+
+int ts_output_outcomes(const ts_scenario *sc, const ts_run *run, char (*names)[TS_OUTCOME_NAME],
+                       double *means)
+{
+    name_list l = {.names = names};
+    int m = outcome_names(sc, run, names ? emit_list : NULL, &l);
+    if (!means)
+        return m;
+    double *row = malloc(((size_t)m + 1) * sizeof *row);
+    if (!row)
+        return -1;
+    for (int j = 0; j < m; j++)
+        means[j] = 0.0;
+    for (int k = 0; k < run->R; k++) {
+        outcome_values(sc, run, k, row);
+        for (int j = 0; j < m; j++)
+            means[j] += row[j];
+    }
+    for (int j = 0; j < m; j++)
+        means[j] /= run->R > 0 ? run->R : 1;
+    free(row);
+    return m;
+}
+
+/* summary.csv's header: the per-replicate counts, the outcomes, then each
+ * uncertain parameter's value. */
+static void put_summary_header(ts_csv *c, const ts_scenario *sc, const ts_run *run)
+{
+    static const char *const counts[] = {"replicate", "seed",  "deal",     "first_deal_step",
+                                         "first_deal_date", "deals", "breaches", "failed_talks"};
+    for (size_t j = 0; j < sizeof counts / sizeof counts[0]; j++)
+        ts_csv_str(c, counts[j]);
+    outcome_names(sc, run, emit_csv, c);
     for (int j = 0; j < run->n_uncertain; j++)
         ts_csv_str(c, sc->uncertain[j].name);
     ts_csv_end_row(c);
 }
 
-/* Replicate k's row of summary.csv. */
+/* Replicate k's row of summary.csv (out: room for its outcomes). */
 static void put_summary_row(ts_csv *c, const ts_scenario *sc, const ts_run *run,
-                            const char (*dates)[11], int k)
+                            const char (*dates)[11], int k, double *out, int m)
 {
-    int n = run->n_issues, nc = run->n_contrib;
     ts_csv_int(c, k);
     char seed[24];   /* hex text: spreadsheets and R keep all 64 bits */
     snprintf(seed, sizeof seed, "0x%016" PRIx64, run->seed[k]);
@@ -119,43 +185,22 @@ static void put_summary_row(ts_csv *c, const ts_scenario *sc, const ts_run *run,
     ts_csv_int(c, run->deals[k]);
     ts_csv_int(c, run->breaches[k]);
     ts_csv_int(c, run->failed_talks[k]);
-    for (int i = 0; i < n; i++) {
-        ts_csv_num(c, run->final[(size_t)k * n + i]);
-        ts_csv_num(c, run->mean[(size_t)k * n + i]);
-    }
-    double t0 = run->total[2 * (size_t)k], t1 = run->total[2 * (size_t)k + 1];
-    ts_csv_num(c, t0);
-    ts_csv_num(c, t1);
-    ts_csv_num(c, t0 + t1);
-    double v0 = t0 - run->status_quo[2 * (size_t)k];
-    double v1 = t1 - run->status_quo[2 * (size_t)k + 1];
-    ts_csv_num(c, v0);
-    ts_csv_num(c, v1);
-    ts_csv_num(c, v0 + v1);
-    const double *contrib = run->contrib + (size_t)k * 2 * nc;
-    for (int j = 0; j < 2 * nc; j++)
-        ts_csv_num(c, contrib[j]);
-    if (run->chan) {
-        const double *ck = run->chan + (size_t)k * n * 2 * TS_N_CHANNELS;
-        for (int a = 0; a < 2; a++)
-            for (int i = 0; i < n; i++) {
-                unsigned mask = channel_mask(sc, i, a);
-                for (int ch = 0; ch < TS_N_CHANNELS; ch++)
-                    if (mask & (1u << ch))
-                        ts_csv_num(c, ck[((size_t)i * 2 + (size_t)a) * TS_N_CHANNELS + ch]);
-            }
-    }
+    outcome_values(sc, run, k, out);
+    for (int j = 0; j < m; j++)
+        ts_csv_num(c, out[j]);
     for (int j = 0; j < run->n_uncertain; j++)
         ts_csv_num(c, run->uncertain[(size_t)k * run->n_uncertain + j]);
     ts_csv_end_row(c);
 }
 
+/* out: room for a replicate's outcomes. */
 static void write_summary(ts_csv *c, const ts_scenario *sc, const ts_run *run,
-                          const char (*dates)[11])
+                          const char (*dates)[11], double *out)
 {
     put_summary_header(c, sc, run);
+    int m = outcome_names(sc, run, NULL, NULL);
     for (int k = 0; k < run->R; k++)
-        put_summary_row(c, sc, run, dates, k);
+        put_summary_row(c, sc, run, dates, k, out, m);
 }
 
 /* Places the element of rank r (0-based) at x[r] when x[lo..n) holds exactly
@@ -672,8 +717,9 @@ ts_status ts_output_write(const ts_engine *e, const ts_run *run, const char *dir
         return s;
     char (*dates)[11] = malloc(((size_t)run->T + 1) * sizeof *dates);
     double *stats = ts_output_aggregates(run, threads);
+    double *outcomes = malloc(((size_t)outcome_names(sc, run, NULL, NULL) + 1) * sizeof *outcomes);
     ts_csv *c[TS_RESULT_N_FILES] = {NULL};
-    if (!dates || !stats) {
+    if (!dates || !stats || !outcomes) {
         s = ts_error_set(err, TS_EIO, "tradesim: out of memory writing %s", folder);
         goto done;
     }
@@ -687,7 +733,7 @@ ts_status ts_output_write(const ts_engine *e, const ts_run *run, const char *dir
             goto done;
         }
     }
-    write_summary(c[TS_RESULT_SUMMARY], sc, run, (const char(*)[11])dates);
+    write_summary(c[TS_RESULT_SUMMARY], sc, run, (const char(*)[11])dates, outcomes);
     write_aggregate(c[TS_RESULT_AGGREGATE], e, run, (const char(*)[11])dates, stats);
     write_traj(c[TS_RESULT_TRAJECTORIES], e, run, (const char(*)[11])dates);
     write_log(c[TS_RESULT_LOG], sc, run, (const char(*)[11])dates);
@@ -718,5 +764,6 @@ done:
         ts_csv_abort(c[f]);
     free(dates);
     free(stats);
+    free(outcomes);
     return s;
 }
