@@ -34,9 +34,9 @@ double *ts_output_aggregates(const ts_run *run, int threads);
 
 /* summary.csv's outcome columns (each issue's final and mean level, the
  * totals, the gains over the status quo, the totals by issue and channel):
- * their number, their names into names (when not NULL) and, when means is
- * not NULL, each one's mean over the run's replicates (summed in replicate
- * order). -1 when out of memory. */
+ * their number, their names into names (when not NULL) and, when run and
+ * means are not NULL, each one's mean over the run's replicates (summed in
+ * replicate order). -1 when out of memory. */
 #define TS_OUTCOME_NAME 160
 int ts_output_outcomes(const ts_scenario *sc, const ts_run *run, char (*names)[TS_OUTCOME_NAME],
                        double *means);

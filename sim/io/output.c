@@ -50,8 +50,8 @@ static unsigned channel_mask(const ts_scenario *sc, int i, int a)
  * actor's total by issue (then interactions), and with output.channels each
  * issue's part by channel. One list for the header, the rows and the
  * experiments' means (ts_output_outcomes). */
-static int outcome_names(const ts_scenario *sc, const ts_run *run,
-                         void (*emit)(void *ctx, const char *name), void *ctx)
+static int outcome_names(const ts_scenario *sc, void (*emit)(void *ctx, const char *name),
+                         void *ctx)
 {
     int m = 0;
     char name[TS_OUTCOME_NAME];
@@ -67,10 +67,10 @@ static int outcome_names(const ts_scenario *sc, const ts_run *run,
         NAME("%s_vs_status_quo", sc->actors[a].id);
     NAME("joint_vs_status_quo");
     for (int a = 0; a < 2; a++)
-        for (int i = 0; i < run->n_contrib; i++)
+        for (int i = 0; i < sc->n_issues + (sc->n_interactions > 0); i++)
             NAME("%s_%s_total", sc->actors[a].id,
                  i < sc->n_issues ? sc->issues[i].id : "interactions");
-    if (run->chan)
+    if (sc->channels)
         for (int a = 0; a < 2; a++)
             for (int i = 0; i < sc->n_issues; i++) {
                 unsigned mask = channel_mask(sc, i, a);
@@ -132,8 +132,8 @@ int ts_output_outcomes(const ts_scenario *sc, const ts_run *run, char (*names)[T
                        double *means)
 {
     name_list l = {.names = names};
-    int m = outcome_names(sc, run, names ? emit_list : NULL, &l);
-    if (!means)
+    int m = outcome_names(sc, names ? emit_list : NULL, &l);
+    if (!means || !run)
         return m;
     double *row = malloc(((size_t)m + 1) * sizeof *row);
     if (!row)
@@ -159,7 +159,7 @@ static void put_summary_header(ts_csv *c, const ts_scenario *sc, const ts_run *r
                                          "first_deal_date", "deals", "breaches", "failed_talks"};
     for (size_t j = 0; j < sizeof counts / sizeof counts[0]; j++)
         ts_csv_str(c, counts[j]);
-    outcome_names(sc, run, emit_csv, c);
+    outcome_names(sc, emit_csv, c);
     for (int j = 0; j < run->n_uncertain; j++)
         ts_csv_str(c, sc->uncertain[j].name);
     ts_csv_end_row(c);
@@ -198,7 +198,7 @@ static void write_summary(ts_csv *c, const ts_scenario *sc, const ts_run *run,
                           const char (*dates)[11], double *out)
 {
     put_summary_header(c, sc, run);
-    int m = outcome_names(sc, run, NULL, NULL);
+    int m = outcome_names(sc, NULL, NULL);
     for (int k = 0; k < run->R; k++)
         put_summary_row(c, sc, run, dates, k, out, m);
 }
@@ -717,7 +717,7 @@ ts_status ts_output_write(const ts_engine *e, const ts_run *run, const char *dir
         return s;
     char (*dates)[11] = malloc(((size_t)run->T + 1) * sizeof *dates);
     double *stats = ts_output_aggregates(run, threads);
-    double *outcomes = malloc(((size_t)outcome_names(sc, run, NULL, NULL) + 1) * sizeof *outcomes);
+    double *outcomes = malloc(((size_t)outcome_names(sc, NULL, NULL) + 1) * sizeof *outcomes);
     ts_csv *c[TS_RESULT_N_FILES] = {NULL};
     if (!dates || !stats || !outcomes) {
         s = ts_error_set(err, TS_EIO, "tradesim: out of memory writing %s", folder);

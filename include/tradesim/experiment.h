@@ -1,0 +1,66 @@
+/* Experiments: a design of points over a scenario's uncertain parameters,
+ * each point a full Monte Carlo run, and the sensitivity of the headline
+ * outcomes to each parameter (docs/experiments.md).
+ *
+ * Every point runs the scenario's replicates with its parameter values fixed
+ * (common random numbers: replicate k has the same seed at every point), so
+ * the difference between two points is the parameters' effect and not
+ * noise. Points are independent tasks of the pool, each stored at its index,
+ * so the files do not depend on -j; a finished point is appended to
+ * points.partial.csv at once, so an interrupted experiment resumes where it
+ * stopped (--resume). */
+#ifndef TRADESIM_EXPERIMENT_H
+#define TRADESIM_EXPERIMENT_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+
+#include "tradesim/error.h"
+#include "tradesim/scenario.h"
+
+typedef enum {
+    TS_EXP_GRID,     /* full factorial; n levels per factor (a discrete factor: its values) */
+    TS_EXP_LHS,      /* Latin hypercube of n points */
+    TS_EXP_SOBOL,    /* Saltelli's scheme, base n: n (k + 2) points */
+    TS_EXP_MORRIS,   /* n trajectories of k + 1 points */
+    TS_EXP_COUNT
+} ts_experiment_design;
+
+/* "grid", "lhs", "sobol", "morris". */
+extern const char *const ts_experiment_design_names[TS_EXP_COUNT];
+
+/* The files of DIR/<name>/. */
+#define TS_EXP_DESIGN "design.csv"
+#define TS_EXP_POINTS "points.csv"
+#define TS_EXP_SENSITIVITY "sensitivity.csv"
+#define TS_EXP_PARTIAL "points.partial.csv"
+#define TS_EXP_SCENARIO "scenario.cfg"
+
+typedef struct {
+    ts_experiment_design design;
+    int n;                  /* see ts_experiment_design; 0: the default (3, 64, 64, 16) */
+    int threads;            /* 0: one per core */
+    bool resume;            /* keep the points of points.partial.csv */
+    const atomic_int *cancel;
+    /* About every 0.2 s from the calling thread, and once at the end. */
+    void (*progress)(void *ctx, long done, long total);
+    void *progress_ctx;
+} ts_experiment_opts;
+
+/* The design's points: n_points rows of k values (the factors in the
+ * scenario's `uncertain` order), in design.csv's order. TS_EBAD when the
+ * scenario has no uncertain parameter, or the design cannot be made (too
+ * many factors for sobol, n too small). The caller frees *values. */
+ts_status ts_experiment_points(const ts_scenario *sc, const ts_experiment_opts *o,
+                               double **values, int *n_points, ts_error *err);
+
+/* Runs the experiment into folder (created; the caller holds the output
+ * folder's lock): design.csv, points.csv, sensitivity.csv and the resolved
+ * scenario.cfg. Points done before an interruption stay in
+ * points.partial.csv; with o->resume they are kept when scenario.cfg and
+ * design.csv are the ones this experiment would write. *done: points run by
+ * this call (may be NULL). */
+ts_status ts_experiment_run(const ts_scenario *sc, const char *folder,
+                            const ts_experiment_opts *o, long *done, ts_error *err);
+
+#endif
