@@ -28,6 +28,8 @@ typedef struct {
     double rtol, atol;         /* --rtol, --atol; negative unset */
     bool help;                 /* -h, --help */
     char log_set[32];          /* --log LEVEL, as the --set it stands for */
+    const char *design;        /* --design NAME */
+    long points;               /* -n, --points; -1 unset */
     const char *positional[4096];
     int n_positional;
 } ts_cli_opts;
@@ -64,6 +66,19 @@ int ts_cli_begin(int argc, char **argv, const ts_cli_spec *spec, ts_cli_opts *o,
  * a folder. Returns -1 when path is a file to go on with, else 2. */
 int ts_cli_input_file(const char *cmd, const char *path, const char *folder_hint, FILE *err);
 
+/* The overrides of one run: every --set, then those -r, -s and
+ * --trajectories stand for (pointing into the buffers here). */
+typedef struct {
+    const char *v[TS_CLI_MAX_SETS + 3];
+    int n;
+    char replicates[64], seed[256], trajectories[64];
+} ts_cli_overrides;
+
+/* Fills ov from o; false (with the message on err, naming cmd) when --seed
+ * cannot be a whole number. */
+bool ts_cli_collect_overrides(const ts_cli_opts *o, const char *cmd, ts_cli_overrides *ov,
+                              FILE *err);
+
 /* The subcommands: ts_cmd_<name>(argc, argv, out, err) returns the exit code
  * (0 ok, 1 differences, 2 bad usage or scenario, 3 run-time or I/O failure). */
 int ts_cmd_run(int argc, char **argv, FILE *out, FILE *err);
@@ -73,6 +88,7 @@ int ts_cmd_compare(int argc, char **argv, FILE *out, FILE *err);
 int ts_cmd_diff(int argc, char **argv, FILE *out, FILE *err);
 int ts_cmd_plot(int argc, char **argv, FILE *out, FILE *err);
 int ts_cmd_verify(int argc, char **argv, FILE *out, FILE *err);
+int ts_cmd_experiment(int argc, char **argv, FILE *out, FILE *err);
 
 /* One subcommand: its spec and its function. */
 typedef struct {
@@ -99,6 +115,7 @@ typedef struct {
 int ts_cli_spec_options(const ts_cli_spec *spec, ts_cli_option *out, int max);
 
 extern const ts_cli_spec ts_cmd_run_spec, ts_cmd_batch_spec, ts_cmd_check_spec,
-    ts_cmd_compare_spec, ts_cmd_diff_spec, ts_cmd_plot_spec, ts_cmd_verify_spec;
+    ts_cmd_compare_spec, ts_cmd_diff_spec, ts_cmd_plot_spec, ts_cmd_verify_spec,
+    ts_cmd_experiment_spec;
 
 #endif

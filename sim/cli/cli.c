@@ -9,6 +9,8 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -29,7 +31,8 @@ static const opt_spec specs[] = {
     {'u', NULL, "--resume", false},      {'q', "-q", "--quiet", false},
     {'R', "-R", "--recursive", false},   {'a', NULL, "--atol", true},
     {'e', NULL, "--rtol", true},         {'h', "-h", "--help", false},
-    {'L', NULL, "--log", true},
+    {'L', NULL, "--log", true},          {'d', NULL, "--design", true},
+    {'n', "-n", "--points", true},
 };
 
 static bool parse_long(const char *s, long lo, long hi, long *v)
@@ -102,6 +105,11 @@ static int apply(const opt_spec *sp, const char *val, const char *cmd, ts_cli_op
             return bad_value(err, cmd, name, val, "a number >= 0");
         break;
     case 'h': o->help = true; break;
+    case 'd': o->design = val; break;
+    case 'n':
+        if (!parse_long(val, 1, 10000000L, &o->points))
+            return bad_value(err, cmd, name, val, "a whole number from 1 to 10000000");
+        break;
     case 'L': {
         /* the same as --set output.log=LEVEL, checked here to name --log */
         bool known = false;
@@ -140,6 +148,7 @@ int ts_cli_parse(int argc, char **argv, const char *accept, const char *cmd, ts_
     o->replicates = -1;
     o->threads = -1;
     o->trajectories = LONG_MIN;
+    o->points = -1;
     o->rtol = o->atol = -1.0;
     bool only_positional = false;
     for (int i = 1; i < argc; i++) {
@@ -233,4 +242,54 @@ int ts_cli_input_file(const char *cmd, const char *path, const char *folder_hint
     if (f)
         fclose(f);
     return -1;
+}
+
+bool ts_cli_collect_overrides(const ts_cli_opts *o, const char *cmd, ts_cli_overrides *ov,
+                              FILE *err)
+{
+    ov->n = 0;
+    for (int i = 0; i < o->n_sets; i++)
+        ov->v[ov->n++] = o->sets[i];
+    if (o->replicates > 0) {
+        snprintf(ov->replicates, sizeof ov->replicates, "monte_carlo.replicates=%ld",
+                 o->replicates);
+        ov->v[ov->n++] = ov->replicates;
+    }
+    if (o->seed) {
+        /* A whole number in [0, 2^64 - 1], decimal or 0x hex (as summary.csv
+         * writes seeds), never saturated or wrapped: up to 2^63 - 1 as a
+         * 64-bit integer, above as the decimal text the loader reads exactly. */
+        const char *d = o->seed;
+        size_t len = strlen(d);
+        if (len > 0 && (d[len - 1] == 'L' || d[len - 1] == 'l'))
+            len--;
+        bool hex = len > 2 && d[0] == '0' && (d[1] == 'x' || d[1] == 'X');
+        const char *digits = hex ? "0123456789abcdefABCDEF" : "0123456789";
+        size_t skip = hex ? 2 : 0;
+        char text[32];
+        unsigned long long v = 0;
+        bool ok = len > skip && len - skip < sizeof text &&
+                  strspn(d + skip, digits) >= len - skip;
+        if (ok) {
+            memcpy(text, d + skip, len - skip);
+            text[len - skip] = '\0';
+            errno = 0;
+            v = strtoull(text, NULL, hex ? 16 : 10);
+            ok = errno != ERANGE;
+        }
+        if (!ok) {
+            fprintf(err, "tradesim %s: --seed '%s': expected a whole number from 0 to "
+                         "18446744073709551615 (or 0x and up to 16 hex digits)\n", cmd, o->seed);
+            return false;
+        }
+        snprintf(ov->seed, sizeof ov->seed, "monte_carlo.seed=%llu%s", v,
+                 v <= (unsigned long long)INT64_MAX ? "L" : "");
+        ov->v[ov->n++] = ov->seed;
+    }
+    if (o->trajectories != LONG_MIN) {
+        snprintf(ov->trajectories, sizeof ov->trajectories, "output.trajectories=%ld",
+                 o->trajectories);
+        ov->v[ov->n++] = ov->trajectories;
+    }
+    return true;
 }

@@ -10,7 +10,7 @@ static const ts_cli_command commands[] = {
     {&ts_cmd_run_spec, ts_cmd_run},         {&ts_cmd_batch_spec, ts_cmd_batch},
     {&ts_cmd_check_spec, ts_cmd_check},     {&ts_cmd_compare_spec, ts_cmd_compare},
     {&ts_cmd_diff_spec, ts_cmd_diff},       {&ts_cmd_plot_spec, ts_cmd_plot},
-    {&ts_cmd_verify_spec, ts_cmd_verify},
+    {&ts_cmd_verify_spec, ts_cmd_verify},   {&ts_cmd_experiment_spec, ts_cmd_experiment},
 };
 
 const ts_cli_command *ts_cli_commands(size_t *n)
