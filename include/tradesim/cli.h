@@ -27,6 +27,7 @@ typedef struct {
     bool recursive;            /* -R, --recursive */
     double rtol, atol;         /* --rtol, --atol; negative unset */
     bool help;                 /* -h, --help */
+    bool independent;          /* --independent (compare) */
     char log_set[32];          /* --log LEVEL, as the --set it stands for */
     const char *positional[4096];
     int n_positional;

@@ -29,7 +29,7 @@ static const opt_spec specs[] = {
     {'u', NULL, "--resume", false},      {'q', "-q", "--quiet", false},
     {'R', "-R", "--recursive", false},   {'a', NULL, "--atol", true},
     {'e', NULL, "--rtol", true},         {'h', "-h", "--help", false},
-    {'L', NULL, "--log", true},
+    {'L', NULL, "--log", true},          {'I', NULL, "--independent", false},
 };
 
 static bool parse_long(const char *s, long lo, long hi, long *v)
@@ -102,6 +102,7 @@ static int apply(const opt_spec *sp, const char *val, const char *cmd, ts_cli_op
             return bad_value(err, cmd, name, val, "a number >= 0");
         break;
     case 'h': o->help = true; break;
+    case 'I': o->independent = true; break;
     case 'L': {
         /* the same as --set output.log=LEVEL, checked here to name --log */
         bool known = false;
