@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "tradesim/error.h"
@@ -17,7 +18,8 @@
 typedef struct {
     const char *out;           /* -o, --output */
     long replicates;           /* -r, --replicates; -1 unset */
-    const char *seed;          /* -s, --seed (text, checked by the scenario) */
+    const char *seed;          /* -s, --seed as given; NULL unset */
+    uint64_t seed_value;       /* its value (checked by the parser) */
     long threads;              /* -j, --jobs; -1 unset, 0 = one per core */
     const char *sets[TS_CLI_MAX_SETS];   /* --set KEY=VALUE */
     int n_sets;
@@ -32,6 +34,18 @@ typedef struct {
     const char *positional[4096];
     int n_positional;
 } ts_cli_opts;
+
+/* The overrides of a run, in the order they apply: every --set (and --log),
+ * then those -r, -s and --trajectories stand for (monte_carlo.replicates,
+ * monte_carlo.seed, output.trajectories), so the resolved scenario records
+ * them. v points into o and into the buffers here. */
+typedef struct {
+    const char *v[TS_CLI_MAX_SETS + 3];
+    int n;
+    char replicates[64], seed[64], trajectories[64];
+} ts_cli_overrides;
+
+void ts_cli_overrides_collect(const ts_cli_opts *o, ts_cli_overrides *ov);
 
 /* What a subcommand accepts and how it is described: each cmd_<name>.c
  * defines its own ts_cmd_<name>_spec. `accept` holds the option letters,

@@ -10,9 +10,6 @@
  * and the exit code is 3. A signal that arrives while the files are being written
  * lets that short write finish (each file appears whole or not at all) and
  * is then reported the same way. */
-#include <errno.h>
-#include <limits.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -66,65 +63,6 @@ const ts_cli_spec ts_cmd_run_spec = {
     "      --log LEVEL        log.csv's rows: none, events or all (overrides output.log)\n"
     "  -q, --quiet            no progress on stderr\n",
 };
-
-/* The overrides of one run: every --set, then those -r, -s and
- * --trajectories stand for (pointing into the buffers here). */
-typedef struct {
-    const char *v[TS_CLI_MAX_SETS + 3];
-    int n;
-    char replicates[64], seed[256], trajectories[64];
-} override_list;
-
-/* Fills ov from o; false (with the message on err) when --seed cannot be a
- * whole number. */
-static bool collect_overrides(const ts_cli_opts *o, override_list *ov, FILE *err)
-{
-    ov->n = 0;
-    for (int i = 0; i < o->n_sets; i++)
-        ov->v[ov->n++] = o->sets[i];
-    if (o->replicates > 0) {
-        snprintf(ov->replicates, sizeof ov->replicates, "monte_carlo.replicates=%ld",
-                 o->replicates);
-        ov->v[ov->n++] = ov->replicates;
-    }
-    if (o->seed) {
-        /* A whole number in [0, 2^64 - 1], decimal or 0x hex (as summary.csv
-         * writes seeds), never saturated or wrapped: up to 2^63 - 1 as a
-         * 64-bit integer, above as the decimal text the loader reads exactly. */
-        const char *d = o->seed;
-        size_t len = strlen(d);
-        if (len > 0 && (d[len - 1] == 'L' || d[len - 1] == 'l'))
-            len--;
-        bool hex = len > 2 && d[0] == '0' && (d[1] == 'x' || d[1] == 'X');
-        const char *digits = hex ? "0123456789abcdefABCDEF" : "0123456789";
-        size_t skip = hex ? 2 : 0;
-        char text[32];
-        unsigned long long v = 0;
-        bool ok = len > skip && len - skip < sizeof text &&
-                  strspn(d + skip, digits) >= len - skip;
-        if (ok) {
-            memcpy(text, d + skip, len - skip);
-            text[len - skip] = '\0';
-            errno = 0;
-            v = strtoull(text, NULL, hex ? 16 : 10);
-            ok = errno != ERANGE;
-        }
-        if (!ok) {
-            fprintf(err, "tradesim run: --seed '%s': expected a whole number from 0 to "
-                         "18446744073709551615 (or 0x and up to 16 hex digits)\n", o->seed);
-            return false;
-        }
-        snprintf(ov->seed, sizeof ov->seed, "monte_carlo.seed=%llu%s", v,
-                 v <= (unsigned long long)INT64_MAX ? "L" : "");
-        ov->v[ov->n++] = ov->seed;
-    }
-    if (o->trajectories != LONG_MIN) {
-        snprintf(ov->trajectories, sizeof ov->trajectories, "output.trajectories=%ld",
-                 o->trajectories);
-        ov->v[ov->n++] = ov->trajectories;
-    }
-    return true;
-}
 
 /* Runs the loaded scenario into its folder, locked and checked writable
  * before the first replicate, with the marker removed first and written last
@@ -199,9 +137,8 @@ int ts_cmd_run(int argc, char **argv, FILE *out, FILE *err)
                                                    "tradesim batch", err);
     if (rc >= 0)
         return rc;
-    override_list ov;
-    if (!collect_overrides(&o, &ov, err))
-        return TS_EBAD;
+    ts_cli_overrides ov;
+    ts_cli_overrides_collect(&o, &ov);
     ts_error e;
     ts_error_clear(&e);
     /* Watching from before loading: a signal while a large scenario loads
