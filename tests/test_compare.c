@@ -467,6 +467,23 @@ static void test_pairing_reasons(void **state)
     const char *args4[] = {path, a};
     assert_int_equal(run(2, args4), 0);
     assert_non_null(strstr(outbuf, "\npairing: independent (base has no seed column)\n"));
+
+    /* Paired seeds, but a column with an empty cell (not written by
+     * tradesim): that metric alone falls back to Welch. */
+    f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("replicate,seed,deal,x_total\n", f);
+    for (int k = 0; k < 10; k++)
+        fprintf(f, "%d,%d,%d,%s\n", k, 1000 + k, k < 5, k == 4 ? "" : "1");
+    assert_int_equal(fclose(f), 0);
+    const char *args5[] = {a, path, "-o", csv};
+    assert_int_equal(run(4, args5), 0);
+    assert_non_null(strstr(outbuf, "\npairing: paired by replicate"));
+    assert_true(csv_row(csv, path, "x_total", row));
+    assert_string_equal(row[12], "welch_t");
+    assert_string_equal(row[10], "9");
+    assert_true(csv_row(csv, path, "deal_probability", row));
+    assert_string_equal(row[12], "paired_wald");
 }
 
 int main(void)

@@ -18,7 +18,6 @@
  * always Welch's: its replicates (those with a deal) differ between sides.
  * Exit 0 whatever the differences (they are the output), 2 bad usage or
  * unreadable/malformed input, 3 when -o cannot be written. */
-#include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,8 +89,8 @@ static const ts_summary_column *find_column(const ts_summary *s, const char *nam
 
 static void only_one_side(result *res, const char *metric, bool in_base, double value, size_t n)
 {
-    *res = (result){metric, NAN, NAN, NAN, NAN, NAN, 0, 0,
-                    in_base ? "only in base" : "only in other", ""};
+    *res = (result){.metric = metric, .base = NAN, .other = NAN, .diff = NAN, .lo = NAN,
+                    .hi = NAN, .note = in_base ? "only in base" : "only in other", .method = ""};
     if (in_base) {
         res->base = value;
         res->n_base = n;
@@ -110,7 +109,8 @@ static void compare_means(result *res, const char *metric, const ts_values *a,
     ts_stats_mean_sd(a->v, a->n, &ma, &sa);
     ts_stats_mean_sd(b->v, b->n, &mb, &sb);
     paired = paired && a->n == rows && b->n == rows;
-    *res = (result){metric, ma, mb, 0, 0, 0, a->n, b->n, "", paired ? "paired_t" : "welch_t"};
+    *res = (result){.metric = metric, .base = ma, .other = mb, .n_base = a->n, .n_other = b->n,
+                    .note = "", .method = paired ? "paired_t" : "welch_t"};
     if (paired)
         ts_stats_paired(a->v, b->v, rows, LEVEL, &res->diff, &res->lo, &res->hi);
     else
@@ -155,9 +155,13 @@ static void decide_pairing(const ts_summary *a, const ts_summary *b, bool indepe
  * independent proportions. */
 static void compare_deals(result *res, const ts_summary *a, const ts_summary *b, bool paired)
 {
-    *res = (result){"deal_probability", (double)a->deals / (double)a->rows,
-                    (double)b->deals / (double)b->rows, 0, 0, 0, a->rows, b->rows, "",
-                    paired ? "paired_wald" : "wald"};
+    *res = (result){.metric = "deal_probability",
+                    .base = (double)a->deals / (double)a->rows,
+                    .other = (double)b->deals / (double)b->rows,
+                    .n_base = a->rows,
+                    .n_other = b->rows,
+                    .note = "",
+                    .method = paired ? "paired_wald" : "wald"};
     if (!paired) {
         ts_stats_two_prop(a->deals, a->rows, b->deals, b->rows, LEVEL, &res->diff, &res->lo,
                           &res->hi);
