@@ -1,6 +1,10 @@
 /* tradesim batch: run every scenario of files and folders, one folder each,
  * and one row each in DIR/batch.csv.
  *
+ * -r, -s and every --set apply to every scenario as run applies them (the
+ * same override list, ts_cli_overrides_collect); batch.csv records each
+ * scenario's seed and one column per --set KEY.
+ *
  * Every scenario is loaded (and its errors reported) before any runs. Then
  * up to THREADS scenario workers take scenarios, largest first, and each runs
  * its scenario's replicates on up to THREADS engine threads: small scenarios
