@@ -150,25 +150,36 @@ static void test_write_mixed_issue_sets(void **state)
     assert_int_equal(ts_batch_row_failed(&rows[2], "broken", "broken.cfg:2: actors: expected "
                                                              "exactly two actors, got 1"),
                      TS_OK);
+    /* Seeds as summary.csv writes them; none for a scenario that did not load. */
+    rows[0].has_seed = rows[1].has_seed = true;
+    rows[0].seed = 7;
+    rows[1].seed = UINT64_MAX;
+    /* --set columns: one per key, the last value given, quoted as CSV needs. */
+    static const char *const sets[] = {"monte_carlo.replicates=10",
+                                       "talks.[0].label=Geneva, round 2",
+                                       "monte_carlo.replicates=20"};
     snprintf(out, sizeof out, "%s/batch.csv", tmpdir);
-    assert_int_equal(ts_batch_write(out, rows, 3, 6, &err), TS_OK);
+    assert_int_equal(ts_batch_write(out, rows, 3, sets, 3, 6, &err), TS_OK);
     char *text = ts_test_read_file(out, NULL);
     assert_non_null(text);
     assert_string_equal(
         text,
-        "scenario,status,replicates,deal_probability,deal_probability_lo,deal_probability_hi,"
+        "scenario,status,replicates,seed,monte_carlo.replicates,talks.[0].label,"
+        "deal_probability,deal_probability_lo,deal_probability_hi,"
         "first_deal_step_median,us_tariff_final_mean,us_total_mean,us_total_lo,us_total_hi,"
         "us_vs_status_quo_mean,us_vs_status_quo_lo,us_vs_status_quo_hi,"
         "cn_total_mean,cn_total_lo,cn_total_hi,"
         "cn_vs_status_quo_mean,cn_vs_status_quo_lo,cn_vs_status_quo_hi,"
         "joint_total_mean,joint_total_lo,joint_total_hi,"
         "joint_vs_status_quo_mean,joint_vs_status_quo_lo,joint_vs_status_quo_hi,error\n"
-        "w,ok,10,0.7,0.396778,0.892209,6,0.5,5.5,3.33415,7.66585,4.5,2.33415,6.66585,"
+        "w,ok,10,0x0000000000000007,20,\"Geneva, round 2\",0.7,0.396778,0.892209,6,0.5,5.5,"
+        "3.33415,7.66585,4.5,2.33415,6.66585,"
         "-3.5,-5.66585,-1.33415,0.5,0.5,0.5,2,2,2,5,2.83415,7.16585,\n"
-        "old,ok,10,0.7,0.396778,0.892209,6,0.5,5.5,3.33415,7.66585,,,,"
+        "old,ok,10,0xffffffffffffffff,20,\"Geneva, round 2\",0.7,0.396778,0.892209,6,0.5,5.5,"
+        "3.33415,7.66585,,,,"
         "-3.5,-5.66585,-1.33415,,,,2,2,2,,,,\n"
-        "broken,failed,,,,,,,,,,,,,,,,,,,,,,,,,\"broken.cfg:2: actors: expected exactly two "
-        "actors, got 1\"\n");
+        "broken,failed,,,20,\"Geneva, round 2\",,,,,,,,,,,,,,,,,,,,,,,,\"broken.cfg:2: actors: "
+        "expected exactly two actors, got 1\"\n");
     free(text);
     for (int i = 0; i < 3; i++)
         ts_batch_row_free(&rows[i]);

@@ -154,8 +154,9 @@ static ts_status readers(const char *dir, const char *folder, ts_error *err)
     st = ts_batch_summarise(folder, "all_kinds", &row, err);
     char path[128];
     snprintf(path, sizeof path, "%s/batch.csv", dir);
+    static const char *const set_args[] = {"a.b=1", "c=2", "a.b=3"};   /* --set columns */
     if (st == TS_OK)
-        st = ts_batch_write(path, &row, 1, 6, err);
+        st = ts_batch_write(path, &row, 1, set_args, 3, 6, err);
     ts_batch_row_free(&row);
     if (st != TS_OK)
         return st;

@@ -236,8 +236,27 @@ static void test_summary_read(void **state)
     assert_int_equal(s.cols[2].x.n, 3);
     assert_true(s.cols[2].x.v[0] + s.cols[2].x.v[1] + s.cols[2].x.v[2] == -9.0);
     assert_int_equal(s.cols[4].x.n, 2);   /* the empty cell is no value */
+    /* Per row: the deal indicator and the seed (decimal here). */
+    assert_int_equal(s.deal.n, 3);
+    assert_true(s.deal.v[0] == 1.0 && s.deal.v[1] == 0.0 && s.deal.v[2] == 1.0);
+    assert_true(s.has_seed);
+    assert_true(s.seed[0] == 7 && s.seed[1] == 8 && s.seed[2] == 9);
     ts_summary_free(&s);
     assert_null(s.cols);
+    assert_null(s.seed);
+
+    /* Seeds as summary.csv writes them, the full 64 bits; no seed column. */
+    write_file(p, "replicate,seed,deal\n0,0xffffffffffffffff,0\n1,0xC382140277F90FA0,1\n"
+                  "2,18446744073709551615,0\n");
+    assert_int_equal(ts_summary_read(p, &s, &err), TS_OK);
+    assert_true(s.seed[0] == UINT64_MAX && s.seed[1] == 0xc382140277f90fa0u &&
+                s.seed[2] == UINT64_MAX);
+    ts_summary_free(&s);
+    write_file(p, "replicate,deal\n0,1\n");
+    assert_int_equal(ts_summary_read(p, &s, &err), TS_OK);
+    assert_false(s.has_seed);
+    assert_null(s.seed);
+    ts_summary_free(&s);
 }
 
 static void expect_error(const char *text, const char *want)
@@ -278,6 +297,17 @@ static void test_summary_rules(void **state)
     /* Found by fuzzing: a quoted header cell with CR and LF stays one line. */
     expect_error("\"\rotal\n0684257482\"\n", "column 1: expected 'replicate', got '?otal?0684257482'");
     expect_error("replicate,deal\nfirst,1\n", "bad.csv:2: column 1: expected a replicate number, got 'first'");
+    /* Seeds: whole numbers below 2^64, never wrapped; every row has one. */
+    static const char *const bad_seeds[] = {"", "x", "-1", "0x", "0x1g", "1.5",
+                                            "18446744073709551616", "0x10000000000000000"};
+    for (size_t i = 0; i < sizeof bad_seeds / sizeof bad_seeds[0]; i++) {
+        char text[128], want[160];
+        snprintf(text, sizeof text, "replicate,seed,deal\n0,1,1\n1,%s,0\n", bad_seeds[i]);
+        snprintf(want, sizeof want,
+                 "bad.csv:3: column 2: expected a seed (a whole number below 2^64, decimal or "
+                 "0x hex), got '%s'", bad_seeds[i]);
+        expect_error(text, want);
+    }
     ts_summary s;
     ts_error err;
     char p[600];

@@ -1,7 +1,8 @@
 /* Tests of the statistics module against figures computed by hand from the
  * textbook formulas, with the table values they use quoted in comments.
  * Tolerances: 1e-4 where the expected value is quoted to 4 decimals, 1e-9
- * where it is exact arithmetic. */
+ * where it is exact arithmetic, 1e-12 where the reference was computed to
+ * 30 digits (mpmath). */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -158,12 +159,74 @@ static void test_two_prop(void **state)
     assert_true(isnan(d) && isnan(lo) && isnan(hi));
 }
 
+/* Paired differences with a variance known by hand: b_k = a_k + 2 + e_k with
+ * e = +1, -1, +1, ... over n = 10 pairs, so d = 2, the sum of squares about
+ * it is 10, sd² = 10/9 and se = sqrt(10/9/10) = 1/3 exactly; t(0.975, 9) =
+ * 2.2621571627982055 (30-digit inversion of Student's t, mpmath) gives
+ * 2 ∓ t/3. The a_k spread widely (0, 7, 14, ...), which Welch's interval would
+ * count and pairing removes. */
+static void test_paired(void **state)
+{
+    (void)state;
+    double a[10], b[10], d, lo, hi;
+    for (int k = 0; k < 10; k++) {
+        a[k] = 7.0 * k;
+        b[k] = a[k] + 2.0 + (k % 2 ? -1.0 : 1.0);
+    }
+    ts_stats_paired(a, b, 10, 0.95, &d, &lo, &hi);
+    assert_float_equal(d, 2.0, 1e-12);
+    assert_float_equal(lo, 1.24594761240059815, 1e-12);
+    assert_float_equal(hi, 2.75405238759940185, 1e-12);
+    /* Reversed pairs: the same interval mirrored. */
+    ts_stats_paired(b, a, 10, 0.95, &d, &lo, &hi);
+    assert_float_equal(lo, -2.75405238759940185, 1e-12);
+    assert_float_equal(hi, -1.24594761240059815, 1e-12);
+    /* Welch on the same columns is far wider: both sd ~ 21, se ~ 9.6. */
+    double ma, sa, mb, sb, wd, wlo, whi;
+    ts_stats_mean_sd(a, 10, &ma, &sa);
+    ts_stats_mean_sd(b, 10, &mb, &sb);
+    ts_stats_welch(ma, sa, 10, mb, sb, 10, 0.95, &wd, &wlo, &whi);
+    assert_true(whi - wlo > 10.0 * (hi - lo));
+    /* A constant difference is known exactly; one pair has no variance; no
+     * pair has no difference. */
+    ts_stats_paired(a, a, 10, 0.95, &d, &lo, &hi);
+    assert_true(d == 0.0 && lo == 0.0 && hi == 0.0);
+    ts_stats_paired(a, b, 1, 0.95, &d, &lo, &hi);
+    assert_float_equal(d, 3.0, 0.0);
+    assert_true(isnan(lo) && isnan(hi));
+    ts_stats_paired(a, b, 0, 0.95, &d, &lo, &hi);
+    assert_true(isnan(d) && isnan(lo) && isnan(hi));
+}
+
+/* Paired proportions: 100 pairs, 10 with a deal in a only and 20 in b only:
+ * d = 0.1, mean of d_k² = 0.3, variance 0.3 - 0.01 = 0.29, se = sqrt(0.0029);
+ * z = 1.9599639845400542 -> [-0.00554729072796215, 0.20554729072796215]
+ * (30-digit arithmetic, mpmath). */
+static void test_paired_prop(void **state)
+{
+    (void)state;
+    double d, lo, hi;
+    ts_stats_paired_prop(10, 20, 100, 0.95, &d, &lo, &hi);
+    assert_float_equal(d, 0.1, 1e-12);
+    assert_float_equal(lo, -0.00554729072796215208, 1e-12);
+    assert_float_equal(hi, 0.20554729072796215208, 1e-12);
+    /* Every pair moved the same way: d = 1 exactly, no variance left. */
+    ts_stats_paired_prop(0, 50, 50, 0.95, &d, &lo, &hi);
+    assert_true(d == 1.0 && lo == 1.0 && hi == 1.0);
+    /* No pair moved: nothing changed. */
+    ts_stats_paired_prop(0, 0, 50, 0.95, &d, &lo, &hi);
+    assert_true(d == 0.0 && lo == 0.0 && hi == 0.0);
+    ts_stats_paired_prop(0, 0, 0, 0.95, &d, &lo, &hi);
+    assert_true(isnan(d) && isnan(lo) && isnan(hi));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_quantiles_type7), cmocka_unit_test(test_mean_sd),
         cmocka_unit_test(test_wilson),          cmocka_unit_test(test_mean_ci),
         cmocka_unit_test(test_welch),           cmocka_unit_test(test_two_prop),
+        cmocka_unit_test(test_paired),          cmocka_unit_test(test_paired_prop),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -32,6 +32,8 @@ void ts_path_list_free(ts_path_list *list);
 typedef struct {
     char *name;                 /* owned */
     char *error;                /* owned; NULL when the scenario ran */
+    bool has_seed;              /* the scenario loaded: seed is its monte_carlo.seed */
+    uint64_t seed;
     size_t replicates, deals;   /* replicates with at least one deal */
     double deal_p, deal_lo, deal_hi;          /* 95% Wilson interval */
     double first_deal_median;   /* over replicates with a deal, in steps */
@@ -52,13 +54,16 @@ ts_status ts_batch_summarise(const char *dir, const char *name, ts_batch_row *ro
 ts_status ts_batch_row_failed(ts_batch_row *row, const char *name, const char *message);
 void ts_batch_row_free(ts_batch_row *row);
 
-/* Writes batch.csv: columns scenario, status, replicates, deal_probability,
- * deal_probability_lo, deal_probability_hi, first_deal_step_median, then
- * <issue>_final_mean for every issue of any row (first-seen order), then
- * for every actor likewise and then joint: <actor>_total_mean, _lo, _hi,
- * <actor>_vs_status_quo_mean, _lo, _hi; then error.
- * Cells that do not apply to a row are empty. */
-ts_status ts_batch_write(const char *path, const ts_batch_row *rows, int n, int precision,
-                         ts_error *err);
+/* Writes batch.csv: columns scenario, status, replicates, seed (0x and 16
+ * hex digits, as summary.csv writes seeds), one column per distinct KEY of
+ * sets[0..n_sets) ("KEY=VALUE", every scenario's override: the column is
+ * named KEY, first-seen order, and holds the last VALUE given for it),
+ * deal_probability, deal_probability_lo, deal_probability_hi,
+ * first_deal_step_median, then <issue>_final_mean for every issue of any row
+ * (first-seen order), then for every actor likewise and then joint:
+ * <actor>_total_mean, _lo, _hi, <actor>_vs_status_quo_mean, _lo, _hi; then
+ * error. Cells that do not apply to a row are empty. */
+ts_status ts_batch_write(const char *path, const ts_batch_row *rows, int n,
+                         const char *const *sets, int n_sets, int precision, ts_error *err);
 
 #endif

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "tradesim/error.h"
@@ -17,7 +18,8 @@
 typedef struct {
     const char *out;           /* -o, --output */
     long replicates;           /* -r, --replicates; -1 unset */
-    const char *seed;          /* -s, --seed (text, checked by the scenario) */
+    const char *seed;          /* -s, --seed as given; NULL unset */
+    uint64_t seed_value;       /* its value (checked by the parser) */
     long threads;              /* -j, --jobs; -1 unset, 0 = one per core */
     const char *sets[TS_CLI_MAX_SETS];   /* --set KEY=VALUE */
     int n_sets;
@@ -27,12 +29,25 @@ typedef struct {
     bool recursive;            /* -R, --recursive */
     double rtol, atol;         /* --rtol, --atol; negative unset */
     bool help;                 /* -h, --help */
+    bool independent;          /* --independent (compare) */
     char log_set[32];          /* --log LEVEL, as the --set it stands for */
     const char *design;        /* --design NAME */
     long points;               /* -n, --points; -1 unset */
     const char *positional[4096];
     int n_positional;
 } ts_cli_opts;
+
+/* The overrides of a run, in the order they apply: every --set (and --log),
+ * then those -r, -s and --trajectories stand for (monte_carlo.replicates,
+ * monte_carlo.seed, output.trajectories), so the resolved scenario records
+ * them. v points into o and into the buffers here. */
+typedef struct {
+    const char *v[TS_CLI_MAX_SETS + 3];
+    int n;
+    char replicates[64], seed[64], trajectories[64];
+} ts_cli_overrides;
+
+void ts_cli_overrides_collect(const ts_cli_opts *o, ts_cli_overrides *ov);
 
 /* What a subcommand accepts and how it is described: each cmd_<name>.c
  * defines its own ts_cmd_<name>_spec. `accept` holds the option letters,
@@ -65,19 +80,6 @@ int ts_cli_begin(int argc, char **argv, const ts_cli_spec *spec, ts_cli_opts *o,
  * reported on err as one line; folder_hint (or NULL) follows the message for
  * a folder. Returns -1 when path is a file to go on with, else 2. */
 int ts_cli_input_file(const char *cmd, const char *path, const char *folder_hint, FILE *err);
-
-/* The overrides of one run: every --set, then those -r, -s and
- * --trajectories stand for (pointing into the buffers here). */
-typedef struct {
-    const char *v[TS_CLI_MAX_SETS + 3];
-    int n;
-    char replicates[64], seed[256], trajectories[64];
-} ts_cli_overrides;
-
-/* Fills ov from o; false (with the message on err, naming cmd) when --seed
- * cannot be a whole number. */
-bool ts_cli_collect_overrides(const ts_cli_opts *o, const char *cmd, ts_cli_overrides *ov,
-                              FILE *err);
 
 /* The subcommands: ts_cmd_<name>(argc, argv, out, err) returns the exit code
  * (0 ok, 1 differences, 2 bad usage or scenario, 3 run-time or I/O failure). */

@@ -15,6 +15,8 @@
  *     _vs_status_quo; their cells are finite decimal numbers or empty (no
  *     value): no nan, inf, 1e999 or hexadecimal;
  *   - first_deal_step is a number or empty (no deal in that replicate);
+ *   - seed, when there is such a column, holds each replicate's seed: a
+ *     whole number below 2^64, decimal or 0x and 1 to 16 hex digits;
  *   - every row has the header's number of fields.
  * Errors name the file and line (TS_EBAD), or say out of memory (TS_EIO). */
 #ifndef TRADESIM_RESULTDIR_H
@@ -117,6 +119,9 @@ typedef struct {
     size_t rows, deals;         /* replicates; those with deal 1 */
     bool has_first;             /* a first_deal_step column */
     ts_values first;            /* first_deal_step of the replicates with a deal */
+    ts_values deal;             /* per row: 1 with a deal, else 0 */
+    bool has_seed;              /* a seed column */
+    uint64_t *seed;             /* per row, when has_seed */
     ts_summary_column *cols;    /* outcome columns, file order */
     size_t n_cols;
 } ts_summary;

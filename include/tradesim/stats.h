@@ -40,4 +40,19 @@ void ts_stats_welch(double mean_a, double sd_a, size_t n_a, double mean_b, doubl
 void ts_stats_two_prop(size_t k_a, size_t n_a, size_t k_b, size_t n_b, double level,
                        double *diff, double *lo, double *hi);
 
+/* Paired t interval for mean(b - a) over n pairs (a[k], b[k]): the mean d of
+ * the differences, d ± t(n-1)·sd/sqrt(n) with sd their sample standard
+ * deviation. Constant differences collapse the interval onto d; with n < 2
+ * it is NaN (and d too when n = 0). */
+void ts_stats_paired(const double *a, const double *b, size_t n, double level, double *diff,
+                     double *lo, double *hi);
+
+/* Paired Wald interval for p_b - p_a from n pairs of 0/1 outcomes, a_only of
+ * them 1 in a and 0 in b, b_only the reverse: d = (b_only - a_only)/n,
+ * d ± z·sqrt(((a_only + b_only)/n - d²)/n) (the variance of the per-pair
+ * difference with divisor n, as the independent Wald interval has). NaN when
+ * n = 0. */
+void ts_stats_paired_prop(size_t a_only, size_t b_only, size_t n, double level, double *diff,
+                          double *lo, double *hi);
+
 #endif

@@ -342,11 +342,56 @@ static const char *const actor_stat_sfx[] = {"_total_mean", "_total_lo", "_total
                                              "_vs_status_quo_mean", "_vs_status_quo_lo",
                                              "_vs_status_quo_hi"};
 
-static void put_header(ts_csv *c, const name_set *issues, const name_set *actors)
+/* The --set columns: distinct keys in first-seen order, each with the last
+ * value given for it (overrides apply in order, so the last one holds). */
+typedef struct {
+    char **key;
+    const char **value;
+    int n;
+} set_columns;
+
+static void set_columns_free(set_columns *sc)
 {
-    static const char *const head[] = {"scenario", "status", "replicates", "deal_probability",
-                                       "deal_probability_lo", "deal_probability_hi",
-                                       "first_deal_step_median"};
+    for (int i = 0; sc->key && i < sc->n; i++)
+        free(sc->key[i]);
+    free(sc->key);
+    free(sc->value);
+}
+
+static bool set_columns_make(const char *const *sets, int n_sets, set_columns *sc)
+{
+    *sc = (set_columns){.key = calloc((size_t)n_sets + 1, sizeof *sc->key),
+                        .value = calloc((size_t)n_sets + 1, sizeof *sc->value)};
+    if (!sc->key || !sc->value)
+        return false;
+    for (int i = 0; i < n_sets; i++) {
+        const char *eq = strchr(sets[i], '=');
+        size_t kl = eq ? (size_t)(eq - sets[i]) : strlen(sets[i]);
+        const char *value = eq ? eq + 1 : "";
+        int at = -1;
+        for (int k = 0; k < sc->n && at < 0; k++)
+            if (strlen(sc->key[k]) == kl && strncmp(sc->key[k], sets[i], kl) == 0)
+                at = k;
+        if (at < 0) {
+            if (!(sc->key[sc->n] = strndup(sets[i], kl)))
+                return false;
+            at = sc->n++;
+        }
+        sc->value[at] = value;
+    }
+    return true;
+}
+
+static void put_header(ts_csv *c, const set_columns *sets, const name_set *issues,
+                       const name_set *actors)
+{
+    static const char *const run_head[] = {"scenario", "status", "replicates", "seed"};
+    static const char *const head[] = {"deal_probability", "deal_probability_lo",
+                                       "deal_probability_hi", "first_deal_step_median"};
+    for (size_t k = 0; k < sizeof run_head / sizeof run_head[0]; k++)
+        ts_csv_str(c, run_head[k]);
+    for (int k = 0; k < sets->n; k++)
+        ts_csv_str(c, sets->key[k]);
     for (size_t k = 0; k < sizeof head / sizeof head[0]; k++)
         ts_csv_str(c, head[k]);
     char buf[TS_ID_MAX + 32];
@@ -374,8 +419,8 @@ static int row_index(char *const *names, int n, const char *name)
 
 /* One scenario's row: empty cells for what it lacks (an issue or actor of
  * another row, or every figure of a failed scenario). */
-static void put_row(ts_csv *c, const ts_batch_row *r, const name_set *issues,
-                    const name_set *actors)
+static void put_row(ts_csv *c, const ts_batch_row *r, const set_columns *sets,
+                    const name_set *issues, const name_set *actors)
 {
     ts_csv_str(c, r->name);
     ts_csv_str(c, r->error ? "failed" : "ok");
@@ -383,6 +428,15 @@ static void put_row(ts_csv *c, const ts_batch_row *r, const name_set *issues,
         ts_csv_empty(c);
     else
         ts_csv_u64(c, r->replicates);
+    if (r->has_seed) {
+        char seed[24];   /* hex text, as summary.csv: spreadsheets keep all 64 bits */
+        snprintf(seed, sizeof seed, "0x%016" PRIx64, r->seed);
+        ts_csv_str(c, seed);
+    } else {
+        ts_csv_empty(c);
+    }
+    for (int k = 0; k < sets->n; k++)
+        ts_csv_str(c, sets->value[k]);
     put_num(c, r->deal_p);
     put_num(c, r->deal_lo);
     put_num(c, r->deal_hi);
@@ -407,25 +461,26 @@ static void put_row(ts_csv *c, const ts_batch_row *r, const name_set *issues,
     ts_csv_end_row(c);
 }
 
-ts_status ts_batch_write(const char *path, const ts_batch_row *rows, int n, int precision,
-                         ts_error *err)
+ts_status ts_batch_write(const char *path, const ts_batch_row *rows, int n,
+                         const char *const *sets, int n_sets, int precision, ts_error *err)
 {
     name_set issues, actors;
-    if (!collect_names(rows, n, &issues, &actors)) {
-        free(issues.v);
-        free(actors.v);
-        return ts_error_set(err, TS_EIO, "%s: out of memory", path);
+    set_columns set_cols;
+    ts_csv *c = NULL;
+    ts_status s = TS_OK;
+    bool names = collect_names(rows, n, &issues, &actors);
+    if (!set_columns_make(sets, n_sets, &set_cols) || !names)
+        s = ts_error_set(err, TS_EIO, "%s: out of memory", path);
+    else if (!(c = ts_csv_open(path, precision, err)))
+        s = TS_EIO;
+    if (s == TS_OK) {
+        put_header(c, &set_cols, &issues, &actors);
+        for (int i = 0; i < n; i++)
+            put_row(c, &rows[i], &set_cols, &issues, &actors);
+        s = ts_csv_commit(c, err);
     }
-    ts_csv *c = ts_csv_open(path, precision, err);
-    if (!c) {
-        free(issues.v);
-        free(actors.v);
-        return TS_EIO;
-    }
-    put_header(c, &issues, &actors);
-    for (int i = 0; i < n; i++)
-        put_row(c, &rows[i], &issues, &actors);
+    set_columns_free(&set_cols);
     free(issues.v);
     free(actors.v);
-    return ts_csv_commit(c, err);
+    return s;
 }

@@ -125,3 +125,45 @@ void ts_stats_two_prop(size_t k_a, size_t n_a, size_t k_b, size_t n_b, double le
     *lo = *diff - half;
     *hi = *diff + half;
 }
+
+void ts_stats_paired(const double *a, const double *b, size_t n, double level, double *diff,
+                     double *lo, double *hi)
+{
+    /* Two passes over the differences, kept on the fly (no allocation). */
+    double sum = 0.0;
+    for (size_t k = 0; k < n; k++)
+        sum += b[k] - a[k];
+    *diff = n > 0 ? sum / (double)n : NAN;
+    if (n < 2) {
+        *lo = *hi = NAN;
+        return;
+    }
+    double ss = 0.0;
+    for (size_t k = 0; k < n; k++) {
+        double r = (b[k] - a[k]) - *diff;
+        ss += r * r;
+    }
+    if (!(ss > 0.0)) {
+        *lo = *hi = *diff;
+        return;
+    }
+    double half = t_crit(level, (double)(n - 1)) * sqrt(ss / (double)(n - 1) / (double)n);
+    *lo = *diff - half;
+    *hi = *diff + half;
+}
+
+void ts_stats_paired_prop(size_t a_only, size_t b_only, size_t n, double level, double *diff,
+                          double *lo, double *hi)
+{
+    if (n == 0) {
+        *diff = *lo = *hi = NAN;
+        return;
+    }
+    double nn = (double)n;
+    *diff = ((double)b_only - (double)a_only) / nn;
+    /* mean of d² minus d², never below 0 (rounding when every pair moved) */
+    double var = fmax(0.0, (double)(a_only + b_only) / nn - *diff * *diff);
+    double half = z_crit(level) * sqrt(var / nn);
+    *lo = *diff - half;
+    *hi = *diff + half;
+}

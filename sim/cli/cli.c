@@ -8,6 +8,7 @@
 #include "tradesim/cli.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -31,8 +32,8 @@ static const opt_spec specs[] = {
     {'u', NULL, "--resume", false},      {'q', "-q", "--quiet", false},
     {'R', "-R", "--recursive", false},   {'a', NULL, "--atol", true},
     {'e', NULL, "--rtol", true},         {'h', "-h", "--help", false},
-    {'L', NULL, "--log", true},          {'d', NULL, "--design", true},
-    {'n', "-n", "--points", true},
+    {'L', NULL, "--log", true},          {'I', NULL, "--independent", false},
+    {'d', NULL, "--design", true},       {'n', "-n", "--points", true},
 };
 
 static bool parse_long(const char *s, long lo, long hi, long *v)
@@ -57,6 +58,30 @@ static bool parse_double(const char *s, double *v)
     return true;
 }
 
+/* A seed: a whole number in [0, 2^64 - 1], decimal or 0x hex (as
+ * summary.csv writes seeds), an optional L suffix, never saturated or
+ * wrapped. */
+static bool parse_seed(const char *d, uint64_t *v)
+{
+    size_t len = strlen(d);
+    if (len > 0 && (d[len - 1] == 'L' || d[len - 1] == 'l'))
+        len--;
+    bool hex = len > 2 && d[0] == '0' && (d[1] == 'x' || d[1] == 'X');
+    const char *digits = hex ? "0123456789abcdefABCDEF" : "0123456789";
+    size_t skip = hex ? 2 : 0;
+    char text[32];
+    if (!(len > skip && len - skip < sizeof text && strspn(d + skip, digits) >= len - skip))
+        return false;
+    memcpy(text, d + skip, len - skip);
+    text[len - skip] = '\0';
+    errno = 0;
+    unsigned long long x = strtoull(text, NULL, hex ? 16 : 10);
+    if (errno == ERANGE)
+        return false;
+    *v = (uint64_t)x;
+    return true;
+}
+
 static int bad_value(FILE *err, const char *cmd, const char *opt, const char *val,
                      const char *expected)
 {
@@ -77,7 +102,13 @@ static int apply(const opt_spec *sp, const char *val, const char *cmd, ts_cli_op
         if (!parse_long(val, 1, 100000000L, &o->replicates))
             return bad_value(err, cmd, name, val, "a whole number from 1 to 100000000");
         break;
-    case 's': o->seed = val; break;
+    case 's':
+        if (!parse_seed(val, &o->seed_value))
+            return bad_value(err, cmd, name, val,
+                             "a whole number from 0 to 18446744073709551615 (or 0x and up to 16 "
+                             "hex digits)");
+        o->seed = val;
+        break;
     case 'j':
         if (!parse_long(val, 0, 1024, &o->threads))
             return bad_value(err, cmd, name, val, "a whole number from 0 (one per core) to 1024");
@@ -110,6 +141,7 @@ static int apply(const opt_spec *sp, const char *val, const char *cmd, ts_cli_op
         if (!parse_long(val, 1, 10000000L, &o->points))
             return bad_value(err, cmd, name, val, "a whole number from 1 to 10000000");
         break;
+    case 'I': o->independent = true; break;
     case 'L': {
         /* the same as --set output.log=LEVEL, checked here to name --log */
         bool known = false;
@@ -244,8 +276,7 @@ int ts_cli_input_file(const char *cmd, const char *path, const char *folder_hint
     return -1;
 }
 
-bool ts_cli_collect_overrides(const ts_cli_opts *o, const char *cmd, ts_cli_overrides *ov,
-                              FILE *err)
+void ts_cli_overrides_collect(const ts_cli_opts *o, ts_cli_overrides *ov)
 {
     ov->n = 0;
     for (int i = 0; i < o->n_sets; i++)
@@ -256,34 +287,10 @@ bool ts_cli_collect_overrides(const ts_cli_opts *o, const char *cmd, ts_cli_over
         ov->v[ov->n++] = ov->replicates;
     }
     if (o->seed) {
-        /* A whole number in [0, 2^64 - 1], decimal or 0x hex (as summary.csv
-         * writes seeds), never saturated or wrapped: up to 2^63 - 1 as a
-         * 64-bit integer, above as the decimal text the loader reads exactly. */
-        const char *d = o->seed;
-        size_t len = strlen(d);
-        if (len > 0 && (d[len - 1] == 'L' || d[len - 1] == 'l'))
-            len--;
-        bool hex = len > 2 && d[0] == '0' && (d[1] == 'x' || d[1] == 'X');
-        const char *digits = hex ? "0123456789abcdefABCDEF" : "0123456789";
-        size_t skip = hex ? 2 : 0;
-        char text[32];
-        unsigned long long v = 0;
-        bool ok = len > skip && len - skip < sizeof text &&
-                  strspn(d + skip, digits) >= len - skip;
-        if (ok) {
-            memcpy(text, d + skip, len - skip);
-            text[len - skip] = '\0';
-            errno = 0;
-            v = strtoull(text, NULL, hex ? 16 : 10);
-            ok = errno != ERANGE;
-        }
-        if (!ok) {
-            fprintf(err, "tradesim %s: --seed '%s': expected a whole number from 0 to "
-                         "18446744073709551615 (or 0x and up to 16 hex digits)\n", cmd, o->seed);
-            return false;
-        }
-        snprintf(ov->seed, sizeof ov->seed, "monte_carlo.seed=%llu%s", v,
-                 v <= (unsigned long long)INT64_MAX ? "L" : "");
+        /* Up to 2^63 - 1 as a 64-bit integer (L), above as the decimal text
+         * the loader reads exactly. */
+        snprintf(ov->seed, sizeof ov->seed, "monte_carlo.seed=%" PRIu64 "%s", o->seed_value,
+                 o->seed_value <= (uint64_t)INT64_MAX ? "L" : "");
         ov->v[ov->n++] = ov->seed;
     }
     if (o->trajectories != LONG_MIN) {
@@ -291,5 +298,4 @@ bool ts_cli_collect_overrides(const ts_cli_opts *o, const char *cmd, ts_cli_over
                  o->trajectories);
         ov->v[ov->n++] = ov->trajectories;
     }
-    return true;
 }

@@ -1,6 +1,10 @@
 /* tradesim batch: run every scenario of files and folders, one folder each,
  * and one row each in DIR/batch.csv.
  *
+ * -r, -s and every --set apply to every scenario as run applies them (the
+ * same override list, ts_cli_overrides_collect); batch.csv records each
+ * scenario's seed and one column per --set KEY.
+ *
  * Every scenario is loaded (and its errors reported) before any runs. Then
  * up to THREADS scenario workers take scenarios, largest first, and each runs
  * its scenario's replicates on up to THREADS engine threads: small scenarios
@@ -168,6 +172,8 @@ static void process(batch_job *j, int i, worker_progress *wp)
         e.code = ts_batch_summarise(folder, sc->name, &j->rows[i], &e);
     if (e.code != TS_OK)
         ts_batch_row_failed(&j->rows[i], sc->name, e.msg);
+    j->rows[i].has_seed = true;   /* loaded, so its seed is known even if the run failed */
+    j->rows[i].seed = sc->seed;
     j->status[i] = e.code;
     if (j->err) {
         pthread_mutex_lock(&j->lock);
@@ -233,18 +239,21 @@ static void order_by_work(batch_job *j)
 const ts_cli_spec ts_cmd_batch_spec = {
     .name = "batch",
     .summary = "run every *.cfg in files and folders, write batch.csv",
-    .accept = "ojRuSLqh",
+    .accept = "orsjRuSLqh",
     .min_pos = 1,
     .max_pos = -1,
     .what = "at least one scenario file or folder",
     .usage =
-    "usage: tradesim batch PATH... [-o DIR] [-j THREADS] [-R] [--resume] [-q]\n"
-    "                      [--set KEY=VALUE]... [--log LEVEL]\n"
+    "usage: tradesim batch PATH... [-o DIR] [-r N] [-s SEED] [-j THREADS] [-R]\n"
+    "                      [--resume] [-q] [--set KEY=VALUE]... [--log LEVEL]\n"
     "\n"
     "Runs every *.cfg file named or found in the folders named (sorted by path),\n"
-    "each into DIR/<name>/, and writes DIR/batch.csv with one row per scenario.\n"
+    "each into DIR/<name>/, and writes DIR/batch.csv with one row per scenario,\n"
+    "its seed and a column per --set KEY.\n"
     "\n"
     "  -o, --output DIR       output folder (default results)\n"
+    "  -r, --replicates N     Monte Carlo replicates of every scenario\n"
+    "  -s, --seed SEED        64-bit seed of every scenario (decimal or 0x hex)\n"
     "  -j, --jobs THREADS     worker threads; 0 = one per core (default 0)\n"
     "  -R, --recursive        descend into sub-folders\n"
     "      --resume           skip scenarios whose outputs are complete and unchanged\n"
@@ -288,13 +297,14 @@ static void job_free(batch_job *j)
  * once; a scenario whose name an earlier one has (both would write the same
  * folder) is refused. A refused scenario is left NULL with a failed row.
  * Returns the worst status met. */
-static int load_all(batch_job *j, const ts_path_list *files, const ts_cli_opts *o, FILE *err)
+static int load_all(batch_job *j, const ts_path_list *files, const ts_cli_overrides *ov,
+                    FILE *err)
 {
     int status = TS_OK;
     ts_error e;
     ts_error_clear(&e);
     for (int i = 0; i < j->n; i++) {
-        j->sc[i] = ts_scenario_load(files->paths[i], o->sets, o->n_sets, &e);
+        j->sc[i] = ts_scenario_load(files->paths[i], ov->v, ov->n, &e);
         if (j->sc[i] && ts_result_check_name(j->sc[i]->name, files->paths[i], &e) != TS_OK) {
             ts_scenario_free(j->sc[i]);
             j->sc[i] = NULL;
@@ -376,8 +386,16 @@ static void report_interrupted(const batch_job *j, int sig, FILE *err)
 /* Reports each failed run (in file order) and writes DIR/batch.csv with the
  * first loaded scenario's precision, then the one-line summary on out unless
  * quiet. Returns the worst of status and what it met. */
-static int report_and_write(const batch_job *j, int status, bool quiet, FILE *out, FILE *err)
+static int report_and_write(const batch_job *j, const ts_cli_opts *o, int status, FILE *out,
+                            FILE *err)
 {
+    bool quiet = o->quiet;
+    /* batch.csv's --set columns: the --set options, not the one --log stands for */
+    const char *sets[TS_CLI_MAX_SETS];
+    int n_sets = 0;
+    for (int i = 0; i < o->n_sets; i++)
+        if (o->sets[i] != o->log_set)
+            sets[n_sets++] = o->sets[i];
     for (int i = 0; i < j->n; i++)
         if (j->sc[i] && j->status[i] != TS_OK) {
             fprintf(err, "%s\n", j->rows[i].error ? j->rows[i].error : "failed");
@@ -395,7 +413,7 @@ static int report_and_write(const batch_job *j, int status, bool quiet, FILE *ou
     if (snprintf(path, sizeof path, "%s/batch.csv", j->outdir) >= (int)sizeof path) {
         fprintf(err, "tradesim batch: %s/batch.csv: path too long\n", j->outdir);
         status = worst(status, TS_EIO);
-    } else if (ts_batch_write(path, j->rows, j->n, precision, &e) != TS_OK) {
+    } else if (ts_batch_write(path, j->rows, j->n, sets, n_sets, precision, &e) != TS_OK) {
         fprintf(err, "%s\n", e.msg);
         status = worst(status, TS_EIO);
     } else if (!quiet) {
@@ -445,7 +463,9 @@ int ts_cmd_batch(int argc, char **argv, FILE *out, FILE *err)
      * is written lets that short write finish and is reported after. */
     ts_interrupt in;
     bool watching = ts_interrupt_start(&in);
-    int status = load_all(&j, &files, &o, err);
+    ts_cli_overrides ov;
+    ts_cli_overrides_collect(&o, &ov);
+    int status = load_all(&j, &files, &ov, err);
     /* One writer per folder, and a writable one, before the first replicate. */
     int lock = -1;
     if (ts_interrupted(&in) || ts_result_lock(outdir, &lock, &e) != TS_OK) {
@@ -462,7 +482,7 @@ int ts_cmd_batch(int argc, char **argv, FILE *out, FILE *err)
     }
     run_all(&j, &in, o.quiet, err);
     if (!ts_interrupted(&in))
-        status = report_and_write(&j, status, o.quiet, out, err);
+        status = report_and_write(&j, &o, status, out, err);
     if (watching)
         ts_interrupt_stop(&in);
     j.in = NULL;   /* in ends here */

@@ -104,8 +104,7 @@ int ts_cmd_experiment(int argc, char **argv, FILE *out, FILE *err)
     if ((rc = ts_cli_input_file("experiment", o.positional[0], NULL, err)) >= 0)
         return rc;
     ts_cli_overrides ov;
-    if (!ts_cli_collect_overrides(&o, "experiment", &ov, err))
-        return TS_EBAD;
+    ts_cli_overrides_collect(&o, &ov);
     ts_interrupt in;
     ts_interrupt_start(&in);
     ts_error e;

@@ -10,9 +10,6 @@
  * and the exit code is 3. A signal that arrives while the files are being written
  * lets that short write finish (each file appears whole or not at all) and
  * is then reported the same way. */
-#include <errno.h>
-#include <limits.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -141,8 +138,7 @@ int ts_cmd_run(int argc, char **argv, FILE *out, FILE *err)
     if (rc >= 0)
         return rc;
     ts_cli_overrides ov;
-    if (!ts_cli_collect_overrides(&o, "run", &ov, err))
-        return TS_EBAD;
+    ts_cli_overrides_collect(&o, &ov);
     ts_error e;
     ts_error_clear(&e);
     /* Watching from before loading: a signal while a large scenario loads

@@ -1,6 +1,7 @@
 /* The one reader of summary.csv (resultdir.h), shared by batch and compare. */
 #include "tradesim/resultdir.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,7 +11,7 @@
 
 /* ---- summary.csv ---------------------------------------------------------- */
 
-enum { ROLE_OTHER = -1, ROLE_DEAL = -2, ROLE_FIRST = -3, ROLE_REPLICATE = -4 };
+enum { ROLE_OTHER = -1, ROLE_DEAL = -2, ROLE_FIRST = -3, ROLE_REPLICATE = -4, ROLE_SEED = -5 };
 
 static bool is_outcome(const char *name)
 {
@@ -22,6 +23,8 @@ void ts_summary_free(ts_summary *s)
 {
     free(s->path);
     free(s->first.v);
+    free(s->deal.v);
+    free(s->seed);
     for (size_t i = 0; i < s->n_cols; i++) {
         free(s->cols[i].name);
         free(s->cols[i].x.v);
@@ -68,6 +71,9 @@ static ts_status read_header(ts_summary *s, ts_csvread *r, int **role, ts_error 
         if (strcmp(name, "deal") == 0) {
             has_deal = true;
             (*role)[i] = ROLE_DEAL;
+        } else if (strcmp(name, "seed") == 0) {
+            s->has_seed = true;
+            (*role)[i] = ROLE_SEED;
         } else if (strcmp(name, "first_deal_step") == 0) {
             s->has_first = true;
             (*role)[i] = ROLE_FIRST;
@@ -83,9 +89,43 @@ static ts_status read_header(ts_summary *s, ts_csvread *r, int **role, ts_error 
     return TS_OK;
 }
 
+/* A seed as summary.csv writes it (0x and 16 hex digits) or in decimal:
+ * never wrapped or saturated. */
+static bool parse_seed(const char *f, uint64_t *v)
+{
+    bool hex = f[0] == '0' && (f[1] == 'x' || f[1] == 'X');
+    const char *d = hex ? f + 2 : f;
+    size_t n = strlen(d);
+    if (n == 0 || n > (hex ? 16u : 20u) ||
+        strspn(d, hex ? "0123456789abcdefABCDEF" : "0123456789") != n)
+        return false;
+    errno = 0;
+    unsigned long long x = strtoull(d, NULL, hex ? 16 : 10);
+    if (errno == ERANGE)
+        return false;
+    *v = (uint64_t)x;
+    return true;
+}
+
+/* Row k's seed into s->seed (grown with the rows). */
+static bool push_seed(ts_summary *s, size_t *cap, uint64_t v)
+{
+    if (s->rows > *cap) {
+        size_t nc = *cap ? 2 * *cap : 256;
+        uint64_t *p = realloc(s->seed, nc * sizeof *p);
+        if (!p)
+            return false;
+        s->seed = p;
+        *cap = nc;
+    }
+    s->seed[s->rows - 1] = v;
+    return true;
+}
+
 static ts_status read_rows(ts_summary *s, ts_csvread *r, const int *role, size_t width,
                            ts_error *e)
 {
+    size_t seed_cap = 0;
     for (;;) {
         bool got;
         if (ts_csvread_next(r, &got, e) != TS_OK)
@@ -99,7 +139,9 @@ static ts_status read_rows(ts_summary *s, ts_csvread *r, const int *role, size_t
         for (size_t i = 0; i < width; i++) {
             const char *f = ts_csvread_field(r, i);
             double x;
-            if (role[i] == ROLE_OTHER || (*f == '\0' && role[i] != ROLE_DEAL && role[i] != ROLE_REPLICATE))
+            if (role[i] == ROLE_OTHER ||
+                (*f == '\0' && role[i] != ROLE_DEAL && role[i] != ROLE_REPLICATE &&
+                 role[i] != ROLE_SEED))
                 continue;
             if (role[i] == ROLE_REPLICATE) {
                 if (*f == '\0' || strspn(f, "0123456789") != strlen(f))
@@ -107,10 +149,21 @@ static ts_status read_rows(ts_summary *s, ts_csvread *r, const int *role, size_t
                 continue;
             }
             if (role[i] == ROLE_DEAL) {
-                if (strcmp(f, "1") == 0 || strcmp(f, "true") == 0)
-                    s->deals++;
-                else if (strcmp(f, "0") != 0 && strcmp(f, "false") != 0)
+                bool yes = strcmp(f, "1") == 0 || strcmp(f, "true") == 0;
+                if (!yes && strcmp(f, "0") != 0 && strcmp(f, "false") != 0)
                     return bad_cell(r, i, "deal 0 or 1", e);
+                s->deals += yes;
+                if (!ts_values_push(&s->deal, yes ? 1.0 : 0.0))
+                    return ts_error_set(e, TS_EIO, "%s: out of memory", s->path);
+                continue;
+            }
+            if (role[i] == ROLE_SEED) {
+                uint64_t v;
+                if (!parse_seed(f, &v))
+                    return bad_cell(r, i, "a seed (a whole number below 2^64, decimal or 0x hex)",
+                                    e);
+                if (!push_seed(s, &seed_cap, v))
+                    return ts_error_set(e, TS_EIO, "%s: out of memory", s->path);
                 continue;
             }
             if (!ts_csvread_number(f, &x) || !isfinite(x))

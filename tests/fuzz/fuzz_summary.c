@@ -2,7 +2,7 @@
  * compare share. Input: the bytes of a summary.csv. Any input must be read
  * or refused with a one-line error naming the file: never a crash, a leak
  * or a hang; a file read must satisfy the reader's rules (a row at least,
- * deals no more than rows, every value finite). */
+ * deals no more than rows, every value finite, a deal indicator per row). */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -40,6 +40,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (s.rows == 0 || s.deals > s.rows)
             abort();
         check_values(&s.first, s.rows);
+        /* compare pairs rows by these: one deal indicator (and seed) per row */
+        if (s.deal.n != s.rows || (s.has_seed && !s.seed))
+            abort();
+        for (size_t k = 0; k < s.rows; k++)
+            if (s.deal.v[k] != 0.0 && s.deal.v[k] != 1.0)
+                abort();
         for (size_t i = 0; i < s.n_cols; i++)
             check_values(&s.cols[i].x, s.rows);
         ts_summary_free(&s);
