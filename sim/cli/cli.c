@@ -34,6 +34,7 @@ static const opt_spec specs[] = {
     {'e', NULL, "--rtol", true},         {'h', "-h", "--help", false},
     {'L', NULL, "--log", true},          {'I', NULL, "--independent", false},
     {'d', NULL, "--design", true},       {'n', "-n", "--points", true},
+    {'w', NULL, "--where", true},
 };
 
 static bool parse_long(const char *s, long lo, long hi, long *v)
@@ -137,6 +138,7 @@ static int apply(const opt_spec *sp, const char *val, const char *cmd, ts_cli_op
         break;
     case 'h': o->help = true; break;
     case 'd': o->design = val; break;
+    case 'w': o->where = val; break;
     case 'n':
         if (!parse_long(val, 1, 10000000L, &o->points))
             return bad_value(err, cmd, name, val, "a whole number from 1 to 10000000");

@@ -11,6 +11,7 @@ static const ts_cli_command commands[] = {
     {&ts_cmd_check_spec, ts_cmd_check},     {&ts_cmd_compare_spec, ts_cmd_compare},
     {&ts_cmd_diff_spec, ts_cmd_diff},       {&ts_cmd_plot_spec, ts_cmd_plot},
     {&ts_cmd_verify_spec, ts_cmd_verify},   {&ts_cmd_experiment_spec, ts_cmd_experiment},
+    {&ts_cmd_sensitivity_spec, ts_cmd_sensitivity}, {&ts_cmd_discover_spec, ts_cmd_discover},
 };
 
 const ts_cli_command *ts_cli_commands(size_t *n)
