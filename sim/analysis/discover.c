@@ -9,6 +9,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <gsl/gsl_cdf.h>
+
 #include "tradesim/csv.h"
 #include "tradesim/csvread.h"
 #include "tradesim/experiment.h"
@@ -421,8 +423,40 @@ void ts_condition_free(ts_condition *c) { free(c); }
 
 /* ---- PRIM ------------------------------------------------------------------------ */
 
+/* Each restricted factor's quasi-p-value (Bryant & Lempert 2010): the
+ * chance of the box's share of cases or more among its rows if the
+ * factor's restriction were dropped, binomially; NaN for a free factor.
+ * Counted over every row. */
+static void quasi_p(const ts_folder_data *d, const bool *y, const ts_prim_box *bx, double *p)
+{
+    size_t n = 0, c = 0;
+    for (size_t i = 0; i < d->n; i++) {
+        bool in = true;
+        for (size_t j = 0; j < d->k && in; j++)
+            in = d->x[i * d->k + j] >= bx->lo[j] && d->x[i * d->k + j] <= bx->hi[j];
+        n += in;
+        c += in && y[i];
+    }
+    for (size_t f = 0; f < d->k; f++) {
+        p[f] = NAN;
+        if (!bx->restricted[f])
+            continue;
+        size_t nf = 0, cf = 0;
+        for (size_t i = 0; i < d->n; i++) {
+            bool in = true;
+            for (size_t j = 0; j < d->k && in; j++)
+                in = j == f || (d->x[i * d->k + j] >= bx->lo[j] && d->x[i * d->k + j] <= bx->hi[j]);
+            nf += in;
+            cf += in && y[i];
+        }
+        p[f] = c == 0 || nf == 0 ? 1.0
+                                 : gsl_cdf_binomial_Q((unsigned)(c - 1), (double)cf / (double)nf,
+                                                      (unsigned)n);
+    }
+}
+
 static ts_status write_boxes(const ts_folder_data *d, const ts_prim_result *res,
-                             const char *outdir, ts_error *err)
+                             const double *qp, const char *outdir, ts_error *err)
 {
     char path[4300];
     snprintf(path, sizeof path, "%s/boxes.csv", outdir);
@@ -430,7 +464,8 @@ static ts_status write_boxes(const ts_folder_data *d, const ts_prim_result *res,
     if (!f)
         return TS_EIO;
     static const char *const head[] = {"box",    "coverage", "density", "mass",  "rows",
-                                       "cases",  "factor",   "lo",      "hi",    "restricted"};
+                                       "cases",  "factor",   "lo",      "hi",    "restricted",
+                                       "quasi_p"};
     for (size_t j = 0; j < sizeof head / sizeof head[0]; j++)
         ts_csv_str(f, head[j]);
     ts_csv_end_row(f);
@@ -447,6 +482,10 @@ static ts_status write_boxes(const ts_folder_data *d, const ts_prim_result *res,
             ts_csv_num(f, bx->lo[j]);
             ts_csv_num(f, bx->hi[j]);
             ts_csv_int(f, bx->restricted[j]);
+            if (isnan(qp[(size_t)b * d->k + j]))
+                ts_csv_empty(f);
+            else
+                ts_csv_num(f, qp[(size_t)b * d->k + j]);
             ts_csv_end_row(f);
         }
     }
@@ -514,30 +553,46 @@ ts_status ts_discover(const ts_folder_data *d, const char *where, const char *ou
                           "is nothing to discover", where, cases ? "all" : "none", d->n, d->path);
     else
         st = ts_prim(d->x, y, d->n, d->k, &po, &res, err);
+    double *qp = st == TS_OK ? malloc(((size_t)res.n_boxes * d->k + 1) * sizeof *qp) : NULL;
+    if (st == TS_OK && !qp)
+        st = ts_error_set(err, TS_EIO, "out of memory");
+    for (int b = 0; st == TS_OK && b < res.n_boxes; b++)
+        quasi_p(d, y, &res.boxes[b].box, qp + (size_t)b * d->k);
     free(y);
     if (st == TS_OK)
         st = ts_fs_mkdirs(outdir, err);
     if (st == TS_OK)
-        st = write_boxes(d, &res, outdir, err);
+        st = write_boxes(d, &res, qp, outdir, err);
     if (st == TS_OK) {
         ts_text_printf(report, "'%s' holds in %zu of %zu %s (%.3g)\n", where, cases, d->n,
                        d->experiment ? "points" : "replicates", res.mean);
         for (int b = 0; b < res.n_boxes; b++) {
             const ts_prim_box *bx = &res.boxes[b].box;
+            const double *p = qp + (size_t)b * d->k;
             ts_text_printf(report, "box %d: density %.3g, coverage %.3g, mass %.3g (%zu rows):",
                            b + 1, bx->density, bx->coverage, bx->mass, bx->n_points);
             const char *sep = " ";
-            for (size_t j = 0; j < d->k; j++)
-                if (bx->restricted[j]) {
-                    ts_text_printf(report, "%s%s in [%.4g, %.4g]", sep, d->factor[j], bx->lo[j],
-                                   bx->hi[j]);
-                    sep = ", ";
+            int weak = 0;
+            for (size_t j = 0; j < d->k; j++) {
+                if (!bx->restricted[j])
+                    continue;
+                if (!(p[j] < 0.05)) {
+                    weak++;
+                    continue;
                 }
-            if (bx->n_restricted == 0)
-                ts_text_printf(report, " no restriction");
+                ts_text_printf(report, "%s%s in [%.4g, %.4g]", sep, d->factor[j], bx->lo[j],
+                               bx->hi[j]);
+                sep = ", ";
+            }
+            if (sep[0] == ' ')
+                ts_text_printf(report, " no restriction significant at 5%%");
+            if (weak > 0)
+                ts_text_printf(report, " (and %d restriction%s with quasi-p >= 0.05)", weak,
+                               weak > 1 ? "s" : "");
             ts_text_printf(report, "\n");
         }
     }
+    free(qp);
     ts_prim_free(&res);
     return st;
 }

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# End-to-end checks of `tradesim sensitivity` and `tradesim discover` on a
+# run of tests/good/uncertain_poly.cfg (each replicate draws its two levels;
+# a's total is 10 l1 + 20 l2, b's 10 l1^2 + 5 l2): the given-data indices
+# near the closed forms (S1 0.2 and 0.8 for a), positive PRCCs; PRIM's first
+# box for 'a_total > 25' (the corner l1 > 0.5, l2 > 0.75) restricts both
+# levels from below with a density far above the overall share; the same on
+# an experiment folder; bad input exits 2 with one line.
+# Usage: discover_cli.sh TRADESIM_BIN REPO_ROOT
+set -u
+bin=$1
+root=$2
+. "$root/tests/lib/common.sh"
+poly="$root/tests/good/uncertain_poly.cfg"
+
+"$bin" run "$poly" -r 2000 -o "$tmp/r" -q || fail "run exit $?"
+"$bin" sensitivity "$tmp/r/poly" -o "$tmp/s.csv" >/dev/null || fail "sensitivity exit $?"
+get() { awk -F, -v o="$1" -v p="$2" -v i="$3" '$1==o && $2==p && $4==i {print $5}' "$tmp/s.csv"; }
+near() { awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= t) }'; }
+near "$(get a_total l1 S1)" 0.2 0.05 || fail "a_total l1 S1 $(get a_total l1 S1), expected 0.2"
+near "$(get a_total l2 S1)" 0.8 0.05 || fail "a_total l2 S1 $(get a_total l2 S1), expected 0.8"
+near "$(get b_total l1 S1)" 0.81 0.05 || fail "b_total l1 S1 $(get b_total l1 S1), expected 0.81"
+for o in a_total b_total; do
+    for p in l1 l2; do
+        awk -v v="$(get $o $p PRCC)" 'BEGIN { exit !(v > 0.8) }' || fail "$o $p PRCC $(get $o $p PRCC)"
+    done
+done
+"$bin" sensitivity "$tmp/r/poly" >/dev/null || fail "sensitivity (default place) exit $?"
+[ -s "$tmp/r/poly/sensitivity/sensitivity.csv" ] || fail "no RESULT_DIR/sensitivity/sensitivity.csv"
+
+out=$("$bin" discover "$tmp/r/poly" --where 'a_total > 25' -o "$tmp/d") || fail "discover exit $?"
+echo "$out" | grep -q "^'a_total > 25' holds in " || fail "discover report: $out"
+[ -s "$tmp/d/boxes.csv" ] && [ -s "$tmp/d/peeling.csv" ] || fail "no boxes.csv or peeling.csv"
+box=$(awk -F, '$1 == 1 { print $7, $8, $10, $3 }' "$tmp/d/boxes.csv")
+l1lo=$(echo "$box" | awk '$1 == "l1" {print $2}')
+l2lo=$(echo "$box" | awk '$1 == "l2" {print $2}')
+dens=$(echo "$box" | awk 'NR == 1 {print $4}')
+awk -v a="$l1lo" -v b="$l2lo" -v d="$dens" 'BEGIN { exit !(a > 0.4 && a < 0.75 && b > 0.65 && b < 0.9 && d > 0.6) }' ||
+    fail "first box: l1 from $l1lo, l2 from $l2lo, density $dens"
+
+"$bin" experiment "$poly" --design lhs -n 200 -r 2 -o "$tmp/e" -q || fail "experiment exit $?"
+"$bin" discover "$tmp/e/poly" --where 'b_total < 3' -o "$tmp/de" >/dev/null || fail "discover on an experiment exit $?"
+"$bin" sensitivity "$tmp/e/poly" -o "$tmp/se.csv" >/dev/null || fail "sensitivity on an experiment exit $?"
+
+expect() {
+    local want=$1; shift
+    got=$("$bin" "$@" 2>&1 >/dev/null); rc=$?
+    [ "$rc" = 2 ] || fail "$*: exit $rc, want 2"
+    [ "$got" = "$want" ] || fail "$*: got '$got', want '$want'"
+}
+expect "tradesim discover: --where is required, e.g. --where 'deals == 0'" discover "$tmp/r/poly"
+expect "tradesim discover: --where 'a_totl > 1': no outcome 'a_totl' in $tmp/r/poly/summary.csv" discover "$tmp/r/poly" --where 'a_totl > 1'
+expect "tradesim discover: --where 'a_total 1': expected one of < <= > >= == != after 'a_total'" discover "$tmp/r/poly" --where 'a_total 1'
+expect "tradesim discover: --where 'a_total > 1 nor b_total < 2': expected 'and' or 'or' at 'nor b_total < 2'" discover "$tmp/r/poly" --where 'a_total > 1 nor b_total < 2'
+expect "tradesim discover: --where 'a_total > 1000' holds in none of the 2000 rows of $tmp/r/poly/summary.csv: there is nothing to discover" discover "$tmp/r/poly" --where 'a_total > 1000'
+"$bin" run "$root/tests/good/minimal.cfg" -r 10 -o "$tmp/m" -q
+expect "tradesim sensitivity: $tmp/m/minimal: no uncertain parameters in $tmp/m/minimal/scenario.cfg: the analysis needs factors (docs/scenario-format.md, \"Uncertain parameters\")" sensitivity "$tmp/m/minimal"
+expect "tradesim sensitivity: $tmp: neither a result folder (summary.csv) nor an experiment folder (points.csv, design.csv)" sensitivity "$tmp"
+finish "sensitivity and discover: closed forms, PRIM's box, bad input"
