@@ -3,8 +3,9 @@
  * Densities are compared as exact fractions (cases_a * points_b against
  * cases_b * points_a in 64 bits, n < 2^32), so ties are real ties and are
  * broken by the fixed rules of prim.h, never by rounding. Each peeling step
- * sorts the box's values of every factor (O(k n log n)); each pasting step
- * scans the points in play once (O(n k)) and sorts the candidates. */
+ * selects two order statistics of every factor in the box (O(k n)); each
+ * pasting step scans the points in play once (O(n k)) and sorts the
+ * candidates. */
 #include "tradesim/prim.h"
 
 #include <math.h>
@@ -13,6 +14,7 @@
 #include <string.h>
 
 #include <gsl/gsl_sort.h>
+#include <gsl/gsl_statistics_double.h>
 
 typedef struct {
     const double *x;
@@ -102,53 +104,67 @@ static bool box_set(const prim_ctx *c, ts_prim_box *b, const double *lo, const d
 
 /* ---- peeling -------------------------------------------------------------- */
 
+/* The slice at one end of factor j beyond v (below it for the low end, above
+ * for the high end): points and cases, and when none lies beyond v (v is the
+ * extreme value) the slice of the run of values equal to v instead, bounded
+ * by the nearest other value. False when the box has one value of j. */
+static bool peel_slice(const prim_ctx *c, size_t nb, size_t j, bool upper, double v,
+                       double *bound, size_t *points, size_t *cases)
+{
+    size_t beyond = 0, beyond_cases = 0, at = 0, at_cases = 0;
+    double next = upper ? -INFINITY : INFINITY;
+    bool has_next = false;
+    for (size_t t = 0; t < nb; t++) {
+        size_t p = c->idx[t];
+        double xv = c->x[p * c->k + j];
+        if (upper ? xv > v : xv < v) {
+            beyond++;
+            beyond_cases += c->y[p];
+        } else if (xv == v) {
+            at++;
+            at_cases += c->y[p];
+        } else if (upper ? xv > next : xv < next) {
+            next = xv;
+            has_next = true;
+        }
+    }
+    if (beyond > 0) {
+        *bound = v;
+        *points = beyond;
+        *cases = beyond_cases;
+        return true;
+    }
+    if (!has_next)
+        return false;
+    *bound = next;
+    *points = at;
+    *cases = at_cases;
+    return true;
+}
+
 /* The best peel of factor j's two ends on the nb points of c->idx holding
- * `cases`, into *best (kept when no better). */
+ * `cases`, into *best (kept when no better). The slice is what lies beyond
+ * the m-th value from that end (m = peel_alpha nb, at least 1), found by
+ * selection in O(nb): a run of equal values is kept whole, and at least one
+ * value goes. */
 static void peel_factor(prim_ctx *c, size_t nb, size_t cases, size_t j, prim_move *best)
 {
-    const double *col = c->col;
-    size_t *ord = c->ord;
-    for (size_t t = 0; t < nb; t++)
-        c->col[t] = c->x[c->idx[t] * c->k + j];
-    gsl_sort_index(ord, col, 1, nb);
     size_t m = (size_t)floor(c->o.peel_alpha * (double)nb);
     m = m < 1 ? 1 : m;
     if (m >= nb)
         return;
+    for (size_t t = 0; t < nb; t++)
+        c->col[t] = c->x[c->idx[t] * c->k + j];
+    double v[2];
+    v[0] = gsl_stats_select(c->col, 1, nb, m);
+    v[1] = gsl_stats_select(c->col, 1, nb, nb - 1 - m);
     for (int side = 0; side < 2; side++) {
-        /* Low end: positions [0, p) go; high end: (q, nb) go. A run of equal
-         * values goes whole; at least one value goes. */
-        size_t removed;
         double bound;
-        if (side == 0) {
-            size_t p = m;
-            while (p > 0 && col[ord[p - 1]] == col[ord[p]])
-                p--;
-            if (p == 0)
-                while (++p < nb && col[ord[p]] == col[ord[0]])
-                    ;
-            if (p >= nb)
-                continue;
-            removed = p;
-            bound = col[ord[p]];
-        } else {
-            size_t q = nb - 1 - m; /* the highest kept position */
-            while (q + 1 < nb && col[ord[q + 1]] == col[ord[q]])
-                q++;
-            if (q == nb - 1) {
-                while (q > 0 && col[ord[q]] == col[ord[nb - 1]])
-                    q--;
-                if (col[ord[q]] == col[ord[nb - 1]])
-                    continue;
-            }
-            removed = nb - 1 - q;
-            bound = col[ord[q]];
-        }
+        size_t removed, gone;
+        if (!peel_slice(c, nb, j, side == 1, v[side], &bound, &removed, &gone))
+            continue;
         if (nb - removed < c->min_points)
             continue;
-        size_t gone = 0;
-        for (size_t t = 0; t < removed; t++)
-            gone += c->y[c->idx[ord[side == 0 ? t : nb - 1 - t]]];
         size_t left = nb - removed, left_cases = cases - gone;
         bool better = !best->ok || denser(left_cases, left, best->cases, best->points) ||
                       (!denser(best->cases, best->points, left_cases, left) && left > best->points);
