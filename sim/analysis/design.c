@@ -69,8 +69,11 @@ ts_status ts_design_lhs(size_t n, size_t k, uint64_t seed, ts_design *out, ts_er
         for (size_t j = 0; j < n; j++)
             perm[j] = j;
         gsl_ran_shuffle(r, perm, n, sizeof *perm);
-        for (size_t j = 0; j < n; j++)
-            out->u[j * k + i] = ((double)perm[j] + gsl_rng_uniform_pos(r)) / (double)n;
+        for (size_t j = 0; j < n; j++) {
+            /* Below 1 for any n: past 2^21 strata the sum can round up to it. */
+            double u = ((double)perm[j] + gsl_rng_uniform_pos(r)) / (double)n;
+            out->u[j * k + i] = u < 1.0 ? u : nextafter(1.0, 0.0);
+        }
     }
     free(perm);
     gsl_rng_free(r);
