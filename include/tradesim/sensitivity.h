@@ -69,7 +69,7 @@ ts_status ts_morris_indices(const ts_design *d, const double *y, const ts_boot_o
 ts_status ts_given_first_order(const double *x, const double *y, size_t n, size_t k,
                                const ts_boot_options *opt, ts_estimate *s1, ts_error *err);
 
-/* Partial rank correlation coefficients (Iman & Conover 1985; Marino et al.
+/* Partial rank correlation coefficients (Iman & Conover 1980; Marino et al.
  * 2008): x and y rank-transformed (average ranks for ties), the ranks of
  * x_i and of y each regressed by least squares on the ranks of the other
  * factors, and the residuals correlated. Interval by Fisher's z with
