@@ -283,7 +283,7 @@ static ts_status numerics(ts_error *err)
     o.resamples = 20;
     ts_status s = ts_design_saltelli(8, 3, 1, &sal, err);
     if (s == TS_OK)
-        s = ts_design_morris(4, 3, 4, 1, &mor, err);
+        s = ts_design_morris_spread(4, 8, 3, 4, 1, &mor, err);
     if (s == TS_OK)
         s = ts_design_lhs(60, 3, 1, &lhs, err);
     if (s == TS_OK && !(y = malloc(60 * sizeof *y)))
