@@ -345,6 +345,9 @@ static void test_given_ishigami(void **state)
         assert_near(s1[i].value, s1t[i], 0.03);
         assert_covers(s1[i], s1t[i]);
     }
+    /* x3 has no first-order effect: uncorrected, the noise in 142 bin means
+     * would score (142 - 1) / 20000 = 0.007. */
+    assert_near(s1[2].value, 0.0, 0.003);
     free(x);
     free(y);
 }

@@ -257,6 +257,13 @@ static void paste_scan(prim_ctx *c, size_t *points, size_t *cases, size_t *n_out
     }
 }
 
+/* The t-th nearest of nc candidates sorted ascending by order: from the top
+ * below the box (side 0), from the bottom above it. */
+static size_t nearest(const size_t *order, size_t nc, int side, size_t t)
+{
+    return side == 0 ? order[nc - 1 - t] : order[t];
+}
+
 /* The best paste at factor j's ends given the box's points and cases; the
  * n_out single-bound outsiders are in c->idx/c->aux. */
 static void paste_factor(prim_ctx *c, size_t points, size_t cases, size_t n_out, size_t j,
@@ -279,17 +286,15 @@ static void paste_factor(prim_ctx *c, size_t points, size_t cases, size_t n_out,
         }
         if (nc == 0)
             continue;
-        size_t *order = c->ord;
-        gsl_sort_index(order, c->col, 1, nc);
+        gsl_sort_index(c->ord, c->col, 1, nc);
         size_t take = m < nc ? m : nc;
-#define AT(t) (side == 0 ? order[nc - 1 - (t)] : order[t])
-        while (take < nc && c->col[AT(take)] == c->col[AT(take - 1)])
+        while (take < nc && c->col[nearest(c->ord, nc, side, take)] ==
+                                c->col[nearest(c->ord, nc, side, take - 1)])
             take++;
         size_t added = 0;
         for (size_t t = 0; t < take; t++)
-            added += c->y[c->pts[AT(t)]];
-        double bound = c->col[AT(take - 1)];
-#undef AT
+            added += c->y[c->pts[nearest(c->ord, nc, side, t)]];
+        double bound = c->col[nearest(c->ord, nc, side, take - 1)];
         size_t np = points + take, ncs = cases + added;
         if (denser(ncs, np, best->ok ? best->cases : cases, best->ok ? best->points : points))
             *best = (prim_move){.ok = true, .factor = j, .upper = side == 1, .bound = bound,
