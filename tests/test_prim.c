@@ -213,6 +213,30 @@ static void test_noisy_box(void **state)
     free(y);
 }
 
+/* x = 0..19, cases at x >= 4: the data's density 0.8 already reaches the
+ * threshold 0.8, so the first box denser than the start is chosen: the first
+ * peel, [2, 19] (16 of 18); x = 1 has no case, so it is not pasted back. */
+static void test_common_condition(void **state)
+{
+    (void)state;
+    double x[20];
+    bool y[20];
+    for (int i = 0; i < 20; i++) {
+        x[i] = i;
+        y[i] = i >= 4;
+    }
+    ts_prim_options o = ts_prim_defaults();
+    o.peel_alpha = 0.1;
+    ts_prim_result res;
+    assert_int_equal(ts_prim(x, y, 20, 1, &o, &res, NULL), TS_OK);
+    assert_true(res.n_boxes >= 1);
+    assert_int_equal(res.boxes[0].chosen, 1);
+    assert_near(res.boxes[0].box.lo[0], 2, 0);
+    assert_int_equal(res.boxes[0].box.n_cases, 16);
+    assert_int_equal(res.boxes[0].box.n_points, 18);
+    ts_prim_free(&res);
+}
+
 static void test_bad_input(void **state)
 {
     (void)state;
@@ -249,7 +273,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_one_factor_by_hand), cmocka_unit_test(test_paste_by_hand),
         cmocka_unit_test(test_covering_two_boxes), cmocka_unit_test(test_noisy_box),
-        cmocka_unit_test(test_bad_input),
+        cmocka_unit_test(test_common_condition), cmocka_unit_test(test_bad_input),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -215,13 +215,18 @@ static ts_status peel(prim_ctx *c, ts_prim_found *f, ts_error *err)
     }
 }
 
-/* The first entry reaching the threshold, else the densest (first of equals). */
+/* The first entry denser than the start that reaches the threshold, else
+ * the densest (the first of equals). Denser than the start: when the data's
+ * own density reaches the threshold the whole box would otherwise be chosen
+ * and the cover would end without a box. */
 static size_t choose(const prim_ctx *c, const ts_prim_found *f)
 {
+    const ts_prim_box *start = &f->trajectory[0];
     size_t densest = 0;
     for (size_t s = 0; s < f->n_steps; s++) {
         const ts_prim_box *b = &f->trajectory[s];
-        if (b->density >= c->o.threshold)
+        if (b->density >= c->o.threshold &&
+            denser(b->n_cases, b->n_points, start->n_cases, start->n_points))
             return s;
         const ts_prim_box *d = &f->trajectory[densest];
         if (denser(b->n_cases, b->n_points, d->n_cases, d->n_points))
