@@ -4,7 +4,7 @@
  * loading a scenario with --set and events, writing it as text, running
  * replicates with talks and writing the six files; reading the folder back
  * (chart data and scripts, batch's row and batch.csv, diff, compare); the
- * check and batch commands; the experiments' designs, indices and PRIM. Each failure must be reported as a run-time
+ * check and batch commands; the experiments' designs, indices, PRIM and CART. Each failure must be reported as a run-time
  * failure (status 3 and one line, no crash, not mistaken for bad input),
  * leave no temporary file, and release what was allocated (the sanitizer and
  * valgrind runs of this program check that). */
@@ -23,6 +23,7 @@
 #include "testutil.h"
 #include "tradesim/agreement.h"
 #include "tradesim/batch.h"
+#include "tradesim/cart.h"
 #include "tradesim/cli.h"
 #include "tradesim/design.h"
 #include "tradesim/engine.h"
@@ -271,7 +272,7 @@ static void test_commands(void **state)
 }
 
 /* The experiments' numerics, each allocation failing in turn: designs,
- * Sobol, Morris and given-data indices, PRIM with covering. */
+ * Sobol, Morris and given-data indices, PRIM with covering, CART. */
 static ts_status numerics(ts_error *err)
 {
     ts_design sal = {0}, mor = {0}, lhs = {0};
@@ -308,6 +309,10 @@ static ts_status numerics(ts_error *err)
         po.threshold = 1.0;
         s = ts_prim(lhs.u, cond, 60, 3, &po, &pr, err);
     }
+    ts_cart_result cr = {0};
+    if (s == TS_OK)
+        s = ts_cart(lhs.u, cond, 60, 3, NULL, &cr, err);
+    ts_cart_free(&cr);
     ts_prim_free(&pr);
     ts_design_free(&sal);
     ts_design_free(&mor);

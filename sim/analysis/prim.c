@@ -16,6 +16,8 @@
 #include <gsl/gsl_sort.h>
 #include <gsl/gsl_statistics_double.h>
 
+#include "prim_impl.h"
+
 typedef struct {
     const double *x;
     const bool *y;
@@ -50,7 +52,7 @@ static bool denser(size_t a_cases, size_t a_points, size_t b_cases, size_t b_poi
     return (uint64_t)a_cases * b_points > (uint64_t)b_cases * a_points;
 }
 
-static void box_free(ts_prim_box *b)
+void ts_prim_box_free(ts_prim_box *b)
 {
     free(b->lo); /* hi lives in the same block */
     free(b->restricted);
@@ -59,9 +61,9 @@ static void box_free(ts_prim_box *b)
 
 static void found_free(ts_prim_found *f)
 {
-    box_free(&f->box);
+    ts_prim_box_free(&f->box);
     for (size_t s = 0; s < f->n_steps; s++)
-        box_free(&f->trajectory[s]);
+        ts_prim_box_free(&f->trajectory[s]);
     free(f->trajectory);
     *f = (ts_prim_found){0};
 }
@@ -77,29 +79,37 @@ void ts_prim_free(ts_prim_result *res)
     *res = (ts_prim_result){0};
 }
 
-/* Fills b with copies of lo, hi and the figures; false when out of memory. */
-static bool box_set(const prim_ctx *c, ts_prim_box *b, const double *lo, const double *hi,
-                    size_t points, size_t cases)
+bool ts_prim_box_set(ts_prim_box *b, const ts_box_frame *f, const double *lo, const double *hi,
+                     size_t points, size_t cases)
 {
-    size_t k = c->k;
+    size_t k = f->k;
     *b = (ts_prim_box){.n_points = points, .n_cases = cases};
     b->lo = malloc(2 * k * sizeof *b->lo);
     b->restricted = malloc(k * sizeof *b->restricted);
     if (!b->lo || !b->restricted) {
-        box_free(b);
+        ts_prim_box_free(b);
         return false;
     }
     b->hi = b->lo + k;
     memcpy(b->lo, lo, k * sizeof *lo);
     memcpy(b->hi, hi, k * sizeof *hi);
     for (size_t i = 0; i < k; i++) {
-        b->restricted[i] = lo[i] > c->res->data_lo[i] || hi[i] < c->res->data_hi[i];
+        b->restricted[i] = lo[i] > f->data_lo[i] || hi[i] < f->data_hi[i];
         b->n_restricted += b->restricted[i];
     }
-    b->mass = (double)points / (double)c->n;
+    b->mass = (double)points / (double)f->n;
     b->density = points ? (double)cases / (double)points : 0.0;
-    b->coverage = c->res->n_cases ? (double)cases / (double)c->res->n_cases : 0.0;
+    b->coverage = f->n_cases ? (double)cases / (double)f->n_cases : 0.0;
     return true;
+}
+
+/* Fills b from the run's frame; false when out of memory. */
+static bool box_set(const prim_ctx *c, ts_prim_box *b, const double *lo, const double *hi,
+                    size_t points, size_t cases)
+{
+    ts_box_frame f = {.n = c->n, .k = c->k, .n_cases = c->res->n_cases,
+                      .data_lo = c->res->data_lo, .data_hi = c->res->data_hi};
+    return ts_prim_box_set(b, &f, lo, hi, points, cases);
 }
 
 /* ---- peeling -------------------------------------------------------------- */
