@@ -94,6 +94,22 @@ static double corr_ratio(const weighted *q, size_t n, const uint32_t *bin, size_
     return (between - (double)(used - 1) * within / (W - (double)used)) / total;
 }
 
+/* e's percentile interval from column i of boot (B x k; scratch after it),
+ * shifted by the bootstrap bias. A resample repeats points, which adds its
+ * own noise to the bin means: the resamples centre about (M' - 1) / n above
+ * the estimate. The bias is the mean of the resamples minus the estimate
+ * (Efron & Tibshirani 1993, 10.2). */
+static void shifted_interval(ts_estimate *e, double *boot, size_t B, size_t k, size_t i,
+                             double level)
+{
+    double bias = 0.0;
+    for (size_t b = 0; b < B; b++)
+        bias += (boot[b * k + i] - e->value) / (double)B;
+    ts_sens_percentile(e, boot, B, k, i, level, boot + B * k);
+    e->lo -= bias;
+    e->hi -= bias;
+}
+
 ts_status ts_given_first_order(const double *x, const double *y, size_t n, size_t k,
                                const ts_boot_options *opt, ts_estimate *s1, ts_error *err)
 {
@@ -144,20 +160,10 @@ ts_status ts_given_first_order(const double *x, const double *y, size_t n, size_
             boot[b * k + i] = corr_ratio(&q, n, bin + i * n, nbins[i], sum, sum + M + 1);
     }
     for (size_t i = 0; i < k; i++) {
-        if (!(var > TS_SENS_CONSTANT * msq) || nbins[i] < 2) {
+        if (!(var > TS_SENS_CONSTANT * msq) || nbins[i] < 2)
             ts_sens_undefined(&s1[i]);
-            continue;
-        }
-        /* A resample repeats points, which adds its own noise to the bin
-         * means: the resamples centre about (M' - 1) / n above the estimate.
-         * The interval is shifted by that bootstrap bias (mean of the
-         * resamples minus the estimate; Efron & Tibshirani 1993, 10.2). */
-        double bias = 0.0;
-        for (size_t b = 0; b < B; b++)
-            bias += (boot[b * k + i] - s1[i].value) / (double)B;
-        ts_sens_percentile(&s1[i], boot, B, k, i, opt->level, boot + B * k);
-        s1[i].lo -= bias;
-        s1[i].hi -= bias;
+        else
+            shifted_interval(&s1[i], boot, B, k, i, opt->level);
     }
 done:
     free(bin);
