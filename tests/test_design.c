@@ -200,6 +200,72 @@ static void test_morris_bad(void **state)
     ts_design_free(&d);
 }
 
+/* Sum over pairs of d's trajectories of the squared Campolongo distance. */
+static double spread(const ts_design *d)
+{
+    size_t k = d->k, w = k + 1;
+    double total = 0.0;
+    for (size_t a = 0; a < d->base; a++)
+        for (size_t b = a + 1; b < d->base; b++) {
+            double sum = 0.0;
+            for (size_t i = 0; i < w; i++)
+                for (size_t j = 0; j < w; j++) {
+                    double s = 0.0;
+                    for (size_t z = 0; z < k; z++) {
+                        double diff = d->u[(a * w + i) * k + z] - d->u[(b * w + j) * k + z];
+                        s += diff * diff;
+                    }
+                    sum += sqrt(s);
+                }
+            total += sum * sum;
+        }
+    return total;
+}
+
+/* Chosen from a pool of 100, 10 trajectories are more spread out than the
+ * pool's first 10 (the plain design of the same seed), still valid Morris
+ * trajectories, and a seed names them. */
+static void test_morris_spread(void **state)
+{
+    (void)state;
+    size_t r = 10, k = 5, w = k + 1;
+    ts_design plain, sp, again;
+    ts_error err;
+    assert_int_equal(ts_design_morris(r, k, 4, 21, &plain, NULL), TS_OK);
+    assert_int_equal(ts_design_morris_spread(r, 100, k, 4, 21, &sp, NULL), TS_OK);
+    assert_int_equal(sp.n, r * w);
+    assert_int_equal(sp.base, r);
+    assert_int_equal(sp.kind, TS_DESIGN_MORRIS);
+    double s_plain = spread(&plain), s_sp = spread(&sp);
+    print_message("spread of 10 trajectories: plain %.1f, chosen from 100 %.1f\n", s_plain, s_sp);
+    assert_true(s_sp > 1.2 * s_plain);
+    for (size_t t = 0; t < r; t++) {
+        unsigned seen = 0;
+        assert_int_equal(sp.moved[t * w], -1);
+        for (size_t s = 1; s < w; s++) {
+            int i = sp.moved[t * w + s];
+            assert_true(i >= 0 && i < (int)k && !(seen & (1u << i)));
+            seen |= 1u << i;
+            const double *x = sp.u + (t * w + s) * k;
+            assert_true(fabs(x[i] - (x - k)[i] - sp.step[t * w + s]) <= 1e-15);
+        }
+    }
+    assert_int_equal(ts_design_morris_spread(r, 100, k, 4, 21, &again, NULL), TS_OK);
+    assert_memory_equal(sp.u, again.u, sp.n * k * sizeof(double));
+    /* A pool as large as r keeps it whole: the plain design. */
+    ts_design whole;
+    assert_int_equal(ts_design_morris_spread(r, r, k, 4, 21, &whole, NULL), TS_OK);
+    assert_memory_equal(whole.u, plain.u, plain.n * k * sizeof(double));
+    ts_design_free(&whole);
+    assert_int_equal(ts_design_morris_spread(r, 5, k, 4, 21, &whole, &err), TS_EBAD);
+    assert_string_equal(err.msg, "morris design: a pool of 5 trajectories to choose 10 from; it "
+                                 "takes 10 to 2000");
+    ts_design_free(&plain);
+    ts_design_free(&sp);
+    ts_design_free(&again);
+    ts_design_free(&whole);
+}
+
 int main(void)
 {
     gsl_set_error_handler_off();
@@ -208,6 +274,7 @@ int main(void)
         cmocka_unit_test(test_lhs_bad),             cmocka_unit_test(test_saltelli_structure),
         cmocka_unit_test(test_saltelli_seed_and_limits),
         cmocka_unit_test(test_morris_trajectories), cmocka_unit_test(test_morris_bad),
+        cmocka_unit_test(test_morris_spread),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

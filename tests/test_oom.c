@@ -4,7 +4,7 @@
  * loading a scenario with --set and events, writing it as text, running
  * replicates with talks and writing the six files; reading the folder back
  * (chart data and scripts, batch's row and batch.csv, diff, compare); the
- * check and batch commands. Each failure must be reported as a run-time
+ * check and batch commands; the experiments' designs, indices, PRIM and CART. Each failure must be reported as a run-time
  * failure (status 3 and one line, no crash, not mistaken for bad input),
  * leave no temporary file, and release what was allocated (the sanitizer and
  * valgrind runs of this program check that). */
@@ -23,11 +23,15 @@
 #include "testutil.h"
 #include "tradesim/agreement.h"
 #include "tradesim/batch.h"
+#include "tradesim/cart.h"
 #include "tradesim/cli.h"
+#include "tradesim/design.h"
 #include "tradesim/engine.h"
 #include "tradesim/output.h"
 #include "tradesim/plot.h"
+#include "tradesim/prim.h"
 #include "tradesim/scenario.h"
+#include "tradesim/sensitivity.h"
 
 /* The calls made so far and the one to fail (0: none). Atomic: the pool's
  * threads allocate too. */
@@ -268,12 +272,86 @@ static void test_commands(void **state)
     ts_test_remove_tree(dir);
 }
 
+/* The experiments' numerics, each allocation failing in turn: designs,
+ * Sobol, Morris and given-data indices, PRIM with covering, CART. */
+static ts_status numerics(ts_error *err)
+{
+    ts_design sal = {0}, mor = {0}, lhs = {0};
+    ts_prim_result pr = {0};
+    double *y = NULL;
+    bool *cond = NULL;
+    ts_estimate e1[3], e2[3], e3[3];
+    ts_boot_options o = ts_boot_defaults();
+    o.resamples = 20;
+    ts_status s = ts_design_saltelli(8, 3, 1, &sal, err);
+    if (s == TS_OK)
+        s = ts_design_morris_spread(4, 8, 3, 4, 1, &mor, err);
+    if (s == TS_OK)
+        s = ts_design_lhs(60, 3, 1, &lhs, err);
+    if (s == TS_OK && !(y = malloc(60 * sizeof *y)))
+        s = ts_error_set(err, TS_EIO, "out of memory for y");
+    if (s == TS_OK && !(cond = malloc(60 * sizeof *cond)))
+        s = ts_error_set(err, TS_EIO, "out of memory for the condition");
+    for (size_t j = 0; s == TS_OK && j < 60; j++) {
+        const double *u = lhs.u + 3 * j;
+        y[j] = u[0] + 2 * u[1] * u[2];
+        cond[j] = u[0] > 0.5 || u[1] < 0.2;
+    }
+    if (s == TS_OK)
+        s = ts_sobol_indices(y, 8, 3, &o, e1, e2, NULL, err);
+    if (s == TS_OK)
+        s = ts_morris_indices(&mor, y, &o, e1, e2, e3, err);
+    if (s == TS_OK)
+        s = ts_given_first_order(lhs.u, y, 60, 3, &o, e1, err);
+    if (s == TS_OK)
+        s = ts_prcc(lhs.u, y, 60, 3, 0.95, e1, err);
+    if (s == TS_OK) {
+        ts_prim_options po = ts_prim_defaults();
+        po.threshold = 1.0;
+        s = ts_prim(lhs.u, cond, 60, 3, &po, &pr, err);
+    }
+    ts_cart_result cr = {0};
+    if (s == TS_OK)
+        s = ts_cart(lhs.u, cond, 60, 3, NULL, &cr, err);
+    ts_cart_free(&cr);
+    ts_prim_free(&pr);
+    ts_design_free(&sal);
+    ts_design_free(&mor);
+    ts_design_free(&lhs);
+    free(y);
+    free(cond);
+    return s;
+}
+
+static void test_numerics(void **state)
+{
+    (void)state;
+    ts_error err;
+    atomic_store(&fail_at, 0);
+    atomic_store(&calls, 0);
+    assert_int_equal(numerics(&err), TS_OK);
+    long total = atomic_load(&calls);
+    assert_true(total > 20);
+    for (long k = 1; k <= total; k++) {
+        ts_error_clear(&err);
+        atomic_store(&calls, 0);
+        atomic_store(&fail_at, k);
+        ts_status s = numerics(&err);
+        atomic_store(&fail_at, 0);
+        if (s != TS_EIO || !err.msg[0] || strchr(err.msg, '\n'))
+            print_error("allocation %ld of %ld: status %d, message '%s'\n", k, total, (int)s,
+                        err.msg);
+        assert_int_equal(s, TS_EIO);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_allocation_fails_once),
         cmocka_unit_test(test_readers),
         cmocka_unit_test(test_commands),
+        cmocka_unit_test(test_numerics),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -10,6 +10,7 @@
 #ifndef TRADESIM_DESIGN_H
 #define TRADESIM_DESIGN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -78,6 +79,17 @@ ts_status ts_design_saltelli(size_t n_base, size_t k, uint64_t seed, ts_design *
  * truncated quantile). r >= 1, k >= 1. */
 ts_status ts_design_morris(size_t r, size_t k, int levels, uint64_t seed, ts_design *out,
                            ts_error *err);
+
+/* Morris trajectories spread out over the cube (Campolongo, Cariboni &
+ * Saltelli 2007): a pool of pool_size trajectories drawn as ts_design_morris
+ * draws them (its first r are ts_design_morris(r, ...)'s), of which the r
+ * kept are chosen greedily: the trajectory with the smallest sum of squared
+ * distances to the others left is removed until r are left (ties: the later
+ * one), the distance between two trajectories being the sum of the Euclidean
+ * distances between their points. The kept ones stay in pool order.
+ * r <= pool_size <= 2000; cost O(pool_size^2 k^3). */
+ts_status ts_design_morris_spread(size_t r, size_t pool_size, size_t k, int levels,
+                                  uint64_t seed, ts_design *out, ts_error *err);
 
 /* Releases what d owns and zeroes it (NULL or zeroed: nothing). */
 void ts_design_free(ts_design *d);

@@ -13,9 +13,9 @@
  * one, a run of equal values taken whole) that leaves the highest density;
  * ties go to the larger remaining box, then the lower factor, then the low
  * end. Peeling stops when every peel would leave fewer than min_mass n points.
- * The chosen box is the first box on the trajectory (the largest) whose
- * density reaches threshold, or, when none does, the densest (the first of
- * equals). Pasting then widens it: each step adds, at one end of one factor,
+ * The chosen box is the first box on the trajectory (the largest) that is
+ * denser than the first and whose density reaches threshold, or, when none
+ * does, the densest (the first of equals). Pasting then widens it: each step adds, at one end of one factor,
  * the nearest paste_alpha of the box's points among those outside only that
  * bound (at least one, equal values whole), the one that raises the density
  * most, while the density strictly rises.

@@ -40,7 +40,8 @@ ts_boot_options ts_boot_defaults(void);
  * n_base and k factors in its row order (n_base (k + 2) values). First order
  * S1_i = mean_j(f(B_j) (f(AB_j^i) - f(A_j))) / V (Saltelli et al. 2010),
  * total ST_i = mean_j((f(A_j) - f(AB_j^i))^2) / (2 V) (Jansen 1999), V the
- * variance (divisor 2N) of the f(A) and f(B) values pooled. Intervals:
+ * variance (divisor 2N) of the f(A) and f(B) values pooled, every f first
+ * centred on their mean (same expectations; invariant to a shift). Intervals:
  * bootstrap over the base rows j. When V <= 1e-24 mean(y^2) the output is
  * constant: every index is undefined and *constant (if not NULL) is set.
  * s1 and st have k entries. */
@@ -69,7 +70,7 @@ ts_status ts_morris_indices(const ts_design *d, const double *y, const ts_boot_o
 ts_status ts_given_first_order(const double *x, const double *y, size_t n, size_t k,
                                const ts_boot_options *opt, ts_estimate *s1, ts_error *err);
 
-/* Partial rank correlation coefficients (Iman & Conover 1985; Marino et al.
+/* Partial rank correlation coefficients (Iman & Conover 1980; Marino et al.
  * 2008): x and y rank-transformed (average ranks for ties), the ranks of
  * x_i and of y each regressed by least squares on the ranks of the other
  * factors, and the residuals correlated. Interval by Fisher's z with

@@ -69,8 +69,11 @@ ts_status ts_design_lhs(size_t n, size_t k, uint64_t seed, ts_design *out, ts_er
         for (size_t j = 0; j < n; j++)
             perm[j] = j;
         gsl_ran_shuffle(r, perm, n, sizeof *perm);
-        for (size_t j = 0; j < n; j++)
-            out->u[j * k + i] = ((double)perm[j] + gsl_rng_uniform_pos(r)) / (double)n;
+        for (size_t j = 0; j < n; j++) {
+            /* Below 1 for any n: past 2^21 strata the sum can round up to it. */
+            double u = ((double)perm[j] + gsl_rng_uniform_pos(r)) / (double)n;
+            out->u[j * k + i] = u < 1.0 ? u : nextafter(1.0, 0.0);
+        }
     }
     free(perm);
     gsl_rng_free(r);
@@ -206,4 +209,101 @@ ts_status ts_design_morris(size_t r, size_t k, int levels, uint64_t seed, ts_des
     free(dir);
     gsl_rng_free(g);
     return TS_OK;
+}
+
+/* Campolongo's distance between trajectories a and b of d: the sum over
+ * their points' pairs of the Euclidean distance. */
+static double trajectory_distance(const ts_design *d, size_t a, size_t b)
+{
+    size_t k = d->k, w = k + 1;
+    double sum = 0.0;
+    for (size_t i = 0; i < w; i++) {
+        const double *p = d->u + (a * w + i) * k;
+        for (size_t j = 0; j < w; j++) {
+            const double *q = d->u + (b * w + j) * k;
+            double s = 0.0;
+            for (size_t z = 0; z < k; z++)
+                s += (p[z] - q[z]) * (p[z] - q[z]);
+            sum += sqrt(s);
+        }
+    }
+    return sum;
+}
+
+/* Marks in keep the r of pool's trajectories left after removing, one at a
+ * time, the one with the smallest sum of squared distances to the others
+ * left (ties: the later one). d2 is scratch of M x M. */
+static void spread_select(const ts_design *pool, size_t r, bool *keep, double *d2)
+{
+    size_t M = pool->base;
+    for (size_t a = 0; a < M; a++) {
+        d2[a * M + a] = 0.0;
+        for (size_t b = a + 1; b < M; b++) {
+            double dist = trajectory_distance(pool, a, b);
+            d2[a * M + b] = d2[b * M + a] = dist * dist;
+        }
+    }
+    double *contrib = d2 + M * M; /* M more */
+    for (size_t a = 0; a < M; a++) {
+        keep[a] = true;
+        contrib[a] = 0.0;
+        for (size_t b = 0; b < M; b++)
+            contrib[a] += d2[a * M + b];
+    }
+    for (size_t left = M; left > r; left--) {
+        size_t worst = SIZE_MAX;
+        for (size_t a = 0; a < M; a++)
+            if (keep[a] && (worst == SIZE_MAX || contrib[a] <= contrib[worst]))
+                worst = a;
+        keep[worst] = false;
+        for (size_t a = 0; a < M; a++)
+            contrib[a] -= d2[a * M + worst];
+    }
+}
+
+ts_status ts_design_morris_spread(size_t r, size_t pool_size, size_t k, int levels,
+                                  uint64_t seed, ts_design *out, ts_error *err)
+{
+    *out = (ts_design){0};
+    if (r < 1 || k < 1)
+        return ts_error_set(err, TS_EBAD, "morris design: needs at least 1 trajectory and 1 "
+                            "factor (got %zu trajectories, %zu factors)", r, k);
+    if (pool_size < r || pool_size > 2000)
+        return ts_error_set(err, TS_EBAD, "morris design: a pool of %zu trajectories to choose "
+                            "%zu from; it takes %zu to 2000", pool_size, r, r);
+    ts_design pool;
+    ts_status st = ts_design_morris(pool_size, k, levels, seed, &pool, err);
+    if (st != TS_OK)
+        return st;
+    bool *keep = malloc(pool_size * sizeof *keep);
+    double *d2 = malloc((pool_size + 1) * pool_size * sizeof *d2);
+    if (keep && d2)
+        st = design_alloc(out, TS_DESIGN_MORRIS, r * (k + 1), k, r, "morris", err);
+    else
+        st = ts_error_set(err, TS_EIO, "morris design: out of memory");
+    if (st == TS_OK) {
+        out->levels = levels;
+        out->moved = malloc(out->n * sizeof *out->moved);
+        out->step = malloc(out->n * sizeof *out->step);
+        if (!out->moved || !out->step)
+            st = ts_error_set(err, TS_EIO, "morris design: out of memory");
+    }
+    if (st == TS_OK) {
+        spread_select(&pool, r, keep, d2);
+        size_t w = k + 1, t = 0;
+        for (size_t a = 0; a < pool_size; a++) {
+            if (!keep[a])
+                continue;
+            memcpy(out->u + t * w * k, pool.u + a * w * k, w * k * sizeof *out->u);
+            memcpy(out->moved + t * w, pool.moved + a * w, w * sizeof *out->moved);
+            memcpy(out->step + t * w, pool.step + a * w, w * sizeof *out->step);
+            t++;
+        }
+    } else {
+        ts_design_free(out);
+    }
+    free(keep);
+    free(d2);
+    ts_design_free(&pool);
+    return st;
 }

@@ -18,6 +18,16 @@
 
 #include "sensitivity_impl.h"
 
+/* TS_EBAD naming the first non-finite factor value. */
+static ts_status check_x(const double *x, size_t n, size_t k, const char *what, ts_error *err)
+{
+    for (size_t j = 0; j < n * k; j++)
+        if (!isfinite(x[j]))
+            return ts_error_set(err, TS_EBAD, "%s: point %zu, factor %zu is not a finite number",
+                                what, j / k, j % k);
+    return TS_OK;
+}
+
 /* ---- first order by the correlation ratio --------------------------------- */
 
 /* Bins of factor i into bin[0..n-1] (ids 0..*nbins-1): equal-count cuts at
@@ -41,35 +51,63 @@ static void make_bins(const double *x, size_t n, size_t k, size_t i, size_t M, u
     *nbins = cur + 1;
 }
 
-/* The corrected correlation ratio of the centred yc over bins (weights w, or
- * 1 when NULL); sum and cnt are scratch of nbins. 0 when y does not vary. */
-static double corr_ratio(const double *yc, const double *w, size_t n, const uint32_t *bin,
-                         size_t nbins, double *sum, double *cnt)
+/* Weights w of the points (1 each, or a resample's counts) with their
+ * weighted centred outputs wy and the totals every factor shares. */
+typedef struct {
+    double *w, *wy;
+    double W, S, SS;
+} weighted;
+
+static void weigh(weighted *q, const double *yc, size_t n)
+{
+    q->W = q->S = q->SS = 0.0;
+    for (size_t j = 0; j < n; j++) {
+        q->wy[j] = q->w[j] * yc[j];
+        q->W += q->w[j];
+        q->S += q->wy[j];
+        q->SS += q->wy[j] * yc[j];
+    }
+}
+
+/* The corrected correlation ratio of the weighted outputs q over bins; sum
+ * and cnt are scratch of nbins. 0 when y does not vary. No branch on a zero
+ * weight: a third of a resample's weights are zero, at random. */
+static double corr_ratio(const weighted *q, size_t n, const uint32_t *bin, size_t nbins,
+                         double *sum, double *cnt)
 {
     memset(sum, 0, nbins * sizeof *sum);
     memset(cnt, 0, nbins * sizeof *cnt);
-    double W = 0.0, S = 0.0, SS = 0.0;
     for (size_t j = 0; j < n; j++) {
-        double wj = w ? w[j] : 1.0;
-        if (wj == 0.0)
-            continue;
-        sum[bin[j]] += wj * yc[j];
-        cnt[bin[j]] += wj;
-        W += wj;
-        S += wj * yc[j];
-        SS += wj * yc[j] * yc[j];
+        sum[bin[j]] += q->wy[j];
+        cnt[bin[j]] += q->w[j];
     }
-    double total = SS - S * S / W, between = -S * S / W;
+    double W = q->W, total = q->SS - q->S * q->S / W, between = -q->S * q->S / W;
     size_t used = 0;
     for (size_t b = 0; b < nbins; b++)
         if (cnt[b] > 0.0) {
             between += sum[b] * sum[b] / cnt[b];
             used++;
         }
-    if (!(total > TS_SENS_CONSTANT * SS) || W <= (double)used)
+    if (!(total > TS_SENS_CONSTANT * q->SS) || W <= (double)used)
         return 0.0;
     double within = total - between;
     return (between - (double)(used - 1) * within / (W - (double)used)) / total;
+}
+
+/* e's percentile interval from column i of boot (B x k; scratch after it),
+ * shifted by the bootstrap bias. A resample repeats points, which adds its
+ * own noise to the bin means: the resamples centre about (M' - 1) / n above
+ * the estimate. The bias is the mean of the resamples minus the estimate
+ * (Efron & Tibshirani 1993, 10.2). */
+static void shifted_interval(ts_estimate *e, double *boot, size_t B, size_t k, size_t i,
+                             double level)
+{
+    double bias = 0.0;
+    for (size_t b = 0; b < B; b++)
+        bias += (boot[b * k + i] - e->value) / (double)B;
+    ts_sens_percentile(e, boot, B, k, i, level, boot + B * k);
+    e->lo -= bias;
+    e->hi -= bias;
 }
 
 ts_status ts_given_first_order(const double *x, const double *y, size_t n, size_t k,
@@ -83,54 +121,58 @@ ts_status ts_given_first_order(const double *x, const double *y, size_t n, size_
     if (status == TS_OK)
         status = ts_sens_check_finite(y, n, what, err);
     if (status == TS_OK)
-        status = ts_sens_check_finite(x, n * k, what, err);
+        status = check_x(x, n, k, what, err);
     if (status != TS_OK)
         return status;
     size_t M = (size_t)ceil(sqrt((double)n)), B = opt->resamples;
     uint32_t *bin = malloc(n * k * sizeof *bin);
     size_t *nbins = malloc(k * sizeof *nbins), *order = malloc(n * sizeof *order);
-    double *yc = malloc(n * sizeof *yc), *w = malloc(n * sizeof *w);
-    double *sum = malloc(2 * (M + 1) * sizeof *sum);
+    double *yc = malloc(n * sizeof *yc), *sum = malloc(2 * (M + 1) * sizeof *sum);
+    weighted q = {.w = malloc(n * sizeof *q.w), .wy = malloc(n * sizeof *q.wy)};
     double *boot = malloc((B * k + B + 1) * sizeof *boot);
     gsl_rng *r = ts_design_rng(opt->seed);
-    if (!bin || !nbins || !order || !yc || !w || !sum || !boot || !r) {
+    if (!bin || !nbins || !order || !yc || !sum || !q.w || !q.wy || !boot || !r) {
         status = ts_error_set(err, TS_EIO, "%s: out of memory", what);
         goto done;
     }
-    double mean = 0.0, msq = 0.0;
+    double mean = 0.0, msq = 0.0, var = 0.0;
     for (size_t j = 0; j < n; j++)
         mean += y[j] / (double)n;
     for (size_t j = 0; j < n; j++) {
         yc[j] = y[j] - mean;
         msq += y[j] * y[j];
-    }
-    double var = 0.0;
-    for (size_t j = 0; j < n; j++)
         var += yc[j] * yc[j];
+    }
     for (size_t i = 0; i < k; i++)
-        make_bins(x, n, k, i, M, bin + i * n, &nbins[i], order, w);
+        make_bins(x, n, k, i, M, bin + i * n, &nbins[i], order, q.w);
+    /* The estimates (every weight 1), then the resamples. */
+    for (size_t j = 0; j < n; j++)
+        q.w[j] = 1.0;
+    weigh(&q, yc, n);
+    for (size_t i = 0; i < k; i++)
+        s1[i].value = corr_ratio(&q, n, bin + i * n, nbins[i], sum, sum + M + 1);
     for (size_t b = 0; b < B; b++) {
-        memset(w, 0, n * sizeof *w);
+        memset(q.w, 0, n * sizeof *q.w);
         for (size_t j = 0; j < n; j++)
-            w[gsl_rng_uniform_int(r, (unsigned long)n)] += 1.0;
+            q.w[gsl_rng_uniform_int(r, (unsigned long)n)] += 1.0;
+        weigh(&q, yc, n);
         for (size_t i = 0; i < k; i++)
-            boot[b * k + i] = corr_ratio(yc, w, n, bin + i * n, nbins[i], sum, sum + M + 1);
+            boot[b * k + i] = corr_ratio(&q, n, bin + i * n, nbins[i], sum, sum + M + 1);
     }
     for (size_t i = 0; i < k; i++) {
-        if (!(var > TS_SENS_CONSTANT * msq) || nbins[i] < 2) {
+        if (!(var > TS_SENS_CONSTANT * msq) || nbins[i] < 2)
             ts_sens_undefined(&s1[i]);
-            continue;
-        }
-        s1[i].value = corr_ratio(yc, NULL, n, bin + i * n, nbins[i], sum, sum + M + 1);
-        ts_sens_percentile(&s1[i], boot, B, k, i, opt->level, boot + B * k);
+        else
+            shifted_interval(&s1[i], boot, B, k, i, opt->level);
     }
 done:
     free(bin);
     free(nbins);
     free(order);
     free(yc);
-    free(w);
     free(sum);
+    free(q.w);
+    free(q.wy);
     free(boot);
     gsl_rng_free(r);
     return status;
@@ -213,7 +255,7 @@ ts_status ts_prcc(const double *x, const double *y, size_t n, size_t k, double l
         return ts_error_set(err, TS_EBAD, "%s: the interval level must lie in (0, 1)", what);
     ts_status status = ts_sens_check_finite(y, n, what, err);
     if (status == TS_OK)
-        status = ts_sens_check_finite(x, n * k, what, err);
+        status = check_x(x, n, k, what, err);
     if (status != TS_OK)
         return status;
     size_t m = k + 1;

@@ -3,8 +3,9 @@
  * Densities are compared as exact fractions (cases_a * points_b against
  * cases_b * points_a in 64 bits, n < 2^32), so ties are real ties and are
  * broken by the fixed rules of prim.h, never by rounding. Each peeling step
- * sorts the box's values of every factor (O(k n log n)); each pasting step
- * scans the points in play once (O(n k)) and sorts the candidates. */
+ * selects two order statistics of every factor in the box (O(k n)); each
+ * pasting step scans the points in play once (O(n k)) and sorts the
+ * candidates. */
 #include "tradesim/prim.h"
 
 #include <math.h>
@@ -13,6 +14,9 @@
 #include <string.h>
 
 #include <gsl/gsl_sort.h>
+#include <gsl/gsl_statistics_double.h>
+
+#include "prim_impl.h"
 
 typedef struct {
     const double *x;
@@ -48,7 +52,7 @@ static bool denser(size_t a_cases, size_t a_points, size_t b_cases, size_t b_poi
     return (uint64_t)a_cases * b_points > (uint64_t)b_cases * a_points;
 }
 
-static void box_free(ts_prim_box *b)
+void ts_prim_box_free(ts_prim_box *b)
 {
     free(b->lo); /* hi lives in the same block */
     free(b->restricted);
@@ -57,9 +61,9 @@ static void box_free(ts_prim_box *b)
 
 static void found_free(ts_prim_found *f)
 {
-    box_free(&f->box);
+    ts_prim_box_free(&f->box);
     for (size_t s = 0; s < f->n_steps; s++)
-        box_free(&f->trajectory[s]);
+        ts_prim_box_free(&f->trajectory[s]);
     free(f->trajectory);
     *f = (ts_prim_found){0};
 }
@@ -75,80 +79,102 @@ void ts_prim_free(ts_prim_result *res)
     *res = (ts_prim_result){0};
 }
 
-/* Fills b with copies of lo, hi and the figures; false when out of memory. */
-static bool box_set(const prim_ctx *c, ts_prim_box *b, const double *lo, const double *hi,
-                    size_t points, size_t cases)
+bool ts_prim_box_set(ts_prim_box *b, const ts_box_frame *f, const double *lo, const double *hi,
+                     size_t points, size_t cases)
 {
-    size_t k = c->k;
+    size_t k = f->k;
     *b = (ts_prim_box){.n_points = points, .n_cases = cases};
     b->lo = malloc(2 * k * sizeof *b->lo);
     b->restricted = malloc(k * sizeof *b->restricted);
     if (!b->lo || !b->restricted) {
-        box_free(b);
+        ts_prim_box_free(b);
         return false;
     }
     b->hi = b->lo + k;
     memcpy(b->lo, lo, k * sizeof *lo);
     memcpy(b->hi, hi, k * sizeof *hi);
     for (size_t i = 0; i < k; i++) {
-        b->restricted[i] = lo[i] > c->res->data_lo[i] || hi[i] < c->res->data_hi[i];
+        b->restricted[i] = lo[i] > f->data_lo[i] || hi[i] < f->data_hi[i];
         b->n_restricted += b->restricted[i];
     }
-    b->mass = (double)points / (double)c->n;
+    b->mass = (double)points / (double)f->n;
     b->density = points ? (double)cases / (double)points : 0.0;
-    b->coverage = c->res->n_cases ? (double)cases / (double)c->res->n_cases : 0.0;
+    b->coverage = f->n_cases ? (double)cases / (double)f->n_cases : 0.0;
     return true;
+}
+
+/* Fills b from the run's frame; false when out of memory. */
+static bool box_set(const prim_ctx *c, ts_prim_box *b, const double *lo, const double *hi,
+                    size_t points, size_t cases)
+{
+    ts_box_frame f = {.n = c->n, .k = c->k, .n_cases = c->res->n_cases,
+                      .data_lo = c->res->data_lo, .data_hi = c->res->data_hi};
+    return ts_prim_box_set(b, &f, lo, hi, points, cases);
 }
 
 /* ---- peeling -------------------------------------------------------------- */
 
+/* The slice at one end of factor j beyond v (below it for the low end, above
+ * for the high end): points and cases, and when none lies beyond v (v is the
+ * extreme value) the slice of the run of values equal to v instead, bounded
+ * by the nearest other value. False when the box has one value of j. */
+static bool peel_slice(const prim_ctx *c, size_t nb, size_t j, bool upper, double v,
+                       double *bound, size_t *points, size_t *cases)
+{
+    size_t beyond = 0, beyond_cases = 0, at = 0, at_cases = 0;
+    double next = upper ? -INFINITY : INFINITY;
+    bool has_next = false;
+    for (size_t t = 0; t < nb; t++) {
+        size_t p = c->idx[t];
+        double xv = c->x[p * c->k + j];
+        if (upper ? xv > v : xv < v) {
+            beyond++;
+            beyond_cases += c->y[p];
+        } else if (xv == v) {
+            at++;
+            at_cases += c->y[p];
+        } else if (upper ? xv > next : xv < next) {
+            next = xv;
+            has_next = true;
+        }
+    }
+    if (beyond > 0) {
+        *bound = v;
+        *points = beyond;
+        *cases = beyond_cases;
+        return true;
+    }
+    if (!has_next)
+        return false;
+    *bound = next;
+    *points = at;
+    *cases = at_cases;
+    return true;
+}
+
 /* The best peel of factor j's two ends on the nb points of c->idx holding
- * `cases`, into *best (kept when no better). */
+ * `cases`, into *best (kept when no better). The slice is what lies beyond
+ * the m-th value from that end (m = peel_alpha nb, at least 1), found by
+ * selection in O(nb): a run of equal values is kept whole, and at least one
+ * value goes. */
 static void peel_factor(prim_ctx *c, size_t nb, size_t cases, size_t j, prim_move *best)
 {
-    const double *col = c->col;
-    size_t *ord = c->ord;
-    for (size_t t = 0; t < nb; t++)
-        c->col[t] = c->x[c->idx[t] * c->k + j];
-    gsl_sort_index(ord, col, 1, nb);
     size_t m = (size_t)floor(c->o.peel_alpha * (double)nb);
     m = m < 1 ? 1 : m;
     if (m >= nb)
         return;
+    for (size_t t = 0; t < nb; t++)
+        c->col[t] = c->x[c->idx[t] * c->k + j];
+    double v[2];
+    v[0] = gsl_stats_select(c->col, 1, nb, m);
+    v[1] = gsl_stats_select(c->col, 1, nb, nb - 1 - m);
     for (int side = 0; side < 2; side++) {
-        /* Low end: positions [0, p) go; high end: (q, nb) go. A run of equal
-         * values goes whole; at least one value goes. */
-        size_t removed;
         double bound;
-        if (side == 0) {
-            size_t p = m;
-            while (p > 0 && col[ord[p - 1]] == col[ord[p]])
-                p--;
-            if (p == 0)
-                while (++p < nb && col[ord[p]] == col[ord[0]])
-                    ;
-            if (p >= nb)
-                continue;
-            removed = p;
-            bound = col[ord[p]];
-        } else {
-            size_t q = nb - 1 - m; /* the highest kept position */
-            while (q + 1 < nb && col[ord[q + 1]] == col[ord[q]])
-                q++;
-            if (q == nb - 1) {
-                while (q > 0 && col[ord[q]] == col[ord[nb - 1]])
-                    q--;
-                if (col[ord[q]] == col[ord[nb - 1]])
-                    continue;
-            }
-            removed = nb - 1 - q;
-            bound = col[ord[q]];
-        }
+        size_t removed, gone;
+        if (!peel_slice(c, nb, j, side == 1, v[side], &bound, &removed, &gone))
+            continue;
         if (nb - removed < c->min_points)
             continue;
-        size_t gone = 0;
-        for (size_t t = 0; t < removed; t++)
-            gone += c->y[c->idx[ord[side == 0 ? t : nb - 1 - t]]];
         size_t left = nb - removed, left_cases = cases - gone;
         bool better = !best->ok || denser(left_cases, left, best->cases, best->points) ||
                       (!denser(best->cases, best->points, left_cases, left) && left > best->points);
@@ -199,13 +225,18 @@ static ts_status peel(prim_ctx *c, ts_prim_found *f, ts_error *err)
     }
 }
 
-/* The first entry reaching the threshold, else the densest (first of equals). */
+/* The first entry denser than the start that reaches the threshold, else
+ * the densest (the first of equals). Denser than the start: when the data's
+ * own density reaches the threshold the whole box would otherwise be chosen
+ * and the cover would end without a box. */
 static size_t choose(const prim_ctx *c, const ts_prim_found *f)
 {
+    const ts_prim_box *start = &f->trajectory[0];
     size_t densest = 0;
     for (size_t s = 0; s < f->n_steps; s++) {
         const ts_prim_box *b = &f->trajectory[s];
-        if (b->density >= c->o.threshold)
+        if (b->density >= c->o.threshold &&
+            denser(b->n_cases, b->n_points, start->n_cases, start->n_points))
             return s;
         const ts_prim_box *d = &f->trajectory[densest];
         if (denser(b->n_cases, b->n_points, d->n_cases, d->n_points))
@@ -241,6 +272,13 @@ static void paste_scan(prim_ctx *c, size_t *points, size_t *cases, size_t *n_out
     }
 }
 
+/* The t-th nearest of nc candidates sorted ascending by order: from the top
+ * below the box (side 0), from the bottom above it. */
+static size_t nearest(const size_t *order, size_t nc, int side, size_t t)
+{
+    return side == 0 ? order[nc - 1 - t] : order[t];
+}
+
 /* The best paste at factor j's ends given the box's points and cases; the
  * n_out single-bound outsiders are in c->idx/c->aux. */
 static void paste_factor(prim_ctx *c, size_t points, size_t cases, size_t n_out, size_t j,
@@ -263,17 +301,15 @@ static void paste_factor(prim_ctx *c, size_t points, size_t cases, size_t n_out,
         }
         if (nc == 0)
             continue;
-        size_t *order = c->ord;
-        gsl_sort_index(order, c->col, 1, nc);
+        gsl_sort_index(c->ord, c->col, 1, nc);
         size_t take = m < nc ? m : nc;
-#define AT(t) (side == 0 ? order[nc - 1 - (t)] : order[t])
-        while (take < nc && c->col[AT(take)] == c->col[AT(take - 1)])
+        while (take < nc && c->col[nearest(c->ord, nc, side, take)] ==
+                                c->col[nearest(c->ord, nc, side, take - 1)])
             take++;
         size_t added = 0;
         for (size_t t = 0; t < take; t++)
-            added += c->y[c->pts[AT(t)]];
-        double bound = c->col[AT(take - 1)];
-#undef AT
+            added += c->y[c->pts[nearest(c->ord, nc, side, t)]];
+        double bound = c->col[nearest(c->ord, nc, side, take - 1)];
         size_t np = points + take, ncs = cases + added;
         if (denser(ncs, np, best->ok ? best->cases : cases, best->ok ? best->points : points))
             *best = (prim_move){.ok = true, .factor = j, .upper = side == 1, .bound = bound,
