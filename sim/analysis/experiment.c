@@ -129,11 +129,20 @@ ts_status ts_experiment_points(const ts_scenario *sc, const ts_experiment_opts *
         ts_design_free(&d);
         return ts_error_set(err, TS_EIO, "tradesim: out of memory for the design");
     }
-    for (size_t p = 0; p < d.n; p++)
-        for (size_t j = 0; j < k; j++) {
-            const ts_uncertain *u = &sc->uncertain[j];
-            x[p * k + j] = ts_uncertain_value(u, ts_dist_quantile(&u->dist, d.u[p * k + j]));
+    for (size_t j = 0; j < k; j++) {
+        const ts_uncertain *u = &sc->uncertain[j];
+        double lo, hi;
+        ts_dist_support(&u->dist, &lo, &hi);
+        /* Morris' grid holds 0 and 1: an unbounded factor takes the middles of
+         * its p equal-probability strata instead, as a grid does. */
+        bool mid = o->design == TS_EXP_MORRIS && !(isfinite(lo) && isfinite(hi));
+        for (size_t p = 0; p < d.n; p++) {
+            double s = d.u[p * k + j];
+            if (mid)
+                s = (s * (MORRIS_LEVELS - 1) + 0.5) / MORRIS_LEVELS;
+            x[p * k + j] = ts_uncertain_value(u, ts_dist_quantile(&u->dist, s));
         }
+    }
     *values = x;
     *n_points = (int)d.n;
     ts_design_free(&d);

@@ -141,8 +141,8 @@ void ts_ld_watch_read(loader *L, const config_setting_t *leaf, const config_sett
             continue;
         w->seen = true;
         w->integer = integer;
-        w->lo = fmax(lo, -NUM_LIMIT);
-        w->hi = fmin(hi, NUM_LIMIT);
+        w->lo = lo;   /* the magnitude limit applies to each value (ts_variant_set) */
+        w->hi = hi;
         w->located = out && locate(L, out, w);
     }
 }

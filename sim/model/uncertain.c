@@ -24,6 +24,10 @@ double ts_dist_quantile(const ts_dist *d, double u)
         /* Truncation by the inverse of the normal's CDF restricted to [lo, hi]. */
         double pl = isfinite(d->lo) ? gsl_cdf_gaussian_P(d->lo - d->a, d->b) : 0.0;
         double ph = isfinite(d->hi) ? gsl_cdf_gaussian_P(d->hi - d->a, d->b) : 1.0;
+        if (u <= 0.0 && isfinite(d->lo))
+            return d->lo;   /* exact ends, not a rounding away from them */
+        if (u >= 1.0 && isfinite(d->hi))
+            return d->hi;
         double p = pl + u * (ph - pl);
         double x = p <= 0.0 ? d->lo : p >= 1.0 ? d->hi : d->a + gsl_cdf_gaussian_Pinv(p, d->b);
         return x < d->lo ? d->lo : x > d->hi ? d->hi : x;
@@ -366,7 +370,8 @@ ts_status ts_variant_set(ts_variant *v, const double *values, ts_error *err)
     for (int j = 0; j < b->n_uncertain; j++) {
         const ts_uncertain *u = &b->uncertain[j];
         double x = ts_uncertain_value(u, values[j]);
-        if (!(x >= u->lo && x <= u->hi)) {
+        /* The loader's magnitude limit on every number (docs/limits.md). */
+        if (!(x >= u->lo && x <= u->hi && fabs(x) <= 1e9)) {
             for (int i = 0; i <= j; i++)
                 restore(v, &b->uncertain[i]);
             return ts_error_set(err, TS_EBAD, "%s: uncertain %s: %.15g is outside %s's range "
