@@ -15,8 +15,10 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 
+#include "tradesim/csv.h"
 #include "tradesim/error.h"
 #include "tradesim/scenario.h"
+#include "tradesim/sensitivity.h"
 
 typedef enum {
     TS_EXP_GRID,     /* full factorial; n levels per factor (a discrete factor: its values) */
@@ -62,5 +64,12 @@ ts_status ts_experiment_points(const ts_scenario *sc, const ts_experiment_opts *
  * this call (may be NULL). */
 ts_status ts_experiment_run(const ts_scenario *sc, const char *folder,
                             const ts_experiment_opts *o, long *done, ts_error *err);
+
+/* sensitivity.csv's header and one estimate's row (empty cells when the
+ * index is undefined): the one writer of that format, for experiments and
+ * `tradesim sensitivity`. */
+void ts_experiment_put_header(ts_csv *f);
+void ts_experiment_put_estimate(ts_csv *f, const char *output, const char *param,
+                                const char *method, const char *index, const ts_estimate *e);
 
 #endif

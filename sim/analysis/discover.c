@@ -237,25 +237,6 @@ int ts_folder_outcome(const ts_folder_data *d, const char *name)
 
 /* ---- given-data sensitivity ----------------------------------------------------- */
 
-static void put_estimate(ts_csv *f, const char *output, const char *param, const char *index,
-                         const ts_estimate *e)
-{
-    ts_csv_str(f, output);
-    ts_csv_str(f, param);
-    ts_csv_str(f, "given_data");
-    ts_csv_str(f, index);
-    if (e->undefined) {
-        ts_csv_empty(f);
-        ts_csv_empty(f);
-        ts_csv_empty(f);
-    } else {
-        ts_csv_num(f, e->value);
-        ts_csv_num(f, e->lo);
-        ts_csv_num(f, e->hi);
-    }
-    ts_csv_end_row(f);
-}
-
 ts_status ts_sensitivity_given_write(const ts_folder_data *d, const char *path, ts_error *err)
 {
     size_t n = d->n, k = d->k;
@@ -263,13 +244,8 @@ ts_status ts_sensitivity_given_write(const ts_folder_data *d, const char *path, 
     ts_estimate *s1 = calloc(2 * k + 1, sizeof *s1), *pr = s1 ? s1 + k : NULL;
     ts_csv *f = x && y && s1 ? ts_csv_open(path, d->precision, err) : NULL;
     ts_status st = f ? TS_OK : x && y && s1 ? TS_EIO : ts_error_set(err, TS_EIO, "out of memory");
-    if (f) {
-        static const char *const head[] = {"output", "parameter", "method", "index", "value",
-                                           "lo95", "hi95"};
-        for (int j = 0; j < 7; j++)
-            ts_csv_str(f, head[j]);
-        ts_csv_end_row(f);
-    }
+    if (f)
+        ts_experiment_put_header(f);
     ts_boot_options bo = ts_boot_defaults();
     for (size_t h = 0; st == TS_OK && h < d->n_headline; h++) {
         int c = ts_folder_outcome(d, d->headline[h]);
@@ -286,8 +262,8 @@ ts_status ts_sensitivity_given_write(const ts_folder_data *d, const char *path, 
         if (st == TS_OK)
             st = ts_prcc(x, y, m, k, 0.95, pr, err);
         for (size_t j = 0; st == TS_OK && j < k; j++) {
-            put_estimate(f, d->headline[h], d->factor[j], "S1", &s1[j]);
-            put_estimate(f, d->headline[h], d->factor[j], "PRCC", &pr[j]);
+            ts_experiment_put_estimate(f, d->headline[h], d->factor[j], "given_data", "S1", &s1[j]);
+            ts_experiment_put_estimate(f, d->headline[h], d->factor[j], "given_data", "PRCC", &pr[j]);
         }
     }
     free(x);

@@ -310,8 +310,8 @@ static int headline(const ts_scenario *sc, const char (*names)[TS_OUTCOME_NAME],
     return m;
 }
 
-static void put_estimate(ts_csv *f, const char *output, const char *param, const char *method,
-                         const char *index, const ts_estimate *e)
+void ts_experiment_put_estimate(ts_csv *f, const char *output, const char *param,
+                                const char *method, const char *index, const ts_estimate *e)
 {
     ts_csv_str(f, output);
     ts_csv_str(f, param);
@@ -326,6 +326,15 @@ static void put_estimate(ts_csv *f, const char *output, const char *param, const
         ts_csv_num(f, e->lo);
         ts_csv_num(f, e->hi);
     }
+    ts_csv_end_row(f);
+}
+
+void ts_experiment_put_header(ts_csv *f)
+{
+    static const char *const head[] = {"output", "parameter", "method", "index", "value",
+                                       "lo95", "hi95"};
+    for (int j = 0; j < 7; j++)
+        ts_csv_str(f, head[j]);
     ts_csv_end_row(f);
 }
 
@@ -348,13 +357,8 @@ static ts_status write_sensitivity(const char *path, const exp_ctx *c,
     ts_estimate *b = a + k, *s = a + 2 * k;
     ts_csv *f = ts_csv_open(path, c->sc->precision, err);
     ts_status st = f ? TS_OK : TS_EIO;
-    if (f) {
-        static const char *const head[] = {"output", "parameter", "method", "index", "value",
-                                           "lo95", "hi95"};
-        for (int j = 0; j < 7; j++)
-            ts_csv_str(f, head[j]);
-        ts_csv_end_row(f);
-    }
+    if (f)
+        ts_experiment_put_header(f);
     ts_boot_options bo = ts_boot_defaults();
     bo.seed = ts_splitmix64(c->sc->seed ^ UINT64_C(0x626f6f74));   /* "boot" */
     for (int o = 0; o < n_out && st == TS_OK; o++) {
@@ -364,23 +368,23 @@ static ts_status write_sensitivity(const char *path, const exp_ctx *c,
         if (c->o->design == TS_EXP_SOBOL) {
             st = ts_sobol_indices(y, d->base, k, &bo, a, b, NULL, err);
             for (size_t j = 0; j < k && st == TS_OK; j++) {
-                put_estimate(f, out, c->sc->uncertain[j].name, "sobol", "S1", &a[j]);
-                put_estimate(f, out, c->sc->uncertain[j].name, "sobol", "ST", &b[j]);
+                ts_experiment_put_estimate(f, out, c->sc->uncertain[j].name, "sobol", "S1", &a[j]);
+                ts_experiment_put_estimate(f, out, c->sc->uncertain[j].name, "sobol", "ST", &b[j]);
             }
         } else if (c->o->design == TS_EXP_MORRIS) {
             st = ts_morris_indices(d, y, &bo, a, b, s, err);
             for (size_t j = 0; j < k && st == TS_OK; j++) {
-                put_estimate(f, out, c->sc->uncertain[j].name, "morris", "mu_star", &b[j]);
-                put_estimate(f, out, c->sc->uncertain[j].name, "morris", "mu", &a[j]);
-                put_estimate(f, out, c->sc->uncertain[j].name, "morris", "sigma", &s[j]);
+                ts_experiment_put_estimate(f, out, c->sc->uncertain[j].name, "morris", "mu_star", &b[j]);
+                ts_experiment_put_estimate(f, out, c->sc->uncertain[j].name, "morris", "mu", &a[j]);
+                ts_experiment_put_estimate(f, out, c->sc->uncertain[j].name, "morris", "sigma", &s[j]);
             }
         } else {
             st = ts_given_first_order(c->x, y, P, k, &bo, a, err);
             if (st == TS_OK)
                 st = ts_prcc(c->x, y, P, k, 0.95, b, err);
             for (size_t j = 0; j < k && st == TS_OK; j++) {
-                put_estimate(f, out, c->sc->uncertain[j].name, "given_data", "S1", &a[j]);
-                put_estimate(f, out, c->sc->uncertain[j].name, "given_data", "PRCC", &b[j]);
+                ts_experiment_put_estimate(f, out, c->sc->uncertain[j].name, "given_data", "S1", &a[j]);
+                ts_experiment_put_estimate(f, out, c->sc->uncertain[j].name, "given_data", "PRCC", &b[j]);
             }
         }
     }
