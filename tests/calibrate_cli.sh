@@ -3,7 +3,8 @@
 # of tests/good/calibrate_truth.cfg, whose parameters are known) simulated
 # minimum distance recovers the four parameters of calibrate_unknown.cfg
 # within 0.01 (reactivity, range 10) and 0.005 (grievance, range 2); -j 1 and
-# -j 2 give the same bytes; ABC's 95% intervals hold the truth; the fitted
+# -j 2 give the same bytes; an interrupted calibration resumed gives the
+# bytes of an uninterrupted one; chart.png is drawn when gnuplot is there; ABC's 95% intervals hold the truth; the fitted
 # scenario runs; bad usage exits 2 with one line.
 # Usage: calibrate_cli.sh TRADESIM_BIN REPO_ROOT
 set -u
@@ -37,6 +38,13 @@ for f in fit.csv distance.csv paths.csv points.csv chart.gp calibrate_unknown_fi
     [ -s "$out/$f" ] || fail "smd: no $f"
 done
 [ -e "$out/posterior.csv" ] && fail "smd wrote posterior.csv"
+[ -e "$out/calibrate.partial.csv" ] && fail "a finished calibration left calibrate.partial.csv"
+if command -v gnuplot >/dev/null; then
+    [ -s "$out/chart.png" ] || fail "gnuplot is there but no chart.png"
+else
+    skip "chart.png (gnuplot not installed)"
+fi
+ls -a "$out" | grep -q '^\.chart' && fail "a temporary chart was left behind"
 # The fitted scenario runs from anywhere (extends is relative to its folder)
 # and reproduces the fit's distance: its mean path is the target's.
 (cd / && "$bin" run "$out/calibrate_unknown_fit.cfg" -o "$tmp/refit" -q --trajectories -1) ||
@@ -52,6 +60,29 @@ for c in "us_reactivity 4.0" "cn_reactivity 6.0" "us_grievance 0.5" "cn_grievanc
     awk -v lo="$lo" -v hi="$hi" -v t="$2" 'BEGIN { exit !(lo <= t && t <= hi) }' ||
         fail "abc $1: [$lo, $hi] misses $2"
 done
+
+# Interrupted, then resumed: the same bytes as a run never interrupted (and
+# with another -j).
+hc="$root/scenarios/experiments/hindcast_2025_priors.cfg"
+ht="$root/scenarios/data/hindcast_2025_target.csv"
+"$bin" calibrate "$hc" --target "$ht" -n 256 -r 200 -o "$tmp/res" -j 2 -q 2>"$tmp/int.err" &
+pid=$!
+wait_running "$pid" && sleep 0.5
+kill -INT "$pid" 2>/dev/null
+wait "$pid"; rc=$?
+if [ "$rc" = 0 ]; then
+    skip "resume (the calibration finished before the signal)"
+else
+    [ "$rc" = 3 ] || fail "interrupted calibration: exit $rc, expected 3"
+    grep -q "run again with --resume" "$tmp/int.err" || fail "interrupted: $(cat "$tmp/int.err")"
+    [ -s "$tmp/res/hindcast_2025_priors/calibrate.partial.csv" ] || fail "nothing kept"
+    "$bin" calibrate "$hc" --target "$ht" -n 256 -r 200 -o "$tmp/res" -j 2 -q --resume ||
+        fail "resume exit $?"
+    "$bin" calibrate "$hc" --target "$ht" -n 256 -r 200 -o "$tmp/fresh" -j 1 -q ||
+        fail "fresh exit $?"
+    diff -r "$tmp/res/hindcast_2025_priors" "$tmp/fresh/hindcast_2025_priors" >/dev/null ||
+        fail "resumed and uninterrupted calibrations differ"
+fi
 
 # Bad usage: exit 2, one line each.
 bad() {
@@ -74,4 +105,4 @@ bad "$tmp/t3.csv: no observation with a weight above 0 to fit" "$unk" --target "
 printf 'step,series,level\n' >"$tmp/t4.csv"
 bad "$tmp/t4.csv:1: column 'level': expected date (or step), series, value, weight, sd, source, each once" "$unk" --target "$tmp/t4.csv" -o "$tmp/bad"
 bad "$good/calibrate_truth.cfg: no uncertain parameters: the parameters to fit and their priors are the scenario's \`uncertain\` list (docs/scenario-format.md)" "$good/calibrate_truth.cfg" --target "$tmp/target.csv" -o "$tmp/bad"
-finish "calibrate: synthetic recovery, -j, abc, fitted scenario, bad usage ok"
+finish "calibrate: synthetic recovery, -j, resume, chart, abc, fitted scenario, bad usage ok"

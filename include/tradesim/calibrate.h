@@ -12,7 +12,9 @@
  * - ABC rejection: a Latin hypercube of draws from the priors, each run with
  *   the scenario's replicates, every (draw, replicate) pair one simulated
  *   history; the closest share of pairs is the posterior sample.
- * Points run as tasks of the pool, stored by index: files never depend on -j. */
+ * Points run as tasks of the pool, stored by index: files never depend on -j.
+ * Every finished run goes to calibrate.partial.csv at once, so an
+ * interrupted calibration resumes (opts.resume) where it stopped. */
 #ifndef TRADESIM_CALIBRATE_H
 #define TRADESIM_CALIBRATE_H
 
@@ -62,6 +64,7 @@ extern const char *const ts_cal_method_names[TS_CAL_COUNT];
 #define TS_CAL_PATHS "paths.csv"
 #define TS_CAL_POINTS "points.csv"
 #define TS_CAL_CHART "chart.gp"
+#define TS_CAL_PARTIAL "calibrate.partial.csv"
 
 typedef struct {
     ts_cal_method method;
@@ -69,6 +72,7 @@ typedef struct {
     double accept;      /* abc: accepted share of histories (0: 0.05) */
     int max_iter;       /* smd: Nelder-Mead iterations (0: 200) */
     int threads;        /* 0: one per core */
+    bool resume;        /* take the runs of calibrate.partial.csv */
     /* The scenario file as the fitted .cfg's `extends` names it (relative to
      * the output folder). */
     const char *extends;
@@ -80,12 +84,13 @@ typedef struct {
 typedef struct {
     double distance;       /* in-sample (weight > 0) objective at the estimate */
     double distance_out;   /* out-of-sample rows' distance (weight 1 each); 0 if none */
-    int evaluations;       /* runs of the scenario */
+    int evaluations;       /* runs of the scenario by this call (not taken from the record) */
+    bool chart;            /* chart.png drawn (gnuplot found and succeeded) */
 } ts_cal_result;
 
 /* Calibrates sc to t into folder (created; the caller holds the output
  * lock): fit.csv, distance.csv, paths.csv, points.csv, posterior.csv (abc),
- * <name>_fit.cfg and chart.gp. TS_EBAD when sc has no uncertain parameter
+ * <name>_fit.cfg, chart.gp and (gnuplot permitting) chart.png. TS_EBAD when sc has no uncertain parameter
  * or t no in-sample row. */
 ts_status ts_calibrate(const ts_scenario *sc, const ts_cal_target *t, const char *folder,
                        const ts_cal_opts *o, ts_cal_result *res, ts_error *err);

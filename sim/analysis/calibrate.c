@@ -130,26 +130,24 @@ static ts_status point_task(void *ctx, void *local, long p, ts_error *err)
 {
     (void)local;
     cal_ctx *c = ctx;
-    double *sim = malloc((size_t)c->t->n * sizeof *sim + 1);
-    if (!sim)
-        return ts_error_set(err, TS_EIO, "tradesim: out of memory");
-    double out;
-    ts_status st = ts_cal_eval(c, c->x + (size_t)p * c->k, 1, sim,
+    if (atomic_load(&c->done[p]))
+        return TS_OK;   /* kept from the partial file */
+    ts_status st = ts_cal_eval(c, c->x + (size_t)p * c->k, 1, c->psim + (size_t)p * c->t->n,
                                c->drep ? c->drep + (size_t)p * c->R : NULL, NULL, err);
     if (st == TS_OK)
-        ts_cal_distances(c->t, sim, &c->dist[p], &out, NULL, NULL);
-    free(sim);
+        atomic_store(&c->done[p], 1);
     return st;
 }
 
 static void poll_points(void *ctx, long done, long total)
 {
     cal_ctx *c = ctx;
+    ts_cal_cache_flush_points(c);
     if (c->o->progress)
         c->o->progress(c->o->progress_ctx, "design", done, total);
 }
 
-static ts_status run_design(cal_ctx *c, ts_error *err)
+static ts_status run_design(cal_ctx *c, const char *folder, ts_error *err)
 {
     ts_design d = {0};
     uint64_t seed = ts_splitmix64(c->sc->seed ^ UINT64_C(0x63616c6962726174));   /* "calibrat" */
@@ -159,17 +157,32 @@ static ts_status run_design(cal_ctx *c, ts_error *err)
     c->u = d.u;
     d.u = NULL;
     ts_design_free(&d);
-    c->x = malloc((size_t)c->P * (size_t)c->k * sizeof *c->x);
-    c->dist = malloc((size_t)c->P * sizeof *c->dist);
-    if (!c->x || !c->dist)
+    size_t P = (size_t)c->P;
+    c->x = malloc(P * (size_t)c->k * sizeof *c->x);
+    c->dist = malloc(P * sizeof *c->dist);
+    c->psim = malloc(P * (size_t)c->t->n * sizeof *c->psim);
+    c->done = calloc(P, sizeof *c->done);
+    c->flushed = calloc(P, 1);
+    if (!c->x || !c->dist || !c->psim || !c->done || !c->flushed)
         return ts_error_set(err, TS_EIO, "tradesim: out of memory for %d points", c->P);
     for (int p = 0; p < c->P; p++)
         values_of(c->sc, c->u + (size_t)p * c->k, c->x + (size_t)p * c->k);
+    if ((st = ts_cal_cache_open(c, folder, c->o->resume, err)) != TS_OK)
+        return st;
+    int loaded = 0;
+    for (int p = 0; p < c->P; p++)
+        loaded += atomic_load(&c->done[p]);
     ts_pool_job job = {.threads = c->o->threads, .n_tasks = c->P, .ctx = c,
                        .task = point_task, .cancel = c->o->cancel, .name = c->sc->name,
                        .poll = poll_points};
     st = ts_pool_run(&job, err);
-    c->evals += c->P;
+    ts_cal_cache_flush_points(c);
+    for (int p = 0; p < c->P; p++) {
+        double out;
+        c->evals += atomic_load(&c->done[p]);
+        ts_cal_distances(c->t, c->psim + (size_t)p * c->t->n, &c->dist[p], &out, NULL, NULL);
+    }
+    c->evals -= loaded;
     return st;
 }
 
@@ -190,8 +203,7 @@ static double nm_f(const gsl_vector *z, void *params)
     for (int j = 0; j < n->c->k; j++)
         n->u[j] = 1.0 / (1.0 + exp(-gsl_vector_get(z, (size_t)j)));
     values_of(n->c->sc, n->u, n->x);
-    n->st = ts_cal_eval(n->c, n->x, n->c->o->threads, n->sim, NULL, NULL, n->err);
-    n->c->evals++;
+    n->st = ts_cal_eval_cached(n->c, n->x, n->sim, n->err);
     double in = INFEASIBLE, out;
     if (n->st == TS_OK)
         ts_cal_distances(n->c->t, n->sim, &in, &out, NULL, NULL);
@@ -346,7 +358,7 @@ ts_status ts_calibrate(const ts_scenario *sc, const ts_cal_target *t, const char
             goto done;
         }
     }
-    if ((st = run_design(&c, err)) != TS_OK)
+    if ((st = run_design(&c, folder, err)) != TS_OK)
         goto done;
     if (abc) {
         st = abc_accept(&c, est, lo, hi, err);
@@ -370,10 +382,21 @@ ts_status ts_calibrate(const ts_scenario *sc, const ts_cal_target *t, const char
         st = ts_cal_write(&c, folder, est, lo, hi, res, err);
     res->evaluations = c.evals;
 done:
+    if (c.cache_path[0]) {
+        ts_error e2;
+        ts_status cs = ts_cal_cache_close(&c, st == TS_OK, &e2);
+        if (st == TS_OK && cs != TS_OK) {
+            *err = e2;
+            st = cs;
+        }
+    }
     free(est);
     free(c.u);
     free(c.x);
     free(c.dist);
+    free(c.psim);
+    free(c.done);
+    free(c.flushed);
     free(c.drep);
     free(c.acc);
     free(c.acc_d);

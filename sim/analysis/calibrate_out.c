@@ -1,10 +1,16 @@
 /* Calibration's intervals and files: fit.csv, points.csv, posterior.csv,
  * distance.csv, paths.csv, the fitted scenario and the chart's script
- * (calibrate.h; docs/cli.md, "calibrate"). */
+ * (calibrate.h; docs/cli.md, "calibrate"); chart.png when gnuplot runs. */
+#include <errno.h>
+#include <fcntl.h>
 #include <math.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <gsl/gsl_eigen.h>
 #include <gsl/gsl_matrix.h>
@@ -18,6 +24,8 @@
 #include "tradesim/uncertain.h"
 
 #define EXACT 17
+
+extern char **environ;
 
 /* ---- simulated minimum distance's intervals ---------------------------------- */
 
@@ -52,9 +60,8 @@ ts_status ts_cal_interval(cal_ctx *c, const double *est, double *lo, double *hi,
         goto done;
     }
     double D, out;
-    if ((st = ts_cal_eval(c, est, c->o->threads, sp, NULL, NULL, err)) != TS_OK)
+    if ((st = ts_cal_eval_cached(c, est, sp, err)) != TS_OK)
         goto done;
-    c->evals++;
     ts_cal_distances(c->t, sp, &D, &out, NULL, NULL);
     double s2 = n > k ? D / (n - k) : 1.0;
     int m = 0;
@@ -71,12 +78,11 @@ ts_status ts_cal_interval(cal_ctx *c, const double *est, double *lo, double *hi,
             continue;
         memcpy(th, est, (size_t)k * sizeof *th);
         th[j] = b;
-        if ((st = ts_cal_eval(c, th, c->o->threads, sp, NULL, NULL, err)) != TS_OK)
+        if ((st = ts_cal_eval_cached(c, th, sp, err)) != TS_OK)
             goto done;
         th[j] = a;
-        if ((st = ts_cal_eval(c, th, c->o->threads, sm, NULL, NULL, err)) != TS_OK)
+        if ((st = ts_cal_eval_cached(c, th, sm, err)) != TS_OK)
             goto done;
-        c->evals += 2;
         double norm = 0.0;
         for (int i = 0, r = 0; i < N; i++) {
             const ts_cal_obs *o = &c->t->obs[i];
@@ -414,8 +420,9 @@ static ts_status write_chart(const cal_ctx *c, const char *folder, ts_error *err
     int n = snprintf(line, sizeof line,
                      "# Observed (points; filled in sample) against the fitted %s:\n"
                      "# median and central 95%% over replicates. Run: gnuplot chart.gp\n"
-                     "set terminal pngcairo size 900,%d\nset output 'chart.png'\n"
-                     "set datafile separator ','\nset key top left\n"
+                     "set terminal pngcairo size 900,%d noenhanced\n"
+                     "if (!exists('out')) out = 'chart.png'\nset output out\n"
+                     "set datafile separator ','\nset key outside right top\nset xlabel 'step'\n"
                      "set multiplot layout %d,1\n",
                      c->sc->name, 300 * (panels > 0 ? panels : 1), panels > 0 ? panels : 1);
     ts_csv_raw(f, line, (size_t)n);
@@ -425,12 +432,12 @@ static ts_status write_chart(const cal_ctx *c, const char *folder, ts_error *err
             continue;
         n = snprintf(line, sizeof line,
                      "set title '%s'\n"
-                     "plot 'paths.csv' using ($1 eq '%s' ? $2 : 1/0):8:9 with filledcurves "
+                     "plot 'paths.csv' using (strcol(1) eq '%s' ? $2 : 1/0):8:9 with filledcurves "
                      "fc rgb '#cfe0f0' title '95%%', \\\n"
-                     "     '' using ($1 eq '%s' ? $2 : 1/0):7 with lines lw 2 title 'median', \\\n"
-                     "     '' using ($1 eq '%s' && $5 == 1 ? $2 : 1/0):4 with points pt 7 "
+                     "     '' using (strcol(1) eq '%s' ? $2 : 1/0):7 with lines lw 2 title 'median', \\\n"
+                     "     '' using (strcol(1) eq '%s' && $5 == 1 ? $2 : 1/0):4 with points pt 7 "
                      "title 'observed (fit)', \\\n"
-                     "     '' using ($1 eq '%s' && $5 == 0 ? $2 : 1/0):4 with points pt 6 "
+                     "     '' using (strcol(1) eq '%s' && $5 == 0 ? $2 : 1/0):4 with points pt 6 "
                      "title 'observed (held out)'\n",
                      id, id, id, id, id);
         ts_csv_raw(f, line, (size_t)n);
@@ -439,14 +446,48 @@ static ts_status write_chart(const cal_ctx *c, const char *folder, ts_error *err
     return ts_csv_commit(f, err);
 }
 
+/* Draws chart.png from chart.gp when gnuplot runs: into a temporary name,
+ * renamed when gnuplot succeeded, so no half-drawn chart is left. A missing
+ * or failing gnuplot leaves the script alone (*drawn false). */
+static void draw_chart(const char *folder, bool *drawn)
+{
+    *drawn = false;
+    if (strchr(folder, '\'') || strchr(folder, '"'))
+        return;   /* not quotable in gnuplot's -e */
+    char cmd[4500], script[4300], tmp[64], png[4300];
+    snprintf(tmp, sizeof tmp, ".chart.png.tmp.%ld", (long)getpid());
+    snprintf(cmd, sizeof cmd, "cd '%s'; out = '%s'", folder, tmp);
+    path_of(script, sizeof script, folder, TS_CAL_CHART);
+    char *argv[] = {"gnuplot", "-e", cmd, script, NULL};
+    posix_spawn_file_actions_t fa;
+    if (posix_spawn_file_actions_init(&fa) != 0)
+        return;
+    int rc = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    rc = rc ? rc : posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+    rc = rc ? rc : posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+    pid_t pid;
+    int status = 1;
+    if (rc == 0 && posix_spawnp(&pid, "gnuplot", &fa, NULL, argv, environ) == 0)
+        while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+        }
+    posix_spawn_file_actions_destroy(&fa);
+    path_of(script, sizeof script, folder, tmp);
+    path_of(png, sizeof png, folder, "chart.png");
+    struct stat stt;
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && stat(script, &stt) == 0 &&
+        stt.st_size > 0 && rename(script, png) == 0)
+        *drawn = true;
+    else
+        unlink(script);
+}
+
 ts_status ts_cal_write(cal_ctx *c, const char *folder, const double *est, const double *lo,
                        const double *hi, ts_cal_result *res, ts_error *err)
 {
     double *sim = malloc((size_t)c->t->n * sizeof *sim + 1);
     if (!sim)
         return ts_error_set(err, TS_EIO, "tradesim: out of memory");
-    ts_status st = ts_cal_eval(c, est, c->o->threads, sim, NULL, NULL, err);
-    c->evals++;
+    ts_status st = ts_cal_eval_cached(c, est, sim, err);
     if (st == TS_OK)
         st = write_fit(c, folder, est, lo, hi, err);
     if (st == TS_OK)
@@ -461,6 +502,8 @@ ts_status ts_cal_write(cal_ctx *c, const char *folder, const double *est, const 
         st = write_scenario(c, folder, est, err);
     if (st == TS_OK)
         st = write_chart(c, folder, err);
+    if (st == TS_OK)
+        draw_chart(folder, &res->chart);
     free(sim);
     return st;
 }

@@ -18,14 +18,14 @@
 const ts_cli_spec ts_cmd_calibrate_spec = {
     .name = "calibrate",
     .summary = "fit the uncertain parameters to observed paths (SMD or ABC)",
-    .accept = "TMAnorsjSqh",
+    .accept = "TMAnorsjSuqh",
     .min_pos = 1,
     .max_pos = 1,
     .what = "one scenario file",
     .usage =
     "usage: tradesim calibrate SCENARIO.cfg --target OBSERVED.csv [--method METHOD]\n"
     "                          [-n N] [--accept SHARE] [-o DIR] [-r N] [-s SEED]\n"
-    "                          [-j THREADS] [--set KEY=VALUE]... [-q]\n"
+    "                          [-j THREADS] [--set KEY=VALUE]... [--resume] [-q]\n"
     "\n"
     "Fits the scenario's uncertain parameters (their distributions are the\n"
     "priors) to the observations of OBSERVED.csv (date or step, series, value,\n"
@@ -44,6 +44,7 @@ const ts_cli_spec ts_cmd_calibrate_spec = {
     "  -s, --seed SEED        64-bit seed (the design's and the replicates')\n"
     "  -j, --jobs THREADS     worker threads; 0 = one per core (default 0)\n"
     "      --set KEY=VALUE    override a setting by path\n"
+    "      --resume           take the runs an interrupted calibration finished\n"
     "  -q, --quiet            no progress on stderr\n",
 };
 
@@ -107,7 +108,8 @@ int ts_cmd_calibrate(int argc, char **argv, FILE *out, FILE *err)
         return rc;
     ts_cal_opts co = {.n = o.points > 0 ? (int)o.points : 0,
                       .accept = o.accept > 0 ? o.accept : 0,
-                      .threads = (int)(o.threads < 0 ? 0 : o.threads)};
+                      .threads = (int)(o.threads < 0 ? 0 : o.threads),
+                      .resume = o.resume};
     if ((rc = method_of(o.method, &co.method, err)) >= 0)
         return rc;
     if (!o.target) {
@@ -156,8 +158,9 @@ int ts_cmd_calibrate(int argc, char **argv, FILE *out, FILE *err)
     ts_interrupt_stop(&in);
     int sig = ts_interrupted(&in);
     if (sig) {
-        fprintf(err, "tradesim calibrate: %s: interrupted by signal %d; nothing written\n",
-                sc ? sc->name : o.positional[0], sig);
+        fprintf(err, "tradesim calibrate: %s: interrupted by signal %d; the runs finished are "
+                "kept in %s/%s: run again with --resume\n", sc ? sc->name : o.positional[0], sig,
+                sc ? folder : dir, TS_CAL_PARTIAL);
         st = TS_EIO;
     } else if (st != TS_OK) {
         fprintf(err, "%s\n", e.msg);
