@@ -8,7 +8,7 @@
 # scenario runs; bad usage exits 2 with one line.
 # Usage: calibrate_cli.sh TRADESIM_BIN REPO_ROOT
 set -u
-bin=$1
+bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 root=$2
 . "$root/tests/lib/common.sh"
 good="$root/tests/good"
