@@ -50,6 +50,20 @@ ls -a "$out" | grep -q '^\.chart' && fail "a temporary chart was left behind"
 (cd / && "$bin" run "$out/calibrate_unknown_fit.cfg" -o "$tmp/refit" -q --trajectories -1) ||
     fail "the fitted scenario does not run"
 
+# The median path (aggregate.csv's p50, the same type-7 quantile) as target.
+awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; print "step,series,value"; next }
+         $1 <= 15 { split("us_tariff cn_tariff rare_earths h20_licence", s, " ")
+                    for (j = 1; j <= 4; j++) print $1 "," s[j] "," $(c[s[j] "_p50"]) }' \
+    "$tmp/truth/calibrate_truth/aggregate.csv" >"$tmp/target_p50.csv"
+"$bin" calibrate "$good/calibrate_unknown.cfg" --target "$tmp/target_p50.csv" --method smd_median \
+    -o "$tmp/med" -q || fail "smd_median exit $?"
+for c in "us_reactivity 4.0 0.01" "cn_reactivity 6.0 0.01" "us_grievance 0.5 0.005" \
+         "cn_grievance 0.2 0.005"; do
+    set -- $c
+    v=$(field "$1" 2 "$tmp/med/calibrate_unknown/fit.csv")
+    near "$v" "$2" "$3" || fail "smd_median $1 = $v, expected $2 within $3"
+done
+
 "$bin" calibrate "$good/calibrate_unknown.cfg" --target "$tmp/target.csv" --method abc -n 200 \
     --accept 0.02 -o "$tmp/abc" -q || fail "abc exit $?"
 post="$tmp/abc/calibrate_unknown"
