@@ -75,6 +75,23 @@ for c in "us_reactivity 4.0" "cn_reactivity 6.0" "us_grievance 0.5" "cn_grievanc
         fail "abc $1: [$lo, $hi] misses $2"
 done
 
+# ABC-SMC: the same population whatever -j, its intervals hold the truth,
+# weights summing to 1.
+for j in 1 2; do
+    "$bin" calibrate "$good/calibrate_unknown.cfg" --target "$tmp/target.csv" --method abc_smc \
+        -n 100 -o "$tmp/smc$j" -j $j -q || fail "abc_smc -j $j exit $?"
+done
+diff -r "$tmp/smc1" "$tmp/smc2" >/dev/null || fail "abc_smc: -j 1 and -j 2 differ"
+smc="$tmp/smc1/calibrate_unknown"
+for c in "us_reactivity 4.0" "cn_reactivity 6.0" "us_grievance 0.5" "cn_grievance 0.2"; do
+    set -- $c
+    lo=$(field "$1" 3 "$smc/fit.csv"); hi=$(field "$1" 4 "$smc/fit.csv")
+    awk -v lo="$lo" -v hi="$hi" -v t="$2" 'BEGIN { exit !(lo <= t && t <= hi) }' ||
+        fail "abc_smc $1: [$lo, $hi] misses $2"
+done
+awk -F, 'NR > 1 { s += $2 } END { d = s - 1; exit !(d < 1e-9 && d > -1e-9) }' "$smc/posterior.csv" ||
+    fail "abc_smc: weights do not sum to 1"
+
 # Interrupted, then resumed: the same bytes as a run never interrupted (and
 # with another -j).
 hc="$root/scenarios/experiments/hindcast_2025_priors.cfg"
@@ -108,7 +125,7 @@ bad() {
 }
 unk="$good/calibrate_unknown.cfg"
 bad "tradesim calibrate: --target is required: a CSV of date,series,value" "$unk"
-bad "tradesim calibrate: --method 'ols': expected smd, smd_median or abc" "$unk" --target "$tmp/target.csv" --method ols
+bad "tradesim calibrate: --method 'ols': expected smd, smd_median, abc or abc_smc" "$unk" --target "$tmp/target.csv" --method ols
 bad "tradesim calibrate: --accept '2': expected a share in (0, 1]" "$unk" --target x --accept 2
 printf 'step,series,value\n3,us_tarif,0.5\n' >"$tmp/t1.csv"
 bad "$tmp/t1.csv:2: series 'us_tarif': not a trajectory column of calibrate_unknown (e.g. us_tariff) nor first_deal_step" "$unk" --target "$tmp/t1.csv" -o "$tmp/bad"

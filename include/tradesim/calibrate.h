@@ -11,7 +11,9 @@
  *   from the best point of a Latin hypercube;
  * - ABC rejection: a Latin hypercube of draws from the priors, each run with
  *   the scenario's replicates, every (draw, replicate) pair one simulated
- *   history; the closest share of pairs is the posterior sample.
+ *   history; the closest share of pairs is the posterior sample;
+ * - ABC-SMC: from that hypercube, five generations of weighted particles
+ *   with shrinking tolerances (calibrate_smc.c).
  * Points run as tasks of the pool, stored by index: files never depend on -j.
  * Every finished run goes to calibrate.partial.csv at once, so an
  * interrupted calibration resumes (opts.resume) where it stopped. */
@@ -52,9 +54,15 @@ ts_status ts_cal_target_read(const char *path, const ts_scenario *sc, ts_cal_tar
                              ts_error *err);
 void ts_cal_target_free(ts_cal_target *t);
 
-typedef enum { TS_CAL_SMD, TS_CAL_SMD_MEDIAN, TS_CAL_ABC, TS_CAL_COUNT } ts_cal_method;
+typedef enum {
+    TS_CAL_SMD,
+    TS_CAL_SMD_MEDIAN,
+    TS_CAL_ABC,
+    TS_CAL_ABC_SMC,
+    TS_CAL_COUNT
+} ts_cal_method;
 
-/* "smd", "smd_median", "abc". */
+/* "smd", "smd_median", "abc", "abc_smc". */
 extern const char *const ts_cal_method_names[TS_CAL_COUNT];
 
 /* The files of DIR/<name>/. */
@@ -68,7 +76,8 @@ extern const char *const ts_cal_method_names[TS_CAL_COUNT];
 
 typedef struct {
     ts_cal_method method;
-    int n;              /* Latin hypercube points (0: 32 for smd, 256 for abc) */
+    int n;              /* Latin hypercube points (0: 32 for smd, 256 for abc); abc_smc:
+                           also the population's size */
     double accept;      /* abc: accepted share of histories (0: 0.05) */
     int max_iter;       /* smd: Nelder-Mead iterations (0: 200) */
     int threads;        /* 0: one per core */

@@ -17,7 +17,8 @@
 #include "tradesim/pool.h"
 #include "tradesim/uncertain.h"
 
-const char *const ts_cal_method_names[TS_CAL_COUNT] = {"smd", "smd_median", "abc"};
+const char *const ts_cal_method_names[TS_CAL_COUNT] = {"smd", "smd_median", "abc",
+                                                        "abc_smc"};
 
 /* A distance standing for parameter values the scenario refuses. */
 #define INFEASIBLE 1e300
@@ -115,7 +116,7 @@ ts_status ts_cal_eval(const cal_ctx *c, const double *values, int threads, doubl
 }
 
 /* u in (0,1)^k to the parameters' values. */
-static void values_of(const ts_scenario *sc, const double *u, double *x)
+void ts_cal_values_of(const ts_scenario *sc, const double *u, double *x)
 {
     for (int j = 0; j < sc->n_uncertain; j++) {
         const ts_uncertain *p = &sc->uncertain[j];
@@ -166,7 +167,7 @@ static ts_status run_design(cal_ctx *c, const char *folder, ts_error *err)
     if (!c->x || !c->dist || !c->psim || !c->done || !c->flushed)
         return ts_error_set(err, TS_EIO, "tradesim: out of memory for %d points", c->P);
     for (int p = 0; p < c->P; p++)
-        values_of(c->sc, c->u + (size_t)p * c->k, c->x + (size_t)p * c->k);
+        ts_cal_values_of(c->sc, c->u + (size_t)p * c->k, c->x + (size_t)p * c->k);
     if ((st = ts_cal_cache_open(c, folder, c->o->resume, err)) != TS_OK)
         return st;
     int loaded = 0;
@@ -202,7 +203,7 @@ static double nm_f(const gsl_vector *z, void *params)
         return INFEASIBLE;
     for (int j = 0; j < n->c->k; j++)
         n->u[j] = 1.0 / (1.0 + exp(-gsl_vector_get(z, (size_t)j)));
-    values_of(n->c->sc, n->u, n->x);
+    ts_cal_values_of(n->c->sc, n->u, n->x);
     n->st = ts_cal_eval_cached(n->c, n->x, n->sim, n->err);
     double in = INFEASIBLE, out;
     if (n->st == TS_OK)
@@ -337,7 +338,7 @@ ts_status ts_calibrate(const ts_scenario *sc, const ts_cal_target *t, const char
                             "(docs/scenario-format.md)", sc->path);
     if ((unsigned)o->method >= TS_CAL_COUNT)
         return ts_error_set(err, TS_EBAD, "unknown calibration method");
-    bool abc = o->method == TS_CAL_ABC;
+    bool abc = o->method == TS_CAL_ABC || o->method == TS_CAL_ABC_SMC;
     cal_ctx c = {.sc = sc, .t = t, .o = o, .k = sc->n_uncertain, .R = sc->replicates,
                  .median = o->method == TS_CAL_SMD_MEDIAN,
                  .P = o->n > 0 ? o->n : abc ? 256 : 32};
@@ -360,7 +361,9 @@ ts_status ts_calibrate(const ts_scenario *sc, const ts_cal_target *t, const char
     }
     if ((st = run_design(&c, folder, err)) != TS_OK)
         goto done;
-    if (abc) {
+    if (o->method == TS_CAL_ABC_SMC) {
+        st = ts_cal_abc_smc(&c, est, lo, hi, err);
+    } else if (abc) {
         st = abc_accept(&c, est, lo, hi, err);
     } else {
         int best = 0;
@@ -374,7 +377,7 @@ ts_status ts_calibrate(const ts_scenario *sc, const ts_cal_target *t, const char
         }
         st = nelder_mead(&c, c.u + (size_t)best * k, u_best, err);
         if (st == TS_OK) {
-            values_of(sc, u_best, est);
+            ts_cal_values_of(sc, u_best, est);
             st = ts_cal_interval(&c, est, lo, hi, err);
         }
     }
@@ -400,6 +403,9 @@ done:
     free(c.drep);
     free(c.acc);
     free(c.acc_d);
+    free(c.smc_x);
+    free(c.smc_w);
+    free(c.smc_share);
     ts_engine_free(c.e);
     return st;
 }

@@ -80,7 +80,7 @@ static bool add_eval(cal_ctx *c, const double *key, const double *sim)
 
 static void load(cal_ctx *c, char *text)
 {
-    int k = c->k, n = c->t->n, R = c->o->method == TS_CAL_ABC ? c->R : 0;
+    int k = c->k, n = c->t->n, R = c->drep ? c->R : 0;
     double *buf = malloc(((size_t)k + (size_t)n + (size_t)R + 1) * sizeof *buf);
     if (!buf)
         return;
@@ -154,7 +154,7 @@ void ts_cal_cache_flush_points(cal_ctx *c)
 {
     if (!c->cache_file)
         return;
-    int n = c->t->n, R = c->o->method == TS_CAL_ABC ? c->R : 0;
+    int n = c->t->n, R = c->drep ? c->R : 0;
     bool any = false;
     for (int p = 0; p < c->P; p++) {
         if (c->flushed[p] || !atomic_load(&c->done[p]))

@@ -27,6 +27,10 @@ typedef struct {
     long n_acc;
     double accept_d;   /* abc: the largest accepted distance (epsilon) */
     int evals;
+    /* abc_smc's final population: values [smc_n][k], normalised weights,
+     * the share of each particle's histories within the final tolerance */
+    double *smc_x, *smc_w, *smc_share, smc_eps;
+    int smc_n;
     /* calibrate_cache.c: the finished runs (keys then statistics) and the
      * partial file */
     double *cache;
@@ -48,6 +52,14 @@ ts_status ts_cal_eval(const cal_ctx *c, const double *values, int threads, doubl
  * 0 rows, each with weight 1), and per series when the arrays are given. */
 void ts_cal_distances(const ts_cal_target *t, const double *sim, double *in, double *out,
                       double *per_series_in, double *per_series_out);
+
+/* u in (0,1)^k (kept off the faces) to the parameters' values. */
+void ts_cal_values_of(const ts_scenario *sc, const double *u, double *x);
+
+/* ABC-SMC from the design's histories (c->u, c->drep): the estimate is each
+ * parameter's weighted posterior median, the interval its weighted 2.5% and
+ * 97.5% quantiles; the population is left in c->smc_* (calibrate_smc.c). */
+ts_status ts_cal_abc_smc(cal_ctx *c, double *est, double *lo, double *hi, ts_error *err);
 
 /* Opens folder's calibrate.partial.csv: with resume, the records of the same
  * calibration are kept (points marked done, evaluations cached); otherwise

@@ -236,6 +236,31 @@ static ts_status write_posterior(const cal_ctx *c, const char *folder, ts_error 
     return ts_csv_commit(f, err);
 }
 
+/* abc_smc's posterior.csv: the final population with its weights. */
+static ts_status write_smc(const cal_ctx *c, const char *folder, ts_error *err)
+{
+    char path[4300];
+    path_of(path, sizeof path, folder, TS_CAL_POSTERIOR);
+    ts_csv *f = ts_csv_open(path, EXACT, err);
+    if (!f)
+        return TS_EIO;
+    static const char *const head[] = {"sample", "weight", "share_within"};
+    for (int j = 0; j < 3; j++)
+        ts_csv_str(f, head[j]);
+    for (int j = 0; j < c->k; j++)
+        ts_csv_str(f, c->sc->uncertain[j].name);
+    ts_csv_end_row(f);
+    for (int i = 0; i < c->smc_n; i++) {
+        ts_csv_int(f, i);
+        ts_csv_num(f, c->smc_w[i]);
+        ts_csv_num(f, c->smc_share[i]);
+        for (int j = 0; j < c->k; j++)
+            ts_csv_num(f, c->smc_x[(size_t)i * c->k + j]);
+        ts_csv_end_row(f);
+    }
+    return ts_csv_commit(f, err);
+}
+
 /* distance.csv: per series and sample, the observations, the distance (its
  * part of the objective; out of sample with weight 1) and the root mean
  * squared error in the series' own units; then the totals. */
@@ -494,6 +519,8 @@ ts_status ts_cal_write(cal_ctx *c, const char *folder, const double *est, const 
         st = write_points(c, folder, err);
     if (st == TS_OK && c->acc)
         st = write_posterior(c, folder, err);
+    if (st == TS_OK && c->smc_x)
+        st = write_smc(c, folder, err);
     if (st == TS_OK)
         st = write_distance(c, folder, sim, res, err);
     if (st == TS_OK)

@@ -36,8 +36,9 @@ const ts_cli_spec ts_cmd_calibrate_spec = {
     "      --target FILE      the observations\n"
     "      --method METHOD    smd (simulated minimum distance on the mean path;\n"
     "                         default), smd_median (on the median path), abc\n"
-    "                         (ABC rejection)\n"
-    "  -n, --points N         Latin hypercube points (default: smd 32, abc 256)\n"
+    "                         (ABC rejection), abc_smc (ABC-SMC, 5 generations)\n"
+    "  -n, --points N         Latin hypercube points (default: smd 32, abc and\n"
+    "                         abc_smc 256; abc_smc's population too)\n"
     "      --accept SHARE     abc: share of histories accepted (default 0.05)\n"
     "  -o, --output DIR       output folder (default results)\n"
     "  -r, --replicates N     Monte Carlo replicates per point\n"
@@ -69,7 +70,7 @@ static int method_of(const char *name, ts_cal_method *m, FILE *err)
             *m = (ts_cal_method)i;
             return -1;
         }
-    fprintf(err, "tradesim calibrate: --method '%s': expected smd, smd_median or abc\n", name);
+    fprintf(err, "tradesim calibrate: --method '%s': expected smd, smd_median, abc or abc_smc\n", name);
     return TS_EBAD;
 }
 
