@@ -64,7 +64,7 @@ complete_words() {
              printf "%s\n" "${COMPREPLY[@]}" | sort' _ "$comp" "$@"
 }
 [ "$(complete_words tradesim r)" = run ] || fail "completion of 'r': $(complete_words tradesim r)"
-[ "$(complete_words tradesim c | tr '\n' ' ')" = "check compare " ] || fail "completion of 'c'"
+[ "$(complete_words tradesim c | tr '\n' ' ')" = "calibrate check compare " ] || fail "completion of 'c'"
 [ "$(complete_words tradesim run --l)" = --log ] || fail "completion of 'run --l'"
 [ "$(complete_words tradesim run --log e)" = events ] || fail "completion of '--log e'"
 [ "$(complete_words tradesim batch --res)" = --resume ] || fail "completion of 'batch --res'"

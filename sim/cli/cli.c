@@ -34,7 +34,8 @@ static const opt_spec specs[] = {
     {'e', NULL, "--rtol", true},         {'h', "-h", "--help", false},
     {'L', NULL, "--log", true},          {'I', NULL, "--independent", false},
     {'d', NULL, "--design", true},       {'n', "-n", "--points", true},
-    {'w', NULL, "--where", true},
+    {'w', NULL, "--where", true},        {'T', NULL, "--target", true},
+    {'M', NULL, "--method", true},       {'A', NULL, "--accept", true},
 };
 
 static bool parse_long(const char *s, long lo, long hi, long *v)
@@ -139,6 +140,12 @@ static int apply(const opt_spec *sp, const char *val, const char *cmd, ts_cli_op
     case 'h': o->help = true; break;
     case 'd': o->design = val; break;
     case 'w': o->where = val; break;
+    case 'T': o->target = val; break;
+    case 'M': o->method = val; break;
+    case 'A':
+        if (!parse_double(val, &o->accept) || !(o->accept > 0.0) || o->accept > 1.0)
+            return bad_value(err, cmd, name, val, "a share in (0, 1]");
+        break;
     case 'n':
         if (!parse_long(val, 1, 10000000L, &o->points))
             return bad_value(err, cmd, name, val, "a whole number from 1 to 10000000");
@@ -184,6 +191,7 @@ int ts_cli_parse(int argc, char **argv, const char *accept, const char *cmd, ts_
     o->trajectories = LONG_MIN;
     o->points = -1;
     o->rtol = o->atol = -1.0;
+    o->accept = -1.0;
     bool only_positional = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];

@@ -127,6 +127,13 @@ static ts_status merge_list(loader *L, config_setting_t *b, const config_setting
                 ? find_element(b, key, config_setting_get_string(k))
                 : NULL;
         if (match) {
+            /* An uncertain parameter given a `dist` is a new distribution:
+             * the base's distribution keys go, the key and name stay. */
+            static const char *const dist_keys[] = {"min", "max", "mean", "sd", "mu", "sigma",
+                                                    "mode", "a", "b", "values", "weights"};
+            if (key && !strcmp(key, "name") && config_setting_get_member(e, "dist"))
+                for (size_t d = 0; d < sizeof dist_keys / sizeof dist_keys[0]; d++)
+                    config_setting_remove(match, dist_keys[d]);
             TRY(merge_members(L, match, e));
             continue;
         }

@@ -54,6 +54,7 @@ typedef struct {
     agreement ag;
     char detail[DETAIL_MAX];
     size_t len;
+    const ts_scenario *base;      /* the engine's scenario (r->w.sc may be a variant) */
 } talks_state;
 
 const ts_agreement_opts ts_ag_default_opts = {.xtol = TS_AGREEMENT_XTOL};
@@ -134,6 +135,19 @@ static ts_status log_row(ts_replicate *r, talks_state *s, ts_log_type type, cons
 static ts_status record_talk(ts_replicate *r, const ts_talk *tk, const char *label,
                              const double *x0, const ts_talks_result *res, ts_error *err)
 {
+    /* The record outlives the replicate's variant (uncertain parameters):
+     * it names the engine's own talk and label, which the run outlives. */
+    const talks_state *s = r->talks_state;
+    const ts_scenario *v = r->w.sc, *b = s ? s->base : NULL;
+    if (b && b != v) {
+        const ts_talk *bt = tk == &v->talks_hazard.talk ? &b->talks_hazard.talk
+                            : tk >= v->talks && tk < v->talks + v->n_talks
+                                ? b->talks + (tk - v->talks)
+                                : tk;
+        if (label == tk->label)
+            label = bt->label;
+        tk = bt;
+    }
     ts_log_talk rec = {.step = r->w.step,
                        .tk = tk,
                        .label = (char *)label,
@@ -567,7 +581,6 @@ static ts_status random_talk(const ts_agreement_opts *o, ts_replicate *r, talks_
 ts_status ts_agreement_hook(void *ctx, const ts_engine *e, ts_replicate *r, ts_error *err)
 {
     const ts_agreement_opts *o = ctx ? ctx : &ts_ag_default_opts;
-    (void)e;
     const ts_scenario *sc = r->w.sc;   /* the replicate's values */
     if (sc->n_talks == 0 && !sc->talks_hazard.enabled)
         return TS_OK;
@@ -578,6 +591,7 @@ ts_status ts_agreement_hook(void *ctx, const ts_engine *e, ts_replicate *r, ts_e
             return ts_error_set(err, TS_EIO, "tradesim: out of memory for talks");
         r->talks_state = s;
         r->talks_state_free = state_free;
+        s->base = ts_engine_scenario(e);
     }
     ts_world *w = &r->w;
     int t = w->step;
