@@ -324,7 +324,7 @@ static void test_summary_columns(void **state)
     double final[4] = {0.5, 0.25, 1, 0}, mean[4] = {0.5, 0.5, 1, 0};
     double total[4] = {3.5, -1, 2, 4}, sq[4] = {1, -1.5, 2, 5};
     double contrib[12] = {1, 2, 0.5, -1, 0, 0, /* replicate 1 */ 2, 0, 0, 3, 1, 0};
-    ts_run run = {.R = 2, .T = 2, .n_issues = 2, .seed = seed, .deal = zero,
+    ts_run run = {.R = 2, .T = 2, .n = 2, .n_issues = 2, .seed = seed, .deal = zero,
                   .first_deal_step = none, .deals = zero, .breaches = zero,
                   .failed_talks = zero, .final = final, .mean = mean, .total = total,
                   .status_quo = sq, .n_contrib = 3, .contrib = contrib};
@@ -334,7 +334,8 @@ static void test_summary_columns(void **state)
     ts_csv *c = ts_csv_open(path, 6, &err);
     assert_non_null(c);
     const char dates[2][11] = {"", ""};
-    write_summary(c, sc, &run, dates);
+    ts_out_summary_header(c, sc, &run);
+    ts_out_summary_rows(c, sc, &run, dates);
     assert_int_equal(ts_csv_commit(c, &err), TS_OK);
     char *got = ts_test_read_file(path, NULL);
     assert_non_null(got);

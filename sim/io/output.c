@@ -8,6 +8,7 @@
  * with the same bits as gsl_stats_mean and a full sort; blocks are shared
  * among threads. */
 #include "tradesim/output.h"
+#include "output_impl.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -48,7 +49,7 @@ static unsigned channel_mask(const ts_scenario *sc, int i, int a)
 /* summary.csv's header: the per-replicate counts, each issue's final and
  * mean level, the actors' totals and gains over the status quo, and each
  * actor's total by issue (then interactions). */
-static void put_summary_header(ts_csv *c, const ts_scenario *sc, const ts_run *run)
+void ts_out_summary_header(ts_csv *c, const ts_scenario *sc, const ts_run *run)
 {
     ts_csv_str(c, "replicate");
     ts_csv_str(c, "seed");
@@ -96,12 +97,13 @@ static void put_summary_header(ts_csv *c, const ts_scenario *sc, const ts_run *r
     ts_csv_end_row(c);
 }
 
-/* Replicate k's row of summary.csv. */
+/* Replicate k's row of summary.csv (k in the block run holds). */
 static void put_summary_row(ts_csv *c, const ts_scenario *sc, const ts_run *run,
                             const char (*dates)[11], int k)
 {
     int n = run->n_issues, nc = run->n_contrib;
     ts_csv_int(c, k);
+    k -= run->k0;
     char seed[24];   /* hex text: spreadsheets and R keep all 64 bits */
     snprintf(seed, sizeof seed, "0x%016" PRIx64, run->seed[k]);
     ts_csv_str(c, seed);
@@ -146,11 +148,10 @@ static void put_summary_row(ts_csv *c, const ts_scenario *sc, const ts_run *run,
     ts_csv_end_row(c);
 }
 
-static void write_summary(ts_csv *c, const ts_scenario *sc, const ts_run *run,
-                          const char (*dates)[11])
+void ts_out_summary_rows(ts_csv *c, const ts_scenario *sc, const ts_run *run,
+                         const char (*dates)[11])
 {
-    put_summary_header(c, sc, run);
-    for (int k = 0; k < run->R; k++)
+    for (int k = run->k0; k < run->k0 + run->n; k++)
         put_summary_row(c, sc, run, dates, k);
 }
 
@@ -466,8 +467,8 @@ double *ts_output_aggregates(const ts_run *run, int threads)
     return job.stats;
 }
 
-static void write_aggregate(ts_csv *c, const ts_engine *e, const ts_run *run,
-                            const char (*dates)[11], const double *stats)
+void ts_out_aggregate(ts_csv *c, const ts_engine *e, const ts_run *run,
+                      const char (*dates)[11], const double *stats)
 {
     static const char *const suffix[4] = {"mean", "p05", "p50", "p95"};
     char name[TS_ID_MAX + 32];
@@ -489,8 +490,7 @@ static void write_aggregate(ts_csv *c, const ts_engine *e, const ts_run *run,
     }
 }
 
-static void write_traj(ts_csv *c, const ts_engine *e, const ts_run *run,
-                       const char (*dates)[11])
+void ts_out_traj_header(ts_csv *c, const ts_engine *e, const ts_run *run)
 {
     ts_csv_str(c, "replicate");
     ts_csv_str(c, "step");
@@ -499,15 +499,21 @@ static void write_traj(ts_csv *c, const ts_engine *e, const ts_run *run,
         ts_csv_str(c, ts_engine_column_name(e, j));
     ts_csv_str(c, "agreement");
     ts_csv_end_row(c);
-    for (int k = 0; k < run->n_traj; k++)
+}
+
+void ts_out_traj_rows(ts_csv *c, const ts_run *run, const char (*dates)[11])
+{
+    int end = run->k0 + run->n < run->n_traj ? run->k0 + run->n : run->n_traj;
+    for (int k = run->k0; k < end; k++)
         for (int t = 0; t < run->T; t++) {
-            const double *row = run->traj + ((size_t)k * run->T + t) * run->C;
+            size_t i0 = (size_t)(k - run->k0);
+            const double *row = run->traj + (i0 * run->T + t) * run->C;
             ts_csv_int(c, k);
             ts_csv_int(c, t);
             put_date(c, dates, t);
             for (int j = 0; j < run->C; j++)
                 ts_csv_num(c, row[j]);
-            int ag = run->agreement[(size_t)k * run->T + t];
+            int ag = run->agreement[i0 * run->T + t];
             if (ag >= 0)
                 ts_csv_int(c, ag);
             else
@@ -546,8 +552,7 @@ static void event_detail(const ts_scenario *sc, const ts_event *ev, char *buf, s
     }
 }
 
-static void write_log(ts_csv *c, const ts_scenario *sc, const ts_run *run,
-                      const char (*dates)[11])
+void ts_out_log_header(ts_csv *c)
 {
     ts_csv_str(c, "replicate");
     ts_csv_str(c, "step");
@@ -556,9 +561,14 @@ static void write_log(ts_csv *c, const ts_scenario *sc, const ts_run *run,
     ts_csv_str(c, "label");
     ts_csv_str(c, "detail");
     ts_csv_end_row(c);
+}
+
+void ts_out_log_rows(ts_csv *c, const ts_scenario *sc, const ts_run *run,
+                     const char (*dates)[11])
+{
     char detail[2048];
-    for (int k = 0; k < run->R; k++) {
-        const ts_log *log = &run->log[k];
+    for (int k = run->k0; k < run->k0 + run->n; k++) {
+        const ts_log *log = &run->log[k - run->k0];
         for (int i = 0; i < log->n; i++) {
             const ts_log_entry *r = &log->rows[i];
             if (!ts_log_keeps(sc->log, r->type))
@@ -599,11 +609,8 @@ static void put_step(ts_csv *c, const ts_run *run, const char (*dates)[11], int 
 }
 
 /* agreements.csv: one row per talk held and agenda lever (docs/cli.md). */
-static void write_agreements(ts_csv *c, const ts_scenario *sc, const ts_run *run,
-                             const char (*dates)[11])
+void ts_out_agreements_header(ts_csv *c, const ts_scenario *sc)
 {
-    static const char *const protocol[] = {"nash", "alternating", "concession"};
-    static const char *const expiry[] = {"snapback", "keep", "renegotiate"};
     static const char *const head[] = {"replicate", "talk", "label", "step", "date", "protocol",
                                        "outcome", "agreement", "lever", "before", "agreed"};
     for (size_t i = 0; i < sizeof head / sizeof head[0]; i++)
@@ -618,8 +625,15 @@ static void write_agreements(ts_csv *c, const ts_scenario *sc, const ts_run *run
     for (size_t i = 0; i < sizeof tail / sizeof tail[0]; i++)
         ts_csv_str(c, tail[i]);
     ts_csv_end_row(c);
-    for (int k = 0; k < run->R; k++) {
-        const ts_log *log = &run->log[k];
+}
+
+void ts_out_agreements_rows(ts_csv *c, const ts_scenario *sc, const ts_run *run,
+                            const char (*dates)[11])
+{
+    static const char *const protocol[] = {"nash", "alternating", "concession"};
+    static const char *const expiry[] = {"snapback", "keep", "renegotiate"};
+    for (int k = run->k0; k < run->k0 + run->n; k++) {
+        const ts_log *log = &run->log[k - run->k0];
         for (int j = 0; j < log->n_talks; j++) {
             const ts_log_talk *t = &log->talks[j];
             const double *lv = log->levels + t->first;
@@ -656,63 +670,101 @@ static void write_agreements(ts_csv *c, const ts_scenario *sc, const ts_run *run
     }
 }
 
-ts_status ts_output_write(const ts_engine *e, const ts_run *run, const char *dir, int threads,
-                          ts_error *err)
+ts_status ts_out_open(ts_out *o, const ts_engine *e, const ts_run *run, const char *dir,
+                      ts_error *err)
 {
     const ts_scenario *sc = ts_engine_scenario(e);
-    char folder[4096], path[4096 + 32];
-    if (!ts_result_folder(sc, dir, folder, sizeof folder))
+    *o = (ts_out){.sc = sc};
+    char path[4096 + 32];
+    if (!ts_result_folder(sc, dir, o->folder, sizeof o->folder))
         return ts_error_set(err, TS_EIO, "%s/%s: path too long", dir, sc->name);
-    ts_status s = ts_fs_mkdirs(folder, err);
+    ts_status s = ts_fs_mkdirs(o->folder, err);
     if (s != TS_OK)
         return s;
-    char (*dates)[11] = malloc(((size_t)run->T + 1) * sizeof *dates);
-    double *stats = ts_output_aggregates(run, threads);
-    ts_csv *c[TS_RESULT_N_FILES] = {NULL};
-    if (!dates || !stats) {
-        s = ts_error_set(err, TS_EIO, "tradesim: out of memory writing %s", folder);
-        goto done;
-    }
+    o->dates = malloc(((size_t)run->T + 1) * sizeof *o->dates);
+    if (!o->dates)
+        return ts_error_set(err, TS_EIO, "tradesim: out of memory writing %s", o->folder);
     for (int t = 0; t < run->T; t++)
-        ts_calendar_step_date(&sc->calendar, t, dates[t]);
+        ts_calendar_step_date(&sc->calendar, t, o->dates[t]);
     for (int f = 0; f < TS_RESULT_N_FILES; f++) {
-        snprintf(path, sizeof path, "%s/%s", folder, ts_result_file(f));
-        c[f] = ts_csv_open(path, sc->precision, err);
-        if (!c[f]) {
-            s = err ? err->code : TS_EIO;
-            goto done;
+        snprintf(path, sizeof path, "%s/%s", o->folder, ts_result_file(f));
+        o->c[f] = ts_csv_open(path, sc->precision, err);
+        if (!o->c[f]) {
+            ts_out_abort(o);
+            return err ? err->code : TS_EIO;
         }
     }
-    write_summary(c[TS_RESULT_SUMMARY], sc, run, (const char(*)[11])dates);
-    write_aggregate(c[TS_RESULT_AGGREGATE], e, run, (const char(*)[11])dates, stats);
-    write_traj(c[TS_RESULT_TRAJECTORIES], e, run, (const char(*)[11])dates);
-    write_log(c[TS_RESULT_LOG], sc, run, (const char(*)[11])dates);
-    write_agreements(c[TS_RESULT_AGREEMENTS], sc, run, (const char(*)[11])dates);
-    char *text = ts_scenario_to_string(sc);
+    ts_out_summary_header(o->c[TS_RESULT_SUMMARY], sc, run);
+    ts_out_traj_header(o->c[TS_RESULT_TRAJECTORIES], e, run);
+    ts_out_log_header(o->c[TS_RESULT_LOG]);
+    ts_out_agreements_header(o->c[TS_RESULT_AGREEMENTS], sc);
+    return TS_OK;
+}
+
+void ts_out_block(ts_out *o, const ts_run *run)
+{
+    const char(*dates)[11] = (const char(*)[11])o->dates;
+    ts_out_summary_rows(o->c[TS_RESULT_SUMMARY], o->sc, run, dates);
+    ts_out_traj_rows(o->c[TS_RESULT_TRAJECTORIES], run, dates);
+    ts_out_log_rows(o->c[TS_RESULT_LOG], o->sc, run, dates);
+    ts_out_agreements_rows(o->c[TS_RESULT_AGREEMENTS], o->sc, run, dates);
+}
+
+ts_status ts_out_close(ts_out *o, const ts_engine *e, const ts_run *run, const double *stats,
+                       ts_error *err)
+{
+    ts_status s = TS_OK;
+    ts_out_aggregate(o->c[TS_RESULT_AGGREGATE], e, run, (const char(*)[11])o->dates, stats);
+    char *text = ts_scenario_to_string(o->sc);
     if (!text) {
-        s = ts_error_set(err, TS_EIO, "tradesim: out of memory writing %s", folder);
+        s = ts_error_set(err, TS_EIO, "tradesim: out of memory writing %s", o->folder);
         goto done;
     }
-    ts_csv_raw(c[TS_RESULT_SCENARIO], text, strlen(text));
+    ts_csv_raw(o->c[TS_RESULT_SCENARIO], text, strlen(text));
     free(text);
     /* Every file complete on disk before the first replaces its old version:
      * a full disk leaves the earlier set as it was. The marker goes before
      * the first rename, so a folder mid-replacement never reads complete. */
     for (int f = 0; f < TS_RESULT_N_FILES; f++)
-        if ((s = ts_csv_finish(c[f], err)) != TS_OK)
+        if ((s = ts_csv_finish(o->c[f], err)) != TS_OK)
             goto done;
-    if ((s = ts_result_unmark(folder, err)) != TS_OK)
+    if ((s = ts_result_unmark(o->folder, err)) != TS_OK)
         goto done;
     for (int f = 0; f < TS_RESULT_N_FILES; f++) {
-        s = ts_csv_commit(c[f], err);
-        c[f] = NULL;
+        s = ts_csv_commit(o->c[f], err);
+        o->c[f] = NULL;
         if (s != TS_OK)
             goto done;
     }
 done:
-    for (int f = 0; f < TS_RESULT_N_FILES; f++)
-        ts_csv_abort(c[f]);
-    free(dates);
+    ts_out_abort(o);
+    return s;
+}
+
+void ts_out_abort(ts_out *o)
+{
+    for (int f = 0; f < TS_RESULT_N_FILES; f++) {
+        ts_csv_abort(o->c[f]);
+        o->c[f] = NULL;
+    }
+    free(o->dates);
+    o->dates = NULL;
+}
+
+ts_status ts_output_write(const ts_engine *e, const ts_run *run, const char *dir, int threads,
+                          ts_error *err)
+{
+    ts_out o;
+    ts_status s = ts_out_open(&o, e, run, dir, err);
+    if (s != TS_OK)
+        return s;
+    double *stats = ts_output_aggregates(run, threads);
+    if (!stats) {
+        ts_out_abort(&o);
+        return ts_error_set(err, TS_EIO, "tradesim: out of memory writing %s", o.folder);
+    }
+    ts_out_block(&o, run);
+    s = ts_out_close(&o, e, run, stats, err);
     free(stats);
     return s;
 }

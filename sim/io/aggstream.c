@@ -1,0 +1,424 @@
+/* Exact aggregates of a run seen a block of replicates at a time, twice (see
+ * output_impl.h): memory that does not grow with the replicates, the same
+ * bits as output.c's in-memory aggregates.
+ *
+ * Means: gsl_stats_mean's recurrence in long double, replicate by replicate
+ * in order, as the in-memory gather takes it. Quantiles: GSL's type 7 reads
+ * the ranks lhs and lhs + 1 of the sorted column. The first `sample`
+ * replicates (independent draws like any others) bracket those ranks: per
+ * column the sample's values within four standard deviations (and three
+ * ranks) of each rank become cell boundaries b[0..m), and pass 1 counts every
+ * value into its cell (below b[0], equal to b[i], between b[i] and b[i+1],
+ * above b[m-1]). The counts give each wanted rank's cell exactly: an equal
+ * cell gives the value outright (ties cost nothing), an open one is kept in
+ * pass 2 (about R / sample values) and the rank selected there. A rank the
+ * sample missed only makes its open cell larger, never the answer wrong. */
+#include "output_impl.h"
+
+#include <math.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_sort.h>
+#include <gsl/gsl_statistics_double.h>
+
+#include "tradesim/pool.h"
+
+#define N_PROBS 3
+#define N_RANKS (2 * N_PROBS)
+#define CHUNK 64   /* columns per pool task */
+
+static const double probs[N_PROBS] = {0.05, 0.50, 0.95};
+
+/* An open cell kept in pass 2: values strictly between lo and hi. */
+typedef struct {
+    double lo, hi;
+    size_t count, fill, off;   /* values, kept so far, place in the round's store */
+} want;
+
+typedef struct {
+    int n_want;
+    want w[N_RANKS];
+    /* per wanted rank (lhs, lhs + 1 of each prob): its value when an equal
+     * cell holds it, else the open cell's index in w and the rank within */
+    int cell[N_RANKS];         /* -1: value known */
+    size_t within[N_RANKS];
+    double value[N_RANKS];
+} col_plan;
+
+struct ts_aggs {
+    int R, T, C, s, M;         /* M: most boundaries per column */
+    size_t TC;
+    long double *mean;         /* [TC] */
+    double *sample;            /* [s][TC] until the cells are built */
+    double *bound;             /* [TC][M] */
+    int *m;                    /* [TC] */
+    uint32_t *count;           /* [TC][2 M + 1] */
+    bool built;
+    col_plan *plan;            /* [TC] */
+    int n_rounds;
+    size_t *round_end;         /* columns [round_end[r-1], round_end[r]) */
+    double *store;             /* the current round's kept values */
+    int store_round;
+    double *stats;             /* [TC][4] */
+};
+
+static int max_bounds(int s)
+{
+    /* each prob: ranks floor(q - d) .. ceil(q + d) + 1, d <= 4 sqrt(s / 4) + 3 */
+    double d = 2.0 * sqrt((double)s) + 3.0;
+    double per = 2.0 * ceil(d) + 4.0;
+    double m = N_PROBS * per;
+    return m < s ? (int)m : s;
+}
+
+size_t ts_aggs_bytes(int R, int T, int C, int sample)
+{
+    (void)R;
+    size_t TC = (size_t)T * (size_t)C, M = (size_t)max_bounds(sample);
+    return TC * (sizeof(long double) + M * sizeof(double) + (2 * M + 1) * sizeof(uint32_t) +
+                 sizeof(int) + sizeof(col_plan) + 4 * sizeof(double)) +
+           (size_t)sample * TC * sizeof(double);
+}
+
+ts_aggs *ts_aggs_alloc(int R, int T, int C, int sample)
+{
+    ts_aggs *a = calloc(1, sizeof *a);
+    if (!a)
+        return NULL;
+    sample = sample < 1 ? 1 : sample > R ? R : sample;
+    a->R = R;
+    a->T = T;
+    a->C = C;
+    a->s = sample;
+    a->M = max_bounds(sample);
+    a->TC = (size_t)T * (size_t)C;
+    size_t TC = a->TC ? a->TC : 1, M = (size_t)a->M;
+    a->store_round = -1;
+    a->mean = calloc(TC, sizeof *a->mean);
+    a->sample = malloc((size_t)sample * TC * sizeof *a->sample);
+    a->bound = malloc(TC * M * sizeof *a->bound);
+    a->m = calloc(TC, sizeof *a->m);
+    a->count = calloc(TC * (2 * M + 1), sizeof *a->count);
+    a->plan = calloc(TC, sizeof *a->plan);
+    a->stats = calloc(TC * 4, sizeof *a->stats);
+    if (!a->mean || !a->sample || !a->bound || !a->m || !a->count || !a->plan || !a->stats) {
+        ts_aggs_free(a);
+        return NULL;
+    }
+    return a;
+}
+
+void ts_aggs_free(ts_aggs *a)
+{
+    if (!a)
+        return;
+    free(a->mean);
+    free(a->sample);
+    free(a->bound);
+    free(a->m);
+    free(a->count);
+    free(a->plan);
+    free(a->round_end);
+    free(a->store);
+    free(a->stats);
+    free(a);
+}
+
+const double *ts_aggs_stats(const ts_aggs *a) { return a->stats; }
+
+/* The rank of GSL's type 7 for prob p over n values. */
+static size_t lhs_rank(double p, size_t n)
+{
+    return (size_t)(int)(p * (double)(n - 1));
+}
+
+/* Column j's boundaries from its sorted sample x[0..s). */
+static void build_column(ts_aggs *a, size_t j, const double *x)
+{
+    size_t s = (size_t)a->s, n = (size_t)a->R;
+    double *b = a->bound + j * (size_t)a->M;
+    int m = 0;
+    long next = 0;   /* sample indices below it are taken */
+    for (int k = 0; k < N_PROBS; k++) {
+        double p = ((double)lhs_rank(probs[k], n) + 0.5) / (double)n, q = p * (double)s;
+        double d = 4.0 * sqrt((double)s * p * (1.0 - p)) + 3.0;
+        double ilo = floor(q - d), ihi = ceil(q + d) + 1.0;
+        long lo = ilo < 0.0 ? 0 : (long)ilo, hi = ihi > (double)(s - 1) ? (long)s - 1 : (long)ihi;
+        for (long i = lo > next ? lo : next; i <= hi && m < a->M; i++)
+            if (m == 0 || x[i] != b[m - 1])
+                b[m++] = x[i];
+        next = hi + 1 > next ? hi + 1 : next;
+    }
+    a->m[j] = m;
+}
+
+/* Cell of v among b[0..m): 2 i for the open cell below b[i] (2 m: above all),
+ * 2 i + 1 for b[i] itself. Branch-free: where v falls is unpredictable. */
+static inline size_t cell_of(const double *b, int m, double v)
+{
+    const double *p = b;
+    size_t n = (size_t)m;
+    while (n > 1) {
+        size_t half = n / 2;
+        p = p[half] < v ? p + half : p;
+        n -= half;
+    }
+    size_t i = (size_t)(p - b) + (m > 0 && *p < v);
+    return 2 * i + (i < (size_t)m && b[i] == v);
+}
+
+static void count_rows(ts_aggs *a, const double *rows, size_t n_rows, size_t j0, size_t j1)
+{
+    size_t TC = a->TC, M = (size_t)a->M;
+    for (size_t i = 0; i < n_rows; i++) {
+        const double *row = rows + i * TC;
+        for (size_t j = j0; j < j1; j++)
+            a->count[j * (2 * M + 1) + cell_of(a->bound + j * M, a->m[j], row[j])]++;
+    }
+}
+
+typedef struct {
+    ts_aggs *a;
+    const ts_run *run;
+    bool build;      /* this block completes the sample */
+    size_t first;    /* block rows from here on are counted */
+    int round;
+    size_t j_lo, j_hi;   /* columns of this job */
+} agg_ctx;
+
+static void *scratch_begin(void *ctx, ts_error *err)
+{
+    const agg_ctx *c = ctx;
+    double *x = malloc((size_t)c->a->s * sizeof *x + 1);
+    if (!x)
+        ts_error_set(err, TS_EIO, "tradesim: out of memory for the aggregates");
+    return x;
+}
+
+static void scratch_end(void *ctx, void *local)
+{
+    (void)ctx;
+    free(local);
+}
+
+static ts_status pass1_task(void *ctx, void *local, long task, ts_error *err)
+{
+    (void)err;
+    agg_ctx *c = ctx;
+    ts_aggs *a = c->a;
+    const ts_run *run = c->run;
+    size_t TC = a->TC, j0 = (size_t)task * CHUNK, j1 = j0 + CHUNK < TC ? j0 + CHUNK : TC;
+    long double *mean = a->mean;
+    for (size_t i = 0; i < (size_t)run->n; i++) {
+        const double *row = run->traj + i * TC;
+        size_t k = (size_t)run->k0 + i;
+        for (size_t j = j0; j < j1; j++)
+            mean[j] += (row[j] - mean[j]) / (k + 1);
+    }
+    if (c->build) {
+        double *x = local;
+        size_t s = (size_t)a->s;
+        for (size_t j = j0; j < j1; j++) {
+            for (size_t i = 0; i < s; i++)
+                x[i] = a->sample[i * TC + j];
+            gsl_sort(x, 1, s);
+            build_column(a, j, x);
+        }
+        count_rows(a, a->sample, s, j0, j1);
+    }
+    if (a->built || c->build)
+        count_rows(a, run->traj + c->first * TC, (size_t)run->n - c->first, j0, j1);
+    return TS_OK;
+}
+
+static ts_status run_chunks(agg_ctx *c, size_t j_lo, size_t j_hi, int threads,
+                            ts_status (*task)(void *, void *, long, ts_error *), bool scratch,
+                            ts_error *err)
+{
+    (void)j_lo;
+    ts_pool_job job = {.threads = threads,
+                       .n_tasks = (long)((j_hi + CHUNK - 1) / CHUNK),
+                       .ctx = c,
+                       .begin = scratch ? scratch_begin : NULL,
+                       .task = task,
+                       .end = scratch ? scratch_end : NULL};
+    return ts_pool_run(&job, err);
+}
+
+ts_status ts_aggs_pass1(ts_aggs *a, const ts_run *run, int threads, ts_error *err)
+{
+    size_t s = (size_t)a->s, k0 = (size_t)run->k0, n = (size_t)run->n;
+    agg_ctx c = {.a = a, .run = run};
+    if (!a->built && k0 < s) {
+        size_t take = k0 + n < s ? n : s - k0;
+        memcpy(a->sample + k0 * a->TC, run->traj, take * a->TC * sizeof *run->traj);
+        c.build = k0 + n >= s;
+        c.first = take;
+    }
+    ts_status st = run_chunks(&c, 0, a->TC, threads, pass1_task, c.build, err);
+    if (st == TS_OK && c.build) {
+        a->built = true;
+        free(a->sample);
+        a->sample = NULL;
+    }
+    return st;
+}
+
+/* Column j's plan: each wanted rank's cell from the counts. */
+static void plan_column(ts_aggs *a, size_t j)
+{
+    size_t n = (size_t)a->R, M = (size_t)a->M, m = (size_t)a->m[j];
+    const uint32_t *cnt = a->count + j * (2 * M + 1);
+    const double *b = a->bound + j * M;
+    col_plan *pl = &a->plan[j];
+    pl->n_want = 0;
+    for (int r = 0; r < N_RANKS; r++) {
+        size_t rank = lhs_rank(probs[r / 2], n) + (size_t)(r % 2);
+        pl->cell[r] = -1;
+        pl->value[r] = 0.0;
+        if (rank >= n)
+            continue;   /* lhs + 1 past the end: GSL reads only lhs */
+        size_t below = 0, cell = 0;
+        while (cell < 2 * m && below + cnt[cell] <= rank)
+            below += cnt[cell++];
+        if (cell % 2 == 1) {
+            pl->value[r] = b[cell / 2];
+            continue;
+        }
+        double lo = cell == 0 ? -INFINITY : b[cell / 2 - 1], hi = cell == 2 * m ? INFINITY : b[cell / 2];
+        int w = 0;
+        while (w < pl->n_want && pl->w[w].lo != lo)
+            w++;
+        if (w == pl->n_want)
+            pl->w[pl->n_want++] = (want){.lo = lo, .hi = hi, .count = cnt[cell]};
+        pl->cell[r] = w;
+        pl->within[r] = rank - below;
+    }
+}
+
+int ts_aggs_plan(ts_aggs *a, size_t bytes)
+{
+    size_t TC = a->TC;
+    for (size_t j = 0; j < TC; j++)
+        plan_column(a, j);
+    free(a->count);
+    a->count = NULL;
+    free(a->round_end);
+    a->round_end = malloc((TC + 1) * sizeof *a->round_end);
+    if (!a->round_end)
+        return 0;
+    int rounds = 0;
+    size_t used = 0;
+    for (size_t j = 0; j < TC; j++) {
+        size_t need = 0;
+        for (int w = 0; w < a->plan[j].n_want; w++)
+            need += a->plan[j].w[w].count * sizeof(double);
+        if (used > 0 && used + need > bytes) {
+            a->round_end[rounds++] = j;
+            used = 0;
+        }
+        used += need;
+    }
+    a->round_end[rounds++] = TC;
+    a->n_rounds = rounds;
+    return rounds;
+}
+
+static size_t round_begin(const ts_aggs *a, int round)
+{
+    return round == 0 ? 0 : a->round_end[round - 1];
+}
+
+static ts_status pass2_task(void *ctx, void *local, long task, ts_error *err)
+{
+    (void)local;
+    (void)err;
+    agg_ctx *c = ctx;
+    ts_aggs *a = c->a;
+    const ts_run *run = c->run;
+    size_t TC = a->TC, j0 = c->j_lo + (size_t)task * CHUNK;
+    size_t j1 = j0 + CHUNK < c->j_hi ? j0 + CHUNK : c->j_hi;
+    for (size_t i = 0; i < (size_t)run->n; i++) {
+        const double *row = run->traj + i * TC;
+        for (size_t j = j0; j < j1; j++) {
+            col_plan *pl = &a->plan[j];
+            double v = row[j];
+            for (int w = 0; w < pl->n_want; w++) {
+                want *x = &pl->w[w];
+                if (v > x->lo && v < x->hi && x->fill < x->count)
+                    a->store[x->off + x->fill++] = v;
+            }
+        }
+    }
+    return TS_OK;
+}
+
+ts_status ts_aggs_pass2(ts_aggs *a, int round, const ts_run *run, int threads, ts_error *err)
+{
+    size_t j_lo = round_begin(a, round), j_hi = a->round_end[round];
+    if (a->store_round != round) {
+        size_t total = 0;
+        for (size_t j = j_lo; j < j_hi; j++)
+            for (int w = 0; w < a->plan[j].n_want; w++) {
+                a->plan[j].w[w].off = total;
+                a->plan[j].w[w].fill = 0;
+                total += a->plan[j].w[w].count;
+            }
+        free(a->store);
+        a->store = malloc((total + 1) * sizeof *a->store);
+        a->store_round = round;
+        if (!a->store)
+            return ts_error_set(err, TS_EIO, "tradesim: out of memory for the aggregates (%zu "
+                                             "bytes of quantile cells)",
+                                total * sizeof *a->store);
+    }
+    agg_ctx c = {.a = a, .run = run, .round = round, .j_lo = j_lo, .j_hi = j_hi};
+    ts_pool_job job = {.threads = threads,
+                       .n_tasks = (long)((j_hi - j_lo + CHUNK - 1) / CHUNK),
+                       .ctx = &c,
+                       .task = pass2_task};
+    return ts_pool_run(&job, err);
+}
+
+/* gsl_stats_quantile_from_sorted_data's formula on the two values it reads. */
+static double type7(double f, size_t n, double at_lhs, double at_next)
+{
+    const double index = f * (double)(n - 1);
+    const size_t lhs = (size_t)(int)index;
+    const double delta = index - (double)lhs;
+    if (n == 0)
+        return 0.0;
+    if (lhs == n - 1)
+        return at_lhs;
+    return (1 - delta) * at_lhs + delta * at_next;
+}
+
+bool ts_aggs_select(ts_aggs *a, int round)
+{
+    size_t j_lo = round_begin(a, round), j_hi = a->round_end[round], n = (size_t)a->R;
+    bool ok = true;
+    for (size_t j = j_lo; j < j_hi; j++) {
+        col_plan *pl = &a->plan[j];
+        for (int w = 0; w < pl->n_want; w++)
+            ok = ok && pl->w[w].fill == pl->w[w].count;
+        double v[N_RANKS];
+        for (int r = 0; r < N_RANKS; r++) {
+            v[r] = pl->value[r];
+            if (pl->cell[r] >= 0 && ok) {
+                want *x = &pl->w[pl->cell[r]];
+                v[r] = gsl_stats_select(a->store + x->off, 1, x->count, pl->within[r]);
+            }
+        }
+        double *out = a->stats + j * 4;
+        out[0] = (double)a->mean[j];
+        for (int k = 0; k < N_PROBS; k++)
+            out[1 + k] = type7(probs[k], n, v[2 * k], v[2 * k + 1]);
+    }
+    if (round == a->n_rounds - 1) {
+        free(a->store);
+        a->store = NULL;
+    }
+    return ok;
+}
