@@ -6,12 +6,13 @@
  * in order, as the in-memory gather takes it. Quantiles: GSL's type 7 reads
  * the ranks lhs and lhs + 1 of the sorted column. The first `sample`
  * replicates (independent draws like any others) bracket those ranks: per
- * column the sample's values within four standard deviations (and three
- * ranks) of each rank become cell boundaries b[0..m), and pass 1 counts every
+ * column every g-th of the sample's values within SIGMAS standard deviations
+ * (and three ranks) of each rank becomes a cell boundary b[0..m) (g = 1 up to
+ * 1,023 sample replicates, 5 for the default 4,096), and pass 1 counts every
  * value into its cell (below b[0], equal to b[i], between b[i] and b[i+1],
  * above b[m-1]). The counts give each wanted rank's cell exactly: an equal
  * cell gives the value outright (ties cost nothing), an open one is kept in
- * pass 2 (about R / sample values) and the rank selected there. A rank the
+ * pass 2 (about g R / sample values) and the rank selected there. A rank the
  * sample missed only makes its open cell larger, never the answer wrong. */
 #include "output_impl.h"
 
@@ -28,6 +29,9 @@
 #define N_PROBS 3
 #define N_RANKS (2 * N_PROBS)
 #define CHUNK 64   /* columns per pool task */
+/* A bracket reaches this many standard deviations of the sample rank either
+ * side: a rank outside (about 1 in 2,000 per end) only costs memory. */
+#define SIGMAS 3.5
 
 static const double probs[N_PROBS] = {0.05, 0.50, 0.95};
 
@@ -54,6 +58,7 @@ struct ts_aggs {
     double *sample;            /* [s][TC] until the cells are built */
     double *bound;             /* [TC][M] */
     int *m;                    /* [TC] */
+    int (*zone)[N_PROBS][2];   /* [TC]: each prob's first and last boundary (-1: none) */
     uint32_t *count;           /* [TC][2 M + 1] */
     bool built;
     col_plan *plan;            /* [TC] */
@@ -67,7 +72,7 @@ struct ts_aggs {
 static int max_bounds(int s)
 {
     /* each prob: ranks floor(q - d) .. ceil(q + d) + 1, d <= 4 sqrt(s / 4) + 3 */
-    double d = 2.0 * sqrt((double)s) + 3.0;
+    double d = SIGMAS / 2.0 * sqrt((double)s) + 3.0;
     double per = 2.0 * ceil(d) + 4.0;
     double m = N_PROBS * per;
     return m < s ? (int)m : s;
@@ -100,10 +105,11 @@ ts_aggs *ts_aggs_alloc(int R, int T, int C, int sample)
     a->sample = malloc((size_t)sample * TC * sizeof *a->sample);
     a->bound = malloc(TC * M * sizeof *a->bound);
     a->m = calloc(TC, sizeof *a->m);
+    a->zone = calloc(TC, sizeof *a->zone);
     a->count = calloc(TC * (2 * M + 1), sizeof *a->count);
     a->plan = calloc(TC, sizeof *a->plan);
     a->stats = calloc(TC * 4, sizeof *a->stats);
-    if (!a->mean || !a->sample || !a->bound || !a->m || !a->count || !a->plan || !a->stats) {
+    if (!a->mean || !a->sample || !a->bound || !a->m || !a->zone || !a->count || !a->plan || !a->stats) {
         ts_aggs_free(a);
         return NULL;
     }
@@ -118,6 +124,7 @@ void ts_aggs_free(ts_aggs *a)
     free(a->sample);
     free(a->bound);
     free(a->m);
+    free(a->zone);
     free(a->count);
     free(a->plan);
     free(a->round_end);
@@ -143,13 +150,20 @@ static void build_column(ts_aggs *a, size_t j, const double *x)
     long next = 0;   /* sample indices below it are taken */
     for (int k = 0; k < N_PROBS; k++) {
         double p = ((double)lhs_rank(probs[k], n) + 0.5) / (double)n, q = p * (double)s;
-        double d = 4.0 * sqrt((double)s * p * (1.0 - p)) + 3.0;
+        double d = SIGMAS * sqrt((double)s * p * (1.0 - p)) + 3.0;
         double ilo = floor(q - d), ihi = ceil(q + d) + 1.0;
         long lo = ilo < 0.0 ? 0 : (long)ilo, hi = ihi > (double)(s - 1) ? (long)s - 1 : (long)ihi;
-        for (long i = lo > next ? lo : next; i <= hi && m < a->M; i++)
+        int first = m;
+        /* every g-th sample value, and the bracket's last */
+        long g = (long)s / 1024 + 1;
+        for (long i = lo > next ? lo : next; i <= hi && m < a->M;) {
             if (m == 0 || x[i] != b[m - 1])
                 b[m++] = x[i];
+            i = i < hi && i + g > hi ? hi : i + g;
+        }
         next = hi + 1 > next ? hi + 1 : next;
+        a->zone[j][k][0] = m > first ? first : -1;
+        a->zone[j][k][1] = m - 1;
     }
     a->m[j] = m;
 }
@@ -169,13 +183,69 @@ static inline size_t cell_of(const double *b, int m, double v)
     return 2 * i + (i < (size_t)m && b[i] == v);
 }
 
-static void count_rows(ts_aggs *a, const double *rows, size_t n_rows, size_t j0, size_t j1)
+/* A column's zones for counting: the boundaries come in up to N_PROBS runs
+ * (one per prob's bracket); between and around them lie wide open cells. */
+typedef struct {
+    int n;                      /* zones */
+    double end[2 * N_PROBS];    /* first and last boundary of each */
+    int lo[N_PROBS], len[N_PROBS];
+    size_t gap[N_PROBS + 1];    /* cell of a value past z zones' ends, z even */
+} zones;
+
+static void column_zones(const ts_aggs *a, size_t j, zones *z)
+{
+    const double *b = a->bound + j * (size_t)a->M;
+    z->n = 0;
+    for (int k = 0; k < N_PROBS; k++) {
+        int lo = a->zone[j][k][0], hi = a->zone[j][k][1];
+        if (lo < 0)
+            continue;
+        z->end[2 * z->n] = b[lo];
+        z->end[2 * z->n + 1] = b[hi];
+        z->lo[z->n] = lo;
+        z->len[z->n] = hi - lo + 1;
+        z->gap[z->n] = 2 * (size_t)lo;
+        z->n++;
+    }
+    z->gap[z->n] = 2 * (size_t)a->m[j];
+}
+
+/* Columns j0..j1 (at most CHUNK) of n_rows rows, replicates k, k + 1, ..:
+ * with `mean` each value joins its column's mean (in replicate order, as
+ * gsl_stats_mean adds them), with `count` its cell's count: which zone ends
+ * a value passes without a branch (most values fall between the zones), and
+ * a search only inside a zone. One pass: the block is read once. */
+static void scan_rows(ts_aggs *a, const double *rows, size_t n_rows, size_t k, size_t j0,
+                      size_t j1, bool mean, bool count)
 {
     size_t TC = a->TC, M = (size_t)a->M;
-    for (size_t i = 0; i < n_rows; i++) {
-        const double *row = rows + i * TC;
+    zones z[CHUNK];
+    if (count)
         for (size_t j = j0; j < j1; j++)
-            a->count[j * (2 * M + 1) + cell_of(a->bound + j * M, a->m[j], row[j])]++;
+            column_zones(a, j, &z[j - j0]);
+    long double *mn = a->mean;
+    for (size_t i = 0; i < n_rows; i++, k++) {
+        const double *row = rows + i * TC;
+        if (mean)
+            for (size_t j = j0; j < j1; j++)
+                mn[j] += (row[j] - mn[j]) / (k + 1);
+        if (!count)
+            continue;
+        for (size_t j = j0; j < j1; j++) {
+            const zones *zj = &z[j - j0];
+            uint32_t *cnt = a->count + j * (2 * M + 1);
+            double v = row[j];
+            int past = 0;
+            for (int q = 0; q < zj->n; q++)
+                past += (v >= zj->end[2 * q]) + (v > zj->end[2 * q + 1]);
+            if (past % 2 == 0) {
+                cnt[zj->gap[past / 2]]++;
+            } else {
+                int q = past / 2;
+                const double *b = a->bound + j * M + zj->lo[q];
+                cnt[2 * (size_t)zj->lo[q] + cell_of(b, zj->len[q], v)]++;
+            }
+        }
     }
 }
 
@@ -183,7 +253,6 @@ typedef struct {
     ts_aggs *a;
     const ts_run *run;
     bool build;      /* this block completes the sample */
-    size_t first;    /* block rows from here on are counted */
     int round;
     size_t j_lo, j_hi;   /* columns of this job */
 } agg_ctx;
@@ -210,13 +279,7 @@ static ts_status pass1_task(void *ctx, void *local, long task, ts_error *err)
     ts_aggs *a = c->a;
     const ts_run *run = c->run;
     size_t TC = a->TC, j0 = (size_t)task * CHUNK, j1 = j0 + CHUNK < TC ? j0 + CHUNK : TC;
-    long double *mean = a->mean;
-    for (size_t i = 0; i < (size_t)run->n; i++) {
-        const double *row = run->traj + i * TC;
-        size_t k = (size_t)run->k0 + i;
-        for (size_t j = j0; j < j1; j++)
-            mean[j] += (row[j] - mean[j]) / (k + 1);
-    }
+    size_t k0 = (size_t)run->k0, n = (size_t)run->n;
     if (c->build) {
         double *x = local;
         size_t s = (size_t)a->s;
@@ -226,10 +289,10 @@ static ts_status pass1_task(void *ctx, void *local, long task, ts_error *err)
             gsl_sort(x, 1, s);
             build_column(a, j, x);
         }
-        count_rows(a, a->sample, s, j0, j1);
+        /* the sample's rows before this block: counted now, their means taken */
+        scan_rows(a, a->sample, k0, 0, j0, j1, false, true);
     }
-    if (a->built || c->build)
-        count_rows(a, run->traj + c->first * TC, (size_t)run->n - c->first, j0, j1);
+    scan_rows(a, run->traj, n, k0, j0, j1, true, a->built || c->build);
     return TS_OK;
 }
 
@@ -255,7 +318,6 @@ ts_status ts_aggs_pass1(ts_aggs *a, const ts_run *run, int threads, ts_error *er
         size_t take = k0 + n < s ? n : s - k0;
         memcpy(a->sample + k0 * a->TC, run->traj, take * a->TC * sizeof *run->traj);
         c.build = k0 + n >= s;
-        c.first = take;
     }
     ts_status st = run_chunks(&c, 0, a->TC, threads, pass1_task, c.build, err);
     if (st == TS_OK && c.build) {

@@ -16,7 +16,7 @@ static ts_output_limits limits(const ts_output_limits *lim)
 {
     ts_output_limits l = lim ? *lim : (ts_output_limits){.in_memory = 0};
     l.in_memory = l.in_memory ? l.in_memory : 512 * MIB;
-    l.block = l.block ? l.block : 64 * MIB;
+    l.block = l.block ? l.block : 8 * MIB;
     l.kept = l.kept ? l.kept : 256 * MIB;
     l.sample = l.sample > 0 ? l.sample : 4096;
     return l;
