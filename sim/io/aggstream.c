@@ -215,7 +215,7 @@ static void column_zones(const ts_aggs *a, size_t j, zones *z)
  * gsl_stats_mean adds them), with `count` its cell's count: which zone ends
  * a value passes without a branch (most values fall between the zones), and
  * a search only inside a zone. One pass: the block is read once. */
-static void scan_rows(ts_aggs *a, const double *rows, size_t n_rows, size_t k, size_t j0,
+static void scan_rows(ts_aggs *a, const double *rows, size_t n_rows, size_t k0, size_t j0,
                       size_t j1, bool mean, bool count)
 {
     size_t TC = a->TC, M = (size_t)a->M;
@@ -224,26 +224,35 @@ static void scan_rows(ts_aggs *a, const double *rows, size_t n_rows, size_t k, s
         for (size_t j = j0; j < j1; j++)
             column_zones(a, j, &z[j - j0]);
     long double *mn = a->mean;
-    for (size_t i = 0; i < n_rows; i++, k++) {
-        const double *row = rows + i * TC;
-        if (mean)
-            for (size_t j = j0; j < j1; j++)
-                mn[j] += (row[j] - mn[j]) / (k + 1);
-        if (!count)
-            continue;
-        for (size_t j = j0; j < j1; j++) {
-            const zones *zj = &z[j - j0];
-            uint32_t *cnt = a->count + j * (2 * M + 1);
-            double v = row[j];
-            int past = 0;
-            for (int q = 0; q < zj->n; q++)
-                past += (v >= zj->end[2 * q]) + (v > zj->end[2 * q + 1]);
-            if (past % 2 == 0) {
-                cnt[zj->gap[past / 2]]++;
-            } else {
-                int q = past / 2;
-                const double *b = a->bound + j * M + zj->lo[q];
-                cnt[2 * (size_t)zj->lo[q] + cell_of(b, zj->len[q], v)]++;
+    /* Eight columns (a cache line of each row) at a time over the rows: their
+     * counts stay in a few pages, the rows' lines are read once. */
+    for (size_t g0 = j0; g0 < j1; g0 += 8) {
+        size_t g1 = g0 + 8 < j1 ? g0 + 8 : j1;
+        size_t k = k0;
+        for (size_t i = 0; i < n_rows; i++, k++) {
+            const double *row = rows + i * TC;
+            if (mean)
+                for (size_t j = g0; j < g1; j++)
+                    /* a value equal to a non-zero mean adds +0 / (k + 1):
+                     * nothing (at a zero mean -0 could become +0) */
+                    if (row[j] != mn[j] || mn[j] == 0)
+                        mn[j] += (row[j] - mn[j]) / (k + 1);
+            if (!count)
+                continue;
+            for (size_t j = g0; j < g1; j++) {
+                const zones *zj = &z[j - j0];
+                uint32_t *cnt = a->count + j * (2 * M + 1);
+                double v = row[j];
+                int past = 0;
+                for (int q = 0; q < zj->n; q++)
+                    past += (v >= zj->end[2 * q]) + (v > zj->end[2 * q + 1]);
+                if (past % 2 == 0) {
+                    cnt[zj->gap[past / 2]]++;
+                } else {
+                    int q = past / 2;
+                    const double *b = a->bound + j * M + zj->lo[q];
+                    cnt[2 * (size_t)zj->lo[q] + cell_of(b, zj->len[q], v)]++;
+                }
             }
         }
     }

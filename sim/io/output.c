@@ -433,7 +433,9 @@ static ts_status agg_task(void *ctx, void *local, long blk, ts_error *err)
         for (size_t j = 0; j < w; j++) {
             double v = src[j];
             scratch[j * R + k] = v;
-            mean[j] += (v - mean[j]) / (k + 1);
+            /* v equal to a non-zero mean would add +0: skip the division */
+            if (v != mean[j] || mean[j] == 0)
+                mean[j] += (v - mean[j]) / (k + 1);
         }
     double *out = job->stats + t0 * C * 4;
     for (size_t j = 0; j < w; j++, out += 4) {
