@@ -21,7 +21,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <gsl/gsl_sort.h>
 #include <gsl/gsl_statistics_double.h>
 
 #include "tradesim/pool.h"
@@ -281,6 +280,14 @@ static void scratch_end(void *ctx, void *local)
     free(local);
 }
 
+/* Ascending, for qsort (twice as fast as gsl_sort's heapsort here; the
+ * sample has no NaN, the guard saw to that). */
+static int cmp_double(const void *pa, const void *pb)
+{
+    double a = *(const double *)pa, b = *(const double *)pb;
+    return (a > b) - (a < b);
+}
+
 static ts_status pass1_task(void *ctx, void *local, long task, ts_error *err)
 {
     (void)err;
@@ -295,7 +302,7 @@ static ts_status pass1_task(void *ctx, void *local, long task, ts_error *err)
         for (size_t j = j0; j < j1; j++) {
             for (size_t i = 0; i < s; i++)
                 x[i] = a->sample[i * TC + j];
-            gsl_sort(x, 1, s);
+            qsort(x, s, sizeof *x, cmp_double);
             build_column(a, j, x);
         }
         /* the sample's rows before this block: counted now, their means taken */
