@@ -35,7 +35,8 @@ double *ts_output_aggregates(const ts_run *run, int threads);
 /* How ts_output_run spends memory (docs/limits.md); 0 in a field: its
  * default. */
 typedef struct {
-    size_t in_memory;   /* a run whose R x T x C store fits is run whole (512 MiB) */
+    size_t in_memory;   /* a run whose R x T x C store fits is run whole (512 MiB with
+                           talks or best responses, else 64 MiB) */
     size_t block;       /* else replicates run in blocks of this many bytes of rows (8 MiB) */
     size_t kept;        /* values kept for the quantiles per round of pass 2 (256 MiB) */
     int sample;         /* replicates whose rows bracket the quantiles (4096) */

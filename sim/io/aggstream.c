@@ -209,6 +209,16 @@ static void column_zones(const ts_aggs *a, size_t j, zones *z)
     z->gap[z->n] = 2 * (size_t)a->m[j];
 }
 
+/* True when columns g0..g1 hold the same values in every one of the rows. */
+static bool same_rows(const double *rows, size_t n_rows, size_t TC, size_t g0, size_t g1)
+{
+    for (size_t i = 1; i < n_rows; i++)
+        for (size_t j = g0; j < g1; j++)
+            if (rows[i * TC + j] != rows[j])
+                return false;
+    return true;
+}
+
 /* Columns j0..j1 (at most CHUNK) of n_rows rows, replicates k, k + 1, ..:
  * with `mean` each value joins its column's mean (in replicate order, as
  * gsl_stats_mean adds them), with `count` its cell's count: which zone ends
@@ -228,6 +238,21 @@ static void scan_rows(ts_aggs *a, const double *rows, size_t n_rows, size_t k0, 
     for (size_t g0 = j0; g0 < j1; g0 += 8) {
         size_t g1 = g0 + 8 < j1 ? g0 + 8 : j1;
         size_t k = k0;
+        if (n_rows > 1 && same_rows(rows, n_rows, TC, g0, g1)) {
+            /* The eight columns hold one value each over the block (as in a
+             * deterministic game): one cell look-up, and the means' steps
+             * only where the value is not already the mean. */
+            for (size_t j = g0; j < g1; j++) {
+                double v = rows[j];
+                /* once the mean is v (and not zero) the rest add +0 */
+                for (size_t i = 0; mean && i < n_rows && (v != mn[j] || mn[j] == 0); i++)
+                    mn[j] += (v - mn[j]) / (k0 + i + 1);
+                if (count)
+                    a->count[j * (2 * M + 1) + cell_of(a->bound + j * M, a->m[j], v)] +=
+                        (uint32_t)n_rows;
+            }
+            continue;
+        }
         for (size_t i = 0; i < n_rows; i++, k++) {
             const double *row = rows + i * TC;
             if (mean)
@@ -302,7 +327,11 @@ static ts_status pass1_task(void *ctx, void *local, long task, ts_error *err)
         for (size_t j = j0; j < j1; j++) {
             for (size_t i = 0; i < s; i++)
                 x[i] = a->sample[i * TC + j];
-            qsort(x, s, sizeof *x, cmp_double);
+            size_t i = 1;
+            while (i < s && x[i - 1] <= x[i])
+                i++;
+            if (i < s)   /* not already in order (a constant column is) */
+                qsort(x, s, sizeof *x, cmp_double);
             build_column(a, j, x);
         }
         /* the sample's rows before this block: counted now, their means taken */
@@ -416,17 +445,24 @@ static ts_status pass2_task(void *ctx, void *local, long task, ts_error *err)
     agg_ctx *c = ctx;
     ts_aggs *a = c->a;
     const ts_run *run = c->run;
-    size_t TC = a->TC, j0 = c->j_lo + (size_t)task * CHUNK;
+    size_t TC = a->TC, j0 = c->j_lo + (size_t)task * CHUNK, n = (size_t)run->n;
     size_t j1 = j0 + CHUNK < c->j_hi ? j0 + CHUNK : c->j_hi;
-    for (size_t i = 0; i < (size_t)run->n; i++) {
-        const double *row = run->traj + i * TC;
-        for (size_t j = j0; j < j1; j++) {
-            col_plan *pl = &a->plan[j];
-            double v = row[j];
-            for (int w = 0; w < pl->n_want; w++) {
-                want *x = &pl->w[w];
-                if (v > x->lo && v < x->hi && x->fill < x->count)
-                    a->store[x->off + x->fill++] = v;
+    for (size_t g0 = j0; g0 < j1; g0 += 8) {
+        size_t g1 = g0 + 8 < j1 ? g0 + 8 : j1;
+        /* one value per column over the block: n copies of it, or none */
+        size_t rows = n > 1 && same_rows(run->traj, n, TC, g0, g1) ? 1 : n;
+        size_t copies = rows == 1 ? n : 1;
+        for (size_t i = 0; i < rows; i++) {
+            const double *row = run->traj + i * TC;
+            for (size_t j = g0; j < g1; j++) {
+                col_plan *pl = &a->plan[j];
+                double v = row[j];
+                for (int w = 0; w < pl->n_want; w++) {
+                    want *x = &pl->w[w];
+                    if (v > x->lo && v < x->hi)
+                        for (size_t r = 0; r < copies && x->fill < x->count; r++)
+                            a->store[x->off + x->fill++] = v;
+                }
             }
         }
     }
