@@ -438,6 +438,15 @@ static size_t round_begin(const ts_aggs *a, int round)
     return round == 0 ? 0 : a->round_end[round - 1];
 }
 
+size_t ts_aggs_round_values(const ts_aggs *a, int round)
+{
+    size_t n = 0;
+    for (size_t j = round_begin(a, round); j < a->round_end[round]; j++)
+        for (int w = 0; w < a->plan[j].n_want; w++)
+            n += a->plan[j].w[w].count;
+    return n;
+}
+
 static ts_status pass2_task(void *ctx, void *local, long task, ts_error *err)
 {
     (void)local;

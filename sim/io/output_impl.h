@@ -67,6 +67,9 @@ ts_status ts_aggs_pass1(ts_aggs *a, const ts_run *run, int threads, ts_error *er
 /* After pass 1: plans pass 2 in rounds of columns whose kept values fit in
  * `bytes`; returns the number of rounds (0: out of memory). */
 int ts_aggs_plan(ts_aggs *a, size_t bytes);
+/* Values round `round` keeps: 0 when an equal cell holds every rank its
+ * columns want (a column of ties), and then its pass 2 can be left out. */
+size_t ts_aggs_round_values(const ts_aggs *a, int round);
 /* Pass 2 of round `round` on the block run holds. */
 ts_status ts_aggs_pass2(ts_aggs *a, int round, const ts_run *run, int threads, ts_error *err);
 /* After each round's pass 2: that round's quantiles selected; false when a cell

@@ -210,12 +210,16 @@ static ts_status run_blocks(const ts_engine *e, const ts_engine_opts *opts, cons
         s = ts_error_set(err, TS_EIO, "tradesim: out of memory for the aggregates");
     pm.total = (long)sc->replicates * (1 + rounds);
     for (int r = 0; s == TS_OK && r < rounds; r++) {
-        s = pass(e, opts, runs, a, &o, r, &pm, err);
+        /* a round whose ranks all fall on ties needs no second run */
+        if (ts_aggs_round_values(a, r) > 0)
+            s = pass(e, opts, runs, a, &o, r, &pm, err);
         if (s == TS_OK && !ts_aggs_select(a, r))
             s = ts_error_set(err, TS_EIO, "%s: the second pass did not repeat the first; "
                                           "nothing written",
                              sc->name);
     }
+    if (s == TS_OK && opts->progress)
+        opts->progress(opts->progress_ctx, pm.total, pm.total);
     if (s == TS_OK && cancelled(opts))
         s = interrupted(sc, opts, err);
     if (s == TS_OK)
