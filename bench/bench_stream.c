@@ -91,7 +91,7 @@ int main(int argc, char **argv)
             return fail(&err);
         double *s = ts_output_aggregates(whole, 1);
         check = s && memcmp(s, ts_aggs_stats(a), (size_t)T * (size_t)C * 4 * sizeof *s) == 0
-                    ? "same bits as in memory"
+                    ? "(same bits) as in memory"
                     : "BITS DIFFER from in memory";
         free(s);
         ts_run_free(whole);
