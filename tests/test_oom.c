@@ -54,6 +54,10 @@ void *__wrap_realloc(void *p, size_t n) { return fail_now() ? NULL : __real_real
 static const char *const sets[] = {"monte_carlo.replicates=3", "output.trajectories=2",
                                    "output.channels=true"};
 
+/* Whether whole_run goes through ts_output_run in blocks of one replicate
+ * (two passes, a sample of two) instead of ts_engine_run and ts_output_write. */
+static bool in_blocks;
+
 /* One whole run into dir; TS_OK, or the first failure's status and message. */
 static ts_status whole_run(const char *dir, ts_error *err)
 {
@@ -69,6 +73,15 @@ static ts_status whole_run(const char *dir, ts_error *err)
     if (s == TS_OK && !e)
         s = err->code;
     ts_run *run = NULL;
+    if (s == TS_OK && in_blocks) {
+        ts_engine_opts o = {.threads = 1};
+        ts_agreement_hook_opts(&o, NULL);
+        ts_output_limits lim = {.in_memory = 1, .block = 1, .sample = 2};
+        s = ts_output_run(e, &o, dir, &lim, err);
+        ts_engine_free(e);
+        ts_scenario_free(sc);
+        return s;
+    }
     if (s == TS_OK) {
         ts_engine_opts o = {.threads = 1};
         ts_agreement_hook_opts(&o, NULL);
@@ -122,6 +135,15 @@ static void test_every_allocation_fails_once(void **state)
     /* and the folder is whole again after a run that succeeds */
     assert_int_equal(whole_run(dir, &err), TS_OK);
     ts_test_remove_tree(dir);
+}
+
+/* The same for a run in blocks (sim/io/stream.c, aggstream.c): the blocks,
+ * the aggregates' cells, the writer's rows, each allocation failing. */
+static void test_every_allocation_fails_once_in_blocks(void **state)
+{
+    in_blocks = true;
+    test_every_allocation_fails_once(state);
+    in_blocks = false;
 }
 
 /* The readers of a result folder, each allocation failing in turn: the
@@ -349,6 +371,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_allocation_fails_once),
+        cmocka_unit_test(test_every_allocation_fails_once_in_blocks),
         cmocka_unit_test(test_readers),
         cmocka_unit_test(test_commands),
         cmocka_unit_test(test_numerics),

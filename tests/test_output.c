@@ -324,7 +324,7 @@ static void test_summary_columns(void **state)
     double final[4] = {0.5, 0.25, 1, 0}, mean[4] = {0.5, 0.5, 1, 0};
     double total[4] = {3.5, -1, 2, 4}, sq[4] = {1, -1.5, 2, 5};
     double contrib[12] = {1, 2, 0.5, -1, 0, 0, /* replicate 1 */ 2, 0, 0, 3, 1, 0};
-    ts_run run = {.R = 2, .T = 2, .n_issues = 2, .seed = seed, .deal = zero,
+    ts_run run = {.R = 2, .T = 2, .n = 2, .n_issues = 2, .seed = seed, .deal = zero,
                   .first_deal_step = none, .deals = zero, .breaches = zero,
                   .failed_talks = zero, .final = final, .mean = mean, .total = total,
                   .status_quo = sq, .n_contrib = 3, .contrib = contrib};
@@ -334,8 +334,8 @@ static void test_summary_columns(void **state)
     ts_csv *c = ts_csv_open(path, 6, &err);
     assert_non_null(c);
     const char dates[2][11] = {"", ""};
-    double out[32];
-    write_summary(c, sc, &run, dates, out);
+    ts_out_summary_header(c, sc, &run);
+    ts_out_summary_rows(c, sc, &run, dates);
     assert_int_equal(ts_csv_commit(c, &err), TS_OK);
     char *got = ts_test_read_file(path, NULL);
     assert_non_null(got);
@@ -349,6 +349,18 @@ static void test_summary_columns(void **state)
                         "0.5,-1,0,0\n"
                         "1,0x000000000000000c,0,,,0,0,0,1,1,0,0,2,4,6,0,-1,-1,2,0,0,3,1,0\n");
     free(got);
+    /* The experiments' means: the same columns, averaged over the replicates. */
+    char names[16][TS_OUTCOME_NAME];
+    double means[16];
+    assert_int_equal(ts_output_outcomes(sc, NULL, NULL, NULL), 16);
+    assert_int_equal(ts_output_outcomes(sc, &run, names, means), 16);
+    assert_string_equal(names[0], "t_final");
+    assert_string_equal(names[5], "cn_total");
+    assert_string_equal(names[15], "cn_interactions_total");
+    const double want[16] = {0.75, 0.75, 0.125, 0.25, 2.75, 1.5, 4.25, 1.25,
+                             -0.25, 1, 1.5, 1, 0.25, 1, 0.5, 0};
+    for (int j = 0; j < 16; j++)
+        assert_true(fabs(means[j] - want[j]) < 1e-15);
     ts_test_remove_tree(dir);
     ts_scenario_free(sc);
 }

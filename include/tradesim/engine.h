@@ -36,8 +36,9 @@
 #include "tradesim/scenario.h"
 #include "tradesim/strategy.h"
 
-/* Largest R x T x C trajectory store (the aggregates' quantiles need every
- * replicate's path); beyond it a run is refused up front. */
+/* Largest memory a run may plan for: ts_engine_run's R x T x C store, or a
+ * run in blocks (output.h, ts_output_run) at its smallest; beyond it a run is
+ * refused up front with the bytes it would need. */
 #define TS_ENGINE_MEMORY_LIMIT ((size_t)4 << 30)
 
 typedef struct ts_engine ts_engine;
@@ -131,8 +132,12 @@ ts_status ts_replicate_step(const ts_engine *e, ts_replicate *r, ts_talks_hook t
 
 /* ---- the whole Monte Carlo run ------------------------------------------ */
 
+/* A run holds replicates k0 .. k0 + n - 1 of its R: all of them after
+ * ts_engine_run (k0 = 0, n = R), one block after ts_engine_run_block. Every
+ * per-replicate array below is indexed by k - k0. */
 typedef struct {
     int R, T, C, n_issues, n_traj;  /* n_traj: replicates whose paths are kept for output */
+    int k0, n, cap;                 /* replicates held, and room for cap of them */
     uint64_t *seed;                 /* [R] */
     int *deal, *first_deal_step, *deals, *breaches, *failed_talks;   /* [R] */
     double *final, *mean;           /* [R][n_issues] */
@@ -148,10 +153,10 @@ typedef struct {
     double *chan;                   /* with output.channels: [R][n_issues][2][TS_N_CHANNELS],
                                        each issue's part by channel; else NULL */
     int n_uncertain;                /* sc->n_uncertain */
-    double *uncertain;              /* [R][n_uncertain]: the values each replicate ran with */
-    double *traj;                   /* [R][T][C] */
-    int *agreement;                 /* [n_traj][T], -1 none */
-    ts_log *log;                    /* [R] */
+    double *uncertain;              /* [n][n_uncertain]: the values each replicate ran with */
+    double *traj;                   /* [n][T][C] */
+    int *agreement;                 /* [k][T] for the held k < n_traj, -1 none */
+    ts_log *log;                    /* [n] */
 } ts_run;
 
 typedef struct {
@@ -170,7 +175,7 @@ typedef struct {
     const double *values;
 } ts_engine_opts;
 
-/* Bytes the run needs for its trajectory store. */
+/* Bytes the run needs for its trajectory store (all R replicates). */
 size_t ts_engine_run_bytes(const ts_engine *e);
 /* Memory for a store of `bytes` written once in order, as the engine
  * allocates it (huge pages asked for where there are); free() releases it. */
@@ -181,5 +186,13 @@ double *ts_store_alloc(size_t bytes);
 ts_status ts_engine_run(const ts_engine *e, const ts_engine_opts *opts, ts_run **run,
                         ts_error *err);
 void ts_run_free(ts_run *run);
+
+/* A run with room for blocks of up to cap replicates (NULL when out of
+ * memory), and replicates k0 .. k0 + n - 1 (n <= cap) run into it, replacing
+ * the block it held: the same rows and results as ts_engine_run's for those
+ * replicates, whatever the block or thread count. */
+ts_run *ts_run_alloc(const ts_engine *e, int cap);
+ts_status ts_engine_run_block(const ts_engine *e, const ts_engine_opts *opts, ts_run *run, int k0,
+                              int n, ts_error *err);
 
 #endif

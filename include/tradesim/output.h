@@ -36,9 +36,33 @@ double *ts_output_aggregates(const ts_run *run, int threads);
  * totals, the gains over the status quo, the totals by issue and channel):
  * their number, their names into names (when not NULL) and, when run and
  * means are not NULL, each one's mean over the run's replicates (summed in
- * replicate order). -1 when out of memory. */
+ * replicate order). */
 #define TS_OUTCOME_NAME 160
 int ts_output_outcomes(const ts_scenario *sc, const ts_run *run, char (*names)[TS_OUTCOME_NAME],
                        double *means);
+
+/* How ts_output_run spends memory (docs/limits.md); 0 in a field: its
+ * default. */
+typedef struct {
+    size_t in_memory;   /* a run whose R x T x C store fits is run whole (512 MiB with
+                           talks or best responses, else 64 MiB) */
+    size_t block;       /* else replicates run in blocks of this many bytes of rows (8 MiB) */
+    size_t kept;        /* values kept for the quantiles per round of pass 2 (256 MiB) */
+    int sample;         /* replicates whose rows bracket the quantiles (4096) */
+} ts_output_limits;
+
+/* Runs the scenario and writes its six files (as ts_engine_run and
+ * ts_output_write would, byte for byte). A run whose store exceeds
+ * lim->in_memory runs in blocks of replicates, twice: the first pass writes
+ * every replicate's rows (summary, log, agreements, the first trajectories)
+ * as its block ends and counts the aggregates' cells, the second runs every
+ * replicate again from its seed and keeps only the values the exact
+ * quantiles need (output_impl.h). TS_EIO, writing nothing, when even the
+ * blocks' memory exceeds TS_ENGINE_MEMORY_LIMIT (the message gives the
+ * bytes), on an interruption (opts->cancel) or a failure; lim may be NULL. */
+ts_status ts_output_run(const ts_engine *e, const ts_engine_opts *opts, const char *dir,
+                        const ts_output_limits *lim, ts_error *err);
+/* Bytes ts_output_run plans for a run in blocks of these sizes. */
+size_t ts_output_block_bytes(const ts_engine *e, const ts_output_limits *lim);
 
 #endif

@@ -131,16 +131,12 @@ static ts_status run_one(batch_job *j, const ts_scenario *sc, const char *folder
         opts.progress = progress;
         opts.progress_ctx = wp;
     }
-    ts_run *run = NULL;
-    s = ts_engine_run(eng, &opts, &run, e);
-    if (s == TS_OK && ts_interrupted(j->in))
+    s = ts_output_run(eng, &opts, j->outdir, NULL, e);
+    if (s != TS_OK && ts_interrupted(j->in))
         s = ts_error_set(e, TS_EIO, "%s: interrupted", sc->name);
-    if (s == TS_OK)
-        s = ts_output_write(eng, run, j->outdir, j->engine_threads, e);
     info.end = time(NULL);
     if (s == TS_OK)
         s = ts_result_seal(sc, folder, &info, e);
-    ts_run_free(run);
     ts_engine_free(eng);
     return s;
 }

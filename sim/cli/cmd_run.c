@@ -97,15 +97,14 @@ static int run_scenario(const ts_scenario *sc, const ts_cli_opts *o, int argc, c
         opts.progress_ctx = &pc;
     }
     info.threads = ts_threads(opts.threads);
-    ts_run *run = NULL;
-    ts_status s = ts_engine_run(eng, &opts, &run, &e);
-    int sig = ts_interrupted(in);
-    if (s == TS_OK && !sig)
-        s = ts_output_write(eng, run, dir, opts.threads, &e);
+    /* A signal stops the run (opts.cancel) and nothing is written; one that
+     * comes once the files are in place leaves them complete and sealed. */
+    ts_status s = ts_output_run(eng, &opts, dir, NULL, &e);
     info.end = time(NULL);
-    if (s == TS_OK && !sig)
+    if (s == TS_OK)
         s = ts_result_seal(sc, folder, &info, &e);
-    bool wrote = s == TS_OK && !sig;
+    bool wrote = s == TS_OK;
+    int sig = ts_interrupted(in);
     ts_interrupt_stop(in);
     sig = sig ? sig : ts_interrupted(in);
     if (sig) {
@@ -120,7 +119,6 @@ static int run_scenario(const ts_scenario *sc, const ts_cli_opts *o, int argc, c
     else if (!o->quiet)
         fprintf(out, "%s: %d replicates x %d steps\n", folder, sc->replicates,
                 sc->calendar.steps);
-    ts_run_free(run);
     ts_engine_free(eng);
     ts_result_unlock(lock);
     return s;

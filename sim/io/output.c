@@ -8,6 +8,7 @@
  * with the same bits as gsl_stats_mean and a full sort; blocks are shared
  * among threads. */
 #include "tradesim/output.h"
+#include "output_impl.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -96,36 +97,52 @@ static void emit_list(void *ctx, const char *name)
     snprintf(l->names[l->m++], TS_OUTCOME_NAME, "%s", name);
 }
 
-/* Replicate k's outcomes, in outcome_names' order. */
-static void outcome_values(const ts_scenario *sc, const ts_run *run, int k, double *out)
+/* The outcomes of the replicate at place i of the block run holds, in
+ * outcome_names' order, each handed to put (no buffer: a row is written
+ * as it is read). */
+static void outcome_values(const ts_scenario *sc, const ts_run *run, size_t i,
+                           void (*put)(void *ctx, double v), void *ctx)
 {
-    int n = run->n_issues, nc = run->n_contrib, m = 0;
-    for (int i = 0; i < n; i++) {
-        out[m++] = run->final[(size_t)k * n + i];
-        out[m++] = run->mean[(size_t)k * n + i];
+    int n = run->n_issues, nc = run->n_contrib;
+    for (int j = 0; j < n; j++) {
+        put(ctx, run->final[i * n + j]);
+        put(ctx, run->mean[i * n + j]);
     }
-    double t0 = run->total[2 * (size_t)k], t1 = run->total[2 * (size_t)k + 1];
-    out[m++] = t0;
-    out[m++] = t1;
-    out[m++] = t0 + t1;
-    double v0 = t0 - run->status_quo[2 * (size_t)k];
-    double v1 = t1 - run->status_quo[2 * (size_t)k + 1];
-    out[m++] = v0;
-    out[m++] = v1;
-    out[m++] = v0 + v1;
-    const double *contrib = run->contrib + (size_t)k * 2 * nc;
+    double t0 = run->total[2 * i], t1 = run->total[2 * i + 1];
+    put(ctx, t0);
+    put(ctx, t1);
+    put(ctx, t0 + t1);
+    double v0 = t0 - run->status_quo[2 * i];
+    double v1 = t1 - run->status_quo[2 * i + 1];
+    put(ctx, v0);
+    put(ctx, v1);
+    put(ctx, v0 + v1);
+    const double *contrib = run->contrib + i * 2 * nc;
     for (int j = 0; j < 2 * nc; j++)
-        out[m++] = contrib[j];
+        put(ctx, contrib[j]);
     if (run->chan) {
-        const double *ck = run->chan + (size_t)k * n * 2 * TS_N_CHANNELS;
+        const double *ck = run->chan + i * n * 2 * TS_N_CHANNELS;
         for (int a = 0; a < 2; a++)
-            for (int i = 0; i < n; i++) {
-                unsigned mask = channel_mask(sc, i, a);
+            for (int j = 0; j < n; j++) {
+                unsigned mask = channel_mask(sc, j, a);
                 for (int ch = 0; ch < TS_N_CHANNELS; ch++)
                     if (mask & (1u << ch))
-                        out[m++] = ck[((size_t)i * 2 + (size_t)a) * TS_N_CHANNELS + ch];
+                        put(ctx, ck[((size_t)j * 2 + (size_t)a) * TS_N_CHANNELS + ch]);
             }
     }
+}
+
+static void put_csv(void *ctx, double v) { ts_csv_num(ctx, v); }
+
+typedef struct {
+    double *sums;
+    int j;
+} sum_list;
+
+static void put_sum(void *ctx, double v)
+{
+    sum_list *l = ctx;
+    l->sums[l->j++] += v;
 }
 
 int ts_output_outcomes(const ts_scenario *sc, const ts_run *run, char (*names)[TS_OUTCOME_NAME],
@@ -135,25 +152,18 @@ int ts_output_outcomes(const ts_scenario *sc, const ts_run *run, char (*names)[T
     int m = outcome_names(sc, names ? emit_list : NULL, &l);
     if (!means || !run)
         return m;
-    double *row = malloc(((size_t)m + 1) * sizeof *row);
-    if (!row)
-        return -1;
     for (int j = 0; j < m; j++)
         means[j] = 0.0;
-    for (int k = 0; k < run->R; k++) {
-        outcome_values(sc, run, k, row);
-        for (int j = 0; j < m; j++)
-            means[j] += row[j];
-    }
+    for (int i = 0; i < run->n; i++)   /* summed in replicate order */
+        outcome_values(sc, run, (size_t)i, put_sum, &(sum_list){.sums = means});
     for (int j = 0; j < m; j++)
-        means[j] /= run->R > 0 ? run->R : 1;
-    free(row);
+        means[j] /= run->n > 0 ? run->n : 1;
     return m;
 }
 
 /* summary.csv's header: the per-replicate counts, the outcomes, then each
  * uncertain parameter's value. */
-static void put_summary_header(ts_csv *c, const ts_scenario *sc, const ts_run *run)
+void ts_out_summary_header(ts_csv *c, const ts_scenario *sc, const ts_run *run)
 {
     static const char *const counts[] = {"replicate", "seed",  "deal",     "first_deal_step",
                                          "first_deal_date", "deals", "breaches", "failed_talks"};
@@ -165,16 +175,17 @@ static void put_summary_header(ts_csv *c, const ts_scenario *sc, const ts_run *r
     ts_csv_end_row(c);
 }
 
-/* Replicate k's row of summary.csv (out: room for its outcomes). */
+/* Replicate k's row of summary.csv (k in the block run holds). */
 static void put_summary_row(ts_csv *c, const ts_scenario *sc, const ts_run *run,
-                            const char (*dates)[11], int k, double *out, int m)
+                            const char (*dates)[11], int k)
 {
     ts_csv_int(c, k);
+    size_t i = (size_t)(k - run->k0);
     char seed[24];   /* hex text: spreadsheets and R keep all 64 bits */
-    snprintf(seed, sizeof seed, "0x%016" PRIx64, run->seed[k]);
+    snprintf(seed, sizeof seed, "0x%016" PRIx64, run->seed[i]);
     ts_csv_str(c, seed);
-    ts_csv_int(c, run->deal[k]);
-    int fd = run->first_deal_step[k];
+    ts_csv_int(c, run->deal[i]);
+    int fd = run->first_deal_step[i];
     if (fd >= 0 && fd < run->T) {
         ts_csv_int(c, fd);
         put_date(c, dates, fd);
@@ -182,25 +193,20 @@ static void put_summary_row(ts_csv *c, const ts_scenario *sc, const ts_run *run,
         ts_csv_empty(c);
         ts_csv_empty(c);
     }
-    ts_csv_int(c, run->deals[k]);
-    ts_csv_int(c, run->breaches[k]);
-    ts_csv_int(c, run->failed_talks[k]);
-    outcome_values(sc, run, k, out);
-    for (int j = 0; j < m; j++)
-        ts_csv_num(c, out[j]);
+    ts_csv_int(c, run->deals[i]);
+    ts_csv_int(c, run->breaches[i]);
+    ts_csv_int(c, run->failed_talks[i]);
+    outcome_values(sc, run, i, put_csv, c);
     for (int j = 0; j < run->n_uncertain; j++)
-        ts_csv_num(c, run->uncertain[(size_t)k * run->n_uncertain + j]);
+        ts_csv_num(c, run->uncertain[i * run->n_uncertain + j]);
     ts_csv_end_row(c);
 }
 
-/* out: room for a replicate's outcomes. */
-static void write_summary(ts_csv *c, const ts_scenario *sc, const ts_run *run,
-                          const char (*dates)[11], double *out)
+void ts_out_summary_rows(ts_csv *c, const ts_scenario *sc, const ts_run *run,
+                         const char (*dates)[11])
 {
-    put_summary_header(c, sc, run);
-    int m = outcome_names(sc, NULL, NULL);
-    for (int k = 0; k < run->R; k++)
-        put_summary_row(c, sc, run, dates, k, out, m);
+    for (int k = run->k0; k < run->k0 + run->n; k++)
+        put_summary_row(c, sc, run, dates, k);
 }
 
 /* Places the element of rank r (0-based) at x[r] when x[lo..n) holds exactly
@@ -481,7 +487,9 @@ static ts_status agg_task(void *ctx, void *local, long blk, ts_error *err)
         for (size_t j = 0; j < w; j++) {
             double v = src[j];
             scratch[j * R + k] = v;
-            mean[j] += (v - mean[j]) / (k + 1);
+            /* v equal to a non-zero mean would add +0: skip the division */
+            if (v != mean[j] || mean[j] == 0)
+                mean[j] += (v - mean[j]) / (k + 1);
         }
     double *out = job->stats + t0 * C * 4;
     for (size_t j = 0; j < w; j++, out += 4) {
@@ -515,8 +523,8 @@ double *ts_output_aggregates(const ts_run *run, int threads)
     return job.stats;
 }
 
-static void write_aggregate(ts_csv *c, const ts_engine *e, const ts_run *run,
-                            const char (*dates)[11], const double *stats)
+void ts_out_aggregate(ts_csv *c, const ts_engine *e, const ts_run *run,
+                      const char (*dates)[11], const double *stats)
 {
     static const char *const suffix[4] = {"mean", "p05", "p50", "p95"};
     char name[TS_ID_MAX + 32];
@@ -538,8 +546,7 @@ static void write_aggregate(ts_csv *c, const ts_engine *e, const ts_run *run,
     }
 }
 
-static void write_traj(ts_csv *c, const ts_engine *e, const ts_run *run,
-                       const char (*dates)[11])
+void ts_out_traj_header(ts_csv *c, const ts_engine *e, const ts_run *run)
 {
     ts_csv_str(c, "replicate");
     ts_csv_str(c, "step");
@@ -548,15 +555,21 @@ static void write_traj(ts_csv *c, const ts_engine *e, const ts_run *run,
         ts_csv_str(c, ts_engine_column_name(e, j));
     ts_csv_str(c, "agreement");
     ts_csv_end_row(c);
-    for (int k = 0; k < run->n_traj; k++)
+}
+
+void ts_out_traj_rows(ts_csv *c, const ts_run *run, const char (*dates)[11])
+{
+    int end = run->k0 + run->n < run->n_traj ? run->k0 + run->n : run->n_traj;
+    for (int k = run->k0; k < end; k++)
         for (int t = 0; t < run->T; t++) {
-            const double *row = run->traj + ((size_t)k * run->T + t) * run->C;
+            size_t i0 = (size_t)(k - run->k0);
+            const double *row = run->traj + (i0 * run->T + t) * run->C;
             ts_csv_int(c, k);
             ts_csv_int(c, t);
             put_date(c, dates, t);
             for (int j = 0; j < run->C; j++)
                 ts_csv_num(c, row[j]);
-            int ag = run->agreement[(size_t)k * run->T + t];
+            int ag = run->agreement[i0 * run->T + t];
             if (ag >= 0)
                 ts_csv_int(c, ag);
             else
@@ -595,8 +608,7 @@ static void event_detail(const ts_scenario *sc, const ts_event *ev, char *buf, s
     }
 }
 
-static void write_log(ts_csv *c, const ts_scenario *sc, const ts_run *run,
-                      const char (*dates)[11])
+void ts_out_log_header(ts_csv *c)
 {
     ts_csv_str(c, "replicate");
     ts_csv_str(c, "step");
@@ -605,9 +617,14 @@ static void write_log(ts_csv *c, const ts_scenario *sc, const ts_run *run,
     ts_csv_str(c, "label");
     ts_csv_str(c, "detail");
     ts_csv_end_row(c);
+}
+
+void ts_out_log_rows(ts_csv *c, const ts_scenario *sc, const ts_run *run,
+                     const char (*dates)[11])
+{
     char detail[2048];
-    for (int k = 0; k < run->R; k++) {
-        const ts_log *log = &run->log[k];
+    for (int k = run->k0; k < run->k0 + run->n; k++) {
+        const ts_log *log = &run->log[k - run->k0];
         for (int i = 0; i < log->n; i++) {
             const ts_log_entry *r = &log->rows[i];
             if (!ts_log_keeps(sc->log, r->type))
@@ -648,11 +665,8 @@ static void put_step(ts_csv *c, const ts_run *run, const char (*dates)[11], int 
 }
 
 /* agreements.csv: one row per talk held and agenda lever (docs/cli.md). */
-static void write_agreements(ts_csv *c, const ts_scenario *sc, const ts_run *run,
-                             const char (*dates)[11])
+void ts_out_agreements_header(ts_csv *c, const ts_scenario *sc)
 {
-    static const char *const protocol[] = {"nash", "alternating", "concession"};
-    static const char *const expiry[] = {"snapback", "keep", "renegotiate"};
     static const char *const head[] = {"replicate", "talk", "label", "step", "date", "protocol",
                                        "outcome", "agreement", "lever", "before", "agreed"};
     for (size_t i = 0; i < sizeof head / sizeof head[0]; i++)
@@ -667,8 +681,15 @@ static void write_agreements(ts_csv *c, const ts_scenario *sc, const ts_run *run
     for (size_t i = 0; i < sizeof tail / sizeof tail[0]; i++)
         ts_csv_str(c, tail[i]);
     ts_csv_end_row(c);
-    for (int k = 0; k < run->R; k++) {
-        const ts_log *log = &run->log[k];
+}
+
+void ts_out_agreements_rows(ts_csv *c, const ts_scenario *sc, const ts_run *run,
+                            const char (*dates)[11])
+{
+    static const char *const protocol[] = {"nash", "alternating", "concession"};
+    static const char *const expiry[] = {"snapback", "keep", "renegotiate"};
+    for (int k = run->k0; k < run->k0 + run->n; k++) {
+        const ts_log *log = &run->log[k - run->k0];
         for (int j = 0; j < log->n_talks; j++) {
             const ts_log_talk *t = &log->talks[j];
             const double *lv = log->levels + t->first;
@@ -705,65 +726,101 @@ static void write_agreements(ts_csv *c, const ts_scenario *sc, const ts_run *run
     }
 }
 
-ts_status ts_output_write(const ts_engine *e, const ts_run *run, const char *dir, int threads,
-                          ts_error *err)
+ts_status ts_out_open(ts_out *o, const ts_engine *e, const ts_run *run, const char *dir,
+                      ts_error *err)
 {
     const ts_scenario *sc = ts_engine_scenario(e);
-    char folder[4096], path[4096 + 32];
-    if (!ts_result_folder(sc, dir, folder, sizeof folder))
+    *o = (ts_out){.sc = sc};
+    char path[4096 + 32];
+    if (!ts_result_folder(sc, dir, o->folder, sizeof o->folder))
         return ts_error_set(err, TS_EIO, "%s/%s: path too long", dir, sc->name);
-    ts_status s = ts_fs_mkdirs(folder, err);
+    ts_status s = ts_fs_mkdirs(o->folder, err);
     if (s != TS_OK)
         return s;
-    char (*dates)[11] = malloc(((size_t)run->T + 1) * sizeof *dates);
-    double *stats = ts_output_aggregates(run, threads);
-    double *outcomes = malloc(((size_t)outcome_names(sc, NULL, NULL) + 1) * sizeof *outcomes);
-    ts_csv *c[TS_RESULT_N_FILES] = {NULL};
-    if (!dates || !stats || !outcomes) {
-        s = ts_error_set(err, TS_EIO, "tradesim: out of memory writing %s", folder);
-        goto done;
-    }
+    o->dates = malloc(((size_t)run->T + 1) * sizeof *o->dates);
+    if (!o->dates)
+        return ts_error_set(err, TS_EIO, "tradesim: out of memory writing %s", o->folder);
     for (int t = 0; t < run->T; t++)
-        ts_calendar_step_date(&sc->calendar, t, dates[t]);
+        ts_calendar_step_date(&sc->calendar, t, o->dates[t]);
     for (int f = 0; f < TS_RESULT_N_FILES; f++) {
-        snprintf(path, sizeof path, "%s/%s", folder, ts_result_file(f));
-        c[f] = ts_csv_open(path, sc->precision, err);
-        if (!c[f]) {
-            s = err ? err->code : TS_EIO;
-            goto done;
+        snprintf(path, sizeof path, "%s/%s", o->folder, ts_result_file(f));
+        o->c[f] = ts_csv_open(path, sc->precision, err);
+        if (!o->c[f]) {
+            ts_out_abort(o);
+            return err ? err->code : TS_EIO;
         }
     }
-    write_summary(c[TS_RESULT_SUMMARY], sc, run, (const char(*)[11])dates, outcomes);
-    write_aggregate(c[TS_RESULT_AGGREGATE], e, run, (const char(*)[11])dates, stats);
-    write_traj(c[TS_RESULT_TRAJECTORIES], e, run, (const char(*)[11])dates);
-    write_log(c[TS_RESULT_LOG], sc, run, (const char(*)[11])dates);
-    write_agreements(c[TS_RESULT_AGREEMENTS], sc, run, (const char(*)[11])dates);
-    char *text = ts_scenario_to_string(sc);
+    ts_out_summary_header(o->c[TS_RESULT_SUMMARY], sc, run);
+    ts_out_traj_header(o->c[TS_RESULT_TRAJECTORIES], e, run);
+    ts_out_log_header(o->c[TS_RESULT_LOG]);
+    ts_out_agreements_header(o->c[TS_RESULT_AGREEMENTS], sc);
+    return TS_OK;
+}
+
+void ts_out_block(ts_out *o, const ts_run *run)
+{
+    const char(*dates)[11] = (const char(*)[11])o->dates;
+    ts_out_summary_rows(o->c[TS_RESULT_SUMMARY], o->sc, run, dates);
+    ts_out_traj_rows(o->c[TS_RESULT_TRAJECTORIES], run, dates);
+    ts_out_log_rows(o->c[TS_RESULT_LOG], o->sc, run, dates);
+    ts_out_agreements_rows(o->c[TS_RESULT_AGREEMENTS], o->sc, run, dates);
+}
+
+ts_status ts_out_close(ts_out *o, const ts_engine *e, const ts_run *run, const double *stats,
+                       ts_error *err)
+{
+    ts_status s = TS_OK;
+    ts_out_aggregate(o->c[TS_RESULT_AGGREGATE], e, run, (const char(*)[11])o->dates, stats);
+    char *text = ts_scenario_to_string(o->sc);
     if (!text) {
-        s = ts_error_set(err, TS_EIO, "tradesim: out of memory writing %s", folder);
+        s = ts_error_set(err, TS_EIO, "tradesim: out of memory writing %s", o->folder);
         goto done;
     }
-    ts_csv_raw(c[TS_RESULT_SCENARIO], text, strlen(text));
+    ts_csv_raw(o->c[TS_RESULT_SCENARIO], text, strlen(text));
     free(text);
     /* Every file complete on disk before the first replaces its old version:
      * a full disk leaves the earlier set as it was. The marker goes before
      * the first rename, so a folder mid-replacement never reads complete. */
     for (int f = 0; f < TS_RESULT_N_FILES; f++)
-        if ((s = ts_csv_finish(c[f], err)) != TS_OK)
+        if ((s = ts_csv_finish(o->c[f], err)) != TS_OK)
             goto done;
-    if ((s = ts_result_unmark(folder, err)) != TS_OK)
+    if ((s = ts_result_unmark(o->folder, err)) != TS_OK)
         goto done;
     for (int f = 0; f < TS_RESULT_N_FILES; f++) {
-        s = ts_csv_commit(c[f], err);
-        c[f] = NULL;
+        s = ts_csv_commit(o->c[f], err);
+        o->c[f] = NULL;
         if (s != TS_OK)
             goto done;
     }
 done:
-    for (int f = 0; f < TS_RESULT_N_FILES; f++)
-        ts_csv_abort(c[f]);
-    free(dates);
+    ts_out_abort(o);
+    return s;
+}
+
+void ts_out_abort(ts_out *o)
+{
+    for (int f = 0; f < TS_RESULT_N_FILES; f++) {
+        ts_csv_abort(o->c[f]);
+        o->c[f] = NULL;
+    }
+    free(o->dates);
+    o->dates = NULL;
+}
+
+ts_status ts_output_write(const ts_engine *e, const ts_run *run, const char *dir, int threads,
+                          ts_error *err)
+{
+    ts_out o;
+    ts_status s = ts_out_open(&o, e, run, dir, err);
+    if (s != TS_OK)
+        return s;
+    double *stats = ts_output_aggregates(run, threads);
+    if (!stats) {
+        ts_out_abort(&o);
+        return ts_error_set(err, TS_EIO, "tradesim: out of memory writing %s", o.folder);
+    }
+    ts_out_block(&o, run);
+    s = ts_out_close(&o, e, run, stats, err);
     free(stats);
-    free(outcomes);
     return s;
 }

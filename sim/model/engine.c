@@ -547,7 +547,7 @@ void ts_run_free(ts_run *run)
     if (!run)
         return;
     if (run->log)
-        for (int k = 0; k < run->R; k++)
+        for (int k = 0; k < run->cap; k++)
             ts_log_free(&run->log[k]);
     free(run->log);
     free(run->seed);
@@ -584,19 +584,21 @@ double *ts_store_alloc(size_t bytes)
     return p;
 }
 
-static ts_run *run_alloc(const ts_engine *e)
+ts_run *ts_run_alloc(const ts_engine *e, int cap)
 {
     const ts_scenario *sc = e->sc;
     ts_run *run = calloc(1, sizeof *run);
     if (!run)
         return NULL;
-    size_t R = (size_t)sc->replicates, n = sc->n_issues > 0 ? (size_t)sc->n_issues : 1;
+    cap = cap < 1 ? 1 : cap;
+    size_t R = (size_t)cap, n = sc->n_issues > 0 ? (size_t)sc->n_issues : 1;
     run->R = sc->replicates;
     run->T = e->T;
     run->C = e->C;
     run->n_issues = sc->n_issues;
     run->n_traj = sc->trajectories < 0 || sc->trajectories > sc->replicates ? sc->replicates
                                                                            : sc->trajectories;
+    run->cap = cap;
     run->seed = calloc(R, sizeof *run->seed);
     run->deal = calloc(R, sizeof(int));
     run->first_deal_step = calloc(R, sizeof(int));
@@ -612,8 +614,9 @@ static ts_run *run_alloc(const ts_engine *e)
     run->chan = sc->channels ? calloc(R * n * 2 * TS_N_CHANNELS, sizeof(double)) : NULL;
     run->n_uncertain = sc->n_uncertain;
     run->uncertain = calloc(R * (size_t)sc->n_uncertain + 1, sizeof(double));
-    run->traj = ts_store_alloc(ts_engine_run_bytes(e));
-    run->agreement = malloc(((size_t)run->n_traj * (size_t)e->T + 1) * sizeof(int));
+    run->traj = ts_store_alloc(R * (size_t)e->T * (size_t)e->C * sizeof(double));
+    size_t agree = (size_t)(run->n_traj < cap ? run->n_traj : cap);
+    run->agreement = malloc((agree * (size_t)e->T + 1) * sizeof(int));
     run->log = calloc(R, sizeof *run->log);
     if (!run->seed || !run->deal || !run->first_deal_step || !run->deals || !run->breaches ||
         !run->failed_talks || !run->final || !run->mean || !run->total || !run->status_quo ||
@@ -629,6 +632,7 @@ typedef struct {
     const ts_engine *e;
     const ts_engine_opts *opts;
     ts_run *run;
+    int k0;                 /* the block's first replicate: task i runs k0 + i */
     double status_quo[2];   /* of the replicates without a random parameter event */
 } mc_shared;
 
@@ -640,15 +644,16 @@ static ts_status run_one(mc_shared *sh, ts_replicate *r, int k, ts_error *err)
     ts_status st = ts_replicate_start(e, r, k, sh->opts->values, err);
     if (st != TS_OK)
         return st;
-    double *rows = run->traj + (size_t)k * T * C;
-    double *mean = run->mean + (size_t)k * n;
+    size_t i0 = (size_t)(k - run->k0);   /* k's place in the block held */
+    double *rows = run->traj + i0 * T * C;
+    double *mean = run->mean + i0 * n;
     for (int t = 0; t < T; t++) {
         ts_status s = ts_replicate_step(e, r, sh->opts->talks, sh->opts->talks_ctx,
                                         rows + (size_t)t * C, err);
         if (s != TS_OK)
             return s;
         if (k < run->n_traj)
-            run->agreement[(size_t)k * T + t] = r->agreement;
+            run->agreement[i0 * T + t] = r->agreement;
         /* A replicate can run for seconds: look for a signal now and then. */
         if ((t & 1023) == 1023 && sh->opts->cancel && atomic_load((atomic_int *)sh->opts->cancel))
             return ts_error_set(err, TS_EIO, "%s: interrupted by signal %d", e->sc->name,
@@ -667,38 +672,38 @@ static ts_status run_one(mc_shared *sh, ts_replicate *r, int k, ts_error *err)
         for (; t < T; t++, x += C)
             sum += *x;
         mean[i] = sum / (T > 0 ? T : 1);
-        run->final[(size_t)k * n + i] = r->w.st[i].x;
+        run->final[i0 * n + i] = r->w.st[i].x;
     }
-    run->seed[k] = r->seed;
-    run->deal[k] = r->deal;
-    run->first_deal_step[k] = r->first_deal_step;
-    run->deals[k] = r->deals;
-    run->breaches[k] = r->breaches;
-    run->failed_talks[k] = r->failed_talks;
-    run->total[2 * (size_t)k] = r->w.total[0];
-    run->total[2 * (size_t)k + 1] = r->w.total[1];
+    run->seed[i0] = r->seed;
+    run->deal[i0] = r->deal;
+    run->first_deal_step[i0] = r->first_deal_step;
+    run->deals[i0] = r->deals;
+    run->breaches[i0] = r->breaches;
+    run->failed_talks[i0] = r->failed_talks;
+    run->total[2 * i0] = r->w.total[0];
+    run->total[2 * i0 + 1] = r->w.total[1];
     int nc = run->n_contrib;
-    double *contrib = run->contrib + (size_t)k * 2 * nc;
+    double *contrib = run->contrib + i0 * 2 * nc;
     for (int a = 0; a < 2; a++)
         for (int i = 0; i < nc; i++)
             contrib[a * nc + i] = r->contrib[2 * i + a];
     if (r->chan) {
         size_t m = (size_t)e->sc->n_issues * 2 * TS_N_CHANNELS;
-        memcpy(run->chan + (size_t)k * m, r->chan, m * sizeof *r->chan);
+        memcpy(run->chan + i0 * m, r->chan, m * sizeof *r->chan);
     }
     /* The replicate's world is done with: its own status quo, when a random
      * event changed a parameter in it, reuses it. */
-    double *sq = run->status_quo + 2 * (size_t)k;
+    double *sq = run->status_quo + 2 * i0;
     bool own = e->sq_each && random_params_fired(e, &r->log);
     if (own || r->variant)   /* a replicate with its own values has its own status quo */
         status_quo(e, &r->w, own ? &r->log : NULL, sq);
     else
         memcpy(sq, sh->status_quo, sizeof sh->status_quo);
     if (r->variant)
-        memcpy(run->uncertain + (size_t)k * run->n_uncertain, r->values,
+        memcpy(run->uncertain + i0 * run->n_uncertain, r->values,
                (size_t)run->n_uncertain * sizeof *r->values);
     /* Hand the log over to the run: the replicate starts the next one empty. */
-    run->log[k] = r->log;
+    run->log[i0] = r->log;
     r->log = (ts_log){.rows = NULL};
     return ts_guard_replicate(e->sc, e->col_name, run, k, err);
 }
@@ -714,7 +719,8 @@ static void *replicate_begin(void *ctx, ts_error *err)
 
 static ts_status replicate_task(void *ctx, void *local, long k, ts_error *err)
 {
-    return run_one(ctx, local, (int)k, err);
+    const mc_shared *sh = ctx;
+    return run_one(ctx, local, sh->k0 + (int)k, err);
 }
 
 static void replicate_end(void *ctx, void *local)
@@ -729,6 +735,44 @@ static void replicate_poll(void *ctx, long done, long total)
     /* the report of the total is ts_engine_run's own, made once */
     if (done < total)
         sh->opts->progress(sh->opts->progress_ctx, done, total);
+}
+
+/* Runs replicates k0 .. k0 + n - 1 into run (see ts_engine_run_block). */
+static ts_status run_replicates(const ts_engine *e, const ts_engine_opts *opts, ts_run *run,
+                                int k0, int n, ts_error *err)
+{
+    for (int i = 0; i < run->cap; i++)
+        ts_log_free(&run->log[i]);
+    run->k0 = k0;
+    run->n = n;
+    mc_shared sh = {.e = e, .opts = opts, .run = run, .k0 = k0};
+    if (shared_status_quo(e, sh.status_quo) != TS_OK)
+        return ts_error_set(err, TS_EIO, "tradesim: out of memory for a replicate");
+    ts_pool_job job = {.threads = opts->threads,
+                       .n_tasks = n,
+                       .ctx = &sh,
+                       .begin = replicate_begin,
+                       .task = replicate_task,
+                       .end = replicate_end,
+                       .cancel = opts->cancel,
+                       .name = e->sc->name,
+                       .poll = opts->progress ? replicate_poll : NULL};
+    ts_error perr;
+    ts_error_clear(&perr);
+    ts_status s = ts_pool_run(&job, &perr);
+    if (s != TS_OK && err)
+        *err = perr;
+    return s;
+}
+
+ts_status ts_engine_run_block(const ts_engine *e, const ts_engine_opts *opts, ts_run *run, int k0,
+                              int n, ts_error *err)
+{
+    static const ts_engine_opts defaults = {.threads = 0};
+    if (n < 0 || n > run->cap || k0 < 0 || k0 > e->sc->replicates - n)
+        return ts_error_set(err, TS_EBAD, "tradesim: replicates %d..%d do not fit the run", k0,
+                            k0 + n - 1);
+    return run_replicates(e, opts ? opts : &defaults, run, k0, n, err);
 }
 
 ts_status ts_engine_run(const ts_engine *e, const ts_engine_opts *opts, ts_run **out,
@@ -746,30 +790,12 @@ ts_status ts_engine_run(const ts_engine *e, const ts_engine_opts *opts, ts_run *
                             sc->path, sc->replicates, e->T, e->C,
                             (double)sc->replicates * e->T * e->C * sizeof(double),
                             (size_t)TS_ENGINE_MEMORY_LIMIT);
-    ts_run *run = run_alloc(e);
+    ts_run *run = ts_run_alloc(e, sc->replicates);
     if (!run)
         return ts_error_set(err, TS_EIO, "tradesim: out of memory for %d replicates",
                             sc->replicates);
-    mc_shared sh = {.e = e, .opts = opts, .run = run};
-    if (shared_status_quo(e, sh.status_quo) != TS_OK) {
-        ts_run_free(run);
-        return ts_error_set(err, TS_EIO, "tradesim: out of memory for a replicate");
-    }
-    ts_pool_job job = {.threads = opts->threads,
-                       .n_tasks = run->R,
-                       .ctx = &sh,
-                       .begin = replicate_begin,
-                       .task = replicate_task,
-                       .end = replicate_end,
-                       .cancel = opts->cancel,
-                       .name = sc->name,
-                       .poll = opts->progress ? replicate_poll : NULL};
-    ts_error perr;
-    ts_error_clear(&perr);
-    ts_status s = ts_pool_run(&job, &perr);
+    ts_status s = run_replicates(e, opts, run, 0, run->R, err);
     if (s != TS_OK) {
-        if (err)
-            *err = perr;
         ts_run_free(run);
         return s;
     }

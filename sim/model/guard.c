@@ -30,8 +30,8 @@ static ts_status report(const ts_scenario *sc, int k, int t, const char *column,
 ts_status ts_guard_replicate(const ts_scenario *sc, const char *const *columns, const ts_run *run,
                              int k, ts_error *err)
 {
-    size_t cells = (size_t)run->T * (size_t)run->C;
-    const double *rows = run->traj + (size_t)k * cells;
+    size_t cells = (size_t)run->T * (size_t)run->C, i0 = (size_t)(k - run->k0);
+    const double *rows = run->traj + i0 * cells;
     /* Four running sums stay finite when every value is (without a branch
      * per value); an infinity or NaN makes one of them infinite or NaN. So
      * can finite values whose sum overflows: then the scan below finds
@@ -50,25 +50,25 @@ ts_status ts_guard_replicate(const ts_scenario *sc, const char *const *columns, 
                               rows[i], err);
     char name[2 * TS_ID_MAX + 32];
     for (int q = 0; q < run->n_issues; q++) {
-        double f = run->final[(size_t)k * run->n_issues + q];
-        double m = run->mean[(size_t)k * run->n_issues + q];
+        double f = run->final[i0 * (size_t)run->n_issues + q];
+        double m = run->mean[i0 * (size_t)run->n_issues + q];
         if (!isfinite(f) || !isfinite(m)) {
             snprintf(name, sizeof name, "%s_%s", sc->issues[q].id, isfinite(f) ? "mean" : "final");
             return report(sc, k, -1, name, isfinite(f) ? m : f, err);
         }
     }
     for (int a = 0; a < 2; a++) {
-        double x = run->total[2 * (size_t)k + a];
+        double x = run->total[2 * i0 + a];
         if (!isfinite(x)) {
             snprintf(name, sizeof name, "%s_total", sc->actors[a].id);
             return report(sc, k, -1, name, x, err);
         }
-        x = run->status_quo[2 * (size_t)k + a];
+        x = run->status_quo[2 * i0 + a];
         if (!isfinite(x)) {
             snprintf(name, sizeof name, "%s_vs_status_quo", sc->actors[a].id);
             return report(sc, k, -1, name, x, err);
         }
-        const double *c = run->contrib + ((size_t)k * 2 + (size_t)a) * (size_t)run->n_contrib;
+        const double *c = run->contrib + (i0 * 2 + (size_t)a) * (size_t)run->n_contrib;
         for (int j = 0; j < run->n_contrib; j++)
             if (!isfinite(c[j])) {
                 snprintf(name, sizeof name, "%s_%s_total", sc->actors[a].id,
@@ -78,7 +78,7 @@ ts_status ts_guard_replicate(const ts_scenario *sc, const char *const *columns, 
     }
     if (run->chan) {
         size_t m = (size_t)run->n_issues * 2 * TS_N_CHANNELS;
-        const double *ch = run->chan + (size_t)k * m;
+        const double *ch = run->chan + i0 * m;
         for (size_t j = 0; j < m; j++)
             if (!isfinite(ch[j])) {
                 int q = (int)(j / (2 * TS_N_CHANNELS)), a = (int)(j / TS_N_CHANNELS % 2);

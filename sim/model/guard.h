@@ -13,9 +13,9 @@
 
 /* Checks replicate k's trajectory rows, issue finals and means, actor
  * totals, status-quo totals and per-issue contributions in run, whose
- * trajectory columns are named columns[0..run->C). TS_OK when all are
- * finite, else TS_EIO with the message. The guard reads a run; it calls
- * nothing of the engine's, which calls it. */
+ * trajectory columns are named columns[0..run->C) (k is in the block run
+ * holds). TS_OK when all are finite, else TS_EIO with the message. The
+ * guard reads a run; it calls nothing of the engine's, which calls it. */
 ts_status ts_guard_replicate(const ts_scenario *sc, const char *const *columns, const ts_run *run,
                              int k, ts_error *err);
 

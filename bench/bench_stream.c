@@ -1,0 +1,111 @@
+/* Benchmark: exact aggregates of a run in blocks (target: under 20% of a
+ * no-talk run), on one thread.
+ *
+ * Runs the scenario's replicates (talks not held) in blocks of 8 MiB, once
+ * with nothing else (the baseline: the no-talk run's simulation) and once as
+ * ts_output_run does in blocks: pass 1 (means, sample, counts), the plan,
+ * pass 2 (the replicates run again, the wanted cells kept), the selection.
+ * Prints the aggregates' own time and the second pass's simulation, each
+ * against the baseline, and checks the result against the in-memory
+ * aggregates (ts_output_aggregates) bit for bit when R x T x C fits 2 GiB.
+ *
+ *   bench_stream SCENARIO.cfg [R]     (default R 100000) */
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../sim/io/output_impl.h"
+#include "benchutil.h"
+#include "tradesim/engine.h"
+#include "tradesim/output.h"
+
+static int fail(const ts_error *err)
+{
+    fprintf(stderr, "bench_stream: %s\n", err->msg);
+    return 3;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "usage: bench_stream SCENARIO.cfg [R]\n");
+        return 2;
+    }
+    int R = argc > 2 ? atoi(argv[2]) : 100000;
+    ts_error err;
+    ts_scenario *sc = ts_scenario_load(argv[1], NULL, 0, &err);
+    if (!sc)
+        return fail(&err);
+    sc->replicates = R > 0 ? R : 1;
+    ts_engine *e = ts_engine_alloc(sc, &err);
+    if (!e)
+        return 3;
+    int T = sc->calendar.steps, C = ts_engine_n_columns(e);
+    size_t row = (size_t)T * (size_t)C * sizeof(double);
+    int B = (int)((8u << 20) / row);
+    B = B < 1 ? 1 : B > R ? R : B;
+    ts_engine_opts opts = {.threads = 1};
+    ts_run *run = ts_run_alloc(e, B);
+    ts_aggs *a = ts_aggs_alloc(R, T, C, 4096);
+    if (!run || !a) {
+        fprintf(stderr, "bench_stream: out of memory\n");
+        return 3;
+    }
+    /* the baseline: the replicates alone */
+    double t0 = bench_now();
+    for (int k0 = 0; k0 < R; k0 += B)
+        if (ts_engine_run_block(e, &opts, run, k0, R - k0 < B ? R - k0 : B, &err) != TS_OK)
+            return fail(&err);
+    double t_sim = bench_now() - t0, t_agg = 0.0, t_resim = 0.0;
+    for (int k0 = 0; k0 < R; k0 += B) {
+        if (ts_engine_run_block(e, &opts, run, k0, R - k0 < B ? R - k0 : B, &err) != TS_OK)
+            return fail(&err);
+        double t1 = bench_now();
+        if (ts_aggs_pass1(a, run, 1, &err) != TS_OK)
+            return fail(&err);
+        t_agg += bench_now() - t1;
+    }
+    t0 = bench_now();
+    int rounds = ts_aggs_plan(a, (size_t)256 << 20);
+    t_agg += bench_now() - t0;
+    for (int r = 0; r < rounds; r++) {
+        for (int k0 = 0; k0 < R; k0 += B) {
+            double t1 = bench_now();
+            if (ts_engine_run_block(e, &opts, run, k0, R - k0 < B ? R - k0 : B, &err) != TS_OK)
+                return fail(&err);
+            double t2 = bench_now();
+            t_resim += t2 - t1;
+            if (ts_aggs_pass2(a, r, run, 1, &err) != TS_OK)
+                return fail(&err);
+            t_agg += bench_now() - t2;
+        }
+        t0 = bench_now();
+        ts_aggs_select(a, r);
+        t_agg += bench_now() - t0;
+    }
+    const char *check = "not checked (the whole store exceeds 2 GiB)";
+    if ((double)R * (double)row <= (double)(2u << 30)) {
+        ts_run *whole = NULL;
+        if (ts_engine_run(e, &opts, &whole, &err) != TS_OK)
+            return fail(&err);
+        double *s = ts_output_aggregates(whole, 1);
+        check = s && memcmp(s, ts_aggs_stats(a), (size_t)T * (size_t)C * 4 * sizeof *s) == 0
+                    ? "(same bits) as in memory"
+                    : "BITS DIFFER from in memory";
+        free(s);
+        ts_run_free(whole);
+    }
+    printf("stream: %s, %d replicates x %d steps x %d columns, blocks of %d, 1 thread, talks "
+           "not held\n",
+           sc->name, R, T, C, B);
+    printf("stream: no-talk run %.2f s; exact aggregates %.2f s = %.0f%% of it (target < 20%%); "
+           "second pass's simulation %.2f s = %.0f%%; %d round(s); %s\n",
+           t_sim, t_agg, 100.0 * t_agg / t_sim, t_resim, 100.0 * t_resim / t_sim, rounds, check);
+    int bad = strstr(check, "DIFFER") != NULL;
+    ts_aggs_free(a);
+    ts_run_free(run);
+    ts_engine_free(e);
+    ts_scenario_free(sc);
+    return bad;
+}

@@ -1,0 +1,547 @@
+/* Exact aggregates of a run seen a block of replicates at a time, twice (see
+ * output_impl.h): memory that does not grow with the replicates, the same
+ * bits as output.c's in-memory aggregates.
+ *
+ * Means: gsl_stats_mean's recurrence in long double, replicate by replicate
+ * in order, as the in-memory gather takes it. Quantiles: GSL's type 7 reads
+ * the ranks lhs and lhs + 1 of the sorted column. The first `sample`
+ * replicates (independent draws like any others) bracket those ranks: per
+ * column every g-th of the sample's values within SIGMAS standard deviations
+ * (and three ranks) of each rank becomes a cell boundary b[0..m) (g = 1 up to
+ * 1,023 sample replicates, 5 for the default 4,096), and pass 1 counts every
+ * value into its cell (below b[0], equal to b[i], between b[i] and b[i+1],
+ * above b[m-1]). The counts give each wanted rank's cell exactly: an equal
+ * cell gives the value outright (ties cost nothing), an open one is kept in
+ * pass 2 (about g R / sample values) and the rank selected there. A rank the
+ * sample missed only makes its open cell larger, never the answer wrong. */
+#include "output_impl.h"
+
+#include <math.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_statistics_double.h>
+
+#include "tradesim/pool.h"
+
+#define N_PROBS 3
+#define N_RANKS (2 * N_PROBS)
+#define CHUNK 64   /* columns per pool task */
+/* A bracket reaches this many standard deviations of the sample rank either
+ * side: a rank outside (about 1 in 2,000 per end) only costs memory. */
+#define SIGMAS 3.5
+
+static const double probs[N_PROBS] = {0.05, 0.50, 0.95};
+
+/* An open cell kept in pass 2: values strictly between lo and hi. */
+typedef struct {
+    double lo, hi;
+    size_t count, fill, off;   /* values, kept so far, place in the round's store */
+} want;
+
+typedef struct {
+    int n_want;
+    want w[N_RANKS];
+    /* per wanted rank (lhs, lhs + 1 of each prob): its value when an equal
+     * cell holds it, else the open cell's index in w and the rank within */
+    int cell[N_RANKS];         /* -1: value known */
+    size_t within[N_RANKS];
+    double value[N_RANKS];
+} col_plan;
+
+struct ts_aggs {
+    int R, T, C, s, M;         /* M: most boundaries per column */
+    size_t TC;
+    long double *mean;         /* [TC] */
+    double *sample;            /* [s][TC] until the cells are built */
+    double *bound;             /* [TC][M] */
+    int *m;                    /* [TC] */
+    int (*zone)[N_PROBS][2];   /* [TC]: each prob's first and last boundary (-1: none) */
+    uint32_t *count;           /* [TC][2 M + 1] */
+    bool built;
+    col_plan *plan;            /* [TC] */
+    int n_rounds;
+    size_t *round_end;         /* columns [round_end[r-1], round_end[r]) */
+    double *store;             /* the current round's kept values */
+    int store_round;
+    double *stats;             /* [TC][4] */
+};
+
+static int max_bounds(int s)
+{
+    /* each prob: ranks floor(q - d) .. ceil(q + d) + 1, d <= 4 sqrt(s / 4) + 3 */
+    double d = SIGMAS / 2.0 * sqrt((double)s) + 3.0;
+    double per = 2.0 * ceil(d) + 4.0;
+    double m = N_PROBS * per;
+    return m < s ? (int)m : s;
+}
+
+size_t ts_aggs_bytes(int R, int T, int C, int sample)
+{
+    (void)R;
+    size_t TC = (size_t)T * (size_t)C, M = (size_t)max_bounds(sample);
+    return TC * (sizeof(long double) + M * sizeof(double) + (2 * M + 1) * sizeof(uint32_t) +
+                 sizeof(int) + sizeof(col_plan) + 4 * sizeof(double)) +
+           (size_t)sample * TC * sizeof(double);
+}
+
+ts_aggs *ts_aggs_alloc(int R, int T, int C, int sample)
+{
+    ts_aggs *a = calloc(1, sizeof *a);
+    if (!a)
+        return NULL;
+    sample = sample < 1 ? 1 : sample > R ? R : sample;
+    a->R = R;
+    a->T = T;
+    a->C = C;
+    a->s = sample;
+    a->M = max_bounds(sample);
+    a->TC = (size_t)T * (size_t)C;
+    size_t TC = a->TC ? a->TC : 1, M = (size_t)a->M;
+    a->store_round = -1;
+    a->mean = calloc(TC, sizeof *a->mean);
+    a->sample = malloc((size_t)sample * TC * sizeof *a->sample);
+    a->bound = malloc(TC * M * sizeof *a->bound);
+    a->m = calloc(TC, sizeof *a->m);
+    a->zone = calloc(TC, sizeof *a->zone);
+    a->count = calloc(TC * (2 * M + 1), sizeof *a->count);
+    a->plan = calloc(TC, sizeof *a->plan);
+    a->stats = calloc(TC * 4, sizeof *a->stats);
+    if (!a->mean || !a->sample || !a->bound || !a->m || !a->zone || !a->count || !a->plan || !a->stats) {
+        ts_aggs_free(a);
+        return NULL;
+    }
+    return a;
+}
+
+void ts_aggs_free(ts_aggs *a)
+{
+    if (!a)
+        return;
+    free(a->mean);
+    free(a->sample);
+    free(a->bound);
+    free(a->m);
+    free(a->zone);
+    free(a->count);
+    free(a->plan);
+    free(a->round_end);
+    free(a->store);
+    free(a->stats);
+    free(a);
+}
+
+const double *ts_aggs_stats(const ts_aggs *a) { return a->stats; }
+
+/* The rank of GSL's type 7 for prob p over n values. */
+static size_t lhs_rank(double p, size_t n)
+{
+    return (size_t)(int)(p * (double)(n - 1));
+}
+
+/* Column j's boundaries from its sorted sample x[0..s). */
+static void build_column(ts_aggs *a, size_t j, const double *x)
+{
+    size_t s = (size_t)a->s, n = (size_t)a->R;
+    double *b = a->bound + j * (size_t)a->M;
+    int m = 0;
+    long next = 0;   /* sample indices below it are taken */
+    for (int k = 0; k < N_PROBS; k++) {
+        double p = ((double)lhs_rank(probs[k], n) + 0.5) / (double)n, q = p * (double)s;
+        double d = SIGMAS * sqrt((double)s * p * (1.0 - p)) + 3.0;
+        double ilo = floor(q - d), ihi = ceil(q + d) + 1.0;
+        long lo = ilo < 0.0 ? 0 : (long)ilo, hi = ihi > (double)(s - 1) ? (long)s - 1 : (long)ihi;
+        int first = m;
+        /* every g-th sample value, and the bracket's last */
+        long g = (long)s / 1024 + 1;
+        for (long i = lo > next ? lo : next; i <= hi && m < a->M;) {
+            if (m == 0 || x[i] != b[m - 1])
+                b[m++] = x[i];
+            i = i < hi && i + g > hi ? hi : i + g;
+        }
+        next = hi + 1 > next ? hi + 1 : next;
+        a->zone[j][k][0] = m > first ? first : -1;
+        a->zone[j][k][1] = m - 1;
+    }
+    a->m[j] = m;
+}
+
+/* Cell of v among b[0..m): 2 i for the open cell below b[i] (2 m: above all),
+ * 2 i + 1 for b[i] itself. Branch-free: where v falls is unpredictable. */
+static inline size_t cell_of(const double *b, int m, double v)
+{
+    const double *p = b;
+    size_t n = (size_t)m;
+    while (n > 1) {
+        size_t half = n / 2;
+        p = p[half] < v ? p + half : p;
+        n -= half;
+    }
+    size_t i = (size_t)(p - b) + (m > 0 && *p < v);
+    return 2 * i + (i < (size_t)m && b[i] == v);
+}
+
+/* A column's zones for counting: the boundaries come in up to N_PROBS runs
+ * (one per prob's bracket); between and around them lie wide open cells. */
+typedef struct {
+    int n;                      /* zones */
+    double end[2 * N_PROBS];    /* first and last boundary of each */
+    int lo[N_PROBS], len[N_PROBS];
+    size_t gap[N_PROBS + 1];    /* cell of a value past z zones' ends, z even */
+} zones;
+
+static void column_zones(const ts_aggs *a, size_t j, zones *z)
+{
+    const double *b = a->bound + j * (size_t)a->M;
+    z->n = 0;
+    for (int k = 0; k < N_PROBS; k++) {
+        int lo = a->zone[j][k][0], hi = a->zone[j][k][1];
+        if (lo < 0)
+            continue;
+        z->end[2 * z->n] = b[lo];
+        z->end[2 * z->n + 1] = b[hi];
+        z->lo[z->n] = lo;
+        z->len[z->n] = hi - lo + 1;
+        z->gap[z->n] = 2 * (size_t)lo;
+        z->n++;
+    }
+    z->gap[z->n] = 2 * (size_t)a->m[j];
+}
+
+/* True when columns g0..g1 hold the same values in every one of the rows. */
+static bool same_rows(const double *rows, size_t n_rows, size_t TC, size_t g0, size_t g1)
+{
+    for (size_t i = 1; i < n_rows; i++)
+        for (size_t j = g0; j < g1; j++)
+            if (rows[i * TC + j] != rows[j])
+                return false;
+    return true;
+}
+
+/* Columns j0..j1 (at most CHUNK) of n_rows rows, replicates k, k + 1, ..:
+ * with `mean` each value joins its column's mean (in replicate order, as
+ * gsl_stats_mean adds them), with `count` its cell's count: which zone ends
+ * a value passes without a branch (most values fall between the zones), and
+ * a search only inside a zone. One pass: the block is read once. */
+static void scan_rows(ts_aggs *a, const double *rows, size_t n_rows, size_t k0, size_t j0,
+                      size_t j1, bool mean, bool count)
+{
+    size_t TC = a->TC, M = (size_t)a->M;
+    zones z[CHUNK];
+    if (count)
+        for (size_t j = j0; j < j1; j++)
+            column_zones(a, j, &z[j - j0]);
+    long double *mn = a->mean;
+    /* Eight columns (a cache line of each row) at a time over the rows: their
+     * counts stay in a few pages, the rows' lines are read once. */
+    for (size_t g0 = j0; g0 < j1; g0 += 8) {
+        size_t g1 = g0 + 8 < j1 ? g0 + 8 : j1;
+        size_t k = k0;
+        if (n_rows > 1 && same_rows(rows, n_rows, TC, g0, g1)) {
+            /* The eight columns hold one value each over the block (as in a
+             * deterministic game): one cell look-up, and the means' steps
+             * only where the value is not already the mean. */
+            for (size_t j = g0; j < g1; j++) {
+                double v = rows[j];
+                /* once the mean is v (and not zero) the rest add +0 */
+                for (size_t i = 0; mean && i < n_rows && (v != mn[j] || mn[j] == 0); i++)
+                    mn[j] += (v - mn[j]) / (k0 + i + 1);
+                if (count)
+                    a->count[j * (2 * M + 1) + cell_of(a->bound + j * M, a->m[j], v)] +=
+                        (uint32_t)n_rows;
+            }
+            continue;
+        }
+        for (size_t i = 0; i < n_rows; i++, k++) {
+            const double *row = rows + i * TC;
+            if (mean)
+                for (size_t j = g0; j < g1; j++)
+                    /* a value equal to a non-zero mean adds +0 / (k + 1):
+                     * nothing (at a zero mean -0 could become +0) */
+                    if (row[j] != mn[j] || mn[j] == 0)
+                        mn[j] += (row[j] - mn[j]) / (k + 1);
+            if (!count)
+                continue;
+            for (size_t j = g0; j < g1; j++) {
+                const zones *zj = &z[j - j0];
+                uint32_t *cnt = a->count + j * (2 * M + 1);
+                double v = row[j];
+                int past = 0;
+                for (int q = 0; q < zj->n; q++)
+                    past += (v >= zj->end[2 * q]) + (v > zj->end[2 * q + 1]);
+                if (past % 2 == 0) {
+                    cnt[zj->gap[past / 2]]++;
+                } else {
+                    int q = past / 2;
+                    const double *b = a->bound + j * M + zj->lo[q];
+                    cnt[2 * (size_t)zj->lo[q] + cell_of(b, zj->len[q], v)]++;
+                }
+            }
+        }
+    }
+}
+
+typedef struct {
+    ts_aggs *a;
+    const ts_run *run;
+    bool build;      /* this block completes the sample */
+    int round;
+    size_t j_lo, j_hi;   /* columns of this job */
+} agg_ctx;
+
+static void *scratch_begin(void *ctx, ts_error *err)
+{
+    const agg_ctx *c = ctx;
+    double *x = malloc((size_t)c->a->s * sizeof *x + 1);
+    if (!x)
+        ts_error_set(err, TS_EIO, "tradesim: out of memory for the aggregates");
+    return x;
+}
+
+static void scratch_end(void *ctx, void *local)
+{
+    (void)ctx;
+    free(local);
+}
+
+/* Ascending, for qsort (twice as fast as gsl_sort's heapsort here; the
+ * sample has no NaN, the guard saw to that). */
+static int cmp_double(const void *pa, const void *pb)
+{
+    double a = *(const double *)pa, b = *(const double *)pb;
+    return (a > b) - (a < b);
+}
+
+static ts_status pass1_task(void *ctx, void *local, long task, ts_error *err)
+{
+    (void)err;
+    agg_ctx *c = ctx;
+    ts_aggs *a = c->a;
+    const ts_run *run = c->run;
+    size_t TC = a->TC, j0 = (size_t)task * CHUNK, j1 = j0 + CHUNK < TC ? j0 + CHUNK : TC;
+    size_t k0 = (size_t)run->k0, n = (size_t)run->n;
+    if (c->build) {
+        double *x = local;
+        size_t s = (size_t)a->s;
+        for (size_t j = j0; j < j1; j++) {
+            for (size_t i = 0; i < s; i++)
+                x[i] = a->sample[i * TC + j];
+            size_t i = 1;
+            while (i < s && x[i - 1] <= x[i])
+                i++;
+            if (i < s)   /* not already in order (a constant column is) */
+                qsort(x, s, sizeof *x, cmp_double);
+            build_column(a, j, x);
+        }
+        /* the sample's rows before this block: counted now, their means taken */
+        scan_rows(a, a->sample, k0, 0, j0, j1, false, true);
+    }
+    scan_rows(a, run->traj, n, k0, j0, j1, true, a->built || c->build);
+    return TS_OK;
+}
+
+static ts_status run_chunks(agg_ctx *c, size_t j_lo, size_t j_hi, int threads,
+                            ts_status (*task)(void *, void *, long, ts_error *), bool scratch,
+                            ts_error *err)
+{
+    (void)j_lo;
+    ts_pool_job job = {.threads = threads,
+                       .n_tasks = (long)((j_hi + CHUNK - 1) / CHUNK),
+                       .ctx = c,
+                       .begin = scratch ? scratch_begin : NULL,
+                       .task = task,
+                       .end = scratch ? scratch_end : NULL};
+    return ts_pool_run(&job, err);
+}
+
+ts_status ts_aggs_pass1(ts_aggs *a, const ts_run *run, int threads, ts_error *err)
+{
+    size_t s = (size_t)a->s, k0 = (size_t)run->k0, n = (size_t)run->n;
+    agg_ctx c = {.a = a, .run = run};
+    if (!a->built && k0 < s) {
+        size_t take = k0 + n < s ? n : s - k0;
+        memcpy(a->sample + k0 * a->TC, run->traj, take * a->TC * sizeof *run->traj);
+        c.build = k0 + n >= s;
+    }
+    ts_status st = run_chunks(&c, 0, a->TC, threads, pass1_task, c.build, err);
+    if (st == TS_OK && c.build) {
+        a->built = true;
+        free(a->sample);
+        a->sample = NULL;
+    }
+    return st;
+}
+
+/* Column j's plan: each wanted rank's cell from the counts. */
+static void plan_column(ts_aggs *a, size_t j)
+{
+    size_t n = (size_t)a->R, M = (size_t)a->M, m = (size_t)a->m[j];
+    const uint32_t *cnt = a->count + j * (2 * M + 1);
+    const double *b = a->bound + j * M;
+    col_plan *pl = &a->plan[j];
+    pl->n_want = 0;
+    for (int r = 0; r < N_RANKS; r++) {
+        size_t rank = lhs_rank(probs[r / 2], n) + (size_t)(r % 2);
+        pl->cell[r] = -1;
+        pl->value[r] = 0.0;
+        if (rank >= n)
+            continue;   /* lhs + 1 past the end: GSL reads only lhs */
+        size_t below = 0, cell = 0;
+        while (cell < 2 * m && below + cnt[cell] <= rank)
+            below += cnt[cell++];
+        if (cell % 2 == 1) {
+            pl->value[r] = b[cell / 2];
+            continue;
+        }
+        double lo = cell == 0 ? -INFINITY : b[cell / 2 - 1], hi = cell == 2 * m ? INFINITY : b[cell / 2];
+        int w = 0;
+        while (w < pl->n_want && pl->w[w].lo != lo)
+            w++;
+        if (w == pl->n_want)
+            pl->w[pl->n_want++] = (want){.lo = lo, .hi = hi, .count = cnt[cell]};
+        pl->cell[r] = w;
+        pl->within[r] = rank - below;
+    }
+}
+
+int ts_aggs_plan(ts_aggs *a, size_t bytes)
+{
+    size_t TC = a->TC;
+    for (size_t j = 0; j < TC; j++)
+        plan_column(a, j);
+    free(a->count);
+    a->count = NULL;
+    free(a->round_end);
+    a->round_end = malloc((TC + 1) * sizeof *a->round_end);
+    if (!a->round_end)
+        return 0;
+    int rounds = 0;
+    size_t used = 0;
+    for (size_t j = 0; j < TC; j++) {
+        size_t need = 0;
+        for (int w = 0; w < a->plan[j].n_want; w++)
+            need += a->plan[j].w[w].count * sizeof(double);
+        if (used > 0 && used + need > bytes) {
+            a->round_end[rounds++] = j;
+            used = 0;
+        }
+        used += need;
+    }
+    a->round_end[rounds++] = TC;
+    a->n_rounds = rounds;
+    return rounds;
+}
+
+static size_t round_begin(const ts_aggs *a, int round)
+{
+    return round == 0 ? 0 : a->round_end[round - 1];
+}
+
+size_t ts_aggs_round_values(const ts_aggs *a, int round)
+{
+    size_t n = 0;
+    for (size_t j = round_begin(a, round); j < a->round_end[round]; j++)
+        for (int w = 0; w < a->plan[j].n_want; w++)
+            n += a->plan[j].w[w].count;
+    return n;
+}
+
+static ts_status pass2_task(void *ctx, void *local, long task, ts_error *err)
+{
+    (void)local;
+    (void)err;
+    agg_ctx *c = ctx;
+    ts_aggs *a = c->a;
+    const ts_run *run = c->run;
+    size_t TC = a->TC, j0 = c->j_lo + (size_t)task * CHUNK, n = (size_t)run->n;
+    size_t j1 = j0 + CHUNK < c->j_hi ? j0 + CHUNK : c->j_hi;
+    for (size_t g0 = j0; g0 < j1; g0 += 8) {
+        size_t g1 = g0 + 8 < j1 ? g0 + 8 : j1;
+        /* one value per column over the block: n copies of it, or none */
+        size_t rows = n > 1 && same_rows(run->traj, n, TC, g0, g1) ? 1 : n;
+        size_t copies = rows == 1 ? n : 1;
+        for (size_t i = 0; i < rows; i++) {
+            const double *row = run->traj + i * TC;
+            for (size_t j = g0; j < g1; j++) {
+                col_plan *pl = &a->plan[j];
+                double v = row[j];
+                for (int w = 0; w < pl->n_want; w++) {
+                    want *x = &pl->w[w];
+                    if (v > x->lo && v < x->hi)
+                        for (size_t r = 0; r < copies && x->fill < x->count; r++)
+                            a->store[x->off + x->fill++] = v;
+                }
+            }
+        }
+    }
+    return TS_OK;
+}
+
+ts_status ts_aggs_pass2(ts_aggs *a, int round, const ts_run *run, int threads, ts_error *err)
+{
+    size_t j_lo = round_begin(a, round), j_hi = a->round_end[round];
+    if (a->store_round != round) {
+        size_t total = 0;
+        for (size_t j = j_lo; j < j_hi; j++)
+            for (int w = 0; w < a->plan[j].n_want; w++) {
+                a->plan[j].w[w].off = total;
+                a->plan[j].w[w].fill = 0;
+                total += a->plan[j].w[w].count;
+            }
+        free(a->store);
+        a->store = malloc((total + 1) * sizeof *a->store);
+        a->store_round = round;
+        if (!a->store)
+            return ts_error_set(err, TS_EIO, "tradesim: out of memory for the aggregates (%zu "
+                                             "bytes of quantile cells)",
+                                total * sizeof *a->store);
+    }
+    agg_ctx c = {.a = a, .run = run, .round = round, .j_lo = j_lo, .j_hi = j_hi};
+    ts_pool_job job = {.threads = threads,
+                       .n_tasks = (long)((j_hi - j_lo + CHUNK - 1) / CHUNK),
+                       .ctx = &c,
+                       .task = pass2_task};
+    return ts_pool_run(&job, err);
+}
+
+/* gsl_stats_quantile_from_sorted_data's formula on the two values it reads. */
+static double type7(double f, size_t n, double at_lhs, double at_next)
+{
+    const double index = f * (double)(n - 1);
+    const size_t lhs = (size_t)(int)index;
+    const double delta = index - (double)lhs;
+    if (n == 0)
+        return 0.0;
+    if (lhs == n - 1)
+        return at_lhs;
+    return (1 - delta) * at_lhs + delta * at_next;
+}
+
+bool ts_aggs_select(ts_aggs *a, int round)
+{
+    size_t j_lo = round_begin(a, round), j_hi = a->round_end[round], n = (size_t)a->R;
+    bool ok = true;
+    for (size_t j = j_lo; j < j_hi; j++) {
+        col_plan *pl = &a->plan[j];
+        for (int w = 0; w < pl->n_want; w++)
+            ok = ok && pl->w[w].fill == pl->w[w].count;
+        double v[N_RANKS];
+        for (int r = 0; r < N_RANKS; r++) {
+            v[r] = pl->value[r];
+            if (pl->cell[r] >= 0 && ok) {
+                want *x = &pl->w[pl->cell[r]];
+                v[r] = gsl_stats_select(a->store + x->off, 1, x->count, pl->within[r]);
+            }
+        }
+        double *out = a->stats + j * 4;
+        out[0] = (double)a->mean[j];
+        for (int k = 0; k < N_PROBS; k++)
+            out[1 + k] = type7(probs[k], n, v[2 * k], v[2 * k + 1]);
+    }
+    if (round == a->n_rounds - 1) {
+        free(a->store);
+        a->store = NULL;
+    }
+    return ok;
+}

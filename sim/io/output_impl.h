@@ -1,0 +1,83 @@
+/* Output's parts shared inside io/: the six files open as temporaries, rows
+ * written a block of replicates at a time (output.c), and the exact
+ * aggregates of a run streamed in blocks (aggstream.c, for ts_output_run). */
+#ifndef TRADESIM_OUTPUT_IMPL_H
+#define TRADESIM_OUTPUT_IMPL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "tradesim/csv.h"
+#include "tradesim/engine.h"
+#include "tradesim/resultdir.h"
+
+/* A run's files being written: all six open as temporaries. */
+typedef struct {
+    const ts_scenario *sc;
+    char folder[4096];
+    char (*dates)[11];              /* [T] */
+    ts_csv *c[TS_RESULT_N_FILES];
+} ts_out;
+
+/* Creates the folder, opens the six temporaries and writes the headers of
+ * summary, trajectories, log and agreements (run gives T, C and the
+ * columns). On failure nothing is left open. */
+ts_status ts_out_open(ts_out *o, const ts_engine *e, const ts_run *run, const char *dir,
+                      ts_error *err);
+/* The rows of the replicates run holds, in order: blocks must come in
+ * replicate order. */
+void ts_out_block(ts_out *o, const ts_run *run);
+/* aggregate.csv from stats ([T][C][4]), scenario.cfg, then every file
+ * finished and renamed into place; o is closed either way. */
+ts_status ts_out_close(ts_out *o, const ts_engine *e, const ts_run *run, const double *stats,
+                       ts_error *err);
+/* Removes the temporaries (o may be half open or closed). */
+void ts_out_abort(ts_out *o);
+
+void ts_out_summary_header(ts_csv *c, const ts_scenario *sc, const ts_run *run);
+void ts_out_summary_rows(ts_csv *c, const ts_scenario *sc, const ts_run *run,
+                         const char (*dates)[11]);
+void ts_out_traj_header(ts_csv *c, const ts_engine *e, const ts_run *run);
+void ts_out_traj_rows(ts_csv *c, const ts_run *run, const char (*dates)[11]);
+void ts_out_log_header(ts_csv *c);
+void ts_out_log_rows(ts_csv *c, const ts_scenario *sc, const ts_run *run,
+                     const char (*dates)[11]);
+void ts_out_agreements_header(ts_csv *c, const ts_scenario *sc);
+void ts_out_agreements_rows(ts_csv *c, const ts_scenario *sc, const ts_run *run,
+                            const char (*dates)[11]);
+void ts_out_aggregate(ts_csv *c, const ts_engine *e, const ts_run *run,
+                      const char (*dates)[11], const double *stats);
+
+/* ---- exact aggregates in two passes (aggstream.c) ---------------------- */
+
+/* Exact aggregates of R replicates seen a block at a time, twice. Pass 1
+ * (every replicate, in order) takes the means, keeps the first `sample`
+ * replicates' rows, turns them into cells around each quantile's rank and
+ * counts every value into its cell. Pass 2 (the same replicates run again)
+ * keeps only the values of the cells that hold the ranks wanted, where the
+ * quantiles are then selected. */
+typedef struct ts_aggs ts_aggs;
+
+/* NULL when out of memory. sample: replicates whose rows bracket the
+ * quantiles (at most R). */
+ts_aggs *ts_aggs_alloc(int R, int T, int C, int sample);
+void ts_aggs_free(ts_aggs *a);
+/* Pass 1 on the block run holds (blocks in replicate order). */
+ts_status ts_aggs_pass1(ts_aggs *a, const ts_run *run, int threads, ts_error *err);
+/* After pass 1: plans pass 2 in rounds of columns whose kept values fit in
+ * `bytes`; returns the number of rounds (0: out of memory). */
+int ts_aggs_plan(ts_aggs *a, size_t bytes);
+/* Values round `round` keeps: 0 when an equal cell holds every rank its
+ * columns want (a column of ties), and then its pass 2 can be left out. */
+size_t ts_aggs_round_values(const ts_aggs *a, int round);
+/* Pass 2 of round `round` on the block run holds. */
+ts_status ts_aggs_pass2(ts_aggs *a, int round, const ts_run *run, int threads, ts_error *err);
+/* After each round's pass 2: that round's quantiles selected; false when a cell
+ * did not fill as counted (the run was not deterministic). */
+bool ts_aggs_select(ts_aggs *a, int round);
+/* [T][C][4]: mean, p05, p50, p95, once every round is selected. */
+const double *ts_aggs_stats(const ts_aggs *a);
+/* Bytes of ts_aggs for these sizes, besides the kept values of pass 2. */
+size_t ts_aggs_bytes(int R, int T, int C, int sample);
+
+#endif

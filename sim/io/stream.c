@@ -1,0 +1,252 @@
+/* A run and its files in one (ts_output_run, output.h): whole in memory when
+ * its store fits, else in blocks of replicates over two passes, the second
+ * re-running every replicate from its seed for the exact quantiles
+ * (aggstream.c). Rows reach their files in replicate order either way, so
+ * the bytes are those of the in-memory path. */
+#include "tradesim/output.h"
+#include "output_impl.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#define MIB ((size_t)1 << 20)
+
+static ts_output_limits limits(const ts_output_limits *lim)
+{
+    ts_output_limits l = lim ? *lim : (ts_output_limits){.in_memory = 0};
+    l.in_memory = l.in_memory ? l.in_memory : 512 * MIB;
+    l.block = l.block ? l.block : 8 * MIB;
+    l.kept = l.kept ? l.kept : 256 * MIB;
+    l.sample = l.sample > 0 ? l.sample : 4096;
+    return l;
+}
+
+/* A replicate's bytes in a block: its rows and its per-replicate results. */
+static size_t replicate_bytes(const ts_engine *e)
+{
+    const ts_scenario *sc = ts_engine_scenario(e);
+    size_t n = (size_t)sc->n_issues + 1;
+    return (size_t)sc->calendar.steps * (size_t)ts_engine_n_columns(e) * sizeof(double) + 128 +
+           n * 48 + (sc->channels ? n * 2 * TS_N_CHANNELS * sizeof(double) : 0);
+}
+
+typedef struct {
+    int block, sample;
+    size_t bytes;
+} plan;
+
+static plan block_plan(const ts_engine *e, const ts_output_limits *lim)
+{
+    const ts_scenario *sc = ts_engine_scenario(e);
+    ts_output_limits l = limits(lim);
+    size_t row = replicate_bytes(e), R = (size_t)sc->replicates;
+    size_t b = l.block / row, s = (size_t)l.sample, s_max = 256 * MIB / row;
+    /* two blocks of b (one written while the other runs) */
+    b = b < 1 ? 1 : b > R ? R : b;
+    s = s > s_max ? s_max : s;
+    s = s < 1 ? 1 : s > R ? R : s;
+    return (plan){.block = (int)b,
+                  .sample = (int)s,
+                  .bytes = 2 * b * row + l.kept +
+                           ts_aggs_bytes(sc->replicates, sc->calendar.steps, ts_engine_n_columns(e),
+                                         (int)s)};
+}
+
+size_t ts_output_block_bytes(const ts_engine *e, const ts_output_limits *lim)
+{
+    return block_plan(e, lim).bytes;
+}
+
+/* Progress over both passes: a block's count on top of those before it. */
+typedef struct {
+    const ts_engine_opts *opts;
+    long offset, total;
+} progress_map;
+
+static void block_progress(void *ctx, long done, long total)
+{
+    (void)total;
+    const progress_map *p = ctx;
+    p->opts->progress(p->opts->progress_ctx, p->offset + done, p->total);
+}
+
+static int cancelled(const ts_engine_opts *opts)
+{
+    return opts->cancel ? atomic_load((atomic_int *)opts->cancel) : 0;
+}
+
+static ts_status interrupted(const ts_scenario *sc, const ts_engine_opts *opts, ts_error *err)
+{
+    return ts_error_set(err, TS_EIO, "%s: interrupted by signal %d", sc->name, cancelled(opts));
+}
+
+/* Largest store kept whole. A second pass costs a second simulation, which
+ * talks and best responses make dear; without them the steps are cheap next
+ * to a fresh store's first-touch faults and its aggregates, so only a store
+ * of up to an eighth of the limit is kept (the prisoner's dilemma of 20,000
+ * replicates x 150 turns: 0.26 s of CPU in blocks against 0.45 s whole). */
+static size_t whole_limit(const ts_scenario *sc, const ts_output_limits *lim)
+{
+    size_t l = limits(lim).in_memory;
+    bool dear = sc->n_talks > 0 || sc->talks_hazard.enabled;
+    for (int a = 0; a < 2; a++)
+        dear = dear || sc->actors[a].strategy.kind == TS_STRAT_BEST_RESPONSE;
+    return lim && lim->in_memory ? l : dear ? l : l / 8;
+}
+
+static ts_status run_whole(const ts_engine *e, const ts_engine_opts *opts, const char *dir,
+                           ts_error *err)
+{
+    ts_run *run = NULL;
+    ts_status s = ts_engine_run(e, opts, &run, err);
+    if (s == TS_OK && cancelled(opts))
+        s = interrupted(ts_engine_scenario(e), opts, err);
+    if (s == TS_OK)
+        s = ts_output_write(e, run, dir, opts->threads, err);
+    ts_run_free(run);
+    return s;
+}
+
+/* The rows of pass 1's blocks are written by a thread of their own while
+ * the next block runs (the CSV text would otherwise leave the other cores
+ * idle): one writer at a time, joined before the next starts, so blocks reach
+ * the files in order. */
+typedef struct {
+    ts_out *o;
+    const ts_run *run;
+    pthread_t thread;
+    bool active;
+} writer;
+
+static void *write_rows(void *arg)
+{
+    writer *w = arg;
+    ts_out_block(w->o, w->run);
+    return NULL;
+}
+
+static void writer_join(writer *w)
+{
+    if (w->active)
+        pthread_join(w->thread, NULL);
+    w->active = false;
+}
+
+static void writer_start(writer *w, ts_out *o, const ts_run *run)
+{
+    writer_join(w);
+    w->o = o;
+    w->run = run;
+    w->active = pthread_create(&w->thread, NULL, write_rows, w) == 0;
+    if (!w->active)
+        ts_out_block(o, run);   /* no thread: write here */
+}
+
+/* One pass over every replicate, block by block, alternating between the two
+ * runs: pass 1 writes the rows and counts, pass 2 (round >= 0) keeps the
+ * values of that round's cells. */
+static ts_status pass(const ts_engine *e, const ts_engine_opts *opts, ts_run *runs[2],
+                      ts_aggs *a, ts_out *o, int round, progress_map *pm, ts_error *err)
+{
+    const ts_scenario *sc = ts_engine_scenario(e);
+    int R = sc->replicates, cap = runs[0]->cap;
+    ts_engine_opts bo = *opts;
+    if (opts->progress) {
+        bo.progress = block_progress;
+        bo.progress_ctx = pm;
+    }
+    writer w = {.active = false};
+    ts_status s = TS_OK;
+    for (int k0 = 0, b = 0; s == TS_OK && k0 < R; k0 += cap, b++) {
+        ts_run *run = runs[b % 2];
+        if (w.active && w.run == run)
+            writer_join(&w);
+        int n = R - k0 < cap ? R - k0 : cap;
+        s = ts_engine_run_block(e, &bo, run, k0, n, err);
+        if (s == TS_OK && cancelled(opts))
+            s = interrupted(sc, opts, err);
+        if (s == TS_OK && round < 0) {
+            s = ts_aggs_pass1(a, run, opts->threads, err);
+            if (s == TS_OK)
+                writer_start(&w, o, run);
+        } else if (s == TS_OK) {
+            s = ts_aggs_pass2(a, round, run, opts->threads, err);
+        }
+        pm->offset += n;
+        if (s == TS_OK && opts->progress)
+            opts->progress(opts->progress_ctx, pm->offset, pm->total);
+    }
+    writer_join(&w);
+    return s;
+}
+
+static ts_status run_blocks(const ts_engine *e, const ts_engine_opts *opts, const char *dir,
+                            const plan *pl, const ts_output_limits *lim, ts_error *err)
+{
+    const ts_scenario *sc = ts_engine_scenario(e);
+    /* two blocks: one running while the other's rows are written */
+    ts_run *runs[2] = {ts_run_alloc(e, pl->block), ts_run_alloc(e, pl->block)}, *run = runs[0];
+    ts_aggs *a = runs[0] && runs[1] ? ts_aggs_alloc(sc->replicates, sc->calendar.steps,
+                                                    ts_engine_n_columns(e), pl->sample)
+                                    : NULL;
+    if (!a) {
+        ts_run_free(runs[0]);
+        ts_run_free(runs[1]);
+        return ts_error_set(err, TS_EIO, "tradesim: out of memory for a run in blocks of %d "
+                                         "replicates",
+                            pl->block);
+    }
+    ts_out o;
+    ts_status s = ts_out_open(&o, e, run, dir, err);
+    if (s != TS_OK)
+        goto done;
+    progress_map pm = {.opts = opts, .total = 2L * sc->replicates};
+    s = pass(e, opts, runs, a, &o, -1, &pm, err);
+    int rounds = s == TS_OK ? ts_aggs_plan(a, limits(lim).kept) : 1;
+    if (s == TS_OK && rounds == 0)
+        s = ts_error_set(err, TS_EIO, "tradesim: out of memory for the aggregates");
+    pm.total = (long)sc->replicates * (1 + rounds);
+    for (int r = 0; s == TS_OK && r < rounds; r++) {
+        /* a round whose ranks all fall on ties needs no second run */
+        if (ts_aggs_round_values(a, r) > 0)
+            s = pass(e, opts, runs, a, &o, r, &pm, err);
+        if (s == TS_OK && !ts_aggs_select(a, r))
+            s = ts_error_set(err, TS_EIO, "%s: the second pass did not repeat the first; "
+                                          "nothing written",
+                             sc->name);
+    }
+    if (s == TS_OK && opts->progress)
+        opts->progress(opts->progress_ctx, pm.total, pm.total);
+    if (s == TS_OK && cancelled(opts))
+        s = interrupted(sc, opts, err);
+    if (s == TS_OK)
+        s = ts_out_close(&o, e, run, ts_aggs_stats(a), err);
+    else
+        ts_out_abort(&o);
+done:
+    ts_aggs_free(a);
+    ts_run_free(runs[0]);
+    ts_run_free(runs[1]);
+    return s;
+}
+
+ts_status ts_output_run(const ts_engine *e, const ts_engine_opts *opts, const char *dir,
+                        const ts_output_limits *lim, ts_error *err)
+{
+    static const ts_engine_opts defaults = {.threads = 0};
+    opts = opts ? opts : &defaults;
+    const ts_scenario *sc = ts_engine_scenario(e);
+    if (ts_engine_run_bytes(e) <= whole_limit(sc, lim))
+        return run_whole(e, opts, dir, err);
+    plan pl = block_plan(e, lim);
+    if (pl.bytes > TS_ENGINE_MEMORY_LIMIT)
+        return ts_error_set(err, TS_EIO,
+                            "%s: %d steps x %d columns need %zu bytes even in blocks of %d "
+                            "replicates, more than the limit of %zu; use fewer steps",
+                            sc->path, sc->calendar.steps, ts_engine_n_columns(e), pl.bytes,
+                            pl.block, (size_t)TS_ENGINE_MEMORY_LIMIT);
+    return run_blocks(e, opts, dir, &pl, lim, err);
+}

@@ -1,0 +1,157 @@
+/* Tests of a run in blocks (sim/io/stream.c, aggstream.c): every file it
+ * writes has the bytes of the in-memory run's, whatever the block size,
+ * sample, rounds of the second pass and thread count: on the shipped
+ * baseline (talks), a scenario of every issue kind, and the prisoner's
+ * dilemma, whose levers take only the values 0 and 1 (every quantile a
+ * tie). And the refusal of a scenario whose blocks alone exceed the limit. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "testutil.h"
+#include "tradesim/agreement.h"
+#include "tradesim/engine.h"
+#include "tradesim/output.h"
+#include "tradesim/resultdir.h"
+
+/* Runs cfg with its overrides into dir; the status. */
+static ts_status run_into(const char *cfg, const char **sets, int n_sets, const char *dir,
+                          int threads, const ts_output_limits *lim, ts_error *err)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", TS_SOURCE_DIR, cfg);
+    ts_scenario *sc = ts_scenario_load(path, sets, n_sets, err);
+    assert_non_null(sc);
+    ts_engine *e = ts_engine_alloc(sc, err);
+    assert_non_null(e);
+    ts_engine_opts o = {.threads = threads};
+    ts_agreement_hook_opts(&o, NULL);
+    ts_status s = ts_output_run(e, &o, dir, lim, err);
+    ts_engine_free(e);
+    ts_scenario_free(sc);
+    return s;
+}
+
+static void assert_same_files(const char *a, const char *b, const char *name)
+{
+    for (int f = 0; f < TS_RESULT_N_FILES; f++) {
+        char pa[512], pb[512];
+        snprintf(pa, sizeof pa, "%s/%s/%s", a, name, ts_result_file(f));
+        snprintf(pb, sizeof pb, "%s/%s/%s", b, name, ts_result_file(f));
+        size_t na = 0, nb = 0;
+        char *ta = ts_test_read_file(pa, &na), *tb = ts_test_read_file(pb, &nb);
+        assert_non_null(ta);
+        assert_non_null(tb);
+        if (na != nb || memcmp(ta, tb, na) != 0)
+            fail_msg("%s differs from %s", pb, pa);
+        free(ta);
+        free(tb);
+    }
+}
+
+/* cfg run whole, then in blocks under each of the limits, at -j1 and -j2. */
+static void check_same(const char *cfg, const char *name, const char **sets, int n_sets)
+{
+    static const ts_output_limits blocked[] = {
+        /* one replicate a block; a small sample */
+        {.in_memory = 1, .block = 1, .sample = 64},
+        /* blocks that straddle the sample's end */
+        {.in_memory = 1, .block = 300000, .sample = 100},
+        /* a sample of one (every rank in a wide open cell), a few rounds */
+        {.in_memory = 1, .block = 1000000, .sample = 1, .kept = 1 << 20},
+        /* the defaults (the sample is every replicate) */
+        {.in_memory = 1},
+    };
+    char dir[64], whole[128], got[128];
+    ts_error err;
+    assert_true(ts_test_mkdtemp(dir, sizeof dir, "stream"));
+    snprintf(whole, sizeof whole, "%s/whole", dir);
+    assert_int_equal(run_into(cfg, sets, n_sets, whole, 1, NULL, &err), TS_OK);
+    for (size_t i = 0; i < sizeof blocked / sizeof blocked[0]; i++)
+        for (int threads = 1; threads <= 2; threads++) {
+            snprintf(got, sizeof got, "%s/b%zu_j%d", dir, i, threads);
+            ts_status s = run_into(cfg, sets, n_sets, got, threads, &blocked[i], &err);
+            if (s != TS_OK)
+                fail_msg("%s", err.msg);
+            assert_same_files(whole, got, name);
+        }
+    ts_test_remove_tree(dir);
+}
+
+static void test_baseline(void **state)
+{
+    (void)state;
+    const char *sets[] = {"monte_carlo.replicates=500", "output.trajectories=3"};
+    check_same("scenarios/baseline_nov2025.cfg", "baseline_nov2025", sets, 2);
+}
+
+static void test_all_kinds(void **state)
+{
+    (void)state;
+    const char *sets[] = {"monte_carlo.replicates=777"};
+    check_same("tests/good/all_kinds.cfg", "all_kinds", sets, 1);
+}
+
+/* Replicates that draw their own uncertain values (their own status quo,
+ * summary columns of the values, agreements under their own parameters). */
+static void test_uncertain(void **state)
+{
+    (void)state;
+    const char *sets[] = {"monte_carlo.replicates=300", "output.trajectories=2"};
+    check_same("scenarios/experiments/baseline_uncertain.cfg", "baseline_uncertain", sets, 2);
+}
+
+/* Levers at 0 or 1 only: each quantile of a lever's column is a tie. */
+static void test_ties(void **state)
+{
+    (void)state;
+    const char *sets[] = {"monte_carlo.replicates=1001", "calendar.steps=40"};
+    check_same("tests/closed_forms/strategy/ipd_tft_alld.cfg", "ipd_tft_alld", sets, 2);
+}
+
+/* Fewer replicates than a quantile needs two ranks of: one, two, three. */
+static void test_tiny(void **state)
+{
+    (void)state;
+    for (int r = 1; r <= 3; r++) {
+        char set[64];
+        snprintf(set, sizeof set, "monte_carlo.replicates=%d", r);
+        const char *sets[] = {set};
+        check_same("tests/good/all_kinds.cfg", "all_kinds", sets, 1);
+    }
+}
+
+/* Blocks that cannot fit however small: refused, one line with the bytes,
+ * nothing written. */
+static void test_refusal(void **state)
+{
+    (void)state;
+    const char *sets[] = {"monte_carlo.replicates=100", "calendar.steps=1000000"};
+    char dir[64];
+    ts_error err;
+    assert_true(ts_test_mkdtemp(dir, sizeof dir, "stream"));
+    ts_output_limits lim = {.in_memory = 1};
+    assert_int_equal(run_into("tests/closed_forms/strategy/ipd_tft_alld.cfg", sets, 2, dir, 1, &lim,
+                              &err),
+                     TS_EIO);
+    assert_non_null(strstr(err.msg, "ipd_tft_alld.cfg: 1000000 steps x 10 columns need "));
+    assert_non_null(strstr(err.msg, "bytes even in blocks of 1 replicates, more than the limit "
+                                    "of 4294967296; use fewer steps"));
+    assert_int_equal(ts_test_count_entries(dir), 0);
+    ts_test_remove_tree(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_baseline), cmocka_unit_test(test_all_kinds),
+        cmocka_unit_test(test_ties),     cmocka_unit_test(test_tiny),
+        cmocka_unit_test(test_refusal), cmocka_unit_test(test_uncertain),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
