@@ -106,7 +106,7 @@ static char *tornado_script(const void *ctx, const ts_plot_files *files, ts_erro
     ts_text_puts(&body, ")\nset grid noytics\n"
                         "set arrow 1 from first 0, graph 0 to first 0, graph 1 nohead "
                         "lc rgb '#404040' lw 1\n"
-                        "set key outside top center horizontal Left reverse\n"
+                        "set key outside right top vertical Left reverse\n"
                         "set offsets graph 0.04, graph 0.04, 0, 0\nplot ");
     double half = slots == 1 ? 2 * BAR_HALF : BAR_HALF;
     /* Secondary first so the key reads S1, ST as the bars do top to bottom. */
@@ -125,7 +125,7 @@ static char *tornado_script(const void *ctx, const ts_plot_files *files, ts_erro
     body.oom = body.oom || title.oom;
     free(title.s);
     int h = 160 + (int)t->n * BAR_ROW * slots;
-    return ts_pl_finish(&blocks, &body, files, EXP_W, h < 360 ? 360 : h, err);
+    return ts_pl_finish(&blocks, &body, files, EXP_W + 300, h < 360 ? 360 : h, err);
 }
 
 /* ---- sweep and scatter -------------------------------------------------- */

@@ -363,6 +363,8 @@ static ts_status detect_grid(ts_plot_exp *x, ts_error *err)
 
 ts_plot_exp *ts_plot_exp_load(const char *dir, ts_error *err)
 {
+    ts_error local;
+    err = err ? err : &local;   /* the readers report through err->code */
     ts_error_clear(err);
     ts_plot_exp *x = calloc(1, sizeof *x);
     if (!x || !(x->name = ts_pl_folder_name(dir))) {
