@@ -1,4 +1,4 @@
-/* Charts of result folders, drawn by gnuplot.
+/* Charts of result folders and experiment folders, drawn by gnuplot.
  *
  * ts_plot_load() reads one result folder's aggregate.csv (one row per step:
  * `step, date`, and `X_mean, X_p05, X_p50, X_p95` per trajectory column X)

@@ -1,9 +1,10 @@
-/* What the three files of the charts share (private to sim/plot*.c and
+/* What the files of the charts share (private to sim/analysis/plot*.c and
  * sim/analysis/gnuplot.c; the public face is tradesim/plot.h).
  *
  * plot_data.c loads a folder's aggregate.csv into a ts_plot_data, plot.c
- * builds gnuplot scripts from it and holds the public entry point, and
- * gnuplot.c runs the program on one script. A ts_plot_data is immutable once
+ * builds gnuplot scripts from it, holds the script text every chart shares
+ * and the public entry point; plot_exp_data.c and plot_exp.c do the same for
+ * an experiment folder; gnuplot.c runs the program on one script. A ts_plot_data is immutable once
  * ts_plot_load() has returned it, so any number of threads may read it.
  *
  * Types here carry the short prefix pl_; functions carry ts_pl_, because the
