@@ -3,8 +3,9 @@
  * that the k-th call fails, for every k up to the number a whole job makes:
  * loading a scenario with --set and events, writing it as text, running
  * replicates with talks and writing the six files; reading the folder back
- * (chart data and scripts, batch's row and batch.csv, diff, compare); the
- * check and batch commands; the experiments' designs, indices, PRIM and CART. Each failure must be reported as a run-time
+ * (chart data and scripts, batch's row and batch.csv, diff, compare); an
+ * experiment folder's chart data; the check and batch commands; the
+ * experiments' designs, indices, PRIM and CART. Each failure must be reported as a run-time
  * failure (status 3 and one line, no crash, not mistaken for bad input),
  * leave no temporary file, and release what was allocated (the sanitizer and
  * valgrind runs of this program check that). */
@@ -235,6 +236,65 @@ static void test_readers(void **state)
     ts_test_remove_tree(dir);
 }
 
+/* An experiment folder's chart data: loading, tornado bars, sweep lines. */
+static ts_status exp_readers(const char *folder, ts_error *err)
+{
+    ts_plot_exp *x = ts_plot_exp_load(folder, err);
+    if (!x)
+        return err->code;
+    ts_plot_tornado t;
+    ts_plot_sweep sw = {0};
+    ts_status st = ts_plot_exp_tornado(x, "a_total", &t, err);
+    ts_plot_tornado_free(&t);
+    if (st == TS_OK)
+        st = ts_plot_exp_sweep(x, "a_total", 2, &sw, err);
+    ts_plot_sweep_free(&sw);
+    ts_plot_exp_free(x);
+    return st;
+}
+
+static void test_experiment_readers(void **state)
+{
+    (void)state;
+    char dir[64], path[128];
+    assert_true(ts_test_mkdtemp(dir, sizeof dir, "oome"));
+    static const char *const files[][2] = {
+        {"design.csv", "point,l1,l2\n0,0,0\n1,1,0\n2,0,1\n3,1,1\n4,0,2\n5,1,2\n"},
+        {"points.csv", "point,l1,l2,a_total\n0,0,0,1\n1,1,0,2\n2,0,1,3\n3,1,1,4\n"
+                       "4,0,2,5\n5,1,2,6\n"},
+        {"sensitivity.csv", "output,parameter,method,index,value,lo95,hi95\n"
+                            "a_total,l1,given_data,S1,0.2,0.1,0.3\n"
+                            "a_total,l1,given_data,PRCC,0.9,0.8,1\n"
+                            "a_total,l2,given_data,S1,0.7,0.6,0.8\n"
+                            "a_total,l2,given_data,PRCC,,,\n"}};
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, files[i][0]);
+        assert_true(ts_test_write_file(path, files[i][1]));
+    }
+    ts_error err;
+    atomic_store(&fail_at, 0);
+    atomic_store(&calls, 0);
+    assert_int_equal(exp_readers(dir, &err), TS_OK);
+    long total = atomic_load(&calls);
+    assert_true(total > 20);
+    for (long k = 1; k <= total; k++) {
+        ts_error_clear(&err);
+        atomic_store(&calls, 0);
+        atomic_store(&fail_at, k);
+        ts_status s = exp_readers(dir, &err);
+        atomic_store(&fail_at, 0);
+        if (s == TS_OK)
+            continue;
+        if (s != TS_EIO || !err.msg[0] || strchr(err.msg, '\n'))
+            print_error("allocation %ld of %ld: status %d, message '%s'\n", k, total, (int)s,
+                        err.msg);
+        assert_int_equal(s, TS_EIO);
+        assert_true(err.msg[0] != '\0');
+        assert_null(strchr(err.msg, '\n'));
+    }
+    ts_test_remove_tree(dir);
+}
+
 /* The commands as main calls them (run's own work is whole_run's), each
  * allocation failing in turn: exit 0, or 3 with one line on stderr, and
  * nothing half-written. */
@@ -373,6 +433,7 @@ int main(void)
         cmocka_unit_test(test_every_allocation_fails_once),
         cmocka_unit_test(test_every_allocation_fails_once_in_blocks),
         cmocka_unit_test(test_readers),
+        cmocka_unit_test(test_experiment_readers),
         cmocka_unit_test(test_commands),
         cmocka_unit_test(test_numerics),
     };

@@ -1,4 +1,4 @@
-/* Charts of result folders, drawn by gnuplot.
+/* Charts of result folders and experiment folders, drawn by gnuplot.
  *
  * ts_plot_load() reads one result folder's aggregate.csv (one row per step:
  * `step, date`, and `X_mean, X_p05, X_p50, X_p95` per trajectory column X)
@@ -74,5 +74,95 @@ typedef struct {
  * Charts finished before a failure stay in place. */
 ts_status ts_plot_draw(const ts_plot_data *const *d, size_t n, const ts_plot_options *opt,
                        ts_error *err);
+
+/* ---- experiment folders -------------------------------------------------
+ *
+ * An experiment folder (`tradesim experiment`, DIR/<name>/) holds design.csv
+ * (point and factor values), points.csv (point, factors, each point's mean
+ * outcomes) and sensitivity.csv (long format: output, parameter, method,
+ * index, value, lo95, hi95). ts_plot_exp_load() reads all three; the
+ * extraction functions below give what the tornado and sweep charts draw, and
+ * ts_plot_exp_draw() draws them. */
+
+typedef struct ts_plot_exp ts_plot_exp;
+
+/* Whether dir holds design.csv, points.csv and sensitivity.csv. */
+bool ts_plot_is_experiment(const char *dir);
+
+/* Reads the three files. NULL and err on failure: TS_EBAD for a missing or
+ * malformed file (one line naming file and line), TS_EIO out of memory. */
+ts_plot_exp *ts_plot_exp_load(const char *dir, ts_error *err);
+void ts_plot_exp_free(ts_plot_exp *x);
+
+const char *ts_plot_exp_name(const ts_plot_exp *x);   /* the folder's last component */
+size_t ts_plot_exp_n_factors(const ts_plot_exp *x);
+const char *ts_plot_exp_factor(const ts_plot_exp *x, size_t j);
+size_t ts_plot_exp_n_points(const ts_plot_exp *x);
+double ts_plot_exp_design(const ts_plot_exp *x, size_t point, size_t j);   /* design.csv */
+/* The outputs of sensitivity.csv, in order of first appearance. */
+size_t ts_plot_exp_n_outputs(const ts_plot_exp *x);
+const char *ts_plot_exp_output(const ts_plot_exp *x, size_t i);
+/* points.csv's column `name` by point (NaN where empty or not finite, or
+ * for a point it lacks), or NULL when it has no such column. */
+const double *ts_plot_exp_column(const ts_plot_exp *x, const char *name);
+
+/* A grid: every factor takes at most TS_PLOT_GRID_LEVELS distinct values
+ * and the points are their full factorial, each combination once. */
+#define TS_PLOT_GRID_LEVELS 32
+bool ts_plot_exp_is_grid(const ts_plot_exp *x);
+
+/* One tornado bar pair: a parameter's primary index (the sort key) and the
+ * secondary one, with 95% intervals; NaN where sensitivity.csv is empty. */
+typedef struct {
+    const char *parameter;
+    double value[2], lo[2], hi[2];
+} ts_plot_bar;
+
+typedef struct {
+    const char *method;     /* the output's first method in sensitivity.csv */
+    const char *index[2];   /* sobol: ST, S1; morris: mu_star, sigma; given_data:
+                               PRCC, S1; another method: its first index, NULL */
+    size_t n;
+    ts_plot_bar *bars;      /* by |primary| descending (|secondary| when the
+                               primary is undefined; undefined last; ties in
+                               file order) */
+} ts_plot_tornado;
+
+/* The bars of output's tornado. TS_EBAD when sensitivity.csv has no row for
+ * output; TS_EIO out of memory. Free with ts_plot_tornado_free(). */
+ts_status ts_plot_exp_tornado(const ts_plot_exp *x, const char *output, ts_plot_tornado *t,
+                              ts_error *err);
+void ts_plot_tornado_free(ts_plot_tornado *t);
+
+/* Output against the first factor, one line per level combination of the
+ * others (a grid), or one line through every point (one factor). */
+typedef struct {
+    char *label;      /* "l2=0.25, l3=1"; "" with one factor */
+    size_t n;
+    double *x, *y;    /* by x ascending */
+} ts_plot_line;
+
+typedef struct {
+    size_t n_combos;  /* level combinations of the other factors */
+    size_t n_lines;   /* at most max_lines: evenly spaced combinations,
+                         the first and last included, when capped */
+    ts_plot_line *lines;
+} ts_plot_sweep;
+
+/* TS_EBAD when the design is neither a grid nor of one factor, or
+ * points.csv has no column output. Free with ts_plot_sweep_free(). */
+ts_status ts_plot_exp_sweep(const ts_plot_exp *x, const char *output, size_t max_lines,
+                            ts_plot_sweep *s, ts_error *err);
+void ts_plot_sweep_free(ts_plot_sweep *s);
+
+/* The sweep's line cap. */
+#define TS_PLOT_MAX_LINES 8
+
+/* Draws an experiment's charts into opt->out_dir: per output of
+ * sensitivity.csv `<name>_tornado_<output>`, and `<name>_sweep_<output>`
+ * (a grid or one factor) or `<name>_scatter_<output>` (other designs, one
+ * panel per factor). Outputs with no finite value get a note and no chart.
+ * Errors as ts_plot_draw(). */
+ts_status ts_plot_exp_draw(const ts_plot_exp *x, const ts_plot_options *opt, ts_error *err);
 
 #endif

@@ -143,11 +143,31 @@ static bool non_empty(const char *path)
     return stat(path, &st) == 0 && st.st_size > 0;
 }
 
-/* stem is the final name without extension. */
+/* The script of a fan or totals chart (see ts_pl_draw_chart()). */
+typedef struct {
+    const ts_plot_data *const *d;
+    size_t n;
+    const char *issue;
+} fan_chart;
+
+static char *fan_script(const void *ctx, const ts_plot_files *files, ts_error *err)
+{
+    const fan_chart *c = ctx;
+    return c->issue ? ts_plot_issue_script(c->d, c->n, c->issue, files, err)
+                    : ts_plot_totals_script(c->d, c->n, files, err);
+}
+
 ts_status ts_pl_draw_chart(const ts_plot_data *const *d, size_t n, const char *issue,
                            const char *stem, const ts_plot_options *opt, ts_error *err)
 {
-    const char *dir = opt->out_dir;
+    fan_chart c = {.d = d, .n = n, .issue = issue};
+    return ts_pl_draw_script(stem, fan_script, &c, opt, err);
+}
+
+/* stem is the final name without extension. */
+ts_status ts_pl_draw_script(const char *stem, ts_pl_script_fn build, const void *ctx,
+                            const ts_plot_options *opt, ts_error *err)
+{    const char *dir = opt->out_dir;
     const char *prog = opt->gnuplot ? opt->gnuplot : "gnuplot";
     char pid[32];
     snprintf(pid, sizeof pid, ".tmp.%ld", (long)getpid());
@@ -162,8 +182,7 @@ ts_status ts_pl_draw_chart(const ts_plot_data *const *d, size_t n, const char *i
         goto done;
     }
     ts_plot_files files = {.png = tp.s, .svg = ts.s};
-    script = issue ? ts_plot_issue_script(d, n, issue, &files, err)
-                   : ts_plot_totals_script(d, n, &files, err);
+    script = build(ctx, &files, err);
     if (!script) {
         rc = err ? err->code : TS_EIO;
         goto done;

@@ -30,14 +30,14 @@
 
 /* A round tick interval giving about five intervals over span: 1, 2, 2.5 or
  * 5 times a power of ten. */
-static double nice_step(double span)
+double ts_pl_nice_step(double span)
 {
     double raw = span / 5.0, mag = pow(10.0, floor(log10(raw))), f = raw / mag;
     return (f <= 1.0 ? 1.0 : f <= 2.0 ? 2.0 : f <= 2.5 ? 2.5 : f <= 5.0 ? 5.0 : 10.0) * mag;
 }
 
 /* Appends s as a gnuplot single-quoted string. */
-static void sb_quote(ts_text *b, const char *s)
+void ts_pl_quote(ts_text *b, const char *s)
 {
     ts_text_puts(b, "'");
     for (; *s; s++) {
@@ -57,6 +57,8 @@ static void sb_quote(ts_text *b, const char *s)
 static const char *const palette[] = {"#0072B2", "#D55E00", "#009E73", "#CC79A7",
                                       "#E69F00", "#56B4E9", "#000000", "#999999"};
 #define N_PALETTE (sizeof palette / sizeof palette[0])
+
+const char *ts_pl_colour(size_t i) { return palette[i % N_PALETTE]; }
 
 enum { PANEL_W = 960, PANEL_H = 560, KEY_W = 300 };
 
@@ -179,13 +181,13 @@ static void put_plot(ts_text *b, const curve *c, size_t n, bool single)
                            dashes[(size_t)c[i].style % (sizeof dashes / sizeof dashes[0])],
                            markers[(size_t)c[i].style % (sizeof markers / sizeof markers[0])],
                            every, col);
-            sb_quote(b, c[i].title);
+            ts_pl_quote(b, c[i].title);
             ts_text_puts(b, ", \\\n     ");
             continue;
         }
         ts_text_printf(b, "$s%d using 1:4 with lines lw 2.5 lc rgb '%s' title ", c[i].block,
                   col);
-        sb_quote(b, single ? "median" : c[i].title);
+        ts_pl_quote(b, single ? "median" : c[i].title);
         ts_text_printf(b, ", \\\n     $s%d using 1:2 with lines lw 1.5 dt 2 lc rgb '%s'", c[i].block,
                   col);
         if (single)
@@ -203,7 +205,7 @@ static void put_plot(ts_text *b, const curve *c, size_t n, bool single)
                    "     keyentry with lines lw 1.5 dt 2 lc rgb '#606060' title 'mean (dashed)'\n");
 }
 
-static bool path_ok(const char *p, ts_error *err)
+bool ts_pl_path_ok(const char *p, ts_error *err)
 {
     if (strpbrk(p, "\n\r")) {
         ts_error_set(err, TS_EBAD, "output path holds a line break: refused");
@@ -213,7 +215,7 @@ static bool path_ok(const char *p, ts_error *err)
 }
 
 /* Emits body (settings and plot commands) once per terminal. */
-static char *finish(ts_text *blocks, ts_text *body, const ts_plot_files *files, int w, int h,
+char *ts_pl_finish(ts_text *blocks, ts_text *body, const ts_plot_files *files, int w, int h,
                     ts_error *err)
 {
     ts_text s = {0};
@@ -224,7 +226,7 @@ static char *finish(ts_text *blocks, ts_text *body, const ts_plot_files *files, 
         ts_text_printf(&s, "set terminal %s noenhanced size %d,%d font 'Sans,11' "
                       "background rgb 'white'\nset output ",
                   terminal[k], w, h);
-        sb_quote(&s, output[k]);
+        ts_pl_quote(&s, output[k]);
         ts_text_puts(&s, "\n");
         ts_text_puts(&s, body->s ? body->s : "");
     }
@@ -292,7 +294,7 @@ static void issue_axis(const char *issue, const pl_series *const *ser, size_t m,
 char *ts_plot_issue_script(const ts_plot_data *const *d, size_t n, const char *issue,
                            const ts_plot_files *files, ts_error *err)
 {
-    if (!path_ok(files->png, err) || !path_ok(files->svg, err))
+    if (!ts_pl_path_ok(files->png, err) || !ts_pl_path_ok(files->svg, err))
         return NULL;
     const ts_plot_data *with[n ? n : 1];
     const pl_series *ser[n ? n : 1];
@@ -329,26 +331,26 @@ char *ts_plot_issue_script(const ts_plot_data *const *d, size_t n, const char *i
     else
         ts_text_printf(&t, "%s%s: %zu scenario%s", issue, owner, m, m == 1 ? "" : "s");
     ts_text_puts(&body, "set title ");
-    sb_quote(&body, t.s ? t.s : "");
+    ts_pl_quote(&body, t.s ? t.s : "");
     ts_text_puts(&body, " font 'Sans,13'\nset ylabel ");
-    sb_quote(&body, ax.label);
+    ts_pl_quote(&body, ax.label);
     ts_text_puts(&body, "\n");
     if (ax.ranged) {
         /* the lever's whole range, a little room so a line at an end shows */
         double pad = 0.03 * (ax.hi - ax.lo);
         ts_text_printf(&body, "set yrange [%.10g:%.10g]\nset ytics %.10g, %.10g, %.10g\n",
-                       ax.lo - pad, ax.hi + pad, ax.lo, nice_step(ax.hi - ax.lo), ax.hi);
+                       ax.lo - pad, ax.hi + pad, ax.lo, ts_pl_nice_step(ax.hi - ax.lo), ax.hi);
     }
     body.oom = body.oom || t.oom;
     free(t.s);
     put_plot(&body, cv, m, n == 1);
-    return finish(&blocks, &body, files, PANEL_W, PANEL_H, err);
+    return ts_pl_finish(&blocks, &body, files, PANEL_W, PANEL_H, err);
 }
 
 static void put_totals_labels(ts_text *body, const char *title)
 {
     ts_text_puts(body, "set title ");
-    sb_quote(body, title);
+    ts_pl_quote(body, title);
     ts_text_puts(body, " font 'Sans,13'\nset ylabel 'cumulative discounted payoff (bn USD)'\n");
 }
 
@@ -413,7 +415,7 @@ static bool put_totals_each_actor(ts_text *blocks, ts_text *body, ts_text *t,
     ts_text_puts(body, "set multiplot layout ");
     ts_text_printf(body, "%zu,%zu title ", rows, cols);
     ts_text_printf(t, "cumulative payoff: %zu scenarios", n);
-    sb_quote(body, t->s ? t->s : "");
+    ts_pl_quote(body, t->s ? t->s : "");
     ts_text_printf(body, " font 'Sans,13' margins 0.06, %.4f, 0.14, 0.9 spacing 0.08, 0.12\n"
                    "set key at screen %.4f, 0.9 left top vertical Left reverse\n",
                    right, right + 0.01);
@@ -443,7 +445,7 @@ static bool put_totals_each_actor(ts_text *blocks, ts_text *body, ts_text *t,
 char *ts_plot_totals_script(const ts_plot_data *const *d, size_t n, const ts_plot_files *files,
                             ts_error *err)
 {
-    if (!path_ok(files->png, err) || !path_ok(files->svg, err))
+    if (!ts_pl_path_ok(files->png, err) || !ts_pl_path_ok(files->svg, err))
         return NULL;
     bool dates = all_dated(d, n);
     ts_text blocks = {0}, body = {0}, t = {0};
@@ -459,13 +461,13 @@ char *ts_plot_totals_script(const ts_plot_data *const *d, size_t n, const ts_plo
     }
     body.oom = body.oom || t.oom;
     free(t.s);
-    return finish(&blocks, &body, files, w, h, err);
+    return ts_pl_finish(&blocks, &body, files, w, h, err);
 }
 
 /* ---- drawing ------------------------------------------------------------ */
 
 /* File-name part from an id: '/' and control characters would escape or break the name. */
-static char *file_part(const char *prefix, const char *id)
+char *ts_pl_file_part(const char *prefix, const char *id)
 {
     ts_text s = {0};
     ts_text_printf(&s, "%s_%s", prefix, id);
@@ -525,7 +527,7 @@ ts_status ts_plot_draw(const ts_plot_data *const *d, size_t n, const ts_plot_opt
                 skipped(opt, id);
                 continue;
             }
-            char *stem = file_part(prefix, id);
+            char *stem = ts_pl_file_part(prefix, id);
             rc = stem ? ts_pl_draw_chart(d, n, id, stem, opt, err)
                       : ts_error_set(err, TS_EIO, "out of memory");
             free(stem);
@@ -538,7 +540,7 @@ ts_status ts_plot_draw(const ts_plot_data *const *d, size_t n, const ts_plot_opt
         any_actor = false;
     }
     if (rc == TS_OK && any_actor) {
-        char *stem = file_part(prefix, "totals");
+        char *stem = ts_pl_file_part(prefix, "totals");
         rc = stem ? ts_pl_draw_chart(d, n, NULL, stem, opt, err)
                   : ts_error_set(err, TS_EIO, "out of memory");
         free(stem);

@@ -34,7 +34,7 @@ static const char *const non_issue_suffix[] = {"_market", "_value",  "_dependenc
                                                "_trust",  "_payoff", "_total"};
 
 /* The folder's last path component; "." and ".." resolved through realpath. */
-static char *folder_name(const char *dir)
+char *ts_pl_folder_name(const char *dir)
 {
     size_t n = strlen(dir);
     while (n > 1 && dir[n - 1] == '/')
@@ -312,7 +312,7 @@ ts_plot_data *ts_plot_load(const char *dir, ts_error *err)
         goto fail;
     }
     d->dir = strdup(dir);
-    d->name = folder_name(dir);
+    d->name = ts_pl_folder_name(dir);
     if (!d->dir || !d->name) {
         ts_error_set(err, TS_EIO, "%s: out of memory", dir);
         goto fail;

@@ -1,9 +1,10 @@
-/* What the three files of the charts share (private to sim/plot*.c and
+/* What the files of the charts share (private to sim/analysis/plot*.c and
  * sim/analysis/gnuplot.c; the public face is tradesim/plot.h).
  *
  * plot_data.c loads a folder's aggregate.csv into a ts_plot_data, plot.c
- * builds gnuplot scripts from it and holds the public entry point, and
- * gnuplot.c runs the program on one script. A ts_plot_data is immutable once
+ * builds gnuplot scripts from it, holds the script text every chart shares
+ * and the public entry point; plot_exp_data.c and plot_exp.c do the same for
+ * an experiment folder; gnuplot.c runs the program on one script. A ts_plot_data is immutable once
  * ts_plot_load() has returned it, so any number of threads may read it.
  *
  * Types here carry the short prefix pl_; functions carry ts_pl_, because the
@@ -16,6 +17,7 @@
 
 #include "tradesim/error.h"
 #include "tradesim/plot.h"
+#include "tradesim/text.h"
 
 /* The statistics aggregate.csv gives for each trajectory column, in the order
  * a script's datablock lists them after x (so `using 1:2` is the mean, 1:3
@@ -47,6 +49,9 @@ struct ts_plot_data {
     size_t n_issues, n_actors;
 };
 
+/* The folder's last path component, "." and ".." resolved (malloc'd). */
+char *ts_pl_folder_name(const char *dir);
+
 /* The series of s[0..n) named id, or NULL. */
 const pl_series *ts_pl_find_series(const pl_series *s, size_t n, const char *id);
 
@@ -55,5 +60,26 @@ const pl_series *ts_pl_find_series(const pl_series *s, size_t n, const char *id)
  * ts_plot_draw()). */
 ts_status ts_pl_draw_chart(const ts_plot_data *const *d, size_t n, const char *issue,
                            const char *stem, const ts_plot_options *opt, ts_error *err);
+
+/* Builds a chart's script for the two temporary files (malloc'd; NULL and
+ * err on failure). */
+typedef char *(*ts_pl_script_fn)(const void *ctx, const ts_plot_files *files, ts_error *err);
+
+/* Draws the script build(ctx) makes into opt->out_dir as <stem>.png and
+ * <stem>.svg, atomically, listing them on opt->list. */
+ts_status ts_pl_draw_script(const char *stem, ts_pl_script_fn build, const void *ctx,
+                            const ts_plot_options *opt, ts_error *err);
+
+/* Script text shared by every chart (plot.c). */
+void ts_pl_quote(ts_text *b, const char *s);          /* a gnuplot single-quoted string */
+bool ts_pl_path_ok(const char *p, ts_error *err);     /* false for paths with line breaks */
+const char *ts_pl_colour(size_t i);                   /* the palette, cycled */
+double ts_pl_nice_step(double span);                  /* a round tick interval */
+/* The script: encoding, the datablocks, then body once per terminal (PNG,
+ * SVG) at w x h pixels. Frees blocks' and body's text. */
+char *ts_pl_finish(ts_text *blocks, ts_text *body, const ts_plot_files *files, int w, int h,
+                   ts_error *err);
+/* "<prefix>_<id>" with '/' and control characters made '_' (malloc'd). */
+char *ts_pl_file_part(const char *prefix, const char *id);
 
 #endif

@@ -4,8 +4,11 @@
  * RESULT_DIR/plots. Several: `compare_<issue>` and `compare_totals`, by
  * default in ./plots. A batch's output folder (batch.csv, no aggregate.csv)
  * stands for its result folders, overlaid, by default in BATCH_DIR/plots.
- * Every folder is read before any chart is drawn, so a bad
- * folder leaves nothing behind. The charts written are listed on stdout. */
+ * An experiment folder (design.csv, points.csv, sensitivity.csv) is plotted
+ * on its own: tornado charts and each output against the factors, by default
+ * in EXPERIMENT_DIR/plots. Every folder is read before any chart is drawn, so
+ * a bad folder leaves nothing behind. The charts written are listed on
+ * stdout. */
 #include <dirent.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -25,12 +28,15 @@ const ts_cli_spec ts_cmd_plot_spec = {
     .what = "at least one result folder",
     .usage =
     "usage: tradesim plot RESULT_DIR... [-o DIR]\n"
+    "       tradesim plot EXPERIMENT_DIR [-o DIR]\n"
     "\n"
     "Per issue a fan chart (median, 5-95% band) and each actor's cumulative\n"
     "payoff; with several folders, one chart per issue with all overlaid.\n"
+    "An experiment folder gets a tornado chart of each output's sensitivity\n"
+    "indices and the output against the factors (a sweep or a scatter).\n"
     "\n"
-    "  -o, --output DIR       where the charts go (default: RESULT_DIR/plots for one\n"
-    "                         folder, ./plots for several)\n",
+    "  -o, --output DIR       where the charts go (default: RESULT_DIR/plots or\n"
+    "                         EXPERIMENT_DIR/plots for one folder, ./plots for several)\n",
 };
 
 static bool has_file(const char *dir, const char *file)
@@ -108,12 +114,58 @@ static char **expand(char **args, int n, size_t *count, bool *batch)
     return v;
 }
 
+/* One experiment folder: load, then draw into -o or DIR/plots. */
+static int plot_experiment(const ts_cli_opts *o, FILE *out, FILE *err)
+{
+    ts_error e;
+    ts_plot_exp *x = ts_plot_exp_load(o->positional[0], &e);
+    if (!x) {
+        fprintf(err, "tradesim plot: %s\n", e.msg);
+        return e.code;
+    }
+    char *def_out = NULL;
+    const char *out_dir = o->out;
+    if (!out_dir) {
+        size_t len = strlen(o->positional[0]) + sizeof "/plots";
+        if ((def_out = malloc(len)) != NULL)
+            snprintf(def_out, len, "%s/plots", o->positional[0]);
+        out_dir = def_out;
+    }
+    int rc = TS_OK;
+    if (!out_dir) {
+        fprintf(err, "tradesim plot: out of memory\n");
+        rc = TS_EIO;
+    } else {
+        ts_plot_options opt = {.out_dir = out_dir, .list = out, .notes = err};
+        rc = ts_plot_exp_draw(x, &opt, &e);
+        if (rc != TS_OK)
+            fprintf(err, "tradesim plot: %s\n", e.msg);
+    }
+    free(def_out);
+    ts_plot_exp_free(x);
+    return rc;
+}
+
+static bool is_experiment(const char *dir)
+{
+    return !has_file(dir, "aggregate.csv") && ts_plot_is_experiment(dir);
+}
+
 int ts_cmd_plot(int argc, char **argv, FILE *out, FILE *err)
 {
     ts_cli_opts o;
     int rc = ts_cli_begin(argc, argv, &ts_cmd_plot_spec, &o, out, err);
     if (rc >= 0)
         return rc;
+    for (int i = 0; i < o.n_positional; i++) {
+        if (!is_experiment(o.positional[i]))
+            continue;
+        if (o.n_positional == 1)
+            return plot_experiment(&o, out, err);
+        fprintf(err, "tradesim plot: %s: an experiment folder is plotted on its own\n",
+                o.positional[i]);
+        return TS_EBAD;
+    }
     rc = TS_OK;
     size_t n = 0;
     bool batch = false;
