@@ -126,11 +126,11 @@ int ts_slurm_write(const ts_scenario *sc, const ts_cli_opts *o, const ts_experim
 
     ts_text a = {0}, m = {0}, s = {0};
     ts_text_printf(&a, "#!/bin/bash\n"
-                   "# %s: %d points in %ld shards of up to %ld points.\n",
-                   sc->name, P, tasks, per);
+                   "# %s: %d points in %ld shard%s of up to %ld points.\n",
+                   sc->name, P, tasks, tasks == 1 ? "" : "s", per);
     if (t1 > 0.0)
         ts_text_printf(&a, "# One point took %.3g s on one thread when this was written: "
-                       "about %.0f s a task on %d CPUs.\n", t1, est, cpus);
+                       "about %.0f s a task on %d CPU%s.\n", t1, est, cpus, cpus == 1 ? "" : "s");
     ts_text_printf(&a, "#SBATCH --job-name=tradesim-%s\n"
                    "#SBATCH --array=1-%ld%%%d\n"
                    "#SBATCH --cpus-per-task=%d\n"
@@ -174,11 +174,11 @@ int ts_slurm_write(const ts_scenario *sc, const ts_cli_opts *o, const ts_experim
         return TS_EIO;
     }
     if (!o->quiet)
-        fprintf(out, "%s: %d points in %ld array tasks; submit with:\n"
+        fprintf(out, "%s: %d points in %ld array task%s; submit with:\n"
                 "  sh %s/submit.sh\n"
                 "which runs:\n"
                 "  array=$(sbatch --parsable %s/submit.sbatch)\n"
                 "  sbatch --dependency=afterok:$array %s/merge.sbatch\n",
-                folder, P, tasks, folder, folder, folder);
+                folder, P, tasks, tasks == 1 ? "" : "s", folder, folder, folder);
     return 0;
 }
