@@ -63,6 +63,25 @@ got=$(env -u SLURM_ARRAY_TASK_ID "$bin" "${exp[@]}" -o "$tmp/x" --shard auto 2>&
 [ "$rc" = 2 ] && [ "$got" = "tradesim experiment: --shard auto: SLURM_ARRAY_TASK_ID and SLURM_ARRAY_TASK_COUNT are not set (not a Slurm array task; give --shard K/N)" ] ||
     fail "--shard auto outside Slurm: exit $rc, '$got'"
 
+# Batch shards: 3 blocks of 5 files (one a bad scenario, as a failed row),
+# merged: the result folders and batch.csv of the unsharded batch
+# (provenance.json records times and the command line: not compared).
+mkdir -p "$tmp/bin"
+cp "$root"/tests/good/{abstract,all_kinds,minimal,uncertain_poly}.cfg "$tmp/bin/"
+printf 'name = "broken";\nthis is not valid\n' >"$tmp/bin/zbad.cfg"
+"$bin" batch "$tmp/bin" -o "$tmp/bone" -r 50 --set output.precision=8 -q 2>/dev/null
+[ $? = 2 ] || fail "batch with a bad scenario: not exit 2"
+for k in 1 2 3; do
+    "$bin" batch "$tmp/bin" -o "$tmp/bsh" -r 50 --set output.precision=8 -q --shard "$k/3" 2>/dev/null
+done
+out=$("$bin" merge "$tmp"/bsh/batch.shard-* -o "$tmp/bm") || fail "batch merge: exit $?"
+[ "$out" = "$tmp/bm: 3 shards, 5 scenarios merged" ] || fail "batch merge said: $out"
+diff -r -x provenance.json "$tmp/bone" "$tmp/bm" >/dev/null || fail "batch shards merged differ from one batch"
+got=$("$bin" batch "$tmp/bin" -o "$tmp/x" --shard 1/6 2>&1); rc=$?
+[ "$rc" = 2 ] && [ "$got" = "tradesim batch: --shard 1/6: 6 blocks of 5 scenario files (at most one block a file)" ] ||
+    fail "batch --shard 1/6: exit $rc, '$got'"
+refuse "tradesim merge: $tmp/bsh/batch.shard-1-of-3: not a shard of the same experiment as $s-1-of-4 (its manifest's kind differs)" "$s-1-of-4" "$tmp/bsh/batch.shard-1-of-3"
+
 # --slurm: one point here takes milliseconds, so one task of 10 minutes' limit.
 "$bin" "${exp[@]}" -o "$tmp/est" --slurm || fail "--slurm: exit $?"
 grep -qx '#SBATCH --array=1-1%1' "$tmp/est/poly.slurm/submit.sbatch" ||

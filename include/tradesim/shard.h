@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "tradesim/batch.h"
 #include "tradesim/error.h"
 #include "tradesim/experiment.h"
 #include "tradesim/scenario.h"
@@ -38,6 +39,17 @@ bool ts_shard_folder(const char *dir, const char *name, int k, int n, char *buf,
 ts_status ts_shard_experiment(const ts_scenario *sc, const char *folder,
                               const ts_experiment_opts *o, int k, int n, long *done,
                               ts_error *err);
+
+/* A batch shard: batch ran shard k of n's block of its `items` scenario
+ * files into folder (rows: the block's batch.csv rows, in file order).
+ * Writes rows.csv (each row's name, seed and error), sets.csv (the --set
+ * options, batch.csv's columns) and last the manifest; id identifies the
+ * batch (its files and overrides), precision is batch.csv's. */
+ts_status ts_shard_batch_seal(const char *folder, const ts_batch_row *rows, int n_rows,
+                              long items, int k, int n, uint64_t id, int precision,
+                              const char *const *sets, int n_sets, ts_error *err);
+/* Removes folder's manifest before a shard runs again (TS_EIO). */
+ts_status ts_shard_unseal(const char *folder, ts_error *err);
 
 /* What merge did: the name of the folder written and how many shards. */
 typedef struct {

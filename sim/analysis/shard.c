@@ -2,6 +2,8 @@
  * writes the unsharded folder from them (shard.h; docs/cluster.md). */
 #include "tradesim/shard.h"
 
+#include "shard_impl.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -15,14 +17,10 @@
 #include "tradesim/resultdir.h"
 #include "tradesim/text.h"
 
-#define FORMAT "tradesim-shard-1"
+#define FORMAT TS_SHARD_FORMAT
 
-/* manifest.csv: key,value rows. */
-typedef struct {
-    char format[32], kind[16], version[32], scenario[256], hash[32], design[16], seed[32];
-    long n, items, first, last;
-    int shard, shards;
-} manifest;
+typedef ts_shard_manifest manifest;
+
 
 void ts_shard_block(long P, int k, int n, long *first, long *last)
 {
@@ -100,7 +98,7 @@ static void put_long(ts_csv *f, const char *key, long v)
     put(f, key, b);
 }
 
-static ts_status write_manifest(const char *folder, const manifest *m, ts_error *err)
+ts_status ts_shard_manifest_write(const char *folder, const manifest *m, ts_error *err)
 {
     char path[4200];
     snprintf(path, sizeof path, "%s/%s", folder, TS_SHARD_MANIFEST);
@@ -121,21 +119,22 @@ static ts_status write_manifest(const char *folder, const manifest *m, ts_error 
     put_long(f, "shards", m->shards);
     put_long(f, "first", m->first);
     put_long(f, "last", m->last);
+    put_long(f, "precision", m->precision);
     return ts_csv_commit(f, err);
 }
 
-static void copy(char *dst, size_t n, const char *src)
+void ts_shard_copy(char *dst, size_t n, const char *src)
 {
     snprintf(dst, n, "%s", src);
 }
 
 /* Reads folder's manifest; TS_EBAD naming the folder when it is missing (an
  * unfinished shard) or malformed. */
-static ts_status read_manifest(const char *folder, manifest *m, ts_error *err)
+ts_status ts_shard_manifest_read(const char *folder, manifest *m, ts_error *err)
 {
     char path[4200];
     snprintf(path, sizeof path, "%s/%s", folder, TS_SHARD_MANIFEST);
-    *m = (manifest){.n = -1, .items = -1, .first = -1, .last = -1};
+    *m = (manifest){.n = -1, .items = -1, .first = -1, .last = -1, .precision = 6};
     if (access(path, F_OK) != 0)
         return ts_error_set(err, TS_EBAD, "%s: no %s: not a shard, or one that did not finish "
                             "(run its task again with --resume)", folder, TS_SHARD_MANIFEST);
@@ -150,17 +149,18 @@ static ts_status read_manifest(const char *folder, manifest *m, ts_error *err)
             continue;
         const char *k = ts_csvread_field(r, 0), *v = ts_csvread_field(r, 1);
         bool ok = true;
-        if (!strcmp(k, "format")) copy(m->format, sizeof m->format, v);
-        else if (!strcmp(k, "kind")) copy(m->kind, sizeof m->kind, v);
-        else if (!strcmp(k, "version")) copy(m->version, sizeof m->version, v);
-        else if (!strcmp(k, "scenario")) copy(m->scenario, sizeof m->scenario, v);
-        else if (!strcmp(k, "scenario_hash")) copy(m->hash, sizeof m->hash, v);
-        else if (!strcmp(k, "design")) copy(m->design, sizeof m->design, v);
-        else if (!strcmp(k, "seed")) copy(m->seed, sizeof m->seed, v);
+        if (!strcmp(k, "format")) ts_shard_copy(m->format, sizeof m->format, v);
+        else if (!strcmp(k, "kind")) ts_shard_copy(m->kind, sizeof m->kind, v);
+        else if (!strcmp(k, "version")) ts_shard_copy(m->version, sizeof m->version, v);
+        else if (!strcmp(k, "scenario")) ts_shard_copy(m->scenario, sizeof m->scenario, v);
+        else if (!strcmp(k, "scenario_hash")) ts_shard_copy(m->hash, sizeof m->hash, v);
+        else if (!strcmp(k, "design")) ts_shard_copy(m->design, sizeof m->design, v);
+        else if (!strcmp(k, "seed")) ts_shard_copy(m->seed, sizeof m->seed, v);
         else if (!strcmp(k, "n")) ok = parse_int(v, 0, 100000000L, &m->n);
         else if (!strcmp(k, "items")) ok = parse_int(v, 0, 100000000L, &m->items);
         else if (!strcmp(k, "first")) ok = parse_int(v, 0, 100000000L, &m->first);
         else if (!strcmp(k, "last")) ok = parse_int(v, 0, 100000000L, &m->last);
+        else if (!strcmp(k, "precision")) ok = parse_int(v, 1, 17, &m->precision);
         else if (!strcmp(k, "shard")) ok = parse_int(v, 1, 100000, &shard);
         else if (!strcmp(k, "shards")) ok = parse_int(v, 1, 100000, &shards);
         if (!ok)
@@ -187,15 +187,16 @@ static ts_status read_manifest(const char *folder, manifest *m, ts_error *err)
 static void describe(const ts_scenario *sc, const ts_experiment_opts *o, long P, manifest *m)
 {
     static const int default_n[TS_EXP_COUNT] = {3, 64, 64, 16};   /* experiment.c's */
-    copy(m->format, sizeof m->format, FORMAT);
-    copy(m->kind, sizeof m->kind, "experiment");
-    copy(m->version, sizeof m->version, TRADESIM_VERSION);
-    copy(m->scenario, sizeof m->scenario, sc->name);
+    ts_shard_copy(m->format, sizeof m->format, FORMAT);
+    ts_shard_copy(m->kind, sizeof m->kind, "experiment");
+    ts_shard_copy(m->version, sizeof m->version, TRADESIM_VERSION);
+    ts_shard_copy(m->scenario, sizeof m->scenario, sc->name);
     snprintf(m->hash, sizeof m->hash, "0x%016" PRIx64, ts_scenario_hash(sc));
-    copy(m->design, sizeof m->design, ts_experiment_design_names[o->design]);
+    ts_shard_copy(m->design, sizeof m->design, ts_experiment_design_names[o->design]);
     m->n = o->n > 0 ? o->n : default_n[o->design];
     snprintf(m->seed, sizeof m->seed, "0x%016" PRIx64, sc->seed);
     m->items = P;
+    m->precision = sc->precision;
 }
 
 static bool same_manifest(const manifest *a, const manifest *b)
@@ -222,7 +223,7 @@ ts_status ts_shard_experiment(const ts_scenario *sc, const char *folder,
     describe(sc, o, P, &want);
     ts_shard_block(P, k, n, &want.first, &want.last);
     ts_error ignore;
-    if (o->resume && read_manifest(folder, &have, &ignore) == TS_OK && same_manifest(&have, &want))
+    if (o->resume && ts_shard_manifest_read(folder, &have, &ignore) == TS_OK && same_manifest(&have, &want))
         return TS_OK;   /* finished before (a requeued task) */
     char path[4200];
     snprintf(path, sizeof path, "%s/%s", folder, TS_SHARD_MANIFEST);
@@ -233,7 +234,7 @@ ts_status ts_shard_experiment(const ts_scenario *sc, const char *folder,
     so.last = want.last;
     so.values_only = true;
     st = ts_experiment_run(sc, folder, &so, done, err);
-    return st == TS_OK ? write_manifest(folder, &want, err) : st;
+    return st == TS_OK ? ts_shard_manifest_write(folder, &want, err) : st;
 }
 
 /* ---- merging -------------------------------------------------------------------- */
@@ -338,7 +339,7 @@ ts_status ts_shard_merge(const char *const *shards, int n, const char *outdir,
     int *by_k = NULL;
     ts_status st = ms ? TS_OK : ts_error_set(err, TS_EIO, "tradesim: out of memory");
     for (int i = 0; i < n && st == TS_OK; i++) {
-        if ((st = read_manifest(shards[i], &ms[i], err)) != TS_OK)
+        if ((st = ts_shard_manifest_read(shards[i], &ms[i], err)) != TS_OK)
             break;
         const manifest *a = &ms[0], *b = &ms[i];
         const char *what = strcmp(a->kind, b->kind) ? "kind"
@@ -379,11 +380,13 @@ ts_status ts_shard_merge(const char *const *shards, int n, const char *outdir,
         ts_text_free(&t);
     }
     if (st == TS_OK) {
-        copy(info->name, sizeof info->name, ms[0].scenario);
-        copy(info->kind, sizeof info->kind, ms[0].kind);
+        ts_shard_copy(info->name, sizeof info->name, ms[0].scenario);
+        ts_shard_copy(info->kind, sizeof info->kind, ms[0].kind);
         info->items = ms[0].items;
         if (!strcmp(ms[0].kind, "experiment"))
             st = merge_experiment(shards, ms, n, by_k, outdir, err);
+        else if (!strcmp(ms[0].kind, "batch"))
+            st = ts_shard_merge_batch(shards, ms, by_k, outdir, err);
         else
             st = ts_error_set(err, TS_EBAD, "%s: shards of kind '%s' cannot be merged",
                               shards[0], ms[0].kind);
