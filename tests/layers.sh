@@ -18,7 +18,7 @@ declare -A layer=(
     [scenario.h]=model [model.h]=model [strategy.h]=model [rollout.h]=model [talks.h]=model
     [agreement.h]=model [engine.h]=model [log.h]=model [uncertain.h]=model
     [csv.h]=io [csvread.h]=io [output.h]=io [resultdir.h]=io
-    [batch.h]=analysis [plot.h]=analysis [design.h]=analysis [sensitivity.h]=analysis [prim.h]=analysis [experiment.h]=analysis [discover.h]=analysis
+    [batch.h]=analysis [plot.h]=analysis [design.h]=analysis [sensitivity.h]=analysis [prim.h]=analysis [experiment.h]=analysis [discover.h]=analysis [shard.h]=analysis
     [cli.h]=cli [interrupt.h]=cli
 )
 

@@ -18,9 +18,9 @@ const ts_cli_spec ts_cmd_merge_spec = {
     .usage =
     "usage: tradesim merge SHARD_DIR... [-o DIR] [-q]\n"
     "\n"
-    "Merges the shard folders that `tradesim experiment --shard K/N` or `tradesim\n"
-    "batch --shard K/N` wrote into the files the command without --shard writes,\n"
-    "byte for byte: DIR/<name>/ for an experiment, DIR's result folders and\n"
+    "Merges the shard folders that `tradesim experiment` or `tradesim batch` wrote\n"
+    "as shard K of N into the files the unsharded command writes, byte for\n"
+    "byte: DIR/<name>/ for an experiment, DIR's result folders and\n"
     "batch.csv for a batch. Checks that every shard comes from the same resolved\n"
     "scenario, design, size, seed and version, and that each K of 1..N is there\n"
     "once (names the missing ones).\n"
