@@ -129,6 +129,13 @@ if ! command -v mpirun >/dev/null; then
     skip "mpirun (OpenMPI not installed)"
 elif ! ldd "$bin" 2>/dev/null | grep -q libmpi; then
     skip "mpirun (tradesim built without MPI)"
+    # Without MPI, ranks would each run every point: refused.
+    got=$(timeout 60 mpirun --allow-run-as-root --oversubscribe -np 2 "$bin" "${exp[@]}" -o "$tmp/nompi" 2>&1 >/dev/null)
+    [ -z "$(ls "$tmp/nompi/poly" 2>/dev/null)" ] || fail "a tradesim without MPI ran under mpirun"
+    case $got in
+    *"tradesim experiment: under mpirun, but this tradesim was built without MPI (every rank would run every point): rebuild with libopenmpi-dev installed, or use --shard"*) ;;
+    *) fail "a tradesim without MPI under mpirun said: $got" ;;
+    esac
 else
     # OpenMPI's plug-ins leak at exit, outside tradesim: under the sanitizers
     # the ranks check memory errors but not leaks (the same blocks run
