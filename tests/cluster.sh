@@ -88,21 +88,32 @@ grep -qx '#SBATCH --array=1-1%1' "$tmp/est/poly.slurm/submit.sbatch" ||
     fail "--slurm without --tasks: $(grep array "$tmp/est/poly.slurm/submit.sbatch")"
 grep -qx '#SBATCH --time=1[01]' "$tmp/est/poly.slurm/submit.sbatch" || fail "--slurm: default time limit $(grep time= "$tmp/est/poly.slurm/submit.sbatch")"
 
+got=$("$bin" "${exp[@]}" -o "$tmp/x" --tasks 4 2>&1); rc=$?
+[ "$rc" = 2 ] && [ "$got" = "tradesim experiment: --tasks, --time and --partition go with --slurm" ] ||
+    fail "--tasks without --slurm: exit $rc, '$got'"
+got=$("$bin" "${exp[@]}" -o "$tmp/x" --slurm --time 'x;rm' 2>&1); rc=$?
+[ "$rc" = 2 ] && [ "$got" = "tradesim experiment: --time 'x;rm': expected a Slurm time limit such as 30, 2:00:00 or 1-00:00:00" ] ||
+    fail "--time x;rm: exit $rc, '$got'"
+
 # (c) the job array and the merge job on a local Slurm cluster.
+# The cluster this script started is stopped however it ends.
+started=0
+trap '[ "$started" = 1 ] && timeout 60 "$root/scripts/slurm-local" stop; rm -rf "$tmp"' EXIT
 slurm_case() {
     command -v slurmctld >/dev/null && command -v munged >/dev/null ||
         { skip "Slurm job array (slurm-wlm and munge not installed; TRADESIM_SETUP_TEST=1 scripts/setup installs them)"; return; }
     [ "$(id -u)" -eq 0 ] || { skip "Slurm job array (slurmd needs root)"; return; }
     exec 9>/tmp/tradesim-slurm.lock
     flock -w 300 9 || { fail "another test holds the local Slurm cluster for 300 s"; return; }
-    local started=0
     if ! timeout 10 bash -c '. <("$0" env) && timeout 5 sinfo -h -o %a 2>/dev/null | grep -q up' "$root/scripts/slurm-local"; then
+        started=1   # before start: a half-started cluster is stopped too
         timeout 60 "$root/scripts/slurm-local" start >/dev/null || { fail "scripts/slurm-local start failed"; return; }
-        started=1
     fi
     eval "$("$root/scripts/slurm-local" env)"
-    "$bin" "${exp[@]}" -o "$tmp/sl" --slurm --tasks 4 --time 5 || fail "--slurm --tasks 4: exit $?"
-    grep -qx '#SBATCH --array=1-4%4' "$tmp/sl/poly.slurm/submit.sbatch" || fail "submit.sbatch: no array of 4"
+    "$bin" "${exp[@]}" -o "$tmp/sl" --slurm --tasks 4 --time 5 --partition local || fail "--slurm --tasks 4: exit $?"
+    for line in '#SBATCH --array=1-4%4' '#SBATCH --time=5' '#SBATCH --partition=local'; do
+        grep -qx -- "$line" "$tmp/sl/poly.slurm/submit.sbatch" || fail "submit.sbatch: no line $line"
+    done
     local t0 ids i q
     t0=$(date +%s.%N)
     ids=$(timeout 30 sh "$tmp/sl/poly.slurm/submit.sh") || fail "submit.sh: exit $?"
@@ -120,6 +131,7 @@ slurm_case() {
     diff -r "$tmp/one/poly" "$tmp/sl/poly" >/dev/null ||
         fail "the Slurm array merged differs from one process ($(cat "$tmp"/sl/poly.slurm/*.out 2>/dev/null | head -5))"
     [ "$started" = 1 ] && timeout 60 "$root/scripts/slurm-local" stop
+    started=0
     flock -u 9
 }
 slurm_case
