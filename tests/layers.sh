@@ -19,7 +19,7 @@ declare -A layer=(
     [agreement.h]=model [engine.h]=model [log.h]=model [uncertain.h]=model
     [csv.h]=io [csvread.h]=io [output.h]=io [resultdir.h]=io
     [batch.h]=analysis [plot.h]=analysis [design.h]=analysis [sensitivity.h]=analysis [prim.h]=analysis [cart.h]=analysis
-    [experiment.h]=analysis [discover.h]=analysis [calibrate.h]=analysis
+    [experiment.h]=analysis [discover.h]=analysis [calibrate.h]=analysis [shard.h]=analysis
     [cli.h]=cli [interrupt.h]=cli
 )
 

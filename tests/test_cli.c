@@ -245,7 +245,7 @@ static void test_commands(void **state)
     (void)state;
     size_t n;
     const ts_cli_command *c = ts_cli_commands(&n);
-    assert_int_equal(n, 11);
+    assert_int_equal(n, 12);
     char help[4096];
     FILE *f = fmemopen(help, sizeof help, "w");
     ts_cli_main_usage(f);

@@ -37,6 +37,11 @@ typedef struct {
     const char *target;        /* --target FILE (calibrate) */
     const char *method;        /* --method NAME (calibrate) */
     double accept;             /* --accept SHARE (calibrate); negative unset */
+    const char *shard;         /* --shard K/N or auto */
+    bool slurm;                /* --slurm */
+    long tasks;                /* --tasks N; -1 unset */
+    const char *time_limit;    /* --time T (Slurm's forms) */
+    const char *partition;     /* --partition P */
     const char *positional[4096];
     int n_positional;
 } ts_cli_opts;
@@ -98,6 +103,7 @@ int ts_cmd_experiment(int argc, char **argv, FILE *out, FILE *err);
 int ts_cmd_sensitivity(int argc, char **argv, FILE *out, FILE *err);
 int ts_cmd_discover(int argc, char **argv, FILE *out, FILE *err);
 int ts_cmd_calibrate(int argc, char **argv, FILE *out, FILE *err);
+int ts_cmd_merge(int argc, char **argv, FILE *out, FILE *err);
 
 /* One subcommand: its spec and its function. */
 typedef struct {
@@ -126,6 +132,6 @@ int ts_cli_spec_options(const ts_cli_spec *spec, ts_cli_option *out, int max);
 extern const ts_cli_spec ts_cmd_run_spec, ts_cmd_batch_spec, ts_cmd_check_spec,
     ts_cmd_compare_spec, ts_cmd_diff_spec, ts_cmd_plot_spec, ts_cmd_verify_spec,
     ts_cmd_experiment_spec, ts_cmd_sensitivity_spec, ts_cmd_discover_spec,
-    ts_cmd_calibrate_spec;
+    ts_cmd_calibrate_spec, ts_cmd_merge_spec;
 
 #endif

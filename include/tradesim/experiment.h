@@ -17,6 +17,7 @@
 
 #include "tradesim/csv.h"
 #include "tradesim/error.h"
+#include "tradesim/output.h"
 #include "tradesim/scenario.h"
 #include "tradesim/sensitivity.h"
 
@@ -37,12 +38,16 @@ extern const char *const ts_experiment_design_names[TS_EXP_COUNT];
 #define TS_EXP_SENSITIVITY "sensitivity.csv"
 #define TS_EXP_PARTIAL "points.partial.csv"
 #define TS_EXP_SCENARIO "scenario.cfg"
+/* A shard's block of points, every metric exact (shard.h). */
+#define TS_EXP_VALUES "values.csv"
 
 typedef struct {
     ts_experiment_design design;
     int n;                  /* see ts_experiment_design; 0: the default (3, 64, 64, 16) */
     int threads;            /* 0: one per core */
     bool resume;            /* keep the points of points.partial.csv */
+    long first, last;       /* run only points [first, last); last 0: to the end */
+    bool values_only;       /* a shard: values.csv instead of points.csv, sensitivity.csv */
     const atomic_int *cancel;
     /* About every 0.2 s from the calling thread, and once at the end. */
     void (*progress)(void *ctx, long done, long total);
@@ -71,5 +76,25 @@ ts_status ts_experiment_run(const ts_scenario *sc, const char *folder,
 void ts_experiment_put_header(ts_csv *f);
 void ts_experiment_put_estimate(ts_csv *f, const char *output, const char *param,
                                 const char *method, const char *index, const ts_estimate *e);
+/* The metrics of points.csv after the factors, in its order: the
+ * replicates' deal share and mean counts, then summary.csv's outcomes. *m
+ * of them; NULL when out of memory. The caller frees. */
+char (*ts_experiment_metrics(const ts_scenario *sc, int *m))[TS_OUTCOME_NAME];
+
+/* Runs the block [o->first, o->last) of the design in memory, no file:
+ * y ([n_points][m] as ts_experiment_points and ts_experiment_metrics count
+ * them) gets the block's rows. */
+ts_status ts_experiment_run_block(const ts_scenario *sc, const ts_experiment_opts *o,
+                                  double *y, ts_error *err);
+
+/* The files every way of running an experiment ends with, from the exact
+ * values, so one machine, merged shards and MPI write the same bytes:
+ * design.csv and scenario.cfg (inputs), points.csv and sensitivity.csv
+ * (results; y as ts_experiment_run_block fills it). */
+ts_status ts_experiment_write_inputs(const ts_scenario *sc, const char *folder, const double *x,
+                                     int n_points, ts_error *err);
+ts_status ts_experiment_write_results(const ts_scenario *sc, const char *folder,
+                                      const ts_experiment_opts *o, const double *x,
+                                      int n_points, const double *y, ts_error *err);
 
 #endif

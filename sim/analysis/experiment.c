@@ -157,6 +157,7 @@ typedef struct {
     const ts_experiment_opts *o;
     const double *x;          /* [P][k] */
     int P, k, M;              /* points, factors, metrics */
+    long first, last;         /* the block run: points [first, last) */
     double *y;                /* [P][M] */
     atomic_char *done;        /* [P]: 1 when y's row is in */
     char *written;            /* [P]: in the partial file */
@@ -166,9 +167,7 @@ typedef struct {
     long ran;
 } exp_ctx;
 
-/* The metrics' names: the replicates' shares and counts, then summary.csv's
- * outcomes. NULL (and *m) when out of memory. */
-static char (*metric_names(const ts_scenario *sc, int *m))[TS_OUTCOME_NAME]
+char (*ts_experiment_metrics(const ts_scenario *sc, int *m))[TS_OUTCOME_NAME]
 {
     static const char *const first[] = {"deal_probability", "deals", "breaches", "failed_talks"};
     int n = ts_output_outcomes(sc, NULL, NULL, NULL);
@@ -186,6 +185,7 @@ static ts_status point_task(void *ctx, void *local, long p, ts_error *err)
 {
     (void)local;
     exp_ctx *c = ctx;
+    p += c->first;
     if (atomic_load(&c->done[p]))
         return TS_OK;   /* kept from points.partial.csv */
     ts_engine_opts eo = {.threads = 1, .cancel = c->o->cancel, .values = c->x + (size_t)p * c->k};
@@ -219,10 +219,10 @@ static void flush_partial(exp_ctx *c)
     if (!c->partial || c->partial_st != TS_OK)
         return;
     bool any = false;
-    for (int p = 0; p < c->P; p++) {
+    for (long p = c->first; p < c->last; p++) {
         if (c->written[p] || !atomic_load(&c->done[p]))
             continue;
-        fprintf(c->partial, "%d", p);
+        fprintf(c->partial, "%ld", p);
         for (int j = 0; j < c->M; j++)
             fprintf(c->partial, ",%.17g", c->y[(size_t)p * c->M + j]);
         fputc('\n', c->partial);
@@ -441,7 +441,7 @@ static void load_partial(exp_ctx *c, const char *path)
         *nl = '\0';
         char *p = line, *end;
         long pt = strtol(p, &end, 10);
-        bool ok = end != p && pt >= 0 && pt < c->P;
+        bool ok = end != p && pt >= c->first && pt < c->last;
         double *y = ok ? c->y + (size_t)pt * c->M : NULL;
         for (int j = 0; ok && j < c->M; j++) {
             if (*end != ',') {
@@ -480,6 +480,121 @@ static bool same_experiment(const char *folder, const char *scenario_text, const
 
 /* ---- the run ------------------------------------------------------------------ */
 
+/* The unit-cube design sobol's and morris' estimators need (empty for the
+ * others). */
+static ts_status estimator_design(const ts_scenario *sc, const ts_experiment_opts *o,
+                                  ts_design *d, ts_error *err)
+{
+    if (o->design != TS_EXP_SOBOL && o->design != TS_EXP_MORRIS)
+        return TS_OK;
+    return cube_design(sc, o, o->n > 0 ? o->n : default_n[o->design], d, err);
+}
+
+ts_status ts_experiment_write_inputs(const ts_scenario *sc, const char *folder, const double *x,
+                                     int P, ts_error *err)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s", folder, TS_EXP_DESIGN);
+    ts_status st = write_design(path, sc, x, P, err);
+    snprintf(path, sizeof path, "%s/%s", folder, TS_EXP_SCENARIO);
+    return st == TS_OK ? ts_scenario_write(sc, path, err) : st;
+}
+
+ts_status ts_experiment_write_results(const ts_scenario *sc, const char *folder,
+                                      const ts_experiment_opts *o, const double *x, int P,
+                                      const double *y, ts_error *err)
+{
+    exp_ctx c = {.sc = sc, .o = o, .x = x, .P = P, .k = sc->n_uncertain, .y = (double *)y};
+    char (*names)[TS_OUTCOME_NAME] = ts_experiment_metrics(sc, &c.M);
+    if (!names)
+        return ts_error_set(err, TS_EIO, "tradesim: out of memory");
+    ts_design d = {0};
+    ts_status st = estimator_design(sc, o, &d, err);
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s", folder, TS_EXP_POINTS);
+    if (st == TS_OK)
+        st = write_points(path, &c, (const char(*)[TS_OUTCOME_NAME])names, err);
+    snprintf(path, sizeof path, "%s/%s", folder, TS_EXP_SENSITIVITY);
+    if (st == TS_OK)
+        st = write_sensitivity(path, &c, (const char(*)[TS_OUTCOME_NAME])names, &d, err);
+    ts_design_free(&d);
+    free(names);
+    return st;
+}
+
+/* A shard's values.csv: its block's rows, every metric exact. */
+static ts_status write_values(const char *path, const exp_ctx *c,
+                              const char (*names)[TS_OUTCOME_NAME], ts_error *err)
+{
+    ts_csv *f = ts_csv_open(path, EXACT, err);
+    if (!f)
+        return TS_EIO;
+    ts_csv_str(f, "point");
+    for (int j = 0; j < c->M; j++)
+        ts_csv_str(f, names[j]);
+    ts_csv_end_row(f);
+    for (long p = c->first; p < c->last; p++) {
+        ts_csv_int(f, p);
+        for (int j = 0; j < c->M; j++)
+            ts_csv_num(f, c->y[(size_t)p * c->M + j]);
+        ts_csv_end_row(f);
+    }
+    return ts_csv_commit(f, err);
+}
+
+/* The block [o->first, o->last) of the design, clamped to its P points. */
+static void block_of(const ts_experiment_opts *o, int P, long *first, long *last)
+{
+    *first = o->first < 0 ? 0 : o->first > P ? P : o->first;
+    *last = o->last <= 0 || o->last > P ? P : o->last;
+    if (*last < *first)
+        *last = *first;
+}
+
+/* Runs c's block on the pool; the finished points go to the partial file
+ * (when c->partial). */
+static ts_status run_points(exp_ctx *c, ts_error *err)
+{
+    ts_pool_job job = {.threads = c->o->threads,
+                       .n_tasks = c->last - c->first,
+                       .ctx = c,
+                       .task = point_task,
+                       .cancel = c->o->cancel,
+                       .name = c->sc->name,
+                       .poll = poll_points};
+    ts_status st = c->last > c->first ? ts_pool_run(&job, err) : TS_OK;
+    flush_partial(c);
+    return st;
+}
+
+ts_status ts_experiment_run_block(const ts_scenario *sc, const ts_experiment_opts *o,
+                                  double *y, ts_error *err)
+{
+    double *x = NULL;
+    int P = 0;
+    ts_status st = ts_experiment_points(sc, o, &x, &P, err);
+    if (st != TS_OK)
+        return st;
+    exp_ctx c = {.sc = sc, .o = o, .x = x, .P = P, .k = sc->n_uncertain, .y = y};
+    block_of(o, P, &c.first, &c.last);
+    char (*names)[TS_OUTCOME_NAME] = ts_experiment_metrics(sc, &c.M);
+    c.e = ts_engine_alloc(sc, err);
+    c.done = calloc((size_t)P + 1, sizeof *c.done);
+    c.written = calloc((size_t)P + 1, 1);
+    if (!c.e)
+        st = err->code;
+    else if (!names || !c.done || !c.written)
+        st = ts_error_set(err, TS_EIO, "tradesim: out of memory for %d points", P);
+    else
+        st = run_points(&c, err);
+    free(names);
+    free(c.done);
+    free(c.written);
+    ts_engine_free((ts_engine *)c.e);
+    free(x);
+    return st;
+}
+
 ts_status ts_experiment_run(const ts_scenario *sc, const char *folder,
                             const ts_experiment_opts *o, long *done_out, ts_error *err)
 {
@@ -490,24 +605,17 @@ ts_status ts_experiment_run(const ts_scenario *sc, const char *folder,
     ts_status st = ts_experiment_points(sc, o, &x, &P, err);
     if (st != TS_OK)
         return st;
-    ts_design d = {0};
-    if (o->design == TS_EXP_SOBOL || o->design == TS_EXP_MORRIS) {
-        int n = o->n > 0 ? o->n : default_n[o->design];
-        if ((st = cube_design(sc, o, n, &d, err)) != TS_OK) {
-            free(x);
-            return st;
-        }
-    }
     ts_engine *e = ts_engine_alloc(sc, err);
     char *text = ts_scenario_to_string(sc);
     exp_ctx c = {.sc = sc, .e = e, .o = o, .x = x, .P = P, .k = sc->n_uncertain};
+    block_of(o, P, &c.first, &c.last);
     char (*names)[TS_OUTCOME_NAME] = NULL;
     char path[4200], dtmp[4300] = "";
     if (!e || !text) {
         st = e ? ts_error_set(err, TS_EIO, "tradesim: out of memory") : err->code;
         goto done;
     }
-    names = metric_names(sc, &c.M);
+    names = ts_experiment_metrics(sc, &c.M);
     c.y = calloc((size_t)P * (size_t)c.M + 1, sizeof *c.y);
     c.done = calloc((size_t)P + 1, sizeof *c.done);
     c.written = calloc((size_t)P + 1, 1);
@@ -526,10 +634,11 @@ ts_status ts_experiment_run(const ts_scenario *sc, const char *folder,
         load_partial(&c, ppath);
     } else {
         unlink(ppath);
-        snprintf(path, sizeof path, "%s/%s", folder, TS_EXP_POINTS);
-        unlink(path);
-        snprintf(path, sizeof path, "%s/%s", folder, TS_EXP_SENSITIVITY);
-        unlink(path);
+        static const char *const old[] = {TS_EXP_POINTS, TS_EXP_SENSITIVITY, TS_EXP_VALUES};
+        for (size_t i = 0; i < sizeof old / sizeof old[0]; i++) {
+            snprintf(path, sizeof path, "%s/%s", folder, old[i]);
+            unlink(path);
+        }
         snprintf(path, sizeof path, "%s/%s", folder, TS_EXP_SCENARIO);
         if ((st = ts_scenario_write(sc, path, err)) != TS_OK)
             goto done;
@@ -544,15 +653,7 @@ ts_status ts_experiment_run(const ts_scenario *sc, const char *folder,
         st = ts_error_set(err, TS_EIO, "%s: cannot write: %s", ppath, strerror(errno));
         goto done;
     }
-    ts_pool_job job = {.threads = o->threads,
-                       .n_tasks = P,
-                       .ctx = &c,
-                       .task = point_task,
-                       .cancel = o->cancel,
-                       .name = sc->name,
-                       .poll = poll_points};
-    st = ts_pool_run(&job, err);
-    flush_partial(&c);
+    st = run_points(&c, err);
     if (fclose(c.partial) != 0 && c.partial_st == TS_OK) {
         c.partial_st = TS_EIO;
         c.partial_errno = errno;
@@ -563,15 +664,15 @@ ts_status ts_experiment_run(const ts_scenario *sc, const char *folder,
     if (st != TS_OK)
         goto done;
     if (o->progress)
-        o->progress(o->progress_ctx, P, P);
-    snprintf(path, sizeof path, "%s/%s", folder, TS_EXP_POINTS);
-    if ((st = write_points(path, &c, (const char(*)[TS_OUTCOME_NAME])names, err)) != TS_OK)
-        goto done;
-    snprintf(path, sizeof path, "%s/%s", folder, TS_EXP_SENSITIVITY);
-    if ((st = write_sensitivity(path, &c, (const char(*)[TS_OUTCOME_NAME])names, &d, err)) !=
-        TS_OK)
-        goto done;
-    unlink(ppath);
+        o->progress(o->progress_ctx, c.last - c.first, c.last - c.first);
+    if (o->values_only) {
+        snprintf(path, sizeof path, "%s/%s", folder, TS_EXP_VALUES);
+        st = write_values(path, &c, (const char(*)[TS_OUTCOME_NAME])names, err);
+    } else {
+        st = ts_experiment_write_results(sc, folder, o, x, P, c.y, err);
+    }
+    if (st == TS_OK)
+        unlink(ppath);
 done:
     if (c.partial)
         fclose(c.partial);
@@ -585,7 +686,6 @@ done:
     free(c.written);
     free(text);
     free(x);
-    ts_design_free(&d);
     ts_engine_free(e);
     return st;
 }

@@ -36,6 +36,9 @@ static const opt_spec specs[] = {
     {'d', NULL, "--design", true},       {'n', "-n", "--points", true},
     {'w', NULL, "--where", true},        {'T', NULL, "--target", true},
     {'M', NULL, "--method", true},       {'A', NULL, "--accept", true},
+    {'k', NULL, "--shard", true},        {'y', NULL, "--slurm", false},
+    {'K', NULL, "--tasks", true},        {'W', NULL, "--time", true},
+    {'P', NULL, "--partition", true},
 };
 
 static bool parse_long(const char *s, long lo, long hi, long *v)
@@ -151,6 +154,23 @@ static int apply(const opt_spec *sp, const char *val, const char *cmd, ts_cli_op
             return bad_value(err, cmd, name, val, "a whole number from 1 to 10000000");
         break;
     case 'I': o->independent = true; break;
+    case 'k': o->shard = val; break;
+    case 'y': o->slurm = true; break;
+    case 'K':
+        if (!parse_long(val, 1, 100000L, &o->tasks))
+            return bad_value(err, cmd, name, val, "a whole number from 1 to 100000");
+        break;
+    case 'W':
+        /* Slurm's own forms (MM, HH:MM:SS, D-HH...): digits, ':' and '-' */
+        if (!*val || strspn(val, "0123456789:-") != strlen(val) || strlen(val) > 16)
+            return bad_value(err, cmd, name, val, "a Slurm time limit such as 30, 2:00:00 or 1-00:00:00");
+        o->time_limit = val;
+        break;
+    case 'P':
+        if (!*val || strspn(val, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.,-") != strlen(val))
+            return bad_value(err, cmd, name, val, "a partition name (letters, digits, _ . , -)");
+        o->partition = val;
+        break;
     case 'L': {
         /* the same as --set output.log=LEVEL, checked here to name --log */
         bool known = false;
@@ -190,6 +210,7 @@ int ts_cli_parse(int argc, char **argv, const char *accept, const char *cmd, ts_
     o->threads = -1;
     o->trajectories = LONG_MIN;
     o->points = -1;
+    o->tasks = -1;
     o->rtol = o->atol = -1.0;
     o->accept = -1.0;
     bool only_positional = false;

@@ -34,6 +34,7 @@
 #include "tradesim/pool.h"
 #include "tradesim/scenario.h"
 #include "tradesim/resultdir.h"
+#include "tradesim/shard.h"
 
 typedef struct batch_job batch_job;
 
@@ -235,13 +236,14 @@ static void order_by_work(batch_job *j)
 const ts_cli_spec ts_cmd_batch_spec = {
     .name = "batch",
     .summary = "run every *.cfg in files and folders, write batch.csv",
-    .accept = "orsjRuSLqh",
+    .accept = "orsjRuSLqkh",
     .min_pos = 1,
     .max_pos = -1,
     .what = "at least one scenario file or folder",
     .usage =
     "usage: tradesim batch PATH... [-o DIR] [-r N] [-s SEED] [-j THREADS] [-R]\n"
     "                      [--resume] [-q] [--set KEY=VALUE]... [--log LEVEL]\n"
+    "                      [--shard K/N|auto]\n"
     "\n"
     "Runs every *.cfg file named or found in the folders named (sorted by path),\n"
     "each into DIR/<name>/, and writes DIR/batch.csv with one row per scenario,\n"
@@ -255,7 +257,11 @@ const ts_cli_spec ts_cmd_batch_spec = {
     "      --resume           skip scenarios whose outputs are complete and unchanged\n"
     "      --set KEY=VALUE    override a setting in every scenario\n"
     "      --log LEVEL        log.csv's rows: none, events or all (overrides output.log)\n"
-    "  -q, --quiet            no progress on stderr\n",
+    "  -q, --quiet            no progress on stderr\n"
+    "      --shard K/N        run only the K-th of N contiguous blocks of the files\n"
+    "                         into DIR/batch.shard-K-of-N/ (tradesim merge joins\n"
+    "                         them); auto: K and N from SLURM_ARRAY_TASK_ID, _COUNT\n"
+    "                         (and _MIN when the array does not start at 1)\n",
 };
 
 /* The job's arrays for n scenarios and threads workers; false when memory
@@ -379,6 +385,38 @@ static void report_interrupted(const batch_job *j, int sig, FILE *err)
             sig, complete, j->n);
 }
 
+/* batch.csv's --set columns: the --set options, not the one --log stands
+ * for. Returns how many, into sets. */
+static int batch_sets(const ts_cli_opts *o, const char **sets)
+{
+    int n = 0;
+    for (int i = 0; i < o->n_sets; i++)
+        if (o->sets[i] != o->log_set)
+            sets[n++] = o->sets[i];
+    return n;
+}
+
+/* batch.csv's precision: the first loaded scenario's. */
+static int batch_precision(const batch_job *j)
+{
+    for (int i = 0; i < j->n; i++)
+        if (j->sc[i])
+            return j->sc[i]->precision;
+    return 6;
+}
+
+/* Identifies a batch across its shards: every file (in order) and override. */
+static uint64_t batch_id(const ts_path_list *files, const ts_cli_overrides *ov)
+{
+    uint64_t h = UINT64_C(14695981039346656037);
+    for (int i = 0; i < files->n + ov->n; i++) {
+        const char *s = i < files->n ? files->paths[i] : ov->v[i - files->n];
+        for (size_t c = 0; c <= strlen(s); c++)
+            h = (h ^ (unsigned char)s[c]) * UINT64_C(1099511628211);
+    }
+    return h;
+}
+
 /* Reports each failed run (in file order) and writes DIR/batch.csv with the
  * first loaded scenario's precision, then the one-line summary on out unless
  * quiet. Returns the worst of status and what it met. */
@@ -386,24 +424,15 @@ static int report_and_write(const batch_job *j, const ts_cli_opts *o, int status
                             FILE *err)
 {
     bool quiet = o->quiet;
-    /* batch.csv's --set columns: the --set options, not the one --log stands for */
     const char *sets[TS_CLI_MAX_SETS];
-    int n_sets = 0;
-    for (int i = 0; i < o->n_sets; i++)
-        if (o->sets[i] != o->log_set)
-            sets[n_sets++] = o->sets[i];
+    int n_sets = batch_sets(o, sets);
     for (int i = 0; i < j->n; i++)
         if (j->sc[i] && j->status[i] != TS_OK) {
             fprintf(err, "%s\n", j->rows[i].error ? j->rows[i].error : "failed");
             status = worst(status, j->status[i]);
         }
     char path[4096];
-    int precision = 6;
-    for (int i = 0; i < j->n; i++)
-        if (j->sc[i]) {
-            precision = j->sc[i]->precision;
-            break;
-        }
+    int precision = batch_precision(j);
     ts_error e;
     ts_error_clear(&e);
     if (snprintf(path, sizeof path, "%s/batch.csv", j->outdir) >= (int)sizeof path) {
@@ -447,8 +476,29 @@ int ts_cmd_batch(int argc, char **argv, FILE *out, FILE *err)
         ts_path_list_free(&files);
         return TS_EBAD;
     }
+    /* A shard: its block of the files, into its own folder (and lock). */
+    ts_path_list block = files;
+    int shard_k = 0, shard_n = 0;
+    char shard_dir[4096];
+    if (o.shard) {
+        long first, last;
+        if (ts_shard_parse(o.shard, &shard_k, &shard_n, &e) != TS_OK ||
+            (shard_n > files.n && ts_error_set(&e, TS_EBAD, "--shard %s: %d blocks of %d "
+                                               "scenario files (at most one block a file)",
+                                               o.shard, shard_n, files.n)) ||
+            (!ts_shard_folder(outdir, "batch", shard_k, shard_n, shard_dir, sizeof shard_dir) &&
+             ts_error_set(&e, TS_EBAD, "%s: path too long", outdir))) {
+            fprintf(err, "tradesim batch: %s\n", e.msg);
+            ts_path_list_free(&files);
+            return TS_EBAD;
+        }
+        ts_shard_block(files.n, shard_k, shard_n, &first, &last);
+        block.paths = files.paths + first;
+        block.n = (int)(last - first);
+        outdir = shard_dir;
+    }
     batch_job j;
-    if (!job_alloc(&j, files.n, outdir, ts_threads((int)o.threads), o.resume)) {
+    if (!job_alloc(&j, block.n, outdir, ts_threads((int)o.threads), o.resume)) {
         fprintf(err, "tradesim batch: out of memory\n");
         job_free(&j);
         ts_path_list_free(&files);
@@ -461,7 +511,7 @@ int ts_cmd_batch(int argc, char **argv, FILE *out, FILE *err)
     bool watching = ts_interrupt_start(&in);
     ts_cli_overrides ov;
     ts_cli_overrides_collect(&o, &ov);
-    int status = load_all(&j, &files, &ov, err);
+    int status = load_all(&j, &block, &ov, err);
     /* One writer per folder, and a writable one, before the first replicate. */
     int lock = -1;
     if (ts_interrupted(&in) || ts_result_lock(outdir, &lock, &e) != TS_OK) {
@@ -476,9 +526,24 @@ int ts_cmd_batch(int argc, char **argv, FILE *out, FILE *err)
         ts_path_list_free(&files);
         return ts_interrupted(&in) ? TS_EIO : e.code;
     }
-    run_all(&j, &in, o.quiet, err);
+    if (shard_k > 0 && ts_shard_unseal(outdir, &e) != TS_OK) {
+        fprintf(err, "%s\n", e.msg);
+        status = worst(status, TS_EIO);
+    } else {
+        run_all(&j, &in, o.quiet, err);
+    }
     if (!ts_interrupted(&in))
         status = report_and_write(&j, &o, status, out, err);
+    if (!ts_interrupted(&in) && shard_k > 0 && status != TS_EIO) {
+        const char *sets[TS_CLI_MAX_SETS];
+        int n_sets = batch_sets(&o, sets);
+        if (ts_shard_batch_seal(outdir, j.rows, j.n, files.n, shard_k, shard_n,
+                                batch_id(&files, &ov), batch_precision(&j), sets, n_sets,
+                                &e) != TS_OK) {
+            fprintf(err, "%s\n", e.msg);
+            status = TS_EIO;
+        }
+    }
     if (watching)
         ts_interrupt_stop(&in);
     j.in = NULL;   /* in ends here */

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cluster.h"
 #include "tradesim/cli.h"
 #include "tradesim/experiment.h"
 #include "tradesim/fs.h"
@@ -17,17 +18,20 @@
 #include "tradesim/pool.h"
 #include "tradesim/resultdir.h"
 #include "tradesim/scenario.h"
+#include "tradesim/shard.h"
 
 const ts_cli_spec ts_cmd_experiment_spec = {
     .name = "experiment",
     .summary = "run a design over the uncertain parameters, with sensitivity indices",
-    .accept = "dnorsjSuqh",
+    .accept = "dnorsjSuqkyKWPh",
     .min_pos = 1,
     .max_pos = 1,
     .what = "one scenario file",
     .usage =
     "usage: tradesim experiment SCENARIO.cfg --design DESIGN [-n N] [-o DIR] [-r N]\n"
     "                           [-s SEED] [-j THREADS] [--set KEY=VALUE]... [--resume] [-q]\n"
+    "                           [--shard K/N|auto] [--slurm [--tasks N] [--time T]\n"
+    "                           [--partition P]]\n"
     "\n"
     "Treats the scenario's uncertain parameters as factors and runs a design of\n"
     "points, each a full Monte Carlo run of the scenario's replicates with the\n"
@@ -46,7 +50,21 @@ const ts_cli_spec ts_cmd_experiment_spec = {
     "  -j, --jobs THREADS     worker threads; 0 = one per core (default 0)\n"
     "      --set KEY=VALUE    override a setting by path\n"
     "      --resume           keep the points an interrupted run finished\n"
-    "  -q, --quiet            no progress on stderr\n",
+    "  -q, --quiet            no progress on stderr\n"
+    "      --shard K/N        run only the K-th of N contiguous blocks of points into\n"
+    "                         DIR/<name>.shard-K-of-N/ (tradesim merge joins them);\n"
+    "                         auto: K and N from SLURM_ARRAY_TASK_ID, _COUNT (and\n"
+    "                         _MIN when the array does not start at 1)\n"
+    "      --slurm            write DIR/<name>.slurm/: a job array over the shards\n"
+    "                         and a merge job (submit.sh submits both); runs nothing\n"
+    "      --tasks N          the array's tasks (default: about 10 minutes each,\n"
+    "                         from one point timed here)\n"
+    "      --time T           each task's time limit in Slurm's form (default: three\n"
+    "                         times the estimate plus 10 minutes)\n"
+    "      --partition P      the Slurm partition\n"
+    "\n"
+    "Under mpirun (when built with MPI) the ranks split the points and rank 0\n"
+    "writes DIR/<name>/, the same bytes as one process (docs/cluster.md).\n",
 };
 
 typedef struct {
@@ -116,21 +134,59 @@ int ts_cmd_experiment(int argc, char **argv, FILE *out, FILE *err)
     }
     const char *dir = o.out ? o.out : "results";
     char folder[4096];
-    int lock = -1;
+    int lock = -1, shard_k = 0, shard_n = 0, rank = 0, size = 1;
     ts_status st = sc ? TS_OK : e.code;
+    if (st == TS_OK && o.slurm && (o.shard || o.resume))
+        st = ts_error_set(&e, TS_EBAD, "tradesim experiment: --slurm writes the job scripts: "
+                          "not with --shard or --resume");
+    else if (st == TS_OK && !o.slurm && (o.tasks > 0 || o.time_limit || o.partition))
+        st = ts_error_set(&e, TS_EBAD, "tradesim experiment: --tasks, --time and --partition "
+                          "go with --slurm");
+    if (st == TS_OK && o.slurm) {
+        ts_interrupt_stop(&in);
+        rc = ts_slurm_write(sc, &o, &eo, dir, out, err);
+        ts_scenario_free(sc);
+        return rc;
+    }
+    if (st == TS_OK && o.shard && (st = ts_shard_parse(o.shard, &shard_k, &shard_n, &e)) != TS_OK) {
+        char m[TS_ERROR_MAX];
+        snprintf(m, sizeof m, "%s", e.msg);
+        ts_error_set(&e, st, "tradesim experiment: %s", m);
+    }
+    bool mpi = st == TS_OK && !o.shard && ts_mpi_start(&rank, &size);
+    const char *ranks = getenv("OMPI_COMM_WORLD_SIZE");
+    if (st == TS_OK && !mpi && !o.shard && ranks && atoi(ranks) > 1)
+        st = ts_error_set(&e, TS_EBAD, "tradesim experiment: under mpirun, but this tradesim was "
+                          "built without MPI (every rank would run every point): rebuild with "
+                          "libopenmpi-dev installed, or use --shard");
     if (st == TS_OK && !ts_result_folder(sc, dir, folder, sizeof folder))
         st = ts_error_set(&e, TS_EIO, "%s/%s: path too long", dir, sc->name);
-    if (st == TS_OK && (st = ts_result_lock(dir, &lock, &e)) == TS_OK)
+    if (st == TS_OK && shard_k > 0) {
+        if (!ts_shard_folder(dir, sc->name, shard_k, shard_n, folder, sizeof folder))
+            st = ts_error_set(&e, TS_EIO, "%s/%s: path too long", dir, sc->name);
+        else   /* each shard its own lock: array tasks share DIR */
+            st = ts_result_lock(folder, &lock, &e);
+    } else if (st == TS_OK && (!mpi || rank == 0) &&
+               (st = ts_result_lock(dir, &lock, &e)) == TS_OK) {
         st = ts_fs_mkdirs(folder, &e);
+    }
     progress_ctx pc = {.err = err, .name = sc ? sc->name : "", .start = time(NULL)};
     eo.cancel = &in.flag;
-    if (!o.quiet && isatty(fileno(err))) {
+    if (!o.quiet && isatty(fileno(err)) && rank == 0) {
         eo.progress = progress;
         eo.progress_ctx = &pc;
     }
     long ran = 0;
-    if (st == TS_OK && !ts_interrupted(&in))
+    if (mpi) {
+        /* Every rank calls the collectives, whatever its own status. */
+        ts_status mst = ts_mpi_experiment(sc, folder, &eo, rank, size, &e);
+        st = st == TS_OK ? mst : st;
+        ran = st == TS_OK ? -1 : 0;
+    } else if (st == TS_OK && !ts_interrupted(&in) && shard_k > 0) {
+        st = ts_shard_experiment(sc, folder, &eo, shard_k, shard_n, &ran, &e);
+    } else if (st == TS_OK && !ts_interrupted(&in)) {
         st = ts_experiment_run(sc, folder, &eo, &ran, &e);
+    }
     ts_interrupt_stop(&in);
     int sig = ts_interrupted(&in);
     if (sig) {
@@ -140,11 +196,16 @@ int ts_cmd_experiment(int argc, char **argv, FILE *out, FILE *err)
         st = TS_EIO;
     } else if (st != TS_OK) {
         fprintf(err, "%s\n", e.msg);
-    } else if (!o.quiet) {
+    } else if (!o.quiet && mpi && rank == 0) {
+        fprintf(out, "%s: %s design, %d factors, on %d MPI ranks\n", folder,
+                ts_experiment_design_names[eo.design], sc->n_uncertain, size);
+    } else if (!o.quiet && !mpi) {
         fprintf(out, "%s: %s design, %d factors, %ld points run\n", folder,
                 ts_experiment_design_names[eo.design], sc->n_uncertain, ran);
     }
     ts_result_unlock(lock);
     ts_scenario_free(sc);
+    if (mpi)
+        ts_mpi_stop();
     return st == TS_OK ? 0 : st == TS_EBAD ? TS_EBAD : TS_EIO;
 }

@@ -13,6 +13,7 @@ static const ts_cli_command commands[] = {
     {&ts_cmd_verify_spec, ts_cmd_verify},   {&ts_cmd_experiment_spec, ts_cmd_experiment},
     {&ts_cmd_sensitivity_spec, ts_cmd_sensitivity}, {&ts_cmd_discover_spec, ts_cmd_discover},
     {&ts_cmd_calibrate_spec, ts_cmd_calibrate},
+    {&ts_cmd_merge_spec, ts_cmd_merge},
 };
 
 const ts_cli_command *ts_cli_commands(size_t *n)
