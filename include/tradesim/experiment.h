@@ -76,6 +76,14 @@ ts_status ts_experiment_run(const ts_scenario *sc, const char *folder,
 void ts_experiment_put_header(ts_csv *f);
 void ts_experiment_put_estimate(ts_csv *f, const char *output, const char *param,
                                 const char *method, const char *index, const ts_estimate *e);
+/* One output's given-data rows of sensitivity.csv: the first-order index
+ * (binned correlation ratio) and PRCC of each of the k factors over n rows
+ * of x ([n][k]) and y; factor j's name at factor + j * stride. work: room
+ * for 2 k estimates. */
+ts_status ts_experiment_put_given(ts_csv *f, const char *output, const char *factor,
+                                  size_t stride, const double *x, const double *y, size_t n,
+                                  size_t k, const ts_boot_options *bo, ts_estimate *work,
+                                  ts_error *err);
 /* The metrics of points.csv after the factors, in its order: the
  * replicates' deal share and mean counts, then summary.csv's outcomes. *m
  * of them; NULL when out of memory. The caller frees. */

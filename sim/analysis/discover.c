@@ -241,7 +241,7 @@ ts_status ts_sensitivity_given_write(const ts_folder_data *d, const char *path, 
 {
     size_t n = d->n, k = d->k;
     double *x = malloc((n * k + 1) * sizeof *x), *y = malloc((n + 1) * sizeof *y);
-    ts_estimate *s1 = calloc(2 * k + 1, sizeof *s1), *pr = s1 ? s1 + k : NULL;
+    ts_estimate *s1 = calloc(2 * k + 1, sizeof *s1);
     ts_csv *f = x && y && s1 ? ts_csv_open(path, d->precision, err) : NULL;
     ts_status st = f ? TS_OK : x && y && s1 ? TS_EIO : ts_error_set(err, TS_EIO, "out of memory");
     if (f)
@@ -258,13 +258,8 @@ ts_status ts_sensitivity_given_write(const ts_folder_data *d, const char *path, 
             }
         if (m < 4)
             continue;
-        st = ts_given_first_order(x, y, m, k, &bo, s1, err);
-        if (st == TS_OK)
-            st = ts_prcc(x, y, m, k, 0.95, pr, err);
-        for (size_t j = 0; st == TS_OK && j < k; j++) {
-            ts_experiment_put_estimate(f, d->headline[h], d->factor[j], "given_data", "S1", &s1[j]);
-            ts_experiment_put_estimate(f, d->headline[h], d->factor[j], "given_data", "PRCC", &pr[j]);
-        }
+        st = ts_experiment_put_given(f, d->headline[h], d->factor[0], sizeof d->factor[0], x, y, m,
+                                     k, &bo, s1, err);
     }
     free(x);
     free(y);

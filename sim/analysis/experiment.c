@@ -338,6 +338,23 @@ void ts_experiment_put_header(ts_csv *f)
     ts_csv_end_row(f);
 }
 
+ts_status ts_experiment_put_given(ts_csv *f, const char *output, const char *factor,
+                                  size_t stride, const double *x, const double *y, size_t n,
+                                  size_t k, const ts_boot_options *bo, ts_estimate *work,
+                                  ts_error *err)
+{
+    ts_estimate *s1 = work, *pr = work + k;
+    ts_status st = ts_given_first_order(x, y, n, k, bo, s1, err);
+    if (st == TS_OK)
+        st = ts_prcc(x, y, n, k, 0.95, pr, err);
+    for (size_t j = 0; j < k && st == TS_OK; j++) {
+        const char *name = factor + j * stride;
+        ts_experiment_put_estimate(f, output, name, "given_data", "S1", &s1[j]);
+        ts_experiment_put_estimate(f, output, name, "given_data", "PRCC", &pr[j]);
+    }
+    return st;
+}
+
 /* sensitivity.csv: Sobol S1 and ST, Morris mu_star, mu and sigma, or (grid,
  * lhs) the given-data first-order index and PRCC of the points. */
 static ts_status write_sensitivity(const char *path, const exp_ctx *c,
@@ -379,13 +396,8 @@ static ts_status write_sensitivity(const char *path, const exp_ctx *c,
                 ts_experiment_put_estimate(f, out, c->sc->uncertain[j].name, "morris", "sigma", &s[j]);
             }
         } else {
-            st = ts_given_first_order(c->x, y, P, k, &bo, a, err);
-            if (st == TS_OK)
-                st = ts_prcc(c->x, y, P, k, 0.95, b, err);
-            for (size_t j = 0; j < k && st == TS_OK; j++) {
-                ts_experiment_put_estimate(f, out, c->sc->uncertain[j].name, "given_data", "S1", &a[j]);
-                ts_experiment_put_estimate(f, out, c->sc->uncertain[j].name, "given_data", "PRCC", &b[j]);
-            }
+            st = ts_experiment_put_given(f, out, c->sc->uncertain[0].name, sizeof c->sc->uncertain[0],
+                                         c->x, y, P, k, &bo, a, err);
         }
     }
     free(y);
