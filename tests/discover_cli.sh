@@ -56,4 +56,26 @@ expect "tradesim discover: --where 'a_total > 1000' holds in none of the 2000 ro
 "$bin" run "$root/tests/good/minimal.cfg" -r 10 -o "$tmp/m" -q
 expect "tradesim sensitivity: $tmp/m/minimal: no uncertain parameters in $tmp/m/minimal/scenario.cfg: the analysis needs factors (docs/scenario-format.md, \"Uncertain parameters\")" sensitivity "$tmp/m/minimal"
 expect "tradesim sensitivity: $tmp: neither a result folder (summary.csv) nor an experiment folder (points.csv, design.csv)" sensitivity "$tmp"
+# Conditions: `and` binds before `or`; the count of rows is the one awk finds.
+got=$("$bin" discover "$tmp/e/poly" --where 'a_total <= 20 and b_total >= 2 or a_total == 0' -o "$tmp/dc" | head -1)
+n=$(awk -F, 'NR == 1 {for (i = 1; i <= NF; i++) c[$i] = i; next}
+    ($c["a_total"] <= 20 && $c["b_total"] >= 2) || $c["a_total"] == 0 {n++} END {print n + 0}' "$tmp/e/poly/points.csv")
+case "$got" in *"holds in $n of 200 points"*) ;; *) fail "and/or condition: '$got', awk counts $n" ;; esac
+
+# A malformed points.csv: one line naming the file, the line and the column.
+f=$tmp/e/poly/points.csv
+cp "$f" "$tmp/points.good"
+bad() {
+    local want=$1
+    expect "tradesim discover: $want" discover "$tmp/e/poly" --where 'a_total > 1' -o "$tmp/dx"
+    cp "$tmp/points.good" "$f"
+}
+head -3 "$tmp/points.good" >"$f"; bad "$f: 2 rows: the analysis needs at least 4"
+awk -F, 'NR == 3 {NF = NF - 1} 1' OFS=, "$tmp/points.good" >"$f"; bad "$f:3: 20 fields, the header has 21"
+awk -F, 'NR == 3 {$2 = "x"} 1' OFS=, "$tmp/points.good" >"$f"; bad "$f:3: l1: expected a number, got 'x'"
+awk -F, 'NR == 3 {$2 = ""} 1' OFS=, "$tmp/points.good" >"$f"; bad "$f:3: l1: empty (a factor needs a value)"
+: >"$f"; bad "$f: empty file"
+sed '1s/l2/l3/' "$tmp/points.good" >"$f"; bad "$f: no column 'l2' (a factor)"
+[ -e "$tmp/dx" ] && fail "a failed discover left $tmp/dx"
+
 finish "sensitivity and discover: closed forms, PRIM's box, bad input"

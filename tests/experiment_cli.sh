@@ -45,6 +45,41 @@ col=$(head -1 "$tmp/g/poly/points.csv" | tr ',' '\n' | grep -n '^b_total$' | cut
 got=$(awk -F, -v c="$col" 'NR > 1 {printf "%s;", $c}' "$tmp/g/poly/points.csv")
 [ "$got" = "0;2.5;5;2.5;5;7.5;10;12.5;15;" ] || fail "grid b_total: $got"
 
+# A discrete factor's grid levels are its values; an unbounded factor's grid
+# and Morris levels are the middles of equal-probability strata (normal(1,
+# 0.1): 1 + 0.1 z at 1/6, 1/2, 5/6 for a grid of 3; 1/8 .. 7/8 for Morris).
+cat >"$tmp/var.cfg" <<EOF
+extends = "$(cd "$(dirname "$poly")" && pwd)/uncertain_poly.cfg";
+name = "polyvar";
+uncertain = (
+  { name = "l1"; dist = "discrete"; values = [0.0, 1.0]; },
+  { name = "c"; key = "issues.x1.payoff.a.linear"; dist = "normal"; mean = 1.0; sd = 0.1; }
+);
+EOF
+got=$("$bin" check "$tmp/var.cfg" | grep '^# uncertain' | tr '\n' ';')
+want="# uncertain l1: issues.x1.initial ~ discrete(0 w 0.5, 1 w 0.5); the scenario's value 0.5; its range [0, 1];"
+want+="# uncertain l2: issues.x2.initial ~ uniform(min 0, max 1); the scenario's value 0.5; its range [0, 1];"
+want+="# uncertain c: issues.x1.payoff.a.linear ~ normal(mean 1, sd 0.1); the scenario's value 1; its range [-inf, inf];"
+[ "$got" = "$want" ] || fail "check's uncertain lines: $got"
+"$bin" experiment "$tmp/var.cfg" --design grid -n 3 -r 2 -o "$tmp/gv" -q || fail "grid with a discrete factor: exit $?"
+got=$(awk -F, 'NR > 1 {print $2}' "$tmp/gv/polyvar/design.csv" | sort -u | tr '\n' ' ')
+[ "$got" = "0 1 " ] || fail "a discrete factor's grid levels: $got"
+got=$(awk -F, 'NR > 1 {printf "%.6f\n", $4}' "$tmp/gv/polyvar/design.csv" | sort -u | tr '\n' ' ')
+[ "$got" = "0.903258 1.000000 1.096742 " ] || fail "an unbounded factor's grid levels: $got"
+"$bin" experiment "$tmp/var.cfg" --design morris -n 4 -r 2 -o "$tmp/mv" -q || fail "morris with an unbounded factor: exit $?"
+got=$(awk -F, 'NR > 1 {printf "%.6f\n", $4}' "$tmp/mv/polyvar/design.csv" | sort -u | tr '\n' ' ')
+for level in 0.884965 0.968136 1.031864 1.115035; do
+    case " $got" in *" $level "*) ;; *) fail "morris levels of normal(1, 0.1): $got lacks $level" ;; esac
+done
+
+# Progress on a terminal: points done and the time left, on one line.
+if command -v script >/dev/null; then
+    script -qec "'$bin' experiment '$poly' --design lhs -n 400 -r 20000 -o '$tmp/tty' -j 1" /dev/null \
+        >"$tmp/tty.out" 2>&1 || fail "experiment on a terminal: exit $?"
+    grep -q 'tradesim experiment: poly: 400/400 points' "$tmp/tty.out" ||
+        fail "no final progress line: $(tr '\r' '\n' <"$tmp/tty.out" | tail -3)"
+fi
+
 # Interrupted, then resumed: the bytes of the uninterrupted run.
 "$bin" experiment "$poly" --design lhs -n 200 -r 20000 -o "$tmp/full" -q || fail "lhs exit $?"
 "$bin" experiment "$poly" --design lhs -n 200 -r 20000 -o "$tmp/int" -q -j 1 2>"$tmp/int.err" &
@@ -73,4 +108,11 @@ expect() {
 expect "tradesim experiment: --design is required: grid, lhs, sobol or morris" experiment "$poly" -o "$tmp/x"
 expect "tradesim experiment: --design 'fast': expected grid, lhs, sobol or morris" experiment "$poly" --design fast -o "$tmp/x"
 expect "$root/tests/good/minimal.cfg: no uncertain parameters: an experiment's factors are the scenario's \`uncertain\` list (docs/scenario-format.md)" experiment "$root/tests/good/minimal.cfg" --design lhs -o "$tmp/x"
+expect "$poly: a grid of 16000000 points: at most 10000000 (use fewer levels, or the lhs or sobol design)" experiment "$poly" --design grid -n 4000 -o "$tmp/x"
+# An output folder that cannot be made: exit 3, one line, nothing run.
+touch "$tmp/afile"
+out=$("$bin" experiment "$poly" --design lhs -n 5 -o "$tmp/afile/x" 2>&1 >/dev/null); rc=$?
+[ "$rc" = 3 ] || fail "unwritable output folder: exit $rc, want 3"
+[ "$(printf '%s\n' "$out" | wc -l)" = 1 ] && case "$out" in *afile*) ;; *) false ;; esac ||
+    fail "unwritable output folder: '$out'"
 finish "experiment: sobol, morris and grid against closed forms; -j and resume byte-identical"

@@ -27,6 +27,8 @@
 #include "tradesim/cart.h"
 #include "tradesim/cli.h"
 #include "tradesim/design.h"
+#include "tradesim/discover.h"
+#include "tradesim/experiment.h"
 #include "tradesim/engine.h"
 #include "tradesim/output.h"
 #include "tradesim/plot.h"
@@ -295,6 +297,81 @@ static void test_experiment_readers(void **state)
     ts_test_remove_tree(dir);
 }
 
+/* An experiment into folder: a Sobol design (the indices with bootstrap
+ * intervals) then a Latin hypercube (the given-data indices), each a few
+ * points of two replicates. */
+static ts_status experiment(const char *folder, ts_error *err)
+{
+    static const char *const esets[] = {"monte_carlo.replicates=2"};
+    ts_scenario *sc = ts_scenario_load(TS_SOURCE_DIR "/tests/good/uncertain_poly.cfg", esets, 1,
+                                       err);
+    if (!sc)
+        return err->code;
+    ts_experiment_opts o = {.design = TS_EXP_SOBOL, .n = 4, .threads = 2};   /* 16 points */
+    ts_status st = ts_experiment_run(sc, folder, &o, NULL, err);
+    if (st == TS_OK) {
+        o.design = TS_EXP_LHS;
+        st = ts_experiment_run(sc, folder, &o, NULL, err);
+    }
+    ts_scenario_free(sc);
+    /* then its analyses: given-data indices and PRIM on the folder */
+    char path[256], out[256];
+    snprintf(path, sizeof path, "%s", folder);
+    ts_folder_data d = {.n = 0};
+    if (st == TS_OK)
+        st = ts_folder_data_read(path, &d, err);
+    if (st == TS_OK) {
+        snprintf(out, sizeof out, "%s/given.csv", folder);
+        st = ts_sensitivity_given_write(&d, out, err);
+    }
+    if (st == TS_OK) {
+        ts_text report = {0};
+        snprintf(out, sizeof out, "%s/discover", folder);
+        st = ts_discover(&d, "a_total < 15 or b_total >= 9", out, &report, err);
+        ts_text_free(&report);
+    }
+    ts_folder_data_free(&d);
+    return st;
+}
+
+/* ts_experiment_run with each allocation failing in turn: status 3 and one
+ * line, and no temporary file left; a point's partial file may stay (it is
+ * what --resume keeps). */
+static void test_experiment(void **state)
+{
+    (void)state;
+    char dir[64];
+    assert_true(ts_test_mkdtemp(dir, sizeof dir, "oomx"));
+    ts_error err;
+    atomic_store(&fail_at, 0);
+    atomic_store(&calls, 0);
+    ts_status first = experiment(dir, &err);
+    if (first != TS_OK)
+        print_error("%s\n", err.msg);
+    assert_int_equal(first, TS_OK);
+    long total = atomic_load(&calls);
+    assert_true(total > 50);
+    for (long k = 1; k <= total; k++) {
+        ts_error_clear(&err);
+        atomic_store(&calls, 0);
+        atomic_store(&fail_at, k);
+        ts_status s = experiment(dir, &err);
+        atomic_store(&fail_at, 0);
+        if (s == TS_OK)
+            continue;
+        if (s != TS_EIO || !err.msg[0] || strchr(err.msg, '\n'))
+            print_error("allocation %ld of %ld: status %d, message '%s'\n", k, total, (int)s,
+                        err.msg);
+        assert_int_equal(s, TS_EIO);
+        assert_false(temporaries_in(dir));
+        char cmd[256];   /* nor the design written beside its name */
+        snprintf(cmd, sizeof cmd, "find %s -name '.*.new' | grep -q .", dir);
+        assert_int_not_equal(system(cmd), 0);
+    }
+    assert_int_equal(experiment(dir, &err), TS_OK);
+    ts_test_remove_tree(dir);
+}
+
 /* The commands as main calls them (run's own work is whole_run's), each
  * allocation failing in turn: exit 0, or 3 with one line on stderr, and
  * nothing half-written. */
@@ -436,6 +513,7 @@ int main(void)
         cmocka_unit_test(test_experiment_readers),
         cmocka_unit_test(test_commands),
         cmocka_unit_test(test_numerics),
+        cmocka_unit_test(test_experiment),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -104,6 +104,40 @@ static void test_streams(void **state)
     assert_true(abs(below - 6000) < 324);
 }
 
+/* What `tradesim check` prints of each distribution. */
+static void test_describe(void **state)
+{
+    (void)state;
+    ts_scenario *sc = with(
+        "{ key = \"issues.t.elasticity\"; dist = \"uniform\"; min = 1.0; max = 3.0; },"
+        "{ key = \"actors.us.reliability\"; dist = \"normal\"; mean = 0.8; sd = 0.1; min = 0.5; max = 1.0; },"
+        "{ key = \"talks_hazard.sensitivity\"; dist = \"lognormal\"; mu = -7.0; sigma = 0.5; },"
+        "{ key = \"actors.cn.strategy.reactivity\"; dist = \"triangular\"; min = 0.1; mode = 0.4; max = 0.9; },"
+        "{ key = \"actors.cn.reliability\"; dist = \"beta\"; a = 2.0; b = 3.0; min = 0.5; max = 1.0; },"
+        "{ key = \"talks.geneva.duration\"; dist = \"discrete\"; values = [3.0, 12.0]; weights = [1.0, 3.0]; }");
+    assert_int_equal(sc->n_uncertain, 6);
+    static const char *const want[] = {
+        "uniform(min 1, max 3)",
+        "normal(mean 0.8, sd 0.1, truncated to [0.5, 1])",
+        "lognormal(mu -7, sigma 0.5)",
+        "triangular(min 0.1, mode 0.4, max 0.9)",
+        "beta(a 2, b 3, on [0.5, 1])",
+        "discrete(3 w 0.25, 12 w 0.75)"};
+    char buf[256];
+    for (int j = 0; j < 6; j++) {
+        ts_dist_describe(&sc->uncertain[j].dist, buf, sizeof buf);
+        assert_string_equal(buf, want[j]);
+    }
+    ts_dist n = {.kind = TS_DIST_NORMAL, .a = 0.1, .b = 0.01, .lo = -INFINITY, .hi = INFINITY};
+    ts_dist_describe(&n, buf, sizeof buf);
+    assert_string_equal(buf, "normal(mean 0.1, sd 0.01)");
+    /* cut short, never past the buffer */
+    char small[12];
+    ts_dist_describe(&sc->uncertain[5].dist, small, sizeof small);
+    assert_string_equal(small, "discrete(3 ");
+    ts_scenario_free(sc);
+}
+
 static void test_placement(void **state)
 {
     (void)state;
@@ -277,6 +311,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_quantiles),
         cmocka_unit_test(test_streams),
+        cmocka_unit_test(test_describe),
         cmocka_unit_test(test_placement),
         cmocka_unit_test(test_rules),
         cmocka_unit_test(test_engine_values),

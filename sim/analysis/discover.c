@@ -34,7 +34,7 @@ static ts_status read_header(const char *path, char ***names, size_t *n, ts_erro
 {
     ts_csvread *r = ts_csvread_open(path, err);
     if (!r)
-        return TS_EBAD;
+        return err ? err->code : TS_EBAD;
     bool got = false;
     ts_status st = ts_csvread_next(r, &got, err);
     if (st == TS_OK && !got)
@@ -73,7 +73,7 @@ static ts_status read_rows(ts_folder_data *d, const int *fx, const int *fy, size
 {
     ts_csvread *r = ts_csvread_open(d->path, err);
     if (!r)
-        return TS_EBAD;
+        return err ? err->code : TS_EBAD;
     bool got = false;
     ts_status st = ts_csvread_next(r, &got, err);   /* the header */
     size_t cap = 0;

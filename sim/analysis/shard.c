@@ -140,7 +140,7 @@ ts_status ts_shard_manifest_read(const char *folder, manifest *m, ts_error *err)
                             "(run its task again with --resume)", folder, TS_SHARD_MANIFEST);
     ts_csvread *r = ts_csvread_open(path, err);
     if (!r)
-        return TS_EBAD;
+        return err ? err->code : TS_EBAD;
     bool got = true;
     ts_status st = TS_OK;
     long shard = -1, shards = -1;
@@ -249,7 +249,7 @@ static ts_status read_values(const char *folder, const manifest *m,
     snprintf(path, sizeof path, "%s/%s", folder, TS_EXP_VALUES);
     ts_csvread *r = ts_csvread_open(path, err);
     if (!r)
-        return TS_EBAD;
+        return err ? err->code : TS_EBAD;
     bool got;
     ts_status st = ts_csvread_next(r, &got, err);
     bool ok = st == TS_OK && got && ts_csvread_count(r) == (size_t)M + 1 &&

@@ -143,7 +143,7 @@ static ts_status read_rows(const char *folder, const ts_shard_manifest *m, ts_ba
     snprintf(path, sizeof path, "%s/%s", folder, ROWS);
     ts_csvread *r = ts_csvread_open(path, err);
     if (!r)
-        return TS_EBAD;
+        return err ? err->code : TS_EBAD;
     bool got;
     ts_status st = ts_csvread_next(r, &got, err);   /* the header */
     long i = m->first;
@@ -181,7 +181,7 @@ static ts_status read_sets(const char *folder, char ***sets, int *n, ts_error *e
     snprintf(path, sizeof path, "%s/%s", folder, SETS);
     ts_csvread *r = ts_csvread_open(path, err);
     if (!r)
-        return TS_EBAD;
+        return err ? err->code : TS_EBAD;
     bool got;
     ts_status st = ts_csvread_next(r, &got, err);
     *sets = NULL;
