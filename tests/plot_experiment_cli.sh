@@ -5,7 +5,9 @@
 # a note for an output whose indices are all undefined), a grid with more
 # level combinations than lines says so in the key, a Sobol design gives
 # tornado and scatter charts; a malformed sensitivity.csv exits 2 with one
-# line naming file and line and draws nothing; an experiment folder given with
+# line naming file and line and draws nothing, as does a malformed
+# peeling.csv; a discover folder gets its peeling chart, alone or with its
+# experiment's charts; an experiment folder given with
 # another folder exits 2; without gnuplot, exit 3 and the install hint.
 # Usage: plot_experiment_cli.sh TRADESIM_BIN REPO_ROOT
 set -u
@@ -43,6 +45,27 @@ rc=$?
 [ $rc -eq 2 ] || fail "sensitivity.csv without hi95: exit $rc, expected 2"
 grep -qx "tradesim plot: $tmp/bad2/sensitivity.csv:1: no 'hi95' column in the header" "$tmp/err_bad2" ||
     fail "sensitivity.csv without hi95: $(cat "$tmp/err_bad2")"
+
+# A discover folder's peeling.csv with a wrong header, or text for a number:
+# exit 2, one line naming file and line, nothing drawn.
+"$bin" discover "$tmp/s/poly" --where 'a_total > 15' -o "$tmp/disc" >/dev/null ||
+    fail "discover exit $?"
+cp -r "$tmp/disc" "$tmp/badpeel"
+sed -i '1s/,chosen$//' "$tmp/badpeel/peeling.csv"
+"$bin" plot "$tmp/badpeel" >/dev/null 2>"$tmp/err_bp"
+rc=$?
+[ $rc -eq 2 ] || fail "peeling.csv without chosen: exit $rc, expected 2"
+[ "$(wc -l <"$tmp/err_bp")" -eq 1 ] || fail "bad peeling.csv: not one line: $(cat "$tmp/err_bp")"
+grep -q "^tradesim plot: $tmp/badpeel/peeling.csv:1: " "$tmp/err_bp" ||
+    fail "bad peeling.csv header message: $(cat "$tmp/err_bp")"
+cp -r "$tmp/disc" "$tmp/badpeel2"
+sed -i '3s/^\([^,]*,[^,]*,\)[^,]*/\1xyz/' "$tmp/badpeel2/peeling.csv"
+"$bin" plot "$tmp/badpeel2" >/dev/null 2>"$tmp/err_bp2"
+rc=$?
+[ $rc -eq 2 ] || fail "peeling.csv with text: exit $rc, expected 2"
+grep -qx "tradesim plot: $tmp/badpeel2/peeling.csv:3: coverage: expected a number, got 'xyz'" "$tmp/err_bp2" ||
+    fail "bad peeling.csv number message: $(cat "$tmp/err_bp2")"
+[ ! -e "$tmp/badpeel/plots" ] && [ ! -e "$tmp/badpeel2/plots" ] || fail "bad peeling.csv: charts drawn"
 
 # An experiment folder is plotted on its own.
 "$bin" plot "$grid" "$tmp/s/poly" -o "$tmp/two" >/dev/null 2>"$tmp/err_two"
@@ -103,5 +126,19 @@ done
 grep -q 'ST (total effect)' "$tmp/splots/poly_tornado_a_total.svg" || fail "sobol tornado: no ST key"
 grep -q 'S1 (first order)' "$tmp/splots/poly_tornado_a_total.svg" || fail "sobol tornado: no S1 key"
 [ ! -e "$tmp/s/poly/plots" ] || fail "sobol: -o ignored"
+
+# Scenario discovery's peeling trade-off: from the discover folder alone (in
+# its plots/, named after the experiment), and with the experiment's charts
+# when discover wrote into EXPERIMENT_DIR/discover.
+"$bin" plot "$tmp/disc" >"$tmp/out_d" 2>"$tmp/err_d" || fail "discover plot exit $?: $(cat "$tmp/err_d")"
+is_png "$tmp/disc/plots/disc_peeling.png" || fail "discover: disc_peeling.png missing"
+is_svg "$tmp/disc/plots/disc_peeling.svg" || fail "discover: disc_peeling.svg missing"
+grep -qx "$tmp/disc/plots/disc_peeling.png" "$tmp/out_d" || fail "discover: chart not listed"
+"$bin" discover "$tmp/s/poly" --where 'a_total > 15' >/dev/null || fail "discover (in place) exit $?"
+"$bin" plot "$tmp/s/poly" -o "$tmp/splots2" >"$tmp/out_s2" 2>/dev/null || fail "sobol+discover plot exit $?"
+is_png "$tmp/splots2/poly_peeling.png" || fail "experiment with discover/: poly_peeling.png missing"
+is_png "$tmp/splots2/poly_tornado_a_total.png" || fail "experiment with discover/: tornado missing"
+"$bin" plot "$tmp/s/poly/discover" >/dev/null 2>&1 || fail "plot of EXPERIMENT_DIR/discover exit $?"
+is_svg "$tmp/s/poly/discover/plots/poly_peeling.svg" || fail "EXPERIMENT_DIR/discover: not named after the experiment"
 
 finish "plot_experiment_cli: all checks passed"

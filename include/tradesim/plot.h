@@ -165,4 +165,32 @@ void ts_plot_sweep_free(ts_plot_sweep *s);
  * Errors as ts_plot_draw(). */
 ts_status ts_plot_exp_draw(const ts_plot_exp *x, const ts_plot_options *opt, ts_error *err);
 
+/* ---- scenario discovery's peeling trade-off ------------------------------ */
+
+/* One row of a `tradesim discover` folder's peeling.csv. */
+typedef struct {
+    int box;                    /* from 1 */
+    double coverage, density, mass;
+    int restricted;             /* factors the box restricts */
+    bool chosen;                /* the step PRIM kept */
+} ts_plot_peel_row;
+
+typedef struct {
+    char *name;                 /* the analysed folder's name (DIR/<name>/discover) */
+    size_t n;
+    ts_plot_peel_row *rows;     /* in file order */
+    int n_boxes;
+} ts_plot_peel;
+
+/* Whether dir holds peeling.csv. */
+bool ts_plot_is_discover(const char *dir);
+/* Reads dir/peeling.csv. TS_EBAD for a missing or malformed file (one line
+ * naming file, line and column), TS_EIO out of memory; p is then empty. */
+ts_status ts_plot_peel_load(const char *dir, ts_plot_peel *p, ts_error *err);
+void ts_plot_peel_free(ts_plot_peel *p);
+/* Draws `<name>_peeling.png|svg` into opt->out_dir: density against
+ * coverage along each box's peeling, the chosen step circled. Errors as
+ * ts_plot_draw(). */
+ts_status ts_plot_peel_draw(const ts_plot_peel *p, const ts_plot_options *opt, ts_error *err);
+
 #endif

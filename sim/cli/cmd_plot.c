@@ -6,7 +6,9 @@
  * stands for its result folders, overlaid, by default in BATCH_DIR/plots.
  * An experiment folder (design.csv, points.csv, sensitivity.csv) is plotted
  * on its own: tornado charts and each output against the factors, by default
- * in EXPERIMENT_DIR/plots. Every folder is read before any chart is drawn, so
+ * in EXPERIMENT_DIR/plots, with the peeling trade-off of its discover/
+ * folder when there is one. A discover folder alone (peeling.csv) gets that
+ * chart, by default in its own plots/. Every folder is read before any chart is drawn, so
  * a bad folder leaves nothing behind. The charts written are listed on
  * stdout. */
 #include <dirent.h>
@@ -29,11 +31,14 @@ const ts_cli_spec ts_cmd_plot_spec = {
     .usage =
     "usage: tradesim plot RESULT_DIR... [-o DIR]\n"
     "       tradesim plot EXPERIMENT_DIR [-o DIR]\n"
+    "       tradesim plot DISCOVER_DIR [-o DIR]\n"
     "\n"
     "Per issue a fan chart (median, 5-95% band) and each actor's cumulative\n"
     "payoff; with several folders, one chart per issue with all overlaid.\n"
     "An experiment folder gets a tornado chart of each output's sensitivity\n"
-    "indices and the output against the factors (a sweep or a scatter).\n"
+    "indices and the output against the factors (a sweep or a scatter), and\n"
+    "the peeling trade-off of its discover/ folder when `tradesim discover`\n"
+    "wrote one; a discover folder alone gets that chart.\n"
     "\n"
     "  -o, --output DIR       where the charts go (default: RESULT_DIR/plots or\n"
     "                         EXPERIMENT_DIR/plots for one folder, ./plots for several)\n",
@@ -138,11 +143,39 @@ static int plot_experiment(const ts_cli_opts *o, FILE *out, FILE *err)
     } else {
         ts_plot_options opt = {.out_dir = out_dir, .list = out, .notes = err};
         rc = ts_plot_exp_draw(x, &opt, &e);
+        char disc[4200];
+        snprintf(disc, sizeof disc, "%s/discover", o->positional[0]);
+        ts_plot_peel p;
+        if (rc == TS_OK && ts_plot_is_discover(disc) &&
+            (rc = ts_plot_peel_load(disc, &p, &e)) == TS_OK) {
+            rc = ts_plot_peel_draw(&p, &opt, &e);
+            ts_plot_peel_free(&p);
+        }
         if (rc != TS_OK)
             fprintf(err, "tradesim plot: %s\n", e.msg);
     }
     free(def_out);
     ts_plot_exp_free(x);
+    return rc;
+}
+
+/* One discover folder (peeling.csv): its trade-off chart into -o or
+ * DIR/plots. */
+static int plot_discover(const ts_cli_opts *o, FILE *out, FILE *err)
+{
+    ts_error e;
+    ts_plot_peel p;
+    if (ts_plot_peel_load(o->positional[0], &p, &e) != TS_OK) {
+        fprintf(err, "tradesim plot: %s\n", e.msg);
+        return e.code;
+    }
+    char def_out[4200];
+    snprintf(def_out, sizeof def_out, "%s/plots", o->positional[0]);
+    ts_plot_options opt = {.out_dir = o->out ? o->out : def_out, .list = out, .notes = err};
+    int rc = ts_plot_peel_draw(&p, &opt, &e);
+    if (rc != TS_OK)
+        fprintf(err, "tradesim plot: %s\n", e.msg);
+    ts_plot_peel_free(&p);
     return rc;
 }
 
@@ -158,6 +191,15 @@ int ts_cmd_plot(int argc, char **argv, FILE *out, FILE *err)
     if (rc >= 0)
         return rc;
     for (int i = 0; i < o.n_positional; i++) {
+        bool discover = !has_file(o.positional[i], "aggregate.csv") &&
+                        ts_plot_is_discover(o.positional[i]);
+        if (discover && o.n_positional == 1)
+            return plot_discover(&o, out, err);
+        if (discover) {
+            fprintf(err, "tradesim plot: %s: a discover folder is plotted on its own\n",
+                    o.positional[i]);
+            return TS_EBAD;
+        }
         if (!is_experiment(o.positional[i]))
             continue;
         if (o.n_positional == 1)
