@@ -4,7 +4,8 @@
 # a's total is 10 l1 + 20 l2, b's 10 l1^2 + 5 l2): the given-data indices
 # near the closed forms (S1 0.2 and 0.8 for a), positive PRCCs; PRIM's first
 # box for 'a_total > 25' (the corner l1 > 0.5, l2 > 0.75) restricts both
-# levels from below with a density far above the overall share; the same on
+# levels from below with a density far above the overall share, and so does
+# CART's densest leaf; the same on
 # an experiment folder; bad input exits 2 with one line.
 # Usage: discover_cli.sh TRADESIM_BIN REPO_ROOT
 set -u
@@ -37,6 +38,28 @@ l2lo=$(echo "$box" | awk '$1 == "l2" {print $2}')
 dens=$(echo "$box" | awk 'NR == 1 {print $4}')
 awk -v a="$l1lo" -v b="$l2lo" -v d="$dens" 'BEGIN { exit !(a > 0.4 && a < 0.75 && b > 0.65 && b < 0.9 && d > 0.6) }' ||
     fail "first box: l1 from $l1lo, l2 from $l2lo, density $dens"
+
+# CART on the same run (into the folder PRIM wrote): its densest leaf is
+# the same corner, both levels bounded from below; boxes.csv holds every leaf
+# (they tile the space: their rows add up to the run's), the report the
+# leaves denser than the whole, and PRIM's peeling.csv, which would describe
+# other boxes, is gone.
+out=$("$bin" discover "$tmp/r/poly" --where 'a_total > 25' --method cart -o "$tmp/d") ||
+    fail "discover --method cart exit $?"
+echo "$out" | grep -q "^leaf 1: density " || fail "cart report: $out"
+echo "$out" | tail -1 | grep -qx "$tmp/d/boxes.csv" || fail "cart report's last line: $out"
+[ ! -e "$tmp/d/peeling.csv" ] || fail "cart left PRIM's peeling.csv"
+rows=$(awk -F, 'NR > 1 && $7 == "l1" { n += $5 } END { print n }' "$tmp/d/boxes.csv")
+[ "$rows" = 2000 ] || fail "cart leaves hold $rows rows, not the 2000 replicates"
+leaf=$(awk -F, '$1 == 1 { print $7, $8, $10, $3 }' "$tmp/d/boxes.csv")
+l1lo=$(echo "$leaf" | awk '$1 == "l1" {print $2}')
+l2lo=$(echo "$leaf" | awk '$1 == "l2" {print $2}')
+dens=$(echo "$leaf" | awk 'NR == 1 {print $4}')
+awk -v a="$l1lo" -v b="$l2lo" -v d="$dens" 'BEGIN { exit !(a > 0.3 && a < 0.8 && b > 0.6 && b < 0.95 && d > 0.7) }' ||
+    fail "cart's densest leaf: l1 from $l1lo, l2 from $l2lo, density $dens"
+expect_cart=$("$bin" discover "$tmp/r/poly" --where 'a_total > 25' --method tree 2>&1 >/dev/null)
+[ "$expect_cart" = "tradesim discover: --method 'tree': expected prim or cart" ] ||
+    fail "unknown method: $expect_cart"
 
 "$bin" experiment "$poly" --design lhs -n 200 -r 2 -o "$tmp/e" -q || fail "experiment exit $?"
 "$bin" discover "$tmp/e/poly" --where 'b_total < 3' -o "$tmp/de" >/dev/null || fail "discover on an experiment exit $?"

@@ -148,6 +148,7 @@ for delay in 0.05 0.1 0.15 0.2 0.25 0.3; do
     rm -rf "$tmp/term"
     "$bin" batch "$root/tests/good" -o "$tmp/term" -q 2>/dev/null &
     pid=$!
+    wait_started "$pid"
     sleep "$delay"
     kill -TERM "$pid" 2>/dev/null
     wait "$pid"
@@ -178,7 +179,8 @@ grep -q "@include \"l[0-9].inc\": \(includes nested more than 10 levels deep\|mo
 for c in run batch; do
     "$bin" $c "$tmp/big.cfg" -o "$tmp/bigout" -q 2>"$tmp/err" &
     pid=$!
-    sleep 0.1
+    wait_started "$pid"
+    sleep 0.05
     kill -TERM "$pid" 2>/dev/null
     wait "$pid"
     rc=$?

@@ -327,7 +327,13 @@ static ts_status experiment(const char *folder, ts_error *err)
     if (st == TS_OK) {
         ts_text report = {0};
         snprintf(out, sizeof out, "%s/discover", folder);
-        st = ts_discover(&d, "a_total < 15 or b_total >= 9", out, &report, err);
+        st = ts_discover(&d, "a_total < 15 or b_total >= 9", TS_DISCOVER_PRIM, out, &report, err);
+        ts_text_free(&report);
+    }
+    if (st == TS_OK) {
+        ts_text report = {0};
+        snprintf(out, sizeof out, "%s/cart", folder);
+        st = ts_discover(&d, "a_total < 15", TS_DISCOVER_CART, out, &report, err);
         ts_text_free(&report);
     }
     ts_folder_data_free(&d);

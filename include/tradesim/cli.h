@@ -35,7 +35,7 @@ typedef struct {
     long points;               /* -n, --points; -1 unset */
     const char *where;         /* --where EXPR (discover) */
     const char *target;        /* --target FILE (calibrate) */
-    const char *method;        /* --method NAME (calibrate) */
+    const char *method;        /* --method NAME (calibrate, discover) */
     double accept;             /* --accept SHARE (calibrate); negative unset */
     const char *shard;         /* --shard K/N or auto */
     bool slurm;                /* --slurm */

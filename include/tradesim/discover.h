@@ -1,6 +1,6 @@
 /* Analyses of a finished folder's factors and outcomes: given-data
  * sensitivity indices of a run with uncertain parameters, and scenario
- * discovery (PRIM) in a run's or an experiment's factor space
+ * discovery (PRIM or CART) in a run's or an experiment's factor space
  * (docs/experiments.md).
  *
  * A run folder's rows are its replicates (summary.csv), its factors the
@@ -52,9 +52,15 @@ ts_status ts_condition_parse(const char *text, const ts_folder_data *d, ts_condi
 bool ts_condition_holds(const ts_condition *c, const ts_folder_data *d, size_t i);
 void ts_condition_free(ts_condition *c);
 
-/* PRIM on the rows meeting `where`: boxes.csv and peeling.csv in outdir,
- * and the boxes as text lines in report. */
-ts_status ts_discover(const ts_folder_data *d, const char *where, const char *outdir,
-                      ts_text *report, ts_error *err);
+typedef enum { TS_DISCOVER_PRIM, TS_DISCOVER_CART, TS_DISCOVER_N_METHODS } ts_discover_method;
+extern const char *const ts_discover_method_names[TS_DISCOVER_N_METHODS];
+
+/* Scenario discovery on the rows meeting `where`: PRIM's boxes (boxes.csv)
+ * and peeling trajectories (peeling.csv), or CART's leaves as boxes
+ * (boxes.csv, densest first; an earlier peeling.csv is removed), in outdir,
+ * and the boxes as text lines in report (for CART the leaves denser than the
+ * whole). */
+ts_status ts_discover(const ts_folder_data *d, const char *where, ts_discover_method method,
+                      const char *outdir, ts_text *report, ts_error *err);
 
 #endif

@@ -3,6 +3,7 @@
 #include "tradesim/discover.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 
 #include <gsl/gsl_cdf.h>
 
+#include "tradesim/cart.h"
 #include "tradesim/csv.h"
 #include "tradesim/csvread.h"
 #include "tradesim/experiment.h"
@@ -426,8 +428,9 @@ static void quasi_p(const ts_folder_data *d, const bool *y, const ts_prim_box *b
     }
 }
 
-static ts_status write_boxes(const ts_folder_data *d, const ts_prim_result *res,
-                             const double *qp, const char *outdir, ts_error *err)
+/* boxes.csv: one row per box and factor. */
+static ts_status write_boxes(const ts_folder_data *d, const ts_prim_box *const *bx, int n_boxes,
+                             const double *qp, const char *outdir, ts_csv **out, ts_error *err)
 {
     char path[4300];
     snprintf(path, sizeof path, "%s/boxes.csv", outdir);
@@ -440,19 +443,18 @@ static ts_status write_boxes(const ts_folder_data *d, const ts_prim_result *res,
     for (size_t j = 0; j < sizeof head / sizeof head[0]; j++)
         ts_csv_str(f, head[j]);
     ts_csv_end_row(f);
-    for (int b = 0; b < res->n_boxes; b++) {
-        const ts_prim_box *bx = &res->boxes[b].box;
+    for (int b = 0; b < n_boxes; b++) {
         for (size_t j = 0; j < d->k; j++) {
             ts_csv_int(f, b + 1);
-            ts_csv_num(f, bx->coverage);
-            ts_csv_num(f, bx->density);
-            ts_csv_num(f, bx->mass);
-            ts_csv_u64(f, bx->n_points);
-            ts_csv_u64(f, bx->n_cases);
+            ts_csv_num(f, bx[b]->coverage);
+            ts_csv_num(f, bx[b]->density);
+            ts_csv_num(f, bx[b]->mass);
+            ts_csv_u64(f, bx[b]->n_points);
+            ts_csv_u64(f, bx[b]->n_cases);
             ts_csv_str(f, d->factor[j]);
-            ts_csv_num(f, bx->lo[j]);
-            ts_csv_num(f, bx->hi[j]);
-            ts_csv_int(f, bx->restricted[j]);
+            ts_csv_num(f, bx[b]->lo[j]);
+            ts_csv_num(f, bx[b]->hi[j]);
+            ts_csv_int(f, bx[b]->restricted[j]);
             if (isnan(qp[(size_t)b * d->k + j]))
                 ts_csv_empty(f);
             else
@@ -465,12 +467,19 @@ static ts_status write_boxes(const ts_folder_data *d, const ts_prim_result *res,
         ts_csv_abort(f);
         return st;
     }
+    *out = f;
+    return TS_OK;
+}
+
+/* peeling.csv: PRIM's trajectories, the chosen step marked. */
+static ts_status write_peeling(const ts_folder_data *d, const ts_prim_result *res,
+                               const char *outdir, ts_csv **out, ts_error *err)
+{
+    char path[4300];
     snprintf(path, sizeof path, "%s/peeling.csv", outdir);
     ts_csv *g = ts_csv_open(path, d->precision, err);
-    if (!g) {
-        ts_csv_abort(f);
+    if (!g)
         return TS_EIO;
-    }
     static const char *const ph[] = {"box", "step", "coverage", "density", "mass",
                                      "restricted", "chosen"};
     for (size_t j = 0; j < sizeof ph / sizeof ph[0]; j++)
@@ -489,20 +498,74 @@ static ts_status write_boxes(const ts_folder_data *d, const ts_prim_result *res,
             ts_csv_end_row(g);
         }
     }
-    if ((st = ts_csv_finish(g, err)) != TS_OK) {
-        ts_csv_abort(f);
+    ts_status st = ts_csv_finish(g, err);
+    if (st != TS_OK) {
         ts_csv_abort(g);
         return st;
     }
+    *out = g;
+    return TS_OK;
+}
+
+/* Both files written in full before either replaces an earlier one; CART
+ * has no trajectory, so an earlier PRIM's peeling.csv goes (it would
+ * describe other boxes). */
+static ts_status write_results(const ts_folder_data *d, const ts_prim_box *const *bx, int n_boxes,
+                               const double *qp, const ts_prim_result *prim, const char *outdir,
+                               ts_error *err)
+{
+    ts_csv *f = NULL, *g = NULL;
+    ts_status st = write_boxes(d, bx, n_boxes, qp, outdir, &f, err);
+    if (st == TS_OK && prim && (st = write_peeling(d, prim, outdir, &g, err)) != TS_OK)
+        ts_csv_abort(f);
+    if (st != TS_OK)
+        return st;
     st = ts_csv_commit(f, err);
-    if (st == TS_OK)
+    if (g && st == TS_OK)
         return ts_csv_commit(g, err);
-    ts_csv_abort(g);
+    if (g) {
+        ts_csv_abort(g);
+        return st;
+    }
+    char path[4300];
+    snprintf(path, sizeof path, "%s/peeling.csv", outdir);
+    if (st == TS_OK && remove(path) != 0 && errno != ENOENT)
+        st = ts_error_set(err, TS_EIO, "%s: cannot remove the earlier PRIM's file: %s", path,
+                          strerror(errno));
     return st;
 }
 
-ts_status ts_discover(const ts_folder_data *d, const char *where, const char *outdir,
-                      ts_text *report, ts_error *err)
+/* One box's line of the report: its figures and the restrictions whose
+ * quasi-p-value is below 5%. */
+static void report_box(const ts_folder_data *d, const char *what, int b, const ts_prim_box *bx,
+                       const double *p, ts_text *report)
+{
+    ts_text_printf(report, "%s %d: density %.3g, coverage %.3g, mass %.3g (%zu rows):", what,
+                   b + 1, bx->density, bx->coverage, bx->mass, bx->n_points);
+    const char *sep = " ";
+    int weak = 0;
+    for (size_t j = 0; j < d->k; j++) {
+        if (!bx->restricted[j])
+            continue;
+        if (!(p[j] < 0.05)) {
+            weak++;
+            continue;
+        }
+        ts_text_printf(report, "%s%s in [%.4g, %.4g]", sep, d->factor[j], bx->lo[j], bx->hi[j]);
+        sep = ", ";
+    }
+    if (sep[0] == ' ')
+        ts_text_printf(report, " no restriction significant at 5%%");
+    if (weak > 0)
+        ts_text_printf(report, " (and %d restriction%s with quasi-p >= 0.05)", weak,
+                       weak > 1 ? "s" : "");
+    ts_text_printf(report, "\n");
+}
+
+const char *const ts_discover_method_names[TS_DISCOVER_N_METHODS] = {"prim", "cart"};
+
+ts_status ts_discover(const ts_folder_data *d, const char *where, ts_discover_method method,
+                      const char *outdir, ts_text *report, ts_error *err)
 {
     ts_condition *c = NULL;
     ts_status st = ts_condition_parse(where, d, &c, err);
@@ -517,53 +580,54 @@ ts_status ts_discover(const ts_folder_data *d, const char *where, const char *ou
     for (size_t i = 0; i < d->n; i++)
         cases += y[i] = ts_condition_holds(c, d, i);
     ts_condition_free(c);
-    ts_prim_options po = ts_prim_defaults();
-    ts_prim_result res = {0};
+    ts_prim_result prim = {0};
+    ts_cart_result cart = {0};
+    int n_boxes = 0;
     if (cases == 0 || cases == d->n)
         st = ts_error_set(err, TS_EBAD, "--where '%s' holds in %s of the %zu rows of %s: there "
                           "is nothing to discover", where, cases ? "all" : "none", d->n, d->path);
+    else if (method == TS_DISCOVER_CART)
+        st = ts_cart(d->x, y, d->n, d->k, NULL, &cart, err);
     else
-        st = ts_prim(d->x, y, d->n, d->k, &po, &res, err);
-    double *qp = st == TS_OK ? malloc(((size_t)res.n_boxes * d->k + 1) * sizeof *qp) : NULL;
-    if (st == TS_OK && !qp)
+        st = ts_prim(d->x, y, d->n, d->k, NULL, &prim, err);
+    if (st == TS_OK)
+        n_boxes = method == TS_DISCOVER_CART ? cart.n_leaves : prim.n_boxes;
+    const ts_prim_box **bx = st == TS_OK ? malloc(((size_t)n_boxes + 1) * sizeof *bx) : NULL;
+    double *qp = st == TS_OK ? malloc(((size_t)n_boxes * d->k + 1) * sizeof *qp) : NULL;
+    if (st == TS_OK && (!qp || !bx))
         st = ts_error_set(err, TS_EIO, "out of memory");
-    for (int b = 0; st == TS_OK && b < res.n_boxes; b++)
-        quasi_p(d, y, &res.boxes[b].box, qp + (size_t)b * d->k);
+    for (int b = 0; st == TS_OK && b < n_boxes; b++) {
+        bx[b] = method == TS_DISCOVER_CART ? &cart.leaves[b] : &prim.boxes[b].box;
+        quasi_p(d, y, bx[b], qp + (size_t)b * d->k);
+    }
     free(y);
     if (st == TS_OK)
         st = ts_fs_mkdirs(outdir, err);
     if (st == TS_OK)
-        st = write_boxes(d, &res, qp, outdir, err);
+        st = write_results(d, bx, n_boxes, qp, method == TS_DISCOVER_CART ? NULL : &prim,
+                           outdir, err);
     if (st == TS_OK) {
+        double mean = (double)cases / (double)d->n;
         ts_text_printf(report, "'%s' holds in %zu of %zu %s (%.3g)\n", where, cases, d->n,
-                       d->experiment ? "points" : "replicates", res.mean);
-        for (int b = 0; b < res.n_boxes; b++) {
-            const ts_prim_box *bx = &res.boxes[b].box;
-            const double *p = qp + (size_t)b * d->k;
-            ts_text_printf(report, "box %d: density %.3g, coverage %.3g, mass %.3g (%zu rows):",
-                           b + 1, bx->density, bx->coverage, bx->mass, bx->n_points);
-            const char *sep = " ";
-            int weak = 0;
-            for (size_t j = 0; j < d->k; j++) {
-                if (!bx->restricted[j])
-                    continue;
-                if (!(p[j] < 0.05)) {
-                    weak++;
-                    continue;
-                }
-                ts_text_printf(report, "%s%s in [%.4g, %.4g]", sep, d->factor[j], bx->lo[j],
-                               bx->hi[j]);
-                sep = ", ";
+                       d->experiment ? "points" : "replicates", mean);
+        /* CART's leaves tile the space: those denser than the whole are the
+         * boxes; the rest are counted. */
+        int below = 0;
+        for (int b = 0; b < n_boxes; b++) {
+            if (method == TS_DISCOVER_CART && !(bx[b]->density > mean)) {
+                below++;
+                continue;
             }
-            if (sep[0] == ' ')
-                ts_text_printf(report, " no restriction significant at 5%%");
-            if (weak > 0)
-                ts_text_printf(report, " (and %d restriction%s with quasi-p >= 0.05)", weak,
-                               weak > 1 ? "s" : "");
-            ts_text_printf(report, "\n");
+            report_box(d, method == TS_DISCOVER_CART ? "leaf" : "box", b, bx[b],
+                       qp + (size_t)b * d->k, report);
         }
+        if (below > 0)
+            ts_text_printf(report, "%d of %d leaves no denser than the whole (in boxes.csv)\n",
+                           below, n_boxes);
     }
+    free(bx);
     free(qp);
-    ts_prim_free(&res);
+    ts_prim_free(&prim);
+    ts_cart_free(&cart);
     return st;
 }

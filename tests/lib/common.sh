@@ -41,3 +41,19 @@ wait_running() {
     done
     return 1
 }
+
+# Waits until process $1 has blocked SIGTERM (the first statement of run,
+# batch, experiment and calibrate): a signal sent earlier ends any program,
+# since none of its code has run yet (under a loaded sanitizer build that
+# can take 50 ms), so a test of signals at "any moment" starts its clock here.
+# Fails if the process ends first.
+wait_started() {
+    local i blk
+    for ((i = 0; i < 2000; i++)); do
+        blk=$(sed -n 's/^SigBlk:[[:space:]]*//p' "/proc/$1/status" 2>/dev/null)
+        [ -n "$blk" ] && (((16#$blk >> 14) & 1)) && return 0
+        kill -0 "$1" 2>/dev/null || return 1
+        sleep 0.002
+    done
+    return 1
+}
