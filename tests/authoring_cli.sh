@@ -33,13 +33,10 @@ for i in 1 2 3 4 5 6; do
 done
 echo "# bottom" > "$tmp/fan/f7.inc"
 echo '@include "f1.inc"' > "$tmp/fan/fan.cfg"
-start=$(date +%s%N)
-err=$(timeout 20 "$bin" check "$tmp/fan/fan.cfg" 2>&1 >/dev/null)
+err=$(timeout 60 "$bin" check "$tmp/fan/fan.cfg" 2>&1 >/dev/null)
 rc=$?
-ms=$((($(date +%s%N) - start) / 1000000))
-[ $rc -eq 2 ] || fail "include fan: exit $rc (want 2): $err"
+[ $rc -eq 2 ] || fail "include fan: exit $rc (want 2; 124: hung): $err"
 grep -q "more than 1000 includes in one scenario" <<<"$err" || fail "include fan: $err"
-[ $ms -lt 5000 ] || fail "include fan took $ms ms"
 # Four wide and four deep (340 includes) is allowed, each file read once.
 for i in 1 2 3 4; do
     for _ in 1 2 3 4; do echo "@include \"g$((i + 1)).inc\""; done > "$tmp/fan/g$i.inc"

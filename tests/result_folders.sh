@@ -32,11 +32,11 @@ grep -q 'seed = 111L' "$tmp/shared/all_kinds/scenario.cfg" || fail "folder holds
 # Writability before the first replicate: a folder that cannot be made fails
 # at once, not after the run.
 touch "$tmp/plainfile"
-start=$(date +%s)
-"$bin" run "$cfg" -r 10000000 -o "$tmp/plainfile/out" -q 2>/dev/null
+# (10 million replicates take minutes: a run that computes first is cut by
+# the timeout, exit 124.)
+timeout 60 "$bin" run "$cfg" -r 10000000 -o "$tmp/plainfile/out" -q 2>/dev/null
 rc=$?
-[ "$rc" = 3 ] || fail "run into a folder under a file: exit $rc, expected 3"
-[ $(($(date +%s) - start)) -le 2 ] || fail "run into an unusable folder computed before failing"
+[ "$rc" = 3 ] || fail "run into a folder under a file: exit $rc, expected 3 (124: computed before failing)"
 
 # 9. An empty output path is refused (it would write at the root).
 "$bin" run "$mini" -o '' -q 2>"$tmp/err"
@@ -167,12 +167,10 @@ for i in 0 1 2 3 4 5 6 7 8; do
 done
 : >"$tmp/fan/l9.inc"
 { cat "$mini"; echo '@include "l0.inc"'; } >"$tmp/fan/fan.cfg"
-start=$(date +%s)
-"$bin" check "$tmp/fan/fan.cfg" >/dev/null 2>"$tmp/err"
+timeout 60 "$bin" check "$tmp/fan/fan.cfg" >/dev/null 2>"$tmp/err"
 rc=$?
-[ "$rc" = 2 ] || fail "include fan: exit $rc, expected 2"
+[ "$rc" = 2 ] || fail "include fan: exit $rc, expected 2 (124: hung)"
 grep -q "@include \"l[0-9].inc\": \(includes nested more than 10 levels deep\|more than 1,*000 include\)" "$tmp/err" || fail "include fan: $(cat "$tmp/err")"
-[ $(($(date +%s) - start)) -le 2 ] || fail "include fan: took more than 2 s"
 #    SIGTERM while a large scenario loads: the interruption message, exit 3,
 #    nothing written.
 { cat "$mini"; yes '# a long comment line, so that loading takes a while: 1234567890' | head -n 900000; } >"$tmp/big.cfg"
