@@ -1,11 +1,14 @@
-/* An experiment over MPI ranks (cluster.h): each rank a contiguous block of
- * the design on its own threads, rank 0 gathering the exact values and
- * writing the files one machine writes. Without MPI at build time
- * (TRADESIM_MPI undefined) it is never started. */
+/* Commands over MPI ranks (cluster.h): an experiment, each rank a
+ * contiguous block of the design on its own threads, rank 0 gathering the
+ * exact values and writing the files one machine writes; and the
+ * collectives batch and run build on. Without MPI at build time
+ * (TRADESIM_MPI undefined) MPI is never started. */
 #include "cluster.h"
 
 #include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "tradesim/fs.h"
 #include "tradesim/shard.h"
@@ -28,6 +31,56 @@ bool ts_mpi_start(int *rank, int *size)
 void ts_mpi_stop(void)
 {
     MPI_Finalize();
+}
+
+int ts_mpi_worst(int status)
+{
+    int worst = status;
+    MPI_Allreduce(&status, &worst, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+    return worst;
+}
+
+long ts_mpi_sum(long v)
+{
+    long sum = v;
+    MPI_Allreduce(&v, &sum, 1, MPI_LONG, MPI_SUM, MPI_COMM_WORLD);
+    return sum;
+}
+
+int ts_mpi_bcast(int v)
+{
+    MPI_Bcast(&v, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    return v;
+}
+
+#define CHUNK ((size_t)1 << 30)
+
+void ts_mpi_send(const void *buf, size_t len, int to)
+{
+    uint64_t n = len;
+    MPI_Send(&n, 1, MPI_UINT64_T, to, 0, MPI_COMM_WORLD);
+    for (size_t at = 0; at < len; at += CHUNK)
+        MPI_Send((const char *)buf + at, (int)(len - at < CHUNK ? len - at : CHUNK), MPI_BYTE,
+                 to, 0, MPI_COMM_WORLD);
+}
+
+char *ts_mpi_recv(int from, size_t *len)
+{
+    uint64_t n = 0;
+    MPI_Recv(&n, 1, MPI_UINT64_T, from, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+    char *buf = n < SIZE_MAX ? malloc((size_t)n + 1) : NULL;
+    if (!buf) {
+        fprintf(stderr, "tradesim: out of memory for %llu bytes from rank %d\n",
+                (unsigned long long)n, from);
+        MPI_Abort(MPI_COMM_WORLD, TS_EIO);
+        return NULL;
+    }
+    for (size_t at = 0; at < n; at += CHUNK)
+        MPI_Recv(buf + at, (int)(n - at < CHUNK ? n - at : CHUNK), MPI_BYTE, from, 0,
+                 MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+    buf[n] = '\0';   /* a string at the end stops here */
+    *len = (size_t)n;
+    return buf;
 }
 
 ts_status ts_mpi_experiment(const ts_scenario *sc, const char *folder,
@@ -61,8 +114,7 @@ ts_status ts_mpi_experiment(const ts_scenario *sc, const char *folder,
         st = ts_experiment_run_block(sc, &so, y, err);
     }
     /* Every rank learns the worst status before the collective. */
-    int mine = (int)st, worst = 0;
-    MPI_Allreduce(&mine, &worst, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+    int worst = ts_mpi_worst((int)st);
     if (worst == TS_OK) {
         if (rank == 0)
             MPI_Gatherv(MPI_IN_PLACE, counts[0], MPI_DOUBLE, y, counts, displs, MPI_DOUBLE, 0,
@@ -73,9 +125,7 @@ ts_status ts_mpi_experiment(const ts_scenario *sc, const char *folder,
         if (rank == 0 && (st = ts_fs_mkdirs(folder, err)) == TS_OK &&
             (st = ts_experiment_write_inputs(sc, folder, x, P, err)) == TS_OK)
             st = ts_experiment_write_results(sc, folder, eo, x, P, y, err);
-        mine = (int)st;
-        MPI_Bcast(&mine, 1, MPI_INT, 0, MPI_COMM_WORLD);
-        worst = mine;
+        worst = ts_mpi_bcast((int)st);
     } else if (st == TS_OK) {
         st = ts_error_set(err, (ts_status)worst, "another rank failed");
     }
@@ -102,6 +152,36 @@ void ts_mpi_stop(void)
 {
 }
 
+/* Never called without MPI: no rank but 0 exists. */
+int ts_mpi_worst(int status)
+{
+    return status;
+}
+
+long ts_mpi_sum(long v)
+{
+    return v;
+}
+
+int ts_mpi_bcast(int v)
+{
+    return v;
+}
+
+void ts_mpi_send(const void *buf, size_t len, int to)
+{
+    (void)buf;
+    (void)len;
+    (void)to;
+}
+
+char *ts_mpi_recv(int from, size_t *len)
+{
+    (void)from;
+    *len = 0;
+    return NULL;
+}
+
 ts_status ts_mpi_experiment(const ts_scenario *sc, const char *folder,
                             const ts_experiment_opts *eo, int rank, int size, ts_error *err)
 {
@@ -114,3 +194,17 @@ ts_status ts_mpi_experiment(const ts_scenario *sc, const char *folder,
 }
 
 #endif
+
+ts_status ts_mpi_begin(const char *cmd, const char *what, const char *hint, bool *mpi,
+                       int *rank, int *size, ts_error *err)
+{
+    *rank = 0;
+    *size = 1;
+    *mpi = ts_mpi_start(rank, size);
+    const char *ranks = getenv("OMPI_COMM_WORLD_SIZE");
+    if (!*mpi && ranks && atoi(ranks) > 1)
+        return ts_error_set(err, TS_EBAD, "tradesim %s: under mpirun, but this tradesim was "
+                            "built without MPI (every rank would run every %s): rebuild with "
+                            "libopenmpi-dev installed%s", cmd, what, hint);
+    return TS_OK;
+}
