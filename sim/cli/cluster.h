@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "tradesim/cli.h"
+#include "tradesim/engine.h"
 #include "tradesim/experiment.h"
 
 /* Writes dir/<name>.slurm/: the resolved scenario.cfg, submit.sbatch (the
@@ -47,5 +48,19 @@ char *ts_mpi_recv(int from, size_t *len);
  * ranks that failed and on rank 0. */
 ts_status ts_mpi_experiment(const ts_scenario *sc, const char *folder,
                             const ts_experiment_opts *eo, int rank, int size, ts_error *err);
+
+/* A run over MPI ranks (tradesim run). Rank 0 runs ts_output_run with
+ * opts set by ts_mpi_run_opts: each block of replicates it runs (the whole
+ * run, or each block of a run in blocks) is cut into contiguous parts by
+ * rank, every rank running its part on its threads and sending it to rank
+ * 0, which writes the files one process writes. The other ranks serve those
+ * parts (ts_mpi_run_serve, with their own opts: threads, talks, cancel)
+ * until rank 0 calls ts_mpi_run_end with its status, which serve returns. */
+typedef struct {
+    int rank, size;
+} ts_mpi_ranks;
+void ts_mpi_run_opts(ts_engine_opts *opts, ts_mpi_ranks *ranks);
+ts_status ts_mpi_run_serve(const ts_engine *e, const ts_engine_opts *opts, int rank, int size);
+void ts_mpi_run_end(ts_status status);
 
 #endif

@@ -12,6 +12,7 @@
 
 #include "tradesim/fs.h"
 #include "tradesim/shard.h"
+#include "tradesim/text.h"
 
 #ifdef TRADESIM_MPI
 #include <mpi.h>
@@ -139,6 +140,97 @@ ts_status ts_mpi_experiment(const ts_scenario *sc, const char *folder,
     return st;
 }
 
+/* Rank 0's part of each block of a run: the block cut by rank, its own part
+ * run here, the others' received in rank order. */
+static ts_status run_block(void *ctx, const ts_engine *e, const ts_engine_opts *opts, ts_run *run,
+                           int k0, int n, ts_error *err)
+{
+    const ts_mpi_ranks *mr = ctx;
+    int cmd[3] = {k0, n, TS_OK};
+    MPI_Bcast(cmd, 3, MPI_INT, 0, MPI_COMM_WORLD);
+    long first, last;
+    ts_shard_block(n, 1, mr->size, &first, &last);
+    ts_engine_opts here = *opts;
+    here.run_block = NULL;
+    here.progress = NULL;   /* its part's count is not the block's */
+    ts_status st = ts_engine_run_block(e, &here, run, k0, (int)last, err);
+    for (int r = 1; r < mr->size; r++) {
+        size_t len = 0;
+        char *buf = ts_mpi_recv(r, &len);
+        int32_t rs = TS_EIO;
+        if (len >= sizeof rs)
+            memcpy(&rs, buf, sizeof rs);
+        const char *msg = len > sizeof rs ? buf + sizeof rs : "";
+        size_t at = sizeof rs + strlen(msg) + 1;
+        if (st == TS_OK && rs != TS_OK)
+            st = ts_error_set(err, (ts_status)rs, "%s", *msg ? msg : "another rank failed");
+        else if (st == TS_OK && at <= len)
+            st = ts_run_unpack(e, run, buf + at, len - at, err);
+        free(buf);
+    }
+    run->k0 = k0;
+    run->n = n;
+    return st;
+}
+
+void ts_mpi_run_opts(ts_engine_opts *opts, ts_mpi_ranks *ranks)
+{
+    opts->run_block = run_block;
+    opts->run_block_ctx = ranks;
+}
+
+ts_status ts_mpi_run_serve(const ts_engine *e, const ts_engine_opts *opts, int rank, int size)
+{
+    ts_run *part = NULL;
+    int cap = 0;
+    for (;;) {
+        int cmd[3];
+        MPI_Bcast(cmd, 3, MPI_INT, 0, MPI_COMM_WORLD);
+        if (cmd[1] < 0) {
+            ts_run_free(part);
+            return (ts_status)cmd[2];
+        }
+        long first, last;
+        ts_shard_block(cmd[1], rank + 1, size, &first, &last);
+        int n = (int)(last - first);
+        if (e && (!part || n > cap)) {
+            ts_run_free(part);
+            part = ts_run_alloc(e, n);
+            cap = n;
+        }
+        ts_error pe;
+        ts_error_clear(&pe);
+        ts_status st = part ? ts_engine_run_block(e, opts, part, cmd[0] + (int)first, n, &pe)
+                            : ts_error_set(&pe, TS_EIO, "tradesim: out of memory for %d "
+                                           "replicates (or their engine) on MPI rank %d", n,
+                                           rank);
+        /* the status, its message, then the replicates */
+        ts_text t = {.s = NULL};
+        int32_t rs = (int32_t)st;
+        ts_text_put(&t, &rs, sizeof rs);
+        ts_text_put(&t, pe.msg, strlen(pe.msg) + 1);
+        if (st == TS_OK)
+            ts_run_pack(e, part, &t);
+        if (t.oom) {   /* a failure that needs no memory */
+            static const char msg[] = "tradesim: out of memory for the replicates of an MPI rank";
+            char small[sizeof rs + sizeof msg];
+            rs = TS_EIO;
+            memcpy(small, &rs, sizeof rs);
+            memcpy(small + sizeof rs, msg, sizeof msg);
+            ts_mpi_send(small, sizeof small, 0);
+        } else {
+            ts_mpi_send(t.s, t.len, 0);
+        }
+        ts_text_free(&t);
+    }
+}
+
+void ts_mpi_run_end(ts_status status)
+{
+    int cmd[3] = {0, -1, (int)status};
+    MPI_Bcast(cmd, 3, MPI_INT, 0, MPI_COMM_WORLD);
+}
+
 #else
 
 bool ts_mpi_start(int *rank, int *size)
@@ -191,6 +283,26 @@ ts_status ts_mpi_experiment(const ts_scenario *sc, const char *folder,
     (void)rank;
     (void)size;
     return ts_error_set(err, TS_EBAD, "this tradesim was built without MPI");
+}
+
+void ts_mpi_run_opts(ts_engine_opts *opts, ts_mpi_ranks *ranks)
+{
+    (void)opts;
+    (void)ranks;
+}
+
+ts_status ts_mpi_run_serve(const ts_engine *e, const ts_engine_opts *opts, int rank, int size)
+{
+    (void)e;
+    (void)opts;
+    (void)rank;
+    (void)size;
+    return TS_EBAD;
+}
+
+void ts_mpi_run_end(ts_status status)
+{
+    (void)status;
 }
 
 #endif
