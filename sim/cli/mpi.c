@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "tradesim/fs.h"
 #include "tradesim/shard.h"
@@ -34,23 +35,45 @@ void ts_mpi_stop(void)
     MPI_Finalize();
 }
 
+/* Waits for req without spinning: MPI's blocking calls poll, and a rank
+ * waiting for another on the same node would take a core from it. */
+static void settle(MPI_Request *req)
+{
+    int done = 0;
+    const struct timespec ms = {.tv_sec = 0, .tv_nsec = 1000000};
+    for (MPI_Test(req, &done, MPI_STATUS_IGNORE); !done; MPI_Test(req, &done, MPI_STATUS_IGNORE))
+        nanosleep(&ms, NULL);
+}
+
 int ts_mpi_worst(int status)
 {
     int worst = status;
-    MPI_Allreduce(&status, &worst, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+    MPI_Request req;
+    MPI_Iallreduce(&status, &worst, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD, &req);
+    settle(&req);
     return worst;
 }
 
 long ts_mpi_sum(long v)
 {
     long sum = v;
-    MPI_Allreduce(&v, &sum, 1, MPI_LONG, MPI_SUM, MPI_COMM_WORLD);
+    MPI_Request req;
+    MPI_Iallreduce(&v, &sum, 1, MPI_LONG, MPI_SUM, MPI_COMM_WORLD, &req);
+    settle(&req);
     return sum;
+}
+
+/* rank 0's cmd[0..n) on every rank */
+static void bcast(int *cmd, int n)
+{
+    MPI_Request req;
+    MPI_Ibcast(cmd, n, MPI_INT, 0, MPI_COMM_WORLD, &req);
+    settle(&req);
 }
 
 int ts_mpi_bcast(int v)
 {
-    MPI_Bcast(&v, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    bcast(&v, 1);
     return v;
 }
 
@@ -68,7 +91,9 @@ void ts_mpi_send(const void *buf, size_t len, int to)
 char *ts_mpi_recv(int from, size_t *len)
 {
     uint64_t n = 0;
-    MPI_Recv(&n, 1, MPI_UINT64_T, from, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+    MPI_Request req;
+    MPI_Irecv(&n, 1, MPI_UINT64_T, from, 0, MPI_COMM_WORLD, &req);
+    settle(&req);   /* the sender may be running its part still */
     char *buf = n < SIZE_MAX ? malloc((size_t)n + 1) : NULL;
     if (!buf) {
         fprintf(stderr, "tradesim: out of memory for %llu bytes from rank %d\n",
@@ -147,7 +172,7 @@ static ts_status run_block(void *ctx, const ts_engine *e, const ts_engine_opts *
 {
     const ts_mpi_ranks *mr = ctx;
     int cmd[3] = {k0, n, TS_OK};
-    MPI_Bcast(cmd, 3, MPI_INT, 0, MPI_COMM_WORLD);
+    bcast(cmd, 3);
     long first, last;
     ts_shard_block(n, 1, mr->size, &first, &last);
     ts_engine_opts here = *opts;
@@ -185,7 +210,7 @@ ts_status ts_mpi_run_serve(const ts_engine *e, const ts_engine_opts *opts, int r
     int cap = 0;
     for (;;) {
         int cmd[3];
-        MPI_Bcast(cmd, 3, MPI_INT, 0, MPI_COMM_WORLD);
+        bcast(cmd, 3);
         if (cmd[1] < 0) {
             ts_run_free(part);
             return (ts_status)cmd[2];
@@ -228,7 +253,7 @@ ts_status ts_mpi_run_serve(const ts_engine *e, const ts_engine_opts *opts, int r
 void ts_mpi_run_end(ts_status status)
 {
     int cmd[3] = {0, -1, (int)status};
-    MPI_Bcast(cmd, 3, MPI_INT, 0, MPI_COMM_WORLD);
+    bcast(cmd, 3);
 }
 
 #else
