@@ -266,7 +266,11 @@ const ts_cli_spec ts_cmd_batch_spec = {
     "      --shard K/N        run only the K-th of N contiguous blocks of the files\n"
     "                         into DIR/batch.shard-K-of-N/ (tradesim merge joins\n"
     "                         them); auto: K and N from SLURM_ARRAY_TASK_ID, _COUNT\n"
-    "                         (and _MIN when the array does not start at 1)\n",
+    "                         (and _MIN when the array does not start at 1)\n"
+    "\n"
+    "Under mpirun (when built with MPI) the ranks split the files; DIR must be\n"
+    "shared, and rank 0 writes batch.csv, the same bytes as one process\n"
+    "(docs/cluster.md).\n",
 };
 
 /* The job's arrays for n scenarios and threads workers; false when memory

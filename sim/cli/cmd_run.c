@@ -62,7 +62,10 @@ const ts_cli_spec ts_cmd_run_spec = {
     "      --set KEY=VALUE    override a setting by path, e.g. actors.[0].reliability=0.5\n"
     "      --trajectories N   replicates whose full paths are written (-1 = all)\n"
     "      --log LEVEL        log.csv's rows: none, events or all (overrides output.log)\n"
-    "  -q, --quiet            no progress on stderr\n",
+    "  -q, --quiet            no progress on stderr\n"
+    "\n"
+    "Under mpirun (when built with MPI) the ranks split the replicates and rank 0\n"
+    "writes DIR/<name>/, the same bytes as one process (docs/cluster.md).\n",
 };
 
 /* Runs the loaded scenario into its folder, locked and checked writable
