@@ -45,21 +45,25 @@ static void settle(MPI_Request *req)
         nanosleep(&ms, NULL);
 }
 
+/* op over every rank's *in into *out, on every rank */
+static void allreduce(const void *in, void *out, MPI_Datatype type, MPI_Op op)
+{
+    MPI_Request req;
+    MPI_Iallreduce(in, out, 1, type, op, MPI_COMM_WORLD, &req);
+    settle(&req);
+}
+
 int ts_mpi_worst(int status)
 {
     int worst = status;
-    MPI_Request req;
-    MPI_Iallreduce(&status, &worst, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD, &req);
-    settle(&req);
+    allreduce(&status, &worst, MPI_INT, MPI_MAX);
     return worst;
 }
 
 long ts_mpi_sum(long v)
 {
     long sum = v;
-    MPI_Request req;
-    MPI_Iallreduce(&v, &sum, 1, MPI_LONG, MPI_SUM, MPI_COMM_WORLD, &req);
-    settle(&req);
+    allreduce(&v, &sum, MPI_LONG, MPI_SUM);
     return sum;
 }
 
