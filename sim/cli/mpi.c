@@ -193,7 +193,10 @@ static ts_status run_block(void *ctx, const ts_engine *e, const ts_engine_opts *
         size_t at = sizeof rs + strlen(msg) + 1;
         if (st == TS_OK && rs != TS_OK)
             st = ts_error_set(err, (ts_status)rs, "%s", *msg ? msg : "another rank failed");
-        else if (st == TS_OK && at <= len)
+        else if (st == TS_OK && at > len)
+            st = ts_error_set(err, TS_EIO, "%s: MPI rank %d sent no replicates",
+                              ts_engine_scenario(e)->name, r);
+        else if (st == TS_OK)
             st = ts_run_unpack(e, run, buf + at, len - at, err);
         free(buf);
     }
