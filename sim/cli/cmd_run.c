@@ -137,7 +137,7 @@ static int serve(const ts_scenario *sc, const ts_cli_opts *o, ts_interrupt *in,
 {
     ts_error e;
     ts_error_clear(&e);
-    ts_engine *eng = ts_engine_alloc(sc, &e);   /* NULL: every part fails (runpack) */
+    ts_engine *eng = ts_engine_alloc(sc, &e);   /* NULL: each part it is asked for fails */
     ts_engine_opts opts = {.threads = (int)(o->threads < 0 ? 0 : o->threads), .cancel = &in->flag};
     ts_agreement_hook_opts(&opts, NULL);
     ts_status s = ts_mpi_run_serve(eng, &opts, mpi->rank, mpi->size);
@@ -146,7 +146,7 @@ static int serve(const ts_scenario *sc, const ts_cli_opts *o, ts_interrupt *in,
     return s;
 }
 
-static int run(const ts_cli_opts *opts, int argc, char **argv, ts_mpi_ranks *mpi, FILE *out,
+static int run(const ts_cli_opts *o, int argc, char **argv, ts_mpi_ranks *mpi, FILE *out,
                FILE *err);
 
 int ts_cmd_run(int argc, char **argv, FILE *out, FILE *err)
@@ -178,20 +178,19 @@ int ts_cmd_run(int argc, char **argv, FILE *out, FILE *err)
 
 /* Loads and runs the scenario (as rank mpi->rank of mpi->size when not
  * NULL). Returns the exit code. */
-static int run(const ts_cli_opts *opts, int argc, char **argv, ts_mpi_ranks *mpi, FILE *out,
+static int run(const ts_cli_opts *o, int argc, char **argv, ts_mpi_ranks *mpi, FILE *out,
                FILE *err)
 {
-    ts_cli_opts o = *opts;
     ts_cli_overrides ov;
-    ts_cli_overrides_collect(&o, &ov);
+    ts_cli_overrides_collect(o, &ov);
     ts_error e;
     ts_error_clear(&e);
     /* Watching from before loading: a signal while a large scenario loads
      * is reported as any other interruption. */
     ts_interrupt in;
     ts_interrupt_start(&in);
-    ts_scenario *sc = ts_scenario_load(o.positional[0], ov.v, ov.n, &e);
-    if (sc && ts_result_check_name(sc->name, o.positional[0], &e) != TS_OK) {
+    ts_scenario *sc = ts_scenario_load(o->positional[0], ov.v, ov.n, &e);
+    if (sc && ts_result_check_name(sc->name, o->positional[0], &e) != TS_OK) {
         ts_scenario_free(sc);
         sc = NULL;
     }
@@ -203,7 +202,7 @@ static int run(const ts_cli_opts *opts, int argc, char **argv, ts_mpi_ranks *mpi
         int sig = ts_interrupted(&in);
         if (sig)
             fprintf(err, "tradesim run: %s: interrupted by signal %d while loading; nothing "
-                         "written\n", o.positional[0], sig);
+                         "written\n", o->positional[0], sig);
         else if (bad && (!mpi || mpi->rank == 0 || !bad0))
             fprintf(err, "%s\n", e.msg);
         ts_scenario_free(sc);
@@ -211,9 +210,9 @@ static int run(const ts_cli_opts *opts, int argc, char **argv, ts_mpi_ranks *mpi
     }
     int rc;
     if (mpi && mpi->rank > 0) {
-        rc = serve(sc, &o, &in, mpi);
+        rc = serve(sc, o, &in, mpi);
     } else {
-        rc = run_scenario(sc, &o, argc, argv, &in, mpi, out, err);
+        rc = run_scenario(sc, o, argc, argv, &in, mpi, out, err);
         if (mpi)
             ts_mpi_run_end(rc);
     }
