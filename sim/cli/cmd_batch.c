@@ -82,7 +82,8 @@ static double elapsed(const struct timespec *t0)
     return (double)(now.tv_sec - t0->tv_sec) + 1e-9 * (double)(now.tv_nsec - t0->tv_nsec);
 }
 
-/* One status line: scenarios done, replicate-steps done, elapsed, estimate. */
+/* One status line: scenarios done (of those run here: under MPI, rank 0's block),
+ * replicate-steps done, elapsed, estimate. */
 static void print_progress(batch_job *j)
 {
     long long in_flight = 0, reps = j->reps_done;
@@ -99,7 +100,7 @@ static void print_progress(batch_job *j)
         snprintf(eta, sizeof eta, "%.0fs", el * (1.0 - frac) / frac);
     int len = fprintf(j->err, "\rtradesim batch: %d/%d scenarios, %lld/%lld replicates, "
                               "%.0fs elapsed, %s left",
-                      j->scen_done, j->n, reps, j->reps_total, el, eta);
+                      j->scen_done, j->last - j->first, reps, j->reps_total, el, eta);
     for (int i = len; i < j->last_len; i++)
         fputc(' ', j->err);
     j->last_len = len;
