@@ -204,6 +204,12 @@ else
         "${mpi[@]}" -np "$np" "$bin" "${all[@]}" -o "$tmp/rmpi$np" -j 1 || fail "mpirun -np $np run: exit $?"
         diff -r -x provenance.json "$tmp/rone/all_kinds" "$tmp/rmpi$np/all_kinds" >/dev/null || fail "mpirun -np $np run differs from one process"
     done
+    # A bad scenario: exit 2, reported once (by rank 0), nothing written.
+    "${mpi[@]}" -np 2 "$bin" run "$tmp/bin/zbad.cfg" -o "$tmp/rbad" -q 2>"$tmp/rbad.err"
+    rc=$?
+    [ "$rc" = 2 ] || fail "mpirun run of a bad scenario: exit $rc, want 2"
+    [ "$(grep -c 'zbad.cfg:2: syntax error' "$tmp/rbad.err")" = 1 ] || fail "mpirun run of a bad scenario said: $(cat "$tmp/rbad.err")"
+    [ ! -e "$tmp/rbad" ] || fail "mpirun run of a bad scenario wrote $tmp/rbad"
     "${mpi[@]}" -np 3 "$bin" "${big[@]}" -o "$tmp/rmpi3" -j 1 || fail "mpirun -np 3 run in blocks: exit $?"
     diff -r -x provenance.json "$tmp/rone/minimal" "$tmp/rmpi3/minimal" >/dev/null || fail "mpirun -np 3 run in blocks differs from one process"
 fi
