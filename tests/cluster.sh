@@ -6,7 +6,9 @@
 # folder the same bytes (diff -r). Also: --shard auto from Slurm's
 # variables, a resumed shard, merge's refusals (a missing, duplicated,
 # unfinished or foreign shard) with their exact lines, and the task count
-# --slurm derives. Slurm and MPI cases are skipped when slurm-wlm/munge
+# --slurm derives. Under mpirun also a batch (with a bad scenario, a
+# failing one, --resume) and runs (whole, and in blocks of replicates):
+# the one-process bytes. Slurm and MPI cases are skipped when slurm-wlm/munge
 # or OpenMPI are not installed or the binary was built without MPI.
 # Usage: cluster.sh TRADESIM_BIN REPO_ROOT
 set -u
@@ -148,6 +150,18 @@ elif ! ldd "$bin" 2>/dev/null | grep -q libmpi; then
     *"tradesim experiment: under mpirun, but this tradesim was built without MPI (every rank would run every point): rebuild with libopenmpi-dev installed, or use --shard"*) ;;
     *) fail "a tradesim without MPI under mpirun said: $got" ;;
     esac
+    got=$(timeout 60 mpirun --allow-run-as-root --oversubscribe -np 2 "$bin" batch "$tmp/bin" -o "$tmp/nompi" -q 2>&1 >/dev/null)
+    [ ! -e "$tmp/nompi" ] || fail "a tradesim without MPI ran a batch under mpirun"
+    case $got in
+    *"tradesim batch: under mpirun, but this tradesim was built without MPI (every rank would run every scenario): rebuild with libopenmpi-dev installed, or use --shard"*) ;;
+    *) fail "a batch without MPI under mpirun said: $got" ;;
+    esac
+    got=$(timeout 60 mpirun --allow-run-as-root --oversubscribe -np 2 "$bin" run "$poly" -o "$tmp/nompi" -q 2>&1 >/dev/null)
+    [ ! -e "$tmp/nompi" ] || fail "a tradesim without MPI ran a run under mpirun"
+    case $got in
+    *"tradesim run: under mpirun, but this tradesim was built without MPI (every rank would run every replicate): rebuild with libopenmpi-dev installed"*) ;;
+    *) fail "a run without MPI under mpirun said: $got" ;;
+    esac
 else
     # OpenMPI's plug-ins leak at exit, outside tradesim: under the sanitizers
     # the ranks check memory errors but not leaks (the same blocks run
@@ -157,5 +171,46 @@ else
             fail "mpirun -np $np: exit $?"
         diff -r "$tmp/one/poly" "$tmp/mpi$np/poly" >/dev/null || fail "mpirun -np $np differs from one process"
     done
+    mpi=(env "ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" timeout 120 mpirun --allow-run-as-root --oversubscribe)
+    # The batch of (b): its blocks by rank, the bad scenario's row and exit 2.
+    for np in 2 4; do
+        "${mpi[@]}" -np "$np" "$bin" batch "$tmp/bin" -o "$tmp/bmpi$np" -r 50 --set output.precision=8 -q 2>/dev/null
+        rc=$?
+        [ "$rc" = 2 ] || fail "mpirun -np $np batch with a bad scenario: exit $rc, want 2"
+        diff -r -x provenance.json "$tmp/bone" "$tmp/bmpi$np" >/dev/null || fail "mpirun -np $np batch differs from one batch"
+    done
+    rm -r "$tmp/bmpi2/minimal"
+    out=$("${mpi[@]}" -np 2 "$bin" batch "$tmp/bin" -o "$tmp/bmpi2" -r 50 --set output.precision=8 --resume 2>/dev/null)
+    [ "$out" = "$tmp/bmpi2/batch.csv: 5 scenarios (1 run, 3 resumed, 1 failed)" ] || fail "mpirun batch --resume said: $out"
+    diff -r -x provenance.json "$tmp/bone" "$tmp/bmpi2" >/dev/null || fail "mpirun batch --resume differs from one batch"
+    # A scenario failing on rank 1 (its folder is a file): reported by rank 0 as one process does.
+    for d in bfail1 bfail2; do mkdir -p "$tmp/$d" && : >"$tmp/$d/poly"; done
+    "$bin" batch "$tmp/bin" -o "$tmp/bfail1" -r 50 -q 2>"$tmp/bfail1.err"
+    rc1=$?
+    "${mpi[@]}" -np 2 "$bin" batch "$tmp/bin" -o "$tmp/bfail2" -r 50 -q 2>"$tmp/bfail2.err"
+    rc2=$?
+    [ "$rc1" = 3 ] && [ "$rc2" = 3 ] || fail "a failing scenario: exit $rc1 in one process, $rc2 under mpirun"
+    grep -qx "$tmp/bfail2/poly: not a folder" "$tmp/bfail2.err" || fail "mpirun batch did not report the failing scenario: $(head -3 "$tmp/bfail2.err")"
+    sed "s|$tmp/bfail1|DIR|" "$tmp/bfail1/batch.csv" >"$tmp/bfail1.csv"
+    sed "s|$tmp/bfail2|DIR|" "$tmp/bfail2/batch.csv" >"$tmp/bfail2.csv"
+    cmp -s "$tmp/bfail1.csv" "$tmp/bfail2.csv" || fail "mpirun batch.csv with a failing scenario differs"
+    # Runs: replicates by rank, every file (log, agreements, all trajectories,
+    # channels); minimal at 20,000 replicates runs in blocks of replicates.
+    all=(run "$root/tests/good/all_kinds.cfg" -r 30 --log all --trajectories -1 --set output.channels=true -q)
+    big=(run "$root/tests/good/minimal.cfg" -r 20000 -q)
+    "$bin" "${all[@]}" -o "$tmp/rone" -j 2 || fail "run all_kinds: exit $?"
+    "$bin" "${big[@]}" -o "$tmp/rone" || fail "run minimal: exit $?"
+    for np in 2 4; do
+        "${mpi[@]}" -np "$np" "$bin" "${all[@]}" -o "$tmp/rmpi$np" -j 1 || fail "mpirun -np $np run: exit $?"
+        diff -r -x provenance.json "$tmp/rone/all_kinds" "$tmp/rmpi$np/all_kinds" >/dev/null || fail "mpirun -np $np run differs from one process"
+    done
+    # A bad scenario: exit 2, reported once (by rank 0), nothing written.
+    "${mpi[@]}" -np 2 "$bin" run "$tmp/bin/zbad.cfg" -o "$tmp/rbad" -q 2>"$tmp/rbad.err"
+    rc=$?
+    [ "$rc" = 2 ] || fail "mpirun run of a bad scenario: exit $rc, want 2"
+    [ "$(grep -c 'zbad.cfg:2: syntax error' "$tmp/rbad.err")" = 1 ] || fail "mpirun run of a bad scenario said: $(cat "$tmp/rbad.err")"
+    [ ! -e "$tmp/rbad" ] || fail "mpirun run of a bad scenario wrote $tmp/rbad"
+    "${mpi[@]}" -np 3 "$bin" "${big[@]}" -o "$tmp/rmpi3" -j 1 || fail "mpirun -np 3 run in blocks: exit $?"
+    diff -r -x provenance.json "$tmp/rone/minimal" "$tmp/rmpi3/minimal" >/dev/null || fail "mpirun -np 3 run in blocks differs from one process"
 fi
-finish "cluster: one process, 4 shards merged, Slurm array + merge job, mpirun -np 2 and 4: the same bytes"
+finish "cluster: one process, 4 shards merged, Slurm array + merge job, mpirun -np 2 and 4 (experiment, batch, run): the same bytes"

@@ -3,7 +3,9 @@
  * sample, rounds of the second pass and thread count: on the shipped
  * baseline (talks), a scenario of every issue kind, and the prisoner's
  * dilemma, whose levers take only the values 0 and 1 (every quantile a
- * tie). And the refusal of a scenario whose blocks alone exceed the limit. */
+ * tie); and so when every block's replicates run in parts moved between
+ * processes (ts_run_pack, as MPI's ranks move them). And the refusal of a
+ * scenario whose blocks alone exceed the limit. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,10 +20,45 @@
 #include "tradesim/engine.h"
 #include "tradesim/output.h"
 #include "tradesim/resultdir.h"
+#include "tradesim/shard.h"
 
-/* Runs cfg with its overrides into dir; the status. */
-static ts_status run_into(const char *cfg, const char **sets, int n_sets, const char *dir,
-                          int threads, const ts_output_limits *lim, ts_error *err)
+/* A stand-in for MPI's ranks (opts.run_block): each block cut in three
+ * contiguous parts, the first run into the block, the others into runs of
+ * their own, packed and unpacked into it, as the ranks' parts reach rank 0. */
+static ts_status split_block(void *ctx, const ts_engine *e, const ts_engine_opts *opts,
+                             ts_run *run, int k0, int n, ts_error *err)
+{
+    (void)ctx;
+    ts_engine_opts here = *opts;
+    here.run_block = NULL;
+    long first, last;
+    ts_shard_block(n, 1, 3, &first, &last);
+    ts_status st = ts_engine_run_block(e, &here, run, k0, (int)last, err);
+    for (int p = 2; p <= 3 && st == TS_OK; p++) {
+        ts_shard_block(n, p, 3, &first, &last);
+        ts_run *part = ts_run_alloc(e, (int)(last - first));
+        assert_non_null(part);
+        ts_text t = {.s = NULL};
+        st = ts_engine_run_block(e, &here, part, k0 + (int)first, (int)(last - first), err);
+        if (st == TS_OK) {
+            ts_run_pack(e, part, &t);
+            assert_false(t.oom);
+            /* a pack cut short is refused */
+            assert_int_equal(ts_run_unpack(e, run, t.s, t.len - 1, NULL), TS_EIO);
+            st = ts_run_unpack(e, run, t.s, t.len, err);
+        }
+        ts_text_free(&t);
+        ts_run_free(part);
+    }
+    run->k0 = k0;
+    run->n = n;
+    return st;
+}
+
+/* Runs cfg with its overrides into dir (its blocks split, when split); the
+ * status. */
+static ts_status run_split(const char *cfg, const char **sets, int n_sets, const char *dir,
+                           int threads, const ts_output_limits *lim, bool split, ts_error *err)
 {
     char path[512];
     snprintf(path, sizeof path, "%s/%s", TS_SOURCE_DIR, cfg);
@@ -31,10 +68,18 @@ static ts_status run_into(const char *cfg, const char **sets, int n_sets, const 
     assert_non_null(e);
     ts_engine_opts o = {.threads = threads};
     ts_agreement_hook_opts(&o, NULL);
+    if (split)
+        o.run_block = split_block;
     ts_status s = ts_output_run(e, &o, dir, lim, err);
     ts_engine_free(e);
     ts_scenario_free(sc);
     return s;
+}
+
+static ts_status run_into(const char *cfg, const char **sets, int n_sets, const char *dir,
+                          int threads, const ts_output_limits *lim, ts_error *err)
+{
+    return run_split(cfg, sets, n_sets, dir, threads, lim, false, err);
 }
 
 static void assert_same_files(const char *a, const char *b, const char *name)
@@ -80,6 +125,14 @@ static void check_same(const char *cfg, const char *name, const char **sets, int
                 fail_msg("%s", err.msg);
             assert_same_files(whole, got, name);
         }
+    /* Whole and in blocks, every block's replicates moved as MPI's ranks move them. */
+    for (int i = -1; i < 2; i++) {
+        snprintf(got, sizeof got, "%s/split%d", dir, i);
+        ts_status s = run_split(cfg, sets, n_sets, got, 2, i < 0 ? NULL : &blocked[i], true, &err);
+        if (s != TS_OK)
+            fail_msg("%s", err.msg);
+        assert_same_files(whole, got, name);
+    }
     ts_test_remove_tree(dir);
 }
 

@@ -47,6 +47,19 @@ static void test_oom_is_sticky(void **state)
     ts_text_free(&b);
 }
 
+/* Bytes as they are, NULs too, still NUL-terminated after them. */
+static void test_put_bytes(void **state)
+{
+    (void)state;
+    ts_text b = {0};
+    ts_text_put(&b, "a\0b", 3);
+    ts_text_put(&b, "", 0);
+    ts_text_puts(&b, "c");
+    assert_int_equal(b.len, 4);
+    assert_memory_equal(b.s, "a\0bc", 5);
+    ts_text_free(&b);
+}
+
 static void test_ends_with(void **state)
 {
     (void)state;
@@ -84,6 +97,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_builder_grows),
         cmocka_unit_test(test_oom_is_sticky),
+        cmocka_unit_test(test_put_bytes),
         cmocka_unit_test(test_ends_with),
         cmocka_unit_test(test_csv_number),
     };

@@ -53,6 +53,12 @@ ts_status ts_batch_summarise(const char *dir, const char *name, ts_batch_row *ro
 /* A row for a scenario that failed with message. */
 ts_status ts_batch_row_failed(ts_batch_row *row, const char *name, const char *message);
 void ts_batch_row_free(ts_batch_row *row);
+/* A row rebuilt from what another process sent (its name, seed and error;
+ * error NULL or "" when the scenario ran): the failed row, or the figures
+ * of folder/<name>/summary.csv, with the seed. */
+ts_status ts_batch_row_restore(const char *folder, const char *name, bool has_seed,
+                               uint64_t seed, const char *error, ts_batch_row *row,
+                               ts_error *err);
 
 /* Writes batch.csv: columns scenario, status, replicates, seed (0x and 16
  * hex digits, as summary.csv writes seeds), one column per distinct KEY of

@@ -35,6 +35,7 @@
 #include "tradesim/model.h"
 #include "tradesim/scenario.h"
 #include "tradesim/strategy.h"
+#include "tradesim/text.h"
 
 /* Largest memory a run may plan for: ts_engine_run's R x T x C store, or a
  * run in blocks (output.h, ts_output_run) at its smallest; beyond it a run is
@@ -159,7 +160,7 @@ typedef struct {
     ts_log *log;                    /* [n] */
 } ts_run;
 
-typedef struct {
+typedef struct ts_engine_opts {
     int threads;                    /* 0 = one per core */
     ts_talks_hook talks;
     void *talks_ctx;
@@ -173,6 +174,12 @@ typedef struct {
     /* The uncertain parameters' values every replicate uses (an experiment's
      * point); NULL: each replicate draws its own. */
     const double *values;
+    /* Runs replicates k0 .. k0 + n - 1 into run in this process's stead,
+     * with ts_engine_run_block's contract (e.g. spread over MPI ranks); NULL:
+     * here. ts_engine_run and ts_engine_run_block call it. */
+    ts_status (*run_block)(void *ctx, const ts_engine *e, const struct ts_engine_opts *opts,
+                           ts_run *run, int k0, int n, ts_error *err);
+    void *run_block_ctx;
 } ts_engine_opts;
 
 /* Bytes the run needs for its trajectory store (all R replicates). */
@@ -194,5 +201,14 @@ void ts_run_free(ts_run *run);
 ts_run *ts_run_alloc(const ts_engine *e, int cap);
 ts_status ts_engine_run_block(const ts_engine *e, const ts_engine_opts *opts, ts_run *run, int k0,
                               int n, ts_error *err);
+
+/* The replicates a run holds as bytes, to move a block between processes
+ * (runpack.c): appended to out (its oom set when memory runs out). */
+void ts_run_pack(const ts_engine *e, const ts_run *run, ts_text *out);
+/* Puts packed replicates back in their places in run, whose block
+ * (k0, cap) must hold them; run->n is left to the caller. TS_EIO when the
+ * bytes are not a pack of this engine's run or memory runs out. */
+ts_status ts_run_unpack(const ts_engine *e, ts_run *run, const char *buf, size_t len,
+                        ts_error *err);
 
 #endif

@@ -18,6 +18,8 @@ typedef struct {
 } ts_text;
 
 void ts_text_puts(ts_text *b, const char *s);
+/* Appends n bytes as they are (NULs too): a buffer to send or store. */
+void ts_text_put(ts_text *b, const void *p, size_t n);
 #if defined(__GNUC__)
 __attribute__((format(printf, 2, 3)))
 #endif

@@ -174,6 +174,25 @@ ts_status ts_batch_row_failed(ts_batch_row *row, const char *name, const char *m
     return row->name && row->error ? TS_OK : TS_EIO;
 }
 
+ts_status ts_batch_row_restore(const char *folder, const char *name, bool has_seed,
+                               uint64_t seed, const char *error, ts_batch_row *row,
+                               ts_error *err)
+{
+    char dir[4400];
+    ts_status st;
+    if (error && *error)
+        st = ts_batch_row_failed(row, name, error);
+    else if (snprintf(dir, sizeof dir, "%s/%s", folder, name) >= (int)sizeof dir)
+        st = ts_error_set(err, TS_EIO, "%s/%s: path too long", folder, name);
+    else
+        st = ts_batch_summarise(dir, name, row, err);
+    if (st == TS_OK && has_seed) {
+        row->has_seed = true;
+        row->seed = seed;
+    }
+    return st;
+}
+
 #define VSQ_SUFFIX "_vs_status_quo"
 
 /* The index of the actor (or "joint") whose <actor>_vs_status_quo column h

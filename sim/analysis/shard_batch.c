@@ -155,16 +155,9 @@ static ts_status read_rows(const char *folder, const ts_shard_manifest *m, ts_ba
         }
         const char *name = ts_csvread_field(r, 0), *seed = ts_csvread_field(r, 1);
         const char *error = ts_csvread_field(r, 2);
-        char dir[4400];
-        snprintf(dir, sizeof dir, "%s/%s", folder, name);
-        if (*error)
-            st = ts_batch_row_failed(&rows[i], name, error);
-        else if ((st = ts_result_check_name(name, path, err)) == TS_OK)
-            st = ts_batch_summarise(dir, name, &rows[i], err);
-        if (st == TS_OK && *seed) {
-            rows[i].has_seed = true;
-            rows[i].seed = strtoull(seed, NULL, 16);
-        }
+        if (*error || (st = ts_result_check_name(name, path, err)) == TS_OK)
+            st = ts_batch_row_restore(folder, name, *seed != '\0', strtoull(seed, NULL, 16),
+                                      error, &rows[i], err);
         i++;
     }
     if (st == TS_OK && i != m->last)

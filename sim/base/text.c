@@ -34,6 +34,15 @@ void ts_text_puts(ts_text *b, const char *s)
     b->len += n;
 }
 
+void ts_text_put(ts_text *b, const void *p, size_t n)
+{
+    if (n == 0 || !reserve(b, n))
+        return;
+    memcpy(b->s + b->len, p, n);
+    b->len += n;
+    b->s[b->len] = '\0';
+}
+
 void ts_text_vprintf(ts_text *b, const char *fmt, va_list ap)
 {
     va_list again;

@@ -22,8 +22,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "cluster.h"
 
 #include "tradesim/agreement.h"
 #include "tradesim/batch.h"
@@ -35,6 +38,7 @@
 #include "tradesim/scenario.h"
 #include "tradesim/resultdir.h"
 #include "tradesim/shard.h"
+#include "tradesim/text.h"
 
 typedef struct batch_job batch_job;
 
@@ -51,6 +55,7 @@ struct batch_job {
     int *status;                 /* per scenario: ts_status of its run */
     int *order;                  /* scenarios, largest work first */
     int n;
+    int first, last;             /* the scenarios run here: all, or an MPI rank's block */
     const char *outdir;
     int engine_threads;
     bool resume;
@@ -77,7 +82,8 @@ static double elapsed(const struct timespec *t0)
     return (double)(now.tv_sec - t0->tv_sec) + 1e-9 * (double)(now.tv_nsec - t0->tv_nsec);
 }
 
-/* One status line: scenarios done, replicate-steps done, elapsed, estimate. */
+/* One status line: scenarios done (of those run here: under MPI, rank 0's block),
+ * replicate-steps done, elapsed, estimate. */
 static void print_progress(batch_job *j)
 {
     long long in_flight = 0, reps = j->reps_done;
@@ -94,7 +100,7 @@ static void print_progress(batch_job *j)
         snprintf(eta, sizeof eta, "%.0fs", el * (1.0 - frac) / frac);
     int len = fprintf(j->err, "\rtradesim batch: %d/%d scenarios, %lld/%lld replicates, "
                               "%.0fs elapsed, %s left",
-                      j->scen_done, j->n, reps, j->reps_total, el, eta);
+                      j->scen_done, j->last - j->first, reps, j->reps_total, el, eta);
     for (int i = len; i < j->last_len; i++)
         fputc(' ', j->err);
     j->last_len = len;
@@ -198,7 +204,7 @@ static ts_status scenario_task(void *ctx, void *local, long k, ts_error *err)
     batch_job *j = ctx;
     worker_progress *wp = local;
     int i = j->order[k];
-    if (!j->sc[i])
+    if (!j->sc[i] || i < j->first || i >= j->last)
         return TS_OK;
     if (j->err) {
         pthread_mutex_lock(&j->lock);
@@ -261,7 +267,11 @@ const ts_cli_spec ts_cmd_batch_spec = {
     "      --shard K/N        run only the K-th of N contiguous blocks of the files\n"
     "                         into DIR/batch.shard-K-of-N/ (tradesim merge joins\n"
     "                         them); auto: K and N from SLURM_ARRAY_TASK_ID, _COUNT\n"
-    "                         (and _MIN when the array does not start at 1)\n",
+    "                         (and _MIN when the array does not start at 1)\n"
+    "\n"
+    "Under mpirun (when built with MPI) the ranks split the files; DIR must be\n"
+    "shared, and rank 0 writes batch.csv, the same bytes as one process\n"
+    "(docs/cluster.md).\n",
 };
 
 /* The job's arrays for n scenarios and threads workers; false when memory
@@ -270,6 +280,7 @@ static bool job_alloc(batch_job *j, int n, const char *outdir, int threads, bool
 {
     memset(j, 0, sizeof *j);
     j->n = n;
+    j->last = n;
     j->outdir = outdir;
     j->resume = resume;
     j->sc = calloc((size_t)n, sizeof *j->sc);
@@ -296,9 +307,9 @@ static void job_free(batch_job *j)
 }
 
 /* Loads every scenario before any runs, so all bad files are reported at
- * once; a scenario whose name an earlier one has (both would write the same
- * folder) is refused. A refused scenario is left NULL with a failed row.
- * Returns the worst status met. */
+ * once (on err, unless NULL); a scenario whose name an earlier one has (both
+ * would write the same folder) is refused. A refused scenario is left NULL
+ * with a failed row. Returns the worst status met. */
 static int load_all(batch_job *j, const ts_path_list *files, const ts_cli_overrides *ov,
                     FILE *err)
 {
@@ -312,7 +323,8 @@ static int load_all(batch_job *j, const ts_path_list *files, const ts_cli_overri
             j->sc[i] = NULL;
         }
         if (!j->sc[i]) {
-            fprintf(err, "%s\n", e.msg);
+            if (err)
+                fprintf(err, "%s\n", e.msg);
             status = worst(status, e.code);
             ts_batch_row_failed(&j->rows[i], files->paths[i], e.msg);
             continue;
@@ -323,7 +335,8 @@ static int load_all(batch_job *j, const ts_path_list *files, const ts_cli_overri
                              "%s: name '%s' is also the name of %s; both would write %s/%s",
                              files->paths[i], j->sc[i]->name, files->paths[k], j->outdir,
                              j->sc[i]->name);
-                fprintf(err, "%s\n", e.msg);
+                if (err)
+                    fprintf(err, "%s\n", e.msg);
                 status = worst(status, TS_EBAD);
                 ts_batch_row_failed(&j->rows[i], j->sc[i]->name, e.msg);
                 ts_scenario_free(j->sc[i]);
@@ -331,7 +344,7 @@ static int load_all(batch_job *j, const ts_path_list *files, const ts_cli_overri
                 break;
             }
         }
-        if (j->sc[i]) {
+        if (j->sc[i] && i >= j->first && i < j->last) {
             j->work_total += (long long)j->sc[i]->replicates * j->sc[i]->calendar.steps;
             j->reps_total += j->sc[i]->replicates;
         }
@@ -451,7 +464,79 @@ static int report_and_write(const batch_job *j, const ts_cli_opts *o, int status
     return status;
 }
 
+/* Under MPI: rank 0 takes the other ranks' rows of their blocks (name,
+ * seed, error and status; the figures come from the folders they wrote in
+ * the shared DIR) and their counts of scenarios run and resumed. */
+static void mpi_gather_rows(batch_job *j, int rank, int size)
+{
+    long first, last;
+    if (rank > 0) {
+        ts_text t = {.s = NULL};
+        for (int i = j->first; i < j->last; i++) {
+            const ts_batch_row *r = &j->rows[i];
+            unsigned char head[13];
+            int32_t st = j->status[i];
+            memcpy(head, &st, 4);
+            memcpy(head + 4, &r->seed, 8);
+            head[12] = r->has_seed;
+            ts_text_put(&t, head, sizeof head);
+            ts_text_put(&t, r->name ? r->name : "", strlen(r->name ? r->name : "") + 1);
+            ts_text_put(&t, r->error ? r->error : "", strlen(r->error ? r->error : "") + 1);
+        }
+        /* out of memory: an empty part, whose rows rank 0 reports missing */
+        ts_mpi_send(t.s, t.oom ? 0 : t.len, 0);
+        ts_text_free(&t);
+    }
+    for (int k = 1; rank == 0 && k < size; k++) {
+        size_t len = 0, at = 0;
+        char *buf = ts_mpi_recv(k, &len);
+        ts_shard_block(j->n, k + 1, size, &first, &last);
+        for (long i = first; i < last; i++)
+            if (j->sc[i]) {   /* until its row arrives */
+                ts_batch_row_free(&j->rows[i]);
+                ts_batch_row_failed(&j->rows[i], j->sc[i]->name,
+                                    "tradesim batch: no row from its MPI rank (out of memory)");
+                j->status[i] = TS_EIO;
+            }
+        for (long i = first; i < last && at + 13 <= len; i++) {
+            int32_t st;
+            uint64_t seed;
+            memcpy(&st, buf + at, 4);
+            memcpy(&seed, buf + at + 4, 8);
+            bool has_seed = buf[at + 12];
+            const char *name = buf + at + 13;
+            const char *error = name + strlen(name) + 1;
+            at = (size_t)(error - buf) + strlen(error) + 1;
+            ts_error e;
+            ts_error_clear(&e);
+            ts_batch_row_free(&j->rows[i]);
+            if (ts_batch_row_restore(j->outdir, name, has_seed, seed, error, &j->rows[i], &e) !=
+                TS_OK) {
+                ts_batch_row_failed(&j->rows[i], name, e.msg);
+                st = e.code;
+            }
+            j->rows[i].has_seed = has_seed;
+            j->rows[i].seed = seed;
+            j->status[i] = st;
+        }
+        free(buf);
+    }
+    atomic_store(&j->ran, (int)ts_mpi_sum(atomic_load(&j->ran)));
+    atomic_store(&j->resumed, (int)ts_mpi_sum(atomic_load(&j->resumed)));
+}
+
+static int batch(int argc, char **argv, FILE *out, FILE *err, bool *mpi);
+
 int ts_cmd_batch(int argc, char **argv, FILE *out, FILE *err)
+{
+    bool mpi = false;
+    int rc = batch(argc, argv, out, err, &mpi);
+    if (mpi)
+        ts_mpi_stop();
+    return rc;
+}
+
+static int batch(int argc, char **argv, FILE *out, FILE *err, bool *mpi)
 {
     ts_interrupt_hold();   /* signals wait for the watcher, or end with the process */
     ts_cli_opts o;
@@ -497,12 +582,28 @@ int ts_cmd_batch(int argc, char **argv, FILE *out, FILE *err)
         block.n = (int)(last - first);
         outdir = shard_dir;
     }
+    /* Under mpirun every rank loads every file and runs its block of them. */
+    int rank = 0, size = 1;
+    if (!o.shard && ts_mpi_begin("batch", "scenario", ", or use --shard", mpi, &rank, &size,
+                                 &e) != TS_OK) {
+        fprintf(err, "%s\n", e.msg);
+        ts_path_list_free(&files);
+        return TS_EBAD;
+    }
     batch_job j;
-    if (!job_alloc(&j, block.n, outdir, ts_threads((int)o.threads), o.resume)) {
-        fprintf(err, "tradesim batch: out of memory\n");
+    bool alloc = job_alloc(&j, block.n, outdir, ts_threads((int)o.threads), o.resume);
+    if ((*mpi ? ts_mpi_worst(alloc ? TS_OK : TS_EIO) : alloc ? TS_OK : TS_EIO) != TS_OK) {
+        if (!alloc)
+            fprintf(err, "tradesim batch: out of memory\n");
         job_free(&j);
         ts_path_list_free(&files);
         return TS_EIO;
+    }
+    if (*mpi) {
+        long first, last;
+        ts_shard_block(block.n, rank + 1, size, &first, &last);
+        j.first = (int)first;
+        j.last = (int)last;
     }
     j.info = (ts_result_run_info){.argc = argc, .argv = argv, .threads = j.engine_threads};
     /* The watcher covers loading and batch.csv too: a signal while a file
@@ -511,29 +612,54 @@ int ts_cmd_batch(int argc, char **argv, FILE *out, FILE *err)
     bool watching = ts_interrupt_start(&in);
     ts_cli_overrides ov;
     ts_cli_overrides_collect(&o, &ov);
-    int status = load_all(&j, &block, &ov, err);
-    /* One writer per folder, and a writable one, before the first replicate. */
-    int lock = -1;
-    if (ts_interrupted(&in) || ts_result_lock(outdir, &lock, &e) != TS_OK) {
+    int status = load_all(&j, &block, &ov, rank == 0 ? err : NULL);
+    /* One writer per folder, and a writable one, before the first replicate:
+     * under MPI rank 0 holds the lock, and DIR must be every rank's. */
+    int lock = -1, ls = TS_OK;
+    struct stat sb;
+    if (ts_interrupted(&in))
+        ls = TS_EIO;
+    else if (rank == 0)
+        ls = ts_result_lock(outdir, &lock, &e);
+    if (*mpi && (ls = ts_mpi_worst(ls)) == TS_OK) {
+        if (rank > 0 && (stat(outdir, &sb) != 0 || !S_ISDIR(sb.st_mode)))
+            ls = ts_error_set(&e, TS_EIO, "%s: not a folder on rank %d's node (under mpirun "
+                              "DIR must be a folder every rank sees)", outdir, rank);
+        ls = ts_mpi_worst(ls);
+    }
+    if (ls != TS_OK) {
         if (watching)
             ts_interrupt_stop(&in);
         if (ts_interrupted(&in))
             fprintf(err, "tradesim batch: interrupted by signal %d while loading scenarios; "
                          "nothing written\n", ts_interrupted(&in));
-        else
+        else if (e.code != TS_OK)   /* under MPI: the rank that failed says why */
             fprintf(err, "tradesim batch: %s\n", e.msg);
+        ts_result_unlock(lock);
         job_free(&j);
         ts_path_list_free(&files);
-        return ts_interrupted(&in) ? TS_EIO : e.code;
+        return ls;
     }
     if (shard_k > 0 && ts_shard_unseal(outdir, &e) != TS_OK) {
         fprintf(err, "%s\n", e.msg);
         status = worst(status, TS_EIO);
     } else {
-        run_all(&j, &in, o.quiet, err);
+        run_all(&j, &in, o.quiet || rank > 0, err);
     }
-    if (!ts_interrupted(&in))
+    /* Under MPI an interruption anywhere stops every rank before batch.csv. */
+    int hard = *mpi ? ts_mpi_worst(ts_interrupted(&in) ? TS_EIO : TS_OK) : TS_OK;
+    if (hard == TS_OK && *mpi)
+        mpi_gather_rows(&j, rank, size);
+    if (!ts_interrupted(&in) && hard == TS_OK && rank == 0)
         status = report_and_write(&j, &o, status, out, err);
+    if (*mpi && hard == TS_OK)
+        status = ts_mpi_bcast(status);
+    if (!ts_interrupted(&in) && hard != TS_OK) {
+        if (rank == 0)
+            fprintf(err, "tradesim batch: another MPI rank was interrupted; complete folders "
+                         "are kept, batch.csv is not written: run again with --resume\n");
+        status = hard;
+    }
     if (!ts_interrupted(&in) && shard_k > 0 && status != TS_EIO) {
         const char *sets[TS_CLI_MAX_SETS];
         int n_sets = batch_sets(&o, sets);

@@ -153,12 +153,9 @@ int ts_cmd_experiment(int argc, char **argv, FILE *out, FILE *err)
         snprintf(m, sizeof m, "%s", e.msg);
         ts_error_set(&e, st, "tradesim experiment: %s", m);
     }
-    bool mpi = st == TS_OK && !o.shard && ts_mpi_start(&rank, &size);
-    const char *ranks = getenv("OMPI_COMM_WORLD_SIZE");
-    if (st == TS_OK && !mpi && !o.shard && ranks && atoi(ranks) > 1)
-        st = ts_error_set(&e, TS_EBAD, "tradesim experiment: under mpirun, but this tradesim was "
-                          "built without MPI (every rank would run every point): rebuild with "
-                          "libopenmpi-dev installed, or use --shard");
+    bool mpi = false;
+    if (st == TS_OK && !o.shard)
+        st = ts_mpi_begin("experiment", "point", ", or use --shard", &mpi, &rank, &size, &e);
     if (st == TS_OK && !ts_result_folder(sc, dir, folder, sizeof folder))
         st = ts_error_set(&e, TS_EIO, "%s/%s: path too long", dir, sc->name);
     if (st == TS_OK && shard_k > 0) {

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cluster.h"
 #include "tradesim/cli.h"
 #include "tradesim/agreement.h"
 #include "tradesim/engine.h"
@@ -61,7 +62,10 @@ const ts_cli_spec ts_cmd_run_spec = {
     "      --set KEY=VALUE    override a setting by path, e.g. actors.[0].reliability=0.5\n"
     "      --trajectories N   replicates whose full paths are written (-1 = all)\n"
     "      --log LEVEL        log.csv's rows: none, events or all (overrides output.log)\n"
-    "  -q, --quiet            no progress on stderr\n",
+    "  -q, --quiet            no progress on stderr\n"
+    "\n"
+    "Under mpirun (when built with MPI) the ranks split the replicates and rank 0\n"
+    "writes DIR/<name>/, the same bytes as one process (docs/cluster.md).\n",
 };
 
 /* Runs the loaded scenario into its folder, locked and checked writable
@@ -70,7 +74,7 @@ const ts_cli_spec ts_cmd_run_spec = {
  * reports the outcome (an interruption, an error, or the folder written).
  * The signal watcher covers every write. Returns the exit code. */
 static int run_scenario(const ts_scenario *sc, const ts_cli_opts *o, int argc, char **argv,
-                        ts_interrupt *in, FILE *out, FILE *err)
+                        ts_interrupt *in, ts_mpi_ranks *mpi, FILE *out, FILE *err)
 {
     const char *dir = o->out ? o->out : "results";
     char folder[4096];
@@ -92,6 +96,8 @@ static int run_scenario(const ts_scenario *sc, const ts_cli_opts *o, int argc, c
     progress_ctx pc = {.err = err, .name = sc->name};
     ts_engine_opts opts = {.threads = (int)(o->threads < 0 ? 0 : o->threads), .cancel = &in->flag};
     ts_agreement_hook_opts(&opts, NULL);
+    if (mpi)
+        ts_mpi_run_opts(&opts, mpi);
     if (!o->quiet && isatty(fileno(err))) {
         opts.progress = progress;
         opts.progress_ctx = &pc;
@@ -124,6 +130,25 @@ static int run_scenario(const ts_scenario *sc, const ts_cli_opts *o, int argc, c
     return s;
 }
 
+/* A rank other than 0: runs the parts rank 0 asks for, reporting nothing
+ * itself (rank 0 reports its failures). Returns rank 0's exit code. */
+static int serve(const ts_scenario *sc, const ts_cli_opts *o, ts_interrupt *in,
+                 const ts_mpi_ranks *mpi)
+{
+    ts_error e;
+    ts_error_clear(&e);
+    ts_engine *eng = ts_engine_alloc(sc, &e);   /* NULL: each part it is asked for fails */
+    ts_engine_opts opts = {.threads = (int)(o->threads < 0 ? 0 : o->threads), .cancel = &in->flag};
+    ts_agreement_hook_opts(&opts, NULL);
+    ts_status s = ts_mpi_run_serve(eng, &opts, mpi->rank, mpi->size);
+    ts_interrupt_stop(in);
+    ts_engine_free(eng);
+    return s;
+}
+
+static int run(const ts_cli_opts *o, int argc, char **argv, ts_mpi_ranks *mpi, FILE *out,
+               FILE *err);
+
 int ts_cmd_run(int argc, char **argv, FILE *out, FILE *err)
 {
     ts_interrupt_hold();   /* signals wait for the watcher, or end with the process */
@@ -135,31 +160,62 @@ int ts_cmd_run(int argc, char **argv, FILE *out, FILE *err)
                                                    "tradesim batch", err);
     if (rc >= 0)
         return rc;
+    /* Under mpirun every rank loads the scenario; rank 0 runs and writes it,
+     * the others run their parts of its blocks of replicates. */
+    bool mpi = false;
+    ts_mpi_ranks mr = {.rank = 0, .size = 1};
+    ts_error e;
+    ts_error_clear(&e);
+    if (ts_mpi_begin("run", "replicate", "", &mpi, &mr.rank, &mr.size, &e) != TS_OK) {
+        fprintf(err, "%s\n", e.msg);
+        return TS_EBAD;
+    }
+    rc = run(&o, argc, argv, mpi ? &mr : NULL, out, err);
+    if (mpi)
+        ts_mpi_stop();
+    return rc;
+}
+
+/* Loads and runs the scenario (as rank mpi->rank of mpi->size when not
+ * NULL). Returns the exit code. */
+static int run(const ts_cli_opts *o, int argc, char **argv, ts_mpi_ranks *mpi, FILE *out,
+               FILE *err)
+{
     ts_cli_overrides ov;
-    ts_cli_overrides_collect(&o, &ov);
+    ts_cli_overrides_collect(o, &ov);
     ts_error e;
     ts_error_clear(&e);
     /* Watching from before loading: a signal while a large scenario loads
      * is reported as any other interruption. */
     ts_interrupt in;
     ts_interrupt_start(&in);
-    ts_scenario *sc = ts_scenario_load(o.positional[0], ov.v, ov.n, &e);
-    if (sc && ts_result_check_name(sc->name, o.positional[0], &e) != TS_OK) {
+    ts_scenario *sc = ts_scenario_load(o->positional[0], ov.v, ov.n, &e);
+    if (sc && ts_result_check_name(sc->name, o->positional[0], &e) != TS_OK) {
         ts_scenario_free(sc);
         sc = NULL;
     }
-    if (!sc || ts_interrupted(&in)) {
+    int bad = ts_interrupted(&in) ? TS_EIO : sc ? TS_OK : e.code != TS_OK ? (int)e.code : TS_EBAD;
+    /* Under MPI: rank 0 reports, or the rank that failed when rank 0 did not. */
+    int bad0 = mpi ? ts_mpi_bcast(bad) : bad, worst = mpi ? ts_mpi_worst(bad) : bad;
+    if (worst != TS_OK) {
         ts_interrupt_stop(&in);
         int sig = ts_interrupted(&in);
         if (sig)
             fprintf(err, "tradesim run: %s: interrupted by signal %d while loading; nothing "
-                         "written\n", o.positional[0], sig);
-        else
+                         "written\n", o->positional[0], sig);
+        else if (bad && (!mpi || mpi->rank == 0 || !bad0))
             fprintf(err, "%s\n", e.msg);
         ts_scenario_free(sc);
-        return sig ? TS_EIO : e.code != TS_OK ? (int)e.code : TS_EBAD;
+        return worst;
     }
-    rc = run_scenario(sc, &o, argc, argv, &in, out, err);
+    int rc;
+    if (mpi && mpi->rank > 0) {
+        rc = serve(sc, o, &in, mpi);
+    } else {
+        rc = run_scenario(sc, o, argc, argv, &in, mpi, out, err);
+        if (mpi)
+            ts_mpi_run_end(rc);
+    }
     ts_scenario_free(sc);
     return rc;
 }

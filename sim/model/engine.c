@@ -772,6 +772,8 @@ ts_status ts_engine_run_block(const ts_engine *e, const ts_engine_opts *opts, ts
     if (n < 0 || n > run->cap || k0 < 0 || k0 > e->sc->replicates - n)
         return ts_error_set(err, TS_EBAD, "tradesim: replicates %d..%d do not fit the run", k0,
                             k0 + n - 1);
+    if (opts && opts->run_block)
+        return opts->run_block(opts->run_block_ctx, e, opts, run, k0, n, err);
     return run_replicates(e, opts ? opts : &defaults, run, k0, n, err);
 }
 
@@ -794,7 +796,9 @@ ts_status ts_engine_run(const ts_engine *e, const ts_engine_opts *opts, ts_run *
     if (!run)
         return ts_error_set(err, TS_EIO, "tradesim: out of memory for %d replicates",
                             sc->replicates);
-    ts_status s = run_replicates(e, opts, run, 0, run->R, err);
+    ts_status s = opts->run_block
+                      ? opts->run_block(opts->run_block_ctx, e, opts, run, 0, run->R, err)
+                      : run_replicates(e, opts, run, 0, run->R, err);
     if (s != TS_OK) {
         ts_run_free(run);
         return s;
