@@ -16,6 +16,7 @@ typedef struct {
     const ts_scenario *sc;
     char folder[4096];
     char (*dates)[11];              /* [T] */
+    bool *once;                     /* [n_events]: ts_out_event_once */
     ts_csv *c[TS_RESULT_N_FILES];
 } ts_out;
 
@@ -40,7 +41,16 @@ void ts_out_summary_rows(ts_csv *c, const ts_scenario *sc, const ts_run *run,
 void ts_out_traj_header(ts_csv *c, const ts_engine *e, const ts_run *run);
 void ts_out_traj_rows(ts_csv *c, const ts_run *run, const char (*dates)[11]);
 void ts_out_log_header(ts_csv *c);
-void ts_out_log_rows(ts_csv *c, const ts_scenario *sc, const ts_run *run,
+/* True when log.csv holds event k once for every replicate instead of once
+ * per replicate: at level events, an event scheduled within the run and none
+ * of whose settings is uncertain fires in every replicate at its step, the
+ * same. */
+bool ts_out_event_once(const ts_scenario *sc, int k);
+/* Those events' rows (once[k]), with an empty replicate, after the header. */
+void ts_out_log_once(ts_csv *c, const ts_scenario *sc, const bool *once,
+                     const char (*dates)[11]);
+/* The block's rows, without the events once[] marks (NULL: none). */
+void ts_out_log_rows(ts_csv *c, const ts_scenario *sc, const ts_run *run, const bool *once,
                      const char (*dates)[11]);
 void ts_out_agreements_header(ts_csv *c, const ts_scenario *sc);
 void ts_out_agreements_rows(ts_csv *c, const ts_scenario *sc, const ts_run *run,
