@@ -31,7 +31,7 @@ static ts_status run_into(const char *cfg, const char **sets, int n_sets, const 
     assert_non_null(e);
     ts_engine_opts o = {.threads = threads};
     ts_agreement_hook_opts(&o, NULL);
-    ts_status s = ts_output_run(e, &o, dir, lim, err);
+    ts_status s = ts_output_run(e, &o, dir, lim, NULL, err);
     ts_engine_free(e);
     ts_scenario_free(sc);
     return s;

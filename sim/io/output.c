@@ -816,7 +816,7 @@ void ts_out_block(ts_out *o, const ts_run *run)
 }
 
 ts_status ts_out_close(ts_out *o, const ts_engine *e, const ts_run *run, const double *stats,
-                       ts_error *err)
+                       ts_result_digests *dg, ts_error *err)
 {
     ts_status s = TS_OK;
     ts_out_aggregate(o->c[TS_RESULT_AGGREGATE], e, run, (const char(*)[11])o->dates, stats);
@@ -830,9 +830,12 @@ ts_status ts_out_close(ts_out *o, const ts_engine *e, const ts_run *run, const d
     /* Every file complete on disk before the first replaces its old version:
      * a full disk leaves the earlier set as it was. The marker goes before
      * the first rename, so a folder mid-replacement never reads complete. */
-    for (int f = 0; f < TS_RESULT_N_FILES; f++)
+    for (int f = 0; f < TS_RESULT_N_FILES; f++) {
         if ((s = ts_csv_finish(o->c[f], err)) != TS_OK)
             goto done;
+        if (dg)
+            (void)ts_csv_digest(o->c[f], dg->hex[f], &dg->bytes[f]);
+    }
     if ((s = ts_result_unmark(o->folder, err)) != TS_OK)
         goto done;
     for (int f = 0; f < TS_RESULT_N_FILES; f++) {
@@ -861,6 +864,12 @@ void ts_out_abort(ts_out *o)
 ts_status ts_output_write(const ts_engine *e, const ts_run *run, const char *dir, int threads,
                           ts_error *err)
 {
+    return ts_out_write(e, run, dir, threads, NULL, err);
+}
+
+ts_status ts_out_write(const ts_engine *e, const ts_run *run, const char *dir, int threads,
+                       ts_result_digests *dg, ts_error *err)
+{
     ts_out o;
     ts_status s = ts_out_open(&o, e, run, dir, err);
     if (s != TS_OK)
@@ -871,7 +880,7 @@ ts_status ts_output_write(const ts_engine *e, const ts_run *run, const char *dir
         return ts_error_set(err, TS_EIO, "tradesim: out of memory writing %s", o.folder);
     }
     ts_out_block(&o, run);
-    s = ts_out_close(&o, e, run, stats, err);
+    s = ts_out_close(&o, e, run, stats, dg, err);
     free(stats);
     return s;
 }

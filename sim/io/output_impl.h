@@ -29,9 +29,13 @@ ts_status ts_out_open(ts_out *o, const ts_engine *e, const ts_run *run, const ch
  * replicate order. */
 void ts_out_block(ts_out *o, const ts_run *run);
 /* aggregate.csv from stats ([T][C][4]), scenario.cfg, then every file
- * finished and renamed into place; o is closed either way. */
+ * finished and renamed into place, its digest into dg (when not NULL); o is
+ * closed either way. */
 ts_status ts_out_close(ts_out *o, const ts_engine *e, const ts_run *run, const double *stats,
-                       ts_error *err);
+                       ts_result_digests *dg, ts_error *err);
+/* ts_output_write, with the digests. */
+ts_status ts_out_write(const ts_engine *e, const ts_run *run, const char *dir, int threads,
+                       ts_result_digests *dg, ts_error *err);
 /* Removes the temporaries (o may be half open or closed). */
 void ts_out_abort(ts_out *o);
 
