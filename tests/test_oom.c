@@ -80,7 +80,7 @@ static ts_status whole_run(const char *dir, ts_error *err)
         ts_engine_opts o = {.threads = 1};
         ts_agreement_hook_opts(&o, NULL);
         ts_output_limits lim = {.in_memory = 1, .block = 1, .sample = 2};
-        s = ts_output_run(e, &o, dir, &lim, err);
+        s = ts_output_run(e, &o, dir, &lim, NULL, err);
         ts_engine_free(e);
         ts_scenario_free(sc);
         return s;

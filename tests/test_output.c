@@ -365,6 +365,36 @@ static void test_summary_columns(void **state)
     ts_scenario_free(sc);
 }
 
+
+/* Which events log.csv holds once for every replicate at level events: the
+ * scheduled ones (the loader keeps them within the run) none of whose
+ * settings is uncertain; never at level all. */
+static void test_event_once(void **state)
+{
+    (void)state;
+    static const char *const text =
+        "calendar = { step = \"abstract\"; steps = 4; };\n"
+        "output = { log = \"events\"; };\n"
+        "actors = ( { id = \"us\"; }, { id = \"cn\"; } );\n"
+        "issues = ( { id = \"t\"; kind = \"custom\"; owner = \"us\"; max = 1.0; } );\n"
+        "events = ( { step = 0; set = { t = 0.5; }; label = \"certain\"; },\n"
+        "  { step = 1; set = { t = 0.25; }; label = \"uncertain value\"; },\n"
+        "  { probability = 0.5; set = { t = 0.2; }; label = \"random\"; } );\n"
+        "uncertain = ( { name = \"v\"; key = \"events.[1].set.t\"; dist = \"uniform\";\n"
+        "                min = 0.0; max = 1.0; } );\n";
+    ts_error err;
+    ts_scenario *sc = ts_scenario_parse(text, "s.cfg", NULL, 0, &err);
+    if (!sc)
+        fail_msg("%s", err.msg);
+    assert_int_equal(sc->n_events, 3);
+    const bool want[3] = {true, false, false};
+    for (int k = 0; k < 3; k++)
+        assert_int_equal(ts_out_event_once(sc, k), want[k]);
+    sc->log = TS_LOGLEVEL_ALL;
+    assert_false(ts_out_event_once(sc, 0));
+    ts_scenario_free(sc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -378,6 +408,7 @@ int main(void)
         cmocka_unit_test(test_bracket_miss),
         cmocka_unit_test(test_means),
         cmocka_unit_test(test_summary_columns),
+        cmocka_unit_test(test_event_once),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

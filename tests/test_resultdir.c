@@ -71,7 +71,7 @@ static void test_seal_and_verify(void **state)
     }
     assert_false(ts_result_is_complete(dir, h));   /* no marker yet */
     ts_result_run_info info = {.threads = 1};
-    assert_int_equal(ts_result_seal(sc, dir, &info, &err), TS_OK);
+    assert_int_equal(ts_result_seal(sc, dir, &info, NULL, &err), TS_OK);
     assert_true(ts_result_is_complete(dir, h));
     assert_false(ts_result_is_complete(dir, h + 1));   /* another scenario */
     ts_text why = {0};

@@ -70,7 +70,7 @@ static ts_status run_split(const char *cfg, const char **sets, int n_sets, const
     ts_agreement_hook_opts(&o, NULL);
     if (split)
         o.run_block = split_block;
-    ts_status s = ts_output_run(e, &o, dir, lim, err);
+    ts_status s = ts_output_run(e, &o, dir, lim, NULL, err);
     ts_engine_free(e);
     ts_scenario_free(sc);
     return s;

@@ -8,9 +8,11 @@
 #ifndef TRADESIM_CSV_H
 #define TRADESIM_CSV_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tradesim/digest.h"
 #include "tradesim/error.h"
 
 /* Formats v exactly as snprintf(buf, n, "%.*g", precision, v) would, for
@@ -39,6 +41,9 @@ void ts_csv_raw(ts_csv *c, const char *s, size_t n);   /* bytes as they are (non
  * the temporary file and returns TS_EIO naming path and the system error
  * (again on later calls). c stays to be committed or aborted. */
 ts_status ts_csv_finish(ts_csv *c, ts_error *err);
+/* After a successful ts_csv_finish: the file's SHA-256 and size, taken from
+ * the bytes as they were written (false before, or after a failure). */
+bool ts_csv_digest(const ts_csv *c, char hex[TS_SHA256_HEX], uint64_t *bytes);
 /* Finishes (if not yet) and renames onto path; frees c. On any earlier or
  * current write failure: removes the temporary file, returns TS_EIO with a
  * message naming path and the system error. */

@@ -158,6 +158,10 @@ typedef struct {
     double *traj;                   /* [n][T][C] */
     int *agreement;                 /* [k][T] for the held k < n_traj, -1 none */
     ts_log *log;                    /* [n] */
+    /* The status quo of a replicate in which no random event changed a
+     * parameter: the same in every one, computed at the run's first block. */
+    bool sq_known;
+    double sq_shared[2];
 } ts_run;
 
 typedef struct ts_engine_opts {

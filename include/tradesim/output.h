@@ -16,6 +16,7 @@
 
 #include "tradesim/engine.h"
 #include "tradesim/error.h"
+#include "tradesim/resultdir.h"
 
 /* Creates dir and dir/<name> as needed and writes the six files, computing
  * the aggregates on up to `threads` threads (0: one per core; the bytes do not
@@ -59,9 +60,11 @@ typedef struct {
  * replicate again from its seed and keeps only the values the exact
  * quantiles need (output_impl.h). TS_EIO, writing nothing, when even the
  * blocks' memory exceeds TS_ENGINE_MEMORY_LIMIT (the message gives the
- * bytes), on an interruption (opts->cancel) or a failure; lim may be NULL. */
+ * bytes), on an interruption (opts->cancel) or a failure; lim may be NULL.
+ * dg (when not NULL) receives the files' sizes and SHA-256, taken as they
+ * were written, for ts_result_seal. */
 ts_status ts_output_run(const ts_engine *e, const ts_engine_opts *opts, const char *dir,
-                        const ts_output_limits *lim, ts_error *err);
+                        const ts_output_limits *lim, ts_result_digests *dg, ts_error *err);
 /* Bytes ts_output_run plans for a run in blocks of these sizes. */
 size_t ts_output_block_bytes(const ts_engine *e, const ts_output_limits *lim);
 

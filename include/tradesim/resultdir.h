@@ -27,6 +27,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "tradesim/digest.h"
 #include "tradesim/error.h"
 #include "tradesim/scenario.h"
 #include "tradesim/stats.h"
@@ -45,6 +46,13 @@ enum {
 /* "summary.csv", "aggregate.csv", "trajectories.csv", "log.csv",
  * "agreements.csv", "scenario.cfg". */
 const char *ts_result_file(int which);
+
+/* The result files' sizes and SHA-256 as their writer took them while
+ * writing (csv.h, ts_csv_digest), for ts_result_seal. */
+typedef struct {
+    char hex[TS_RESULT_N_FILES][TS_SHA256_HEX];
+    uint64_t bytes[TS_RESULT_N_FILES];
+} ts_result_digests;
 
 #define TS_RESULT_MARKER ".complete"
 #define TS_RESULT_DATAPACKAGE "datapackage.json"
@@ -83,9 +91,11 @@ typedef struct {
 /* After every file of a run is in place: writes datapackage.json (schemas,
  * sizes, SHA-256, the run's deterministic provenance), provenance.json
  * (times, command line, host, build) and last the marker, which records the
- * scenario's hash and each file's size and SHA-256. */
+ * scenario's hash and each file's size and SHA-256: those of dg, taken as the
+ * files were written, or (dg NULL) read from the files. */
 ts_status ts_result_seal(const ts_scenario *sc, const char *folder,
-                         const ts_result_run_info *info, ts_error *err);
+                         const ts_result_run_info *info, const ts_result_digests *dg,
+                         ts_error *err);
 
 /* Checks folder against its marker and datapackage.json: the marker is
  * there and well formed, holds *hash (when hash is not NULL), lists every

@@ -265,7 +265,8 @@ typedef struct {
 
 /* How much of the story log.csv keeps (output.log, --log): all rows; the
  * rows that changed the world (events, agreements, breaches, expiries: no
- * talk rows); none (the header only). agreements.csv is written whatever. */
+ * talk rows), briefly (docs/cli.md); none (the header only). agreements.csv
+ * is written whatever. */
 typedef enum {
     TS_LOGLEVEL_ALL,
     TS_LOGLEVEL_EVENTS,

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -29,6 +30,36 @@ void ts_sha256_text(const void *p, size_t n, char hex[TS_SHA256_HEX])
     sha256_update(&ctx, n, p);
     sha256_digest(&ctx, sizeof d, d);
     to_hex(d, hex);
+}
+
+struct ts_sha256 {
+    struct sha256_ctx ctx;
+};
+
+ts_sha256 *ts_sha256_begin(void)
+{
+    ts_sha256 *h = malloc(sizeof *h);
+    if (h)
+        sha256_init(&h->ctx);
+    return h;
+}
+
+void ts_sha256_add(ts_sha256 *h, const void *p, size_t n)
+{
+    sha256_update(&h->ctx, n, p);
+}
+
+void ts_sha256_end(ts_sha256 *h, char hex[TS_SHA256_HEX])
+{
+    uint8_t d[SHA256_DIGEST_SIZE];
+    sha256_digest(&h->ctx, sizeof d, d);
+    to_hex(d, hex);
+    free(h);
+}
+
+void ts_sha256_free(ts_sha256 *h)
+{
+    free(h);
 }
 
 ts_status ts_sha256_file(const char *path, char hex[TS_SHA256_HEX], uint64_t *bytes,

@@ -138,12 +138,13 @@ static ts_status run_one(batch_job *j, const ts_scenario *sc, const char *folder
         opts.progress = progress;
         opts.progress_ctx = wp;
     }
-    s = ts_output_run(eng, &opts, j->outdir, NULL, e);
+    ts_result_digests dg;
+    s = ts_output_run(eng, &opts, j->outdir, NULL, &dg, e);
     if (s != TS_OK && ts_interrupted(j->in))
         s = ts_error_set(e, TS_EIO, "%s: interrupted", sc->name);
     info.end = time(NULL);
     if (s == TS_OK)
-        s = ts_result_seal(sc, folder, &info, e);
+        s = ts_result_seal(sc, folder, &info, &dg, e);
     ts_engine_free(eng);
     return s;
 }

@@ -105,10 +105,11 @@ static int run_scenario(const ts_scenario *sc, const ts_cli_opts *o, int argc, c
     info.threads = ts_threads(opts.threads);
     /* A signal stops the run (opts.cancel) and nothing is written; one that
      * comes once the files are in place leaves them complete and sealed. */
-    ts_status s = ts_output_run(eng, &opts, dir, NULL, &e);
+    ts_result_digests dg;
+    ts_status s = ts_output_run(eng, &opts, dir, NULL, &dg, &e);
     info.end = time(NULL);
     if (s == TS_OK)
-        s = ts_result_seal(sc, folder, &info, &e);
+        s = ts_result_seal(sc, folder, &info, &dg, &e);
     bool wrote = s == TS_OK;
     int sig = ts_interrupted(in);
     ts_interrupt_stop(in);

@@ -20,6 +20,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "tradesim/digest.h"
+
 /* ---- number formatting --------------------------------------------------- */
 
 static const char digit_pairs[201] = "00010203040506070809101112131415161718192021222324"
@@ -265,6 +267,7 @@ size_t ts_fmt_g(char *buf, double v, int precision)
 
 #define CSV_BUF 65536
 #define TMP_TRIES 100
+#define WRITEBACK ((uint64_t)8 << 20)   /* bytes between writeback requests */
 
 struct ts_csv {
     int fd;
@@ -274,6 +277,10 @@ struct ts_csv {
     bool finished;     /* flushed, fsynced and closed (ts_csv_finish) */
     bool row_started;  /* a field was written on the current row */
     size_t len;        /* bytes in buf */
+    uint64_t bytes;    /* bytes written to the file */
+    uint64_t queued;   /* bytes before it whose writeback was started */
+    ts_sha256 *hash;   /* of the bytes written; NULL once finished */
+    char hex[TS_SHA256_HEX];   /* the SHA-256, once finished */
     char *path;
     char *tmp;
     char buf[CSV_BUF];
@@ -291,10 +298,12 @@ ts_csv *ts_csv_open(const char *path, int precision, ts_error *err)
     size_t pl = strlen(path);
     size_t tl = pl + 64;
     char *p = malloc(pl + 1), *t = malloc(tl);
-    if (!c || !p || !t) {
+    ts_sha256 *h = ts_sha256_begin();
+    if (!c || !p || !t || !h) {
         free(c);
         free(p);
         free(t);
+        ts_sha256_free(h);
         ts_error_set(err, TS_EIO, "cannot write '%s': out of memory", path);
         return NULL;
     }
@@ -309,6 +318,7 @@ ts_csv *ts_csv_open(const char *path, int precision, ts_error *err)
         free(c);
         free(p);
         free(t);
+        ts_sha256_free(h);
         return NULL;
     }
     memcpy(p, path, pl + 1);
@@ -320,6 +330,10 @@ ts_csv *ts_csv_open(const char *path, int precision, ts_error *err)
     c->finished = false;
     c->row_started = false;
     c->len = 0;
+    c->bytes = 0;
+    c->queued = 0;
+    c->hash = h;
+    c->hex[0] = '\0';
     c->fd = -1;
     /* The address of c is unique among live writers in this process, the pid
      * among processes; O_EXCL and a counter handle stale files. */
@@ -339,6 +353,7 @@ ts_csv *ts_csv_open(const char *path, int precision, ts_error *err)
         free(p);
         free(t);
         free(c);
+        ts_sha256_free(h);
         return NULL;
     }
     return c;
@@ -370,7 +385,22 @@ static void flush_buf(ts_csv *c)
         p += w;
         left -= (size_t)w;
     }
+    /* The digest is taken as the bytes go out (a file is never read back
+     * for its seal); any error above fails the whole file. */
+    if (!c->error) {
+        ts_sha256_add(c->hash, c->buf, c->len);
+        c->bytes += c->len;
+    }
     c->len = 0;
+    /* Start the pages' writeback as they come, without waiting (Linux does
+     * so for dirty pages given this advice, and drops only clean ones): the
+     * fsync at the end then waits for the last few MiB, not for a whole
+     * file of gigabytes. */
+    if (!c->error && c->bytes - c->queued >= WRITEBACK) {
+        (void)posix_fadvise(c->fd, (off_t)c->queued, (off_t)(c->bytes - c->queued),
+                            POSIX_FADV_DONTNEED);
+        c->queued = c->bytes;
+    }
 }
 
 static inline void reserve(ts_csv *c, size_t n)
@@ -470,6 +500,7 @@ void ts_csv_fail_after(ts_csv *c, int n_flushes)
 
 static void release(ts_csv *c)
 {
+    ts_sha256_free(c->hash);
     free(c->path);
     free(c->tmp);
     free(c);
@@ -492,10 +523,23 @@ ts_status ts_csv_finish(ts_csv *c, ts_error *err)
             c->error = errno;
         c->fd = -1;
         c->finished = true;
-        if (c->error)
+        if (c->error) {
             unlink(c->tmp);
+        } else {
+            ts_sha256_end(c->hash, c->hex);
+            c->hash = NULL;
+        }
     }
     return c->error ? report(c, err) : TS_OK;
+}
+
+bool ts_csv_digest(const ts_csv *c, char hex[TS_SHA256_HEX], uint64_t *bytes)
+{
+    if (!c->finished || c->error)
+        return false;
+    memcpy(hex, c->hex, TS_SHA256_HEX);
+    *bytes = c->bytes;
+    return true;
 }
 
 ts_status ts_csv_commit(ts_csv *c, ts_error *err)

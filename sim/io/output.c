@@ -619,16 +619,64 @@ void ts_out_log_header(ts_csv *c)
     ts_csv_end_row(c);
 }
 
-void ts_out_log_rows(ts_csv *c, const ts_scenario *sc, const ts_run *run,
-                     const char (*dates)[11])
+bool ts_out_event_once(const ts_scenario *sc, int k)
+{
+    const ts_event *ev = &sc->events[k];
+    if (sc->log != TS_LOGLEVEL_EVENTS || ev->step < 0 || ev->step >= sc->calendar.steps)
+        return false;
+    for (int j = 0; j < sc->n_uncertain; j++) {
+        const ts_uncertain *u = &sc->uncertain[j];
+        if (u->index == k && (u->region == TS_SLOT_EVENT || u->region == TS_SLOT_EVENT_SET ||
+                              u->region == TS_SLOT_EVENT_PARAM))
+            return false;   /* its step or values may differ by replicate */
+    }
+    return true;
+}
+
+/* An event row: replicate k (k < 0: every replicate, the cell empty). */
+static void put_event_row(ts_csv *c, const ts_scenario *sc, int k, int step, int event, int T,
+                          const char (*dates)[11])
 {
     char detail[2048];
+    const ts_event *ev = &sc->events[event];
+    if (k >= 0)
+        ts_csv_int(c, k);
+    else
+        ts_csv_empty(c);
+    ts_csv_int(c, step);
+    if (step >= 0 && step < T)
+        put_date(c, dates, step);
+    else
+        ts_csv_empty(c);
+    ts_csv_str(c, ts_log_type_name(TS_LOG_EVENT));
+    event_detail(sc, ev, detail, sizeof detail, sc->precision);
+    ts_csv_str(c, ev->label);
+    ts_csv_str(c, detail);
+    ts_csv_end_row(c);
+}
+
+void ts_out_log_once(ts_csv *c, const ts_scenario *sc, const bool *once,
+                     const char (*dates)[11])
+{
+    for (int k = 0; once && k < sc->n_events; k++)   /* scheduled events come in step order */
+        if (once[k])
+            put_event_row(c, sc, -1, sc->events[k].step, k, sc->calendar.steps, dates);
+}
+
+void ts_out_log_rows(ts_csv *c, const ts_scenario *sc, const ts_run *run, const bool *once,
+                     const char (*dates)[11])
+{
     for (int k = run->k0; k < run->k0 + run->n; k++) {
         const ts_log *log = &run->log[k - run->k0];
         for (int i = 0; i < log->n; i++) {
             const ts_log_entry *r = &log->rows[i];
             if (!ts_log_keeps(sc->log, r->type))
                 continue;   /* event rows stay in the run: the status quo reads them */
+            if (r->type == TS_LOG_EVENT && r->event >= 0 && r->event < sc->n_events) {
+                if (!once || !once[r->event])
+                    put_event_row(c, sc, k, r->step, r->event, run->T, dates);
+                continue;
+            }
             ts_csv_int(c, k);
             ts_csv_int(c, r->step);
             if (r->step >= 0 && r->step < run->T)
@@ -636,15 +684,8 @@ void ts_out_log_rows(ts_csv *c, const ts_scenario *sc, const ts_run *run,
             else
                 ts_csv_empty(c);
             ts_csv_str(c, ts_log_type_name(r->type));
-            if (r->type == TS_LOG_EVENT && r->event >= 0 && r->event < sc->n_events) {
-                const ts_event *ev = &sc->events[r->event];
-                event_detail(sc, ev, detail, sizeof detail, sc->precision);
-                ts_csv_str(c, ev->label);
-                ts_csv_str(c, detail);
-            } else {
-                ts_csv_str(c, r->label ? r->label : "");
-                ts_csv_str(c, r->detail ? r->detail : "");
-            }
+            ts_csv_str(c, r->label ? r->label : "");
+            ts_csv_str(c, r->detail ? r->detail : "");
             ts_csv_end_row(c);
         }
     }
@@ -742,6 +783,13 @@ ts_status ts_out_open(ts_out *o, const ts_engine *e, const ts_run *run, const ch
         return ts_error_set(err, TS_EIO, "tradesim: out of memory writing %s", o->folder);
     for (int t = 0; t < run->T; t++)
         ts_calendar_step_date(&sc->calendar, t, o->dates[t]);
+    o->once = calloc((size_t)sc->n_events + 1, sizeof *o->once);
+    if (!o->once) {
+        ts_out_abort(o);
+        return ts_error_set(err, TS_EIO, "tradesim: out of memory writing %s", o->folder);
+    }
+    for (int k = 0; k < sc->n_events; k++)
+        o->once[k] = ts_out_event_once(sc, k);
     for (int f = 0; f < TS_RESULT_N_FILES; f++) {
         snprintf(path, sizeof path, "%s/%s", o->folder, ts_result_file(f));
         o->c[f] = ts_csv_open(path, sc->precision, err);
@@ -753,6 +801,7 @@ ts_status ts_out_open(ts_out *o, const ts_engine *e, const ts_run *run, const ch
     ts_out_summary_header(o->c[TS_RESULT_SUMMARY], sc, run);
     ts_out_traj_header(o->c[TS_RESULT_TRAJECTORIES], e, run);
     ts_out_log_header(o->c[TS_RESULT_LOG]);
+    ts_out_log_once(o->c[TS_RESULT_LOG], sc, o->once, (const char(*)[11])o->dates);
     ts_out_agreements_header(o->c[TS_RESULT_AGREEMENTS], sc);
     return TS_OK;
 }
@@ -762,12 +811,12 @@ void ts_out_block(ts_out *o, const ts_run *run)
     const char(*dates)[11] = (const char(*)[11])o->dates;
     ts_out_summary_rows(o->c[TS_RESULT_SUMMARY], o->sc, run, dates);
     ts_out_traj_rows(o->c[TS_RESULT_TRAJECTORIES], run, dates);
-    ts_out_log_rows(o->c[TS_RESULT_LOG], o->sc, run, dates);
+    ts_out_log_rows(o->c[TS_RESULT_LOG], o->sc, run, o->once, dates);
     ts_out_agreements_rows(o->c[TS_RESULT_AGREEMENTS], o->sc, run, dates);
 }
 
 ts_status ts_out_close(ts_out *o, const ts_engine *e, const ts_run *run, const double *stats,
-                       ts_error *err)
+                       ts_result_digests *dg, ts_error *err)
 {
     ts_status s = TS_OK;
     ts_out_aggregate(o->c[TS_RESULT_AGGREGATE], e, run, (const char(*)[11])o->dates, stats);
@@ -781,9 +830,12 @@ ts_status ts_out_close(ts_out *o, const ts_engine *e, const ts_run *run, const d
     /* Every file complete on disk before the first replaces its old version:
      * a full disk leaves the earlier set as it was. The marker goes before
      * the first rename, so a folder mid-replacement never reads complete. */
-    for (int f = 0; f < TS_RESULT_N_FILES; f++)
+    for (int f = 0; f < TS_RESULT_N_FILES; f++) {
         if ((s = ts_csv_finish(o->c[f], err)) != TS_OK)
             goto done;
+        if (dg)
+            (void)ts_csv_digest(o->c[f], dg->hex[f], &dg->bytes[f]);
+    }
     if ((s = ts_result_unmark(o->folder, err)) != TS_OK)
         goto done;
     for (int f = 0; f < TS_RESULT_N_FILES; f++) {
@@ -805,10 +857,18 @@ void ts_out_abort(ts_out *o)
     }
     free(o->dates);
     o->dates = NULL;
+    free(o->once);
+    o->once = NULL;
 }
 
 ts_status ts_output_write(const ts_engine *e, const ts_run *run, const char *dir, int threads,
                           ts_error *err)
+{
+    return ts_out_write(e, run, dir, threads, NULL, err);
+}
+
+ts_status ts_out_write(const ts_engine *e, const ts_run *run, const char *dir, int threads,
+                       ts_result_digests *dg, ts_error *err)
 {
     ts_out o;
     ts_status s = ts_out_open(&o, e, run, dir, err);
@@ -820,7 +880,7 @@ ts_status ts_output_write(const ts_engine *e, const ts_run *run, const char *dir
         return ts_error_set(err, TS_EIO, "tradesim: out of memory writing %s", o.folder);
     }
     ts_out_block(&o, run);
-    s = ts_out_close(&o, e, run, stats, err);
+    s = ts_out_close(&o, e, run, stats, dg, err);
     free(stats);
     return s;
 }

@@ -16,6 +16,7 @@ typedef struct {
     const ts_scenario *sc;
     char folder[4096];
     char (*dates)[11];              /* [T] */
+    bool *once;                     /* [n_events]: ts_out_event_once */
     ts_csv *c[TS_RESULT_N_FILES];
 } ts_out;
 
@@ -28,9 +29,13 @@ ts_status ts_out_open(ts_out *o, const ts_engine *e, const ts_run *run, const ch
  * replicate order. */
 void ts_out_block(ts_out *o, const ts_run *run);
 /* aggregate.csv from stats ([T][C][4]), scenario.cfg, then every file
- * finished and renamed into place; o is closed either way. */
+ * finished and renamed into place, its digest into dg (when not NULL); o is
+ * closed either way. */
 ts_status ts_out_close(ts_out *o, const ts_engine *e, const ts_run *run, const double *stats,
-                       ts_error *err);
+                       ts_result_digests *dg, ts_error *err);
+/* ts_output_write, with the digests. */
+ts_status ts_out_write(const ts_engine *e, const ts_run *run, const char *dir, int threads,
+                       ts_result_digests *dg, ts_error *err);
 /* Removes the temporaries (o may be half open or closed). */
 void ts_out_abort(ts_out *o);
 
@@ -40,7 +45,16 @@ void ts_out_summary_rows(ts_csv *c, const ts_scenario *sc, const ts_run *run,
 void ts_out_traj_header(ts_csv *c, const ts_engine *e, const ts_run *run);
 void ts_out_traj_rows(ts_csv *c, const ts_run *run, const char (*dates)[11]);
 void ts_out_log_header(ts_csv *c);
-void ts_out_log_rows(ts_csv *c, const ts_scenario *sc, const ts_run *run,
+/* True when log.csv holds event k once for every replicate instead of once
+ * per replicate: at level events, an event scheduled within the run and none
+ * of whose settings is uncertain fires in every replicate at its step, the
+ * same. */
+bool ts_out_event_once(const ts_scenario *sc, int k);
+/* Those events' rows (once[k]), with an empty replicate, after the header. */
+void ts_out_log_once(ts_csv *c, const ts_scenario *sc, const bool *once,
+                     const char (*dates)[11]);
+/* The block's rows, without the events once[] marks (NULL: none). */
+void ts_out_log_rows(ts_csv *c, const ts_scenario *sc, const ts_run *run, const bool *once,
                      const char (*dates)[11]);
 void ts_out_agreements_header(ts_csv *c, const ts_scenario *sc);
 void ts_out_agreements_rows(ts_csv *c, const ts_scenario *sc, const ts_run *run,

@@ -98,14 +98,14 @@ static size_t whole_limit(const ts_scenario *sc, const ts_output_limits *lim)
 }
 
 static ts_status run_whole(const ts_engine *e, const ts_engine_opts *opts, const char *dir,
-                           ts_error *err)
+                           ts_result_digests *dg, ts_error *err)
 {
     ts_run *run = NULL;
     ts_status s = ts_engine_run(e, opts, &run, err);
     if (s == TS_OK && cancelled(opts))
         s = interrupted(ts_engine_scenario(e), opts, err);
     if (s == TS_OK)
-        s = ts_output_write(e, run, dir, opts->threads, err);
+        s = ts_out_write(e, run, dir, opts->threads, dg, err);
     ts_run_free(run);
     return s;
 }
@@ -184,7 +184,8 @@ static ts_status pass(const ts_engine *e, const ts_engine_opts *opts, ts_run *ru
 }
 
 static ts_status run_blocks(const ts_engine *e, const ts_engine_opts *opts, const char *dir,
-                            const plan *pl, const ts_output_limits *lim, ts_error *err)
+                            const plan *pl, const ts_output_limits *lim, ts_result_digests *dg,
+                            ts_error *err)
 {
     const ts_scenario *sc = ts_engine_scenario(e);
     /* two blocks: one running while the other's rows are written */
@@ -223,7 +224,7 @@ static ts_status run_blocks(const ts_engine *e, const ts_engine_opts *opts, cons
     if (s == TS_OK && cancelled(opts))
         s = interrupted(sc, opts, err);
     if (s == TS_OK)
-        s = ts_out_close(&o, e, run, ts_aggs_stats(a), err);
+        s = ts_out_close(&o, e, run, ts_aggs_stats(a), dg, err);
     else
         ts_out_abort(&o);
 done:
@@ -234,13 +235,13 @@ done:
 }
 
 ts_status ts_output_run(const ts_engine *e, const ts_engine_opts *opts, const char *dir,
-                        const ts_output_limits *lim, ts_error *err)
+                        const ts_output_limits *lim, ts_result_digests *dg, ts_error *err)
 {
     static const ts_engine_opts defaults = {.threads = 0};
     opts = opts ? opts : &defaults;
     const ts_scenario *sc = ts_engine_scenario(e);
     if (ts_engine_run_bytes(e) <= whole_limit(sc, lim))
-        return run_whole(e, opts, dir, err);
+        return run_whole(e, opts, dir, dg, err);
     plan pl = block_plan(e, lim);
     if (pl.bytes > TS_ENGINE_MEMORY_LIMIT)
         return ts_error_set(err, TS_EIO,
@@ -248,5 +249,5 @@ ts_status ts_output_run(const ts_engine *e, const ts_engine_opts *opts, const ch
                             "replicates, more than the limit of %zu; use fewer steps",
                             sc->path, sc->calendar.steps, ts_engine_n_columns(e), pl.bytes,
                             pl.block, (size_t)TS_ENGINE_MEMORY_LIMIT);
-    return run_blocks(e, opts, dir, &pl, lim, err);
+    return run_blocks(e, opts, dir, &pl, lim, dg, err);
 }

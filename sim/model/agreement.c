@@ -119,6 +119,12 @@ static void put_date(talks_state *s, const ts_scenario *sc, int step)
     put(s, " (%s)", d);
 }
 
+/* At level events the log's rows are brief (docs/cli.md, log.csv). */
+static bool sc_events(const ts_replicate *r)
+{
+    return r->w.sc->log == TS_LOGLEVEL_EVENTS;
+}
+
 /* A log row, when output.log keeps rows of its type. */
 static ts_status log_row(ts_replicate *r, talks_state *s, ts_log_type type, const char *label,
                          ts_error *err)
@@ -307,6 +313,13 @@ static ts_status log_agreement(ts_replicate *r, talks_state *s, bool extended, t
     static const char *const expiry[] = {"snapback", "keep", "renegotiate"};
     reset_detail(s);
     put(s, "%s: ", extended ? "extended" : "in force");
+    if (sc->log == TS_LOGLEVEL_EVENTS) {
+        /* the package and its terms are the talk's rows of agreements.csv */
+        put(s, "talk %d", ag->rec + 1);
+        char label[32];
+        agreement_label(ag, label, sizeof label);
+        return log_row(r, s, TS_LOG_AGREEMENT, label, err);
+    }
     put_levels(s, &r->w, ag, ag->pkg);
     if (ag->tk->phase_in > 0)
         put(s, ", phased in over %d steps", ag->tk->phase_in);
@@ -402,15 +415,19 @@ static void update_trust(ts_world *w, const agreement *ag)
 static void put_breach(talks_state *s, const ts_world *w, const agreement *ag, const int broke[2])
 {
     const ts_scenario *sc = w->sc;
+    /* At level events the scenario's constants (tolerances, reactions by
+     * strategy) are left out: a row per breach of a large run. */
+    bool brief = sc->log == TS_LOGLEVEL_EVENTS;
     reset_detail(s);
     for (int k = 0, first = 1; k < ag->n; k++) {
         int i = ag->lever[k];
         double dev = w->st[i].x - ag->agreed[k];
         if (fabs(dev) <= w->issue[i].tolerance + LEVEL_EPS)
             continue;
-        put(s, "%s%s broke %s: agreed %.6g, now %.6g (tolerance %.6g)", first ? "" : "; ",
-            sc->actors[w->issue[i].owner].id, w->issue[i].id, ag->agreed[k], w->st[i].x,
-            w->issue[i].tolerance);
+        put(s, "%s%s broke %s: agreed %.6g, now %.6g", first ? "" : "; ",
+            sc->actors[w->issue[i].owner].id, w->issue[i].id, ag->agreed[k], w->st[i].x);
+        if (!brief)
+            put(s, " (tolerance %.6g)", w->issue[i].tolerance);
         first = 0;
     }
     for (int b = 0; b < 2; b++) {
@@ -427,7 +444,7 @@ static void put_breach(talks_state *s, const ts_world *w, const agreement *ag, c
                 }
             if (!any)
                 put(s, " (owns no agenda lever)");
-        } else {
+        } else if (!brief) {
             put(s, "; %s reacts by its strategy (%s)", sc->actors[v].id,
                 ts_strategy_kind_name(w->actor[v].strategy.kind));
         }
@@ -477,13 +494,14 @@ static ts_status expire(const ts_agreement_opts *o, ts_replicate *r, talks_state
     agreement_label(ag, label, sizeof label);
     if (ag->tk->on_expiry == TS_EXPIRY_KEEP) {
         reset_detail(s);
-        put(s, "keep: the package stays in force for good");
+        put(s, sc_events(r) ? "keep" : "keep: the package stays in force for good");
         ag->end = INT_MAX;
         return log_row(r, s, TS_LOG_EXPIRY, label, err);
     }
     if (ag->tk->on_expiry == TS_EXPIRY_RENEGOTIATE) {
         reset_detail(s);
-        put(s, "renegotiate: a new talk on the same agenda, snapback if it fails");
+        put(s, sc_events(r) ? "renegotiate"
+                            : "renegotiate: a new talk on the same agenda, snapback if it fails");
         if (log_row(r, s, TS_LOG_EXPIRY, label, err) != TS_OK)
             return TS_EIO;
         char tl[TS_NAME_MAX + 32];

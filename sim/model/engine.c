@@ -702,9 +702,12 @@ static ts_status run_one(mc_shared *sh, ts_replicate *r, int k, ts_error *err)
     if (r->variant)
         memcpy(run->uncertain + i0 * run->n_uncertain, r->values,
                (size_t)run->n_uncertain * sizeof *r->values);
-    /* Hand the log over to the run: the replicate starts the next one empty. */
+    /* Hand the log over to the run and take the slot's earlier one (a block
+     * before), which the next replicate's start clears here, on a worker:
+     * its strings freed in parallel, its arrays reused. */
+    ts_log old = run->log[i0];
     run->log[i0] = r->log;
-    r->log = (ts_log){.rows = NULL};
+    r->log = old;
     return ts_guard_replicate(e->sc, e->col_name, run, k, err);
 }
 
@@ -741,13 +744,13 @@ static void replicate_poll(void *ctx, long done, long total)
 static ts_status run_replicates(const ts_engine *e, const ts_engine_opts *opts, ts_run *run,
                                 int k0, int n, ts_error *err)
 {
-    for (int i = 0; i < run->cap; i++)
-        ts_log_free(&run->log[i]);
     run->k0 = k0;
     run->n = n;
     mc_shared sh = {.e = e, .opts = opts, .run = run, .k0 = k0};
-    if (shared_status_quo(e, sh.status_quo) != TS_OK)
+    if (!run->sq_known && shared_status_quo(e, run->sq_shared) != TS_OK)
         return ts_error_set(err, TS_EIO, "tradesim: out of memory for a replicate");
+    run->sq_known = true;
+    memcpy(sh.status_quo, run->sq_shared, sizeof sh.status_quo);
     ts_pool_job job = {.threads = opts->threads,
                        .n_tasks = n,
                        .ctx = &sh,
