@@ -29,13 +29,20 @@ done
 "$bin" sensitivity "$tmp/r/poly" >/dev/null || fail "sensitivity (default place) exit $?"
 [ -s "$tmp/r/poly/sensitivity/sensitivity.csv" ] || fail "no RESULT_DIR/sensitivity/sensitivity.csv"
 
+# The first box of boxes.csv $1: l1's and l2's lower bounds and its density,
+# into l1lo, l2lo and dens.
+first_box() {
+    local box
+    box=$(awk -F, '$1 == 1 { print $7, $8, $10, $3 }' "$1")
+    l1lo=$(echo "$box" | awk '$1 == "l1" {print $2}')
+    l2lo=$(echo "$box" | awk '$1 == "l2" {print $2}')
+    dens=$(echo "$box" | awk 'NR == 1 {print $4}')
+}
+
 out=$("$bin" discover "$tmp/r/poly" --where 'a_total > 25' -o "$tmp/d") || fail "discover exit $?"
 echo "$out" | grep -q "^'a_total > 25' holds in " || fail "discover report: $out"
 [ -s "$tmp/d/boxes.csv" ] && [ -s "$tmp/d/peeling.csv" ] || fail "no boxes.csv or peeling.csv"
-box=$(awk -F, '$1 == 1 { print $7, $8, $10, $3 }' "$tmp/d/boxes.csv")
-l1lo=$(echo "$box" | awk '$1 == "l1" {print $2}')
-l2lo=$(echo "$box" | awk '$1 == "l2" {print $2}')
-dens=$(echo "$box" | awk 'NR == 1 {print $4}')
+first_box "$tmp/d/boxes.csv"
 awk -v a="$l1lo" -v b="$l2lo" -v d="$dens" 'BEGIN { exit !(a > 0.4 && a < 0.75 && b > 0.65 && b < 0.9 && d > 0.6) }' ||
     fail "first box: l1 from $l1lo, l2 from $l2lo, density $dens"
 
@@ -51,10 +58,7 @@ echo "$out" | tail -1 | grep -qx "$tmp/d/boxes.csv" || fail "cart report's last 
 [ ! -e "$tmp/d/peeling.csv" ] || fail "cart left PRIM's peeling.csv"
 rows=$(awk -F, 'NR > 1 && $7 == "l1" { n += $5 } END { print n }' "$tmp/d/boxes.csv")
 [ "$rows" = 2000 ] || fail "cart leaves hold $rows rows, not the 2000 replicates"
-leaf=$(awk -F, '$1 == 1 { print $7, $8, $10, $3 }' "$tmp/d/boxes.csv")
-l1lo=$(echo "$leaf" | awk '$1 == "l1" {print $2}')
-l2lo=$(echo "$leaf" | awk '$1 == "l2" {print $2}')
-dens=$(echo "$leaf" | awk 'NR == 1 {print $4}')
+first_box "$tmp/d/boxes.csv"
 awk -v a="$l1lo" -v b="$l2lo" -v d="$dens" 'BEGIN { exit !(a > 0.3 && a < 0.8 && b > 0.6 && b < 0.95 && d > 0.7) }' ||
     fail "cart's densest leaf: l1 from $l1lo, l2 from $l2lo, density $dens"
 expect_cart=$("$bin" discover "$tmp/r/poly" --where 'a_total > 25' --method tree 2>&1 >/dev/null)

@@ -521,15 +521,17 @@ static ts_status write_results(const ts_folder_data *d, const ts_prim_box *const
     if (st != TS_OK)
         return st;
     st = ts_csv_commit(f, err);
-    if (g && st == TS_OK)
-        return ts_csv_commit(g, err);
     if (g) {
+        if (st == TS_OK)
+            return ts_csv_commit(g, err);
         ts_csv_abort(g);
         return st;
     }
+    if (st != TS_OK)
+        return st;
     char path[4300];
     snprintf(path, sizeof path, "%s/peeling.csv", outdir);
-    if (st == TS_OK && remove(path) != 0 && errno != ENOENT)
+    if (remove(path) != 0 && errno != ENOENT)
         st = ts_error_set(err, TS_EIO, "%s: cannot remove the earlier PRIM's file: %s", path,
                           strerror(errno));
     return st;
