@@ -96,37 +96,45 @@ run -o "$tmp/events" --log events || fail "--log events exit $?"
 run -o "$tmp/key" --set output.log=events || fail "--set output.log exit $?"
 [ "$(cat "$tmp/none/baseline_nov2025/log.csv")" = "replicate,step,date,type,label,detail" ] ||
     fail "--log none: log.csv is more than its header"
-# events: all's rows without the talks, the state event (scheduled, certain)
-# once with an empty replicate instead of once per replicate, and brief
-# details. Compared up to the label (the state event's detail in full).
+# events: what no other file holds: all's event and breach rows (no talk,
+# agreement or expiry rows: agreements.csv has them), the state event
+# (scheduled, certain) once with an empty replicate instead of once per
+# replicate, each firing by its path in scenario.cfg, breaches briefly.
 ev=$tmp/events/baseline_nov2025
 state=$(grep -m1 '^0,0,[^,]*,event,State of' "$d/log.csv")
 [ -n "$state" ] || fail "--log all: no state event at step 0"
 [ "$(sed -n 2p "$ev/log.csv")" = "${state#0}" ] ||
     fail "--log events: the state event is not the first row, once, replicate empty"
 [ "$(grep -c ',event,State of' "$ev/log.csv")" = 1 ] || fail "--log events: state event not once"
-awk -F, 'NR > 1 && $4 != "talk" && !($4 == "event" && $5 ~ /^State of/) {
-    print $1 "," $2 "," $3 "," $4 "," $5 }' "$d/log.csv" >"$tmp/want_events"
-awk -F, 'NR > 2 { print $1 "," $2 "," $3 "," $4 "," $5 }' "$ev/log.csv" | cmp -s - "$tmp/want_events" ||
-    fail "--log events: not the log's rows without the talks"
-[ -s "$tmp/want_events" ] || fail "--log events: no rows to compare"
-# The same event rows in full; each agreement row names its talk in
-# agreements.csv (same replicate, step and agreement); breaches keep who
-# broke what and the trust, without the scenario's constants.
-[ "$(awk -F, '$4 == "event" && $1 != ""' "$ev/log.csv")" = \
-  "$(awk -F, 'NR > 1 && $4 == "event" && $5 !~ /^State of/' "$d/log.csv")" ] ||
-    fail "--log events: event rows differ from all's"
-out=$(awk -F, '
-    FILENAME ~ /agreements/ { if (FNR > 1) at[$1 "," $2] = $4 "," $8; next }
-    $4 == "agreement" {
-        n++
-        if ($6 !~ /^(in force|extended): talk [0-9]+$/) { print "detail: " $0; next }
-        t = $6; sub(/.*talk /, "", t); sub(/agreement /, "", $5)
-        if (at[$1 "," t] != $2 "," $5) print "talk: " $0
+awk -F, 'NR > 1 && ($4 == "event" || $4 == "breach") && !($4 == "event" && $5 ~ /^State of/) {
+    print $1 "," $2 "," $3 "," $4 }' "$d/log.csv" >"$tmp/want_events"
+awk -F, 'NR > 2 { print $1 "," $2 "," $3 "," $4 }' "$ev/log.csv" | cmp -s - "$tmp/want_events" ||
+    fail "--log events: not all's event and breach rows"
+[ "$(grep -c ',breach$' "$tmp/want_events")" -ge 5 ] && [ "$(grep -c ',event$' "$tmp/want_events")" -ge 5 ] ||
+    fail "--log events: too few rows to compare"
+# Each firing's path names, in the folder's scenario.cfg, the event whose
+# label all's row shows; its detail is empty (the effect is there too).
+out=$(awk '
+    FILENAME ~ /scenario.cfg$/ {
+        if ($0 ~ /^events = \(/) inev = 1
+        else if (inev && $0 ~ /^\);/) inev = 0
+        if (inev && match($0, /label = "[^"]*"/)) lab[n++] = substr($0, RSTART + 9, RLENGTH - 10)
+        next
     }
-    $4 == "breach" && ($0 ~ /tolerance|reacts/ || $0 !~ /broke .*; trust /) { print "breach: " $0 }
-    END { if (n < 5) print "only " n " agreement rows" }' "$ev/agreements.csv" "$ev/log.csv")
-[ -z "$out" ] || fail "--log events: $(echo "$out" | head -3)"
+    FILENAME ~ /events/ { if (FNR > 2 && $0 ~ /,event,/) ev[++e] = $0; next }
+    FNR > 1 && $0 ~ /,event,/ && $0 !~ /,event,State of/ { al[++a] = $0 }
+    END {
+        if (e != a || e == 0) { print "rows " e " and " a; exit }
+        for (i = 1; i <= e; i++) {
+            split(ev[i], f, ","); split(al[i], g, ",")
+            if (f[5] !~ /^events\.\[[0-9]+\]$/ || f[6] != "") { print "row: " ev[i]; exit }
+            k = f[5]; gsub(/[^0-9]/, "", k)
+            if (lab[k] != g[5]) { print "path " f[5] " is \"" lab[k] "\", all has \"" g[5] "\""; exit }
+        }
+    }' "$ev/scenario.cfg" "$ev/log.csv" "$d/log.csv")
+[ -z "$out" ] || fail "--log events: $out"
+grep ',breach,' "$ev/log.csv" | grep -E 'tolerance|reacts' && fail "--log events: a breach with the scenario's constants"
+grep ',breach,' "$ev/log.csv" | grep -vqE 'broke .*; trust ' && fail "--log events: a breach without who broke what and the trust"
 cmp -s "$tmp/events/baseline_nov2025/log.csv" "$tmp/key/baseline_nov2025/log.csv" ||
     fail "output.log=events differs from --log events"
 grep -q 'log = "none"' "$tmp/none/baseline_nov2025/scenario.cfg" || fail "scenario.cfg lacks log = \"none\""

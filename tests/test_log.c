@@ -88,6 +88,10 @@ static void test_talks_and_levels(void **state)
     assert_false(ts_log_keeps(TS_LOGLEVEL_EVENTS, TS_LOG_TALK));
     assert_true(ts_log_keeps(TS_LOGLEVEL_EVENTS, TS_LOG_EVENT));
     assert_true(ts_log_keeps(TS_LOGLEVEL_EVENTS, TS_LOG_BREACH));
+    /* agreements.csv holds the agreements and their expiries */
+    assert_false(ts_log_keeps(TS_LOGLEVEL_EVENTS, TS_LOG_AGREEMENT));
+    assert_false(ts_log_keeps(TS_LOGLEVEL_EVENTS, TS_LOG_EXPIRY));
+    assert_true(ts_log_keeps(TS_LOGLEVEL_ALL, TS_LOG_EXPIRY));
     assert_false(ts_log_keeps(TS_LOGLEVEL_NONE, TS_LOG_EVENT));
     assert_string_equal(ts_log_end_name(TS_END_SUPERSEDED), "superseded");
     assert_string_equal(ts_log_end_name(TS_END_NONE), "");

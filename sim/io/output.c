@@ -649,9 +649,18 @@ static void put_event_row(ts_csv *c, const ts_scenario *sc, int k, int step, int
     else
         ts_csv_empty(c);
     ts_csv_str(c, ts_log_type_name(TS_LOG_EVENT));
-    event_detail(sc, ev, detail, sizeof detail, sc->precision);
-    ts_csv_str(c, ev->label);
-    ts_csv_str(c, detail);
+    if (k >= 0 && sc->log == TS_LOGLEVEL_EVENTS) {
+        /* a firing of a large run: the event's path in the folder's
+         * scenario.cfg, which holds its label and effect */
+        char path[32];
+        snprintf(path, sizeof path, "events.[%d]", event);
+        ts_csv_str(c, path);
+        ts_csv_empty(c);
+    } else {
+        event_detail(sc, ev, detail, sizeof detail, sc->precision);
+        ts_csv_str(c, ev->label);
+        ts_csv_str(c, detail);
+    }
     ts_csv_end_row(c);
 }
 

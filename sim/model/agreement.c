@@ -119,12 +119,6 @@ static void put_date(talks_state *s, const ts_scenario *sc, int step)
     put(s, " (%s)", d);
 }
 
-/* At level events the log's rows are brief (docs/cli.md, log.csv). */
-static bool sc_events(const ts_replicate *r)
-{
-    return r->w.sc->log == TS_LOGLEVEL_EVENTS;
-}
-
 /* A log row, when output.log keeps rows of its type. */
 static ts_status log_row(ts_replicate *r, talks_state *s, ts_log_type type, const char *label,
                          ts_error *err)
@@ -312,14 +306,9 @@ static ts_status log_agreement(ts_replicate *r, talks_state *s, bool extended, t
     const ts_scenario *sc = r->w.sc;
     static const char *const expiry[] = {"snapback", "keep", "renegotiate"};
     reset_detail(s);
+    if (!ts_log_keeps(sc->log, TS_LOG_AGREEMENT))
+        return TS_OK;
     put(s, "%s: ", extended ? "extended" : "in force");
-    if (sc->log == TS_LOGLEVEL_EVENTS) {
-        /* the package and its terms are the talk's rows of agreements.csv */
-        put(s, "talk %d", ag->rec + 1);
-        char label[32];
-        agreement_label(ag, label, sizeof label);
-        return log_row(r, s, TS_LOG_AGREEMENT, label, err);
-    }
     put_levels(s, &r->w, ag, ag->pkg);
     if (ag->tk->phase_in > 0)
         put(s, ", phased in over %d steps", ag->tk->phase_in);
@@ -494,14 +483,13 @@ static ts_status expire(const ts_agreement_opts *o, ts_replicate *r, talks_state
     agreement_label(ag, label, sizeof label);
     if (ag->tk->on_expiry == TS_EXPIRY_KEEP) {
         reset_detail(s);
-        put(s, sc_events(r) ? "keep" : "keep: the package stays in force for good");
+        put(s, "keep: the package stays in force for good");
         ag->end = INT_MAX;
         return log_row(r, s, TS_LOG_EXPIRY, label, err);
     }
     if (ag->tk->on_expiry == TS_EXPIRY_RENEGOTIATE) {
         reset_detail(s);
-        put(s, sc_events(r) ? "renegotiate"
-                            : "renegotiate: a new talk on the same agenda, snapback if it fails");
+        put(s, "renegotiate: a new talk on the same agenda, snapback if it fails");
         if (log_row(r, s, TS_LOG_EXPIRY, label, err) != TS_OK)
             return TS_EIO;
         char tl[TS_NAME_MAX + 32];

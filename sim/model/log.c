@@ -109,7 +109,10 @@ ts_status ts_log_add_talk(ts_log *log, const ts_log_talk *talk, int n_levers, do
 
 bool ts_log_keeps(ts_log_level level, ts_log_type type)
 {
-    return level == TS_LOGLEVEL_ALL || (level == TS_LOGLEVEL_EVENTS && type != TS_LOG_TALK);
+    /* events: what no other file holds (agreements.csv has the talks, the
+     * agreements and their expiries; breaches keep who broke what) */
+    return level == TS_LOGLEVEL_ALL ||
+           (level == TS_LOGLEVEL_EVENTS && (type == TS_LOG_EVENT || type == TS_LOG_BREACH));
 }
 
 const char *ts_log_end_name(ts_log_end end)
