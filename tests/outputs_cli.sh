@@ -155,6 +155,21 @@ case $out in *"(0 run, 1 resumed"*) ;; *) fail "batch --resume, same level: $out
 out=$("$bin" batch "$scen" -o "$tmp/batch" --log events --resume 2>&1)
 case $out in *"(1 run, 0 resumed"*) ;; *) fail "batch --resume, another level: $out" ;; esac
 
+# An event whose effect is uncertain: its row shows the replicate's draw
+# (summary.csv's column), not the scenario's value.
+cat >"$tmp/unc_ev.cfg" <<EOF2
+extends = "$scen";
+name = "unc_ev";
+uncertain = ( { name = "us_step"; key = "events.[1].add.us_tariff"; dist = "uniform"; min = 0.05; max = 0.2; } );
+EOF2
+"$bin" run "$tmp/unc_ev.cfg" -r 12 -q -o "$tmp/unc" || fail "run unc_ev exit $?"
+out=$(awk -F, '
+    FILENAME ~ /summary/ { if (FNR == 1) { for (i = 1; i <= NF; i++) if ($i == "us_step") c = i }
+                           else draw[$1] = $c; next }
+    $4 == "event" && $5 ~ /^New US tariff/ { n++; if ($6 != "us_tariff+=" draw[$1]) print $0 " draw " draw[$1] }
+    END { if (n < 3) print "only " n " firings" }' "$tmp/unc/unc_ev/summary.csv" "$tmp/unc/unc_ev/log.csv")
+[ -z "$out" ] || fail "uncertain event detail: $(echo "$out" | head -2)"
+
 # ---- seeds -----------------------------------------------------------------
 out=$(awk -F, 'NR > 1 && $2 !~ /^0x[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f]$/ { print NR ": " $2 }' "$d/summary.csv")
 [ -z "$out" ] || fail "seed cells not 0x + 16 hex digits: $out"

@@ -578,10 +578,25 @@ void ts_out_traj_rows(ts_csv *c, const ts_run *run, const char (*dates)[11])
         }
 }
 
-/* "us_tariff=0.84; cn_tariff+=0.1; cn.discount=0.05": what the event did. */
-static void event_detail(const ts_scenario *sc, const ts_event *ev, char *buf, size_t n,
+/* The value of event k's set (region TS_SLOT_EVENT_SET) or parameter
+ * (TS_SLOT_EVENT_PARAM) `sub` in a replicate: its own draw where the setting
+ * is uncertain (vals: the replicate's, NULL for the scenario's), else v. */
+static double event_value(const ts_scenario *sc, int k, ts_slot_region region, int sub,
+                          const double *vals, double v)
+{
+    for (int j = 0; vals && j < sc->n_uncertain; j++) {
+        const ts_uncertain *u = &sc->uncertain[j];
+        if (u->region == region && u->index == k && u->sub == sub)
+            return vals[j];
+    }
+    return v;
+}
+
+/* "us_tariff=0.84; cn_tariff+=0.1; cn.discount=0.05": what event k did. */
+static void event_detail(const ts_scenario *sc, int k, const double *vals, char *buf, size_t n,
                          int precision)
 {
+    const ts_event *ev = &sc->events[k];
     size_t len = 0;
     buf[0] = '\0';
     for (int j = 0; j < ev->n_sets + ev->n_params && len < n; j++) {
@@ -592,12 +607,12 @@ static void event_detail(const ts_scenario *sc, const ts_event *ev, char *buf, s
             const ts_event_set *s = &ev->sets[j];
             id = sc->issues[s->issue].id;
             op = s->add ? "+=" : "=";
-            v = s->value;
+            v = event_value(sc, k, TS_SLOT_EVENT_SET, j, vals, s->value);
         } else {
             const ts_event_param *p = &ev->params[j - ev->n_sets];
             id = p->target == TS_TARGET_ISSUE ? sc->issues[p->index].id : sc->actors[p->index].id;
             key = p->key;
-            v = p->value;
+            v = event_value(sc, k, TS_SLOT_EVENT_PARAM, j - ev->n_sets, vals, p->value);
         }
         num[ts_fmt_g(num, v, precision)] = '\0';
         int w = snprintf(buf + len, n - len, "%s%s%s%s%s%s", j ? "; " : "", id, key ? "." : "",
@@ -633,9 +648,10 @@ bool ts_out_event_once(const ts_scenario *sc, int k)
     return true;
 }
 
-/* An event row: replicate k (k < 0: every replicate, the cell empty). */
+/* An event row: replicate k (k < 0: every replicate, the cell empty), with
+ * its drawn values vals (NULL: the scenario's). */
 static void put_event_row(ts_csv *c, const ts_scenario *sc, int k, int step, int event, int T,
-                          const char (*dates)[11])
+                          const double *vals, const char (*dates)[11])
 {
     char detail[2048];
     const ts_event *ev = &sc->events[event];
@@ -657,7 +673,7 @@ static void put_event_row(ts_csv *c, const ts_scenario *sc, int k, int step, int
         ts_csv_str(c, path);
         ts_csv_empty(c);
     } else {
-        event_detail(sc, ev, detail, sizeof detail, sc->precision);
+        event_detail(sc, event, vals, detail, sizeof detail, sc->precision);
         ts_csv_str(c, ev->label);
         ts_csv_str(c, detail);
     }
@@ -669,7 +685,7 @@ void ts_out_log_once(ts_csv *c, const ts_scenario *sc, const bool *once,
 {
     for (int k = 0; once && k < sc->n_events; k++)   /* scheduled events come in step order */
         if (once[k])
-            put_event_row(c, sc, -1, sc->events[k].step, k, sc->calendar.steps, dates);
+            put_event_row(c, sc, -1, sc->events[k].step, k, sc->calendar.steps, NULL, dates);
 }
 
 void ts_out_log_rows(ts_csv *c, const ts_scenario *sc, const ts_run *run, const bool *once,
@@ -683,7 +699,11 @@ void ts_out_log_rows(ts_csv *c, const ts_scenario *sc, const ts_run *run, const 
                 continue;   /* event rows stay in the run: the status quo reads them */
             if (r->type == TS_LOG_EVENT && r->event >= 0 && r->event < sc->n_events) {
                 if (!once || !once[r->event])
-                    put_event_row(c, sc, k, r->step, r->event, run->T, dates);
+                    put_event_row(c, sc, k, r->step, r->event, run->T,
+                                  run->n_uncertain > 0
+                                      ? run->uncertain + (size_t)(k - run->k0) * run->n_uncertain
+                                      : NULL,
+                                  dates);
                 continue;
             }
             ts_csv_int(c, k);
