@@ -5,6 +5,7 @@
  * thread runs). */
 #include "tradesim/pool.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -15,7 +16,9 @@ typedef struct {
     const ts_pool_job *job;
     atomic_long next, done;
     atomic_int failed;
-    pthread_mutex_t lock;   /* guards err */
+    pthread_mutex_t lock;   /* guards err and running */
+    pthread_cond_t ended;   /* a worker thread ended */
+    long running;           /* worker threads not yet ended */
     ts_error err;
 } pool;
 
@@ -78,6 +81,46 @@ static void *worker(void *arg)
     return NULL;
 }
 
+static void *worker_thread(void *arg)
+{
+    pool *p = arg;
+    worker(p);
+    pthread_mutex_lock(&p->lock);
+    p->running--;
+    pthread_cond_signal(&p->ended);
+    pthread_mutex_unlock(&p->lock);
+    return NULL;
+}
+
+static void add_seconds(struct timespec *t, long ns)
+{
+    t->tv_nsec += ns;
+    t->tv_sec += t->tv_nsec / 1000000000L;
+    t->tv_nsec %= 1000000000L;
+}
+
+/* The polling caller: a report every 0.2 s, and back as soon as the last
+ * worker thread ends (a sleep would hold each call up to its tick's end,
+ * which on short jobs such as a run's blocks is a large share). */
+static void await_workers(pool *p)
+{
+    const ts_pool_job *job = p->job;
+    struct timespec next;
+    clock_gettime(CLOCK_MONOTONIC, &next);
+    add_seconds(&next, 200000000L);
+    pthread_mutex_lock(&p->lock);
+    while (p->running > 0) {
+        if (pthread_cond_timedwait(&p->ended, &p->lock, &next) == ETIMEDOUT && p->running > 0) {
+            pthread_mutex_unlock(&p->lock);
+            if (!atomic_load(&p->failed))
+                job->poll(job->ctx, atomic_load(&p->done), job->n_tasks);
+            pthread_mutex_lock(&p->lock);
+            add_seconds(&next, 200000000L);
+        }
+    }
+    pthread_mutex_unlock(&p->lock);
+}
+
 ts_status ts_pool_run(const ts_pool_job *job, ts_error *err)
 {
     pool p = {.job = job};
@@ -85,6 +128,11 @@ ts_status ts_pool_run(const ts_pool_job *job, ts_error *err)
     atomic_init(&p.done, 0);
     atomic_init(&p.failed, 0);
     pthread_mutex_init(&p.lock, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&p.ended, &ca);
+    pthread_condattr_destroy(&ca);
     ts_error_clear(&p.err);
     long want = ts_threads(job->threads);
     if (want > job->n_tasks)
@@ -96,27 +144,25 @@ ts_status ts_pool_run(const ts_pool_job *job, ts_error *err)
     pthread_t *tid = extra > 0 ? malloc((size_t)extra * sizeof *tid) : NULL;
     long started = 0;
     for (long i = 0; tid && i < extra; i++) {
-        if (pthread_create(&tid[started], NULL, worker, &p) != 0)
+        pthread_mutex_lock(&p.lock);
+        p.running++;
+        pthread_mutex_unlock(&p.lock);
+        if (pthread_create(&tid[started], NULL, worker_thread, &p) != 0) {
+            pthread_mutex_lock(&p.lock);
+            p.running--;
+            pthread_mutex_unlock(&p.lock);
             break;
+        }
         started++;
     }
-    if (job->poll && started > 0) {
-        /* Workers finish on their own; the poll only reports, every 0.2 s,
-         * and the wait ends within 5 ms of the last task. */
-        for (int tick = 1; atomic_load(&p.done) < job->n_tasks && !atomic_load(&p.failed) &&
-                           !cancelled(job);
-             tick++) {
-            struct timespec ts = {0, 5000000L};
-            nanosleep(&ts, NULL);
-            if (tick % 40 == 0)
-                job->poll(job->ctx, atomic_load(&p.done), job->n_tasks);
-        }
-    } else {
+    if (job->poll && started > 0)
+        await_workers(&p);   /* the workers stop on their own once cancelled */
+    else
         worker(&p);
-    }
     for (long i = 0; i < started; i++)
         pthread_join(tid[i], NULL);
     free(tid);
+    pthread_cond_destroy(&p.ended);
     pthread_mutex_destroy(&p.lock);
     if (atomic_load(&p.failed)) {
         if (err)
