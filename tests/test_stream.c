@@ -15,6 +15,12 @@
 
 #include <cmocka.h>
 
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+#include <gsl/gsl_sort.h>
+#include <gsl/gsl_statistics_double.h>
+
+#include "../sim/io/output_impl.h"
 #include "testutil.h"
 #include "tradesim/agreement.h"
 #include "tradesim/engine.h"
@@ -111,6 +117,10 @@ static void check_same(const char *cfg, const char *name, const char **sets, int
         {.in_memory = 1, .block = 1000000, .sample = 1, .kept = 1 << 20},
         /* the defaults (the sample is every replicate) */
         {.in_memory = 1},
+        /* two passes always */
+        {.in_memory = 1, .sigmas = -1.0},
+        /* one pass with brackets too narrow to hold: the two passes after it */
+        {.in_memory = 1, .block = 1, .sigmas = 1e-9},
     };
     char dir[64], whole[128], got[128];
     ts_error err;
@@ -179,6 +189,61 @@ static void test_tiny(void **state)
     }
 }
 
+/* The one pass on its own (output_impl.h): columns of distinct values, of
+ * one value, and of two, fed in blocks of 97 replicates, give GSL's type 7
+ * quantiles of the sorted columns exactly; brackets too narrow to hold a
+ * rank say so. */
+static void feed(ts_agg1 *a, double *x, int R, int C, int B)
+{
+    ts_error err;
+    for (int k0 = 0; k0 < R; k0 += B) {
+        ts_run run = {.traj = x + (size_t)k0 * (size_t)C, .k0 = k0, .n = R - k0 < B ? R - k0 : B};
+        assert_int_equal(ts_agg1_add(a, &run, 2, &err), TS_OK);
+    }
+}
+
+static void test_one_pass(void **state)
+{
+    (void)state;
+    enum { R = 20000, C = 3 };
+    double *x = malloc(sizeof(double) * R * C), *col = malloc(sizeof(double) * R);
+    assert_non_null(x);
+    assert_non_null(col);
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(rng, 7);
+    for (int i = 0; i < R; i++) {
+        x[i * C] = gsl_ran_gaussian(rng, 1.0);
+        x[i * C + 1] = 0.25;
+        x[i * C + 2] = gsl_rng_uniform(rng) < 0.3 ? 1.0 : 0.0;
+    }
+    ts_agg1 *a = ts_agg1_alloc(R, 1, C, (size_t)1 << 30, 6.0);
+    assert_non_null(a);
+    feed(a, x, R, C, 97);
+    double stats[C * 4];
+    assert_true(ts_agg1_finish(a, stats));
+    static const double probs[] = {0.05, 0.50, 0.95};
+    for (int c = 0; c < C; c++) {
+        for (int i = 0; i < R; i++)
+            col[i] = x[i * C + c];
+        gsl_sort(col, 1, R);
+        for (int k = 0; k < 3; k++)
+            assert_true(stats[c * 4 + 1 + k] == gsl_stats_quantile_from_sorted_data(col, 1, R, probs[k]));
+    }
+    ts_agg1_free(a);
+    /* a room that cannot hold R's brackets: none */
+    assert_null(ts_agg1_alloc(R, 1, C, 1000, 6.0));
+    assert_null(ts_agg1_alloc(R, 1, C, (size_t)1 << 30, -1.0));
+    /* brackets of no width: some rank falls outside (the run falls back) */
+    a = ts_agg1_alloc(R, 1, C, (size_t)1 << 30, 1e-9);
+    assert_non_null(a);
+    feed(a, x, R, C, 97);
+    assert_false(ts_agg1_finish(a, stats));
+    ts_agg1_free(a);
+    gsl_rng_free(rng);
+    free(col);
+    free(x);
+}
+
 /* Blocks that cannot fit however small: refused, one line with the bytes,
  * nothing written. */
 static void test_refusal(void **state)
@@ -205,6 +270,7 @@ int main(void)
         cmocka_unit_test(test_baseline), cmocka_unit_test(test_all_kinds),
         cmocka_unit_test(test_ties),     cmocka_unit_test(test_tiny),
         cmocka_unit_test(test_refusal), cmocka_unit_test(test_uncertain),
+        cmocka_unit_test(test_one_pass),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -48,15 +48,20 @@ typedef struct {
     size_t in_memory;   /* a run whose R x T x C store fits is run whole (512 MiB with
                            talks or best responses, else 64 MiB) */
     size_t block;       /* else replicates run in blocks of this many bytes of rows (8 MiB) */
-    size_t kept;        /* values kept for the quantiles per round of pass 2 (256 MiB) */
-    int sample;         /* replicates whose rows bracket the quantiles (4096) */
+    size_t kept;        /* values kept for the quantiles: the one pass's brackets, or
+                           each round of pass 2 (256 MiB) */
+    int sample;         /* replicates whose rows bracket the quantiles of two passes (4096) */
+    double sigmas;      /* the one pass's brackets: standard deviations of a rank either
+                           side (6); negative: two passes always */
 } ts_output_limits;
 
 /* Runs the scenario and writes its six files (as ts_engine_run and
  * ts_output_write would, byte for byte). A run whose store exceeds
- * lim->in_memory runs in blocks of replicates, twice: the first pass writes
- * every replicate's rows (summary, log, agreements, the first trajectories)
- * as its block ends and counts the aggregates' cells, the second runs every
+ * lim->in_memory runs in blocks of replicates: the pass writes every
+ * replicate's rows (summary, log, agreements, the first trajectories) as its
+ * block ends and keeps, per column and quantile, the values of a bracket
+ * narrowed as the replicates arrive; when a rank fell outside its bracket
+ * (rarely) or the brackets do not fit lim->kept, a second pass runs every
  * replicate again from its seed and keeps only the values the exact
  * quantiles need (output_impl.h). TS_EIO, writing nothing, when even the
  * blocks' memory exceeds TS_ENGINE_MEMORY_LIMIT (the message gives the

@@ -134,6 +134,12 @@ void ts_aggs_free(ts_aggs *a)
 
 const double *ts_aggs_stats(const ts_aggs *a) { return a->stats; }
 
+void ts_aggs_means(const ts_aggs *a, double *stats)
+{
+    for (size_t j = 0; j < a->TC; j++)
+        stats[j * 4] = (double)a->mean[j];
+}
+
 /* The rank of GSL's type 7 for prob p over n values. */
 static size_t lhs_rank(double p, size_t n)
 {

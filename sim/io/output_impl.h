@@ -93,5 +93,28 @@ bool ts_aggs_select(ts_aggs *a, int round);
 const double *ts_aggs_stats(const ts_aggs *a);
 /* Bytes of ts_aggs for these sizes, besides the kept values of pass 2. */
 size_t ts_aggs_bytes(int R, int T, int C, int sample);
+/* The means after pass 1, into stats[j * 4] of each column j. */
+void ts_aggs_means(const ts_aggs *a, double *stats);
+
+/* ---- exact quantiles in one pass (aggone.c) ----------------------------- */
+
+/* The quantiles of R replicates seen a block at a time, once: per column and
+ * quantile, a bracket narrowed as the replicates arrive and the values
+ * inside it. Exact when it finishes; when a wanted rank fell outside its
+ * bracket (rarely, by chance) it says so, and the two passes above serve. */
+typedef struct ts_agg1 ts_agg1;
+
+/* Bytes it takes for these sizes (fixed by R: about sqrt(R) values a column). */
+size_t ts_agg1_bytes(int R, int T, int C, double sigmas);
+/* NULL when out of memory or when it would take more than `bytes`. sigmas:
+ * a bracket's half-width in standard deviations of its rank (negative:
+ * NULL). */
+ts_agg1 *ts_agg1_alloc(int R, int T, int C, size_t bytes, double sigmas);
+void ts_agg1_free(ts_agg1 *a);
+/* The block run holds (blocks in replicate order). */
+ts_status ts_agg1_add(ts_agg1 *a, const ts_run *run, int threads, ts_error *err);
+/* After the last block: p05, p50, p95 into stats[j * 4 + 1..3] of each column
+ * j; false (stats partly written) when some rank fell outside its bracket. */
+bool ts_agg1_finish(ts_agg1 *a, double *stats);
 
 #endif

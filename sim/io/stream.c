@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define MIB ((size_t)1 << 20)
 
@@ -21,6 +22,7 @@ static ts_output_limits limits(const ts_output_limits *lim)
     l.block = l.block ? l.block : 8 * MIB;
     l.kept = l.kept ? l.kept : 256 * MIB;
     l.sample = l.sample > 0 ? l.sample : 4096;
+    l.sigmas = l.sigmas != 0.0 ? l.sigmas : 6.0;
     return l;
 }
 
@@ -149,7 +151,8 @@ static void writer_start(writer *w, ts_out *o, const ts_run *run)
  * runs: pass 1 writes the rows and counts, pass 2 (round >= 0) keeps the
  * values of that round's cells. */
 static ts_status pass(const ts_engine *e, const ts_engine_opts *opts, ts_run *runs[2],
-                      ts_aggs *a, ts_out *o, int round, progress_map *pm, ts_error *err)
+                      ts_aggs *a, ts_agg1 *one, ts_out *o, int round, progress_map *pm,
+                      ts_error *err)
 {
     const ts_scenario *sc = ts_engine_scenario(e);
     int R = sc->replicates, cap = runs[0]->cap;
@@ -170,6 +173,8 @@ static ts_status pass(const ts_engine *e, const ts_engine_opts *opts, ts_run *ru
             s = interrupted(sc, opts, err);
         if (s == TS_OK && round < 0) {
             s = ts_aggs_pass1(a, run, opts->threads, err);
+            if (s == TS_OK && one)
+                s = ts_agg1_add(one, run, opts->threads, err);
             if (s == TS_OK)
                 writer_start(&w, o, run);
         } else if (s == TS_OK) {
@@ -183,6 +188,33 @@ static ts_status pass(const ts_engine *e, const ts_engine_opts *opts, ts_run *ru
     return s;
 }
 
+/* After pass 1: pass 2 in as many rounds as the kept values need, then the
+ * aggregates into stats. */
+static ts_status second_pass(const ts_engine *e, const ts_engine_opts *opts, ts_run *runs[2],
+                             ts_aggs *a, ts_out *o, size_t kept, progress_map *pm,
+                             double *stats, ts_error *err)
+{
+    const ts_scenario *sc = ts_engine_scenario(e);
+    int rounds = ts_aggs_plan(a, kept);
+    if (rounds == 0)
+        return ts_error_set(err, TS_EIO, "tradesim: out of memory for the aggregates");
+    pm->total = (long)sc->replicates * (1 + rounds);
+    ts_status s = TS_OK;
+    for (int r = 0; s == TS_OK && r < rounds; r++) {
+        /* a round whose ranks all fall on ties needs no second run */
+        if (ts_aggs_round_values(a, r) > 0)
+            s = pass(e, opts, runs, a, NULL, o, r, pm, err);
+        if (s == TS_OK && !ts_aggs_select(a, r))
+            s = ts_error_set(err, TS_EIO, "%s: the second pass did not repeat the first; "
+                                          "nothing written",
+                             sc->name);
+    }
+    if (s == TS_OK)
+        memcpy(stats, ts_aggs_stats(a),
+               (size_t)sc->calendar.steps * (size_t)ts_engine_n_columns(e) * 4 * sizeof *stats);
+    return s;
+}
+
 static ts_status run_blocks(const ts_engine *e, const ts_engine_opts *opts, const char *dir,
                             const plan *pl, const ts_output_limits *lim, ts_result_digests *dg,
                             ts_error *err)
@@ -193,7 +225,12 @@ static ts_status run_blocks(const ts_engine *e, const ts_engine_opts *opts, cons
     ts_aggs *a = runs[0] && runs[1] ? ts_aggs_alloc(sc->replicates, sc->calendar.steps,
                                                     ts_engine_n_columns(e), pl->sample)
                                     : NULL;
-    if (!a) {
+    double *stats = malloc((size_t)sc->calendar.steps * (size_t)ts_engine_n_columns(e) * 4 *
+                               sizeof *stats +
+                           1);
+    if (!a || !stats) {
+        free(stats);
+        ts_aggs_free(a);
         ts_run_free(runs[0]);
         ts_run_free(runs[1]);
         return ts_error_set(err, TS_EIO, "tradesim: out of memory for a run in blocks of %d "
@@ -204,30 +241,27 @@ static ts_status run_blocks(const ts_engine *e, const ts_engine_opts *opts, cons
     ts_status s = ts_out_open(&o, e, run, dir, err);
     if (s != TS_OK)
         goto done;
-    progress_map pm = {.opts = opts, .total = 2L * sc->replicates};
-    s = pass(e, opts, runs, a, &o, -1, &pm, err);
-    int rounds = s == TS_OK ? ts_aggs_plan(a, limits(lim).kept) : 1;
-    if (s == TS_OK && rounds == 0)
-        s = ts_error_set(err, TS_EIO, "tradesim: out of memory for the aggregates");
-    pm.total = (long)sc->replicates * (1 + rounds);
-    for (int r = 0; s == TS_OK && r < rounds; r++) {
-        /* a round whose ranks all fall on ties needs no second run */
-        if (ts_aggs_round_values(a, r) > 0)
-            s = pass(e, opts, runs, a, &o, r, &pm, err);
-        if (s == TS_OK && !ts_aggs_select(a, r))
-            s = ts_error_set(err, TS_EIO, "%s: the second pass did not repeat the first; "
-                                          "nothing written",
-                             sc->name);
-    }
+    /* one pass when the brackets fit (and hold every rank), else two */
+    int T = sc->calendar.steps, C = ts_engine_n_columns(e);
+    ts_agg1 *one = ts_agg1_alloc(sc->replicates, T, C, limits(lim).kept, limits(lim).sigmas);
+    progress_map pm = {.opts = opts, .total = (one ? 1L : 2L) * sc->replicates};
+    s = pass(e, opts, runs, a, one, &o, -1, &pm, err);
+    bool single = s == TS_OK && one && ts_agg1_finish(one, stats);
+    ts_agg1_free(one);
+    if (single)
+        ts_aggs_means(a, stats);
+    else if (s == TS_OK)
+        s = second_pass(e, opts, runs, a, &o, limits(lim).kept, &pm, stats, err);
     if (s == TS_OK && opts->progress)
         opts->progress(opts->progress_ctx, pm.total, pm.total);
     if (s == TS_OK && cancelled(opts))
         s = interrupted(sc, opts, err);
     if (s == TS_OK)
-        s = ts_out_close(&o, e, run, ts_aggs_stats(a), dg, err);
+        s = ts_out_close(&o, e, run, stats, dg, err);
     else
         ts_out_abort(&o);
 done:
+    free(stats);
     ts_aggs_free(a);
     ts_run_free(runs[0]);
     ts_run_free(runs[1]);
