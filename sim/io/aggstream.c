@@ -285,8 +285,9 @@ static inline double one(int c) { return c ? 1.0 : 0.0; }
 /* Columns g0..g0 + LANES of n_rows rows into their cells. Most values fall
  * between the zones: those are counted by compare masks, LANES columns at a
  * time without a branch (how many values reach each zone's first end and
- * pass its last; the gaps' counts are the differences). The few inside a
- * zone (about 1 in 10) are listed without a branch, then searched for. */
+ * pass its last; the gaps' counts are the differences; and how many equal
+ * its ends). The values strictly inside a zone (a tenth to a third) are
+ * listed without a branch, then searched for. */
 static void count_lanes(ts_aggs *a, const double *rows, size_t n_rows, size_t g0,
                         const zones *z)
 {
@@ -295,14 +296,16 @@ static void count_lanes(ts_aggs *a, const double *rows, size_t n_rows, size_t g0
      * a loop over the lanes gcc vectorises (it does not with int64_t). */
     double lo0[LANES], hi0[LANES], lo1[LANES], hi1[LANES], lo2[LANES], hi2[LANES];
     double ge0[LANES], gt0[LANES], ge1[LANES], gt1[LANES], ge2[LANES], gt2[LANES];
+    double el0[LANES], eh0[LANES], el1[LANES], eh1[LANES], el2[LANES], eh2[LANES];
     double *lo[N_PROBS] = {lo0, lo1, lo2}, *hi[N_PROBS] = {hi0, hi1, hi2};
     double *ge[N_PROBS] = {ge0, ge1, ge2}, *gt[N_PROBS] = {gt0, gt1, gt2};
+    double *el[N_PROBS] = {el0, el1, el2}, *eh[N_PROBS] = {eh0, eh1, eh2};
     for (int q = 0; q < N_PROBS; q++)
         for (int j = 0; j < LANES; j++) {
             /* NaN: no value reaches a zone the column lacks */
             lo[q][j] = q < z[j].n ? z[j].end[2 * q] : NAN;
             hi[q][j] = q < z[j].n ? z[j].end[2 * q + 1] : NAN;
-            ge[q][j] = gt[q][j] = 0.0;
+            ge[q][j] = gt[q][j] = el[q][j] = eh[q][j] = 0.0;
         }
     /* in-zone values listed per column: each column's search then reads only
      * its own boundaries and counts, which stay in the L1 cache */
@@ -320,8 +323,16 @@ static void count_lanes(ts_aggs *a, const double *rows, size_t n_rows, size_t g0
                 gt1[j] += one(v > hi1[j]);
                 ge2[j] += one(v >= lo2[j]);
                 gt2[j] += one(v > hi2[j]);
-                in[j] = one((v >= lo0[j]) & (v <= hi0[j])) + one((v >= lo1[j]) & (v <= hi1[j])) +
-                        one((v >= lo2[j]) & (v <= hi2[j]));
+                /* a zone's ends by compare masks too: ties (columns of few
+                 * values) pile up on them */
+                el0[j] += one(v == lo0[j]);
+                eh0[j] += one(v == hi0[j]);
+                el1[j] += one(v == lo1[j]);
+                eh1[j] += one(v == hi1[j]);
+                el2[j] += one(v == lo2[j]);
+                eh2[j] += one(v == hi2[j]);
+                in[j] = one((v > lo0[j]) & (v < hi0[j])) + one((v > lo1[j]) & (v < hi1[j])) +
+                        one((v > lo2[j]) & (v < hi2[j]));
             }
             for (int j = 0; j < LANES; j++) {
                 listed[j][n_in[j]] = x[j];
@@ -349,6 +360,10 @@ static void count_lanes(ts_aggs *a, const double *rows, size_t n_rows, size_t g0
         for (int q = 0; q < zj->n; q++) {
             cnt[zj->gap[q]] += (uint32_t)(before - ge[q][j]);
             before = gt[q][j];
+            size_t first = 2 * (size_t)zj->lo[q] + 1, last = first + 2 * ((size_t)zj->len[q] - 1);
+            cnt[first] += (uint32_t)el[q][j];
+            if (last != first)
+                cnt[last] += (uint32_t)eh[q][j];
         }
         cnt[zj->gap[zj->n]] += (uint32_t)before;
     }
