@@ -231,6 +231,11 @@ typedef struct {
     double end[2 * N_PROBS];    /* first and last boundary of each */
     int lo[N_PROBS], len[N_PROBS];
     size_t gap[N_PROBS + 1];    /* cell of a value past z zones' ends, z even */
+    /* a window of the boundaries as long as the longest zone, holding zone q
+     * from win[q]: every search in the column takes as many steps, which the
+     * branch predictor learns (zones of different lengths, visited at random,
+     * would cost a misprediction a value) */
+    int win_len, win[N_PROBS];
 } zones;
 
 static void column_zones(const ts_aggs *a, size_t j, zones *z)
@@ -249,6 +254,11 @@ static void column_zones(const ts_aggs *a, size_t j, zones *z)
         z->n++;
     }
     z->gap[z->n] = 2 * (size_t)a->m[j];
+    z->win_len = 0;
+    for (int q = 0; q < z->n; q++)
+        z->win_len = z->len[q] > z->win_len ? z->len[q] : z->win_len;
+    for (int q = 0; q < z->n; q++)
+        z->win[q] = z->lo[q] < a->m[j] - z->win_len ? z->lo[q] : a->m[j] - z->win_len;
 }
 
 /* True when columns g0..g1 hold the same values in every one of the rows. */
@@ -349,7 +359,7 @@ static void count_lanes(ts_aggs *a, const double *rows, size_t n_rows, size_t g0
                 int q = 0;
                 for (int r = 1; r < zj->n; r++)
                     q += v >= zj->end[2 * r];
-                cnt[2 * (size_t)zj->lo[q] + cell_of(bj + zj->lo[q], zj->len[q], v)]++;
+                cnt[2 * (size_t)zj->win[q] + cell_of(bj + zj->win[q], zj->win_len, v)]++;
             }
         }
     }
