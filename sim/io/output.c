@@ -477,8 +477,9 @@ static ts_status agg_task(void *ctx, void *local, long blk, ts_error *err)
     /* The block's steps t0.. have their w = nb C columns side by side in
      * each replicate's rows, and their aggregates side by side in stats:
      * one flat column index j serves both. Column j goes to scratch[j R ..],
-     * its mean taken on the way (ts_means_add, as the blocks take it) on
-     * runs of MEAN_ROWS rows the gather has just read into the cache. */
+     * its mean taken on the way (ts_means_add, as the blocks take it), a
+     * run of MEAN_ROWS rows at a time: the means read the rows whole, then
+     * the gather finds them in the cache. */
     enum { MEAN_ROWS = 64 };
     size_t t0 = (size_t)blk * B, nb = T - t0 < B ? T - t0 : B, w = nb * C;
     const double *src = run->traj + t0 * C;
@@ -486,10 +487,12 @@ static ts_status agg_task(void *ctx, void *local, long blk, ts_error *err)
         l->sum[j] = l->comp[j] = 0.0;
     for (size_t k0 = 0; k0 < R; k0 += MEAN_ROWS) {
         size_t k1 = k0 + MEAN_ROWS < R ? k0 + MEAN_ROWS : R;
-        for (size_t k = k0; k < k1; k++)
-            for (size_t j = 0; j < w; j++)
-                scratch[j * R + k] = src[k * stride + j];
         ts_means_add(l->sum, l->comp, src + k0 * stride, k1 - k0, stride, w);
+        /* the rows now cached, a column at a time: each column's stores
+         * go to one run of scratch (row by row they went to w pages) */
+        for (size_t j = 0; j < w; j++)
+            for (size_t k = k0; k < k1; k++)
+                scratch[j * R + k] = src[k * stride + j];
     }
     double *out = job->stats + t0 * C * 4;
     for (size_t j = 0; j < w; j++, out += 4) {
