@@ -4,8 +4,9 @@
  * Runs the scenario's engine (talks not held) with R replicates on one
  * thread, then times ts_output_aggregates on one thread against a baseline
  * measured in the same run: for every step and column, the column gathered,
- * gsl_stats_mean, a full gsl_sort and gsl_stats_quantile_from_sorted_data,
- * the straightforward way. Both must give the same bits (checked). The
+ * its mean, a full gsl_sort and gsl_stats_quantile_from_sorted_data,
+ * the straightforward way (the mean Neumaier's compensated sum as he wrote
+ * it, with its branch). Both must give the same bits (checked). The
  * engine's own time is printed too, to show the share the aggregates take.
  *
  *   bench_aggregate SCENARIO.cfg [R]     (default R 10000; best of 3) */
@@ -15,6 +16,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <math.h>
+
 #include <gsl/gsl_sort.h>
 #include <gsl/gsl_statistics_double.h>
 
@@ -23,6 +26,21 @@
 #include "tradesim/output.h"
 
 #define REPEAT 3
+
+/* The column's compensated sum (Neumaier 1974), divided by n. */
+static double mean_of(const double *x, size_t n)
+{
+    double s = 0.0, c = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        double t = s + x[i];
+        if (fabs(s) >= fabs(x[i]))
+            c += (s - t) + x[i];
+        else
+            c += (x[i] - t) + s;
+        s = t;
+    }
+    return (isfinite(s) ? s + c : s) / (double)n;
+}
 
 /* The straightforward aggregates, laid out as ts_output_aggregates'. */
 static double *baseline(const ts_run *run)
@@ -40,7 +58,7 @@ static double *baseline(const ts_run *run)
             for (size_t k = 0; k < R; k++)
                 col[k] = run->traj[(k * T + t) * C + j];
             double *out = stats + (t * C + j) * 4;
-            out[0] = gsl_stats_mean(col, 1, R);
+            out[0] = mean_of(col, R);
             gsl_sort(col, 1, R);
             for (int q = 0; q < 3; q++)
                 out[1 + q] = gsl_stats_quantile_from_sorted_data(col, 1, R, probs[q]);

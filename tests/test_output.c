@@ -4,7 +4,7 @@
  * gsl_stats_quantile_from_sorted_data, whatever the data: ties, NaN, n = 0,
  * 1, 2, 3, even and odd n, sorted and reversed input (except the sign of a
  * zero quantile when -0.0 and +0.0 tie: see below); the means, the bits of
- * gsl_stats_mean. And summary.csv's columns from a run filled by hand: the
+ * Neumaier's compensated sum in replicate order divided by the count. And summary.csv's columns from a run filled by hand: the
  * totals against the status quo and the per-issue totals.
  *
  * quantiles() is static in output.c, so the file is compiled into this test
@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <float.h>
 #include <math.h>
 
 #include <gsl/gsl_randist.h>
@@ -280,16 +281,35 @@ static void test_bracket_miss(void **state)
     check(x, n, probs, 3);
 }
 
-/* The aggregates' means are gsl_stats_mean's bits, column by column. */
+/* The aggregates' means are the bits of Neumaier's sum over the count,
+ * column by column, and about gsl_stats_mean's value. */
+/* Neumaier's sum as he wrote it (a branch on the larger term), over the
+ * column in order, divided by n: the means must have its bits. */
+static double neumaier_mean(const double *x, size_t n)
+{
+    double s = 0.0, c = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        double t = s + x[i];
+        c += fabs(s) >= fabs(x[i]) ? (s - t) + x[i] : (x[i] - t) + s;
+        s = t;
+    }
+    return (isfinite(s) ? s + c : s) / (double)n;
+}
+
 static void test_means(void **state)
 {
     (void)state;
-    enum { R = 3001, C = 5, T = 2 };
+    enum { R = 3001, C = 11, T = 2 };   /* 22 columns: vector lanes and a tail */
     static double traj[R * T * C];
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_taus2);
     gsl_rng_set(rng, 5);
     for (size_t i = 0; i < sizeof traj / sizeof traj[0]; i++)
         traj[i] = (gsl_rng_uniform(rng) - 0.3) * pow(10.0, (double)(i % 7) - 3.0);
+    /* column 3 of step 1 holds an infinity, column 4 a NaN, column 5 one value */
+    traj[((size_t)17 * T + 1) * C + 3] = INFINITY;
+    traj[((size_t)29 * T + 1) * C + 4] = NAN;
+    for (size_t k = 0; k < R; k++)
+        traj[(k * T + 1) * C + 5] = 0.1;
     ts_run run = {.R = R, .T = T, .C = C, .traj = traj};
     double *stats = ts_output_aggregates(&run, 2);
     assert_non_null(stats);
@@ -298,7 +318,11 @@ static void test_means(void **state)
         for (int j = 0; j < C; j++) {
             for (int k = 0; k < R; k++)
                 col[k] = traj[((size_t)k * T + t) * C + j];
-            assert_same(stats[((size_t)t * C + j) * 4], gsl_stats_mean(col, 1, R), R, j);
+            assert_same(stats[((size_t)t * C + j) * 4], neumaier_mean(col, R), R, j);
+            /* and within an ulp or two of the exact mean, where there is one */
+            double m = neumaier_mean(col, R), g = gsl_stats_mean(col, 1, R);
+            if (isfinite(g))
+                assert_true(fabs(m - g) <= 4 * DBL_EPSILON * fabs(g) + 1e-300);
         }
     free(stats);
     gsl_rng_free(rng);

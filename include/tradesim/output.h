@@ -26,7 +26,8 @@ ts_status ts_output_write(const ts_engine *e, const ts_run *run, const char *dir
                           ts_error *err);
 
 /* The aggregates of aggregate.csv: for every step t and column c, at
- * [(t C + c) 4 ..], the mean over replicates (gsl_stats_mean's bits) and the
+ * [(t C + c) 4 ..], the mean over replicates (a compensated sum in
+ * replicate order over their number: ts_means_add) and the
  * 5%, 50% and 95% quantiles (those of a full sort and
  * gsl_stats_quantile_from_sorted_data), on up to `threads` threads (0: one
  * per core; the bits do not depend on it). The caller frees the array; NULL

@@ -2,8 +2,10 @@
  * output_impl.h): memory that does not grow with the replicates, the same
  * bits as output.c's in-memory aggregates.
  *
- * Means: gsl_stats_mean's recurrence in long double, replicate by replicate
- * in order, as the in-memory gather takes it. Quantiles: GSL's type 7 reads
+ * Means: a compensated (Neumaier) sum per column, replicate by replicate in
+ * order, divided by R at the end (ts_means_add, which the in-memory path
+ * takes too): more accurate than gsl_stats_mean's long-double recurrence and
+ * without its division per value. Quantiles: GSL's type 7 reads
  * the ranks lhs and lhs + 1 of the sorted column. The first `sample`
  * replicates (independent draws like any others) bracket those ranks: per
  * column every g-th of the sample's values within SIGMAS standard deviations
@@ -27,6 +29,7 @@
 
 #define N_PROBS 3
 #define N_RANKS (2 * N_PROBS)
+_Static_assert(N_PROBS == 3, "count_lanes takes three zones");
 #define CHUNK 64   /* columns per pool task */
 /* A bracket reaches this many standard deviations of the sample rank either
  * side: a rank outside (about 1 in 2,000 per end) only costs memory. */
@@ -53,7 +56,7 @@ typedef struct {
 struct ts_aggs {
     int R, T, C, s, M;         /* M: most boundaries per column */
     size_t TC;
-    long double *mean;         /* [TC] */
+    double *sum, *comp;        /* [TC]: the means' sums (ts_means_add) */
     double *sample;            /* [s][TC] until the cells are built */
     double *bound;             /* [TC][M] */
     int *m;                    /* [TC] */
@@ -81,7 +84,7 @@ size_t ts_aggs_bytes(int R, int T, int C, int sample)
 {
     (void)R;
     size_t TC = (size_t)T * (size_t)C, M = (size_t)max_bounds(sample);
-    return TC * (sizeof(long double) + M * sizeof(double) + (2 * M + 1) * sizeof(uint32_t) +
+    return TC * (2 * sizeof(double) + M * sizeof(double) + (2 * M + 1) * sizeof(uint32_t) +
                  sizeof(int) + sizeof(col_plan) + 4 * sizeof(double)) +
            (size_t)sample * TC * sizeof(double);
 }
@@ -100,7 +103,8 @@ ts_aggs *ts_aggs_alloc(int R, int T, int C, int sample)
     a->TC = (size_t)T * (size_t)C;
     size_t TC = a->TC ? a->TC : 1, M = (size_t)a->M;
     a->store_round = -1;
-    a->mean = calloc(TC, sizeof *a->mean);
+    a->sum = calloc(TC, sizeof *a->sum);
+    a->comp = calloc(TC, sizeof *a->comp);
     a->sample = malloc((size_t)sample * TC * sizeof *a->sample);
     a->bound = malloc(TC * M * sizeof *a->bound);
     a->m = calloc(TC, sizeof *a->m);
@@ -108,7 +112,7 @@ ts_aggs *ts_aggs_alloc(int R, int T, int C, int sample)
     a->count = calloc(TC * (2 * M + 1), sizeof *a->count);
     a->plan = calloc(TC, sizeof *a->plan);
     a->stats = calloc(TC * 4, sizeof *a->stats);
-    if (!a->mean || !a->sample || !a->bound || !a->m || !a->zone || !a->count || !a->plan || !a->stats) {
+    if (!a->sum || !a->comp || !a->sample || !a->bound || !a->m || !a->zone || !a->count || !a->plan || !a->stats) {
         ts_aggs_free(a);
         return NULL;
     }
@@ -119,7 +123,8 @@ void ts_aggs_free(ts_aggs *a)
 {
     if (!a)
         return;
-    free(a->mean);
+    free(a->sum);
+    free(a->comp);
     free(a->sample);
     free(a->bound);
     free(a->m);
@@ -134,10 +139,47 @@ void ts_aggs_free(ts_aggs *a)
 
 const double *ts_aggs_stats(const ts_aggs *a) { return a->stats; }
 
+/* Columns a vector kernel takes at once: a cache line of each row; constant,
+ * so that gcc's cheapest vectoriser (-O2) takes the loops over them. */
+#define LANES 8
+
+/* One step of the compensated sum: the rounding error of s + v, exactly, by
+ * Knuth's TwoSum (the error Neumaier's step finds, without its branch on
+ * which term is larger, so the loop vectorises: no x87, no division). */
+static inline void neumaier(double *s, double *c, double v)
+{
+    double t = *s + v, bp = t - v;
+    *c += (*s - bp) + (v - (t - bp));
+    *s = t;
+}
+
+void ts_means_add(double *restrict sum, double *restrict comp, const double *rows,
+                  size_t n_rows, size_t stride, size_t w)
+{
+    /* Row by row, all w columns: a row's lines are read together (columns
+     * a group at a time over the rows would wait on one line per row). */
+    size_t whole = w - w % LANES;
+    for (size_t i = 0; i < n_rows; i++) {
+        const double *x = rows + i * stride;
+        for (size_t j0 = 0; j0 < whole; j0 += LANES)
+            for (int j = 0; j < LANES; j++)
+                neumaier(&sum[j0 + (size_t)j], &comp[j0 + (size_t)j], x[j0 + (size_t)j]);
+        for (size_t j = whole; j < w; j++)
+            neumaier(&sum[j], &comp[j], x[j]);
+    }
+}
+
+double ts_means_get(double sum, double comp, size_t n)
+{
+    /* an infinite (or NaN) sum leaves the compensation NaN: the sum alone */
+    double total = isfinite(sum) ? sum + comp : sum;
+    return total / (double)(n > 0 ? n : 1);
+}
+
 void ts_aggs_means(const ts_aggs *a, double *stats)
 {
     for (size_t j = 0; j < a->TC; j++)
-        stats[j * 4] = (double)a->mean[j];
+        stats[j * 4] = ts_means_get(a->sum[j], a->comp[j], (size_t)a->R);
 }
 
 /* The rank of GSL's type 7 for prob p over n values. */
@@ -195,6 +237,11 @@ typedef struct {
     double end[2 * N_PROBS];    /* first and last boundary of each */
     int lo[N_PROBS], len[N_PROBS];
     size_t gap[N_PROBS + 1];    /* cell of a value past z zones' ends, z even */
+    /* a window of the boundaries as long as the longest zone, holding zone q
+     * from win[q]: every search in the column takes as many steps, which the
+     * branch predictor learns (zones of different lengths, visited at random,
+     * would cost a misprediction a value) */
+    int win_len, win[N_PROBS];
 } zones;
 
 static void column_zones(const ts_aggs *a, size_t j, zones *z)
@@ -213,6 +260,11 @@ static void column_zones(const ts_aggs *a, size_t j, zones *z)
         z->n++;
     }
     z->gap[z->n] = 2 * (size_t)a->m[j];
+    z->win_len = 0;
+    for (int q = 0; q < z->n; q++)
+        z->win_len = z->len[q] > z->win_len ? z->len[q] : z->win_len;
+    for (int q = 0; q < z->n; q++)
+        z->win[q] = z->lo[q] < a->m[j] - z->win_len ? z->lo[q] : a->m[j] - z->win_len;
 }
 
 /* True when columns g0..g1 hold the same values in every one of the rows. */
@@ -225,65 +277,142 @@ static bool same_rows(const double *rows, size_t n_rows, size_t TC, size_t g0, s
     return true;
 }
 
-/* Columns j0..j1 (at most CHUNK) of n_rows rows, replicates k, k + 1, ..:
- * with `mean` each value joins its column's mean (in replicate order, as
- * gsl_stats_mean adds them), with `count` its cell's count: which zone ends
- * a value passes without a branch (most values fall between the zones), and
- * a search only inside a zone. One pass: the block is read once. */
-static void scan_rows(ts_aggs *a, const double *rows, size_t n_rows, size_t k0, size_t j0,
-                      size_t j1, bool mean, bool count)
+/* Value v of column j (zones zj) into its cell. */
+static inline void count_value(ts_aggs *a, size_t j, const zones *zj, double v)
+{
+    size_t M = (size_t)a->M;
+    uint32_t *cnt = a->count + j * (2 * M + 1);
+    int past = 0;
+    for (int q = 0; q < zj->n; q++)
+        past += (v >= zj->end[2 * q]) + (v > zj->end[2 * q + 1]);
+    if (past % 2 == 0) {
+        cnt[zj->gap[past / 2]]++;
+    } else {
+        int q = past / 2;
+        const double *b = a->bound + j * M + zj->lo[q];
+        cnt[2 * (size_t)zj->lo[q] + cell_of(b, zj->len[q], v)]++;
+    }
+}
+
+static inline double one(int c) { return c ? 1.0 : 0.0; }
+
+#define IN_ZONE_ROWS 256   /* rows whose in-zone values are listed at a time */
+
+/* Columns g0..g0 + LANES of n_rows rows into their cells. Most values fall
+ * between the zones: those are counted by compare masks, LANES columns at a
+ * time without a branch (how many values reach each zone's first end and
+ * pass its last; the gaps' counts are the differences; and how many equal
+ * its ends). The values strictly inside a zone (a tenth to a third) are
+ * listed without a branch, then searched for. */
+static void count_lanes(ts_aggs *a, const double *rows, size_t n_rows, size_t g0,
+                        const zones *z)
 {
     size_t TC = a->TC, M = (size_t)a->M;
-    zones z[CHUNK];
-    if (count)
-        for (size_t j = j0; j < j1; j++)
-            column_zones(a, j, &z[j - j0]);
-    long double *mn = a->mean;
-    /* Eight columns (a cache line of each row) at a time over the rows: their
-     * counts stay in a few pages, the rows' lines are read once. */
-    for (size_t g0 = j0; g0 < j1; g0 += 8) {
-        size_t g1 = g0 + 8 < j1 ? g0 + 8 : j1;
-        size_t k = k0;
-        if (n_rows > 1 && same_rows(rows, n_rows, TC, g0, g1)) {
-            /* The eight columns hold one value each over the block (as in a
-             * deterministic game): one cell look-up, and the means' steps
-             * only where the value is not already the mean. */
-            for (size_t j = g0; j < g1; j++) {
-                double v = rows[j];
-                /* once the mean is v (and not zero) the rest add +0 */
-                for (size_t i = 0; mean && i < n_rows && (v != mn[j] || mn[j] == 0); i++)
-                    mn[j] += (v - mn[j]) / (k0 + i + 1);
-                if (count)
-                    a->count[j * (2 * M + 1) + cell_of(a->bound + j * M, a->m[j], v)] +=
-                        (uint32_t)n_rows;
-            }
-            continue;
+    /* One array per zone and lane, and counts in doubles (exact below 2^53):
+     * a loop over the lanes gcc vectorises (it does not with int64_t). */
+    double lo0[LANES], hi0[LANES], lo1[LANES], hi1[LANES], lo2[LANES], hi2[LANES];
+    double ge0[LANES], gt0[LANES], ge1[LANES], gt1[LANES], ge2[LANES], gt2[LANES];
+    double el0[LANES], eh0[LANES], el1[LANES], eh1[LANES], el2[LANES], eh2[LANES];
+    double *lo[N_PROBS] = {lo0, lo1, lo2}, *hi[N_PROBS] = {hi0, hi1, hi2};
+    double *ge[N_PROBS] = {ge0, ge1, ge2}, *gt[N_PROBS] = {gt0, gt1, gt2};
+    double *el[N_PROBS] = {el0, el1, el2}, *eh[N_PROBS] = {eh0, eh1, eh2};
+    for (int q = 0; q < N_PROBS; q++)
+        for (int j = 0; j < LANES; j++) {
+            /* NaN: no value reaches a zone the column lacks */
+            lo[q][j] = q < z[j].n ? z[j].end[2 * q] : NAN;
+            hi[q][j] = q < z[j].n ? z[j].end[2 * q + 1] : NAN;
+            ge[q][j] = gt[q][j] = el[q][j] = eh[q][j] = 0.0;
         }
-        for (size_t i = 0; i < n_rows; i++, k++) {
-            const double *row = rows + i * TC;
-            if (mean)
-                for (size_t j = g0; j < g1; j++)
-                    /* a value equal to a non-zero mean adds +0 / (k + 1):
-                     * nothing (at a zero mean -0 could become +0) */
-                    if (row[j] != mn[j] || mn[j] == 0)
-                        mn[j] += (row[j] - mn[j]) / (k + 1);
-            if (!count)
-                continue;
-            for (size_t j = g0; j < g1; j++) {
-                const zones *zj = &z[j - j0];
-                uint32_t *cnt = a->count + j * (2 * M + 1);
-                double v = row[j];
-                int past = 0;
-                for (int q = 0; q < zj->n; q++)
-                    past += (v >= zj->end[2 * q]) + (v > zj->end[2 * q + 1]);
-                if (past % 2 == 0) {
-                    cnt[zj->gap[past / 2]]++;
-                } else {
-                    int q = past / 2;
-                    const double *b = a->bound + j * M + zj->lo[q];
-                    cnt[2 * (size_t)zj->lo[q] + cell_of(b, zj->len[q], v)]++;
-                }
+    /* in-zone values listed per column: each column's search then reads only
+     * its own boundaries and counts, which stay in the L1 cache */
+    double listed[LANES][IN_ZONE_ROWS];
+    for (size_t i0 = 0; i0 < n_rows; i0 += IN_ZONE_ROWS) {
+        size_t i1 = i0 + IN_ZONE_ROWS < n_rows ? i0 + IN_ZONE_ROWS : n_rows, n_in[LANES] = {0};
+        for (size_t i = i0; i < i1; i++) {
+            const double *x = rows + i * TC + g0;
+            double in[LANES];
+            for (int j = 0; j < LANES; j++) {
+                double v = x[j];
+                ge0[j] += one(v >= lo0[j]);
+                gt0[j] += one(v > hi0[j]);
+                ge1[j] += one(v >= lo1[j]);
+                gt1[j] += one(v > hi1[j]);
+                ge2[j] += one(v >= lo2[j]);
+                gt2[j] += one(v > hi2[j]);
+                /* a zone's ends by compare masks too: ties (columns of few
+                 * values) pile up on them */
+                el0[j] += one(v == lo0[j]);
+                eh0[j] += one(v == hi0[j]);
+                el1[j] += one(v == lo1[j]);
+                eh1[j] += one(v == hi1[j]);
+                el2[j] += one(v == lo2[j]);
+                eh2[j] += one(v == hi2[j]);
+                in[j] = one((v > lo0[j]) & (v < hi0[j])) + one((v > lo1[j]) & (v < hi1[j])) +
+                        one((v > lo2[j]) & (v < hi2[j]));
             }
+            for (int j = 0; j < LANES; j++) {
+                listed[j][n_in[j]] = x[j];
+                n_in[j] += in[j] != 0.0;
+            }
+        }
+        for (int l = 0; l < LANES; l++) {
+            const zones *zj = &z[l];
+            size_t j = g0 + (size_t)l;
+            const double *bj = a->bound + j * M;
+            uint32_t *cnt = a->count + j * (2 * M + 1);
+            for (size_t e = 0; e < n_in[l]; e++) {
+                double v = listed[l][e];
+                int q = 0;
+                for (int r = 1; r < zj->n; r++)
+                    q += v >= zj->end[2 * r];
+                cnt[2 * (size_t)zj->win[q] + cell_of(bj + zj->win[q], zj->win_len, v)]++;
+            }
+        }
+    }
+    for (int j = 0; j < LANES; j++) {
+        const zones *zj = &z[j];
+        uint32_t *cnt = a->count + (g0 + (size_t)j) * (2 * M + 1);
+        double before = (double)n_rows;   /* values not yet past the previous zone */
+        for (int q = 0; q < zj->n; q++) {
+            cnt[zj->gap[q]] += (uint32_t)(before - ge[q][j]);
+            before = gt[q][j];
+            size_t first = 2 * (size_t)zj->lo[q] + 1, last = first + 2 * ((size_t)zj->len[q] - 1);
+            cnt[first] += (uint32_t)el[q][j];
+            if (last != first)
+                cnt[last] += (uint32_t)eh[q][j];
+        }
+        cnt[zj->gap[zj->n]] += (uint32_t)before;
+    }
+}
+
+/* Columns j0..j1 (at most CHUNK) of n_rows rows in replicate order: with
+ * `mean` each value joins its column's mean, with `count` its cell's
+ * count. */
+static void scan_rows(ts_aggs *a, const double *rows, size_t n_rows, size_t j0, size_t j1,
+                      bool mean, bool count)
+{
+    size_t TC = a->TC, M = (size_t)a->M;
+    if (mean)
+        ts_means_add(a->sum + j0, a->comp + j0, rows + j0, n_rows, TC, j1 - j0);
+    if (!count)
+        return;
+    zones z[CHUNK];
+    for (size_t j = j0; j < j1; j++)
+        column_zones(a, j, &z[j - j0]);
+    for (size_t g0 = j0; g0 < j1; g0 += LANES) {
+        size_t g1 = g0 + LANES < j1 ? g0 + LANES : j1;
+        if (n_rows > 1 && same_rows(rows, n_rows, TC, g0, g1)) {
+            /* one value per column over the block (as in a deterministic
+             * game): one cell look-up each */
+            for (size_t j = g0; j < g1; j++)
+                a->count[j * (2 * M + 1) + cell_of(a->bound + j * M, a->m[j], rows[j])] +=
+                    (uint32_t)n_rows;
+        } else if (g1 - g0 == LANES) {
+            count_lanes(a, rows, n_rows, g0, &z[g0 - j0]);
+        } else {
+            for (size_t i = 0; i < n_rows; i++)
+                for (size_t j = g0; j < g1; j++)
+                    count_value(a, j, &z[j - j0], rows[i * TC + j]);
         }
     }
 }
@@ -296,27 +425,87 @@ typedef struct {
     size_t j_lo, j_hi;   /* columns of this job */
 } agg_ctx;
 
+/* A worker's scratch for sorting a column's sample: the values and their
+ * keys, and a second copy of each to sort between. */
+typedef struct {
+    double *x, *x2;
+    uint64_t *key, *key2;
+} sort_scratch;
+
 static void *scratch_begin(void *ctx, ts_error *err)
 {
     const agg_ctx *c = ctx;
-    double *x = malloc((size_t)c->a->s * sizeof *x + 1);
-    if (!x)
-        ts_error_set(err, TS_EIO, "tradesim: out of memory for the aggregates");
-    return x;
+    size_t s = (size_t)c->a->s;
+    sort_scratch *l = malloc(sizeof *l);
+    if (l) {
+        l->x = malloc(2 * s * sizeof *l->x + 1);
+        l->key = malloc(2 * s * sizeof *l->key + 1);
+        if (l->x && l->key) {
+            l->x2 = l->x + s;
+            l->key2 = l->key + s;
+            return l;
+        }
+        free(l->x);
+        free(l->key);
+        free(l);
+    }
+    ts_error_set(err, TS_EIO, "tradesim: out of memory for the aggregates");
+    return NULL;
 }
 
 static void scratch_end(void *ctx, void *local)
 {
     (void)ctx;
-    free(local);
+    sort_scratch *l = local;
+    free(l->x);
+    free(l->key);
+    free(l);
 }
 
-/* Ascending, for qsort (twice as fast as gsl_sort's heapsort here; the
- * sample has no NaN, the guard saw to that). */
-static int cmp_double(const void *pa, const void *pb)
+/* x[0..n) (no NaN, the guard saw to that) in ascending order, equal values
+ * (-0 and +0 among them) in the order they came, as the stable merge sort
+ * behind glibc's qsort leaves them: an LSD radix sort on keys that order
+ * as the values do, a byte at a time, passes whose byte all keys share
+ * left out. About eight times faster than qsort on the sample's 4,096 values
+ * (a comparison call per step there). Returns the sorted copy: x or x2. */
+static double *sort_sample(sort_scratch *l, size_t n)
 {
-    double a = *(const double *)pa, b = *(const double *)pb;
-    return (a > b) - (a < b);
+    double *x = l->x, *x2 = l->x2;
+    uint64_t *key = l->key, *key2 = l->key2;
+    size_t hist[8][256];
+    memset(hist, 0, sizeof hist);
+    for (size_t i = 0; i < n; i++) {
+        double v = x[i] == 0.0 ? 0.0 : x[i];   /* -0 keyed as +0 */
+        uint64_t u;
+        memcpy(&u, &v, sizeof u);
+        u = u >> 63 ? ~u : u | (uint64_t)1 << 63;
+        key[i] = u;
+        for (int d = 0; d < 8; d++)
+            hist[d][(u >> (8 * d)) & 255]++;
+    }
+    for (int d = 0; d < 8; d++) {
+        size_t *h = hist[d];
+        if (h[(key[0] >> (8 * d)) & 255] == n)
+            continue;   /* every key has this byte */
+        size_t at = 0;
+        for (int b = 0; b < 256; b++) {
+            size_t c = h[b];
+            h[b] = at;
+            at += c;
+        }
+        for (size_t i = 0; i < n; i++) {
+            size_t to = h[(key[i] >> (8 * d)) & 255]++;
+            key2[to] = key[i];
+            x2[to] = x[i];
+        }
+        uint64_t *tk = key;
+        key = key2;
+        key2 = tk;
+        double *tx = x;
+        x = x2;
+        x2 = tx;
+    }
+    return x;
 }
 
 static ts_status pass1_task(void *ctx, void *local, long task, ts_error *err)
@@ -328,22 +517,23 @@ static ts_status pass1_task(void *ctx, void *local, long task, ts_error *err)
     size_t TC = a->TC, j0 = (size_t)task * CHUNK, j1 = j0 + CHUNK < TC ? j0 + CHUNK : TC;
     size_t k0 = (size_t)run->k0, n = (size_t)run->n;
     if (c->build) {
-        double *x = local;
+        sort_scratch *l = local;
         size_t s = (size_t)a->s;
         for (size_t j = j0; j < j1; j++) {
+            double *x = l->x;
             for (size_t i = 0; i < s; i++)
                 x[i] = a->sample[i * TC + j];
             size_t i = 1;
             while (i < s && x[i - 1] <= x[i])
                 i++;
             if (i < s)   /* not already in order (a constant column is) */
-                qsort(x, s, sizeof *x, cmp_double);
+                x = sort_sample(l, s);
             build_column(a, j, x);
         }
         /* the sample's rows before this block: counted now, their means taken */
-        scan_rows(a, a->sample, k0, 0, j0, j1, false, true);
+        scan_rows(a, a->sample, k0, j0, j1, false, true);
     }
-    scan_rows(a, run->traj, n, k0, j0, j1, true, a->built || c->build);
+    scan_rows(a, run->traj, n, j0, j1, true, a->built || c->build);
     return TS_OK;
 }
 
@@ -453,6 +643,19 @@ size_t ts_aggs_round_values(const ts_aggs *a, int round)
     return n;
 }
 
+/* v into column j's kept values when an open cell wanted holds it, `copies`
+ * times (at most its count). */
+static inline void keep_value(ts_aggs *a, size_t j, double v, size_t copies)
+{
+    col_plan *pl = &a->plan[j];
+    for (int w = 0; w < pl->n_want; w++) {
+        want *x = &pl->w[w];
+        if (v > x->lo && v < x->hi)
+            for (size_t r = 0; r < copies && x->fill < x->count; r++)
+                a->store[x->off + x->fill++] = v;
+    }
+}
+
 static ts_status pass2_task(void *ctx, void *local, long task, ts_error *err)
 {
     (void)local;
@@ -460,26 +663,58 @@ static ts_status pass2_task(void *ctx, void *local, long task, ts_error *err)
     agg_ctx *c = ctx;
     ts_aggs *a = c->a;
     const ts_run *run = c->run;
+    const double *rows = run->traj;
     size_t TC = a->TC, j0 = c->j_lo + (size_t)task * CHUNK, n = (size_t)run->n;
     size_t j1 = j0 + CHUNK < c->j_hi ? j0 + CHUNK : c->j_hi;
-    for (size_t g0 = j0; g0 < j1; g0 += 8) {
-        size_t g1 = g0 + 8 < j1 ? g0 + 8 : j1;
-        /* one value per column over the block: n copies of it, or none */
-        size_t rows = n > 1 && same_rows(run->traj, n, TC, g0, g1) ? 1 : n;
-        size_t copies = rows == 1 ? n : 1;
-        for (size_t i = 0; i < rows; i++) {
-            const double *row = run->traj + i * TC;
-            for (size_t j = g0; j < g1; j++) {
-                col_plan *pl = &a->plan[j];
-                double v = row[j];
-                for (int w = 0; w < pl->n_want; w++) {
-                    want *x = &pl->w[w];
-                    if (v > x->lo && v < x->hi)
-                        for (size_t r = 0; r < copies && x->fill < x->count; r++)
-                            a->store[x->off + x->fill++] = v;
-                }
-            }
+    /* Whole groups of LANES columns: whether a row holds any value to keep
+     * is tested a group at a time without a branch (a few rows in a hundred
+     * do), and only those rows are looked at value by value; the rows are
+     * read whole, a row's lines together. */
+    enum { GROUPS = CHUNK / LANES };
+    double lo[GROUPS][N_RANKS][LANES], hi[GROUPS][N_RANKS][LANES];
+    int nw[GROUPS];   /* cells wanted, most over the group's columns; 0: done */
+    size_t n_g = (j1 - j0) / LANES;
+    for (size_t g = 0; g < n_g; g++) {
+        size_t g0 = j0 + g * LANES;
+        nw[g] = 0;
+        if (n > 1 && same_rows(rows, n, TC, g0, g0 + LANES)) {
+            /* one value per column over the block: n copies of it, or none */
+            for (size_t j = g0; j < g0 + LANES; j++)
+                keep_value(a, j, rows[j], n);
+            continue;
         }
+        for (int j = 0; j < LANES; j++)
+            nw[g] = a->plan[g0 + (size_t)j].n_want > nw[g] ? a->plan[g0 + (size_t)j].n_want : nw[g];
+        for (int w = 0; w < nw[g]; w++)
+            for (int j = 0; j < LANES; j++) {
+                const col_plan *pl = &a->plan[g0 + (size_t)j];
+                /* NaN: a cell the column does not want holds nothing */
+                lo[g][w][j] = w < pl->n_want ? pl->w[w].lo : NAN;
+                hi[g][w][j] = w < pl->n_want ? pl->w[w].hi : NAN;
+            }
+    }
+    for (size_t i = 0; i < n; i++)
+        for (size_t g = 0; g < n_g; g++) {
+            const double *x = rows + i * TC + j0 + g * LANES;
+            double hit[LANES] = {0};
+            for (int w = 0; w < nw[g]; w++)
+                for (int j = 0; j < LANES; j++)
+                    hit[j] += one((x[j] > lo[g][w][j]) & (x[j] < hi[g][w][j]));
+            double any = 0.0;
+            for (int j = 0; j < LANES; j++)
+                any += hit[j];
+            if (any != 0.0)
+                for (int j = 0; j < LANES; j++)
+                    keep_value(a, j0 + g * LANES + (size_t)j, x[j], 1);
+        }
+    size_t t0 = j0 + n_g * LANES;   /* the last columns, fewer than LANES */
+    if (t0 < j1 && n > 1 && same_rows(rows, n, TC, t0, j1)) {
+        for (size_t j = t0; j < j1; j++)
+            keep_value(a, j, rows[j], n);
+    } else {
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = t0; j < j1; j++)
+                keep_value(a, j, rows[i * TC + j], 1);
     }
     return TS_OK;
 }
@@ -541,7 +776,7 @@ bool ts_aggs_select(ts_aggs *a, int round)
             }
         }
         double *out = a->stats + j * 4;
-        out[0] = (double)a->mean[j];
+        out[0] = ts_means_get(a->sum[j], a->comp[j], n);
         for (int k = 0; k < N_PROBS; k++)
             out[1 + k] = type7(probs[k], n, v[2 * k], v[2 * k + 1]);
     }

@@ -4,9 +4,9 @@
  * renamed into place; on a failure the temporary files are removed, never
  * renamed, so the folder keeps the earlier run's complete set. Aggregates gather a block of
  * steps' columns over the replicates into a scratch buffer per thread, take
- * the means on the way and find the quantiles by bracketing and selection,
- * with the same bits as gsl_stats_mean and a full sort; blocks are shared
- * among threads. */
+ * the means on the way (a compensated sum, ts_means_add, as the blocked
+ * path takes them) and find the quantiles by bracketing and selection, with
+ * the same bits as a full sort; blocks are shared among threads. */
 #include "tradesim/output.h"
 #include "output_impl.h"
 
@@ -411,10 +411,11 @@ typedef struct {
     size_t block, n_blocks; /* steps per block (agg_block), blocks */
 } agg_job;
 
-/* A worker's scratch: the block's columns, their means, the quantiles' work. */
+/* A worker's scratch: the block's columns, their means' sums, the quantiles'
+ * work. */
 typedef struct {
     double *scratch, *work;
-    long double *mean;
+    double *sum, *comp;
 } agg_local;
 
 /* Steps are aggregated in blocks of up to AGG_BLOCK: a replicate's rows for
@@ -440,13 +441,14 @@ static void *agg_begin(void *ctx, ts_error *err)
     agg_local *l = malloc(sizeof *l);
     if (l) {
         l->scratch = malloc((B * R * C + quantile_work_size(R)) * sizeof *l->scratch);
-        l->mean = malloc((B * C + 1) * sizeof *l->mean);
-        if (l->scratch && l->mean) {
+        l->sum = malloc((2 * B * C + 1) * sizeof *l->sum);
+        if (l->scratch && l->sum) {
+            l->comp = l->sum + B * C;
             l->work = l->scratch + B * R * C;
             return l;
         }
         free(l->scratch);
-        free(l->mean);
+        free(l->sum);
         free(l);
     }
     ts_error_set(err, TS_EIO, "tradesim: out of memory for the aggregates");
@@ -458,7 +460,7 @@ static void agg_end(void *ctx, void *local)
     (void)ctx;
     agg_local *l = local;
     free(l->scratch);
-    free(l->mean);
+    free(l->sum);
     free(l);
 }
 
@@ -472,28 +474,29 @@ static ts_status agg_task(void *ctx, void *local, long blk, ts_error *err)
     size_t R = (size_t)run->R, C = (size_t)run->C, T = (size_t)run->T, stride = T * C;
     size_t B = job->block;
     double *scratch = l->scratch;
-    long double *mean = l->mean;
     /* The block's steps t0.. have their w = nb C columns side by side in
      * each replicate's rows, and their aggregates side by side in stats:
      * one flat column index j serves both. Column j goes to scratch[j R ..],
-     * its mean taken on the way: gsl_stats_mean's recurrence, in its long
-     * double, so the same bits, but w of them side by side, where one
-     * column at a time waits on each division before the next. */
+     * its mean taken on the way (ts_means_add, as the blocks take it), a
+     * run of MEAN_ROWS rows at a time: the means read the rows whole, then
+     * the gather finds them in the cache. */
+    enum { MEAN_ROWS = 64 };
     size_t t0 = (size_t)blk * B, nb = T - t0 < B ? T - t0 : B, w = nb * C;
     const double *src = run->traj + t0 * C;
     for (size_t j = 0; j < w; j++)
-        mean[j] = 0;
-    for (size_t k = 0; k < R; k++, src += stride)
-        for (size_t j = 0; j < w; j++) {
-            double v = src[j];
-            scratch[j * R + k] = v;
-            /* v equal to a non-zero mean would add +0: skip the division */
-            if (v != mean[j] || mean[j] == 0)
-                mean[j] += (v - mean[j]) / (k + 1);
-        }
+        l->sum[j] = l->comp[j] = 0.0;
+    for (size_t k0 = 0; k0 < R; k0 += MEAN_ROWS) {
+        size_t k1 = k0 + MEAN_ROWS < R ? k0 + MEAN_ROWS : R;
+        ts_means_add(l->sum, l->comp, src + k0 * stride, k1 - k0, stride, w);
+        /* the rows now cached, a column at a time: each column's stores
+         * go to one run of scratch (row by row they went to w pages) */
+        for (size_t j = 0; j < w; j++)
+            for (size_t k = k0; k < k1; k++)
+                scratch[j * R + k] = src[k * stride + j];
+    }
     double *out = job->stats + t0 * C * 4;
     for (size_t j = 0; j < w; j++, out += 4) {
-        out[0] = (double)mean[j];
+        out[0] = ts_means_get(l->sum[j], l->comp[j], R);
         quantiles(scratch + j * R, R, probs, 3, out + 1, l->work);
     }
     return TS_OK;

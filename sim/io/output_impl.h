@@ -5,6 +5,7 @@
 #define TRADESIM_OUTPUT_IMPL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "tradesim/csv.h"
@@ -63,6 +64,16 @@ void ts_out_aggregate(ts_csv *c, const ts_engine *e, const ts_run *run,
                       const char (*dates)[11], const double *stats);
 
 /* ---- exact aggregates in two passes (aggstream.c) ---------------------- */
+
+/* Column means, the one code both paths take them with (so the same bits):
+ * per column a compensated (Neumaier) sum of its values in replicate order,
+ * divided by their number at the end. ts_means_add adds n_rows rows (row i
+ * at rows + i stride) to the sums sum[0..w) and their compensations
+ * comp[0..w) (both zero to begin with). */
+void ts_means_add(double *restrict sum, double *restrict comp, const double *rows,
+                  size_t n_rows, size_t stride, size_t w);
+/* The mean of n values from their sum and compensation. */
+double ts_means_get(double sum, double comp, size_t n);
 
 /* Exact aggregates of R replicates seen a block at a time, twice. Pass 1
  * (every replicate, in order) takes the means, keeps the first `sample`
