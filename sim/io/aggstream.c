@@ -94,13 +94,23 @@ ts_aggs *ts_aggs_alloc(int R, int T, int C, int sample)
     ts_aggs *a = calloc(1, sizeof *a);
     if (!a)
         return NULL;
-    sample = sample < 1 ? 1 : sample > R ? R : sample;
     a->R = R;
     a->T = T;
     a->C = C;
+    a->TC = (size_t)T * (size_t)C;
+    if (sample == 0) {   /* the means alone (the one pass takes the quantiles) */
+        size_t TC = a->TC ? a->TC : 1;
+        a->sum = calloc(TC, sizeof *a->sum);
+        a->comp = calloc(TC, sizeof *a->comp);
+        if (!a->sum || !a->comp) {
+            ts_aggs_free(a);
+            return NULL;
+        }
+        return a;
+    }
+    sample = sample < 1 ? 1 : sample > R ? R : sample;
     a->s = sample;
     a->M = max_bounds(sample);
-    a->TC = (size_t)T * (size_t)C;
     size_t TC = a->TC ? a->TC : 1, M = (size_t)a->M;
     a->store_round = -1;
     a->sum = calloc(TC, sizeof *a->sum);

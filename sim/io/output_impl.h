@@ -84,7 +84,8 @@ double ts_means_get(double sum, double comp, size_t n);
 typedef struct ts_aggs ts_aggs;
 
 /* NULL when out of memory. sample: replicates whose rows bracket the
- * quantiles (at most R). */
+ * quantiles (at most R); 0: the means alone (pass 1 takes only them, and
+ * neither plan nor pass 2 may follow). */
 ts_aggs *ts_aggs_alloc(int R, int T, int C, int sample);
 void ts_aggs_free(ts_aggs *a);
 /* Pass 1 on the block run holds (blocks in replicate order). */

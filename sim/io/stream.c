@@ -52,7 +52,9 @@ static plan block_plan(const ts_engine *e, const ts_output_limits *lim)
     s = s < 1 ? 1 : s > R ? R : s;
     return (plan){.block = (int)b,
                   .sample = (int)s,
-                  .bytes = 2 * b * row + l.kept +
+                  /* the kept values: the one pass's brackets (at most twice
+                     l.kept), or those of a round of pass 2 */
+                  .bytes = 2 * b * row + 2 * l.kept +
                            ts_aggs_bytes(sc->replicates, sc->calendar.steps, ts_engine_n_columns(e),
                                          (int)s)};
 }
@@ -148,8 +150,9 @@ static void writer_start(writer *w, ts_out *o, const ts_run *run)
 }
 
 /* One pass over every replicate, block by block, alternating between the two
- * runs: pass 1 writes the rows and counts, pass 2 (round >= 0) keeps the
- * values of that round's cells. */
+ * runs: pass 1 writes the rows (o; NULL: none) and takes the means and the
+ * one pass's brackets (one) or the two passes' counts, pass 2 (round >= 0)
+ * keeps the values of that round's cells. */
 static ts_status pass(const ts_engine *e, const ts_engine_opts *opts, ts_run *runs[2],
                       ts_aggs *a, ts_agg1 *one, ts_out *o, int round, progress_map *pm,
                       ts_error *err)
@@ -175,7 +178,7 @@ static ts_status pass(const ts_engine *e, const ts_engine_opts *opts, ts_run *ru
             s = ts_aggs_pass1(a, run, opts->threads, err);
             if (s == TS_OK && one)
                 s = ts_agg1_add(one, run, opts->threads, err);
-            if (s == TS_OK)
+            if (s == TS_OK && o)
                 writer_start(&w, o, run);
         } else if (s == TS_OK) {
             s = ts_aggs_pass2(a, round, run, opts->threads, err);
@@ -198,7 +201,7 @@ static ts_status second_pass(const ts_engine *e, const ts_engine_opts *opts, ts_
     int rounds = ts_aggs_plan(a, kept);
     if (rounds == 0)
         return ts_error_set(err, TS_EIO, "tradesim: out of memory for the aggregates");
-    pm->total = (long)sc->replicates * (1 + rounds);
+    pm->total = pm->offset + (long)sc->replicates * rounds;
     ts_status s = TS_OK;
     for (int r = 0; s == TS_OK && r < rounds; r++) {
         /* a round whose ranks all fall on ties needs no second run */
@@ -222,36 +225,36 @@ static ts_status run_blocks(const ts_engine *e, const ts_engine_opts *opts, cons
     const ts_scenario *sc = ts_engine_scenario(e);
     /* two blocks: one running while the other's rows are written */
     ts_run *runs[2] = {ts_run_alloc(e, pl->block), ts_run_alloc(e, pl->block)}, *run = runs[0];
-    ts_aggs *a = runs[0] && runs[1] ? ts_aggs_alloc(sc->replicates, sc->calendar.steps,
-                                                    ts_engine_n_columns(e), pl->sample)
-                                    : NULL;
-    double *stats = malloc((size_t)sc->calendar.steps * (size_t)ts_engine_n_columns(e) * 4 *
-                               sizeof *stats +
-                           1);
-    if (!a || !stats) {
-        free(stats);
-        ts_aggs_free(a);
-        ts_run_free(runs[0]);
-        ts_run_free(runs[1]);
-        return ts_error_set(err, TS_EIO, "tradesim: out of memory for a run in blocks of %d "
-                                         "replicates",
-                            pl->block);
-    }
+    /* one pass when its brackets fit, else two */
+    int R = sc->replicates, T = sc->calendar.steps, C = ts_engine_n_columns(e);
+    ts_output_limits l = limits(lim);
+    ts_agg1 *one = runs[0] && runs[1] ? ts_agg1_alloc(R, T, C, 2 * l.kept, l.sigmas) : NULL;
+    ts_aggs *a = runs[0] && runs[1] ? ts_aggs_alloc(R, T, C, one ? 0 : pl->sample) : NULL;
+    double *stats = malloc((size_t)T * (size_t)C * 4 * sizeof *stats + 1);
     ts_out o;
-    ts_status s = ts_out_open(&o, e, run, dir, err);
+    ts_status s = !a || !stats ? ts_error_set(err, TS_EIO, "tradesim: out of memory for a run "
+                                                           "in blocks of %d replicates",
+                                              pl->block)
+                               : ts_out_open(&o, e, run, dir, err);
     if (s != TS_OK)
         goto done;
-    /* one pass when the brackets fit (and hold every rank), else two */
-    int T = sc->calendar.steps, C = ts_engine_n_columns(e);
-    ts_agg1 *one = ts_agg1_alloc(sc->replicates, T, C, limits(lim).kept, limits(lim).sigmas);
-    progress_map pm = {.opts = opts, .total = (one ? 1L : 2L) * sc->replicates};
+    progress_map pm = {.opts = opts, .total = (one ? 1L : 2L) * R};
     s = pass(e, opts, runs, a, one, &o, -1, &pm, err);
-    bool single = s == TS_OK && one && ts_agg1_finish(one, stats);
-    ts_agg1_free(one);
-    if (single)
+    if (s == TS_OK && one && ts_agg1_finish(one, stats)) {
         ts_aggs_means(a, stats);
-    else if (s == TS_OK)
-        s = second_pass(e, opts, runs, a, &o, limits(lim).kept, &pm, stats, err);
+    } else if (s == TS_OK && one) {
+        /* a rank fell outside its bracket: the two passes, the rows
+         * already written */
+        ts_aggs_free(a);
+        a = ts_aggs_alloc(R, T, C, pl->sample);
+        pm.total = 3L * R;
+        s = a ? pass(e, opts, runs, a, NULL, NULL, -1, &pm, err)
+              : ts_error_set(err, TS_EIO, "tradesim: out of memory for the aggregates");
+        if (s == TS_OK)
+            s = second_pass(e, opts, runs, a, &o, l.kept, &pm, stats, err);
+    } else if (s == TS_OK) {
+        s = second_pass(e, opts, runs, a, &o, l.kept, &pm, stats, err);
+    }
     if (s == TS_OK && opts->progress)
         opts->progress(opts->progress_ctx, pm.total, pm.total);
     if (s == TS_OK && cancelled(opts))
@@ -262,6 +265,7 @@ static ts_status run_blocks(const ts_engine *e, const ts_engine_opts *opts, cons
         ts_out_abort(&o);
 done:
     free(stats);
+    ts_agg1_free(one);
     ts_aggs_free(a);
     ts_run_free(runs[0]);
     ts_run_free(runs[1]);
