@@ -1,8 +1,9 @@
 /* A run and its files in one (ts_output_run, output.h): whole in memory when
- * its store fits, else in blocks of replicates over two passes, the second
- * re-running every replicate from its seed for the exact quantiles
- * (aggstream.c). Rows reach their files in replicate order either way, so
- * the bytes are those of the in-memory path. */
+ * its store fits, else in blocks of replicates over one pass (the quantiles
+ * in brackets, aggone.c), or two when the brackets do not fit or miss (the
+ * second re-running every replicate from its seed, aggstream.c). Rows reach
+ * their files in replicate order every way, so the bytes are those of the
+ * in-memory path. */
 #include "tradesim/output.h"
 #include "output_impl.h"
 
