@@ -838,13 +838,26 @@ ts_status ts_out_open(ts_out *o, const ts_engine *e, const ts_run *run, const ch
     return TS_OK;
 }
 
-void ts_out_block(ts_out *o, const ts_run *run)
+const int ts_out_block_files[TS_OUT_BLOCK_FILES] = {TS_RESULT_LOG, TS_RESULT_AGREEMENTS,
+                                                    TS_RESULT_SUMMARY, TS_RESULT_TRAJECTORIES};
+
+void ts_out_block_file(ts_out *o, const ts_run *run, int file)
 {
     const char(*dates)[11] = (const char(*)[11])o->dates;
-    ts_out_summary_rows(o->c[TS_RESULT_SUMMARY], o->sc, run, dates);
-    ts_out_traj_rows(o->c[TS_RESULT_TRAJECTORIES], run, dates);
-    ts_out_log_rows(o->c[TS_RESULT_LOG], o->sc, run, o->once, dates);
-    ts_out_agreements_rows(o->c[TS_RESULT_AGREEMENTS], o->sc, run, dates);
+    if (file == TS_RESULT_SUMMARY)
+        ts_out_summary_rows(o->c[TS_RESULT_SUMMARY], o->sc, run, dates);
+    else if (file == TS_RESULT_TRAJECTORIES)
+        ts_out_traj_rows(o->c[TS_RESULT_TRAJECTORIES], run, dates);
+    else if (file == TS_RESULT_LOG)
+        ts_out_log_rows(o->c[TS_RESULT_LOG], o->sc, run, o->once, dates);
+    else if (file == TS_RESULT_AGREEMENTS)
+        ts_out_agreements_rows(o->c[TS_RESULT_AGREEMENTS], o->sc, run, dates);
+}
+
+void ts_out_block(ts_out *o, const ts_run *run)
+{
+    for (int f = 0; f < TS_OUT_BLOCK_FILES; f++)
+        ts_out_block_file(o, run, ts_out_block_files[f]);
 }
 
 ts_status ts_out_close(ts_out *o, const ts_engine *e, const ts_run *run, const double *stats,

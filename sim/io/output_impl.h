@@ -29,6 +29,12 @@ ts_status ts_out_open(ts_out *o, const ts_engine *e, const ts_run *run, const ch
 /* The rows of the replicates run holds, in order: blocks must come in
  * replicate order. */
 void ts_out_block(ts_out *o, const ts_run *run);
+/* The files a block writes rows to, the largest first, and one file's rows
+ * of the block: the files are independent, so each may be written by a
+ * thread of its own (each file's rows in replicate order). */
+#define TS_OUT_BLOCK_FILES 4
+extern const int ts_out_block_files[TS_OUT_BLOCK_FILES];
+void ts_out_block_file(ts_out *o, const ts_run *run, int file);
 /* aggregate.csv from stats ([T][C][4]), scenario.cfg, then every file
  * finished and renamed into place, its digest into dg (when not NULL); o is
  * closed either way. */

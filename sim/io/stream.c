@@ -6,6 +6,7 @@
  * in-memory path. */
 #include "tradesim/output.h"
 #include "output_impl.h"
+#include "tradesim/pool.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -118,18 +119,31 @@ static ts_status run_whole(const ts_engine *e, const ts_engine_opts *opts, const
 /* The rows of pass 1's blocks are written by a thread of their own while
  * the next block runs (the CSV text would otherwise leave the other cores
  * idle): one writer at a time, joined before the next starts, so blocks reach
- * the files in order. */
+ * the files in order. With -j N above 1 the writer's pool of N writes up to
+ * N files at once: one thread formatting every row would bound the run. */
 typedef struct {
     ts_out *o;
     const ts_run *run;
+    int threads;
     pthread_t thread;
     bool active;
 } writer;
 
+static ts_status write_file(void *ctx, void *local, long i, ts_error *err)
+{
+    (void)local;
+    (void)err;
+    const writer *w = ctx;
+    ts_out_block_file(w->o, w->run, ts_out_block_files[i]);
+    return TS_OK;
+}
+
 static void *write_rows(void *arg)
 {
     writer *w = arg;
-    ts_out_block(w->o, w->run);
+    ts_pool_job job = {.threads = w->threads, .n_tasks = TS_OUT_BLOCK_FILES, .ctx = w,
+                       .task = write_file};
+    (void)ts_pool_run(&job, NULL);   /* its tasks cannot fail; without threads it runs them here */
     return NULL;
 }
 
@@ -140,11 +154,12 @@ static void writer_join(writer *w)
     w->active = false;
 }
 
-static void writer_start(writer *w, ts_out *o, const ts_run *run)
+static void writer_start(writer *w, ts_out *o, const ts_run *run, int threads)
 {
     writer_join(w);
     w->o = o;
     w->run = run;
+    w->threads = ts_threads(threads);
     w->active = pthread_create(&w->thread, NULL, write_rows, w) == 0;
     if (!w->active)
         ts_out_block(o, run);   /* no thread: write here */
@@ -180,7 +195,7 @@ static ts_status pass(const ts_engine *e, const ts_engine_opts *opts, ts_run *ru
             if (s == TS_OK && one)
                 s = ts_agg1_add(one, run, opts->threads, err);
             if (s == TS_OK && o)
-                writer_start(&w, o, run);
+                writer_start(&w, o, run, opts->threads);
         } else if (s == TS_OK) {
             s = ts_aggs_pass2(a, round, run, opts->threads, err);
         }
