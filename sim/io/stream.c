@@ -116,17 +116,24 @@ static ts_status run_whole(const ts_engine *e, const ts_engine_opts *opts, const
     return s;
 }
 
-/* The rows of pass 1's blocks are written by a thread of their own while
- * the next block runs (the CSV text would otherwise leave the other cores
- * idle): one writer at a time, joined before the next starts, so blocks reach
- * the files in order. With -j N above 1 the writer's pool of N writes up to
- * N files at once: one thread formatting every row would bound the run. */
+/* With -j N above 1, pass 1's work on a block beyond its simulation (the
+ * means, the brackets or counts, the rows) is done by a thread of its own
+ * while the next block runs: one such thread at a time, joined before the
+ * next starts, so blocks reach the aggregates and the files in order. Its
+ * pools take N threads, as the simulation's do: the cores go to whichever
+ * has work, and no step waits on one thread formatting every row. The four
+ * files are written at once, each file's rows in order. With -j 1 the one
+ * thread does it all, in turn. */
 typedef struct {
+    ts_aggs *a;
+    ts_agg1 *one;
     ts_out *o;
     const ts_run *run;
     int threads;
     pthread_t thread;
     bool active;
+    ts_status status;
+    ts_error err;
 } writer;
 
 static ts_status write_file(void *ctx, void *local, long i, ts_error *err)
@@ -138,31 +145,52 @@ static ts_status write_file(void *ctx, void *local, long i, ts_error *err)
     return TS_OK;
 }
 
-static void *write_rows(void *arg)
+static void consume(writer *w)
 {
-    writer *w = arg;
-    ts_pool_job job = {.threads = w->threads, .n_tasks = TS_OUT_BLOCK_FILES, .ctx = w,
-                       .task = write_file};
-    (void)ts_pool_run(&job, NULL);   /* its tasks cannot fail; without threads it runs them here */
+    w->status = ts_aggs_pass1(w->a, w->run, w->threads, &w->err);
+    if (w->status == TS_OK && w->one)
+        w->status = ts_agg1_add(w->one, w->run, w->threads, &w->err);
+    if (w->status == TS_OK && w->o) {
+        ts_pool_job job = {.threads = w->threads, .n_tasks = TS_OUT_BLOCK_FILES, .ctx = w,
+                           .task = write_file};
+        (void)ts_pool_run(&job, NULL);   /* its tasks cannot fail */
+    }
+}
+
+static void *consume_thread(void *arg)
+{
+    consume(arg);
     return NULL;
 }
 
-static void writer_join(writer *w)
+/* Joins the block's thread: its status, its message into err. */
+static ts_status writer_join(writer *w, ts_error *err)
 {
-    if (w->active)
-        pthread_join(w->thread, NULL);
+    if (!w->active)
+        return TS_OK;
+    pthread_join(w->thread, NULL);
     w->active = false;
+    if (w->status != TS_OK && err)
+        *err = w->err;
+    return w->status;
 }
 
-static void writer_start(writer *w, ts_out *o, const ts_run *run, int threads)
+static ts_status writer_start(writer *w, const ts_run *run, ts_error *err)
 {
-    writer_join(w);
-    w->o = o;
+    ts_status s = writer_join(w, err);
+    if (s != TS_OK)
+        return s;
     w->run = run;
-    w->threads = ts_threads(threads);
-    w->active = pthread_create(&w->thread, NULL, write_rows, w) == 0;
-    if (!w->active)
-        ts_out_block(o, run);   /* no thread: write here */
+    ts_error_clear(&w->err);
+    /* -j 1: one thread in all */
+    w->active = ts_threads(w->threads) > 1 &&
+                pthread_create(&w->thread, NULL, consume_thread, w) == 0;
+    if (w->active)
+        return TS_OK;
+    consume(w);   /* here */
+    if (w->status != TS_OK && err)
+        *err = w->err;
+    return w->status;
 }
 
 /* One pass over every replicate, block by block, alternating between the two
@@ -180,22 +208,19 @@ static ts_status pass(const ts_engine *e, const ts_engine_opts *opts, ts_run *ru
         bo.progress = block_progress;
         bo.progress_ctx = pm;
     }
-    writer w = {.active = false};
+    writer w = {.a = a, .one = one, .o = o, .threads = opts->threads, .active = false};
     ts_status s = TS_OK;
     for (int k0 = 0, b = 0; s == TS_OK && k0 < R; k0 += cap, b++) {
         ts_run *run = runs[b % 2];
         if (w.active && w.run == run)
-            writer_join(&w);
+            s = writer_join(&w, err);
         int n = R - k0 < cap ? R - k0 : cap;
-        s = ts_engine_run_block(e, &bo, run, k0, n, err);
+        if (s == TS_OK)
+            s = ts_engine_run_block(e, &bo, run, k0, n, err);
         if (s == TS_OK && cancelled(opts))
             s = interrupted(sc, opts, err);
         if (s == TS_OK && round < 0) {
-            s = ts_aggs_pass1(a, run, opts->threads, err);
-            if (s == TS_OK && one)
-                s = ts_agg1_add(one, run, opts->threads, err);
-            if (s == TS_OK && o)
-                writer_start(&w, o, run, opts->threads);
+            s = writer_start(&w, run, err);
         } else if (s == TS_OK) {
             s = ts_aggs_pass2(a, round, run, opts->threads, err);
         }
@@ -203,8 +228,8 @@ static ts_status pass(const ts_engine *e, const ts_engine_opts *opts, ts_run *ru
         if (s == TS_OK && opts->progress)
             opts->progress(opts->progress_ctx, pm->offset, pm->total);
     }
-    writer_join(&w);
-    return s;
+    ts_status last = writer_join(&w, s == TS_OK ? err : NULL);
+    return s != TS_OK ? s : last;
 }
 
 /* After pass 1: pass 2 in as many rounds as the kept values need, then the
