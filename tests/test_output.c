@@ -12,6 +12,7 @@
  * copy of output.o is not linked in). */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -313,15 +314,19 @@ static void test_means(void **state)
     ts_run run = {.R = R, .T = T, .C = C, .traj = traj};
     double *stats = ts_output_aggregates(&run, 2);
     assert_non_null(stats);
+    volatile long double one = 1.0L, tiny = (long double)DBL_EPSILON / 4;
+    bool wide = one + tiny != one;
     static double col[R];
     for (int t = 0; t < T; t++)
         for (int j = 0; j < C; j++) {
             for (int k = 0; k < R; k++)
                 col[k] = traj[((size_t)k * T + t) * C + j];
             assert_same(stats[((size_t)t * C + j) * 4], neumaier_mean(col, R), R, j);
-            /* and within an ulp or two of the exact mean, where there is one */
+            /* and within an ulp or two of gsl_stats_mean's long-double
+             * recurrence, where there is a mean and long double is wider than
+             * double (valgrind computes it in double) */
             double m = neumaier_mean(col, R), g = gsl_stats_mean(col, 1, R);
-            if (isfinite(g))
+            if (isfinite(g) && wide)
                 assert_true(fabs(m - g) <= 4 * DBL_EPSILON * fabs(g) + 1e-300);
         }
     free(stats);
