@@ -32,10 +32,10 @@
 
 #include "tradesim/pool.h"
 
-#define N_PROBS 3
+#define N_PROBS TS_AGG_N_PROBS
 #define GROUP 32   /* columns compared at once (a bit each in a mask) */
 
-static const double probs[N_PROBS] = {0.05, 0.50, 0.95};
+static const double *const probs = ts_agg_probs;
 
 struct ts_agg1 {
     int R;
@@ -50,11 +50,6 @@ struct ts_agg1 {
     double *room;               /* [TC][stride] */
     bool lost;                  /* a bracket could not narrow: fall back */
 };
-
-static size_t lhs_rank(double p, size_t n)
-{
-    return (size_t)(int)(p * (double)(n - 1));
-}
 
 /* The most values a bracket of prob k can hold after narrowing, thrice: a
  * narrowing frees at least two thirds of the room. */
@@ -85,7 +80,7 @@ ts_agg1 *ts_agg1_alloc(int R, int T, int C, size_t bytes, double sigmas)
     a->sigmas = sigmas;
     a->TC = (size_t)T * (size_t)C;
     for (int k = 0; k < N_PROBS; k++) {
-        a->rank[k] = lhs_rank(probs[k], (size_t)R);
+        a->rank[k] = ts_agg_lhs_rank(probs[k], (size_t)R);
         a->cap[k] = room_of(probs[k], (size_t)R, sigmas);
         a->off[k] = a->stride;
         a->stride += a->cap[k] + 1;   /* the spare: a value is written before it counts */
@@ -121,12 +116,6 @@ void ts_agg1_free(ts_agg1 *a)
     free(a->kept);
     free(a->room);
     free(a);
-}
-
-static int cmp_double(const void *pa, const void *pb)
-{
-    double x = *(const double *)pa, y = *(const double *)pb;
-    return (x > y) - (x < y);
 }
 
 /* Where v goes in bracket b once its ends are lo <= hi: below (counted),
@@ -289,8 +278,8 @@ ts_status ts_agg1_add(ts_agg1 *a, const ts_run *run, int threads, ts_error *err)
 }
 
 /* The value of rank r of bracket (k, j) among all R, or false when the
- * bracket does not hold it. x: the bracket's kept values, sorted. */
-static bool rank_value(const ts_agg1 *a, size_t b, const double *x, size_t r, double *v)
+ * bracket does not hold it. x: the bracket's kept values (reordered). */
+static bool rank_value(const ts_agg1 *a, size_t b, double *x, size_t r, double *v)
 {
     if (r < a->lt[b])
         return false;
@@ -301,7 +290,7 @@ static bool rank_value(const ts_agg1 *a, size_t b, const double *x, size_t r, do
     }
     r -= a->eq_lo[b];
     if (r < a->kept[b]) {
-        *v = x[r];
+        *v = gsl_stats_select(x, 1, a->kept[b], r);
         return true;
     }
     r -= a->kept[b];
@@ -310,17 +299,6 @@ static bool rank_value(const ts_agg1 *a, size_t b, const double *x, size_t r, do
         return true;
     }
     return false;
-}
-
-/* gsl_stats_quantile_from_sorted_data's formula on the two values it reads. */
-static double type7(double f, size_t n, double at_lhs, double at_next)
-{
-    const double index = f * (double)(n - 1);
-    const size_t lhs = (size_t)(int)index;
-    const double delta = index - (double)lhs;
-    if (lhs == n - 1)
-        return at_lhs;
-    return (1 - delta) * at_lhs + delta * at_next;
 }
 
 bool ts_agg1_finish(ts_agg1 *a, double *stats)
@@ -332,12 +310,11 @@ bool ts_agg1_finish(ts_agg1 *a, double *stats)
         for (int k = 0; k < N_PROBS; k++) {
             size_t b = (size_t)k * TC + j;
             double *x = a->room + j * a->stride + a->off[k];
-            qsort(x, a->kept[b], sizeof *x, cmp_double);
             double v0 = 0.0, v1 = 0.0;
             if (!rank_value(a, b, x, a->rank[k], &v0) ||
                 (a->rank[k] + 1 < n && !rank_value(a, b, x, a->rank[k] + 1, &v1)))
                 return false;
-            stats[j * 4 + 1 + (size_t)k] = type7(probs[k], n, v0, v1);
+            stats[j * 4 + 1 + (size_t)k] = ts_agg_type7(probs[k], n, v0, v1);
         }
     return true;
 }

@@ -27,7 +27,7 @@
 
 #include "tradesim/pool.h"
 
-#define N_PROBS 3
+#define N_PROBS TS_AGG_N_PROBS
 #define N_RANKS (2 * N_PROBS)
 _Static_assert(N_PROBS == 3, "count_lanes takes three zones");
 #define CHUNK 64   /* columns per pool task */
@@ -35,7 +35,8 @@ _Static_assert(N_PROBS == 3, "count_lanes takes three zones");
  * side: a rank outside (about 1 in 2,000 per end) only costs memory. */
 #define SIGMAS 3.5
 
-static const double probs[N_PROBS] = {0.05, 0.50, 0.95};
+const double ts_agg_probs[TS_AGG_N_PROBS] = {0.05, 0.50, 0.95};
+static const double *const probs = ts_agg_probs;
 
 /* An open cell kept in pass 2: values strictly between lo and hi. */
 typedef struct {
@@ -193,7 +194,7 @@ void ts_aggs_means(const ts_aggs *a, double *stats)
 }
 
 /* The rank of GSL's type 7 for prob p over n values. */
-static size_t lhs_rank(double p, size_t n)
+size_t ts_agg_lhs_rank(double p, size_t n)
 {
     return (size_t)(int)(p * (double)(n - 1));
 }
@@ -206,7 +207,7 @@ static void build_column(ts_aggs *a, size_t j, const double *x)
     int m = 0;
     long next = 0;   /* sample indices below it are taken */
     for (int k = 0; k < N_PROBS; k++) {
-        double p = ((double)lhs_rank(probs[k], n) + 0.5) / (double)n, q = p * (double)s;
+        double p = ((double)ts_agg_lhs_rank(probs[k], n) + 0.5) / (double)n, q = p * (double)s;
         double d = SIGMAS * sqrt((double)s * p * (1.0 - p)) + 3.0;
         double ilo = floor(q - d), ihi = ceil(q + d) + 1.0;
         long lo = ilo < 0.0 ? 0 : (long)ilo, hi = ihi > (double)(s - 1) ? (long)s - 1 : (long)ihi;
@@ -588,7 +589,7 @@ static void plan_column(ts_aggs *a, size_t j)
     col_plan *pl = &a->plan[j];
     pl->n_want = 0;
     for (int r = 0; r < N_RANKS; r++) {
-        size_t rank = lhs_rank(probs[r / 2], n) + (size_t)(r % 2);
+        size_t rank = ts_agg_lhs_rank(probs[r / 2], n) + (size_t)(r % 2);
         pl->cell[r] = -1;
         pl->value[r] = 0.0;
         if (rank >= n)
@@ -756,8 +757,7 @@ ts_status ts_aggs_pass2(ts_aggs *a, int round, const ts_run *run, int threads, t
     return ts_pool_run(&job, err);
 }
 
-/* gsl_stats_quantile_from_sorted_data's formula on the two values it reads. */
-static double type7(double f, size_t n, double at_lhs, double at_next)
+double ts_agg_type7(double f, size_t n, double at_lhs, double at_next)
 {
     const double index = f * (double)(n - 1);
     const size_t lhs = (size_t)(int)index;
@@ -788,7 +788,7 @@ bool ts_aggs_select(ts_aggs *a, int round)
         double *out = a->stats + j * 4;
         out[0] = ts_means_get(a->sum[j], a->comp[j], n);
         for (int k = 0; k < N_PROBS; k++)
-            out[1 + k] = type7(probs[k], n, v[2 * k], v[2 * k + 1]);
+            out[1 + k] = ts_agg_type7(probs[k], n, v[2 * k], v[2 * k + 1]);
     }
     if (round == a->n_rounds - 1) {
         free(a->store);

@@ -239,7 +239,7 @@ static void quantiles_select(double *x, size_t n, const double *probs, int n_pro
     size_t placed[16];      /* ranks at their sorted position below lo */
     int n_placed = 0;
     for (int k = 0; ok && k < n_probs; k++) {
-        size_t lhs = (size_t)(int)(probs[k] * (double)(n - 1));
+        size_t lhs = ts_agg_lhs_rank(probs[k], n);
         for (size_t r = lhs; ok && r <= lhs + 1 && r < n; r++) {
             if (r < lo) {
                 ok = false;
@@ -336,7 +336,7 @@ static bool quantiles_bracket(double *x, size_t n, const double *probs, int n_pr
     bracket b[BRACKET_MAX];
     size_t cap = n / 2 + 1, lhs[BRACKET_MAX];   /* inner[cap] takes the overflow */
     for (int k = 0; k < n_probs; k++) {
-        lhs[k] = (size_t)(int)(probs[k] * (double)(n - 1));
+        lhs[k] = ts_agg_lhs_rank(probs[k], n);
         /* The sample rank of the column's rank lhs is about binomial: three
          * standard deviations and a little either side (and one for lhs+1). */
         double p = ((double)lhs[k] + 0.5) / (double)n, q = p * (double)s;
@@ -467,7 +467,7 @@ static void agg_end(void *ctx, void *local)
 static ts_status agg_task(void *ctx, void *local, long blk, ts_error *err)
 {
     (void)err;
-    static const double probs[3] = {0.05, 0.50, 0.95};
+    const double *probs = ts_agg_probs;
     const agg_job *job = ctx;
     agg_local *l = local;
     const ts_run *run = job->run;
@@ -497,7 +497,7 @@ static ts_status agg_task(void *ctx, void *local, long blk, ts_error *err)
     double *out = job->stats + t0 * C * 4;
     for (size_t j = 0; j < w; j++, out += 4) {
         out[0] = ts_means_get(l->sum[j], l->comp[j], R);
-        quantiles(scratch + j * R, R, probs, 3, out + 1, l->work);
+        quantiles(scratch + j * R, R, probs, TS_AGG_N_PROBS, out + 1, l->work);
     }
     return TS_OK;
 }

@@ -71,6 +71,14 @@ void ts_out_aggregate(ts_csv *c, const ts_engine *e, const ts_run *run,
 
 /* ---- exact aggregates in two passes (aggstream.c) ---------------------- */
 
+/* aggregate.csv's quantiles (p05, p50, p95); the rank GSL's type 7 reads
+ * first (lhs; it reads lhs + 1 too) for prob p over n values; and its
+ * formula (gsl_stats_quantile_from_sorted_data's) on the two values it reads. */
+#define TS_AGG_N_PROBS 3
+extern const double ts_agg_probs[TS_AGG_N_PROBS];
+size_t ts_agg_lhs_rank(double p, size_t n);
+double ts_agg_type7(double p, size_t n, double at_lhs, double at_next);
+
 /* Column means, the one code both paths take them with (so the same bits):
  * per column a compensated (Neumaier) sum of its values in replicate order,
  * divided by their number at the end. ts_means_add adds n_rows rows (row i
