@@ -51,10 +51,10 @@ int main(int argc, char **argv)
     B = B < 1 ? 1 : B > R ? R : B;
     ts_engine_opts opts = {.threads = 1};
     ts_run *run = ts_run_alloc(e, B);
-    ts_aggs *a = ts_aggs_alloc(R, T, C, 4096), *means = ts_aggs_alloc(R, T, C, 0);
+    ts_aggs *a = ts_aggs_alloc(R, T, C, 4096);
     ts_agg1 *one = ts_agg1_alloc(R, T, C, (size_t)512 << 20, 6.0);
     double *stats1 = malloc((size_t)T * (size_t)C * 4 * sizeof *stats1);
-    if (!run || !a || !means || !one || !stats1) {
+    if (!run || !a || !one || !stats1) {
         fprintf(stderr, "bench_stream: out of memory\n");
         return 3;
     }
@@ -69,13 +69,12 @@ int main(int argc, char **argv)
         if (ts_engine_run_block(e, &opts, run, k0, R - k0 < B ? R - k0 : B, &err) != TS_OK)
             return fail(&err);
         double t1 = bench_now();
-        if (ts_aggs_pass1(means, run, 1, &err) != TS_OK || ts_agg1_add(one, run, 1, &err) != TS_OK)
+        if (ts_agg1_add(one, run, 1, &err) != TS_OK)
             return fail(&err);
         t_one += bench_now() - t1;
     }
     t0 = bench_now();
     bool held = ts_agg1_finish(one, stats1);
-    ts_aggs_means(means, stats1);
     t_one += bench_now() - t0;
     /* two passes */
     for (int k0 = 0; k0 < R; k0 += B) {
@@ -130,7 +129,6 @@ int main(int argc, char **argv)
            t_agg, 100.0 * t_agg / t_sim, t_resim, 100.0 * t_resim / t_sim, rounds, check);
     int bad = strstr(check, "DIFFER") != NULL;
     ts_aggs_free(a);
-    ts_aggs_free(means);
     ts_agg1_free(one);
     free(stats1);
     ts_run_free(run);

@@ -190,9 +190,11 @@ static void test_tiny(void **state)
 }
 
 /* The one pass on its own (output_impl.h): columns of distinct values, of
- * one value, and of two, fed in blocks of 97 replicates, give GSL's type 7
- * quantiles of the sorted columns exactly; brackets too narrow to hold a
- * rank say so. */
+ * one value, and of two, fed in blocks of 97 replicates, give the means of
+ * ts_means_add and GSL's type 7 quantiles of the sorted columns exactly, the
+ * same bits at every tile width the processor has (19 columns: two tiles of
+ * eight and three columns left over, or four of four and three); brackets
+ * too narrow to hold a rank say so. */
 static void feed(ts_agg1 *a, double *x, int R, int C, int B)
 {
     ts_error err;
@@ -205,36 +207,52 @@ static void feed(ts_agg1 *a, double *x, int R, int C, int B)
 static void test_one_pass(void **state)
 {
     (void)state;
-    enum { R = 20000, C = 3 };
+    enum { R = 20000, C = 19 };
     double *x = malloc(sizeof(double) * R * C), *col = malloc(sizeof(double) * R);
     assert_non_null(x);
     assert_non_null(col);
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
     gsl_rng_set(rng, 7);
-    for (int i = 0; i < R; i++) {
-        x[i * C] = gsl_ran_gaussian(rng, 1.0);
-        x[i * C + 1] = 0.25;
-        x[i * C + 2] = gsl_rng_uniform(rng) < 0.3 ? 1.0 : 0.0;
-    }
-    ts_agg1 *a = ts_agg1_alloc(R, 1, C, (size_t)1 << 30, 6.0);
-    assert_non_null(a);
-    feed(a, x, R, C, 97);
-    double stats[C * 4];
-    assert_true(ts_agg1_finish(a, stats));
+    for (int i = 0; i < R; i++)
+        for (int c = 0; c < C; c++) {
+            double g = gsl_ran_gaussian(rng, 1.0 + c);
+            x[i * C + c] = c % 3 == 0 ? g : c % 3 == 1 ? 0.25 * c : (g < 0.5 ? 1.0 : 0.0);
+        }
     static const double probs[] = {0.05, 0.50, 0.95};
-    for (int c = 0; c < C; c++) {
-        for (int i = 0; i < R; i++)
-            col[i] = x[i * C + c];
-        gsl_sort(col, 1, R);
-        for (int k = 0; k < 3; k++)
-            assert_true(stats[c * 4 + 1 + k] == gsl_stats_quantile_from_sorted_data(col, 1, R, probs[k]));
+    double stats[C * 4], first[C * 4];
+    int widths[] = {0, 8, 4, 1};
+    for (int w = 0; w < 4; w++) {
+        ts_agg1 *a = ts_agg1_alloc(R, 1, C, (size_t)1 << 30, 6.0);
+        assert_non_null(a);
+        if (widths[w]) {
+            ts_agg1_set_width(a, widths[w]);
+            assert_true(ts_agg1_width(a) <= widths[w]);
+        }
+        feed(a, x, R, C, 97);
+        assert_true(ts_agg1_finish(a, stats));
+        ts_agg1_free(a);
+        if (w > 0) {   /* every width: the same bits */
+            assert_memory_equal(stats, first, sizeof stats);
+            continue;
+        }
+        memcpy(first, stats, sizeof stats);
+        for (int c = 0; c < C; c++) {
+            double sum = 0.0, comp = 0.0;
+            for (int i = 0; i < R; i++)
+                col[i] = x[i * C + c];
+            ts_means_add(&sum, &comp, col, R, 1, 1);
+            assert_true(stats[c * 4] == ts_means_get(sum, comp, R));
+            gsl_sort(col, 1, R);
+            for (int k = 0; k < 3; k++)
+                assert_true(stats[c * 4 + 1 + k] ==
+                            gsl_stats_quantile_from_sorted_data(col, 1, R, probs[k]));
+        }
     }
-    ts_agg1_free(a);
     /* a room that cannot hold R's brackets: none */
     assert_null(ts_agg1_alloc(R, 1, C, 1000, 6.0));
     assert_null(ts_agg1_alloc(R, 1, C, (size_t)1 << 30, -1.0));
     /* brackets of no width: some rank falls outside (the run falls back) */
-    a = ts_agg1_alloc(R, 1, C, (size_t)1 << 30, 1e-9);
+    ts_agg1 *a = ts_agg1_alloc(R, 1, C, (size_t)1 << 30, 1e-9);
     assert_non_null(a);
     feed(a, x, R, C, 97);
     assert_false(ts_agg1_finish(a, stats));

@@ -189,7 +189,8 @@ typedef struct ts_engine_opts {
 /* Bytes the run needs for its trajectory store (all R replicates). */
 size_t ts_engine_run_bytes(const ts_engine *e);
 /* Memory for a store of `bytes` written once in order, as the engine
- * allocates it (huge pages asked for where there are); free() releases it. */
+ * allocates it, or for one read and written at random (huge pages asked for
+ * where there are); free() releases it. */
 double *ts_store_alloc(size_t bytes);
 /* Runs every replicate. TS_EIO when the store would exceed
  * TS_ENGINE_MEMORY_LIMIT (message gives the bytes), on out of memory or a

@@ -24,18 +24,20 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 
 #include <gsl/gsl_statistics_double.h>
 
 #include "tradesim/pool.h"
 
 #define N_PROBS TS_AGG_N_PROBS
-#define GROUP 32   /* columns compared at once (a bit each in a mask) */
+/* a bracket's kept values that first narrow it: the first values of a run
+ * need not fill the room three times over */
+#define FIRST 64
+#define AHEAD 16   /* rows a tile fetches ahead */
 
 static const double *const probs = ts_agg_probs;
+
+static int widest(void);
 
 struct ts_agg1 {
     int R;
@@ -47,7 +49,10 @@ struct ts_agg1 {
     size_t stride;              /* doubles of room per column, and a spare each */
     double *lo, *hi;            /* [N_PROBS][TC] */
     uint64_t *lt, *eq_lo, *eq_hi, *kept;   /* [N_PROBS][TC] */
+    uint64_t *next;             /* [N_PROBS][TC]: kept values that narrow it */
+    double *sum, *comp;         /* [TC]: the means (ts_means_add's sums) */
     double *room;               /* [TC][stride] */
+    int width;                  /* columns a tile: 8, 4 or 2 (tile_8...) */
     bool lost;                  /* a bracket could not narrow: fall back */
 };
 
@@ -66,7 +71,8 @@ size_t ts_agg1_bytes(int R, int T, int C, double sigmas)
     size_t TC = (size_t)T * (size_t)C, per = 0;
     for (int k = 0; k < N_PROBS; k++)
         per += room_of(probs[k], (size_t)R, sigmas) + 1;
-    return TC * (per * sizeof(double) + N_PROBS * (2 * sizeof(double) + 4 * sizeof(uint64_t)));
+    return TC * (per * sizeof(double) + 2 * sizeof(double) +
+                 N_PROBS * (2 * sizeof(double) + 5 * sizeof(uint64_t)));
 }
 
 ts_agg1 *ts_agg1_alloc(int R, int T, int C, size_t bytes, double sigmas)
@@ -92,15 +98,23 @@ ts_agg1 *ts_agg1_alloc(int R, int T, int C, size_t bytes, double sigmas)
     a->eq_lo = calloc(n, sizeof *a->eq_lo);
     a->eq_hi = calloc(n, sizeof *a->eq_hi);
     a->kept = calloc(n, sizeof *a->kept);
-    a->room = malloc(a->TC * a->stride * sizeof *a->room);
-    if (!a->lo || !a->hi || !a->lt || !a->eq_lo || !a->eq_hi || !a->kept || !a->room) {
+    a->next = malloc(n * sizeof *a->next);
+    a->sum = calloc(a->TC, sizeof *a->sum);
+    a->comp = calloc(a->TC, sizeof *a->comp);
+    /* written and read at random across tens of megabytes: huge pages
+     * spare a page walk a value */
+    a->room = ts_store_alloc(a->TC * a->stride * sizeof *a->room);
+    if (!a->lo || !a->hi || !a->lt || !a->eq_lo || !a->eq_hi || !a->kept || !a->next ||
+        !a->sum || !a->comp || !a->room) {
         ts_agg1_free(a);
         return NULL;
     }
     for (size_t i = 0; i < n; i++) {
         a->lo[i] = -INFINITY;
         a->hi[i] = INFINITY;
+        a->next[i] = FIRST < a->cap[i / a->TC] ? FIRST : a->cap[i / a->TC];
     }
+    a->width = widest();
     return a;
 }
 
@@ -114,6 +128,9 @@ void ts_agg1_free(ts_agg1 *a)
     free(a->eq_lo);
     free(a->eq_hi);
     free(a->kept);
+    free(a->next);
+    free(a->sum);
+    free(a->comp);
     free(a->room);
     free(a);
 }
@@ -137,6 +154,63 @@ static void count(ts_agg1 *a, size_t b, int p, uint64_t n)
         a->eq_hi[b] += n;
 }
 
+/* Partitions x[0..n) into the values below pivot, then the rest (NaN
+ * among them); returns the first of the rest. Branch-free (Lomuto's scheme,
+ * swapping always): which side a value falls on is a coin toss. */
+static size_t part_below(double *x, size_t n, double pivot)
+{
+    size_t p = 0;
+    for (size_t i = 0; i < n; i++) {
+        /* a swap every time: x[p..i) are all at least pivot, so whichever
+         * lands at i belongs there */
+        double v = x[i];
+        x[i] = x[p];
+        x[p] = v;
+        p += v < pivot;
+    }
+    return p;
+}
+
+/* The value of rank k of x[0..n), x rearranged so that the values before k
+ * are at most it and those after at least it: quickselect on the median of
+ * three, each round a pass for the values below the pivot and one for those
+ * equal to it (ties end a round, never stall it). About five times faster
+ * than gsl_stats_select, whose partition branches, on the narrowings of
+ * baseline_nov2025 (scripts/bench stream). */
+static double select_at(double *x, size_t n, size_t k)
+{
+    size_t lo = 0, hi = n;
+    while (hi - lo > 8) {
+        double a = x[lo], b = x[lo + (hi - lo) / 2], c = x[hi - 1];
+        double pivot = a < b ? (b < c ? b : a < c ? c : a) : (a < c ? a : b < c ? c : b);
+        if (pivot != pivot)   /* NaN: no order to partition by */
+            return gsl_stats_select(x + lo, 1, hi - lo, k - lo);
+        size_t p = lo + part_below(x + lo, hi - lo, pivot);
+        if (k < p) {
+            hi = p;
+            continue;
+        }
+        /* [p, hi): the pivot's ties first, then the values above */
+        size_t q = p;
+        for (size_t i = p; i < hi; i++) {
+            double v = x[i];
+            x[i] = x[q];
+            x[q] = v;
+            q += v <= pivot;
+        }
+        if (k < q)
+            return pivot;
+        lo = q;
+    }
+    for (size_t i = lo + 1; i < hi; i++)   /* a few left: insertion */
+        for (size_t t = i; t > lo && x[t] < x[t - 1]; t--) {
+            double v = x[t];
+            x[t] = x[t - 1];
+            x[t - 1] = v;
+        }
+    return x[k];
+}
+
 /* Bracket (k, j) is full after seen values: narrow it around the expected
  * ranks of the wanted ones (a window of ranks that may lie among the ties at
  * either end, the bracket then shrinking to that one value). False when
@@ -152,33 +226,158 @@ static bool narrow(ts_agg1 *a, int k, size_t j, size_t seen)
     double first = floor(r * n / R - d), last = ceil((r + 1.0) * n / R + d);
     double base = (double)(a->lt[b] + a->eq_lo[b]);   /* the rank of x[0] */
     double old_lo = a->lo[b], old_hi = a->hi[b], lo = old_lo, hi = old_hi;
-    /* the kept values' ranks first and last: selection, not a sort */
-    if (first >= base + (double)m)
+    /* the kept values' ranks first and last: selection, not a sort; the
+     * second among the values from the first on */
+    size_t from = 0;
+    if (first >= base + (double)m) {
         lo = old_hi;
-    else if (first > base)
-        lo = gsl_stats_select(x, 1, m, (size_t)(first - base));
+    } else if (first > base) {
+        from = (size_t)(first - base);
+        lo = select_at(x, m, from);
+    }
     if (last < base)
         hi = old_lo;
     else if (last < base + (double)m - 1.0)
-        hi = gsl_stats_select(x, 1, m, (size_t)(last - base));
+        hi = select_at(x + from, m - from, (size_t)(last - base) - from);
     if (hi < lo)
         hi = lo;   /* an empty window: a miss, shown at the end */
     uint64_t at_lo = a->eq_lo[b], at_hi = a->eq_hi[b];
     a->eq_lo[b] = a->eq_hi[b] = 0;
     count(a, b, place(old_lo, lo, hi), at_lo);
     count(a, b, place(old_hi, lo, hi), at_hi);
+    /* place's counts without its branches (where a value falls is a coin
+     * toss): kept strictly inside, and NaN, as place keeps it */
     size_t w = 0;
+    uint64_t below = 0, eq_lo = 0, eq_hi = 0;
     for (size_t i = 0; i < m; i++) {
-        int p = place(x[i], lo, hi);
-        if (p == INSIDE)
-            x[w++] = x[i];
-        else
-            count(a, b, p, 1);
+        double v = x[i];
+        x[w] = v;
+        w += !(v <= lo) & !(v >= hi);
+        below += v < lo;
+        eq_lo += v == lo;
+        eq_hi += (v == hi) & (v != lo);
     }
+    a->lt[b] += below;
+    a->eq_lo[b] += eq_lo;
+    a->eq_hi[b] += eq_hi;
     a->kept[b] = w;
     a->lo[b] = lo;
     a->hi[b] = hi;
-    return w < a->cap[k];
+    if (w >= a->cap[k])
+        return false;
+    /* the next narrowing frees three quarters at least, or the room */
+    size_t nx = 4 * w > FIRST ? 4 * w : FIRST;
+    a->next[b] = nx < a->cap[k] ? nx : a->cap[k];
+    return true;
+}
+
+/* The tiles, one per instruction set: the widest the processor has is taken
+ * (ts_agg1_alloc), columns left over one at a time. GCC and Clang on x86-64
+ * build the AVX ones. */
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define TILE_X86 1
+#include <immintrin.h>
+
+#define TILE_W 8
+#define TILE_TARGET __attribute__((target("avx512f")))
+#define VD __m512d
+#define VI __m512i
+#define VM __mmask8
+#define LD(p) _mm512_loadu_pd(p)
+#define ST(p, v) _mm512_storeu_pd(p, v)
+#define LDI(p) _mm512_loadu_si512((const void *)(p))
+#define STI(p, v) _mm512_storeu_si512((void *)(p), v)
+#define ADD _mm512_add_pd
+#define SUB _mm512_sub_pd
+#define LT(x, y) _mm512_cmp_pd_mask(x, y, _CMP_LT_OQ)
+#define LE(x, y) _mm512_cmp_pd_mask(x, y, _CMP_LE_OQ)
+#define GE(x, y) _mm512_cmp_pd_mask(x, y, _CMP_GE_OQ)
+#define EQ(x, y) _mm512_cmp_pd_mask(x, y, _CMP_EQ_OQ)
+#define M_OR(x, y) ((VM)((x) | (y)))
+#define M_ANDNOT(x, y) ((VM)(~(x) & (y)))
+#define M_BITS(m) ((unsigned)(m))
+#define COUNT(c, m) _mm512_mask_add_epi64(c, m, c, _mm512_set1_epi64(1))
+#include "aggone_tile.h"
+
+#define TILE_W 4
+#define TILE_TARGET __attribute__((target("avx2")))
+#define VD __m256d
+#define VI __m256i
+#define VM __m256d
+#define LD(p) _mm256_loadu_pd(p)
+#define ST(p, v) _mm256_storeu_pd(p, v)
+#define LDI(p) _mm256_loadu_si256((const __m256i *)(p))
+#define STI(p, v) _mm256_storeu_si256((__m256i *)(p), v)
+#define ADD _mm256_add_pd
+#define SUB _mm256_sub_pd
+#define LT(x, y) _mm256_cmp_pd(x, y, _CMP_LT_OQ)
+#define LE(x, y) _mm256_cmp_pd(x, y, _CMP_LE_OQ)
+#define GE(x, y) _mm256_cmp_pd(x, y, _CMP_GE_OQ)
+#define EQ(x, y) _mm256_cmp_pd(x, y, _CMP_EQ_OQ)
+#define M_OR _mm256_or_pd
+#define M_ANDNOT _mm256_andnot_pd
+#define M_BITS(m) ((unsigned)_mm256_movemask_pd(m))
+#define COUNT(c, m) _mm256_sub_epi64(c, _mm256_castpd_si256(m))   /* a true lane is -1 */
+#include "aggone_tile.h"
+#endif
+
+/* One column: plain C, anywhere. */
+#define TILE_W 1
+#define TILE_TARGET
+#define VD double
+#define VI uint64_t
+#define VM unsigned
+#define LD(p) (*(p))
+#define ST(p, v) (*(p) = (v))
+#define LDI(p) (*(p))
+#define STI(p, v) (*(p) = (v))
+#define ADD(x, y) ((x) + (y))
+#define SUB(x, y) ((x) - (y))
+#define LT(x, y) ((unsigned)((x) < (y)))
+#define LE(x, y) ((unsigned)((x) <= (y)))
+#define GE(x, y) ((unsigned)((x) >= (y)))
+#define EQ(x, y) ((unsigned)((x) == (y)))
+#define M_OR(x, y) ((x) | (y))
+#define M_ANDNOT(x, y) (~(x) & (y))
+#define M_BITS(m) (m)
+#define COUNT(c, m) ((c) + (m))
+#include "aggone_tile.h"
+
+static int widest(void)
+{
+#ifdef TILE_X86
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f"))
+        return 8;
+    if (__builtin_cpu_supports("avx2"))
+        return 4;
+#endif
+    return 1;
+}
+
+void ts_agg1_set_width(ts_agg1 *a, int width)
+{
+    int w = widest();
+    a->width = width == 1 || (width == 4 && w >= 4) || (width == 8 && w >= 8)
+                   ? width
+                   : w;
+}
+
+int ts_agg1_width(const ts_agg1 *a)
+{
+    return a->width;
+}
+
+static bool tile(ts_agg1 *a, int width, const double *traj, size_t n, size_t k0, size_t j)
+{
+#ifdef TILE_X86
+    if (width == 8)
+        return tile_8(a, traj, n, k0, j);
+    if (width == 4)
+        return tile_4(a, traj, n, k0, j);
+#endif
+    (void)width;
+    return tile_1(a, traj, n, k0, j);
 }
 
 typedef struct {
@@ -188,36 +387,9 @@ typedef struct {
     atomic_int lost;
 } add_ctx;
 
-/* Counts row[j] < lo[j] into lt[j] for j in [g0, g1) (at most 32) and
- * returns a bit for each j whose value lies inside [lo[j], hi[j]]. With
- * SSE2 (every x86-64) two columns a comparison and no branch: which side of
- * lo a value falls on is a coin toss, and branches on it cost more than the
- * rest of the count. */
-static unsigned outside(const double *row, const double *lo, const double *hi, uint64_t *lt,
-                        size_t g0, size_t g1)
-{
-    unsigned in = 0;
-    size_t j = g0;
-#ifdef __SSE2__
-    for (; j + 2 <= g1; j += 2) {
-        __m128d v = _mm_loadu_pd(row + j), l = _mm_loadu_pd(lo + j), h = _mm_loadu_pd(hi + j);
-        __m128d below = _mm_cmplt_pd(v, l), out = _mm_or_pd(below, _mm_cmpgt_pd(v, h));
-        __m128i n = _mm_loadu_si128((const __m128i *)(lt + j));
-        _mm_storeu_si128((__m128i *)(lt + j), _mm_sub_epi64(n, _mm_castpd_si128(below)));
-        in |= (unsigned)(~_mm_movemask_pd(out) & 3) << (j - g0);
-    }
-#endif
-    for (; j < g1; j++) {
-        lt[j] += row[j] < lo[j];
-        in |= (unsigned)((row[j] >= lo[j]) & (row[j] <= hi[j])) << (j - g0);
-    }
-    return in;
-}
-
-/* Columns j0..j1 of the block's rows, row after row: each row's stretch of
- * columns is read in order (a column at a time down the rows would stride
- * pages and wait on memory at every row), the columns' brackets stay in
- * cache. */
+/* Columns j0..j1 of the block's rows a tile at a time: the tile's state stays
+ * in registers down the rows, and each row gives it a line or half of one
+ * (the lines of a row are read by the tiles that follow, from cache). */
 static ts_status add_task(void *ctx, void *local, long task, ts_error *err)
 {
     (void)local;
@@ -225,36 +397,16 @@ static ts_status add_task(void *ctx, void *local, long task, ts_error *err)
     add_ctx *c = ctx;
     ts_agg1 *a = c->a;
     const ts_run *run = c->run;
-    size_t TC = a->TC, j0 = (size_t)task * c->chunk;
-    size_t j1 = j0 + c->chunk < TC ? j0 + c->chunk : TC;
-    for (size_t i = 0; i < (size_t)run->n; i++) {
-        const double *row = run->traj + i * TC;
-        size_t seen = (size_t)run->k0 + i + 1;
-        for (size_t g0 = j0; g0 < j1; g0 += GROUP) {
-            size_t g1 = g0 + GROUP < j1 ? g0 + GROUP : j1;
-            for (int k = 0; k < N_PROBS; k++) {
-                size_t kb = (size_t)k * TC;
-                unsigned in = outside(row, a->lo + kb, a->hi + kb, a->lt + kb, g0, g1);
-                for (size_t j = g0; in; j++, in >>= 1) {
-                    if (!(in & 1))
-                        continue;
-                    double v = row[j];
-                    size_t b = kb + j;
-                    if (v == a->lo[b]) {
-                        a->eq_lo[b]++;
-                    } else if (v == a->hi[b]) {
-                        a->eq_hi[b]++;   /* lo < hi here */
-                    } else {
-                        a->room[j * a->stride + a->off[k] + a->kept[b]++] = v;
-                        if (a->kept[b] == a->cap[k] && !narrow(a, k, j, seen)) {
-                            atomic_store(&c->lost, 1);
-                            return TS_OK;
-                        }
-                    }
-                }
-            }
-        }
-    }
+    size_t TC = a->TC, j0 = (size_t)task * c->chunk, W = (size_t)a->width;
+    size_t j1 = j0 + c->chunk < TC ? j0 + c->chunk : TC, n = (size_t)run->n, k0 = (size_t)run->k0;
+    size_t j = j0;
+    bool held = true;
+    for (; held && j + W <= j1; j += W)
+        held = tile(a, (int)W, run->traj, n, k0, j);
+    for (; held && j < j1; j++)
+        held = tile(a, 1, run->traj, n, k0, j);
+    if (!held)
+        atomic_store(&c->lost, 1);
     return TS_OK;
 }
 
@@ -265,7 +417,7 @@ ts_status ts_agg1_add(ts_agg1 *a, const ts_run *run, int threads, ts_error *err)
     /* a few tasks a thread, each a long stretch of every row: which thread
      * takes a column changes nothing of its result */
     size_t tasks = 4 * (size_t)ts_threads(threads), chunk = (a->TC + tasks - 1) / tasks;
-    chunk = (chunk + GROUP - 1) / GROUP * GROUP;
+    chunk = (chunk + 7) / 8 * 8;
     add_ctx c = {.a = a, .run = run, .chunk = chunk};
     atomic_init(&c.lost, 0);
     ts_pool_job job = {.threads = threads,
@@ -316,5 +468,7 @@ bool ts_agg1_finish(ts_agg1 *a, double *stats)
                 return false;
             stats[j * 4 + 1 + (size_t)k] = ts_agg_type7(probs[k], n, v0, v1);
         }
+    for (size_t j = 0; j < TC; j++)
+        stats[j * 4] = ts_means_get(a->sum[j], a->comp[j], n);
     return true;
 }

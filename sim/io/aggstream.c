@@ -99,16 +99,6 @@ ts_aggs *ts_aggs_alloc(int R, int T, int C, int sample)
     a->T = T;
     a->C = C;
     a->TC = (size_t)T * (size_t)C;
-    if (sample == 0) {   /* the means alone (the one pass takes the quantiles) */
-        size_t TC = a->TC ? a->TC : 1;
-        a->sum = calloc(TC, sizeof *a->sum);
-        a->comp = calloc(TC, sizeof *a->comp);
-        if (!a->sum || !a->comp) {
-            ts_aggs_free(a);
-            return NULL;
-        }
-        return a;
-    }
     sample = sample < 1 ? 1 : sample > R ? R : sample;
     a->s = sample;
     a->M = max_bounds(sample);
@@ -185,12 +175,6 @@ double ts_means_get(double sum, double comp, size_t n)
     /* an infinite (or NaN) sum leaves the compensation NaN: the sum alone */
     double total = isfinite(sum) ? sum + comp : sum;
     return total / (double)(n > 0 ? n : 1);
-}
-
-void ts_aggs_means(const ts_aggs *a, double *stats)
-{
-    for (size_t j = 0; j < a->TC; j++)
-        stats[j * 4] = ts_means_get(a->sum[j], a->comp[j], (size_t)a->R);
 }
 
 /* The rank of GSL's type 7 for prob p over n values. */

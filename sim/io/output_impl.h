@@ -98,8 +98,7 @@ double ts_means_get(double sum, double comp, size_t n);
 typedef struct ts_aggs ts_aggs;
 
 /* NULL when out of memory. sample: replicates whose rows bracket the
- * quantiles (at most R); 0: the means alone (pass 1 takes only them, and
- * neither plan nor pass 2 may follow). */
+ * quantiles (at least 1, at most R). */
 ts_aggs *ts_aggs_alloc(int R, int T, int C, int sample);
 void ts_aggs_free(ts_aggs *a);
 /* Pass 1 on the block run holds (blocks in replicate order). */
@@ -119,8 +118,6 @@ bool ts_aggs_select(ts_aggs *a, int round);
 const double *ts_aggs_stats(const ts_aggs *a);
 /* Bytes of ts_aggs for these sizes, besides the kept values of pass 2. */
 size_t ts_aggs_bytes(int R, int T, int C, int sample);
-/* The means after pass 1, into stats[j * 4] of each column j. */
-void ts_aggs_means(const ts_aggs *a, double *stats);
 
 /* ---- exact quantiles in one pass (aggone.c) ----------------------------- */
 
@@ -139,8 +136,14 @@ ts_agg1 *ts_agg1_alloc(int R, int T, int C, size_t bytes, double sigmas);
 void ts_agg1_free(ts_agg1 *a);
 /* The block run holds (blocks in replicate order). */
 ts_status ts_agg1_add(ts_agg1 *a, const ts_run *run, int threads, ts_error *err);
-/* After the last block: p05, p50, p95 into stats[j * 4 + 1..3] of each column
- * j; false (stats partly written) when some rank fell outside its bracket. */
+/* Columns a tile takes at once: the widest the processor has (8 with
+ * AVX-512, 4 with AVX2, else 2) unless set to 1, 2, 4 or 8 it has; the bits
+ * are the same every width (tests compare them). */
+void ts_agg1_set_width(ts_agg1 *a, int width);
+int ts_agg1_width(const ts_agg1 *a);
+/* After the last block: the mean, p05, p50, p95 into stats[j * 4 + 0..3] of
+ * each column j; false (stats partly written) when some rank fell outside
+ * its bracket. */
 bool ts_agg1_finish(ts_agg1 *a, double *stats);
 
 #endif

@@ -147,9 +147,8 @@ static ts_status write_file(void *ctx, void *local, long i, ts_error *err)
 
 static void consume(writer *w)
 {
-    w->status = ts_aggs_pass1(w->a, w->run, w->threads, &w->err);
-    if (w->status == TS_OK && w->one)
-        w->status = ts_agg1_add(w->one, w->run, w->threads, &w->err);
+    w->status = w->one ? ts_agg1_add(w->one, w->run, w->threads, &w->err)
+                       : ts_aggs_pass1(w->a, w->run, w->threads, &w->err);
     if (w->status == TS_OK && w->o) {
         ts_pool_job job = {.threads = w->threads, .n_tasks = TS_OUT_BLOCK_FILES, .ctx = w,
                            .task = write_file};
@@ -270,10 +269,11 @@ static ts_status run_blocks(const ts_engine *e, const ts_engine_opts *opts, cons
     int R = sc->replicates, T = sc->calendar.steps, C = ts_engine_n_columns(e);
     ts_output_limits l = limits(lim);
     ts_agg1 *one = runs[0] && runs[1] ? ts_agg1_alloc(R, T, C, 2 * l.kept, l.sigmas) : NULL;
-    ts_aggs *a = runs[0] && runs[1] ? ts_aggs_alloc(R, T, C, one ? 0 : pl->sample) : NULL;
+    /* the one pass takes the means too */
+    ts_aggs *a = runs[0] && runs[1] && !one ? ts_aggs_alloc(R, T, C, pl->sample) : NULL;
     double *stats = malloc((size_t)T * (size_t)C * 4 * sizeof *stats + 1);
     ts_out o;
-    ts_status s = !a || !stats ? ts_error_set(err, TS_EIO, "tradesim: out of memory for a run "
+    ts_status s = (!a && !one) || !stats ? ts_error_set(err, TS_EIO, "tradesim: out of memory for a run "
                                                            "in blocks of %d replicates",
                                               pl->block)
                                : ts_out_open(&o, e, run, dir, err);
@@ -282,11 +282,12 @@ static ts_status run_blocks(const ts_engine *e, const ts_engine_opts *opts, cons
     progress_map pm = {.opts = opts, .total = (one ? 1L : 2L) * R};
     s = pass(e, opts, runs, a, one, &o, -1, &pm, err);
     if (s == TS_OK && one && ts_agg1_finish(one, stats)) {
-        ts_aggs_means(a, stats);
+        /* the means and quantiles, exact */
     } else if (s == TS_OK && one) {
         /* a rank fell outside its bracket: the two passes, the rows
          * already written */
-        ts_aggs_free(a);
+        ts_agg1_free(one);
+        one = NULL;
         a = ts_aggs_alloc(R, T, C, pl->sample);
         pm.total = 3L * R;
         s = a ? pass(e, opts, runs, a, NULL, NULL, -1, &pm, err)
