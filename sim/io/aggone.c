@@ -6,15 +6,17 @@
  * n (r/R)(1 - r/R)(R - n)/(R - 1), at most R p (1 - p) / 4. Each column
  * keeps, per quantile, a bracket [lo, hi] and the values strictly inside;
  * values below lo and those equal to lo or hi are only counted (those above
- * hi follow from the count seen). When the kept values fill their room the
- * bracket narrows to `sigmas` standard deviations (and three ranks)
- * either side of the expected ranks, which leaves at most half the room used.
+ * hi follow from the count seen). When the kept values reach four times
+ * those the last narrowing left (64 at first), or the room, the bracket
+ * narrows to `sigmas` standard deviations (and three ranks) either side of
+ * the expected ranks, which leaves at most half the room used.
  *
  * The answer never rests on that law: at the end the counts say exactly
  * whether each wanted rank lies in its bracket, and its value is then the
- * rank's among the kept ones (or lo or hi themselves). A rank outside
- * (at the default of 6, about 1e-9 a narrowing) is reported, and the run falls back on
- * the two passes of aggstream.c. Memory: the room, fixed from R at the start
+ * rank's among the kept ones (or lo or hi themselves). A rank outside (at
+ * the default of 6, about 1e-9 a narrowing) is reported, and the run falls
+ * back on the two passes of aggstream.c. The means are taken on the way, as
+ * ts_means_add takes them. Memory: the room, fixed from R at the start
  * (ts_agg1_bytes), about 150 MB for a million replicates of 1,680 columns. */
 #include "output_impl.h"
 
@@ -56,13 +58,14 @@ struct ts_agg1 {
     bool lost;                  /* a bracket could not narrow: fall back */
 };
 
-/* The most values a bracket of prob k can hold after narrowing, thrice: a
- * narrowing frees at least two thirds of the room. */
+/* The most values a bracket of prob k can hold after narrowing, twice: a
+ * narrowing frees at least half the room (thrice freed more a narrowing,
+ * but the room's first touch cost more than the narrowings saved). */
 static size_t room_of(double p, size_t R, double sigmas)
 {
     double sd = 0.5 * sqrt((double)R * p * (1.0 - p));
     double w = 2.0 * (sigmas * sd + 4.0) + 3.0;
-    size_t c = (size_t)(3.0 * ceil(w));
+    size_t c = (size_t)(2.0 * ceil(w));
     return c < 64 ? 64 : c;
 }
 
