@@ -122,6 +122,69 @@ static void test_progress_reports(void **state)
     ts_scenario_free(sc);
 }
 
+/* The caller's side tasks: each run once, in the first job that asks, with
+ * the replicates' results unchanged and progress counting replicates only; a
+ * failing one fails the run with its message. */
+typedef struct {
+    atomic_int calls[7];
+    long fail_at;   /* -1: none */
+} side_log;
+
+static ts_status count_side(void *ctx, long i, ts_error *err)
+{
+    side_log *l = ctx;
+    atomic_fetch_add(&l->calls[i], 1);
+    if (i == l->fail_at)
+        return ts_error_set(err, TS_EIO, "side task %ld failed", i);
+    return TS_OK;
+}
+
+static void test_side_tasks(void **state)
+{
+    (void)state;
+    ts_scenario *sc = parse(noisy, NULL);
+    ts_engine *e = ts_engine_alloc(sc, NULL);
+    ts_run *plain = run_with(e, 1);
+    for (int threads = 1; threads <= 3; threads++) {
+        side_log l = {.fail_at = -1};
+        ts_engine_side side = {.n_tasks = 7, .ctx = &l, .task = count_side};
+        atomic_init(&side.taken, false);
+        progress_log p = {.rising = true};
+        ts_engine_opts o = {.threads = threads, .side = &side, .progress = record_progress,
+                            .progress_ctx = &p};
+        ts_run *run = NULL;
+        assert_int_equal(ts_engine_run(e, &o, &run, NULL), TS_OK);
+        assert_true(atomic_load(&side.taken));
+        for (int i = 0; i < 7; i++)
+            assert_int_equal(atomic_load(&l.calls[i]), 1);
+        assert_runs_equal(plain, run, sc->replicates);
+        assert_true(p.rising);
+        assert_int_equal(p.last_done, sc->replicates);
+        assert_int_equal(p.last_total, sc->replicates);
+        /* taken: a second job runs none of them */
+        ts_run *block = ts_run_alloc(e, 5);
+        assert_non_null(block);
+        assert_int_equal(ts_engine_run_block(e, &o, block, 3, 5, NULL), TS_OK);
+        for (int i = 0; i < 7; i++)
+            assert_int_equal(atomic_load(&l.calls[i]), 1);
+        ts_run_free(block);
+        ts_run_free(run);
+        /* a failing one */
+        side_log bad = {.fail_at = 4};
+        ts_engine_side fails = {.n_tasks = 7, .ctx = &bad, .task = count_side};
+        atomic_init(&fails.taken, false);
+        ts_engine_opts fo = {.threads = threads, .side = &fails};
+        ts_error err;
+        run = NULL;
+        assert_int_equal(ts_engine_run(e, &fo, &run, &err), TS_EIO);
+        assert_null(run);
+        assert_string_equal(err.msg, "side task 4 failed");
+    }
+    ts_run_free(plain);
+    ts_engine_free(e);
+    ts_scenario_free(sc);
+}
+
 /* A replicate stepped by hand: each lever's running sum of its level after
  * every step, divided by T, is the run's mean to the bit (the engine sums the
  * level columns of the stored rows), and the last level its final. */
@@ -646,6 +709,7 @@ int main(void)
         cmocka_unit_test(test_threads_and_independence),
         cmocka_unit_test(test_means_of_levels),
         cmocka_unit_test(test_progress_reports),
+        cmocka_unit_test(test_side_tasks),
         cmocka_unit_test(test_cancel_mid_replicate),
         cmocka_unit_test(test_unknown_generator),
         cmocka_unit_test(test_events),

@@ -30,13 +30,16 @@
 
 /* A stand-in for MPI's ranks (opts.run_block): each block cut in three
  * contiguous parts, the first run into the block, the others into runs of
- * their own, packed and unpacked into it, as the ranks' parts reach rank 0. */
+ * their own, packed and unpacked into it, as the ranks' parts reach rank 0.
+ * With ctx, the caller's side tasks are not passed on (as by a hook that
+ * runs no replicates in this process), which leaves them to the caller. */
 static ts_status split_block(void *ctx, const ts_engine *e, const ts_engine_opts *opts,
                              ts_run *run, int k0, int n, ts_error *err)
 {
-    (void)ctx;
     ts_engine_opts here = *opts;
     here.run_block = NULL;
+    if (ctx)
+        here.side = NULL;
     long first, last;
     ts_shard_block(n, 1, 3, &first, &last);
     ts_status st = ts_engine_run_block(e, &here, run, k0, (int)last, err);
@@ -64,7 +67,7 @@ static ts_status split_block(void *ctx, const ts_engine *e, const ts_engine_opts
 /* Runs cfg with its overrides into dir (its blocks split, when split); the
  * status. */
 static ts_status run_split(const char *cfg, const char **sets, int n_sets, const char *dir,
-                           int threads, const ts_output_limits *lim, bool split, ts_error *err)
+                           int threads, const ts_output_limits *lim, int split, ts_error *err)
 {
     char path[512];
     snprintf(path, sizeof path, "%s/%s", TS_SOURCE_DIR, cfg);
@@ -74,8 +77,11 @@ static ts_status run_split(const char *cfg, const char **sets, int n_sets, const
     assert_non_null(e);
     ts_engine_opts o = {.threads = threads};
     ts_agreement_hook_opts(&o, NULL);
-    if (split)
+    static int withheld;
+    if (split) {
         o.run_block = split_block;
+        o.run_block_ctx = split > 1 ? &withheld : NULL;
+    }
     ts_status s = ts_output_run(e, &o, dir, lim, NULL, err);
     ts_engine_free(e);
     ts_scenario_free(sc);
@@ -85,7 +91,7 @@ static ts_status run_split(const char *cfg, const char **sets, int n_sets, const
 static ts_status run_into(const char *cfg, const char **sets, int n_sets, const char *dir,
                           int threads, const ts_output_limits *lim, ts_error *err)
 {
-    return run_split(cfg, sets, n_sets, dir, threads, lim, false, err);
+    return run_split(cfg, sets, n_sets, dir, threads, lim, 0, err);
 }
 
 static void assert_same_files(const char *a, const char *b, const char *name)
@@ -135,14 +141,17 @@ static void check_same(const char *cfg, const char *name, const char **sets, int
                 fail_msg("%s", err.msg);
             assert_same_files(whole, got, name);
         }
-    /* Whole and in blocks, every block's replicates moved as MPI's ranks move them. */
-    for (int i = -1; i < 2; i++) {
-        snprintf(got, sizeof got, "%s/split%d", dir, i);
-        ts_status s = run_split(cfg, sets, n_sets, got, 2, i < 0 ? NULL : &blocked[i], true, &err);
-        if (s != TS_OK)
-            fail_msg("%s", err.msg);
-        assert_same_files(whole, got, name);
-    }
+    /* Whole and in blocks, every block's replicates moved as MPI's ranks move
+     * them; and with each block's work left to the caller. */
+    for (int split = 1; split <= 2; split++)
+        for (int i = -1; i < 2; i++) {
+            snprintf(got, sizeof got, "%s/split%d_%d", dir, split, i);
+            ts_status s =
+                run_split(cfg, sets, n_sets, got, 2, i < 0 ? NULL : &blocked[i], split, &err);
+            if (s != TS_OK)
+                fail_msg("%s", err.msg);
+            assert_same_files(whole, got, name);
+        }
     ts_test_remove_tree(dir);
 }
 

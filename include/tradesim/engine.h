@@ -164,6 +164,20 @@ typedef struct {
     double sq_shared[2];
 } ts_run;
 
+/* The caller's own tasks, run in the job of a block's replicates, ahead of
+ * them and on the same threads (a run in blocks: the last block's aggregates
+ * and rows while this one runs, with no thread beyond -j's). The first job
+ * that runs replicates in this process takes them (taken), once: a run_block
+ * hook that runs its part here through ts_engine_run_block runs them there;
+ * one that runs none leaves taken false, and the caller runs them. Tasks
+ * touch state of their own; a failing one fails the block with its error. */
+typedef struct ts_engine_side {
+    long n_tasks;
+    void *ctx;
+    ts_status (*task)(void *ctx, long i, ts_error *err);
+    atomic_bool taken;
+} ts_engine_side;
+
 typedef struct ts_engine_opts {
     int threads;                    /* 0 = one per core */
     ts_talks_hook talks;
@@ -184,6 +198,7 @@ typedef struct ts_engine_opts {
     ts_status (*run_block)(void *ctx, const ts_engine *e, const struct ts_engine_opts *opts,
                            ts_run *run, int k0, int n, ts_error *err);
     void *run_block_ctx;
+    ts_engine_side *side;   /* NULL: none */
 } ts_engine_opts;
 
 /* Bytes the run needs for its trajectory store (all R replicates). */

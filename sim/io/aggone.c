@@ -55,7 +55,7 @@ struct ts_agg1 {
     double *sum, *comp;         /* [TC]: the means (ts_means_add's sums) */
     double *room;               /* [TC][stride] */
     int width;                  /* columns a tile: 8, 4 or 2 (tile_8...) */
-    bool lost;                  /* a bracket could not narrow: fall back */
+    atomic_bool lost;           /* a bracket could not narrow: fall back */
 };
 
 /* The most values a bracket of prob k can hold after narrowing, twice: a
@@ -85,6 +85,7 @@ ts_agg1 *ts_agg1_alloc(int R, int T, int C, size_t bytes, double sigmas)
     ts_agg1 *a = calloc(1, sizeof *a);
     if (!a)
         return NULL;
+    atomic_init(&a->lost, false);
     a->R = R;
     a->sigmas = sigmas;
     a->TC = (size_t)T * (size_t)C;
@@ -383,53 +384,54 @@ static bool tile(ts_agg1 *a, int width, const double *traj, size_t n, size_t k0,
     return tile_1(a, traj, n, k0, j);
 }
 
-typedef struct {
-    ts_agg1 *a;
-    const ts_run *run;
-    size_t chunk;   /* columns a task */
-    atomic_int lost;
-} add_ctx;
-
-/* Columns j0..j1 of the block's rows a tile at a time: the tile's state stays
- * in registers down the rows, and each row gives it a line or half of one
- * (the lines of a row are read by the tiles that follow, from cache). */
-static ts_status add_task(void *ctx, void *local, long task, ts_error *err)
+/* A few parts a thread, each a long stretch of every row: which thread
+ * takes a column changes nothing of its result. */
+long ts_agg1_parts(const ts_agg1 *a, int threads)
 {
-    (void)local;
-    (void)err;
-    add_ctx *c = ctx;
-    ts_agg1 *a = c->a;
-    const ts_run *run = c->run;
-    size_t TC = a->TC, j0 = (size_t)task * c->chunk, W = (size_t)a->width;
-    size_t j1 = j0 + c->chunk < TC ? j0 + c->chunk : TC, n = (size_t)run->n, k0 = (size_t)run->k0;
-    size_t j = j0;
+    size_t parts = 4 * (size_t)ts_threads(threads), most = (a->TC + 7) / 8;
+    return (long)(parts < most ? parts : most);
+}
+
+/* Columns of part i of `parts` a tile at a time: the tile's state stays in
+ * registers down the rows, and each row gives it a line or half of one (the
+ * lines of a row are read by the tiles that follow, from cache). */
+void ts_agg1_add_part(ts_agg1 *a, const ts_run *run, long parts, long i)
+{
+    if (atomic_load(&a->lost))
+        return;
+    size_t TC = a->TC, W = (size_t)a->width, chunk = (TC + (size_t)parts - 1) / (size_t)parts;
+    chunk = (chunk + 7) / 8 * 8;
+    size_t j = (size_t)i * chunk, j1 = j + chunk < TC ? j + chunk : TC;
+    size_t n = (size_t)run->n, k0 = (size_t)run->k0;
     bool held = true;
     for (; held && j + W <= j1; j += W)
         held = tile(a, (int)W, run->traj, n, k0, j);
     for (; held && j < j1; j++)
         held = tile(a, 1, run->traj, n, k0, j);
     if (!held)
-        atomic_store(&c->lost, 1);
+        atomic_store(&a->lost, true);
+}
+
+typedef struct {
+    ts_agg1 *a;
+    const ts_run *run;
+    long parts;
+} add_ctx;
+
+static ts_status add_task(void *ctx, void *local, long i, ts_error *err)
+{
+    (void)local;
+    (void)err;
+    const add_ctx *c = ctx;
+    ts_agg1_add_part(c->a, c->run, c->parts, i);
     return TS_OK;
 }
 
 ts_status ts_agg1_add(ts_agg1 *a, const ts_run *run, int threads, ts_error *err)
 {
-    if (a->lost)
-        return TS_OK;
-    /* a few tasks a thread, each a long stretch of every row: which thread
-     * takes a column changes nothing of its result */
-    size_t tasks = 4 * (size_t)ts_threads(threads), chunk = (a->TC + tasks - 1) / tasks;
-    chunk = (chunk + 7) / 8 * 8;
-    add_ctx c = {.a = a, .run = run, .chunk = chunk};
-    atomic_init(&c.lost, 0);
-    ts_pool_job job = {.threads = threads,
-                       .n_tasks = (long)((a->TC + chunk - 1) / chunk),
-                       .ctx = &c,
-                       .task = add_task};
-    ts_status s = ts_pool_run(&job, err);
-    a->lost = a->lost || atomic_load(&c.lost);
-    return s;
+    add_ctx c = {.a = a, .run = run, .parts = ts_agg1_parts(a, threads)};
+    ts_pool_job job = {.threads = threads, .n_tasks = c.parts, .ctx = &c, .task = add_task};
+    return ts_pool_run(&job, err);
 }
 
 /* The value of rank r of bracket (k, j) among all R, or false when the
@@ -458,7 +460,7 @@ static bool rank_value(const ts_agg1 *a, size_t b, double *x, size_t r, double *
 
 bool ts_agg1_finish(ts_agg1 *a, double *stats)
 {
-    if (a->lost)
+    if (atomic_load(&a->lost))
         return false;
     size_t n = (size_t)a->R, TC = a->TC;
     for (size_t j = 0; j < TC; j++)

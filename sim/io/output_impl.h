@@ -134,8 +134,13 @@ size_t ts_agg1_bytes(int R, int T, int C, double sigmas);
  * NULL). */
 ts_agg1 *ts_agg1_alloc(int R, int T, int C, size_t bytes, double sigmas);
 void ts_agg1_free(ts_agg1 *a);
-/* The block run holds (blocks in replicate order). */
+/* The block run holds (blocks in replicate order), on `threads`. */
 ts_status ts_agg1_add(ts_agg1 *a, const ts_run *run, int threads, ts_error *err);
+/* The same in parts, for a job of the caller's: ts_agg1_add_part(a, run,
+ * parts, i) for every i < parts = ts_agg1_parts(a, threads), on any threads
+ * in any order, the block's parts all done before the next block's start. */
+long ts_agg1_parts(const ts_agg1 *a, int threads);
+void ts_agg1_add_part(ts_agg1 *a, const ts_run *run, long parts, long i);
 /* Columns a tile takes at once: the widest the processor has (8 with
  * AVX-512, 4 with AVX2, else 2) unless set to 1, 2, 4 or 8 it has; the bits
  * are the same every width (tests compare them). */

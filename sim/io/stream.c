@@ -8,7 +8,6 @@
 #include "output_impl.h"
 #include "tradesim/pool.h"
 
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -116,80 +115,48 @@ static ts_status run_whole(const ts_engine *e, const ts_engine_opts *opts, const
     return s;
 }
 
-/* With -j N above 1, pass 1's work on a block beyond its simulation (the
- * means, the brackets or counts, the rows) is done by a thread of its own
- * while the next block runs: one such thread at a time, joined before the
- * next starts, so blocks reach the aggregates and the files in order. Its
- * pools take N threads, as the simulation's do: the cores go to whichever
- * has work, and no step waits on one thread formatting every row. The four
- * files are written at once, each file's rows in order. With -j 1 the one
- * thread does it all, in turn. */
+/* Pass 1's work on a block beyond its simulation (the means, the brackets or
+ * counts, the rows) rides in the next block's job, ahead of its replicates
+ * (ts_engine_side): the threads are -j's, with none started beside them, and
+ * whichever is free takes the next task, a part of the block's columns or
+ * one of its four files (each file's rows in order). Blocks reach the
+ * aggregates and the files in order, each job done before the next starts;
+ * the last block's work is a job of its own. */
 typedef struct {
     ts_aggs *a;
     ts_agg1 *one;
     ts_out *o;
     const ts_run *run;
-    int threads;
-    pthread_t thread;
-    bool active;
-    ts_status status;
-    ts_error err;
-} writer;
+    long parts;   /* the aggregates' tasks: the one pass's parts, or one */
+} block_work;
 
-static ts_status write_file(void *ctx, void *local, long i, ts_error *err)
+static ts_status work_task(void *ctx, long i, ts_error *err)
+{
+    const block_work *w = ctx;
+    if (i >= w->parts) {
+        ts_out_block_file(w->o, w->run, ts_out_block_files[i - w->parts]);
+        return TS_OK;
+    }
+    if (w->one) {
+        ts_agg1_add_part(w->one, w->run, w->parts, i);
+        return TS_OK;
+    }
+    return ts_aggs_pass1(w->a, w->run, 1, err);
+}
+
+static ts_status work_pool_task(void *ctx, void *local, long i, ts_error *err)
 {
     (void)local;
-    (void)err;
-    const writer *w = ctx;
-    ts_out_block_file(w->o, w->run, ts_out_block_files[i]);
-    return TS_OK;
+    return work_task(ctx, i, err);
 }
 
-static void consume(writer *w)
+/* The block's work as a job of its own (the last block's, or one no job of
+ * this process took). */
+static ts_status work_alone(const ts_engine_side *side, int threads, ts_error *err)
 {
-    w->status = w->one ? ts_agg1_add(w->one, w->run, w->threads, &w->err)
-                       : ts_aggs_pass1(w->a, w->run, w->threads, &w->err);
-    if (w->status == TS_OK && w->o) {
-        ts_pool_job job = {.threads = w->threads, .n_tasks = TS_OUT_BLOCK_FILES, .ctx = w,
-                           .task = write_file};
-        (void)ts_pool_run(&job, NULL);   /* its tasks cannot fail */
-    }
-}
-
-static void *consume_thread(void *arg)
-{
-    consume(arg);
-    return NULL;
-}
-
-/* Joins the block's thread: its status, its message into err. */
-static ts_status writer_join(writer *w, ts_error *err)
-{
-    if (!w->active)
-        return TS_OK;
-    pthread_join(w->thread, NULL);
-    w->active = false;
-    if (w->status != TS_OK && err)
-        *err = w->err;
-    return w->status;
-}
-
-static ts_status writer_start(writer *w, const ts_run *run, ts_error *err)
-{
-    ts_status s = writer_join(w, err);
-    if (s != TS_OK)
-        return s;
-    w->run = run;
-    ts_error_clear(&w->err);
-    /* -j 1: one thread in all */
-    w->active = ts_threads(w->threads) > 1 &&
-                pthread_create(&w->thread, NULL, consume_thread, w) == 0;
-    if (w->active)
-        return TS_OK;
-    consume(w);   /* here */
-    if (w->status != TS_OK && err)
-        *err = w->err;
-    return w->status;
+    ts_pool_job job = {.threads = threads, .n_tasks = side->n_tasks, .ctx = side->ctx,
+                       .task = work_pool_task};
+    return ts_pool_run(&job, err);
 }
 
 /* One pass over every replicate, block by block, alternating between the two
@@ -207,19 +174,26 @@ static ts_status pass(const ts_engine *e, const ts_engine_opts *opts, ts_run *ru
         bo.progress = block_progress;
         bo.progress_ctx = pm;
     }
-    writer w = {.a = a, .one = one, .o = o, .threads = opts->threads, .active = false};
+    block_work w = {.a = a, .one = one, .o = o,
+                    .parts = one ? ts_agg1_parts(one, opts->threads) : 1};
+    ts_engine_side side = {.n_tasks = w.parts + (o ? TS_OUT_BLOCK_FILES : 0), .ctx = &w,
+                           .task = work_task};
+    bool pending = false;   /* w.run's work is yet to be done */
     ts_status s = TS_OK;
     for (int k0 = 0, b = 0; s == TS_OK && k0 < R; k0 += cap, b++) {
         ts_run *run = runs[b % 2];
-        if (w.active && w.run == run)
-            s = writer_join(&w, err);
         int n = R - k0 < cap ? R - k0 : cap;
-        if (s == TS_OK)
-            s = ts_engine_run_block(e, &bo, run, k0, n, err);
+        bo.side = pending ? &side : NULL;
+        atomic_store(&side.taken, false);
+        s = ts_engine_run_block(e, &bo, run, k0, n, err);
+        if (s == TS_OK && pending && !atomic_load(&side.taken))
+            s = work_alone(&side, opts->threads, err);
+        pending = false;
         if (s == TS_OK && cancelled(opts))
             s = interrupted(sc, opts, err);
         if (s == TS_OK && round < 0) {
-            s = writer_start(&w, run, err);
+            w.run = run;
+            pending = true;
         } else if (s == TS_OK) {
             s = ts_aggs_pass2(a, round, run, opts->threads, err);
         }
@@ -227,8 +201,9 @@ static ts_status pass(const ts_engine *e, const ts_engine_opts *opts, ts_run *ru
         if (s == TS_OK && opts->progress)
             opts->progress(opts->progress_ctx, pm->offset, pm->total);
     }
-    ts_status last = writer_join(&w, s == TS_OK ? err : NULL);
-    return s != TS_OK ? s : last;
+    if (s == TS_OK && pending)
+        s = work_alone(&side, opts->threads, err);
+    return s;
 }
 
 /* After pass 1: pass 2 in as many rounds as the kept values need, then the

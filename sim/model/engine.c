@@ -634,6 +634,8 @@ typedef struct {
     ts_run *run;
     int k0;                 /* the block's first replicate: task i runs k0 + i */
     double status_quo[2];   /* of the replicates without a random parameter event */
+    ts_engine_side *side;   /* the caller's tasks, first in the job: task i < side_n */
+    long side_n;
 } mc_shared;
 
 static ts_status run_one(mc_shared *sh, ts_replicate *r, int k, ts_error *err)
@@ -723,7 +725,9 @@ static void *replicate_begin(void *ctx, ts_error *err)
 static ts_status replicate_task(void *ctx, void *local, long k, ts_error *err)
 {
     const mc_shared *sh = ctx;
-    return run_one(ctx, local, sh->k0 + (int)k, err);
+    if (k < sh->side_n)
+        return sh->side->task(sh->side->ctx, k, err);
+    return run_one(ctx, local, sh->k0 + (int)(k - sh->side_n), err);
 }
 
 static void replicate_end(void *ctx, void *local)
@@ -735,7 +739,10 @@ static void replicate_end(void *ctx, void *local)
 static void replicate_poll(void *ctx, long done, long total)
 {
     const mc_shared *sh = ctx;
-    /* the report of the total is ts_engine_run's own, made once */
+    /* replicates only (the side tasks are counted as if done last); the
+     * report of the total is ts_engine_run's own, made once */
+    done = done > sh->side_n ? done - sh->side_n : 0;
+    total -= sh->side_n;
     if (done < total)
         sh->opts->progress(sh->opts->progress_ctx, done, total);
 }
@@ -751,8 +758,12 @@ static ts_status run_replicates(const ts_engine *e, const ts_engine_opts *opts, 
         return ts_error_set(err, TS_EIO, "tradesim: out of memory for a replicate");
     run->sq_known = true;
     memcpy(sh.status_quo, run->sq_shared, sizeof sh.status_quo);
+    if (opts->side && !atomic_exchange(&opts->side->taken, true)) {   /* once, whoever asks */
+        sh.side = opts->side;
+        sh.side_n = opts->side->n_tasks;
+    }
     ts_pool_job job = {.threads = opts->threads,
-                       .n_tasks = n,
+                       .n_tasks = n + sh.side_n,
                        .ctx = &sh,
                        .begin = replicate_begin,
                        .task = replicate_task,
