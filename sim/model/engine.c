@@ -722,12 +722,30 @@ static void *replicate_begin(void *ctx, ts_error *err)
     return r;
 }
 
+/* Replicates a task: consecutive ones, so that two threads seldom write the
+ * same line of the run's per-replicate arrays, and the shared counter is
+ * taken an eighth as often (-j 2 about 4% faster than one a task; the bytes
+ * are the same either way). */
+#define GRAIN 8
+
 static ts_status replicate_task(void *ctx, void *local, long k, ts_error *err)
 {
     const mc_shared *sh = ctx;
     if (k < sh->side_n)
         return sh->side->task(sh->side->ctx, k, err);
-    return run_one(ctx, local, sh->k0 + (int)(k - sh->side_n), err);
+    int first = sh->k0 + (int)(k - sh->side_n) * GRAIN, end = sh->k0 + sh->run->n;
+    int last = end - first < GRAIN ? end : first + GRAIN;
+    for (int r = first; r < last; r++) {
+        /* stopped after the replicate in hand, as between tasks */
+        int sig = r > first && sh->opts->cancel ? atomic_load(sh->opts->cancel) : 0;
+        if (sig)
+            return ts_error_set(err, TS_EIO, "%s: interrupted by signal %d", sh->e->sc->name,
+                                sig);
+        ts_status s = run_one(ctx, local, r, err);
+        if (s != TS_OK)
+            return s;
+    }
+    return TS_OK;
 }
 
 static void replicate_end(void *ctx, void *local)
@@ -739,10 +757,10 @@ static void replicate_end(void *ctx, void *local)
 static void replicate_poll(void *ctx, long done, long total)
 {
     const mc_shared *sh = ctx;
-    /* replicates only (the side tasks are counted as if done last); the
-     * report of the total is ts_engine_run's own, made once */
-    done = done > sh->side_n ? done - sh->side_n : 0;
-    total -= sh->side_n;
+    /* replicates (the side tasks counted as if done last, the last task as
+     * if whole); the report of the total is ts_engine_run's own, made once */
+    done = done > sh->side_n ? (done - sh->side_n) * GRAIN : 0;
+    total = sh->run->n;
     if (done < total)
         sh->opts->progress(sh->opts->progress_ctx, done, total);
 }
@@ -763,7 +781,7 @@ static ts_status run_replicates(const ts_engine *e, const ts_engine_opts *opts, 
         sh.side_n = opts->side->n_tasks;
     }
     ts_pool_job job = {.threads = opts->threads,
-                       .n_tasks = n + sh.side_n,
+                       .n_tasks = (n + GRAIN - 1) / GRAIN + sh.side_n,
                        .ctx = &sh,
                        .begin = replicate_begin,
                        .task = replicate_task,
