@@ -214,6 +214,11 @@ ts_status ts_engine_run(const ts_engine *e, const ts_engine_opts *opts, ts_run *
                         ts_error *err);
 void ts_run_free(ts_run *run);
 
+/* The signal that cancelled opts' run (0: none), and the run's error for it:
+ * "<scenario>: interrupted by signal N". */
+int ts_engine_cancelled(const ts_engine_opts *opts);
+ts_status ts_engine_interrupted(const ts_engine *e, const ts_engine_opts *opts, ts_error *err);
+
 /* A run with room for blocks of up to cap replicates (NULL when out of
  * memory), and replicates k0 .. k0 + n - 1 (n <= cap) run into it, replacing
  * the block it held: the same rows and results as ts_engine_run's for those

@@ -78,16 +78,6 @@ static void block_progress(void *ctx, long done, long total)
     p->opts->progress(p->opts->progress_ctx, p->offset + done, p->total);
 }
 
-static int cancelled(const ts_engine_opts *opts)
-{
-    return opts->cancel ? atomic_load((atomic_int *)opts->cancel) : 0;
-}
-
-static ts_status interrupted(const ts_scenario *sc, const ts_engine_opts *opts, ts_error *err)
-{
-    return ts_error_set(err, TS_EIO, "%s: interrupted by signal %d", sc->name, cancelled(opts));
-}
-
 /* Largest store kept whole. A second pass costs a second simulation, which
  * talks and best responses make dear; without them the steps are cheap next
  * to a fresh store's first-touch faults and its aggregates, so only a store
@@ -107,8 +97,8 @@ static ts_status run_whole(const ts_engine *e, const ts_engine_opts *opts, const
 {
     ts_run *run = NULL;
     ts_status s = ts_engine_run(e, opts, &run, err);
-    if (s == TS_OK && cancelled(opts))
-        s = interrupted(ts_engine_scenario(e), opts, err);
+    if (s == TS_OK && ts_engine_cancelled(opts))
+        s = ts_engine_interrupted(e, opts, err);
     if (s == TS_OK)
         s = ts_out_write(e, run, dir, opts->threads, dg, err);
     ts_run_free(run);
@@ -189,8 +179,8 @@ static ts_status pass(const ts_engine *e, const ts_engine_opts *opts, ts_run *ru
         if (s == TS_OK && pending && !atomic_load(&side.taken))
             s = work_alone(&side, opts->threads, err);
         pending = false;
-        if (s == TS_OK && cancelled(opts))
-            s = interrupted(sc, opts, err);
+        if (s == TS_OK && ts_engine_cancelled(opts))
+            s = ts_engine_interrupted(e, opts, err);
         if (s == TS_OK && round < 0) {
             w.run = run;
             pending = true;
@@ -274,8 +264,8 @@ static ts_status run_blocks(const ts_engine *e, const ts_engine_opts *opts, cons
     }
     if (s == TS_OK && opts->progress)
         opts->progress(opts->progress_ctx, pm.total, pm.total);
-    if (s == TS_OK && cancelled(opts))
-        s = interrupted(sc, opts, err);
+    if (s == TS_OK && ts_engine_cancelled(opts))
+        s = ts_engine_interrupted(e, opts, err);
     if (s == TS_OK)
         s = ts_out_close(&o, e, run, stats, dg, err);
     else

@@ -657,9 +657,8 @@ static ts_status run_one(mc_shared *sh, ts_replicate *r, int k, ts_error *err)
         if (k < run->n_traj)
             run->agreement[i0 * T + t] = r->agreement;
         /* A replicate can run for seconds: look for a signal now and then. */
-        if ((t & 1023) == 1023 && sh->opts->cancel && atomic_load((atomic_int *)sh->opts->cancel))
-            return ts_error_set(err, TS_EIO, "%s: interrupted by signal %d", e->sc->name,
-                                atomic_load((atomic_int *)sh->opts->cancel));
+        if ((t & 1023) == 1023 && ts_engine_cancelled(sh->opts))
+            return ts_engine_interrupted(e, sh->opts, err);
     }
     /* Each lever's mean level: the sum of its row column, step by step as a
      * running sum in the loop above would add it (the row holds st[i].x as
@@ -713,6 +712,17 @@ static ts_status run_one(mc_shared *sh, ts_replicate *r, int k, ts_error *err)
     return ts_guard_replicate(e->sc, e->col_name, run, k, err);
 }
 
+int ts_engine_cancelled(const ts_engine_opts *opts)
+{
+    return opts->cancel ? atomic_load((atomic_int *)opts->cancel) : 0;
+}
+
+ts_status ts_engine_interrupted(const ts_engine *e, const ts_engine_opts *opts, ts_error *err)
+{
+    return ts_error_set(err, TS_EIO, "%s: interrupted by signal %d", e->sc->name,
+                        ts_engine_cancelled(opts));
+}
+
 static void *replicate_begin(void *ctx, ts_error *err)
 {
     const mc_shared *sh = ctx;
@@ -737,10 +747,8 @@ static ts_status replicate_task(void *ctx, void *local, long k, ts_error *err)
     int last = end - first < GRAIN ? end : first + GRAIN;
     for (int r = first; r < last; r++) {
         /* stopped after the replicate in hand, as between tasks */
-        int sig = r > first && sh->opts->cancel ? atomic_load(sh->opts->cancel) : 0;
-        if (sig)
-            return ts_error_set(err, TS_EIO, "%s: interrupted by signal %d", sh->e->sc->name,
-                                sig);
+        if (r > first && ts_engine_cancelled(sh->opts))
+            return ts_engine_interrupted(sh->e, sh->opts, err);
         ts_status s = run_one(ctx, local, r, err);
         if (s != TS_OK)
             return s;
