@@ -8,8 +8,9 @@
  * values below lo and those equal to lo or hi are only counted (those above
  * hi follow from the count seen). When the kept values reach four times
  * those the last narrowing left (64 at first), or the room, the bracket
- * narrows to `sigmas` standard deviations (and three ranks) either side of
- * the expected ranks, which leaves at most half the room used.
+ * narrows, at the end of those KEEP_ROWS rows, to `sigmas` standard
+ * deviations (and three ranks) either side of the expected ranks, which
+ * leaves at most half the room used.
  *
  * The answer never rests on that law: at the end the counts say exactly
  * whether each wanted rank lies in its bracket, and its value is then the
@@ -36,6 +37,10 @@
  * need not fill the room three times over */
 #define FIRST 64
 #define AHEAD 16   /* rows a tile fetches ahead */
+/* Rows a tile counts before it keeps the values inside them and narrows:
+ * keeping calls out, which would otherwise leave the tile's registers on
+ * the stack throughout its loop. A bracket's room has as many spare. */
+#define KEEP_ROWS 64
 
 static const double *const probs = ts_agg_probs;
 
@@ -73,7 +78,7 @@ size_t ts_agg1_bytes(int R, int T, int C, double sigmas)
 {
     size_t TC = (size_t)T * (size_t)C, per = 0;
     for (int k = 0; k < N_PROBS; k++)
-        per += room_of(probs[k], (size_t)R, sigmas) + 1;
+        per += room_of(probs[k], (size_t)R, sigmas) + KEEP_ROWS;
     return TC * (per * sizeof(double) + 2 * sizeof(double) +
                  N_PROBS * (2 * sizeof(double) + 5 * sizeof(uint64_t)));
 }
@@ -93,7 +98,7 @@ ts_agg1 *ts_agg1_alloc(int R, int T, int C, size_t bytes, double sigmas)
         a->rank[k] = ts_agg_lhs_rank(probs[k], (size_t)R);
         a->cap[k] = room_of(probs[k], (size_t)R, sigmas);
         a->off[k] = a->stride;
-        a->stride += a->cap[k] + 1;   /* the spare: a value is written before it counts */
+        a->stride += a->cap[k] + KEEP_ROWS;   /* the spare: a full bracket narrows after its tile's rows */
     }
     size_t n = N_PROBS * a->TC;
     a->lo = malloc(n * sizeof *a->lo);
@@ -275,6 +280,41 @@ static bool narrow(ts_agg1 *a, int k, size_t j, size_t seen)
     return true;
 }
 
+/* A row of a tile with values inside a bracket: its index among the rows
+ * counted, and which lanes of each bracket (8 bits a bracket). */
+typedef struct {
+    uint32_t row, in;
+} pending;
+_Static_assert(N_PROBS <= 4, "a pending row holds 8 lanes of at most 4 brackets");
+
+/* Keeps the values of a tile's KEEP_ROWS rows (or fewer) that were inside
+ * their bracket, then narrows the brackets of its w columns at j.. that are
+ * full, seen values in all: the counts then cover those rows exactly. */
+static bool keep(ts_agg1 *a, const double *rows, const pending *pend, size_t np, size_t seen,
+                 size_t j, size_t w)
+{
+    size_t TC = a->TC;
+    for (size_t p = 0; p < np; p++) {
+        const double *row = rows + pend[p].row * TC + j;
+        for (int k = 0; k < N_PROBS; k++)
+            for (uint32_t m = (pend[p].in >> (8 * k)) & 0xffu; m; m &= m - 1) {
+                size_t l = (size_t)__builtin_ctz(m), b = (size_t)k * TC + j + l;
+                double *r = a->room + (j + l) * a->stride + a->off[k] + a->kept[b]++;
+                *r = row[l];
+                /* the bracket's next line, last touched at its last
+                 * narrowing, long out of cache */
+                __builtin_prefetch(r + 8, 1);
+            }
+    }
+    for (int k = 0; k < N_PROBS; k++)
+        for (size_t l = 0; l < w; l++) {
+            size_t b = (size_t)k * TC + j + l;
+            if (a->kept[b] >= a->next[b] && !narrow(a, k, j + l, seen))
+                return false;
+        }
+    return true;
+}
+
 /* The tiles, one per instruction set: the widest the processor has is taken
  * (ts_agg1_alloc), columns left over one at a time. GCC and Clang on x86-64
  * build the AVX ones. */
@@ -293,6 +333,8 @@ static bool narrow(ts_agg1 *a, int k, size_t j, size_t seen)
 #define STI(p, v) _mm512_storeu_si512((void *)(p), v)
 #define ADD _mm512_add_pd
 #define SUB _mm512_sub_pd
+#define ADDI _mm512_add_epi64
+#define SUBI _mm512_sub_epi64
 #define LT(x, y) _mm512_cmp_pd_mask(x, y, _CMP_LT_OQ)
 #define LE(x, y) _mm512_cmp_pd_mask(x, y, _CMP_LE_OQ)
 #define GE(x, y) _mm512_cmp_pd_mask(x, y, _CMP_GE_OQ)
@@ -314,6 +356,8 @@ static bool narrow(ts_agg1 *a, int k, size_t j, size_t seen)
 #define STI(p, v) _mm256_storeu_si256((__m256i *)(p), v)
 #define ADD _mm256_add_pd
 #define SUB _mm256_sub_pd
+#define ADDI _mm256_add_epi64
+#define SUBI _mm256_sub_epi64
 #define LT(x, y) _mm256_cmp_pd(x, y, _CMP_LT_OQ)
 #define LE(x, y) _mm256_cmp_pd(x, y, _CMP_LE_OQ)
 #define GE(x, y) _mm256_cmp_pd(x, y, _CMP_GE_OQ)
@@ -337,6 +381,8 @@ static bool narrow(ts_agg1 *a, int k, size_t j, size_t seen)
 #define STI(p, v) (*(p) = (v))
 #define ADD(x, y) ((x) + (y))
 #define SUB(x, y) ((x) - (y))
+#define ADDI(x, y) ((x) + (y))
+#define SUBI(x, y) ((x) - (y))
 #define LT(x, y) ((unsigned)((x) < (y)))
 #define LE(x, y) ((unsigned)((x) <= (y)))
 #define GE(x, y) ((unsigned)((x) >= (y)))

@@ -5,7 +5,8 @@
  *   VD, VI      vectors of TILE_W doubles and of TILE_W 64-bit counts
  *   VM          a comparison's result (M_BITS: a bit per lane)
  *   LD, ST, LDI, STI   loads and stores
- *   ADD, SUB    on VD; LT, LE, GE, EQ: comparisons; M_OR, M_ANDNOT
+ *   ADD, SUB    on VD; ADDI, SUBI on VI; LT, LE, GE, EQ: comparisons;
+ *               M_OR, M_ANDNOT
  *   COUNT(c, m) c plus one in every lane m holds
  * Each lane's arithmetic is the same whatever the width, so every instance
  * gives the same bits. */
@@ -17,21 +18,22 @@ TILE_TARGET static bool TILE_FN(ts_agg1 *a, const double *traj, size_t n, size_t
 {
     size_t TC = a->TC;
     VD sum = LD(a->sum + j), comp = LD(a->comp + j), lo[N_PROBS], hi[N_PROBS];
-    VI lt[N_PROBS], eq_lo[N_PROBS], eq_hi[N_PROBS];
+    /* le: values at most lo (below or equal), which saves a comparison */
+    VI lt[N_PROBS], le[N_PROBS], eq_hi[N_PROBS];
 #define TILE_LOAD()                                                                    \
     _Pragma("GCC unroll 4") for (int q = 0; q < N_PROBS; q++) {                                                \
         size_t c = (size_t)q * TC + j;                                                 \
         lo[q] = LD(a->lo + c);                                                         \
         hi[q] = LD(a->hi + c);                                                         \
         lt[q] = LDI(a->lt + c);                                                        \
-        eq_lo[q] = LDI(a->eq_lo + c);                                                  \
+        le[q] = ADDI(lt[q], LDI(a->eq_lo + c));                                        \
         eq_hi[q] = LDI(a->eq_hi + c);                                                  \
     }
 #define TILE_STORE()                                                                   \
     _Pragma("GCC unroll 4") for (int q = 0; q < N_PROBS; q++) {                                                \
         size_t c = (size_t)q * TC + j;                                                 \
         STI(a->lt + c, lt[q]);                                                         \
-        STI(a->eq_lo + c, eq_lo[q]);                                                   \
+        STI(a->eq_lo + c, SUBI(le[q], lt[q]));                                         \
         STI(a->eq_hi + c, eq_hi[q]);                                                   \
     }
     TILE_LOAD()
@@ -42,48 +44,42 @@ TILE_TARGET static bool TILE_FN(ts_agg1 *a, const double *traj, size_t n, size_t
             __builtin_prefetch(a->room + (j + l) * a->stride + a->off[k] + a->kept[b], 1);
         }
     bool held = true;
-    for (size_t i = 0; i < n && held; i++) {
-        /* rows lie a row's length apart, which the hardware does not
-         * fetch ahead */
-        __builtin_prefetch(traj + (i + AHEAD) * TC + j);
-        VD v = LD(traj + i * TC + j);
-        /* ts_means_add's compensated sum, lane by lane */
-        VD s = ADD(sum, v), bp = SUB(s, v);
-        comp = ADD(comp, ADD(SUB(sum, bp), SUB(v, SUB(s, bp))));
-        sum = s;
-        /* counted: below lo, equal to lo, equal to hi (when above lo);
-         * kept: strictly inside (and NaN, as the narrowing keeps it) */
-        unsigned in[N_PROBS], some = 0;
+    for (size_t i0 = 0; i0 < n && held; i0 += KEEP_ROWS) {
+        size_t i1 = i0 + KEEP_ROWS < n ? i0 + KEEP_ROWS : n;
+        pending pend[KEEP_ROWS];
+        size_t np = 0;
+        for (size_t i = i0; i < i1; i++) {
+            /* rows lie a row's length apart, which the hardware does not
+             * fetch ahead */
+            __builtin_prefetch(traj + (i + AHEAD) * TC + j);
+            VD v = LD(traj + i * TC + j);
+            /* ts_means_add's compensated sum, lane by lane */
+            VD s = ADD(sum, v), bp = SUB(s, v);
+            comp = ADD(comp, ADD(SUB(sum, bp), SUB(v, SUB(s, bp))));
+            sum = s;
+            /* counted: below lo, equal to lo, equal to hi (when above lo);
+             * inside (and NaN, as the narrowing keeps it): kept, below */
+            uint32_t in = 0;
 #pragma GCC unroll 4
-        for (int k = 0; k < N_PROBS; k++) {
-            VM at_lo = EQ(v, lo[k]), out = M_OR(LE(v, lo[k]), GE(v, hi[k]));
-            lt[k] = COUNT(lt[k], LT(v, lo[k]));
-            eq_lo[k] = COUNT(eq_lo[k], at_lo);
-            eq_hi[k] = COUNT(eq_hi[k], M_ANDNOT(at_lo, EQ(v, hi[k])));
-            in[k] = ~M_BITS(out) & ((1u << TILE_W) - 1);
-            some |= in[k];
-        }
-        if (!some)
-            continue;
-        /* values inside a bracket (a few in a hundred): kept; a narrowing
-         * (one in some hundreds of them) works on a's arrays */
-        double x[TILE_W];
-        ST(x, v);
-#pragma GCC unroll 4
-        for (int k = 0; k < N_PROBS; k++)
-            for (unsigned m = in[k]; m && held; m &= m - 1) {
-                size_t l = (size_t)__builtin_ctz(m), b = (size_t)k * TC + j + l;
-                double *r = a->room + (j + l) * a->stride + a->off[k] + a->kept[b]++;
-                *r = x[l];
-                /* the bracket's next line, last touched at its last
-                 * narrowing, long out of cache */
-                __builtin_prefetch(r + 8, 1);
-                if (a->kept[b] < a->next[b])
-                    continue;
-                TILE_STORE()
-                held = narrow(a, k, j + l, k0 + i + 1);
-                TILE_LOAD()
+            for (int k = 0; k < N_PROBS; k++) {
+                VM at_most = LE(v, lo[k]), out = M_OR(at_most, GE(v, hi[k]));
+                lt[k] = COUNT(lt[k], LT(v, lo[k]));
+                le[k] = COUNT(le[k], at_most);
+                /* equal to hi and above lo: hi >= lo, so not equal to lo */
+                eq_hi[k] = COUNT(eq_hi[k], M_ANDNOT(at_most, EQ(v, hi[k])));
+                in |= (uint32_t)(~M_BITS(out) & ((1u << TILE_W) - 1)) << (8 * k);
             }
+            /* a row with a value inside (a few in a hundred values) is
+             * noted whatever, and counted only then: no branch */
+            pend[np].row = (uint32_t)(i - i0);
+            pend[np].in = in;
+            np += in != 0;
+        }
+        if (!np)
+            continue;
+        TILE_STORE()
+        held = keep(a, traj + i0 * TC, pend, np, k0 + i1, j, TILE_W);
+        TILE_LOAD()
     }
     ST(a->sum + j, sum);
     ST(a->comp + j, comp);
@@ -107,6 +103,8 @@ TILE_TARGET static bool TILE_FN(ts_agg1 *a, const double *traj, size_t n, size_t
 #undef STI
 #undef ADD
 #undef SUB
+#undef ADDI
+#undef SUBI
 #undef LT
 #undef LE
 #undef GE
