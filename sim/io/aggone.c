@@ -8,9 +8,9 @@
  * values below lo and those equal to lo or hi are only counted (those above
  * hi follow from the count seen). When the kept values reach four times
  * those the last narrowing left (64 at first), or the room, the bracket
- * narrows, at the end of those KEEP_ROWS rows, to `sigmas` standard
- * deviations (and three ranks) either side of the expected ranks, which
- * leaves at most half the room used.
+ * narrows, at the end of the KEEP_ROWS rows that filled it, to `sigmas`
+ * standard deviations (and three ranks) either side of the expected ranks,
+ * which leaves at most half the room used.
  *
  * The answer never rests on that law: at the end the counts say exactly
  * whether each wanted rank lies in its bracket, and its value is then the

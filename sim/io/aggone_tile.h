@@ -57,8 +57,8 @@ TILE_TARGET static bool TILE_FN(ts_agg1 *a, const double *traj, size_t n, size_t
             VD s = ADD(sum, v), bp = SUB(s, v);
             comp = ADD(comp, ADD(SUB(sum, bp), SUB(v, SUB(s, bp))));
             sum = s;
-            /* counted: below lo, equal to lo, equal to hi (when above lo);
-             * inside (and NaN, as the narrowing keeps it): kept, below */
+            /* counted: below lo, at most lo, equal to hi (when above lo);
+             * noted, for keep: inside, and NaN (the narrowing keeps it) */
             uint32_t in = 0;
 #pragma GCC unroll 4
             for (int k = 0; k < N_PROBS; k++) {
