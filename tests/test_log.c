@@ -1,10 +1,11 @@
 /* Tests of the log rows (log.h): rows appended in order with their strings
  * copied, event rows by index, growth past the first block, and clearing
- * that keeps the capacity for the next replicate. */
+ * that keeps the capacity for the next replicate; the strings' chunks. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -98,12 +99,48 @@ static void test_talks_and_levels(void **state)
     assert_string_equal(ts_log_end_name((ts_log_end)99), "");
 }
 
+/* Strings stay where they were put while later ones fill new chunks (one
+ * longer than any chunk included), and a cleared log reuses its chunks:
+ * the same strings again land at the same addresses. */
+static void test_text_chunks(void **state)
+{
+    (void)state;
+    ts_log log = {0};
+    char big[5000], name[32];
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    char *first[600];
+    for (int round = 0; round < 2; round++) {
+        for (int i = 0; i < 600; i++) {
+            snprintf(name, sizeof name, "talk %d", i);
+            assert_int_equal(ts_log_add(&log, i, TS_LOG_TALK, name, i == 300 ? big : "d"), TS_OK);
+            if (round == 0)
+                first[i] = log.rows[i].label;
+            else
+                assert_ptr_equal(log.rows[i].label, first[i]);
+        }
+        for (int i = 0; i < 600; i++) {
+            snprintf(name, sizeof name, "talk %d", i);
+            assert_string_equal(log.rows[i].label, name);
+            assert_string_equal(log.rows[i].detail, i == 300 ? big : "d");
+        }
+        ts_log_clear(&log);
+    }
+    assert_true(log.text_at == log.text);
+    char part[] = "abcdef";
+    char *t = ts_log_text(&log, part, 3);
+    assert_string_equal(t, "abc");
+    ts_log_free(&log);
+    assert_null(log.text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rows),
         cmocka_unit_test(test_growth_and_clear),
         cmocka_unit_test(test_talks_and_levels),
+        cmocka_unit_test(test_text_chunks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -4,7 +4,9 @@
  * Beside the rows, one record per talk held, for agreements.csv: the talks
  * phase fills them whatever the log level, and the engine hands them to the
  * run with the rows. A ts_log belongs to one replicate, and so to one thread
- * at a time. */
+ * at a time. Its strings sit in chunks of its own that ts_log_clear keeps:
+ * a run's logs, reused block after block, then allocate and free nothing,
+ * and no thread frees what another allocated. */
 #ifndef TRADESIM_LOG_H
 #define TRADESIM_LOG_H
 
@@ -56,6 +58,8 @@ typedef struct {
     int first;            /* offset in the log's levels */
 } ts_log_talk;
 
+typedef struct ts_log_chunk ts_log_chunk;
+
 typedef struct {
     ts_log_entry *rows;
     int n, cap;
@@ -63,6 +67,7 @@ typedef struct {
     int n_talks, cap_talks;
     double *levels;
     int n_levels, cap_levels;
+    ts_log_chunk *text, *text_at;   /* the strings' chunks; the one being filled */
 } ts_log;
 
 const char *ts_log_type_name(ts_log_type type);
@@ -75,7 +80,10 @@ ts_status ts_log_add_talk(ts_log *log, const ts_log_talk *talk, int n_levers, do
 /* True when rows of type go to log.csv at level. */
 bool ts_log_keeps(ts_log_level level, ts_log_type type);
 const char *ts_log_end_name(ts_log_end end);
-void ts_log_clear(ts_log *log);   /* frees rows' and talks' strings, keeps capacity */
+/* A copy of s's first len bytes, NUL-terminated, owned by the log until
+ * ts_log_clear; NULL on out of memory. */
+char *ts_log_text(ts_log *log, const char *s, size_t len);
+void ts_log_clear(ts_log *log);   /* empties the log, keeps its capacity and chunks */
 void ts_log_free(ts_log *log);
 /* Appends an event row (the index of the event in sc->events). */
 ts_status ts_log_add_event(ts_log *log, int step, int event);

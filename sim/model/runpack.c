@@ -107,21 +107,20 @@ static void get(reader *r, void *to, size_t n)
     r->p += n;
 }
 
-/* A packed string, owned by the caller; NULL for NULL (and on a bad read or
+/* A packed string, in the log's text; NULL for NULL (and on a bad read or
  * out of memory, which set bad). */
-static char *get_str(reader *r)
+static char *get_str(reader *r, ts_log *log)
 {
     int32_t len = -1;
     get(r, &len, sizeof len);
     if (r->bad || len < 0)
         return NULL;
-    char *s = (size_t)(r->end - r->p) >= (size_t)len ? malloc((size_t)len + 1) : NULL;
+    char *s = (size_t)(r->end - r->p) >= (size_t)len ? ts_log_text(log, r->p, (size_t)len) : NULL;
     if (!s) {
         r->bad = true;
         return NULL;
     }
-    get(r, s, (size_t)len);
-    s[len] = '\0';
+    r->p += len;
     return s;
 }
 
@@ -144,8 +143,8 @@ static bool get_log(reader *r, const ts_scenario *sc, ts_log *log)
         int32_t f[3];
         get(r, f, sizeof f);
         *x = (ts_log_entry){.step = f[0], .type = (ts_log_type)f[1], .event = f[2]};
-        x->label = get_str(r);
-        x->detail = get_str(r);
+        x->label = get_str(r, log);
+        x->detail = get_str(r, log);
     }
     for (; log->n_talks < counts[1] && !r->bad; log->n_talks++) {
         ts_log_talk *x = &log->talks[log->n_talks];
@@ -164,7 +163,7 @@ static bool get_log(reader *r, const ts_scenario *sc, ts_log *log)
                            .end_step = f[6],
                            .first = f[7]};
         get(r, x->gain, sizeof x->gain);
-        x->label = get_str(r);
+        x->label = get_str(r, log);
     }
     get(r, log->levels, (size_t)counts[2] * sizeof *log->levels);
     log->n_levels = counts[2];
