@@ -1,6 +1,6 @@
 /* Log rows: every event, talk, agreement, breach and expiry of a replicate,
  * for log.csv. An event row keeps the event's index (its label and detail
- * come from the scenario when written); other rows own their strings.
+ * come from the scenario when written); other rows' strings are the log's.
  * Beside the rows, one record per talk held, for agreements.csv: the talks
  * phase fills them whatever the log level, and the engine hands them to the
  * run with the rows. A ts_log belongs to one replicate, and so to one thread

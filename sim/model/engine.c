@@ -704,8 +704,8 @@ static ts_status run_one(mc_shared *sh, ts_replicate *r, int k, ts_error *err)
         memcpy(run->uncertain + i0 * run->n_uncertain, r->values,
                (size_t)run->n_uncertain * sizeof *r->values);
     /* Hand the log over to the run and take the slot's earlier one (a block
-     * before), which the next replicate's start clears here, on a worker:
-     * its strings freed in parallel, its arrays reused. */
+     * before), which the next replicate's start clears: its arrays and its
+     * strings' chunks reused. */
     ts_log old = run->log[i0];
     run->log[i0] = r->log;
     r->log = old;

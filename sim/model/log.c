@@ -15,6 +15,29 @@ const char *ts_log_type_name(ts_log_type type)
     return (unsigned)type < sizeof names / sizeof names[0] ? names[type] : "";
 }
 
+/* A log moves between threads with its run slot, block after block; its
+ * memory lies in whole cache lines of its own. A small array of it (a talk's
+ * levels) allocated beside a thread's random generator, and written by the
+ * other thread, made every draw wait for that line: at -j 2 on a million
+ * replicates the generator's load took 1.9% of the samples (0.3% now). */
+#define LINE 64
+
+static size_t lines(size_t bytes)
+{
+    return (bytes + LINE - 1) / LINE * LINE;
+}
+
+/* realloc of old_bytes to bytes, in whole lines */
+static void *grow(void *p, size_t old_bytes, size_t bytes)
+{
+    void *q = aligned_alloc(LINE, lines(bytes));
+    if (q && p)
+        memcpy(q, p, old_bytes);
+    if (q)
+        free(p);
+    return q;
+}
+
 struct ts_log_chunk {
     ts_log_chunk *next;
     size_t cap, used;
@@ -31,7 +54,7 @@ char *ts_log_text(ts_log *log, const char *s, size_t len)
     if (!c) {
         size_t cap = last ? 2 * last->cap : FIRST_CHUNK;
         cap = cap > len ? cap : len + 1;
-        if (!(c = malloc(sizeof *c + cap)))
+        if (!(c = aligned_alloc(LINE, lines(sizeof *c + cap))))
             return NULL;
         c->next = NULL;
         c->cap = cap;
@@ -56,7 +79,7 @@ static ts_status log_reserve(ts_log *log)
     if (log->n < log->cap)
         return TS_OK;
     int cap = log->cap ? 2 * log->cap : 16;
-    ts_log_entry *rows = realloc(log->rows, (size_t)cap * sizeof *rows);
+    ts_log_entry *rows = grow(log->rows, (size_t)log->n * sizeof *rows, (size_t)cap * sizeof *rows);
     if (!rows)
         return TS_EIO;
     log->rows = rows;
@@ -98,7 +121,7 @@ static bool talks_reserve(ts_log *log, int n_levels)
 {
     if (log->n_talks + 1 > log->cap_talks) {
         int c = grown(log->cap_talks, log->n_talks, 1);
-        ts_log_talk *t = realloc(log->talks, (size_t)c * sizeof *t);
+        ts_log_talk *t = grow(log->talks, (size_t)log->n_talks * sizeof *t, (size_t)c * sizeof *t);
         if (!t)
             return false;
         log->talks = t;
@@ -106,7 +129,7 @@ static bool talks_reserve(ts_log *log, int n_levels)
     }
     if (log->n_levels + n_levels > log->cap_levels) {
         int c = grown(log->cap_levels, log->n_levels, n_levels);
-        double *v = realloc(log->levels, (size_t)c * sizeof *v);
+        double *v = grow(log->levels, (size_t)log->n_levels * sizeof *v, (size_t)c * sizeof *v);
         if (!v)
             return false;
         log->levels = v;
