@@ -1,6 +1,6 @@
-/* Out of memory everywhere: the library's malloc, calloc and realloc are
- * wrapped (the linker's --wrap, set for this program in CMakeLists.txt) so
- * that the k-th call fails, for every k up to the number a whole job makes:
+/* Out of memory everywhere: the library's malloc, calloc, realloc and
+ * aligned_alloc are wrapped (the linker's --wrap, set for this program in
+ * CMakeLists.txt) so that the k-th call fails, for every k up to the number a whole job makes:
  * loading a scenario with --set and events, writing it as text, running
  * replicates with talks and writing the six files; reading the folder back
  * (chart data and scripts, batch's row and batch.csv, diff, compare); an
@@ -43,6 +43,7 @@ static atomic_long calls, fail_at;
 void *__real_malloc(size_t n);
 void *__real_calloc(size_t k, size_t n);
 void *__real_realloc(void *p, size_t n);
+void *__real_aligned_alloc(size_t align, size_t n);
 
 static bool fail_now(void)
 {
@@ -53,6 +54,10 @@ static bool fail_now(void)
 void *__wrap_malloc(size_t n) { return fail_now() ? NULL : __real_malloc(n); }
 void *__wrap_calloc(size_t k, size_t n) { return fail_now() ? NULL : __real_calloc(k, n); }
 void *__wrap_realloc(void *p, size_t n) { return fail_now() ? NULL : __real_realloc(p, n); }
+void *__wrap_aligned_alloc(size_t align, size_t n)
+{
+    return fail_now() ? NULL : __real_aligned_alloc(align, n);
+}
 
 static const char *const sets[] = {"monte_carlo.replicates=3", "output.trajectories=2",
                                    "output.channels=true"};
