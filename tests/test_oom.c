@@ -1,14 +1,14 @@
 /* Out of memory everywhere: the library's malloc, calloc, realloc and
  * aligned_alloc are wrapped (the linker's --wrap, set for this program in
- * CMakeLists.txt) so that the k-th call fails, for every k up to the number a whole job makes:
- * loading a scenario with --set and events, writing it as text, running
- * replicates with talks and writing the six files; reading the folder back
- * (chart data and scripts, batch's row and batch.csv, diff, compare); an
- * experiment folder's chart data; the check and batch commands; the
- * experiments' designs, indices, PRIM and CART. Each failure must be reported as a run-time
- * failure (status 3 and one line, no crash, not mistaken for bad input),
- * leave no temporary file, and release what was allocated (the sanitizer and
- * valgrind runs of this program check that). */
+ * CMakeLists.txt) so that the k-th call fails, for every k up to the number
+ * a whole job makes: loading a scenario with --set and events, writing it as
+ * text, running replicates with talks and writing the six files; reading the
+ * folder back (chart data and scripts, batch's row and batch.csv, diff,
+ * compare); an experiment folder's chart data; the check and batch commands;
+ * the experiments' designs, indices, PRIM and CART. Each failure must be
+ * reported as a run-time failure (status 3 and one line, no crash, not
+ * mistaken for bad input), leave no temporary file, and release what was
+ * allocated (the sanitizer and valgrind runs of this program check that). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdatomic.h>
