@@ -493,7 +493,7 @@ static bool rank_value(const ts_agg1 *a, size_t b, double *x, size_t r, double *
     }
     r -= a->eq_lo[b];
     if (r < a->kept[b]) {
-        *v = gsl_stats_select(x, 1, a->kept[b], r);
+        *v = select_at(x, a->kept[b], r);
         return true;
     }
     r -= a->kept[b];
